@@ -1,0 +1,7 @@
+// Package indices is the statistics core: early-warning detectors, spatial
+// hot spots, trend tests, small-area smoothing and the composite risk index.
+//
+// It is pure Go on gonum: series, weights and parameters in, numbers out; no
+// I/O and no clock. The scheduled jobs read counts through their own small
+// interface and call into it.
+package indices

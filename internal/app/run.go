@@ -1,0 +1,200 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/riskwatch/riskwatch/ingest"
+	"github.com/riskwatch/riskwatch/internal/broker"
+	"github.com/riskwatch/riskwatch/internal/config"
+)
+
+// Run is `riskwatch run`: it brings up storage, the broker connection and
+// the HTTP endpoints, then waits for ctx to end and shuts down in order.
+func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer) error {
+	st, local, cleanup, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	if err := migrateAndLoad(ctx, cfg, st, log, out); err != nil {
+		return err
+	}
+
+	brokers := cfg.Kafka.Brokers
+	if cfg.Kafka.Embedded {
+		b, err := broker.Start(broker.Options{
+			Dir: cfg.Kafka.EmbeddedDir, Topics: []string{cfg.Kafka.Topic, cfg.Kafka.DLQ()}, Partitions: cfg.Kafka.Partitions,
+		})
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		brokers = b.Addrs()
+		log.Info("embedded Kafka-protocol broker started", "addrs", brokers)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "riskwatch_build_info", Help: "Build information; always 1.",
+	}, []string{"version", "clickhouse_version"})
+	reg.MustRegister(buildInfo)
+	chVersion, _ := st.ServerVersion(ctx)
+	buildInfo.WithLabelValues(Version, chVersion).Set(1)
+
+	h := newHealth(reg)
+	h.add("clickhouse", func(ctx context.Context) (string, error) {
+		if err := st.Ping(ctx); err != nil {
+			return "", err
+		}
+		return "ClickHouse " + chVersion, nil
+	})
+	h.add("kafka", func(ctx context.Context) (string, error) {
+		info, err := ingest.Probe(ctx, brokers, cfg.Kafka.Topic)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%d broker(s), topic %s with %d partitions", info.Brokers, info.Topic, info.Partitions), nil
+	})
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", h)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintf(w, "riskwatch %s\n/healthz  health of ClickHouse and the broker\n/metrics  Prometheus metrics\n", Version)
+	})
+	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
+	if err != nil {
+		return fmt.Errorf("http.listen: cannot listen on %s: %w", cfg.HTTP.Listen, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srvErr := make(chan error, 1)
+	go func() { srvErr <- srv.Serve(ln) }()
+
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(out, "riskwatch 已启动 (running)\n")
+	fmt.Fprintf(out, "  健康检查 health:   %s/healthz\n", base)
+	fmt.Fprintf(out, "  监控指标 metrics:  %s/metrics\n", base)
+	if local != nil {
+		fmt.Fprintf(out, "  ClickHouse %s:  %s (native), http://%s (data in %s)\n", local.Version, local.Addr, local.HTTPAddr, cfg.ClickHouse.Local.Dir)
+	}
+	fmt.Fprintf(out, "  Kafka brokers:     %v (topic %s, dead letters %s)\n", brokers, cfg.Kafka.Topic, cfg.Kafka.DLQ())
+	fmt.Fprintf(out, "按 Ctrl+C 停止 (press Ctrl+C to stop)\n")
+	log.Info("riskwatch running", "http", base)
+
+	select {
+	case <-ctx.Done():
+	case err := <-srvErr:
+		return fmt.Errorf("http server: %w", err)
+	}
+	log.Info("shutting down")
+	// Stop accepting requests first; the broker, the store and the local
+	// ClickHouse close in the deferred order after it.
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	return nil
+}
+
+// health runs named checks for /healthz and exports their state as metrics.
+type health struct {
+	mu     sync.Mutex
+	checks []check
+	up     *prometheus.GaugeVec
+}
+
+type check struct {
+	name string
+	fn   func(context.Context) (string, error)
+}
+
+func newHealth(reg prometheus.Registerer) *health {
+	h := &health{up: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "riskwatch_health_check_up", Help: "1 when the dependency answered the last health check, else 0.",
+	}, []string{"check"})}
+	reg.MustRegister(h.up)
+	return h
+}
+
+func (h *health) add(name string, fn func(context.Context) (string, error)) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.checks = append(h.checks, check{name, fn})
+	h.up.WithLabelValues(name).Set(0)
+}
+
+// CheckResult is one dependency's state in the /healthz answer.
+type CheckResult struct {
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+// HealthReport is the /healthz answer: status "ok" (HTTP 200) or "degraded"
+// (HTTP 503) with every check's result.
+type HealthReport struct {
+	Status string                 `json:"status"`
+	Checks map[string]CheckResult `json:"checks"`
+}
+
+func (h *health) run(ctx context.Context) HealthReport {
+	h.mu.Lock()
+	checks := append([]check(nil), h.checks...)
+	h.mu.Unlock()
+	rep := HealthReport{Status: "ok", Checks: map[string]CheckResult{}}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, c := range checks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			detail, err := c.fn(cctx)
+			res := CheckResult{OK: err == nil, Detail: detail}
+			v := 1.0
+			if err != nil {
+				res.Error = err.Error()
+				v = 0
+			}
+			h.up.WithLabelValues(c.name).Set(v)
+			mu.Lock()
+			rep.Checks[c.name] = res
+			if err != nil {
+				rep.Status = "degraded"
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return rep
+}
+
+func (h *health) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rep := h.run(r.Context())
+	w.Header().Set("Content-Type", "application/json")
+	if rep.Status != "ok" {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(rep); err != nil && !errors.Is(err, http.ErrHandlerTimeout) {
+		return
+	}
+}

@@ -1,0 +1,356 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the whole configuration file.
+type Config struct {
+	ClickHouse ClickHouse `yaml:"clickhouse"`
+	Kafka      Kafka      `yaml:"kafka"`
+	HTTP       HTTP       `yaml:"http"`
+	Log        Log        `yaml:"log"`
+	Regions    Regions    `yaml:"regions"`
+}
+
+// ClickHouse says how to reach the store.
+type ClickHouse struct {
+	// Addrs are host:port pairs of the native protocol (9000 by default).
+	Addrs    []string `yaml:"addrs"`
+	Database string   `yaml:"database"`
+	Username string   `yaml:"username"`
+	// Password may also come from RISKWATCH_CLICKHOUSE_PASSWORD or from
+	// PasswordFile; keep it out of the file in production.
+	Password     string        `yaml:"password"`
+	PasswordFile string        `yaml:"password_file"`
+	DialTimeout  time.Duration `yaml:"dial_timeout"`
+	ReadTimeout  time.Duration `yaml:"read_timeout"`
+	MaxOpenConns int           `yaml:"max_open_conns"`
+	// Compression is lz4 or none.
+	Compression string `yaml:"compression"`
+	// Local starts a ClickHouse server of the machine's own binary with its
+	// data under Dir, for a first run on a fresh machine (make run). Addrs is
+	// then ignored.
+	Local LocalClickHouse `yaml:"local"`
+}
+
+// LocalClickHouse configures the locally started server.
+type LocalClickHouse struct {
+	Enabled  bool   `yaml:"enabled"`
+	Dir      string `yaml:"dir"`
+	TCPPort  int    `yaml:"tcp_port"`  // 0 = a free port
+	HTTPPort int    `yaml:"http_port"` // 0 = a free port
+}
+
+// Kafka says where records come from.
+type Kafka struct {
+	Brokers []string `yaml:"brokers"`
+	// Embedded runs the in-process Kafka-protocol broker (kfake) instead of
+	// connecting to Brokers: the default for a first run.
+	Embedded    bool   `yaml:"embedded"`
+	EmbeddedDir string `yaml:"embedded_dir"` // where the embedded broker keeps its log; "" = memory only
+	Topic       string `yaml:"topic"`
+	// DLQTopic receives records that fail decoding or validation; default
+	// Topic + ".dlq".
+	DLQTopic   string `yaml:"dlq_topic"`
+	Group      string `yaml:"group"`
+	Partitions int    `yaml:"partitions"` // for topics this service creates
+}
+
+// HTTP is the operator and analyst endpoint.
+type HTTP struct {
+	Listen string `yaml:"listen"`
+}
+
+// Log configures log/slog.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // text or json
+}
+
+// Regions chooses the region hierarchy.
+type Regions struct {
+	// File is a generic CSV (code,name,level,parent_code,population); empty
+	// means the built-in Tongliao registry.
+	File string `yaml:"file"`
+}
+
+// Default returns the configuration used when a key is not given: the
+// embedded first-run setup (local ClickHouse under .run/, in-process broker).
+func Default() Config {
+	return Config{
+		ClickHouse: ClickHouse{
+			Addrs:        []string{"127.0.0.1:9000"},
+			Database:     "riskwatch",
+			Username:     "default",
+			DialTimeout:  10 * time.Second,
+			ReadTimeout:  5 * time.Minute,
+			MaxOpenConns: 8,
+			Compression:  "lz4",
+			Local:        LocalClickHouse{Enabled: true, Dir: ".run/clickhouse"},
+		},
+		Kafka: Kafka{
+			Embedded:   true,
+			Topic:      "disputes",
+			Group:      "riskwatch-ingest",
+			Partitions: 4,
+		},
+		HTTP: HTTP{Listen: "127.0.0.1:8080"},
+		Log:  Log{Level: "info", Format: "text"},
+	}
+}
+
+// Load reads a YAML file over the defaults, applies environment overrides and
+// validates the result.
+func Load(path string) (Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("cannot read config: %w", err)
+	}
+	c, err := Parse(b)
+	if err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse decodes YAML over the defaults (strictly: an unknown key is an error
+// naming it), applies environment overrides and validates.
+func Parse(b []byte) (Config, error) {
+	c := Default()
+	if len(bytes.TrimSpace(b)) > 0 {
+		var root yaml.Node
+		if err := yaml.Unmarshal(b, &root); err != nil {
+			return Config{}, fmt.Errorf("invalid YAML: %w", err)
+		}
+		lines := map[int]string{}
+		if len(root.Content) > 0 {
+			if err := checkKeys(root.Content[0], reflect.TypeOf(c), "", lines); err != nil {
+				return Config{}, err
+			}
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil {
+			return Config{}, nameLines(err, lines)
+		}
+	}
+	if err := c.applyEnv(os.Getenv); err != nil {
+		return Config{}, err
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// checkKeys walks a mapping node against the struct type t and reports the
+// first key that t does not have, with its full dotted path. It also records
+// the path of every value line so that decode errors can name the key.
+func checkKeys(n *yaml.Node, t reflect.Type, prefix string, lines map[int]string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if n.Kind != yaml.MappingNode || t.Kind() != reflect.Struct {
+		return nil
+	}
+	fields := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
+		if tag != "" && tag != "-" {
+			fields[tag] = t.Field(i).Type
+		}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		path := k.Value
+		if prefix != "" {
+			path = prefix + "." + k.Value
+		}
+		ft, ok := fields[k.Value]
+		if !ok {
+			return fmt.Errorf("%s: unknown key (line %d)", path, k.Line)
+		}
+		lines[v.Line] = path
+		lines[k.Line] = path
+		if err := checkKeys(v, ft, path, lines); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var lineRef = regexp.MustCompile(`line (\d+): `)
+
+// nameLines rewrites yaml's "line N: cannot unmarshal …" into errors that
+// start with the key path.
+func nameLines(err error, lines map[int]string) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return fmt.Errorf("invalid YAML: %w", err)
+	}
+	var msgs []string
+	for _, e := range te.Errors {
+		msg := e
+		if m := lineRef.FindStringSubmatch(msg); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			if key, ok := lines[n]; ok {
+				msg = key + ": " + strings.Replace(msg, m[0], "", 1) + " (line " + m[1] + ")"
+			}
+		}
+		msgs = append(msgs, msg)
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
+
+// applyEnv overrides secrets and addresses from the environment, so that a
+// deployment keeps them out of the file.
+func (c *Config) applyEnv(getenv func(string) string) error {
+	if v := getenv("RISKWATCH_CLICKHOUSE_PASSWORD"); v != "" {
+		c.ClickHouse.Password = v
+	} else if c.ClickHouse.PasswordFile != "" {
+		b, err := os.ReadFile(c.ClickHouse.PasswordFile)
+		if err != nil {
+			return fmt.Errorf("clickhouse.password_file: %w", err)
+		}
+		c.ClickHouse.Password = strings.TrimSpace(string(b))
+	}
+	if v := getenv("RISKWATCH_CLICKHOUSE_ADDRS"); v != "" {
+		c.ClickHouse.Addrs = splitList(v)
+		c.ClickHouse.Local.Enabled = false
+	}
+	if v := getenv("RISKWATCH_KAFKA_BROKERS"); v != "" {
+		c.Kafka.Brokers = splitList(v)
+		c.Kafka.Embedded = false
+	}
+	if v := getenv("RISKWATCH_HTTP_LISTEN"); v != "" {
+		c.HTTP.Listen = v
+	}
+	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var topicName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,249}$`)
+
+// Validate checks every value; each problem is reported with its key.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{key}, a...)...))
+	}
+	ch := c.ClickHouse
+	if !ch.Local.Enabled {
+		if len(ch.Addrs) == 0 {
+			bad("clickhouse.addrs", "at least one host:port is required (or enable clickhouse.local)")
+		}
+		for i, a := range ch.Addrs {
+			if _, _, err := net.SplitHostPort(a); err != nil {
+				bad(fmt.Sprintf("clickhouse.addrs[%d]", i), "%q is not host:port", a)
+			}
+		}
+	} else if ch.Local.Dir == "" {
+		bad("clickhouse.local.dir", "required when clickhouse.local.enabled is true")
+	}
+	if !identifier.MatchString(ch.Database) {
+		bad("clickhouse.database", "%q is not a plain identifier", ch.Database)
+	}
+	if ch.Username == "" {
+		bad("clickhouse.username", "must not be empty")
+	}
+	if ch.DialTimeout <= 0 {
+		bad("clickhouse.dial_timeout", "must be positive")
+	}
+	if ch.ReadTimeout <= 0 {
+		bad("clickhouse.read_timeout", "must be positive")
+	}
+	if ch.MaxOpenConns < 1 {
+		bad("clickhouse.max_open_conns", "must be at least 1")
+	}
+	if ch.Compression != "lz4" && ch.Compression != "none" {
+		bad("clickhouse.compression", "must be lz4 or none, not %q", ch.Compression)
+	}
+	for _, p := range []struct {
+		key string
+		v   int
+	}{{"clickhouse.local.tcp_port", ch.Local.TCPPort}, {"clickhouse.local.http_port", ch.Local.HTTPPort}} {
+		if p.v < 0 || p.v > 65535 {
+			bad(p.key, "%d is not a port", p.v)
+		}
+	}
+	k := c.Kafka
+	if !k.Embedded && len(k.Brokers) == 0 {
+		bad("kafka.brokers", "at least one broker is required (or set kafka.embedded: true)")
+	}
+	for i, b := range k.Brokers {
+		if _, _, err := net.SplitHostPort(b); err != nil {
+			bad(fmt.Sprintf("kafka.brokers[%d]", i), "%q is not host:port", b)
+		}
+	}
+	if !topicName.MatchString(k.Topic) {
+		bad("kafka.topic", "%q is not a valid topic name", k.Topic)
+	}
+	if k.DLQTopic != "" && !topicName.MatchString(k.DLQTopic) {
+		bad("kafka.dlq_topic", "%q is not a valid topic name", k.DLQTopic)
+	}
+	if k.DLQTopic != "" && k.DLQTopic == k.Topic {
+		bad("kafka.dlq_topic", "must differ from kafka.topic")
+	}
+	if k.Group == "" {
+		bad("kafka.group", "must not be empty")
+	}
+	if k.Partitions < 1 || k.Partitions > 1024 {
+		bad("kafka.partitions", "must be between 1 and 1024")
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
+		bad("http.listen", "%q is not host:port", c.HTTP.Listen)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "must be debug, info, warn or error, not %q", c.Log.Level)
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		bad("log.format", "must be text or json, not %q", c.Log.Format)
+	}
+	return errors.Join(errs...)
+}
+
+// DLQ returns the dead-letter topic name.
+func (k Kafka) DLQ() string {
+	if k.DLQTopic != "" {
+		return k.DLQTopic
+	}
+	return k.Topic + ".dlq"
+}
+
+// Redacted returns a copy safe to print: secrets replaced.
+func (c Config) Redacted() Config {
+	if c.ClickHouse.Password != "" {
+		c.ClickHouse.Password = "<redacted>"
+	}
+	return c
+}
+
+// YAML renders the configuration (use Redacted first when printing).
+func (c Config) YAML() ([]byte, error) { return yaml.Marshal(c) }

@@ -1,0 +1,106 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDefaultsAreValid(t *testing.T) {
+	c := Default()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestParseOverridesDefaults(t *testing.T) {
+	c, err := Parse([]byte(`
+clickhouse:
+  local: {enabled: false}
+  addrs: [ch1:9000, ch2:9000]
+  database: rw_prod
+  read_timeout: 90s
+kafka:
+  embedded: false
+  brokers: [k1:9092]
+  topic: disputes_v1
+http:
+  listen: 0.0.0.0:9090
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.ClickHouse.Addrs) != 2 || c.ClickHouse.Database != "rw_prod" || c.ClickHouse.ReadTimeout != 90*time.Second {
+		t.Errorf("clickhouse = %+v", c.ClickHouse)
+	}
+	if c.ClickHouse.Username != "default" || c.Kafka.Group != "riskwatch-ingest" {
+		t.Error("defaults lost for keys not given")
+	}
+	if c.Kafka.DLQ() != "disputes_v1.dlq" {
+		t.Errorf("DLQ = %s", c.Kafka.DLQ())
+	}
+}
+
+func TestErrorsNameTheKey(t *testing.T) {
+	cases := []struct{ yaml, want string }{
+		{"clickhouse:\n  databse: x\n", "clickhouse.databse: unknown key (line 2)"},
+		{"kafka:\n  embedded: true\n  brokerz: []\n", "kafka.brokerz: unknown key (line 3)"},
+		{"nonsense: 1\n", "nonsense: unknown key (line 1)"},
+		{"clickhouse:\n  max_open_conns: many\n", "clickhouse.max_open_conns: "},
+		{"clickhouse:\n  read_timeout: soon\n", "clickhouse.read_timeout: "},
+		{"clickhouse:\n  database: \"drop table\"\n", "clickhouse.database: "},
+		{"kafka:\n  embedded: false\n  brokers: []\n", "kafka.brokers: at least one broker"},
+		{"kafka:\n  embedded: true\n  brokers: [nohost]\n", "kafka.brokers[0]: "},
+		{"kafka:\n  embedded: true\n  dlq_topic: disputes\n", "kafka.dlq_topic: must differ"},
+		{"log:\n  level: loud\n", "log.level: "},
+		{"http:\n  listen: 8080\n", "http.listen: "},
+		{"clickhouse:\n  local:\n    enabled: true\n    dir: ''\n", "clickhouse.local.dir: "},
+		{"clickhouse:\n  local: {enabled: false}\n  addrs: [nope]\n", "clickhouse.addrs[0]: "},
+		{"clickhouse: [1, 2]\n", "clickhouse"},
+		{"a: [\n", "invalid YAML"},
+	}
+	for _, tc := range cases {
+		_, err := Parse([]byte(tc.yaml))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want it to contain %q", tc.yaml, err, tc.want)
+		}
+	}
+}
+
+func TestEnvOverrides(t *testing.T) {
+	t.Setenv("RISKWATCH_CLICKHOUSE_PASSWORD", "s3cret")
+	t.Setenv("RISKWATCH_KAFKA_BROKERS", "a:1, b:2")
+	c, err := Parse([]byte("kafka: {embedded: true}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ClickHouse.Password != "s3cret" {
+		t.Error("password not taken from the environment")
+	}
+	if c.Kafka.Embedded || len(c.Kafka.Brokers) != 2 || c.Kafka.Brokers[1] != "b:2" {
+		t.Errorf("kafka = %+v", c.Kafka)
+	}
+	out, err := c.Redacted().YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "s3cret") {
+		t.Error("Redacted leaks the password")
+	}
+}
+
+// FuzzParse: the loader never panics, and whatever it accepts validates.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("clickhouse:\n  addrs: [a:1]\nkafka:\n  embedded: true\n"))
+	f.Add([]byte("log: {level: debug}\n"))
+	f.Add([]byte("kafka: {brokers: [x:1], partitions: -1}"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := Parse(b)
+		if err != nil {
+			return
+		}
+		if err := c.Validate(); err != nil {
+			t.Fatalf("Parse accepted a config that does not validate: %v", err)
+		}
+	})
+}
