@@ -115,3 +115,21 @@ func (s *Store) CountRows(ctx context.Context, table string) (uint64, error) {
 	}
 	return n, nil
 }
+
+// Tables lists the tables and views of the store's database.
+func (s *Store) Tables(ctx context.Context) ([]string, error) {
+	rows, err := s.conn.Query(ctx, "SELECT name FROM system.tables WHERE database = ? ORDER BY name", s.db)
+	if err != nil {
+		return nil, fmt.Errorf("cannot list tables: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,186 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/riskwatch/riskwatch/internal/testenv"
+	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/store"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// openFresh opens a store on a new database of the shared test server and
+// drops it when the test ends.
+func openFresh(t *testing.T) *store.Store {
+	t.Helper()
+	ch := testenv.ClickHouse(t)
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Options{
+		Addrs: []string{ch.Addr}, Database: testenv.FreshDatabase(t, "store"), Username: "default",
+		DialTimeout: 10 * time.Second, ReadTimeout: time.Minute, MaxOpenConns: 4, Compression: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = st.DropDatabase(context.Background())
+		_ = st.Close()
+		_ = st.Close() // safe twice
+	})
+	return st
+}
+
+func TestMigrateTwiceAppliesNothing(t *testing.T) {
+	st := openFresh(t)
+	ctx := context.Background()
+	migs, err := schemas.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := st.ServerVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("ClickHouse %s", v)
+	first, err := st.Migrate(ctx, migs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first) != len(migs) || first[0] != "0001_core.sql" {
+		t.Fatalf("first run applied %v, want all %d migrations", first, len(migs))
+	}
+	second, err := st.Migrate(ctx, migs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(second) != 0 {
+		t.Fatalf("second run applied %v, want nothing", second)
+	}
+	applied, err := st.AppliedMigrations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(applied) != len(migs) {
+		t.Fatalf("schema_migrations has %d rows, want %d", len(applied), len(migs))
+	}
+	// Every table the foundation promises exists.
+	tables, err := st.Tables(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := strings.Join(tables, ",")
+	for _, table := range []string{"case_events", "cases", "cases_daily", "cases_daily_mv", "categories", "ingest_errors", "job_runs", "reference_loads", "regions", "schema_migrations"} {
+		if !strings.Contains(","+have+",", ","+table+",") {
+			t.Errorf("table %s missing (have %s)", table, have)
+		}
+	}
+}
+
+func TestBrokenMigrationNamesFileAndStatement(t *testing.T) {
+	st := openFresh(t)
+	ctx := context.Background()
+	fsys := fstest.MapFS{
+		"m/0001_ok.sql":     {Data: []byte("CREATE TABLE IF NOT EXISTS a (x UInt8) ENGINE = MergeTree ORDER BY x;\n")},
+		"m/0002_broken.sql": {Data: []byte("-- second file\nCREATE TABLE IF NOT EXISTS b (x UInt8) ENGINE = MergeTree ORDER BY x;\n\nCREATE TABLE c (x NoSuchType) ENGINE = MergeTree ORDER BY x;\n")},
+	}
+	migs, err := schemas.LoadMigrations(fsys, "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied, err := st.Migrate(ctx, migs)
+	var me *store.MigrationError
+	if !errors.As(err, &me) {
+		t.Fatalf("error %v is not a *MigrationError", err)
+	}
+	if me.File != "0002_broken.sql" || me.Statement != 2 || me.Line != 4 {
+		t.Errorf("error names %s statement %d line %d, want 0002_broken.sql statement 2 line 4", me.File, me.Statement, me.Line)
+	}
+	if !strings.Contains(err.Error(), "0002_broken.sql, statement 2 (line 4)") || !strings.Contains(err.Error(), "NoSuchType") {
+		t.Errorf("message %q does not name file, statement and cause", err)
+	}
+	if len(applied) != 1 || applied[0] != "0001_ok.sql" {
+		t.Errorf("applied %v before the failure, want [0001_ok.sql]", applied)
+	}
+	// The failed migration is not recorded: fixing it and running again applies it.
+	fsys["m/0002_broken.sql"] = &fstest.MapFile{Data: []byte("CREATE TABLE IF NOT EXISTS b (x UInt8) ENGINE = MergeTree ORDER BY x;\nCREATE TABLE IF NOT EXISTS c (x UInt8) ENGINE = MergeTree ORDER BY x;\n")}
+	migs, _ = schemas.LoadMigrations(fsys, "m")
+	applied, err = st.Migrate(ctx, migs)
+	if err != nil || len(applied) != 1 || applied[0] != "0002_broken.sql" {
+		t.Fatalf("after the fix: applied %v, err %v", applied, err)
+	}
+	// Editing an applied migration is refused.
+	fsys["m/0001_ok.sql"] = &fstest.MapFile{Data: []byte("CREATE TABLE IF NOT EXISTS a2 (x UInt8) ENGINE = MergeTree ORDER BY x;\n")}
+	migs, _ = schemas.LoadMigrations(fsys, "m")
+	if _, err := st.Migrate(ctx, migs); err == nil || !strings.Contains(err.Error(), "changed after it was applied") {
+		t.Errorf("edited migration: %v", err)
+	}
+}
+
+func TestReferenceDataLoadsOnce(t *testing.T) {
+	st := openFresh(t)
+	ctx := context.Background()
+	migs, _ := schemas.Migrations()
+	if _, err := st.Migrate(ctx, migs); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := schemas.LoadTongliao()
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := st.SyncRegions(ctx, reg)
+	if err != nil || !loaded {
+		t.Fatalf("first sync: loaded=%v err=%v", loaded, err)
+	}
+	loaded, err = st.SyncRegions(ctx, reg)
+	if err != nil || loaded {
+		t.Fatalf("second sync of the same registry: loaded=%v err=%v", loaded, err)
+	}
+	n, err := st.CountRows(ctx, "regions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 2715 {
+		t.Errorf("regions has %d rows, want 2715", n)
+	}
+	// A changed hierarchy replaces the old one: units that disappeared go.
+	small, err := schemas.LoadCSV(strings.NewReader("code,name,level,parent_code,population\nX,Xcity,2,,100\nY,Ycounty,3,X,60\n"), "small.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loaded, err := st.SyncRegions(ctx, small); err != nil || !loaded {
+		t.Fatalf("sync of a new registry: loaded=%v err=%v", loaded, err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		n, err = st.CountRows(ctx, "regions")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond) // ALTER … DELETE is an asynchronous mutation
+	}
+	if n != 2 {
+		t.Errorf("after replacing the registry regions has %d rows, want 2", n)
+	}
+	if loaded, err := st.SyncCategories(ctx, schemas.Taxonomy); err != nil || !loaded {
+		t.Fatalf("categories: loaded=%v err=%v", loaded, err)
+	}
+	if n, _ := st.CountRows(ctx, "categories"); n != uint64(len(schemas.Taxonomy)) {
+		t.Errorf("categories has %d rows, want %d", n, len(schemas.Taxonomy))
+	}
+}
+
+func TestOpenRejectsBadDatabaseName(t *testing.T) {
+	_, err := store.Open(context.Background(), store.Options{Addrs: []string{"127.0.0.1:1"}, Database: "x; DROP TABLE y"})
+	if err == nil || !strings.Contains(err.Error(), "not a plain identifier") {
+		t.Errorf("err = %v", err)
+	}
+}
