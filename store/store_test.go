@@ -184,3 +184,41 @@ func TestOpenRejectsBadDatabaseName(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestRollupCountsACaseOnce: the daily rollup counts a case once, whatever
+// versions and re-deliveries of it arrive (the same check the chDB run makes
+// on current ClickHouse, here on the test server).
+func TestRollupCountsACaseOnce(t *testing.T) {
+	st := openFresh(t)
+	ctx := context.Background()
+	migs, _ := schemas.Migrations()
+	if _, err := st.Migrate(ctx, migs); err != nil {
+		t.Fatal(err)
+	}
+	ch := testenv.ClickHouse(t)
+	db := st.Database()
+	cols := "source, case_id, version, reported_at, reported_date, region_code, county_code, category, status, parties, amount_cny, _topic, _partition, _offset"
+	v1 := "('platform', 'c1', 1, toDateTime('2026-03-02 09:00:00', 'Asia/Shanghai'), toDate('2026-03-02'), '150502001001', '150502000000', 'labor.wage_arrears', 'accepted', 36, 120000, 'disputes', 0, 10)"
+	v2 := "('platform', 'c1', 2, toDateTime('2026-03-02 09:00:00', 'Asia/Shanghai'), toDate('2026-03-02'), '150502001001', '150502000000', 'labor.wage_arrears', 'resolved', 36, 120000, 'disputes', 0, 11)"
+	other := "('hotline', 'c1', 1, toDateTime('2026-03-02 10:00:00', 'Asia/Shanghai'), toDate('2026-03-02'), '150502001001', '150502000000', 'neighbor.noise', 'accepted', 2, 0, 'disputes', 1, 3)"
+	for _, r := range []string{v1, v2, v1, other} { // v1 is delivered twice
+		if _, err := ch.Query(ctx, "INSERT INTO "+db+".case_events ("+cols+") VALUES "+r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := ch.Query(ctx, "SELECT uniqExactMerge(cases), uniqExactIfMerge(resolved) FROM "+db+".cases_daily WHERE day = toDate('2026-03-02')")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two cases (platform c1 and hotline c1), one of them resolved.
+	if strings.TrimSpace(got) != "2\t1" {
+		t.Errorf("cases_daily = %q, want 2 cases, 1 resolved", got)
+	}
+	got, err = ch.Query(ctx, "SELECT count() FROM "+db+".case_events FINAL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(got) != "3" {
+		t.Errorf("case_events FINAL has %q rows, want 3 (the re-delivered version collapses)", got)
+	}
+}

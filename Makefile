@@ -1,0 +1,72 @@
+# riskwatch: the two commands are `make run` (the whole pipeline on this
+# machine) and `make test` (every test, against real servers). See README.md.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+GO ?= go
+KAFKA_VERSION ?= 4.4.0
+KAFKA_COMPAT_VERSION ?= 3.9.1
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/riskwatch/riskwatch/internal/app.Version=$(VERSION)
+CHDB_PY := $(HOME)/.cache/riskwatch/venv-chdb/bin/python
+# The race detector costs ~5x CPU; it stays on while the suite fits the budget.
+RACE ?= -race
+TEST_TIMEOUT ?= 25m
+
+export RISKWATCH_KAFKA_VERSION ?= $(KAFKA_VERSION)
+
+.PHONY: deps build run test test-go test-kafka-compat bench lint vet check-imports fmt-check check-sql-modern clean
+
+## deps: install ClickHouse, the Apache Kafka jars, chDB and Go modules when missing
+deps:
+	scripts/deps.sh go clickhouse kafka $(KAFKA_VERSION) chdb
+
+## build: the riskwatch binary in bin/
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/riskwatch ./cmd/riskwatch
+
+## run: the embedded default: local ClickHouse under .run/, in-process broker
+run: build
+	scripts/deps.sh clickhouse
+	bin/riskwatch run
+
+## test: every test against a real ClickHouse and a real Apache Kafka broker
+test: deps fmt-check vet check-imports check-sql-modern test-go
+
+test-go:
+	@mkdir -p .run
+	@echo "go test $(RACE) ./... (Apache Kafka $(RISKWATCH_KAFKA_VERSION); full log in .run/test.json)"
+	$(GO) build -o .run/testsummary ./internal/tools/testsummary
+	CI=$${CI:-true} $(GO) test $(RACE) -count=1 -timeout $(TEST_TIMEOUT) -json ./... | tee .run/test.json | .run/testsummary
+
+## test-kafka-compat: the Kafka tests against the other Kafka line
+test-kafka-compat:
+	scripts/deps.sh kafka $(KAFKA_COMPAT_VERSION)
+	@mkdir -p .run
+	$(GO) build -o .run/testsummary ./internal/tools/testsummary
+	CI=$${CI:-true} RISKWATCH_KAFKA_VERSION=$(KAFKA_COMPAT_VERSION) $(GO) test -count=1 -json -run 'Kafka' ./... | .run/testsummary
+
+## bench: the Go benchmarks
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+lint: fmt-check vet check-imports
+
+vet:
+	$(GO) vet ./...
+
+check-imports:
+	$(GO) run ./internal/tools/importcheck
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi; echo "fmt-check: ok"
+
+## check-sql-modern: every migration and query file on current ClickHouse (chDB)
+check-sql-modern:
+	scripts/deps.sh chdb
+	$(GO) run ./internal/tools/sqlstatements store/queries | $(CHDB_PY) scripts/check_sql_modern.py
+
+clean:
+	rm -rf bin .run/testsummary .run/test.json

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Installs what riskwatch needs on a fresh Debian machine, skipping whatever
+# is already there. Run by `make deps` (and so by `make run` and `make test`).
+#
+#   scripts/deps.sh [clickhouse] [kafka VERSION] [chdb] [go]
+#
+# With no arguments it installs everything the tests need.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cache="${RISKWATCH_CACHE:-${HOME}/.cache/riskwatch}"
+apt_updated=0
+
+log() { echo "deps: $*" >&2; }
+
+apt_install() {
+	if ! command -v apt-get >/dev/null 2>&1; then
+		log "cannot install $* automatically (no apt-get); install it by hand"
+		exit 1
+	fi
+	local sudo=""
+	[[ $(id -u) -eq 0 ]] || sudo="sudo"
+	if [[ $apt_updated -eq 0 ]]; then
+		log "apt-get update"
+		$sudo apt-get update -qq >/dev/null
+		apt_updated=1
+	fi
+	log "apt-get install $*"
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
+have_clickhouse() {
+	command -v clickhouse >/dev/null 2>&1 || command -v clickhouse-server >/dev/null 2>&1 || [[ -x /usr/sbin/clickhouse-server ]]
+}
+
+deps_clickhouse() {
+	if have_clickhouse; then
+		return
+	fi
+	apt_install clickhouse-server
+	have_clickhouse || { log "clickhouse-server did not install"; exit 1; }
+}
+
+deps_kafka() {
+	local version="$1"
+	if ! command -v java >/dev/null 2>&1; then
+		apt_install openjdk-17-jre-headless
+	fi
+	if ! command -v mvn >/dev/null 2>&1; then
+		apt_install maven
+	fi
+	"${here}/kafka-jars.sh" "${version}" >/dev/null
+}
+
+deps_chdb() {
+	local venv="${cache}/venv-chdb"
+	if [[ -x "${venv}/bin/python" ]] && "${venv}/bin/python" -c 'import chdb' 2>/dev/null; then
+		return
+	fi
+	if ! python3 -m venv --help >/dev/null 2>&1; then
+		apt_install python3-venv
+	fi
+	log "installing chdb into ${venv}"
+	rm -rf "${venv}"
+	python3 -m venv "${venv}"
+	"${venv}/bin/pip" install -q --disable-pip-version-check chdb
+}
+
+deps_go() {
+	command -v go >/dev/null 2>&1 || { log "Go 1.26 is required (https://go.dev/dl)"; exit 1; }
+	(cd "${here}/.." && go mod download)
+}
+
+if [[ $# -eq 0 ]]; then
+	set -- go clickhouse kafka "${RISKWATCH_KAFKA_VERSION:-4.4.0}" chdb
+fi
+while [[ $# -gt 0 ]]; do
+	case "$1" in
+	clickhouse) deps_clickhouse ;;
+	kafka) deps_kafka "$2"; shift ;;
+	chdb) deps_chdb ;;
+	go) deps_go ;;
+	*) log "unknown dependency $1"; exit 2 ;;
+	esac
+	shift
+done
