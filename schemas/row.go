@@ -64,3 +64,20 @@ type CaseRow struct {
 	Partition  int32
 	Offset     int64
 }
+
+// IngestErrorRow is one rejected record as the ingest_errors table stores it.
+// It never holds raw text: RawMasked is the raw message with personal data
+// masked (and cut to a bounded size); the raw bytes go to the dead-letter
+// topic only.
+type IngestErrorRow struct {
+	At         time.Time
+	Topic      string
+	Partition  int32
+	Offset     int64
+	MessageKey string
+	Reason     string // stable machine code (transform.Reason or an ingest reason)
+	Detail     string // human-readable, names the field
+	RawSize    uint64
+	RawSHA256  string
+	RawMasked  string
+}
