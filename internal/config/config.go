@@ -22,6 +22,29 @@ type Config struct {
 	HTTP       HTTP       `yaml:"http"`
 	Log        Log        `yaml:"log"`
 	Regions    Regions    `yaml:"regions"`
+	Ingest     Ingest     `yaml:"ingest"`
+	Transform  Transform  `yaml:"transform"`
+}
+
+// Ingest tunes the Kafka → ClickHouse path.
+type Ingest struct {
+	// Enabled runs the consumer inside `riskwatch run`.
+	Enabled    bool          `yaml:"enabled"`
+	BatchRows  int           `yaml:"batch_rows"`  // flush at this many rows
+	BatchBytes int           `yaml:"batch_bytes"` // … or this many message bytes
+	BatchAge   time.Duration `yaml:"batch_age"`   // … or this age (≤ 1 insert/s per table)
+	// BufferBytes bounds memory held by uncommitted batches; fetching stops
+	// when it is used up.
+	BufferBytes     int64         `yaml:"buffer_bytes"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+}
+
+// Transform sets the validation tolerances and derived flags.
+type Transform struct {
+	GroupThreshold  uint32        `yaml:"group_threshold"`   // parties ≥ this: group dispute (群体性)
+	LargeAmountCNY  float64       `yaml:"large_amount_cny"`  // amount ≥ this: large amount
+	FutureTolerance time.Duration `yaml:"future_tolerance"`  // how far reported_at may be ahead of the clock
+	MaxMessageBytes int           `yaml:"max_message_bytes"` // larger messages go to the dead letters
 }
 
 // ClickHouse says how to reach the store.
@@ -108,6 +131,13 @@ func Default() Config {
 		},
 		HTTP: HTTP{Listen: "127.0.0.1:8080"},
 		Log:  Log{Level: "info", Format: "text"},
+		Ingest: Ingest{
+			Enabled: true, BatchRows: 100_000, BatchBytes: 32 << 20, BatchAge: time.Second,
+			BufferBytes: 256 << 20, ShutdownTimeout: 25 * time.Second,
+		},
+		Transform: Transform{
+			GroupThreshold: 30, LargeAmountCNY: 1_000_000, FutureTolerance: 10 * time.Minute, MaxMessageBytes: 1 << 20,
+		},
 	}
 }
 
@@ -321,6 +351,35 @@ func (c *Config) Validate() error {
 	}
 	if k.Partitions < 1 || k.Partitions > 1024 {
 		bad("kafka.partitions", "must be between 1 and 1024")
+	}
+	in := c.Ingest
+	if in.BatchRows < 1 || in.BatchRows > 10_000_000 {
+		bad("ingest.batch_rows", "must be between 1 and 10000000")
+	}
+	if in.BatchBytes < 1<<10 {
+		bad("ingest.batch_bytes", "must be at least 1024")
+	}
+	if in.BatchAge < 10*time.Millisecond {
+		bad("ingest.batch_age", "must be at least 10ms")
+	}
+	if in.BufferBytes < int64(in.BatchBytes) {
+		bad("ingest.buffer_bytes", "must be at least ingest.batch_bytes")
+	}
+	if in.ShutdownTimeout <= 0 {
+		bad("ingest.shutdown_timeout", "must be positive")
+	}
+	tr := c.Transform
+	if tr.GroupThreshold < 2 {
+		bad("transform.group_threshold", "must be at least 2")
+	}
+	if !(tr.LargeAmountCNY > 0) {
+		bad("transform.large_amount_cny", "must be positive")
+	}
+	if tr.FutureTolerance < 0 {
+		bad("transform.future_tolerance", "must not be negative")
+	}
+	if tr.MaxMessageBytes < 1<<10 || tr.MaxMessageBytes > 64<<20 {
+		bad("transform.max_message_bytes", "must be between 1024 and 67108864")
 	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		bad("http.listen", "%q is not host:port", c.HTTP.Listen)

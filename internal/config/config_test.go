@@ -58,6 +58,12 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"clickhouse:\n  local: {enabled: false}\n  addrs: [nope]\n", "clickhouse.addrs[0]: "},
 		{"clickhouse: [1, 2]\n", "clickhouse"},
 		{"a: [\n", "invalid YAML"},
+		{"ingest:\n  batch_rows: 0\n", "ingest.batch_rows: "},
+		{"ingest:\n  batch_age: 1ms\n", "ingest.batch_age: "},
+		{"ingest:\n  batch_bytes: 1048576\n  buffer_bytes: 10\n", "ingest.buffer_bytes: "},
+		{"transform:\n  group_threshold: 1\n", "transform.group_threshold: "},
+		{"transform:\n  large_amount_cny: -5\n", "transform.large_amount_cny: "},
+		{"transform:\n  max_message_bytes: 1\n", "transform.max_message_bytes: "},
 	}
 	for _, tc := range cases {
 		_, err := Parse([]byte(tc.yaml))
