@@ -298,6 +298,7 @@ func (c *Consumer) partitionLoop(gctx context.Context, gen *kafka.Generation, pa
 		return
 	}
 	log.Debug("partition assigned", "offset", offset)
+	seen := newVersionCache(200_000)
 	for {
 		m, err := r.FetchMessage(gctx)
 		if err != nil {
@@ -317,6 +318,13 @@ func (c *Consumer) partitionLoop(gctx context.Context, gen *kafka.Generation, pa
 		c.m.consumed.Inc()
 		it := item{gen: gen, partition: partition, offset: m.Offset, size: size}
 		row, rej := c.cfg.Handler(Message{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: m.Key, Value: m.Value, Time: m.Time})
+		if rej == nil {
+			if first := seen.check(&row, m.Value, m.Offset); first >= 0 {
+				rej = &Reject{Reason: "duplicate_version",
+					Detail: fmt.Sprintf("case %s version %d was already received at offset %d with different content; the first stands", row.CaseID, row.Version, first),
+					Masked: row.Summary}
+			}
+		}
 		if rej != nil {
 			it.reject = rej
 			mm := m
