@@ -24,6 +24,7 @@ const usage = `riskwatch: early-warning analytics for social-governance centers 
 Usage:
   riskwatch migrate      [--config FILE]   apply ClickHouse migrations and load reference data
   riskwatch run          [--config FILE]   run the service (ingest, jobs, HTTP)
+  riskwatch ingest       [--config FILE]   run only the Kafka → ClickHouse ingest (with /healthz, /metrics)
   riskwatch check-config [--config FILE]   validate a configuration and print it with defaults
   riskwatch version                        print the version
 
@@ -62,7 +63,7 @@ func MainContext(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
-	case "migrate", "run", "check-config":
+	case "migrate", "run", "ingest", "check-config":
 	default:
 		fmt.Fprintf(stderr, "riskwatch: unknown command %q\n\n%s", cmd, usage)
 		return 2
@@ -90,6 +91,8 @@ func MainContext(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		err = Migrate(ctx, cfg, log, stdout)
 	case "run":
 		err = Run(ctx, cfg, log, stdout)
+	case "ingest":
+		err = Ingest(ctx, cfg, log, stdout)
 	}
 	if err != nil && !errors.Is(err, context.Canceled) {
 		log.Error("riskwatch "+cmd+" failed", "err", err)

@@ -21,15 +21,32 @@ import (
 	"github.com/riskwatch/riskwatch/internal/config"
 )
 
+// sourceTopicMaxMessageBytes is the message size limit of a source topic
+// this service creates: larger than any valid record, so that an oversized
+// one still arrives and is dead-lettered with its reason instead of being
+// refused to the producer without a trace.
+const sourceTopicMaxMessageBytes = 16 << 20
+
 // Run is `riskwatch run`: it brings up storage, the broker connection and
 // the HTTP endpoints, then waits for ctx to end and shuts down in order.
 func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer) error {
+	return serve(ctx, cfg, log, out, cfg.Ingest.Enabled)
+}
+
+// Ingest is `riskwatch ingest`: only the Kafka → ClickHouse path (with
+// /healthz and /metrics), for deployments that scale ingest on its own.
+func Ingest(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer) error {
+	return serve(ctx, cfg, log, out, true)
+}
+
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer, withIngest bool) error {
 	st, local, cleanup, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	if err := migrateAndLoad(ctx, cfg, st, log, out); err != nil {
+	regions, err := migrateAndLoad(ctx, cfg, st, log, out)
+	if err != nil {
 		return err
 	}
 
@@ -44,6 +61,10 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		defer b.Close()
 		brokers = b.Addrs()
 		log.Info("embedded Kafka-protocol broker started", "addrs", brokers)
+	} else if err := ingest.EnsureTopics(ctx, brokers, ingest.TopicSpec{
+		Name: cfg.Kafka.Topic, Partitions: cfg.Kafka.Partitions, MaxMessageBytes: sourceTopicMaxMessageBytes,
+	}); err != nil {
+		log.Warn("cannot ensure the source topic exists", "topic", cfg.Kafka.Topic, "err", err)
 	}
 
 	reg := prometheus.NewRegistry()
@@ -69,6 +90,34 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		}
 		return fmt.Sprintf("%d broker(s), topic %s with %d partitions", info.Brokers, info.Topic, info.Partitions), nil
 	})
+
+	// Long-lived parts run under runCtx; the deferred stops run in reverse
+	// order of start, so ingest drains before the broker and the store close.
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	var ingestDone <-chan error
+	if withIngest {
+		c, done, err := startIngest(runCtx, cfg, st, regions, brokers, log, reg)
+		if err != nil {
+			return err
+		}
+		ingestDone = done
+		defer func() {
+			stopRun()
+			if ingestDone == nil {
+				return // already received below
+			}
+			if err := <-ingestDone; err != nil {
+				log.Error("ingest stopped with an error", "err", err)
+			}
+		}()
+		h.add("ingest", func(context.Context) (string, error) {
+			if err := c.Healthy(); err != nil {
+				return "", err
+			}
+			return "consuming " + cfg.Kafka.Topic, nil
+		})
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", h)
@@ -96,10 +145,15 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	fmt.Fprintf(out, "按 Ctrl+C 停止 (press Ctrl+C to stop)\n")
 	log.Info("riskwatch running", "http", base)
 
+	var runErr error
 	select {
 	case <-ctx.Done():
 	case err := <-srvErr:
-		return fmt.Errorf("http server: %w", err)
+		runErr = fmt.Errorf("http server: %w", err)
+	case err := <-ingestDone:
+		// The consumer stopped by itself: a permanent failure.
+		runErr = fmt.Errorf("ingest: %w", err)
+		ingestDone = nil
 	}
 	log.Info("shutting down")
 	// Stop accepting requests first; the broker, the store and the local
@@ -109,7 +163,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("http shutdown", "err", err)
 	}
-	return nil
+	return runErr
 }
 
 // health runs named checks for /healthz and exports their state as metrics.

@@ -74,15 +74,16 @@ func loadRegions(cfg config.Config) (*schemas.Registry, error) {
 	return schemas.LoadCSV(f, cfg.Regions.File)
 }
 
-// migrateAndLoad applies the migrations and loads the reference data.
-func migrateAndLoad(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger, out io.Writer) error {
+// migrateAndLoad applies the migrations and loads the reference data; it
+// returns the region registry in force.
+func migrateAndLoad(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger, out io.Writer) (*schemas.Registry, error) {
 	migs, err := schemas.Migrations()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	applied, err := st.Migrate(ctx, migs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(applied) == 0 {
 		fmt.Fprintf(out, "migrations: database %s is up to date (%d migrations), nothing applied\n", st.Database(), len(migs))
@@ -93,19 +94,19 @@ func migrateAndLoad(ctx context.Context, cfg config.Config, st *store.Store, log
 	}
 	reg, err := loadRegions(cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if loaded, err := st.SyncRegions(ctx, reg); err != nil {
-		return err
+		return nil, err
 	} else if loaded {
 		fmt.Fprintf(out, "reference data: loaded %d regions\n", reg.Len())
 	}
 	if loaded, err := st.SyncCategories(ctx, schemas.Taxonomy); err != nil {
-		return err
+		return nil, err
 	} else if loaded {
 		fmt.Fprintf(out, "reference data: loaded %d categories\n", len(schemas.Taxonomy))
 	}
-	return nil
+	return reg, nil
 }
 
 // Migrate is `riskwatch migrate`.
@@ -115,5 +116,6 @@ func Migrate(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Wr
 		return err
 	}
 	defer cleanup()
-	return migrateAndLoad(ctx, cfg, st, log, out)
+	_, err = migrateAndLoad(ctx, cfg, st, log, out)
+	return err
 }

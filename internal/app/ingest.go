@@ -1,0 +1,73 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/riskwatch/riskwatch/ingest"
+	"github.com/riskwatch/riskwatch/internal/config"
+	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/store"
+	"github.com/riskwatch/riskwatch/transform"
+)
+
+// maxMaskInput bounds how much of a rejected message is masked and kept in
+// ingest_errors; the whole message is on the dead-letter topic.
+const maxMaskInput = 64 << 10
+
+// newHandler builds the ingest handler: the transform, with rejects turned
+// into dead letters whose stored text is masked.
+func newHandler(cfg config.Config, reg *schemas.Registry, now func() time.Time) (ingest.Handler, error) {
+	tr, err := transform.New(transform.Options{
+		Registry:        reg,
+		GroupThreshold:  cfg.Transform.GroupThreshold,
+		LargeAmountCNY:  cfg.Transform.LargeAmountCNY,
+		FutureTolerance: cfg.Transform.FutureTolerance,
+		MaxMessageBytes: cfg.Transform.MaxMessageBytes,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return func(m ingest.Message) (schemas.CaseRow, *ingest.Reject) {
+		row, err := tr.Transform(m.Value, transform.Meta{Topic: m.Topic, Partition: int32(m.Partition), Offset: m.Offset, Key: m.Key}, now())
+		if err == nil {
+			return row, nil
+		}
+		raw := m.Value
+		if len(raw) > maxMaskInput {
+			raw = raw[:maxMaskInput]
+		}
+		rej := &ingest.Reject{Reason: "internal", Detail: err.Error(), Masked: transform.MaskMessage(raw)}
+		var re *transform.RejectError
+		if errors.As(err, &re) {
+			rej.Reason = string(re.Reason)
+		}
+		return schemas.CaseRow{}, rej
+	}, nil
+}
+
+// startIngest starts the consumer; the returned channel yields its Run error.
+func startIngest(ctx context.Context, cfg config.Config, st *store.Store, reg *schemas.Registry, brokers []string, log *slog.Logger, pr prometheus.Registerer) (*ingest.Consumer, <-chan error, error) {
+	h, err := newHandler(cfg, reg, time.Now)
+	if err != nil {
+		return nil, nil, err
+	}
+	in := cfg.Ingest
+	c, err := ingest.NewConsumer(ingest.Config{
+		Brokers: brokers, Topic: cfg.Kafka.Topic, DLQTopic: cfg.Kafka.DLQ(), Group: cfg.Kafka.Group,
+		BatchRows: in.BatchRows, BatchBytes: in.BatchBytes, BatchAge: in.BatchAge,
+		BufferBytes: in.BufferBytes, ShutdownTimeout: in.ShutdownTimeout,
+		Handler: h, Sink: st, IsTransient: store.IsTransient,
+		Logger: log.With("component", "ingest"), Metrics: ingest.NewMetrics(pr),
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	return c, done, nil
+}
