@@ -29,7 +29,7 @@ build:
 ## run: the embedded default: local ClickHouse under .run/, in-process broker
 run: build
 	scripts/deps.sh clickhouse
-	bin/riskwatch run
+	bin/riskwatch run --demo
 
 ## test: every test against a real ClickHouse and a real Apache Kafka broker
 test: deps fmt-check vet check-imports check-sql-modern test-go

@@ -25,6 +25,7 @@ Usage:
   riskwatch migrate      [--config FILE]   apply ClickHouse migrations and load reference data
   riskwatch run          [--config FILE]   run the service (ingest, jobs, HTTP)
   riskwatch ingest       [--config FILE]   run only the Kafka → ClickHouse ingest (with /healthz, /metrics)
+  riskwatch gen          [flags]           the demo stream (JSON lines, or --produce to Kafka)
   riskwatch check-config [--config FILE]   validate a configuration and print it with defaults
   riskwatch version                        print the version
 
@@ -56,6 +57,7 @@ func MainContext(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs := flag.NewFlagSet("riskwatch "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "configuration file (YAML); empty = embedded first-run defaults")
+	demoFlag := fs.Bool("demo", false, "run: produce the seeded Tongliao demo stream into the broker at start")
 	switch cmd {
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "riskwatch %s (%s, %s/%s)\n", Version, goVersion(), runtime.GOOS, runtime.GOARCH)
@@ -63,6 +65,8 @@ func MainContext(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
+	case "gen":
+		return genCommand(ctx, rest, stdout, stderr)
 	case "migrate", "run", "ingest", "check-config":
 	default:
 		fmt.Fprintf(stderr, "riskwatch: unknown command %q\n\n%s", cmd, usage)
@@ -75,6 +79,9 @@ func MainContext(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if err != nil {
 		fmt.Fprintf(stderr, "riskwatch: %v\n", err)
 		return 2
+	}
+	if *demoFlag {
+		cfg.Demo.Enabled = true
 	}
 	if cmd == "check-config" {
 		out, err := cfg.Redacted().YAML()

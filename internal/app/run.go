@@ -119,6 +119,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		})
 	}
 
+	if cfg.Demo.Enabled {
+		go func() {
+			if err := runDemo(runCtx, cfg, regions, brokers, out); err != nil && runCtx.Err() == nil {
+				log.Error("demo stream failed", "err", err)
+			}
+		}()
+	}
+
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", h)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))

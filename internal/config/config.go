@@ -24,6 +24,16 @@ type Config struct {
 	Regions    Regions    `yaml:"regions"`
 	Ingest     Ingest     `yaml:"ingest"`
 	Transform  Transform  `yaml:"transform"`
+	Demo       Demo       `yaml:"demo"`
+}
+
+// Demo makes `riskwatch run` produce the seeded Tongliao demo stream into
+// the broker at start (what `make run` shows a newcomer).
+type Demo struct {
+	Enabled bool  `yaml:"enabled"`
+	Seed    int64 `yaml:"seed"`
+	// GroundTruth is where the injected outbreaks are written (CSV).
+	GroundTruth string `yaml:"ground_truth"`
 }
 
 // Ingest tunes the Kafka → ClickHouse path.
@@ -135,6 +145,7 @@ func Default() Config {
 			Enabled: true, BatchRows: 100_000, BatchBytes: 32 << 20, BatchAge: time.Second,
 			BufferBytes: 256 << 20, ShutdownTimeout: 25 * time.Second,
 		},
+		Demo: Demo{Seed: 1, GroundTruth: ".run/demo/ground_truth.csv"},
 		Transform: Transform{
 			GroupThreshold: 30, LargeAmountCNY: 1_000_000, FutureTolerance: 10 * time.Minute, MaxMessageBytes: 1 << 20,
 		},

@@ -1,0 +1,155 @@
+package importer
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/riskwatch/riskwatch/mappings"
+	"github.com/riskwatch/riskwatch/schemas"
+)
+
+// minimal is a valid mapping; the error cases below change one thing.
+const minimal = `
+format: csv
+timezone: America/New_York
+fields:
+  case_id: {column: KEY}
+  reported_at: {column: OPENDATE, format: date}
+  status: {constant: accepted}
+  summary: {template: "{TYPE}: {DESC}"}
+region:
+  - {column: ZIP, normalize: zip5, code: "NYC-ZIP-{value}"}
+`
+
+func TestLoadMappingMinimal(t *testing.T) {
+	m, err := LoadMapping(strings.NewReader(minimal), "minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Name() != "minimal.yaml" || m.Format() != FormatCSV {
+		t.Errorf("name %q format %q", m.Name(), m.Format())
+	}
+	want := []string{"KEY", "OPENDATE", "TYPE", "DESC", "ZIP"}
+	if got := m.Columns(); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("columns %v, want %v", got, want)
+	}
+}
+
+func TestLoadMappingErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml, want string
+	}{
+		{"unknown key names its path", strings.Replace(minimal, `summary: {template:`, `summary: {from: X, template:`, 1),
+			"mapping m.yaml: fields.summary.from: unknown key (line 8)"},
+		{"unknown top-level key", minimal + "colums: {}\n", "colums: unknown key"},
+		{"unknown field name", strings.Replace(minimal, "summary:", "sumary:", 1), "fields.sumary: unknown key"},
+		{"unknown key in a list entry", minimal + "  - {column: BOARD, patern: x}\n", "region[1].patern: unknown key"},
+		{"unknown key in a rule condition", strings.Replace(minimal, `status: {constant: accepted}`,
+			"status: {constant: accepted}\n  category:\n    rules:\n      - when: {TYPE: {equal: [x]}}\n        value: other", 1),
+			"fields.category.rules[0].when.TYPE.equal: unknown key"},
+		{"duplicate key", strings.Replace(minimal, "  case_id: {column: KEY}\n", "  case_id: {column: KEY}\n  case_id: {column: ID}\n", 1),
+			"fields.case_id: duplicate key (lines 5 and 6)"},
+		{"wrong type", minimal + "csv: {header: maybe}\n", `csv.header: "maybe" is not true or false`},
+		{"mapping instead of list", strings.Replace(minimal, "region:\n  - {column: ZIP, normalize: zip5, code: \"NYC-ZIP-{value}\"}", "region: {column: ZIP}", 1),
+			"region: want a list"},
+		{"required field", strings.Replace(minimal, "  case_id: {column: KEY}\n", "", 1), "fields.case_id: required"},
+		{"no region", strings.Split(minimal, "region:")[0], "region: required"},
+		{"bad format", strings.Replace(minimal, "format: csv", "format: xlsx", 1), `format: "xlsx" is not csv or jsonl`},
+		{"bad time zone", strings.Replace(minimal, "America/New_York", "Mars/Olympus_Mons", 1), `timezone: "Mars/Olympus_Mons" is not an IANA time zone`},
+		{"bad layout", strings.Replace(minimal, "format: date}", "format: yyyy-mm-dd}", 1), `fields.reported_at.format[0]: "yyyy-mm-dd" is neither a layout name`},
+		{"format on a text field", strings.Replace(minimal, `{template: "{TYPE}: {DESC}"}`, `{column: TYPE, format: date}`, 1),
+			"fields.summary: format and timezone are only for date fields"},
+		{"status not in the enum", strings.Replace(minimal, "{constant: accepted}", "{column: S, map: {Closed: closd}}", 1),
+			`fields.status.map.Closed: "closd" is not a status (accepted, routed, handling, resolved, failed, closed)`},
+		{"category not in the taxonomy", minimal + "", ""}, // replaced below
+		{"two sources", strings.Replace(minimal, "{column: KEY}", "{column: KEY, constant: x}", 1),
+			"fields.case_id: give only one of column, constant and template"},
+		{"bad versions", minimal + "versions: both\n", `versions: "both" is not final or open_close`},
+		{"bad source", minimal + "source: fax\n", `source: "fax" is not one of platform, fengqiao_board, hotline, grid, import`},
+		{"code with an unknown group", minimal + "  - {column: BOARD, pattern: '^(?P<n>[0-9]+)$', code: 'X-{boro}'}\n",
+			"region[1].code: {boro}: neither {value} nor a named group of the pattern"},
+		{"bad pattern", minimal + "  - {column: BOARD, pattern: '(', code: 'X'}\n", "region[1].pattern: error parsing regexp"},
+		{"bad normalizer", minimal + "  - {column: BOARD, normalize: title}\n", `region[1].normalize: "title" is not upper, lower or zip5`},
+		{"zip map key", minimal + "  - {column: Z2, normalize: zip5, map: {abc: NYC}}\n", "region[1].map.abc: the key is not a valid zip5 value"},
+		{"csv options with jsonl", minimal + "csv: {delimiter: ';'}\n" + "", ""}, // replaced below
+		{"empty file", "  \n", "mapping m.yaml: empty file"},
+		{"not YAML", "fields: [\n", "invalid YAML"},
+	} {
+		switch tc.name {
+		case "category not in the taxonomy":
+			tc.yaml = strings.Replace(minimal, "status: {constant: accepted}", "status: {constant: accepted}\n  category: {column: TYPE, map: {Housing: housing}, default: other}", 1)
+			tc.want = `fields.category.map.Housing: "housing" is not a taxonomy code`
+		case "csv options with jsonl":
+			tc.yaml = strings.Replace(minimal, "format: csv", "format: jsonl", 1) + "csv: {delimiter: ';'}\n"
+			tc.want = "csv: only for format csv"
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := LoadMapping(strings.NewReader(tc.yaml), "m.yaml")
+			if err == nil {
+				t.Fatalf("no error, want %q", tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %q\nwant it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestShippedMappings loads the mappings and the region file of the
+// repository's mappings directory, as embedded in the binary.
+func TestShippedMappings(t *testing.T) {
+	for _, name := range []string{"nyc_council.yaml", "nyc311.yaml"} {
+		m, reg, err := Open(mappings.FS, name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if m.RegionsFile() != "nyc_regions.csv" {
+			t.Errorf("%s: regions %q", name, m.RegionsFile())
+		}
+		// 1 city, 5 boroughs, 59 boards + 10 joint interest areas + 3
+		// no-board nodes, 211 ZIPs (mappings/SOURCES.md).
+		if reg.Len() != 289 {
+			t.Errorf("%s: %d regions, want 289", name, reg.Len())
+		}
+		for lv, want := range map[int]int{2: 1, 3: 5, 4: 72, 5: 211} {
+			if got := len(reg.AtLevel(levelOf(lv))); got != want {
+				t.Errorf("level %d: %d units, want %d", lv, got, want)
+			}
+		}
+		root := reg.Root()
+		if root.Code != "NYC" || root.Population != 8616408 {
+			t.Errorf("root %s population %d, want NYC 8616408", root.Code, root.Population)
+		}
+		// By hand from nyc_ziptable_population.csv: 11207 96,801 + 11208
+		// 108,180 + 11239 16,808 = 221,789; all three are seen most often
+		// with "05 Brooklyn".
+		cb, _ := reg.Lookup("NYC-BK-CB05")
+		if cb.Population != 221789 || cb.Parent != "NYC-BK" {
+			t.Errorf("NYC-BK-CB05 = %+v", cb)
+		}
+		z, _ := reg.Lookup("NYC-ZIP-11207")
+		if z.Population != 96801 || z.Parent != "NYC-BK-CB05" {
+			t.Errorf("NYC-ZIP-11207 = %+v", z)
+		}
+		// 10454 (Mott Haven, Bronx) is written with "01 Manhattan" more
+		// often than with any Bronx board; votes for another borough's
+		// board do not count.
+		if z, _ := reg.Lookup("NYC-ZIP-10454"); z.Parent != "NYC-BX-CB01" {
+			t.Errorf("NYC-ZIP-10454 parent %s, want NYC-BX-CB01", z.Parent)
+		}
+	}
+}
+
+func levelOf(n int) schemas.Level { return schemas.Level(n) }
+
+// TestLoadMappingAliases checks that YAML anchors work, so that a long map
+// can be written once and used by two candidates.
+func TestLoadMappingAliases(t *testing.T) {
+	m := mustLoad(t, minimal+`  - {column: BOROUGH, normalize: upper, map: &boroughs {MANHATTAN: NYC-MN, BROOKLYN: NYC-BK}}
+  - {column: CITY, normalize: upper, map: *boroughs}
+`)
+	recs, st := convert(t, m, "KEY,OPENDATE,TYPE,DESC,ZIP,BOROUGH,CITY\na,2020-01-01,,,,,Brooklyn\n")
+	if len(recs) != 1 || recs[0].RegionCode != "NYC-BK" || st.ByRegionColumn["CITY"] != 1 {
+		t.Fatalf("records %+v, stats %+v", recs, st)
+	}
+}
