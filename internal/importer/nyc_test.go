@@ -13,11 +13,9 @@ import (
 )
 
 // nycWant is what converting one whole real file must give. The numbers
-// were recomputed independently of this package by a short Python script
-// over the CSV files and mappings/nyc_regions.csv (same rules: ZIP zero-padded
-// to 5, board "NN Borough", borough, the office only when all three are
-// empty; first accepted row wins a case id; 311 close before open rejected),
-// and are listed in mappings/SOURCES.md.
+// were computed independently of this package by testdata/nyc_recount.py
+// (Python over the CSV files and mappings/nyc_regions.csv, with the rules
+// that mappings/SOURCES.md states), and are listed there too.
 type nycWant struct {
 	rows, records int
 	byReason      map[string]int
