@@ -16,7 +16,7 @@ TEST_TIMEOUT ?= 25m
 
 export RISKWATCH_KAFKA_VERSION ?= $(KAFKA_VERSION)
 
-.PHONY: deps build run test test-go test-kafka-compat bench lint vet check-imports fmt-check check-sql-modern clean
+.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake lint vet check-imports fmt-check check-sql-modern clean
 
 ## deps: install ClickHouse, the Apache Kafka jars, chDB and Go modules when missing
 deps:
@@ -50,6 +50,17 @@ test-kafka-compat:
 ## bench: the Go benchmarks
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## bench-ingest: 1M demo records through a real Apache Kafka broker into ClickHouse
+BENCH_RECORDS ?= 1000000
+bench-ingest: build
+	scripts/deps.sh clickhouse kafka $(KAFKA_VERSION)
+	$(GO) run ./internal/tools/benchingest --bin bin/riskwatch --records $(BENCH_RECORDS) --broker kafka
+
+## bench-ingest-kfake: the same through the in-process broker
+bench-ingest-kfake: build
+	scripts/deps.sh clickhouse
+	$(GO) run ./internal/tools/benchingest --bin bin/riskwatch --records $(BENCH_RECORDS) --broker kfake
 
 lint: fmt-check vet check-imports
 
