@@ -20,8 +20,14 @@ const (
 	DefaultYears = 2
 )
 
-// DefaultTo is the last day of the default period, 2026-10-31.
-var DefaultTo = time.Date(2026, time.October, 31, 0, 0, 0, 0, cst)
+// DefaultPeriod returns the first and last day of the default period:
+// 2024-11-01 and 2026-10-31, at 00:00 Asia/Shanghai.
+func DefaultPeriod() (from, to time.Time) {
+	return dayTime(defaultFrom), dayTime(defaultTo)
+}
+
+// defaultTo is the day number of the last day of the default period.
+var defaultTo = civilDays(2026, time.October, 31)
 
 // Options configure a stream. The zero value is the default stream: two
 // years of Tongliao ending 2026-10-31 at 15,700 cases a year with the
@@ -98,13 +104,13 @@ type Generator struct {
 // be generated.
 func New(o Options) (*Generator, error) {
 	g := &Generator{seed: uint64(o.Seed)}
-	to := DefaultTo
+	toDay := defaultTo
 	if !o.To.IsZero() {
-		to = o.To
+		ty, tm, td := o.To.Date()
+		toDay = civilDays(ty, tm, td)
 	}
-	ty, tm, td := to.Date()
-	toDay := civilDays(ty, tm, td)
 	if o.From.IsZero() {
+		ty, tm, td := time.Unix(int64(toDay)*86400, 0).UTC().Date()
 		g.fromDay = civilDays(ty-DefaultYears, tm, td) + 1
 	} else {
 		fy, fm, fd := o.From.Date()
@@ -187,10 +193,7 @@ func New(o Options) (*Generator, error) {
 	case o.NoOutbreaks:
 		obs = nil
 	case obs == nil:
-		var err error
-		if obs, err = g.defaultOutbreaks(); err != nil {
-			return nil, err
-		}
+		obs = g.defaultOutbreaks()
 	}
 	if err := g.prepareOutbreaks(obs); err != nil {
 		return nil, err

@@ -106,7 +106,7 @@ func DefaultOutbreaks(o Options) ([]Outbreak, error) {
 // scale. On another period the dates are moved in proportion to the
 // period's length (keeping the durations); outbreaks that do not fit, or
 // whose region the registry lacks, are left out.
-func (g *Generator) defaultOutbreaks() ([]Outbreak, error) {
+func (g *Generator) defaultOutbreaks() []Outbreak {
 	var out []Outbreak
 	for _, s := range defaultSpecs {
 		region := s.region
@@ -137,7 +137,7 @@ func (g *Generator) defaultOutbreaks() ([]Outbreak, error) {
 		out = append(out, Outbreak{Label: s.label, Region: region, Category: s.category,
 			Start: dayTime(start), End: dayTime(end), ExtraCases: extra})
 	}
-	return out, nil
+	return out
 }
 
 // biggestChild returns the most populous unit directly below code (the
@@ -311,7 +311,7 @@ func (g *Generator) planOutbreak(o *obState, idx uint64) error {
 			}
 		}
 	}
-	o.ExtraCases = generated + 1
+	o.ExtraCases = generated
 	if last := g.lastIdx; o.endIdx > last {
 		o.End = dayTime(g.fromDay + max(last, o.startIdx))
 	}
