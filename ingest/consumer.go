@@ -43,7 +43,8 @@ type Handler func(m Message) (schemas.CaseRow, *Reject)
 
 // Sink is where rows go (the store, injected by the wiring).
 type Sink interface {
-	InsertCases(ctx context.Context, rows []schemas.CaseRow) error
+	// InsertCases writes the rows of every slice as one insert.
+	InsertCases(ctx context.Context, rows ...[]schemas.CaseRow) error
 	InsertIngestErrors(ctx context.Context, rows []schemas.IngestErrorRow) error
 }
 
@@ -129,7 +130,8 @@ type Consumer struct {
 	dlq    *kafka.Writer
 	budget *budget
 
-	in chan item // partition loops → batcher
+	in     chan *chunk // partition loops → batcher
+	chunks sync.Pool   // recycled chunks
 
 	mu       sync.Mutex
 	cond     *sync.Cond
@@ -146,17 +148,6 @@ type Consumer struct {
 	cancelRun context.CancelFunc
 }
 
-// item is one consumed message on its way to a batch.
-type item struct {
-	gen       *kafka.Generation
-	partition int
-	offset    int64
-	size      int
-	row       schemas.CaseRow
-	reject    *Reject
-	msg       *kafka.Message // only for rejects: the raw message for the DLQ
-}
-
 // NewConsumer checks the configuration.
 func NewConsumer(cfg Config) (*Consumer, error) {
 	if err := cfg.defaults(); err != nil {
@@ -165,7 +156,7 @@ func NewConsumer(cfg Config) (*Consumer, error) {
 	c := &Consumer{
 		cfg: cfg, log: cfg.Logger, m: cfg.Metrics,
 		budget:   newBudget(cfg.BufferBytes),
-		in:       make(chan item, 4096),
+		in:       make(chan *chunk, 64),
 		drainReq: make(chan chan uint64),
 	}
 	c.cond = sync.NewCond(&c.mu)
@@ -283,6 +274,62 @@ func (c *Consumer) Run(parent context.Context) error {
 	return runErr
 }
 
+// chunkRows is how many consecutive messages of a partition travel
+// together from its loop to the batcher: one channel operation and one
+// budget entry per chunk instead of per message.
+const chunkRows = 512
+
+// chunkLinger is how long a partly filled chunk waits for more messages
+// before it is handed over, so a quiet stream is not held back.
+const chunkLinger = 50 * time.Millisecond
+
+// rowOverhead estimates the memory of a transformed row beyond its raw
+// message bytes (the CaseRow struct and its strings), for the byte budget.
+const rowOverhead = 768
+
+// lingerContext is the deadline of a chunk's wait for more messages; its
+// cancel function runs when the chunk is handed over.
+func lingerContext(parent context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(parent, chunkLinger)
+}
+
+// chunk is a run of consecutive messages of one partition.
+type chunk struct {
+	gen       *kafka.Generation
+	partition int
+	last      int64 // offset of the last message in the chunk
+	rows      []schemas.CaseRow
+	rejects   []item
+	bytes     int64 // budgeted bytes (memory estimate)
+	raw       int64 // message bytes, for the batch size limit
+}
+
+func (ch *chunk) len() int { return len(ch.rows) + len(ch.rejects) }
+
+// item is one rejected message on its way to the dead letters.
+type item struct {
+	partition int
+	offset    int64
+	reject    *Reject
+	msg       *kafka.Message // the raw message for the DLQ
+}
+
+func (c *Consumer) newChunk(gen *kafka.Generation, partition int) *chunk {
+	ch, _ := c.chunks.Get().(*chunk)
+	if ch == nil {
+		ch = &chunk{rows: make([]schemas.CaseRow, 0, chunkRows)}
+	}
+	ch.gen, ch.partition = gen, partition
+	return ch
+}
+
+// recycle returns a finished chunk's memory for reuse.
+func (c *Consumer) recycle(ch *chunk) {
+	clear(ch.rows) // drop the strings the rows point to
+	ch.rows, ch.rejects, ch.bytes, ch.raw, ch.gen = ch.rows[:0], nil, 0, 0, nil
+	c.chunks.Put(ch)
+}
+
 // partitionLoop reads one assigned partition until the generation ends,
 // then drains: it waits until everything it handed over is committed.
 func (c *Consumer) partitionLoop(gctx context.Context, gen *kafka.Generation, partition int, offset int64) {
@@ -299,24 +346,56 @@ func (c *Consumer) partitionLoop(gctx context.Context, gen *kafka.Generation, pa
 	}
 	log.Debug("partition assigned", "offset", offset)
 	seen := newVersionCache(200_000)
+	var (
+		cur        *chunk
+		lingerCtx  context.Context
+		stopLinger context.CancelFunc = func() {}
+	)
+	defer func() { stopLinger() }()
+	send := func() {
+		stopLinger()
+		if cur != nil && cur.len() > 0 {
+			c.in <- cur
+		}
+		cur = nil
+	}
 	for {
-		m, err := r.FetchMessage(gctx)
+		fetchCtx := gctx
+		if cur != nil {
+			fetchCtx = lingerCtx
+		}
+		m, err := r.FetchMessage(fetchCtx)
 		if err != nil {
-			if gctx.Err() == nil {
-				log.Warn("fetch failed", "err", err)
-				c.m.fetchErrors.Inc()
+			if gctx.Err() != nil {
+				break
+			}
+			if cur != nil && lingerCtx.Err() != nil {
+				send() // nothing more arrived within the linger time
 				continue
 			}
-			break
+			log.Warn("fetch failed", "err", err)
+			c.m.fetchErrors.Inc()
+			continue
 		}
-		size := len(m.Value) + len(m.Key) + 64
-		if !c.budget.acquire(gctx, int64(size)) {
-			// The generation ended while waiting for buffer space: this
-			// message was not handed over and will be redelivered.
-			break
+		size := int64(2*len(m.Value) + len(m.Key) + rowOverhead)
+		if !c.budget.tryAcquire(size) {
+			// Hand over what this loop holds before waiting, so that the
+			// budget can only be full of chunks that are on their way.
+			send()
+			if !c.budget.acquire(gctx, size) {
+				// The generation ended while waiting: this message was not
+				// handed over and will be redelivered.
+				break
+			}
+		}
+		if cur == nil {
+			cur = c.newChunk(gen, partition)
+			lingerCtx, stopLinger = lingerContext(gctx)
 		}
 		c.m.consumed.Inc()
-		it := item{gen: gen, partition: partition, offset: m.Offset, size: size}
+		cur.last = m.Offset
+		cur.bytes += size
+		cur.raw += int64(len(m.Value) + len(m.Key))
 		row, rej := c.cfg.Handler(Message{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: m.Key, Value: m.Value, Time: m.Time})
 		if rej == nil {
 			if first := seen.check(&row, m.Value, m.Offset); first >= 0 {
@@ -326,14 +405,16 @@ func (c *Consumer) partitionLoop(gctx context.Context, gen *kafka.Generation, pa
 			}
 		}
 		if rej != nil {
-			it.reject = rej
 			mm := m
-			it.msg = &mm
+			cur.rejects = append(cur.rejects, item{partition: partition, offset: m.Offset, reject: rej, msg: &mm})
 		} else {
-			it.row = row
+			cur.rows = append(cur.rows, row)
 		}
-		c.in <- it
+		if cur.len() >= chunkRows {
+			send()
+		}
 	}
+	send()
 	c.drain()
 	log.Debug("partition drained")
 }
@@ -351,24 +432,39 @@ func (c *Consumer) drain() {
 	c.mu.Unlock()
 }
 
-// batch is a sealed set of items, inserted as one.
+// batch is a sealed set of chunks, inserted as one.
 type batch struct {
-	seq   uint64
-	items []item
-	bytes int
-	start time.Time
-	why   string
+	seq    uint64
+	chunks []*chunk
+	rows   int
+	bytes  int64 // budgeted bytes, released when the batch is finished
+	raw    int64 // message bytes, for BatchBytes
+	start  time.Time
+	why    string
 }
 
-// batcher collects items into batches and seals them on rows, bytes, age or
-// a drain request. It is the only writer of the open batch.
+func (b *batch) add(ch *chunk) {
+	b.chunks = append(b.chunks, ch)
+	b.rows += ch.len()
+	b.bytes += ch.bytes
+	b.raw += ch.raw
+}
+
+// batcher collects chunks into batches and seals them on rows, bytes, age
+// or a drain request. It is the only writer of the open batch.
 func (c *Consumer) batcher(ctx context.Context, out chan<- *batch) {
 	defer close(out)
 	tick := time.NewTicker(c.cfg.BatchAge / 4)
 	defer tick.Stop()
 	var cur *batch
+	add := func(ch *chunk) {
+		if cur == nil {
+			cur = &batch{start: time.Now()}
+		}
+		cur.add(ch)
+	}
 	seal := func(why string) {
-		if cur == nil || len(cur.items) == 0 {
+		if cur == nil || len(cur.chunks) == 0 {
 			return
 		}
 		c.mu.Lock()
@@ -381,32 +477,22 @@ func (c *Consumer) batcher(ctx context.Context, out chan<- *batch) {
 	}
 	for {
 		select {
-		case it, ok := <-c.in:
+		case ch, ok := <-c.in:
 			if !ok {
 				seal("shutdown")
 				return
 			}
-			if cur == nil {
-				cur = &batch{start: time.Now(), items: make([]item, 0, min(c.cfg.BatchRows, 16384))}
-			}
-			cur.items = append(cur.items, it)
-			cur.bytes += it.size
-			if len(cur.items) >= c.cfg.BatchRows {
+			add(ch)
+			if cur.rows >= c.cfg.BatchRows {
 				seal("rows")
-			} else if cur.bytes >= c.cfg.BatchBytes {
+			} else if cur.raw >= int64(c.cfg.BatchBytes) {
 				seal("bytes")
 			}
 		case reply := <-c.drainReq:
-			// Items a partition loop sent before asking are already in cur:
-			// the channel delivers them first only if they were received, so
-			// take everything queued now.
+			// A partition loop sent its last chunk before asking; it may
+			// still sit in the channel, so take everything queued now.
 			for n := len(c.in); n > 0; n-- {
-				it := <-c.in
-				if cur == nil {
-					cur = &batch{start: time.Now()}
-				}
-				cur.items = append(cur.items, it)
-				cur.bytes += it.size
+				add(<-c.in)
 			}
 			seal("drain")
 			c.mu.Lock()
@@ -440,13 +526,12 @@ func (c *Consumer) inserter(ctx context.Context, in <-chan *batch) {
 		c.m.batchSeconds.Observe(time.Since(t0).Seconds())
 		c.m.batches.WithLabelValues(b.why).Inc()
 		if !committed {
-			c.m.abandoned.Add(float64(len(b.items)))
+			c.m.abandoned.Add(float64(b.rows))
 		}
-		var bytes int64
-		for i := range b.items {
-			bytes += int64(b.items[i].size)
+		c.budget.release(b.bytes)
+		for _, ch := range b.chunks {
+			c.recycle(ch)
 		}
-		c.budget.release(bytes)
 		c.mu.Lock()
 		c.done = b.seq
 		c.cond.Broadcast()
@@ -459,14 +544,15 @@ func (c *Consumer) inserter(ctx context.Context, in <-chan *batch) {
 // (at shutdown: the budget was spent; otherwise: a permanent failure).
 func (c *Consumer) finish(ctx context.Context, b *batch) (bool, error) {
 	var (
-		rows    = make([]schemas.CaseRow, 0, len(b.items))
+		rows    = make([][]schemas.CaseRow, 0, len(b.chunks))
 		rejects []item
+		n       int
 	)
-	for i := range b.items {
-		if b.items[i].reject != nil {
-			rejects = append(rejects, b.items[i])
-		} else {
-			rows = append(rows, b.items[i].row)
+	for _, ch := range b.chunks {
+		rejects = append(rejects, ch.rejects...)
+		if len(ch.rows) > 0 {
+			rows = append(rows, ch.rows)
+			n += len(ch.rows)
 		}
 	}
 	// Dead letters first: a rejected record's offset may be committed only
@@ -483,26 +569,35 @@ func (c *Consumer) finish(ctx context.Context, b *batch) (bool, error) {
 			return false, err
 		}
 	}
-	c.m.inserted.Add(float64(len(rows) - len(refused)))
+	c.m.inserted.Add(float64(n - len(refused)))
 	return c.commit(b), nil
 }
 
 // insertRows inserts with retries on transient errors. Rows the server
 // refuses for a data reason are isolated by bisection and returned as
 // rejects; the others are inserted.
-func (c *Consumer) insertRows(ctx context.Context, rows []schemas.CaseRow) ([]item, error) {
+func (c *Consumer) insertRows(ctx context.Context, rows [][]schemas.CaseRow) ([]item, error) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	err := c.retry(ctx, "insert", func() error { return c.cfg.Sink.InsertCases(ctx, rows) })
-	if err == nil {
-		return nil, nil
-	}
-	if ctx.Err() != nil {
+	err := c.retry(ctx, "insert", func() error { return c.cfg.Sink.InsertCases(ctx, rows...) })
+	if err == nil || ctx.Err() != nil {
 		return nil, err
 	}
 	// A permanent error: the server refused something in these rows.
+	var flat []schemas.CaseRow
+	for _, r := range rows {
+		flat = append(flat, r...)
+	}
+	return c.bisect(ctx, flat)
+}
+
+func (c *Consumer) bisect(ctx context.Context, rows []schemas.CaseRow) ([]item, error) {
 	if len(rows) == 1 {
+		err := c.retry(ctx, "insert", func() error { return c.cfg.Sink.InsertCases(ctx, rows) })
+		if err == nil || ctx.Err() != nil {
+			return nil, err
+		}
 		r := rows[0]
 		c.log.Warn("row refused by ClickHouse", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "err", err)
 		return []item{{partition: int(r.Partition), offset: r.Offset, reject: &Reject{
@@ -511,15 +606,22 @@ func (c *Consumer) insertRows(ctx context.Context, rows []schemas.CaseRow) ([]it
 	}
 	c.m.bisections.Inc()
 	mid := len(rows) / 2
-	left, err := c.insertRows(ctx, rows[:mid])
-	if err != nil {
-		return nil, err
+	var refused []item
+	for _, half := range [][]schemas.CaseRow{rows[:mid], rows[mid:]} {
+		err := c.retry(ctx, "insert", func() error { return c.cfg.Sink.InsertCases(ctx, half) })
+		if err == nil {
+			continue
+		}
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		r, err := c.bisect(ctx, half)
+		if err != nil {
+			return nil, err
+		}
+		refused = append(refused, r...)
 	}
-	right, err := c.insertRows(ctx, rows[mid:])
-	if err != nil {
-		return nil, err
-	}
-	return append(left, right...), nil
+	return refused, nil
 }
 
 // deadLetter writes rejected messages to the DLQ topic and ingest_errors.
@@ -541,23 +643,19 @@ func (c *Consumer) deadLetter(ctx context.Context, rejects []item) error {
 }
 
 // commit commits, per generation and partition, the offset after the last
-// item of the batch. A failed commit (the partition moved to another member)
-// is not an error for the data: the new owner re-reads from the last commit
-// and the tables collapse the repeat.
+// message of the batch. A failed commit (the partition moved to another
+// member) is not an error for the data: the new owner re-reads from the last
+// commit and the tables collapse the repeat.
 func (c *Consumer) commit(b *batch) bool {
 	offsets := map[*kafka.Generation]map[int]int64{}
-	for i := range b.items {
-		it := &b.items[i]
-		if it.gen == nil { // bisect rejects carry no generation; their rows do
-			continue
-		}
-		m := offsets[it.gen]
+	for _, ch := range b.chunks {
+		m := offsets[ch.gen]
 		if m == nil {
 			m = map[int]int64{}
-			offsets[it.gen] = m
+			offsets[ch.gen] = m
 		}
-		if it.offset+1 > m[it.partition] {
-			m[it.partition] = it.offset + 1
+		if ch.last+1 > m[ch.partition] {
+			m[ch.partition] = ch.last + 1
 		}
 	}
 	ok := true
@@ -652,6 +750,17 @@ func (b *budget) acquire(ctx context.Context, n int64) bool {
 			return false
 		}
 		b.cond.Wait()
+	}
+	b.used += n
+	return true
+}
+
+// tryAcquire takes n bytes if they are free now.
+func (b *budget) tryAcquire(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.used > 0 && b.used+n > b.max {
+		return false
 	}
 	b.used += n
 	return true

@@ -74,6 +74,10 @@ def smoke(s) -> int:
         if out.replace('"', "").split() != ["accepted", "resolved"]:
             print(f"FAIL smoke: case_events FINAL gave {out!r}", file=sys.stderr)
             return 1
+        out = str(s.query("SELECT version, status FROM cases FINAL WHERE case_id = 'c1'", "CSV")).strip()
+        if out.replace('"', "") != "2,resolved":
+            print(f"FAIL smoke: cases FINAL (fed by cases_mv) gave {out!r}, want 2,resolved", file=sys.stderr)
+            return 1
     except Exception as e:
         print(f"FAIL smoke: {str(e).splitlines()[0][:300]}", file=sys.stderr)
         return 1

@@ -33,22 +33,22 @@ var (
 	enumSatisfaction, _ = schemas.EnumFor("satisfaction")
 )
 
-// InsertCases writes rows to case_events (every version; feeds the daily
-// rollup) and then to cases (latest version wins). Both tables collapse
-// duplicates, so a retried or re-delivered batch never changes counts. The
-// rows are sent column by column, which is 2–3× cheaper than row by row.
-// The caller keeps ownership of rows; nothing is retained.
-func (s *Store) InsertCases(ctx context.Context, rows []schemas.CaseRow) error {
-	if len(rows) == 0 {
+// InsertCases writes rows to case_events (every version); the server's
+// materialized views copy them into cases (latest version wins) and the
+// daily rollup. All three collapse duplicates, so a retried or re-delivered
+// batch never changes counts. The rows are sent once, column by column,
+// which is 2–3× cheaper than row by row. The caller keeps ownership of rows;
+// nothing is retained.
+func (s *Store) InsertCases(ctx context.Context, rows ...[]schemas.CaseRow) error {
+	n := 0
+	for _, r := range rows {
+		n += len(r)
+	}
+	if n == 0 {
 		return nil
 	}
-	cols := caseColumnsOf(rows)
-	for _, table := range []string{"case_events", "cases"} {
-		if err := s.insertColumns(ctx, table, caseColumns, cols); err != nil {
-			return err
-		}
-	}
-	return nil
+	cols := caseColumnsOf(rows, n)
+	return s.insertColumns(ctx, "case_events", caseColumns, cols)
 }
 
 func (s *Store) insertColumns(ctx context.Context, table, columns string, cols []any) error {
@@ -71,9 +71,9 @@ func (s *Store) insertColumns(ctx context.Context, table, columns string, cols [
 	return nil
 }
 
-// caseColumnsOf turns rows into one slice per column, in caseColumns order.
-func caseColumnsOf(rows []schemas.CaseRow) []any {
-	n := len(rows)
+// caseColumnsOf turns n rows, given in slices, into one slice per column,
+// in caseColumns order.
+func caseColumnsOf(chunks [][]schemas.CaseRow, n int) []any {
 	var (
 		source, channel, severity, status, satisfaction                                      = make([]int8, n), make([]int8, n), make([]int8, n), make([]int8, n), make([]int8, n)
 		caseID, regionCode, cityCode, countyCode, townCode, villageCode, gridID              = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -89,35 +89,39 @@ func caseColumnsOf(rows []schemas.CaseRow) []any {
 		partition                                                                            = make([]int32, n)
 		offset                                                                               = make([]int64, n)
 	)
-	for i := range rows {
-		r := &rows[i]
-		source[i] = enumSource.Code(string(r.Source))
-		caseID[i] = r.CaseID
-		version[i] = r.Version
-		contract[i] = r.Contract
-		channel[i] = enumChannel.Code(string(r.Channel))
-		reportedAt[i] = r.ReportedAt
-		reportedDate[i] = r.ReportedDate
-		occurredAt[i] = r.OccurredAt
-		regionCode[i] = r.RegionCode
-		regionLevel[i] = r.RegionLevel
-		cityCode[i], countyCode[i], townCode[i], villageCode[i] = r.CityCode, r.CountyCode, r.TownCode, r.VillageCode
-		gridID[i] = r.GridID
-		lat[i], lon[i] = r.Lat, r.Lon
-		category[i], categoryGroup[i], categoryRule[i] = r.Category, r.CategoryGroup, r.CategoryRule
-		categoryText[i], summary[i] = r.CategoryText, r.Summary
-		severity[i] = enumSeverity.Code(string(r.Severity))
-		parties[i] = r.Parties
-		amount[i] = decimal.New(int64(math.Round(r.AmountCNY*100)), -2)
-		status[i] = enumStatus.Code(string(r.Status))
-		assignedUnit[i] = r.AssignedUnit
-		dueAt[i], resolvedAt[i], feedbackAt[i], evaluatedAt[i] = r.DueAt, r.ResolvedAt, r.FeedbackAt, r.EvaluatedAt
-		satisfaction[i] = enumSatisfaction.Code(string(r.Satisfaction))
-		repeatOf[i] = r.RepeatOf
-		petition[i], superior[i], escalated[i] = b2u(r.Petition), b2u(r.SuperiorAssigned), b2u(r.Escalated)
-		group[i], large[i] = b2u(r.GroupDispute), b2u(r.LargeAmount)
-		ingestedAt[i] = r.IngestedAt
-		topic[i], partition[i], offset[i] = r.Topic, r.Partition, r.Offset
+	i := -1
+	for _, rows := range chunks {
+		for j := range rows {
+			i++
+			r := &rows[j]
+			source[i] = enumSource.Code(string(r.Source))
+			caseID[i] = r.CaseID
+			version[i] = r.Version
+			contract[i] = r.Contract
+			channel[i] = enumChannel.Code(string(r.Channel))
+			reportedAt[i] = r.ReportedAt
+			reportedDate[i] = r.ReportedDate
+			occurredAt[i] = r.OccurredAt
+			regionCode[i] = r.RegionCode
+			regionLevel[i] = r.RegionLevel
+			cityCode[i], countyCode[i], townCode[i], villageCode[i] = r.CityCode, r.CountyCode, r.TownCode, r.VillageCode
+			gridID[i] = r.GridID
+			lat[i], lon[i] = r.Lat, r.Lon
+			category[i], categoryGroup[i], categoryRule[i] = r.Category, r.CategoryGroup, r.CategoryRule
+			categoryText[i], summary[i] = r.CategoryText, r.Summary
+			severity[i] = enumSeverity.Code(string(r.Severity))
+			parties[i] = r.Parties
+			amount[i] = decimal.New(int64(math.Round(r.AmountCNY*100)), -2)
+			status[i] = enumStatus.Code(string(r.Status))
+			assignedUnit[i] = r.AssignedUnit
+			dueAt[i], resolvedAt[i], feedbackAt[i], evaluatedAt[i] = r.DueAt, r.ResolvedAt, r.FeedbackAt, r.EvaluatedAt
+			satisfaction[i] = enumSatisfaction.Code(string(r.Satisfaction))
+			repeatOf[i] = r.RepeatOf
+			petition[i], superior[i], escalated[i] = b2u(r.Petition), b2u(r.SuperiorAssigned), b2u(r.Escalated)
+			group[i], large[i] = b2u(r.GroupDispute), b2u(r.LargeAmount)
+			ingestedAt[i] = r.IngestedAt
+			topic[i], partition[i], offset[i] = r.Topic, r.Partition, r.Offset
+		}
 	}
 	return []any{source, caseID, version, contract, channel, reportedAt, reportedDate, occurredAt,
 		regionCode, regionLevel, cityCode, countyCode, townCode, villageCode, gridID, lat, lon,

@@ -75,7 +75,7 @@ func TestMigrateTwiceAppliesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	have := strings.Join(tables, ",")
-	for _, table := range []string{"case_events", "cases", "cases_daily", "cases_daily_mv", "categories", "ingest_errors", "job_runs", "reference_loads", "regions", "schema_migrations"} {
+	for _, table := range []string{"case_events", "cases", "cases_daily", "cases_daily_mv", "cases_mv", "categories", "ingest_errors", "job_runs", "reference_loads", "regions", "schema_migrations"} {
 		if !strings.Contains(","+have+",", ","+table+",") {
 			t.Errorf("table %s missing (have %s)", table, have)
 		}
@@ -220,5 +220,13 @@ func TestRollupCountsACaseOnce(t *testing.T) {
 	}
 	if strings.TrimSpace(got) != "3" {
 		t.Errorf("case_events FINAL has %q rows, want 3 (the re-delivered version collapses)", got)
+	}
+	// cases_mv keeps the latest version of each case in cases.
+	got, err = ch.Query(ctx, "SELECT source, case_id, version, status FROM "+db+".cases FINAL ORDER BY source")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "platform\tc1\t2\tresolved\nhotline\tc1\t1\taccepted\n"; got != want {
+		t.Errorf("cases FINAL = %q, want %q", got, want)
 	}
 }

@@ -54,7 +54,7 @@ CREATE TABLE IF NOT EXISTS cases
     _offset Int64
 )
 ENGINE = ReplacingMergeTree(version)
-PARTITION BY toYYYYMM(reported_date)
+PARTITION BY toYear(reported_date)
 ORDER BY (source, case_id);
 
 -- case_events: every version received. Keyed by (source, case_id, version) so
@@ -105,8 +105,20 @@ CREATE TABLE IF NOT EXISTS case_events
     _offset Int64
 )
 ENGINE = ReplacingMergeTree(_offset)
-PARTITION BY toYYYYMM(reported_date)
+PARTITION BY toYear(reported_date)
 ORDER BY (source, case_id, version);
+
+-- cases_mv copies every row written to case_events into cases on the
+-- server, so ingest sends each batch once; cases keeps the latest version.
+CREATE MATERIALIZED VIEW IF NOT EXISTS cases_mv TO cases
+AS SELECT
+    source, case_id, version, contract, channel, reported_at, reported_date, occurred_at,
+    region_code, region_level, city_code, county_code, town_code, village_code, grid_id, lat, lon,
+    category, category_group, category_rule, category_text, summary, severity, parties, amount_cny,
+    status, assigned_unit, due_at, resolved_at, feedback_at, evaluated_at, satisfaction,
+    repeat_of, petition, superior_assigned, escalated, group_dispute, large_amount,
+    ingested_at, _topic, _partition, _offset
+FROM case_events;
 
 -- cases_daily: per local day, region and category, fed by a materialized
 -- view on case_events. Counts are uniqExact states over the case key, so a
@@ -129,7 +141,7 @@ CREATE TABLE IF NOT EXISTS cases_daily
     dissatisfied AggregateFunction(uniqExactIf, String, UInt8)
 )
 ENGINE = AggregatingMergeTree()
-PARTITION BY toYYYYMM(day)
+PARTITION BY toYear(day)
 ORDER BY (day, county_code, town_code, village_code, region_code, category);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS cases_daily_mv TO cases_daily

@@ -15,7 +15,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,7 +48,9 @@ func run() error {
 	bin := flag.String("bin", "bin/riskwatch", "the riskwatch binary")
 	partitions := flag.Int("partitions", 4, "topic partitions")
 	batchRows := flag.Int("batch-rows", 100_000, "ingest.batch_rows")
+	batchAge := flag.Duration("batch-age", time.Second, "ingest.batch_age")
 	cpuprofile := flag.String("cpuprofile", "", "ask the ingester to write a CPU profile here")
+	experiment := flag.String("sql", "", "run this SQL after the migrations, before the clock starts (experiments: e.g. DROP TABLE bench.cases_daily_mv)")
 	flag.Parse()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -127,6 +132,10 @@ func run() error {
 	}
 	defer os.RemoveAll(dir)
 	cfgPath := filepath.Join(dir, "bench.yaml")
+	httpAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
 	cfg := fmt.Sprintf(`clickhouse:
   local: {enabled: false}
   addrs: [%s]
@@ -138,18 +147,27 @@ kafka:
   group: bench
   partitions: %d
 http:
-  listen: 127.0.0.1:0
+  listen: %s
 ingest:
   batch_rows: %d
+  batch_age: %s
 log:
   level: warn
-`, ch.Addr, strings.Join(brokers, ", "), topic, *partitions, *batchRows)
+`, ch.Addr, strings.Join(brokers, ", "), topic, *partitions, httpAddr, *batchRows, *batchAge)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return err
 	}
-	// The database is created before the clock starts.
-	if _, err := ch.Query(ctx, "CREATE DATABASE IF NOT EXISTS bench"); err != nil {
-		return err
+	// Migrations and reference data are loaded before the clock starts.
+	mig := exec.Command(binPath, "migrate", "--config", cfgPath)
+	mig.Stderr = os.Stderr
+	if out, err := mig.Output(); err != nil {
+		return fmt.Errorf("migrate: %w: %s", err, out)
+	}
+	if *experiment != "" {
+		if _, err := ch.Query(ctx, *experiment); err != nil {
+			return err
+		}
+		fmt.Printf("experiment: %s\n", *experiment)
 	}
 
 	cmd := exec.Command(binPath, "ingest", "--config", cfgPath)
@@ -179,6 +197,17 @@ log:
 	}
 	elapsed := time.Since(start)
 	chCPU := procCPU(ch.PID()) - chCPU0
+	if resp, err := http.Get("http://" + httpAddr + "/metrics"); err == nil {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var parts []string
+		for _, line := range strings.Split(string(body), "\n") {
+			if strings.HasPrefix(line, "riskwatch_ingest_batches_total{") {
+				parts = append(parts, strings.TrimPrefix(line, "riskwatch_ingest_batches_total"))
+			}
+		}
+		fmt.Printf("batches by flush reason: %s\n", strings.Join(parts, " "))
+	}
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	_ = cmd.Wait()
 	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
@@ -212,6 +241,16 @@ func procCPU(pid int) time.Duration {
 	ut, _ := strconv.ParseInt(f[11], 10, 64)
 	st, _ := strconv.ParseInt(f[12], 10, 64)
 	return time.Duration(ut+st) * (time.Second / 100) // USER_HZ is 100 on Linux
+}
+
+// freeAddr returns a free loopback host:port.
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
 }
 
 func envOr(k, def string) string {
