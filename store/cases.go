@@ -33,12 +33,17 @@ var (
 	enumSatisfaction, _ = schemas.EnumFor("satisfaction")
 )
 
+// insertBlockRows is how many rows go to the server in one data block of an
+// insert. The insert is still one statement (the server squashes the blocks
+// into parts), but the client holds only one block's column copies at a time.
+const insertBlockRows = 8192
+
 // InsertCases writes rows to case_events (every version); the server's
 // materialized views copy them into cases (latest version wins) and the
 // daily rollup. All three collapse duplicates, so a retried or re-delivered
-// batch never changes counts. The rows are sent once, column by column,
-// which is 2–3× cheaper than row by row. The caller keeps ownership of rows;
-// nothing is retained.
+// batch never changes counts. The rows are sent once, column by column, in
+// blocks of insertBlockRows. The caller keeps ownership of rows; nothing is
+// retained.
 func (s *Store) InsertCases(ctx context.Context, rows ...[]schemas.CaseRow) error {
 	n := 0
 	for _, r := range rows {
@@ -47,8 +52,54 @@ func (s *Store) InsertCases(ctx context.Context, rows ...[]schemas.CaseRow) erro
 	if n == 0 {
 		return nil
 	}
-	cols := caseColumnsOf(rows, n)
-	return s.insertColumns(ctx, "case_events", caseColumns, cols)
+	const table = "case_events"
+	b, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+table+" ("+caseColumns+")")
+	if err != nil {
+		return fmt.Errorf("cannot prepare insert into %s: %w", table, err)
+	}
+	cb := newCaseBlock(min(n, insertBlockRows))
+	flush := func() error {
+		for i, c := range cb.columns() {
+			if err := b.Column(i).Append(c); err != nil {
+				return &DataError{Table: table, Err: fmt.Errorf("column %d: %w", i, err)}
+			}
+		}
+		cb.reset()
+		if err := b.Flush(); err != nil {
+			return classify(table, err)
+		}
+		return nil
+	}
+	for _, rs := range rows {
+		for i := range rs {
+			cb.add(&rs[i])
+			if cb.n == insertBlockRows {
+				if err := flush(); err != nil {
+					_ = b.Abort()
+					return err
+				}
+			}
+		}
+	}
+	if cb.n > 0 {
+		if err := flush(); err != nil {
+			_ = b.Abort()
+			return err
+		}
+	}
+	if err := b.Send(); err != nil {
+		return classify(table, err)
+	}
+	return nil
+}
+
+// classify wraps an insert error: transient errors for retrying, anything
+// else as a DataError (the rows themselves are refused).
+func classify(table string, err error) error {
+	if IsTransient(err) {
+		return fmt.Errorf("cannot insert into %s: %w", table, err)
+	}
+	return &DataError{Table: table, Err: err}
 }
 
 func (s *Store) insertColumns(ctx context.Context, table, columns string, cols []any) error {
@@ -63,72 +114,141 @@ func (s *Store) insertColumns(ctx context.Context, table, columns string, cols [
 		}
 	}
 	if err := b.Send(); err != nil {
-		if IsTransient(err) {
-			return fmt.Errorf("cannot insert into %s: %w", table, err)
-		}
-		return &DataError{Table: table, Err: err}
+		return classify(table, err)
 	}
 	return nil
 }
 
-// caseColumnsOf turns n rows, given in slices, into one slice per column,
-// in caseColumns order.
-func caseColumnsOf(chunks [][]schemas.CaseRow, n int) []any {
-	var (
-		source, channel, severity, status, satisfaction                                      = make([]int8, n), make([]int8, n), make([]int8, n), make([]int8, n), make([]int8, n)
-		caseID, regionCode, cityCode, countyCode, townCode, villageCode, gridID              = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		category, categoryGroup, categoryRule, categoryText, summary, assignedUnit, repeatOf = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		topic                                                                                = make([]string, n)
-		version, parties                                                                     = make([]uint32, n), make([]uint32, n)
-		contract                                                                             = make([]uint16, n)
-		regionLevel, petition, superior, escalated, group, large                             = make([]uint8, n), make([]uint8, n), make([]uint8, n), make([]uint8, n), make([]uint8, n), make([]uint8, n)
-		reportedAt, reportedDate, ingestedAt                                                 = make([]time.Time, n), make([]time.Time, n), make([]time.Time, n)
-		occurredAt, dueAt, resolvedAt, feedbackAt, evaluatedAt                               = make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
-		lat, lon                                                                             = make([]*float64, n), make([]*float64, n)
-		amount                                                                               = make([]decimal.Decimal, n)
-		partition                                                                            = make([]int32, n)
-		offset                                                                               = make([]int64, n)
-	)
-	i := -1
-	for _, rows := range chunks {
-		for j := range rows {
-			i++
-			r := &rows[j]
-			source[i] = enumSource.Code(string(r.Source))
-			caseID[i] = r.CaseID
-			version[i] = r.Version
-			contract[i] = r.Contract
-			channel[i] = enumChannel.Code(string(r.Channel))
-			reportedAt[i] = r.ReportedAt
-			reportedDate[i] = r.ReportedDate
-			occurredAt[i] = r.OccurredAt
-			regionCode[i] = r.RegionCode
-			regionLevel[i] = r.RegionLevel
-			cityCode[i], countyCode[i], townCode[i], villageCode[i] = r.CityCode, r.CountyCode, r.TownCode, r.VillageCode
-			gridID[i] = r.GridID
-			lat[i], lon[i] = r.Lat, r.Lon
-			category[i], categoryGroup[i], categoryRule[i] = r.Category, r.CategoryGroup, r.CategoryRule
-			categoryText[i], summary[i] = r.CategoryText, r.Summary
-			severity[i] = enumSeverity.Code(string(r.Severity))
-			parties[i] = r.Parties
-			amount[i] = decimal.New(int64(math.Round(r.AmountCNY*100)), -2)
-			status[i] = enumStatus.Code(string(r.Status))
-			assignedUnit[i] = r.AssignedUnit
-			dueAt[i], resolvedAt[i], feedbackAt[i], evaluatedAt[i] = r.DueAt, r.ResolvedAt, r.FeedbackAt, r.EvaluatedAt
-			satisfaction[i] = enumSatisfaction.Code(string(r.Satisfaction))
-			repeatOf[i] = r.RepeatOf
-			petition[i], superior[i], escalated[i] = b2u(r.Petition), b2u(r.SuperiorAssigned), b2u(r.Escalated)
-			group[i], large[i] = b2u(r.GroupDispute), b2u(r.LargeAmount)
-			ingestedAt[i] = r.IngestedAt
-			topic[i], partition[i], offset[i] = r.Topic, r.Partition, r.Offset
-		}
+// caseBlock holds one block of rows as column slices, in caseColumns order.
+// Its slices are reused from block to block: the driver copies what it is
+// given.
+type caseBlock struct {
+	n                                                               int
+	source, channel, severity, status, satisfaction                 []int8
+	caseID, regionCode, cityCode, countyCode, townCode, villageCode []string
+	gridID, category, categoryGroup, categoryRule, categoryText     []string
+	summary, assignedUnit, repeatOf, topic                          []string
+	version, parties                                                []uint32
+	contract                                                        []uint16
+	regionLevel, petition, superior, escalated, group, large        []uint8
+	reportedAt, reportedDate, ingestedAt                            []time.Time
+	occurredAt, dueAt, resolvedAt, feedbackAt, evaluatedAt          []*time.Time
+	lat, lon                                                        []*float64
+	amount                                                          []decimal.Decimal
+	partition                                                       []int32
+	offset                                                          []int64
+}
+
+func newCaseBlock(capacity int) *caseBlock {
+	c := &caseBlock{}
+	c.grow(capacity)
+	return c
+}
+
+func (c *caseBlock) grow(n int) {
+	mk := func(p *[]string) { *p = make([]string, 0, n) }
+	for _, p := range []*[]string{&c.caseID, &c.regionCode, &c.cityCode, &c.countyCode, &c.townCode, &c.villageCode,
+		&c.gridID, &c.category, &c.categoryGroup, &c.categoryRule, &c.categoryText, &c.summary, &c.assignedUnit, &c.repeatOf, &c.topic} {
+		mk(p)
 	}
-	return []any{source, caseID, version, contract, channel, reportedAt, reportedDate, occurredAt,
-		regionCode, regionLevel, cityCode, countyCode, townCode, villageCode, gridID, lat, lon,
-		category, categoryGroup, categoryRule, categoryText, summary, severity, parties, amount,
-		status, assignedUnit, dueAt, resolvedAt, feedbackAt, evaluatedAt, satisfaction,
-		repeatOf, petition, superior, escalated, group, large,
-		ingestedAt, topic, partition, offset}
+	for _, p := range []*[]int8{&c.source, &c.channel, &c.severity, &c.status, &c.satisfaction} {
+		*p = make([]int8, 0, n)
+	}
+	for _, p := range []*[]uint8{&c.regionLevel, &c.petition, &c.superior, &c.escalated, &c.group, &c.large} {
+		*p = make([]uint8, 0, n)
+	}
+	for _, p := range []*[]*time.Time{&c.occurredAt, &c.dueAt, &c.resolvedAt, &c.feedbackAt, &c.evaluatedAt} {
+		*p = make([]*time.Time, 0, n)
+	}
+	c.reportedAt, c.reportedDate, c.ingestedAt = make([]time.Time, 0, n), make([]time.Time, 0, n), make([]time.Time, 0, n)
+	c.version, c.parties = make([]uint32, 0, n), make([]uint32, 0, n)
+	c.contract = make([]uint16, 0, n)
+	c.lat, c.lon = make([]*float64, 0, n), make([]*float64, 0, n)
+	c.amount = make([]decimal.Decimal, 0, n)
+	c.partition, c.offset = make([]int32, 0, n), make([]int64, 0, n)
+}
+
+func (c *caseBlock) add(r *schemas.CaseRow) {
+	c.n++
+	c.source = append(c.source, enumSource.Code(string(r.Source)))
+	c.caseID = append(c.caseID, r.CaseID)
+	c.version = append(c.version, r.Version)
+	c.contract = append(c.contract, r.Contract)
+	c.channel = append(c.channel, enumChannel.Code(string(r.Channel)))
+	c.reportedAt = append(c.reportedAt, r.ReportedAt)
+	c.reportedDate = append(c.reportedDate, r.ReportedDate)
+	c.occurredAt = append(c.occurredAt, r.OccurredAt)
+	c.regionCode = append(c.regionCode, r.RegionCode)
+	c.regionLevel = append(c.regionLevel, r.RegionLevel)
+	c.cityCode = append(c.cityCode, r.CityCode)
+	c.countyCode = append(c.countyCode, r.CountyCode)
+	c.townCode = append(c.townCode, r.TownCode)
+	c.villageCode = append(c.villageCode, r.VillageCode)
+	c.gridID = append(c.gridID, r.GridID)
+	c.lat = append(c.lat, r.Lat)
+	c.lon = append(c.lon, r.Lon)
+	c.category = append(c.category, r.Category)
+	c.categoryGroup = append(c.categoryGroup, r.CategoryGroup)
+	c.categoryRule = append(c.categoryRule, r.CategoryRule)
+	c.categoryText = append(c.categoryText, r.CategoryText)
+	c.summary = append(c.summary, r.Summary)
+	c.severity = append(c.severity, enumSeverity.Code(string(r.Severity)))
+	c.parties = append(c.parties, r.Parties)
+	c.amount = append(c.amount, decimal.New(int64(math.Round(r.AmountCNY*100)), -2))
+	c.status = append(c.status, enumStatus.Code(string(r.Status)))
+	c.assignedUnit = append(c.assignedUnit, r.AssignedUnit)
+	c.dueAt = append(c.dueAt, r.DueAt)
+	c.resolvedAt = append(c.resolvedAt, r.ResolvedAt)
+	c.feedbackAt = append(c.feedbackAt, r.FeedbackAt)
+	c.evaluatedAt = append(c.evaluatedAt, r.EvaluatedAt)
+	c.satisfaction = append(c.satisfaction, enumSatisfaction.Code(string(r.Satisfaction)))
+	c.repeatOf = append(c.repeatOf, r.RepeatOf)
+	c.petition = append(c.petition, b2u(r.Petition))
+	c.superior = append(c.superior, b2u(r.SuperiorAssigned))
+	c.escalated = append(c.escalated, b2u(r.Escalated))
+	c.group = append(c.group, b2u(r.GroupDispute))
+	c.large = append(c.large, b2u(r.LargeAmount))
+	c.ingestedAt = append(c.ingestedAt, r.IngestedAt)
+	c.topic = append(c.topic, r.Topic)
+	c.partition = append(c.partition, r.Partition)
+	c.offset = append(c.offset, r.Offset)
+}
+
+// columns returns the block's columns in caseColumns order.
+func (c *caseBlock) columns() []any {
+	return []any{c.source, c.caseID, c.version, c.contract, c.channel, c.reportedAt, c.reportedDate, c.occurredAt,
+		c.regionCode, c.regionLevel, c.cityCode, c.countyCode, c.townCode, c.villageCode, c.gridID, c.lat, c.lon,
+		c.category, c.categoryGroup, c.categoryRule, c.categoryText, c.summary, c.severity, c.parties, c.amount,
+		c.status, c.assignedUnit, c.dueAt, c.resolvedAt, c.feedbackAt, c.evaluatedAt, c.satisfaction,
+		c.repeatOf, c.petition, c.superior, c.escalated, c.group, c.large,
+		c.ingestedAt, c.topic, c.partition, c.offset}
+}
+
+// reset empties the block, dropping its references to the rows' strings.
+func (c *caseBlock) reset() {
+	c.n = 0
+	for _, p := range []*[]string{&c.caseID, &c.regionCode, &c.cityCode, &c.countyCode, &c.townCode, &c.villageCode,
+		&c.gridID, &c.category, &c.categoryGroup, &c.categoryRule, &c.categoryText, &c.summary, &c.assignedUnit, &c.repeatOf, &c.topic} {
+		clear(*p)
+		*p = (*p)[:0]
+	}
+	for _, p := range []*[]*time.Time{&c.occurredAt, &c.dueAt, &c.resolvedAt, &c.feedbackAt, &c.evaluatedAt} {
+		clear(*p)
+		*p = (*p)[:0]
+	}
+	clear(c.lat)
+	clear(c.lon)
+	clear(c.amount)
+	c.lat, c.lon, c.amount = c.lat[:0], c.lon[:0], c.amount[:0]
+	for _, p := range []*[]int8{&c.source, &c.channel, &c.severity, &c.status, &c.satisfaction} {
+		*p = (*p)[:0]
+	}
+	for _, p := range []*[]uint8{&c.regionLevel, &c.petition, &c.superior, &c.escalated, &c.group, &c.large} {
+		*p = (*p)[:0]
+	}
+	c.reportedAt, c.reportedDate, c.ingestedAt = c.reportedAt[:0], c.reportedDate[:0], c.ingestedAt[:0]
+	c.version, c.parties, c.contract = c.version[:0], c.parties[:0], c.contract[:0]
+	c.partition, c.offset = c.partition[:0], c.offset[:0]
 }
 
 func b2u(b bool) uint8 {

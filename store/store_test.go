@@ -230,3 +230,42 @@ func TestRollupCountsACaseOnce(t *testing.T) {
 		t.Errorf("cases FINAL = %q, want %q", got, want)
 	}
 }
+
+// TestInsertCasesRoundTrip: rows written in several blocks come back with
+// their values, cases holds the latest version, and a repeated insert
+// changes no count.
+func TestInsertCasesRoundTrip(t *testing.T) {
+	st := openFresh(t)
+	ctx := context.Background()
+	migs, _ := schemas.Migrations()
+	if _, err := st.Migrate(ctx, migs); err != nil {
+		t.Fatal(err)
+	}
+	rows := benchRows(20000, 30) // more than two insert blocks
+	v2 := rows[7]
+	v2.Version, v2.Status, v2.Offset = 2, schemas.StatusResolved, 99999
+	res := time.Date(2025, 2, 1, 8, 0, 0, 0, time.UTC)
+	v2.ResolvedAt = &res
+	lat := 43.65
+	v2.Lat = &lat
+	for i := 0; i < 2; i++ { // the second round is a redelivery
+		if err := st.InsertCases(ctx, rows[:10000], rows[10000:], []schemas.CaseRow{v2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := st.CaseStats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Rows != 20000 || s.Distinct != 20000 || s.Events != 20001 {
+		t.Errorf("stats %+v, want 20000 cases and 20001 versions", s)
+	}
+	ch := testenv.ClickHouse(t)
+	got, err := ch.Query(ctx, "SELECT version, status, toString(resolved_at), lat, amount_cny, village_code, summary = '"+rows[7].Summary+"' FROM "+st.Database()+".cases FINAL WHERE case_id = '"+rows[7].CaseID+"'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "2\tresolved\t2025-02-01 16:00:00\t43.65\t1500.00\t150502001007\t1\n"; got != want {
+		t.Errorf("stored row %q, want %q", got, want)
+	}
+}
