@@ -27,6 +27,7 @@ Usage:
   riskwatch run          [--config FILE]   run the service (ingest, jobs, HTTP)
   riskwatch ingest       [--config FILE]   run only the Kafka → ClickHouse ingest (with /healthz, /metrics)
   riskwatch gen          [flags]           the demo stream (JSON lines, or --produce to Kafka)
+  riskwatch import --mapping M FILE…       exports of other platforms (CSV/JSONL) to records on Kafka
   riskwatch check-config [--config FILE]   validate a configuration and print it with defaults
   riskwatch version                        print the version
 
@@ -77,6 +78,8 @@ func MainContext(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return 0
 	case "gen":
 		return genCommand(ctx, rest, stdout, stderr)
+	case "import":
+		return importCommand(ctx, rest, stdout, stderr)
 	case "migrate", "run", "ingest", "check-config":
 	default:
 		fmt.Fprintf(stderr, "riskwatch: unknown command %q\n\n%s", cmd, usage)

@@ -103,7 +103,9 @@ func genCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			fmt.Fprintln(stderr, "riskwatch gen: --produce needs kafka.brokers (the embedded broker lives inside riskwatch run; use run --demo)")
 			return 2
 		}
-		err = produceDemo(ctx, gen, cfg.Kafka.Brokers, cfg.Kafka.Topic, prog)
+		if err = ensureSourceTopic(ctx, cfg); err == nil {
+			err = produceDemo(ctx, gen, cfg.Kafka.Brokers, cfg.Kafka.Topic, prog)
+		}
 	} else {
 		err = writeDemo(gen, *out, stdout, prog)
 	}

@@ -27,6 +27,13 @@ import (
 // refused to the producer without a trace.
 const sourceTopicMaxMessageBytes = 16 << 20
 
+// ensureSourceTopic creates the configured source topic when it is missing.
+func ensureSourceTopic(ctx context.Context, cfg config.Config) error {
+	return ingest.EnsureTopics(ctx, cfg.Kafka.Brokers, ingest.TopicSpec{
+		Name: cfg.Kafka.Topic, Partitions: cfg.Kafka.Partitions, MaxMessageBytes: sourceTopicMaxMessageBytes,
+	})
+}
+
 // Run is `riskwatch run`: it brings up storage, the broker connection and
 // the HTTP endpoints, then waits for ctx to end and shuts down in order.
 func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer) error {
@@ -61,9 +68,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		defer b.Close()
 		brokers = b.Addrs()
 		log.Info("embedded Kafka-protocol broker started", "addrs", brokers)
-	} else if err := ingest.EnsureTopics(ctx, brokers, ingest.TopicSpec{
-		Name: cfg.Kafka.Topic, Partitions: cfg.Kafka.Partitions, MaxMessageBytes: sourceTopicMaxMessageBytes,
-	}); err != nil {
+	} else if err := ensureSourceTopic(ctx, cfg); err != nil {
 		log.Warn("cannot ensure the source topic exists", "topic", cfg.Kafka.Topic, "err", err)
 	}
 
