@@ -50,6 +50,13 @@ func BenchmarkInsertCases(b *testing.B) {
 	if _, err := st.Migrate(ctx, migs); err != nil {
 		b.Fatal(err)
 	}
+	if q := os.Getenv("BENCH_SQL"); q != "" {
+		for _, stmt := range strings.Split(q, ";") {
+			if _, err := ch.Query(ctx, strings.ReplaceAll(stmt, "DB.", st.Database()+".")); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
 	days := 30
 	if d := os.Getenv("BENCH_DAYS"); d != "" {
 		days, _ = strconv.Atoi(d)

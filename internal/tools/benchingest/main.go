@@ -164,8 +164,10 @@ log:
 		return fmt.Errorf("migrate: %w: %s", err, out)
 	}
 	if *experiment != "" {
-		if _, err := ch.Query(ctx, *experiment); err != nil {
-			return err
+		for _, stmt := range strings.Split(*experiment, ";") {
+			if _, err := ch.Query(ctx, stmt); err != nil {
+				return err
+			}
 		}
 		fmt.Printf("experiment: %s\n", *experiment)
 	}
