@@ -17,7 +17,7 @@ import (
 	"github.com/riskwatch/riskwatch/schemas"
 )
 
-// caseColumns are the columns of cases and case_events, in migration order.
+// caseColumns are the columns of cases, in migration order.
 const caseColumns = "source, case_id, version, contract, channel, reported_at, reported_date, occurred_at, " +
 	"region_code, region_level, city_code, county_code, town_code, village_code, grid_id, lat, lon, " +
 	"category, category_group, category_rule, category_text, summary, severity, parties, amount_cny, " +
@@ -38,9 +38,9 @@ var (
 // into parts), but the client holds only one block's column copies at a time.
 const insertBlockRows = 8192
 
-// InsertCases writes rows to case_events (every version); the server's
-// materialized views copy them into cases (latest version wins) and the
-// daily rollup. All three collapse duplicates, so a retried or re-delivered
+// InsertCases writes rows to cases (latest version wins); the server's
+// materialized views copy them into case_events (every version, without
+// free text) and the daily rollup. All three collapse duplicates, so a retried or re-delivered
 // batch never changes counts. The rows are sent once, column by column, in
 // blocks of insertBlockRows. The caller keeps ownership of rows; nothing is
 // retained.
@@ -52,7 +52,7 @@ func (s *Store) InsertCases(ctx context.Context, rows ...[]schemas.CaseRow) erro
 	if n == 0 {
 		return nil
 	}
-	const table = "case_events"
+	const table = "cases"
 	b, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+table+" ("+caseColumns+")")
 	if err != nil {
 		return fmt.Errorf("cannot prepare insert into %s: %w", table, err)

@@ -75,7 +75,7 @@ func TestMigrateTwiceAppliesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	have := strings.Join(tables, ",")
-	for _, table := range []string{"case_events", "cases", "cases_daily", "cases_daily_mv", "cases_mv", "categories", "ingest_errors", "job_runs", "reference_loads", "regions", "schema_migrations"} {
+	for _, table := range []string{"case_events", "cases", "case_events_mv", "cases_daily", "cases_daily_mv", "categories", "ingest_errors", "job_runs", "reference_loads", "regions", "schema_migrations"} {
 		if !strings.Contains(","+have+",", ","+table+",") {
 			t.Errorf("table %s missing (have %s)", table, have)
 		}
@@ -202,7 +202,7 @@ func TestRollupCountsACaseOnce(t *testing.T) {
 	v2 := "('platform', 'c1', 2, toDateTime('2026-03-02 09:00:00', 'Asia/Shanghai'), toDate('2026-03-02'), '150502001001', '150502000000', 'labor.wage_arrears', 'resolved', 36, 120000, 'disputes', 0, 11)"
 	other := "('hotline', 'c1', 1, toDateTime('2026-03-02 10:00:00', 'Asia/Shanghai'), toDate('2026-03-02'), '150502001001', '150502000000', 'neighbor.noise', 'accepted', 2, 0, 'disputes', 1, 3)"
 	for _, r := range []string{v1, v2, v1, other} { // v1 is delivered twice
-		if _, err := ch.Query(ctx, "INSERT INTO "+db+".case_events ("+cols+") VALUES "+r); err != nil {
+		if _, err := ch.Query(ctx, "INSERT INTO "+db+".cases ("+cols+") VALUES "+r); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -221,7 +221,7 @@ func TestRollupCountsACaseOnce(t *testing.T) {
 	if strings.TrimSpace(got) != "3" {
 		t.Errorf("case_events FINAL has %q rows, want 3 (the re-delivered version collapses)", got)
 	}
-	// cases_mv keeps the latest version of each case in cases.
+	// cases keeps the latest version of each case.
 	got, err = ch.Query(ctx, "SELECT source, case_id, version, status FROM "+db+".cases FINAL ORDER BY source")
 	if err != nil {
 		t.Fatal(err)

@@ -130,7 +130,7 @@ func Default() Config {
 			DialTimeout:  10 * time.Second,
 			ReadTimeout:  5 * time.Minute,
 			MaxOpenConns: 8,
-			Compression:  "lz4",
+			Compression:  "none",
 			Local:        LocalClickHouse{Enabled: true, Dir: ".run/clickhouse"},
 		},
 		Kafka: Kafka{

@@ -3,8 +3,8 @@
 -- ClickHouse: no LowCardinality, no DateTime64, no JSON functions.
 -- Enum8 codes follow schemas.Enums (index + 1; 0 is "not given").
 
--- cases: the latest state of each case. ReplacingMergeTree keeps the row with
--- the highest version per (source, case_id) within a partition; readers use
+-- cases: the latest state of each case; ingest writes here. ReplacingMergeTree
+-- keeps the row with the highest version per (source, case_id) within a partition; readers use
 -- FINAL (or argMax) until merges happen. The partition key uses reported_at,
 -- which the contract keeps fixed across a case's versions, so every version
 -- of a case lands in the same partition and collapses.
@@ -57,8 +57,9 @@ ENGINE = ReplacingMergeTree(version)
 PARTITION BY toYear(reported_date)
 ORDER BY (source, case_id);
 
--- case_events: every version received. Keyed by (source, case_id, version) so
--- that a re-delivered message collapses instead of counting twice.
+-- case_events: every version received, as a narrow event row (no free
+-- text: cases holds the latest summary). Keyed by (source, case_id, version)
+-- so that a re-delivered message collapses instead of counting twice.
 CREATE TABLE IF NOT EXISTS case_events
 (
     source Enum8('' = 0, 'platform' = 1, 'fengqiao_board' = 2, 'hotline' = 3, 'grid' = 4, 'import' = 5),
@@ -68,21 +69,14 @@ CREATE TABLE IF NOT EXISTS case_events
     channel Enum8('' = 0, 'visit' = 1, 'phone' = 2, 'online' = 3, 'grid' = 4, 'referral' = 5, 'superior' = 6),
     reported_at DateTime('Asia/Shanghai'),
     reported_date Date,
-    occurred_at Nullable(DateTime('Asia/Shanghai')),
     region_code String,
     region_level UInt8,
     city_code String,
     county_code String,
     town_code String,
     village_code String,
-    grid_id String,
-    lat Nullable(Float64),
-    lon Nullable(Float64),
     category String,
     category_group String,
-    category_rule String,
-    category_text String,
-    summary String,
     severity Enum8('' = 0, 'simple' = 1, 'general' = 2, 'difficult' = 3),
     parties UInt32,
     amount_cny Decimal(18, 2),
@@ -108,20 +102,22 @@ ENGINE = ReplacingMergeTree(_offset)
 PARTITION BY toYear(reported_date)
 ORDER BY (source, case_id, version);
 
--- cases_mv copies every row written to case_events into cases on the
--- server, so ingest sends each batch once; cases keeps the latest version.
-CREATE MATERIALIZED VIEW IF NOT EXISTS cases_mv TO cases
+-- case_events_mv copies every row written to cases into case_events on the
+-- server, so ingest sends each batch once (to cases).
+CREATE MATERIALIZED VIEW IF NOT EXISTS case_events_mv TO case_events
 AS SELECT
-    source, case_id, version, contract, channel, reported_at, reported_date, occurred_at,
-    region_code, region_level, city_code, county_code, town_code, village_code, grid_id, lat, lon,
-    category, category_group, category_rule, category_text, summary, severity, parties, amount_cny,
+    source, case_id, version, contract, channel, reported_at, reported_date,
+    region_code, region_level, city_code, county_code, town_code, village_code,
+    category, category_group, severity, parties, amount_cny,
     status, assigned_unit, due_at, resolved_at, feedback_at, evaluated_at, satisfaction,
     repeat_of, petition, superior_assigned, escalated, group_dispute, large_amount,
     ingested_at, _topic, _partition, _offset
-FROM case_events;
+FROM cases;
 
 -- cases_daily: per local day, town and category, fed by a materialized view
--- on case_events. Counts are uniqExact states over a 64-bit hash of the case
+-- on cases: every inserted row is a version. (Views do not chain on
+-- ClickHouse 18.16: a view's writes into case_events would not reach a view
+-- on case_events.) Counts are uniqExact states over a 64-bit hash of the case
 -- key (source, case_id), so a re-delivered message or a later version of the
 -- same case never counts a case twice (a hash collision among a city's cases
 -- is astronomically unlikely: ~1e-8 for a million cases). Read with
@@ -158,7 +154,7 @@ AS SELECT
     uniqExactIfState(cityHash64(toString(source), case_id), large_amount) AS large_amounts,
     uniqExactIfState(cityHash64(toString(source), case_id), petition) AS petitions,
     uniqExactIfState(cityHash64(toString(source), case_id), toUInt8(satisfaction = 'dissatisfied')) AS dissatisfied
-FROM case_events
+FROM cases
 GROUP BY day, county_code, town_code, category;
 
 -- regions: the registry the service runs with, reloaded by `riskwatch migrate`

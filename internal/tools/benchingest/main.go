@@ -49,6 +49,7 @@ func run() error {
 	partitions := flag.Int("partitions", 4, "topic partitions")
 	batchRows := flag.Int("batch-rows", 100_000, "ingest.batch_rows")
 	batchAge := flag.Duration("batch-age", time.Second, "ingest.batch_age")
+	compression := flag.String("compression", "lz4", "clickhouse.compression (lz4 or none)")
 	cpuprofile := flag.String("cpuprofile", "", "ask the ingester to write a CPU profile here")
 	experiment := flag.String("sql", "", "run this SQL after the migrations, before the clock starts (experiments: e.g. DROP TABLE bench.cases_daily_mv)")
 	flag.Parse()
@@ -140,6 +141,7 @@ func run() error {
   local: {enabled: false}
   addrs: [%s]
   database: bench
+  compression: %s
 kafka:
   embedded: false
   brokers: [%s]
@@ -153,7 +155,7 @@ ingest:
   batch_age: %s
 log:
   level: warn
-`, ch.Addr, strings.Join(brokers, ", "), topic, *partitions, httpAddr, *batchRows, *batchAge)
+`, ch.Addr, *compression, strings.Join(brokers, ", "), topic, *partitions, httpAddr, *batchRows, *batchAge)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return err
 	}
