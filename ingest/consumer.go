@@ -660,16 +660,57 @@ func (c *Consumer) commit(b *batch) bool {
 	}
 	ok := true
 	for gen, m := range offsets {
-		t0 := time.Now()
-		if err := gen.CommitOffsets(map[string]map[int]int64{c.cfg.Topic: m}); err != nil {
+		if err := c.commitGeneration(gen, m); err != nil {
 			c.log.Warn("offset commit failed; the records will be redelivered and collapse", "generation", gen.ID, "err", err)
 			c.m.commitErrors.Inc()
 			ok = false
-			continue
 		}
-		c.m.commitSeconds.Observe(time.Since(t0).Seconds())
 	}
 	return ok
+}
+
+// commitGeneration commits offsets through a generation. A coordinator that
+// is loading, moving or slow answers with a temporary error: that is
+// retried (a lost commit would make the next owner re-read the partition).
+// An error saying the generation is over (rebalance in progress, illegal
+// generation, unknown member) is final: the partitions belong to the next
+// generation, whose owner re-reads from the last commit.
+func (c *Consumer) commitGeneration(gen *kafka.Generation, offsets map[int]int64) error {
+	backoff := c.cfg.RetryMin
+	deadline := time.Now().Add(commitRetryFor)
+	for {
+		t0 := time.Now()
+		err := gen.CommitOffsets(map[string]map[int]int64{c.cfg.Topic: offsets})
+		if err == nil {
+			c.m.commitSeconds.Observe(time.Since(t0).Seconds())
+			return nil
+		}
+		if generationOver(err) || time.Now().After(deadline) {
+			return err
+		}
+		c.m.retries.WithLabelValues("commit").Inc()
+		c.log.Warn("offset commit failed, retrying", "generation", gen.ID, "backoff", backoff, "err", err)
+		time.Sleep(backoff)
+		backoff = min(backoff*2, 2*time.Second)
+	}
+}
+
+// commitRetryFor bounds the retries of one commit; it stays well inside the
+// rebalance timeout so that a drain cannot hold a rebalance up for long.
+const commitRetryFor = 10 * time.Second
+
+// generationOver reports whether a commit error means the generation ended.
+func generationOver(err error) bool {
+	for _, e := range []kafka.Error{kafka.RebalanceInProgress, kafka.IllegalGeneration, kafka.UnknownMemberId, kafka.FencedInstanceID} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	var ke kafka.Error
+	if errors.As(err, &ke) {
+		return !ke.Temporary()
+	}
+	return false // network errors and timeouts: worth another try
 }
 
 // retry runs fn until it succeeds, fails permanently, or ctx ends. While it

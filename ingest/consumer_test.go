@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"strings"
@@ -118,7 +119,16 @@ func (e *env) config(m *ingest.Metrics) ingest.Config {
 		Brokers: e.brokers, Topic: e.topic, Group: e.group,
 		BatchRows: 2000, BatchAge: 200 * time.Millisecond, RetryMax: 2 * time.Second,
 		Handler: testHandler, Sink: e.st, IsTransient: store.IsTransient, Metrics: m,
+		Logger: testLogger(),
 	}
+}
+
+// testLogger logs to stderr when RISKWATCH_TEST_LOG is set (debugging).
+func testLogger() *slog.Logger {
+	if os.Getenv("RISKWATCH_TEST_LOG") == "" {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 // waitCases waits until cases FINAL holds want rows.
@@ -288,6 +298,9 @@ func TestRebalanceLosesAndDuplicatesNothing(t *testing.T) {
 	m1, m2 := ingest.NewMetrics(nil), ingest.NewMetrics(nil)
 	cfg1 := e.config(m1)
 	cfg1.BatchRows = 500
+	// A slow sink keeps the stream in flight when the second consumer joins
+	// (about 45 batches take at least 15 s; a rebalance takes 1-5 s), however fast the machine is.
+	cfg1.Sink = slowSink{e.st, 400 * time.Millisecond}
 	stop1 := runConsumer(t, cfg1)
 	// Join when the first has inserted part of the stream.
 	deadline := time.Now().Add(60 * time.Second)
@@ -303,6 +316,7 @@ func TestRebalanceLosesAndDuplicatesNothing(t *testing.T) {
 	}
 	cfg2 := e.config(m2)
 	cfg2.BatchRows = 500
+	cfg2.Sink = slowSink{e.st, 400 * time.Millisecond}
 	stop2 := runConsumer(t, cfg2)
 	e.waitCases(t, 30000, 90*time.Second)
 	deadline = time.Now().Add(30 * time.Second)
@@ -329,6 +343,17 @@ func TestRebalanceLosesAndDuplicatesNothing(t *testing.T) {
 	if got := e.committedTotal(t); got != int64(versions) {
 		t.Errorf("committed %d, want %d", got, versions)
 	}
+}
+
+// slowSink delays every insert, to keep a stream in flight in tests.
+type slowSink struct {
+	*store.Store
+	delay time.Duration
+}
+
+func (s slowSink) InsertCases(ctx context.Context, rows ...[]schemas.CaseRow) error {
+	time.Sleep(s.delay)
+	return s.Store.InsertCases(ctx, rows...)
 }
 
 // TestClickHouseDownNothingLost: ClickHouse stops for 30 s during ingest;
@@ -378,6 +403,11 @@ func TestClickHouseDownNothingLost(t *testing.T) {
 	s := e.waitCases(t, 8000, 90*time.Second)
 	if s.Rows != 8000 {
 		t.Errorf("cases %+v after the outage, want 8000", s)
+	}
+	// Later versions of the last cases may still be on their way.
+	for deadline := time.Now().Add(30 * time.Second); s.Events < uint64(versions+more) && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		s, _ = e.st.CaseStats(context.Background())
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for c.Healthy() != nil && time.Now().Before(deadline) {

@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/riskwatch/riskwatch/internal/config"
+	"github.com/riskwatch/riskwatch/internal/statcli"
 )
 
 // Version is set at build time with -ldflags "-X …/internal/app.Version=…".
@@ -28,6 +29,7 @@ Usage:
   riskwatch ingest       [--config FILE]   run only the Kafka → ClickHouse ingest (with /healthz, /metrics)
   riskwatch gen          [flags]           the demo stream (JSON lines, or --produce to Kafka)
   riskwatch import --mapping M FILE…       exports of other platforms (CSV/JSONL) to records on Kafka
+  riskwatch stat COMMAND …                 analyst statistics: detect, gistar, mann-kendall, eb (stat --help)
   riskwatch check-config [--config FILE]   validate a configuration and print it with defaults
   riskwatch version                        print the version
 
@@ -80,6 +82,8 @@ func MainContext(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return genCommand(ctx, rest, stdout, stderr)
 	case "import":
 		return importCommand(ctx, rest, stdout, stderr)
+	case "stat":
+		return statcli.Main(rest, stdout, stderr)
 	case "migrate", "run", "ingest", "check-config":
 	default:
 		fmt.Fprintf(stderr, "riskwatch: unknown command %q\n\n%s", cmd, usage)
