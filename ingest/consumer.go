@@ -345,7 +345,7 @@ func (c *Consumer) partitionLoop(gctx context.Context, gen *kafka.Generation, pa
 		return
 	}
 	log.Debug("partition assigned", "offset", offset)
-	seen := newVersionCache(200_000)
+	seen := newVersionCache(versionCacheEntries)
 	var (
 		cur        *chunk
 		lingerCtx  context.Context

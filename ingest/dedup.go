@@ -17,6 +17,11 @@ import (
 // is older than that, or arrived before a restart or rebalance, is not
 // detected here; versions of a case share a partition (key = case id), so
 // the cache sees them in order while it owns the partition.
+// versionCacheEntries bounds each generation of a partition's cache: two
+// generations of 64k versions take ~10 MB and cover weeks of a province's
+// stream, long enough for the re-sends this is meant to catch.
+const versionCacheEntries = 1 << 16
+
 type versionCache struct {
 	seed     maphash.Seed
 	limit    int

@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
+	"time"
 
 	"github.com/riskwatch/riskwatch/internal/config"
 	"github.com/riskwatch/riskwatch/internal/statcli"
@@ -61,6 +62,27 @@ func MainContext(ctx context.Context, args []string, stdout, stderr io.Writer) i
 				defer func() { pprof.StopCPUProfile(); f.Close() }()
 			}
 		}
+	}
+	// RISKWATCH_MEMPROFILE=file writes a heap profile every 2 s (the last
+	// one before exit stays), to see what a steady state holds.
+	if path := os.Getenv("RISKWATCH_MEMPROFILE"); path != "" {
+		stopHeap := make(chan struct{})
+		defer close(stopHeap)
+		go func() {
+			t := time.NewTicker(2 * time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-stopHeap:
+					return
+				case <-t.C:
+					if f, err := os.Create(path); err == nil {
+						_ = pprof.WriteHeapProfile(f)
+						f.Close()
+					}
+				}
+			}
+		}()
 	}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)

@@ -60,7 +60,7 @@ func startIngest(ctx context.Context, cfg config.Config, st *store.Store, reg *s
 	c, err := ingest.NewConsumer(ingest.Config{
 		Brokers: brokers, Topic: cfg.Kafka.Topic, DLQTopic: cfg.Kafka.DLQ(), Group: cfg.Kafka.Group,
 		BatchRows: in.BatchRows, BatchBytes: in.BatchBytes, BatchAge: in.BatchAge,
-		BufferBytes: in.BufferBytes, ShutdownTimeout: in.ShutdownTimeout,
+		BufferBytes: in.BufferBytes, ShutdownTimeout: in.ShutdownTimeout, FetchBytes: in.FetchBytes,
 		Handler: h, Sink: st, IsTransient: store.IsTransient,
 		Logger: log.With("component", "ingest"), Metrics: ingest.NewMetrics(pr),
 	})

