@@ -31,6 +31,7 @@ Usage:
   riskwatch gen          [flags]           the demo stream (JSON lines, or --produce to Kafka)
   riskwatch import --mapping M FILE…       exports of other platforms (CSV/JSONL) to records on Kafka
   riskwatch stat COMMAND …                 analyst statistics: detect, gistar, mann-kendall, eb (stat --help)
+  riskwatch backfill --from D --to D [--job NAME]   compute the index jobs' windows for past dates
   riskwatch check-config [--config FILE]   validate a configuration and print it with defaults
   riskwatch version                        print the version
 
@@ -106,6 +107,8 @@ func MainContext(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return importCommand(ctx, rest, stdout, stderr)
 	case "stat":
 		return statcli.Main(rest, stdout, stderr)
+	case "backfill":
+		return backfillCommand(ctx, rest, stdout, stderr)
 	case "migrate", "run", "ingest", "check-config":
 	default:
 		fmt.Fprintf(stderr, "riskwatch: unknown command %q\n\n%s", cmd, usage)

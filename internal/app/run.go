@@ -39,16 +39,16 @@ func ensureSourceTopic(ctx context.Context, cfg config.Config) error {
 // Run is `riskwatch run`: it brings up storage, the broker connection and
 // the HTTP endpoints, then waits for ctx to end and shuts down in order.
 func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer) error {
-	return serve(ctx, cfg, log, out, cfg.Ingest.Enabled)
+	return serve(ctx, cfg, log, out, cfg.Ingest.Enabled, true)
 }
 
 // Ingest is `riskwatch ingest`: only the Kafka → ClickHouse path (with
 // /healthz and /metrics), for deployments that scale ingest on its own.
 func Ingest(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer) error {
-	return serve(ctx, cfg, log, out, true)
+	return serve(ctx, cfg, log, out, true, false)
 }
 
-func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer, withIngest bool) error {
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer, withIngest, withJobs bool) error {
 	if n := cfg.Ingest.MemoryLimitBytes; n > 0 && os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(n)
 	}
@@ -126,6 +126,26 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 				return "", err
 			}
 			return "consuming " + cfg.Kafka.Topic, nil
+		})
+	}
+
+	if cfg.Jobs.Enabled && withJobs {
+		sched, err := newScheduler(cfg, st, regions, log, reg)
+		if err != nil {
+			return err
+		}
+		schedDone := make(chan error, 1)
+		go func() { schedDone <- sched.Run(runCtx) }()
+		// Deferred after ingest's: it runs first, so jobs stop before the
+		// consumer drains and the store closes.
+		defer func() {
+			stopRun()
+			if err := <-schedDone; err != nil && runCtx.Err() == nil {
+				log.Error("scheduler stopped with an error", "err", err)
+			}
+		}()
+		h.add("scheduler", func(context.Context) (string, error) {
+			return fmt.Sprintf("%d jobs scheduled (Asia/Shanghai)", len(sched.Jobs())), nil
 		})
 	}
 

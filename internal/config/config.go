@@ -25,6 +25,16 @@ type Config struct {
 	Ingest     Ingest     `yaml:"ingest"`
 	Transform  Transform  `yaml:"transform"`
 	Demo       Demo       `yaml:"demo"`
+	Jobs       Jobs       `yaml:"jobs"`
+}
+
+// Jobs configures the scheduled index jobs.
+type Jobs struct {
+	// Enabled runs the scheduler inside `riskwatch run`.
+	Enabled bool `yaml:"enabled"`
+	// CatchUp is how many missed windows per job are computed at start
+	// (the most recent ones); older ones need `riskwatch backfill`.
+	CatchUp int `yaml:"catch_up"`
 }
 
 // Demo makes `riskwatch run` produce the seeded Tongliao demo stream into
@@ -154,6 +164,7 @@ func Default() Config {
 			BufferBytes: 256 << 20, ShutdownTimeout: 25 * time.Second, FetchBytes: 16 << 20,
 		},
 		Demo: Demo{Seed: 1, GroundTruth: ".run/demo/ground_truth.csv"},
+		Jobs: Jobs{Enabled: true, CatchUp: 31},
 		Transform: Transform{
 			GroupThreshold: 30, LargeAmountCNY: 1_000_000, FutureTolerance: 10 * time.Minute, MaxMessageBytes: 1 << 20,
 		},
@@ -405,6 +416,9 @@ func (c *Config) Validate() error {
 	}
 	if tr.MaxMessageBytes < 1<<10 || tr.MaxMessageBytes > 64<<20 {
 		bad("transform.max_message_bytes", "must be between 1024 and 67108864")
+	}
+	if c.Jobs.CatchUp < 0 || c.Jobs.CatchUp > 3660 {
+		bad("jobs.catch_up", "must be between 0 and 3660")
 	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		bad("http.listen", "%q is not host:port", c.HTTP.Listen)

@@ -15,7 +15,9 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-func sh(y int, mo time.Month, d int) time.Time { return time.Date(y, mo, d, 0, 0, 0, 0, scheduler.Shanghai) }
+func sh(y int, mo time.Month, d int) time.Time {
+	return time.Date(y, mo, d, 0, 0, 0, 0, scheduler.Shanghai)
+}
 
 func TestKPIWindowsFor(t *testing.T) {
 	cases := []struct {
