@@ -10,6 +10,7 @@ import (
 
 	"github.com/riskwatch/riskwatch/ingest"
 	"github.com/riskwatch/riskwatch/internal/config"
+	"github.com/riskwatch/riskwatch/internal/rules"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
 	"github.com/riskwatch/riskwatch/transform"
@@ -61,7 +62,7 @@ func startIngest(ctx context.Context, cfg config.Config, st *store.Store, reg *s
 		Brokers: brokers, Topic: cfg.Kafka.Topic, DLQTopic: cfg.Kafka.DLQ(), Group: cfg.Kafka.Group,
 		BatchRows: in.BatchRows, BatchBytes: in.BatchBytes, BatchAge: in.BatchAge,
 		BufferBytes: in.BufferBytes, ShutdownTimeout: in.ShutdownTimeout, FetchBytes: in.FetchBytes,
-		Handler: h, Sink: st, IsTransient: store.IsTransient,
+		Handler: h, Sink: newAlarmingSink(st, cfg, pr), IsTransient: store.IsTransient,
 		Logger: log.With("component", "ingest"), Metrics: ingest.NewMetrics(pr),
 	})
 	if err != nil {
@@ -70,4 +71,50 @@ func startIngest(ctx context.Context, cfg config.Config, st *store.Store, reg *s
 	done := make(chan error, 1)
 	go func() { done <- c.Run(ctx) }()
 	return c, done, nil
+}
+
+// alarmingSink stores rows, then raises the stream rule alarms of the rows
+// it stored. Both writes are idempotent, so when the alarm insert fails the
+// whole batch is retried without harm; alarms fire within a batch interval
+// (about a second) of the record's arrival.
+type alarmingSink struct {
+	*store.Store
+	cfg   rules.Config
+	now   func() time.Time
+	fired *prometheus.CounterVec
+}
+
+func (s alarmingSink) InsertCases(ctx context.Context, rows ...[]schemas.CaseRow) error {
+	if err := s.Store.InsertCases(ctx, rows...); err != nil {
+		return err
+	}
+	now := s.now()
+	var alarms []store.RuleAlarm
+	for _, rs := range rows {
+		for i := range rs {
+			for _, a := range rules.Evaluate(&rs[i], s.cfg, now) {
+				r := a.Row
+				alarms = append(alarms, store.RuleAlarm{Rule: a.Rule, Source: string(r.Source), CaseID: r.CaseID, CaseVersion: r.Version,
+					Level: a.Level, CountyCode: r.CountyCode, TownCode: r.TownCode, RegionCode: r.RegionCode, Category: r.Category,
+					Detail: a.Detail, ReportedAt: r.ReportedAt, DetectedAt: a.DetectedAt})
+			}
+		}
+	}
+	if err := s.Store.InsertRuleAlarms(ctx, alarms); err != nil {
+		return err
+	}
+	for _, a := range alarms {
+		s.fired.WithLabelValues(a.Rule).Inc()
+	}
+	return nil
+}
+
+func newAlarmingSink(st *store.Store, cfg config.Config, pr prometheus.Registerer) alarmingSink {
+	fired := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "riskwatch_rule_alarms_total", Help: "Stream rule alarms raised, by rule.",
+	}, []string{"rule"})
+	if pr != nil {
+		pr.MustRegister(fired)
+	}
+	return alarmingSink{Store: st, cfg: rules.Config{ExtremeWords: cfg.Rules.ExtremeWords}, now: time.Now, fired: fired}
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/riskwatch/riskwatch/internal/rules"
 )
 
 // Config is the whole configuration file.
@@ -26,6 +28,13 @@ type Config struct {
 	Transform  Transform  `yaml:"transform"`
 	Demo       Demo       `yaml:"demo"`
 	Jobs       Jobs       `yaml:"jobs"`
+	Rules      Rules      `yaml:"rules"`
+}
+
+// Rules configures the alarms raised on the stream.
+type Rules struct {
+	// ExtremeWords in a summary raise a red extreme_words alarm.
+	ExtremeWords []string `yaml:"extreme_words"`
 }
 
 // Jobs configures the scheduled index jobs.
@@ -163,8 +172,9 @@ func Default() Config {
 			Enabled: true, BatchRows: 100_000, BatchBytes: 32 << 20, BatchAge: time.Second,
 			BufferBytes: 256 << 20, ShutdownTimeout: 25 * time.Second, FetchBytes: 16 << 20,
 		},
-		Demo: Demo{Seed: 1, GroundTruth: ".run/demo/ground_truth.csv"},
-		Jobs: Jobs{Enabled: true, CatchUp: 31},
+		Demo:  Demo{Seed: 1, GroundTruth: ".run/demo/ground_truth.csv"},
+		Jobs:  Jobs{Enabled: true, CatchUp: 31},
+		Rules: Rules{ExtremeWords: append([]string(nil), rules.DefaultExtremeWords...)},
 		Transform: Transform{
 			GroupThreshold: 30, LargeAmountCNY: 1_000_000, FutureTolerance: 10 * time.Minute, MaxMessageBytes: 1 << 20,
 		},
