@@ -37,9 +37,7 @@ func (r runStore) LastRun(ctx context.Context, job string) (scheduler.Run, bool,
 // newScheduler builds the scheduler with every index job.
 func newScheduler(cfg config.Config, st *store.Store, reg *schemas.Registry, log *slog.Logger, pr prometheus.Registerer) (*scheduler.Scheduler, error) {
 	s := scheduler.New(runStore{st}, time.Now, log.With("component", "scheduler"), scheduler.Options{CatchUp: cfg.Jobs.CatchUp, Registerer: pr})
-	all := jobs.KPIJobs(st, reg, time.Now)
-	all = append(all, jobs.SupervisionJobs(st, jobs.DefaultSupervisionConfig(), time.Now)...)
-	for _, j := range all {
+	for _, j := range jobs.All(st, reg, time.Now) {
 		if err := s.Add(j); err != nil {
 			return nil, err
 		}

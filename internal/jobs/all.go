@@ -1,0 +1,18 @@
+package jobs
+
+import (
+	"time"
+
+	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/store"
+)
+
+// All returns every scheduled index job over the store, in the order they
+// are added to the scheduler (jobs sharing a window end run in this order
+// during catch-up and backfill).
+func All(st *store.Store, reg *schemas.Registry, computedAt func() time.Time) []scheduler.Job {
+	all := KPIJobs(st, reg, computedAt)
+	all = append(all, SupervisionJobs(st, DefaultSupervisionConfig(), computedAt)...)
+	return all
+}
