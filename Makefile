@@ -16,7 +16,7 @@ TEST_TIMEOUT ?= 25m
 
 export RISKWATCH_KAFKA_VERSION ?= $(KAFKA_VERSION)
 
-.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake lint vet check-imports fmt-check check-sql-modern clean
+.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices lint vet check-imports fmt-check check-sql-modern clean
 
 ## deps: install ClickHouse, the Apache Kafka jars, chDB and Go modules when missing
 deps:
@@ -64,6 +64,12 @@ bench-ingest: build
 bench-ingest-kfake: build
 	scripts/deps.sh clickhouse
 	$(GO) run ./internal/tools/benchingest --bin bin/riskwatch --records $(BENCH_RECORDS) --broker kfake
+
+## bench-indices: 10M generated cases, every index job for one window, ratio to a GROUP BY
+BENCH_INDEX_RECORDS ?= 10000000
+bench-indices:
+	scripts/deps.sh clickhouse
+	$(GO) run ./internal/tools/benchindices --records $(BENCH_INDEX_RECORDS)
 
 lint: fmt-check vet check-imports
 

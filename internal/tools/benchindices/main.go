@@ -1,0 +1,178 @@
+// Command benchindices measures the index jobs at scale (make
+// bench-indices): it loads N generated records (default 10M) into a
+// throwaway ClickHouse through the real transform and store, runs every
+// scheduled job for one window, and prints each job's seconds and the ratio
+// of all jobs to one `SELECT region_code, category, count() FROM cases FINAL
+// GROUP BY region_code, category` over the same table in the same run.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/riskwatch/riskwatch/internal/demo"
+	"github.com/riskwatch/riskwatch/internal/jobs"
+	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/internal/servers"
+	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/store"
+	"github.com/riskwatch/riskwatch/transform"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench-indices:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	records := flag.Int("records", 10_000_000, "generated records to load")
+	flag.Parse()
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ch, err := servers.StartClickHouse(ctx, servers.ClickHouseOptions{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer ch.Stop()
+	fmt.Printf("ClickHouse %s at %s\n", ch.Version, ch.Addr)
+	st, err := store.Open(ctx, store.Options{Addrs: []string{ch.Addr}, Database: "bench", Username: "default",
+		DialTimeout: 10 * time.Second, ReadTimeout: 30 * time.Minute, MaxOpenConns: 4})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	migs, err := schemas.Migrations()
+	if err != nil {
+		return err
+	}
+	if _, err := st.Migrate(ctx, migs); err != nil {
+		return err
+	}
+	reg, err := schemas.LoadTongliao()
+	if err != nil {
+		return err
+	}
+	if _, err := st.SyncRegions(ctx, reg); err != nil {
+		return err
+	}
+
+	// Load: generator → transform workers → batched inserts.
+	t0 := time.Now()
+	gen, err := demo.NewN(demo.Options{Seed: 11, Registry: reg}, *records)
+	if err != nil {
+		return err
+	}
+	tr, err := transform.New(transform.Options{Registry: reg})
+	if err != nil {
+		return err
+	}
+	_, to := demo.DefaultPeriod()
+	// The stream's "now": the end of its last day.
+	now := time.Date(to.Year(), to.Month(), to.Day(), 23, 59, 59, 0, scheduler.Shanghai)
+	msgs := make(chan [][]byte, 4)
+	rowsCh := make(chan []schemas.CaseRow, 4)
+	go func() {
+		defer close(msgs)
+		batch := make([][]byte, 0, 20_000)
+		for {
+			r, ok := gen.Next()
+			if ok {
+				b, _ := schemas.MarshalRecord(r)
+				batch = append(batch, b)
+			}
+			if len(batch) == cap(batch) || (!ok && len(batch) > 0) {
+				msgs <- batch
+				batch = make([][]byte, 0, 20_000)
+			}
+			if !ok {
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	var failed error
+	var mu sync.Mutex
+	for w := 0; w < runtime.NumCPU(); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for batch := range msgs {
+				rows := make([]schemas.CaseRow, 0, len(batch))
+				for i, b := range batch {
+					row, err := tr.Transform(b, transform.Meta{Topic: "bench", Offset: int64(i)}, now)
+					if err != nil {
+						mu.Lock()
+						failed = err
+						mu.Unlock()
+						continue
+					}
+					rows = append(rows, row)
+				}
+				rowsCh <- rows
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(rowsCh) }()
+	loaded := 0
+	var pending []schemas.CaseRow
+	for rows := range rowsCh {
+		pending = append(pending, rows...)
+		if len(pending) >= 200_000 {
+			if err := st.InsertCases(ctx, pending); err != nil {
+				return err
+			}
+			loaded += len(pending)
+			pending = pending[:0]
+			fmt.Fprintf(os.Stderr, "\rloaded %d records", loaded)
+		}
+	}
+	if len(pending) > 0 {
+		if err := st.InsertCases(ctx, pending); err != nil {
+			return err
+		}
+		loaded += len(pending)
+	}
+	if failed != nil {
+		return fmt.Errorf("a generated record was rejected: %w", failed)
+	}
+	fmt.Fprintln(os.Stderr)
+	_, _ = ch.Query(ctx, "OPTIMIZE TABLE bench.cases FINAL")
+	cs, err := st.CaseStats(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("loaded %d records (%d cases) in %.0f s\n", loaded, cs.Rows, time.Since(t0).Seconds())
+
+	// The window: the last complete week of the data.
+	at := scheduler.Week.Align(now)
+	var total time.Duration
+	for _, j := range jobs.All(st, reg, time.Now) {
+		jat := j.Window.Align(at)
+		t := time.Now()
+		n, err := j.Run(ctx, jat)
+		if err != nil {
+			return fmt.Errorf("job %s: %w", j.Name, err)
+		}
+		d := time.Since(t)
+		total += d
+		fmt.Printf("job %-18s window %s ending %s: %6.2f s, %d rows\n", j.Name, j.Window, jat.Format("2006-01-02"), d.Seconds(), n)
+	}
+	t := time.Now()
+	out, err := ch.Query(ctx, "SELECT count() FROM (SELECT region_code, category, count() FROM bench.cases FINAL GROUP BY region_code, category)")
+	if err != nil {
+		return err
+	}
+	base := time.Since(t)
+	fmt.Printf("baseline SELECT region_code, category, count() FROM cases FINAL GROUP BY …: %.2f s (%s groups)\n", base.Seconds(), strings.TrimSpace(out))
+	fmt.Printf("index jobs: %.2f s; ratio to the baseline query: %.1f\n", total.Seconds(), total.Seconds()/base.Seconds())
+	return nil
+}
