@@ -14,5 +14,6 @@ import (
 func All(st *store.Store, reg *schemas.Registry, computedAt func() time.Time) []scheduler.Job {
 	all := KPIJobs(st, reg, computedAt)
 	all = append(all, SupervisionJobs(st, DefaultSupervisionConfig(), computedAt)...)
+	all = append(all, TypeJobs(st, reg, computedAt)...)
 	return all
 }
