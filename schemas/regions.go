@@ -11,8 +11,23 @@ import (
 	"strings"
 )
 
-//go:embed data/tongliao_5level_nbs2021.csv data/tongliao_counties_census2020.csv
+//go:embed data/tongliao_5level_nbs2021.csv data/tongliao_counties_census2020.csv data/150500_full.json
 var regionData embed.FS
+
+// TongliaoCityCode is the statistical code of 通辽市, the root of the
+// built-in registry.
+const TongliaoCityCode = "150500000000"
+
+// TongliaoCountyGeoJSON returns the banner/county polygons of 通辽市
+// (GeoJSON, properties.adcode = 6-digit county code), for neighbour
+// structures and maps.
+func TongliaoCountyGeoJSON() []byte {
+	b, err := regionData.ReadFile("data/150500_full.json")
+	if err != nil {
+		panic("embedded GeoJSON missing: " + err.Error()) // a broken build, not input
+	}
+	return b
+}
 
 // Level is an administrative level. The numbers follow the Chinese statistical
 // division levels, so Tongliao's files load as they are; another hierarchy

@@ -15,5 +15,10 @@ func All(st *store.Store, reg *schemas.Registry, computedAt func() time.Time) []
 	all := KPIJobs(st, reg, computedAt)
 	all = append(all, SupervisionJobs(st, DefaultSupervisionConfig(), computedAt)...)
 	all = append(all, TypeJobs(st, reg, computedAt)...)
+	var geo []byte
+	if reg.Root().Code == schemas.TongliaoCityCode {
+		geo = schemas.TongliaoCountyGeoJSON()
+	}
+	all = append(all, HotspotJobs(st, reg, geo, computedAt)...)
 	return all
 }
