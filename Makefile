@@ -16,7 +16,7 @@ TEST_TIMEOUT ?= 25m
 
 export RISKWATCH_KAFKA_VERSION ?= $(KAFKA_VERSION)
 
-.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices lint vet check-imports fmt-check check-sql-modern clean
+.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices eval-alarms lint vet check-imports fmt-check check-sql-modern clean
 
 ## deps: install ClickHouse, the Apache Kafka jars, chDB and Go modules when missing
 deps:
@@ -70,6 +70,11 @@ BENCH_INDEX_RECORDS ?= 10000000
 bench-indices:
 	scripts/deps.sh clickhouse
 	$(GO) run ./internal/tools/benchindices --records $(BENCH_INDEX_RECORDS)
+
+## eval-alarms: score the weekly statistical alarms against the demo stream's injected outbreaks
+eval-alarms:
+	scripts/deps.sh go clickhouse
+	$(GO) run ./internal/tools/evalalarms
 
 lint: fmt-check vet check-imports
 
