@@ -20,6 +20,7 @@ func All(st *store.Store, reg *schemas.Registry, computedAt func() time.Time) []
 		geo = schemas.TongliaoCountyGeoJSON()
 	}
 	all = append(all, HotspotJobs(st, reg, geo, computedAt)...)
+	all = append(all, RiskIndexJobs(st, reg, computedAt)...)
 	all = append(all, AlarmJobs(st, reg, DefaultAlarmConfig(scheduler.Day), DefaultAlarmConfig(scheduler.Week), computedAt)...)
 	return all
 }
