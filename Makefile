@@ -16,7 +16,7 @@ TEST_TIMEOUT ?= 25m
 
 export RISKWATCH_KAFKA_VERSION ?= $(KAFKA_VERSION)
 
-.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices eval-alarms lint vet check-imports fmt-check check-sql-modern clean
+.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices eval-alarms nyc-run lint vet check-imports fmt-check check-sql-modern clean
 
 ## deps: install ClickHouse, the Apache Kafka jars, chDB and Go modules when missing
 deps:
@@ -75,6 +75,11 @@ bench-indices:
 eval-alarms:
 	scripts/deps.sh go clickhouse
 	$(GO) run ./internal/tools/evalalarms
+
+## nyc-run: the index jobs over the real NYC council casework 2019-2022 (../shared/data)
+nyc-run:
+	scripts/deps.sh go clickhouse
+	$(GO) run ./internal/tools/nycrun
 
 lint: fmt-check vet check-imports
 
