@@ -36,7 +36,15 @@ func TestAlarmZeroFill(t *testing.T) {
 }
 
 func TestAlarmChooseDetector(t *testing.T) {
-	lc := DefaultAlarmConfig(scheduler.Week).Levels[0]
+	week := DefaultAlarmConfig(scheduler.Week)
+	// Counties stay on EARS C1 whatever their history (see DefaultAlarmConfig).
+	if county := week.Levels[0]; county.Level != schemas.LevelCounty || county.Long.Method != "" {
+		t.Errorf("weekly county default %+v, want EARS only", county)
+	}
+	if d, ok := chooseDetector(week.Levels[0], 400); !ok || d.Method != alarm.MethodEARSC1 {
+		t.Errorf("county with 400 weeks: %q %v, want ears-c1", d.Method, ok)
+	}
+	lc := week.Levels[1] // towns switch to farringtonFlexible
 	for _, c := range []struct {
 		n      int
 		method string
