@@ -152,8 +152,15 @@ func run() error {
 	}
 	fmt.Printf("loaded %d records (%d cases) in %.0f s\n", loaded, cs.Rows, time.Since(t0).Seconds())
 
-	// The window: the last complete week of the data.
-	at := scheduler.Week.Align(now)
+	// The window: the last complete week of the data (NewN may end the
+	// stream before the period does).
+	last, err := ch.Query(ctx, "SELECT toUnixTimestamp(max(reported_at)) FROM bench.cases")
+	if err != nil {
+		return err
+	}
+	var lastUnix int64
+	fmt.Sscan(strings.TrimSpace(last), &lastUnix)
+	at := scheduler.Week.Align(time.Unix(lastUnix, 0).In(scheduler.Shanghai))
 	var total time.Duration
 	for _, j := range jobs.All(st, reg, time.Now) {
 		jat := j.Window.Align(at)
