@@ -63,7 +63,11 @@ type Hotspot struct {
 	// EHSACategory is the emerging hot spot category, "" when the region has
 	// fewer than two windows of z-scores.
 	EHSACategory string
-	ComputedAt   time.Time
+	// FunnelFlag is the unit's position on the funnel plot of its level
+	// (observed against the level's rate × population, Spiegelhalter limits
+	// with overdispersion): none, alert_95 or alarm_99.8; "" when undefined.
+	FunnelFlag string
+	ComputedAt time.Time
 }
 
 // windowCodes are the Enum8 codes of the window column.
@@ -79,7 +83,7 @@ func (s *Store) WriteHotspots(ctx context.Context, rows []Hotspot) error {
 	win, hot := make([]int8, n), make([]int8, n)
 	ws, we, ca := make([]time.Time, n), make([]time.Time, n), make([]time.Time, n)
 	lv := make([]uint8, n)
-	rc, pc, ps, ns, ec := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	rc, pc, ps, ns, ec, ff := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	cs, pop := make([]uint64, n), make([]uint64, n)
 	var f [5][]*float64
 	for i := range f {
@@ -96,12 +100,12 @@ func (s *Store) WriteHotspots(ctx context.Context, rows []Hotspot) error {
 		for j, v := range []float64{r.RatePer10k, r.EBRatePer10k, r.GiZ, r.GiP, r.GiQ} {
 			f[j][i] = nullableFloat(v)
 		}
-		hot[i], ns[i], ec[i] = r.Hot, r.NeighboursSource, r.EHSACategory
+		hot[i], ns[i], ec[i], ff[i] = r.Hot, r.NeighboursSource, r.EHSACategory, r.FunnelFlag
 	}
 	return s.insertColumns(ctx, "hotspots",
 		"window, window_start, window_end, level, region_code, parent_code, cases, population, population_source, "+
-			"rate_per_10k, eb_rate_per_10k, gi_z, gi_p, gi_q, hot, neighbours_source, ehsa_category, computed_at",
-		[]any{win, ws, we, lv, rc, pc, cs, pop, ps, f[0], f[1], f[2], f[3], f[4], hot, ns, ec, ca})
+			"rate_per_10k, eb_rate_per_10k, gi_z, gi_p, gi_q, hot, neighbours_source, ehsa_category, funnel_flag, computed_at",
+		[]any{win, ws, we, lv, rc, pc, cs, pop, ps, f[0], f[1], f[2], f[3], f[4], hot, ns, ec, ff, ca})
 }
 
 // nullableFloat maps NaN and ±Inf to NULL.

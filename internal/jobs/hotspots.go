@@ -242,6 +242,33 @@ func ComputeHotspots(reg *schemas.Registry, contiguity *CountyContiguity, cells 
 	return out, nil
 }
 
+// funnelFlags places every active unit of a level on the funnel plot:
+// observed cases against expected = the level's overall rate × the unit's
+// population, with Spiegelhalter's limits and the overdispersion check. A
+// level without any case has no flags.
+func funnelFlags(rows []store.Hotspot, active []int, cases, pops []float64) error {
+	var total, totalPop float64
+	for k := range cases {
+		total += cases[k]
+		totalPop += pops[k]
+	}
+	if total == 0 || totalPop == 0 {
+		return nil
+	}
+	expected := make([]float64, len(cases))
+	for k := range cases {
+		expected[k] = total / totalPop * pops[k]
+	}
+	f, err := smallarea.SRFunnel(cases, expected, smallarea.DefaultFunnelOptions())
+	if err != nil {
+		return fmt.Errorf("funnel: %w", err)
+	}
+	for k, i := range active {
+		rows[i].FunnelFlag = f.Units[k].Flag.String()
+	}
+	return nil
+}
+
 // levelStatistics fills the rates, Gi* and flags of rows (one per unit of a
 // level) for the active units, those with a positive population.
 func levelStatistics(units []schemas.Region, rows []store.Hotspot, active []int, contiguity *CountyContiguity) error {
@@ -256,6 +283,9 @@ func levelStatistics(units []schemas.Region, rows []store.Hotspot, active []int,
 	}
 	eb, err := smallarea.GlobalPoisson(cases, pops)
 	if err != nil {
+		return err
+	}
+	if err := funnelFlags(rows, active, cases, pops); err != nil {
 		return err
 	}
 	values := map[string]float64{}

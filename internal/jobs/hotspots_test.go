@@ -419,3 +419,36 @@ func TestHotspotEHSAOnClickHouse(t *testing.T) {
 		t.Errorf("V1 history %v, want [NaN 2√2]", v1)
 	}
 }
+
+// TestFunnelFlagsByHand: ten villages of equal population, nine with 5
+// cases and one with 20. Expected counts are the level rate × population =
+// 65/10 = 6.5 each; the outlier's z is (20 − 6.5)/√6.5 ≈ 5.3, beyond the
+// 99.8 % limit (3.09); the others' z ≈ −0.59 are inside. Winsorising the
+// top 10 % removes the outlier from the overdispersion check, so no
+// overdispersion is declared and the flags stand.
+func TestFunnelFlagsByHand(t *testing.T) {
+	rows := make([]store.Hotspot, 10)
+	active := make([]int, 10)
+	cases, pops := make([]float64, 10), make([]float64, 10)
+	for i := range rows {
+		active[i], cases[i], pops[i] = i, 5, 1000
+	}
+	cases[9] = 20
+	if err := funnelFlags(rows, active, cases, pops); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rows {
+		want := "none"
+		if i == 9 {
+			want = "alarm_99.8"
+		}
+		if r.FunnelFlag != want {
+			t.Errorf("village %d: flag %q, want %q", i, r.FunnelFlag, want)
+		}
+	}
+	// A level without cases has no flags.
+	empty := make([]store.Hotspot, 2)
+	if err := funnelFlags(empty, []int{0, 1}, []float64{0, 0}, []float64{10, 10}); err != nil || empty[0].FunnelFlag != "" {
+		t.Errorf("empty level: %q, %v", empty[0].FunnelFlag, err)
+	}
+}

@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS hotspots
     hot Int8,
     neighbours_source String,
     ehsa_category String,
+    funnel_flag String,
     computed_at DateTime
 )
 ENGINE = ReplacingMergeTree(computed_at)
