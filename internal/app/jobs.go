@@ -37,7 +37,19 @@ func (r runStore) LastRun(ctx context.Context, job string) (scheduler.Run, bool,
 // newScheduler builds the scheduler with every index job.
 func newScheduler(cfg config.Config, st *store.Store, reg *schemas.Registry, log *slog.Logger, pr prometheus.Registerer) (*scheduler.Scheduler, error) {
 	s := scheduler.New(runStore{st}, time.Now, log.With("component", "scheduler"), scheduler.Options{CatchUp: cfg.Jobs.CatchUp, Registerer: pr})
-	for _, j := range jobs.All(st, reg, time.Now) {
+	var opts jobs.Options
+	for i, a := range cfg.Jobs.Alarms {
+		short, err := jobs.Detector(a.Short, a.ShortAlpha)
+		if err != nil {
+			return nil, fmt.Errorf("jobs.alarms[%d].short: %w", i, err)
+		}
+		long, err := jobs.Detector(a.Long, a.LongAlpha)
+		if err != nil {
+			return nil, fmt.Errorf("jobs.alarms[%d].long: %w", i, err)
+		}
+		opts.AlarmLevels = append(opts.AlarmLevels, jobs.AlarmLevel{Level: schemas.Level(a.Level), Short: short, Long: long})
+	}
+	for _, j := range jobs.All(st, reg, time.Now, opts) {
 		if err := s.Add(j); err != nil {
 			return nil, err
 		}

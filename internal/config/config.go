@@ -44,6 +44,23 @@ type Jobs struct {
 	// CatchUp is how many missed windows per job are computed at start
 	// (the most recent ones); older ones need `riskwatch backfill`.
 	CatchUp int `yaml:"catch_up"`
+	// Alarms chooses the statistical-alarm detectors per level; empty means
+	// the built-in default (county: EARS C1; town: EARS C1, then
+	// farringtonFlexible once a series has 56 weeks of history).
+	Alarms []AlarmLevel `yaml:"alarms"`
+}
+
+// AlarmLevel is the detector choice of one level for the alarm jobs.
+type AlarmLevel struct {
+	Level int    `yaml:"level"` // 3 county, 4 town, 5 village
+	Short string `yaml:"short"` // detector while the history is short: ears-c1, ears-c2, ears-c3, cusum
+	// Long takes over once a weekly series has a year of history
+	// (farrington-flexible or glr-nb); empty keeps Short.
+	Long string `yaml:"long"`
+	// ShortAlpha and LongAlpha override the detectors' significance
+	// levels (0 keeps the default: 0.001 for EARS C1, 0.05 for farringtonFlexible).
+	ShortAlpha float64 `yaml:"short_alpha"`
+	LongAlpha  float64 `yaml:"long_alpha"`
 }
 
 // Demo makes `riskwatch run` produce the seeded Tongliao demo stream into
@@ -426,6 +443,30 @@ func (c *Config) Validate() error {
 	}
 	if tr.MaxMessageBytes < 1<<10 || tr.MaxMessageBytes > 64<<20 {
 		bad("transform.max_message_bytes", "must be between 1024 and 67108864")
+	}
+	for i, a := range c.Jobs.Alarms {
+		key := fmt.Sprintf("jobs.alarms[%d]", i)
+		if a.Level < 3 || a.Level > 5 {
+			bad(key+".level", "must be 3 (county), 4 (town) or 5 (village), not %d", a.Level)
+		}
+		switch a.Short {
+		case "ears-c1", "ears-c2", "ears-c3", "cusum":
+		default:
+			bad(key+".short", "must be ears-c1, ears-c2, ears-c3 or cusum, not %q", a.Short)
+		}
+		switch a.Long {
+		case "", "farrington-flexible", "glr-nb":
+		default:
+			bad(key+".long", "must be farrington-flexible, glr-nb or empty, not %q", a.Long)
+		}
+		for _, al := range []struct {
+			k string
+			v float64
+		}{{".short_alpha", a.ShortAlpha}, {".long_alpha", a.LongAlpha}} {
+			if al.v < 0 || al.v >= 1 {
+				bad(key+al.k, "must be in [0, 1)")
+			}
+		}
 	}
 	if c.Jobs.CatchUp < 0 || c.Jobs.CatchUp > 3660 {
 		bad("jobs.catch_up", "must be between 0 and 3660")

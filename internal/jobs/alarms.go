@@ -81,6 +81,31 @@ func DefaultFarrington() AlarmDetector {
 	return AlarmDetector{Method: alarm.MethodFarringtonFlexible, Params: p}
 }
 
+// Detector returns the detector of a method name with the defaults this
+// package uses (EARS C1 with its minimum sigma, farringtonFlexible with R's
+// defaults, others with alarm.DefaultParams), and alpha when it is not 0.
+func Detector(method string, alpha float64) (AlarmDetector, error) {
+	var d AlarmDetector
+	switch method {
+	case "":
+		return d, nil
+	case alarm.MethodEARSC1:
+		d = DefaultEARS()
+	case alarm.MethodFarringtonFlexible:
+		d = DefaultFarrington()
+	default:
+		p, err := alarm.DefaultParams(method)
+		if err != nil {
+			return d, err
+		}
+		d = AlarmDetector{Method: method, Params: p}
+	}
+	if alpha != 0 {
+		d.Params.Alpha = alpha
+	}
+	return d, nil
+}
+
 // DefaultAlarmConfig returns the default configuration for windows of kind
 // w: county and town series per category group; EARS C1 for short history
 // and, for weeks, farringtonFlexible once a year (plus W+1 weeks) of

@@ -143,3 +143,20 @@ func TestAlarmJobOnClickHouse(t *testing.T) {
 		t.Errorf("7 weeks of history: %d rows, %v", got, err)
 	}
 }
+
+func TestDetectorFromConfig(t *testing.T) {
+	d, err := Detector(alarm.MethodEARSC1, 0)
+	if err != nil || d.Method != alarm.MethodEARSC1 || d.Params.Alpha != DefaultEARSAlpha || d.Params.MinSigma != DefaultEARSMinSigma {
+		t.Errorf("ears-c1 default: %+v %v", d, err)
+	}
+	d, err = Detector(alarm.MethodFarringtonFlexible, 0.01)
+	if err != nil || d.Params.Alpha != 0.01 || d.Params.B != DefaultFarrington().Params.B {
+		t.Errorf("farrington with alpha 0.01: %+v %v", d, err)
+	}
+	if d, err := Detector("", 0.2); err != nil || d.Method != "" {
+		t.Errorf("no detector: %+v %v", d, err)
+	}
+	if _, err := Detector("nonsense", 0); err == nil {
+		t.Error("unknown method accepted")
+	}
+}

@@ -8,10 +8,17 @@ import (
 	"github.com/riskwatch/riskwatch/store"
 )
 
+// Options adjust the jobs; the zero value is the default configuration.
+type Options struct {
+	// AlarmLevels replaces the alarm jobs' levels and detectors (both the
+	// daily and the weekly job); nil keeps DefaultAlarmConfig.
+	AlarmLevels []AlarmLevel
+}
+
 // All returns every scheduled index job over the store, in the order they
 // are added to the scheduler (jobs sharing a window end run in this order
 // during catch-up and backfill).
-func All(st *store.Store, reg *schemas.Registry, computedAt func() time.Time) []scheduler.Job {
+func All(st *store.Store, reg *schemas.Registry, computedAt func() time.Time, opts Options) []scheduler.Job {
 	all := KPIJobs(st, reg, computedAt)
 	all = append(all, SupervisionJobs(st, DefaultSupervisionConfig(), computedAt)...)
 	all = append(all, TypeJobs(st, reg, computedAt)...)
@@ -21,6 +28,10 @@ func All(st *store.Store, reg *schemas.Registry, computedAt func() time.Time) []
 	}
 	all = append(all, HotspotJobs(st, reg, geo, computedAt)...)
 	all = append(all, RiskIndexJobs(st, reg, computedAt)...)
-	all = append(all, AlarmJobs(st, reg, DefaultAlarmConfig(scheduler.Day), DefaultAlarmConfig(scheduler.Week), computedAt)...)
+	day, week := DefaultAlarmConfig(scheduler.Day), DefaultAlarmConfig(scheduler.Week)
+	if opts.AlarmLevels != nil {
+		day.Levels, week.Levels = opts.AlarmLevels, opts.AlarmLevels
+	}
+	all = append(all, AlarmJobs(st, reg, day, week, computedAt)...)
 	return all
 }

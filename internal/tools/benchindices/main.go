@@ -162,7 +162,7 @@ func run() error {
 	fmt.Sscan(strings.TrimSpace(last), &lastUnix)
 	at := scheduler.Week.Align(time.Unix(lastUnix, 0).In(scheduler.Shanghai))
 	var total time.Duration
-	for _, j := range jobs.All(st, reg, time.Now) {
+	for _, j := range jobs.All(st, reg, time.Now, jobs.Options{}) {
 		jat := j.Window.Align(at)
 		t := time.Now()
 		n, err := j.Run(ctx, jat)
