@@ -178,15 +178,15 @@ func TestEntropyRawProportionReference(t *testing.T) {
 			want, tol = c.W6, dp(6)
 		}
 		for j, w := range want {
-			k.checkTol(c.Name, r.Weights[j], w, tol)
+			k.CheckTol(c.Name, r.Weights[j], w, tol)
 		}
 	}
 	// Xu's entropies, printed to 6 decimals in RISK_INDEX.md §3.1.
 	r, _ := composite.EntropyWeights(m.EntropyA.Cases[0].X, composite.EntropyRawProportion, nil, 0)
 	for j, e := range []float64{0.887204, 0.902736, 0.966416, 0.999999} {
-		k.checkTol("Xu e", r.E[j], e, dp(6))
+		k.CheckTol("Xu e", r.E[j], e, dp(6))
 	}
-	k.done(3)
+	k.Done(3)
 }
 
 func TestEntropyMinMaxReference(t *testing.T) {
@@ -204,17 +204,17 @@ func TestEntropyMinMaxReference(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		for j, w := range want {
-			k.checkTol(name, r.Weights[j], w, dp(4))
+			k.CheckTol(name, r.Weights[j], w, dp(4))
 		}
 		return r
 	}
 	r := run(cases[0].Name, xu, nil, 0, cases[0].W4)
 	for j, e := range cases[0].E6 {
-		k.checkTol("Xu e", r.E[j], e, dp(6))
+		k.CheckTol("Xu e", r.E[j], e, dp(6))
 	}
 	run(cases[1].Name, xu, nil, 0.0001, cases[1].W4)
 	run(cases[2].Name, zav.X, zav.Types, 0, cases[2].W4)
-	k.done(3)
+	k.Done(3)
 }
 
 func TestEntropyHand(t *testing.T) {
@@ -267,16 +267,16 @@ func TestTopsisReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, w := range c.MinMax {
-		k.checkTol("min-max", got[i], w, dp(3))
+		k.CheckTol("min-max", got[i], w, dp(3))
 	}
 	got, err = composite.Topsis(c.X, c.W, c.Types, composite.TopsisVector)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, w := range c.Vector4 {
-		k.checkTol("vector", got[i], w, dp(4))
+		k.CheckTol("vector", got[i], w, dp(4))
 	}
-	k.done(2)
+	k.Done(2)
 }
 
 func TestCOINrNormalisation(t *testing.T) {
@@ -464,13 +464,13 @@ func TestAHPReference(t *testing.T) {
 	}
 	k := newTracker(t, "AHP")
 	for i, w := range a.W {
-		k.checkTol("w", r.Weights[i], w, dp(4))
+		k.CheckTol("w", r.Weights[i], w, dp(4))
 	}
-	k.checkTol("lambda max", r.LambdaMax, a.LambdaMax, dp(4))
-	k.checkTol("CI", r.CI, a.CI, dp(4))
-	k.checkTol("RI", r.RI, a.RI3, 0)
-	k.checkTol("CR", r.CR, a.CR, dp(4))
-	k.done(1)
+	k.CheckTol("lambda max", r.LambdaMax, a.LambdaMax, dp(4))
+	k.CheckTol("CI", r.CI, a.CI, dp(4))
+	k.CheckTol("RI", r.RI, a.RI3, 0)
+	k.CheckTol("CR", r.CR, a.CR, dp(4))
+	k.Done(1)
 	if !r.Consistent {
 		t.Error("CR 0.0332 must be acceptable")
 	}

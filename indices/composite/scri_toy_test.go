@@ -72,11 +72,11 @@ func TestToyIndicators(t *testing.T) {
 		}
 		v := res.Units[u].Indicators[i]
 		id := r["id"] + " " + r["indicator"]
-		k.check(id+" raw", v.Raw, r["raw_unsmoothed"])
-		k.check(id+" value used", v.Value, r["value_used"])
-		k.check(id+" normalised", v.Normalised, r["normalised_0_10"])
+		k.Check(id+" raw", v.Raw, r["raw_unsmoothed"])
+		k.Check(id+" value used", v.Value, r["value_used"])
+		k.Check(id+" normalised", v.Normalised, r["normalised_0_10"])
 	}
-	k.done(len(rows))
+	k.Done(len(rows))
 }
 
 func TestToyIndex(t *testing.T) {
@@ -90,9 +90,9 @@ func TestToyIndex(t *testing.T) {
 		u := res.Units[unitPos[r["id"]]]
 		id := r["id"]
 		for d, dim := range res.Spec.Dimensions {
-			k.check(id+" "+dim.Name, u.Dimensions[d], r[dim.Name])
+			k.Check(id+" "+dim.Name, u.Dimensions[d], r[dim.Name])
 		}
-		k.check(id+" risk_geo", u.Index, r["risk_geo"])
+		k.Check(id+" risk_geo", u.Index, r["risk_geo"])
 		if got := strconv.FormatFloat(u.Index1dp, 'f', 1, 64); got != r["risk_display_1dp"] {
 			t.Errorf("%s: 1-dp score %s, want %s", id, got, r["risk_display_1dp"])
 		}
@@ -102,12 +102,12 @@ func TestToyIndex(t *testing.T) {
 		if !u.Funnel.Tested {
 			t.Fatalf("%s: funnel did not run", id)
 		}
-		k.check(id+" E", u.Funnel.Expected, r["E_expected_cases"])
-		k.check(id+" SR", u.Funnel.SR, r["SR"])
-		k.check(id+" z", u.Funnel.Z, r["z_poisson"])
-		k.check(id+" z_adj", u.Funnel.ZAdj, r["z_adj"])
-		k.check(id+" lim95_hi", u.Funnel.Alert.Upper, r["lim95_hi"])
-		k.check(id+" lim998_hi", u.Funnel.Alarm.Upper, r["lim998_hi"])
+		k.Check(id+" E", u.Funnel.Expected, r["E_expected_cases"])
+		k.Check(id+" SR", u.Funnel.SR, r["SR"])
+		k.Check(id+" z", u.Funnel.Z, r["z_poisson"])
+		k.Check(id+" z_adj", u.Funnel.ZAdj, r["z_adj"])
+		k.Check(id+" lim95_hi", u.Funnel.Alert.Upper, r["lim95_hi"])
+		k.Check(id+" lim998_hi", u.Funnel.Alarm.Upper, r["lim998_hi"])
 		if u.Funnel.Flag.String() != r["funnel_flag"] {
 			t.Errorf("%s: funnel flag %s, want %s", id, u.Funnel.Flag, r["funnel_flag"])
 		}
@@ -118,7 +118,7 @@ func TestToyIndex(t *testing.T) {
 			t.Errorf("%s: rank %d, want %s", id, u.Rank, r["rank"])
 		}
 	}
-	k.done(len(rows))
+	k.Done(len(rows))
 }
 
 func TestToyContributions(t *testing.T) {
@@ -133,13 +133,13 @@ func TestToyContributions(t *testing.T) {
 		u := res.Units[unitPos[r["id"]]]
 		c := u.Contributions[indPos[r["indicator"]]]
 		id := r["id"] + " " + r["indicator"]
-		k.check(id+" effective weight", c.EffectiveWeight, r["effective_weight"])
-		k.check(id+" contribution", c.Linear, r["contribution"])
-		k.check(id+" excess", c.Excess, r["excess_vs_mean"])
-		k.check(id+" log-mean attribution", c.VsMean, r["logmean_attr_lnR_vs_mean_profile"])
+		k.Check(id+" effective weight", c.EffectiveWeight, r["effective_weight"])
+		k.Check(id+" contribution", c.Linear, r["contribution"])
+		k.Check(id+" excess", c.Excess, r["excess_vs_mean"])
+		k.Check(id+" log-mean attribution", c.VsMean, r["logmean_attr_lnR_vs_mean_profile"])
 		sums[r["id"]] += c.VsMean
 	}
-	k.done(len(rows))
+	k.Done(len(rows))
 	// The attribution is exact: its terms sum to ln R − ln R_ref, with R_ref
 	// the index of the mean profile (checked against the golden R and the
 	// golden dimension scores, not against the code's own ratio).
@@ -201,7 +201,7 @@ func TestToyParams(t *testing.T) {
 	readJSON(t, "riskidx_scri_toy_expected_params.json", &p)
 	k := newTracker(t, "toy params")
 	rel := func(what string, got, want float64) {
-		k.checkTol(what, got, want, 1e-9*math.Abs(want)+1e-15)
+		k.CheckTol(what, got, want, 1e-9*math.Abs(want)+1e-15)
 	}
 	pr := res.Params
 	rel("theta0 per 10k", pr.Theta0PerUnit, p.Theta0)
@@ -222,8 +222,8 @@ func TestToyParams(t *testing.T) {
 		if !ok {
 			t.Fatalf("unknown indicator %s", name)
 		}
-		k.checkTol(name+" entropy weight", pr.Weights.Entropy[i], w, 1e-9*math.Abs(w)+1e-12)
-		k.checkTol(name+" entropy e", pr.Weights.EntropyE[i], p.EntE[name], 1e-9*math.Abs(p.EntE[name]))
+		k.CheckTol(name+" entropy weight", pr.Weights.Entropy[i], w, 1e-9*math.Abs(w)+1e-12)
+		k.CheckTol(name+" entropy e", pr.Weights.EntropyE[i], p.EntE[name], 1e-9*math.Abs(p.EntE[name]))
 	}
 	rk := newTracker(t, "toy params, rho (printed to 6 decimals)")
 	for name, b := range p.Binomial {
@@ -231,11 +231,11 @@ func TestToyParams(t *testing.T) {
 		rel(name+" b", pr.EB[i].B, b.B)
 		rel(name+" s2", pr.EB[i].S2, b.S2)
 		for u, rho := range b.Rho {
-			rk.checkTol(name+" rho "+res.Units[u].ID, res.Units[u].Indicators[i].Shrinkage, rho, 5e-7+1e-12)
+			rk.CheckTol(name+" rho "+res.Units[u].ID, res.Units[u].Indicators[i].Shrinkage, rho, 5e-7+1e-12)
 		}
 	}
-	k.done(1)
-	rk.done(9)
+	k.Done(1)
+	rk.Done(9)
 }
 
 func TestToySensitivity(t *testing.T) {
@@ -249,7 +249,7 @@ func TestToySensitivity(t *testing.T) {
 		case "band_agreement_share":
 			for _, id := range ids {
 				u := res.Units[unitPos[id]]
-				k.check(id+" band agreement", u.Sensitivity.Agreement, r[id+"_score"])
+				k.Check(id+" band agreement", u.Sensitivity.Agreement, r[id+"_score"])
 				if want := num(t, r[id+"_score"]) < 0.6; u.Sensitivity.Unstable != want {
 					t.Errorf("%s: unstable %v, want %v", id, u.Sensitivity.Unstable, want)
 				}
@@ -274,7 +274,7 @@ func TestToySensitivity(t *testing.T) {
 			}
 			for _, id := range ids {
 				u := unitPos[id]
-				k.check(sc.Name+" "+id+" score", sc.Scores[u], r[id+"_score"])
+				k.Check(sc.Name+" "+id+" score", sc.Scores[u], r[id+"_score"])
 				if strconv.Itoa(sc.Ranks[u]) != r[id+"_rank"] {
 					t.Errorf("%s %s: rank %d, want %s", sc.Name, id, sc.Ranks[u], r[id+"_rank"])
 				}
@@ -282,7 +282,7 @@ func TestToySensitivity(t *testing.T) {
 					t.Errorf("%s %s: band %s, want %s", sc.Name, id, sc.Bands[u], r[id+"_band"])
 				}
 			}
-			k.check(sc.Name+" mean abs rank shift", sc.MeanAbsRankShift, r["mean_abs_rank_shift_vs_nominal"])
+			k.Check(sc.Name+" mean abs rank shift", sc.MeanAbsRankShift, r["mean_abs_rank_shift_vs_nominal"])
 		}
 	}
 	if nScen != 8 || len(res.Scenarios) != 8 {
@@ -291,5 +291,5 @@ func TestToySensitivity(t *testing.T) {
 	if !strings.HasPrefix(res.Scenarios[0].Name, "EB|equal|geo") {
 		t.Errorf("first scenario %q is not the nominal one", res.Scenarios[0].Name)
 	}
-	k.done(len(rows))
+	k.Done(len(rows))
 }

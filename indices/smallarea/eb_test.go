@@ -41,16 +41,16 @@ func TestGlobalPoissonAuckland(t *testing.T) {
 	k := newTracker(t, "auckland poisson EB")
 	// spdep's documented parameters (7 significant digits) and the full
 	// precision recomputation.
-	k.checkTol("a (spdep docs)", res.A, p.A, 5e-13)
-	k.checkTol("b (spdep docs)", res.B, p.B, 5e-10)
-	k.checkTol("a", res.A, p.RecompA, 1e-12*p.RecompA)
-	k.checkTol("b", res.B, p.RecompB, 1e-12*p.RecompB)
-	k.checkTol("s2", res.S2, p.RecompS2, 1e-12*p.RecompS2)
+	k.CheckTol("a (spdep docs)", res.A, p.A, 5e-13)
+	k.CheckTol("b (spdep docs)", res.B, p.B, 5e-10)
+	k.CheckTol("a", res.A, p.RecompA, 1e-12*p.RecompA)
+	k.CheckTol("b", res.B, p.RecompB, 1e-12*p.RecompB)
+	k.CheckTol("s2", res.S2, p.RecompS2, 1e-12*p.RecompS2)
 	for i, r := range rows {
-		k.check("row "+r["fid"]+" raw per 1000", 1000*res.Raw[i], r["raw_rate_per1000"])
-		k.check("row "+r["fid"]+" EB per 1000", 1000*res.Estimate[i], r["eb_rate_per1000"])
+		k.Check("row "+r["fid"]+" raw per 1000", 1000*res.Raw[i], r["raw_rate_per1000"])
+		k.Check("row "+r["fid"]+" EB per 1000", 1000*res.Estimate[i], r["eb_rate_per1000"])
 	}
-	k.done(len(rows))
+	k.Done(len(rows))
 }
 
 func TestGlobalBinomialHuddersfield(t *testing.T) {
@@ -85,19 +85,19 @@ func TestGlobalBinomialHuddersfield(t *testing.T) {
 		}
 		k := newTracker(t, name)
 		doc := newTracker(t, name+", spdep documentation 2-dp columns")
-		k.checkTol("b", res.B, params.H.B, 1e-12*params.H.B)
-		k.checkTol("s2", res.S2, params.H.S2, 1e-12*params.H.S2)
+		k.CheckTol("b", res.B, params.H.B, 1e-12*params.H.B)
+		k.CheckTol("s2", res.S2, params.H.S2, 1e-12*params.H.S2)
 		for i, r := range rows {
 			id := "area " + r["area"]
-			k.check(id+" raw %", 100*res.Raw[i], r["raw_pct"])
-			k.check(id+" EB %", 100*res.Estimate[i], r["eb_pct"])
-			k.check(id+" rho", res.Rho[i], r["rho"])
+			k.Check(id+" raw %", 100*res.Raw[i], r["raw_pct"])
+			k.Check(id+" EB %", 100*res.Estimate[i], r["eb_pct"])
+			k.Check(id+" rho", res.Rho[i], r["rho"])
 			// The 2-decimal columns printed in spdep's EBest documentation.
-			doc.check(id+" raw % (spdep doc)", 100*res.Raw[i], r["spdep_doc_raw_pct_2dp"])
-			doc.check(id+" EB % (spdep doc)", 100*res.Estimate[i], r["spdep_doc_eb_pct_2dp"])
+			doc.Check(id+" raw % (spdep doc)", 100*res.Raw[i], r["spdep_doc_raw_pct_2dp"])
+			doc.Check(id+" EB % (spdep doc)", 100*res.Estimate[i], r["spdep_doc_eb_pct_2dp"])
 		}
-		k.done(len(rows))
-		doc.done(len(rows))
+		k.Done(len(rows))
+		doc.Done(len(rows))
 	}
 }
 
@@ -182,9 +182,9 @@ func TestLocalPoissonCompleteGraphIsGlobal(t *testing.T) {
 		}
 		k := newTracker(t, "auckland local EB on the complete graph")
 		for i, r := range rows {
-			k.check("row "+r["fid"]+" EB per 1000", 1000*res.Estimate[i], r["eb_rate_per1000"])
+			k.Check("row "+r["fid"]+" EB per 1000", 1000*res.Estimate[i], r["eb_rate_per1000"])
 		}
-		k.done(len(rows))
+		k.Done(len(rows))
 	}
 }
 

@@ -49,18 +49,18 @@ func TestFunnelLimitsReference(t *testing.T) {
 			if got := fmt.Sprintf("%.6f", 1-3.090232/math.Sqrt(15)); got != r["ll_99.8"] {
 				t.Errorf("z = 3.090232 gives %s, file has %s: the explanation is wrong", got, r["ll_99.8"])
 			}
-			k.checkTol(id+" ll_99.8 (z rounding in the file)", l998.Lower, num(t, r["ll_99.8"]), 5e-7+1e-7)
+			k.CheckTol(id+" ll_99.8 (z rounding in the file)", l998.Lower, num(t, r["ll_99.8"]), 5e-7+1e-7)
 		} else {
-			k.check(id+" ll_99.8", l998.Lower, r["ll_99.8"])
+			k.Check(id+" ll_99.8", l998.Lower, r["ll_99.8"])
 		}
-		k.check(id+" ll_95", l95.Lower, r["ll_95"])
-		k.check(id+" ul_95", l95.Upper, r["ul_95"])
-		k.check(id+" ul_99.8", l998.Upper, r["ul_99.8"])
+		k.Check(id+" ll_95", l95.Lower, r["ll_95"])
+		k.Check(id+" ul_95", l95.Upper, r["ul_95"])
+		k.Check(id+" ul_99.8", l998.Upper, r["ul_99.8"])
 	}
 	if seen["chisq"] != 3 || seen["spiegelhalter"] != 3 || seen["normal"] != 3 {
 		t.Errorf("methods seen %v, want 3 of each", seen)
 	}
-	k.done(len(rows))
+	k.Done(len(rows))
 }
 
 func TestChiSquareQuantile(t *testing.T) {
@@ -138,7 +138,7 @@ func TestSRFunnelToy(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := newTracker(t, "toy funnel parameters")
-	rel := func(what string, got, want float64) { k.checkTol(what, got, want, 1e-9*math.Abs(want)) }
+	rel := func(what string, got, want float64) { k.CheckTol(what, got, want, 1e-9*math.Abs(want)) }
 	rel("theta0 per 10k", theta0*1e4, p.Theta0)
 	od := f.Overdispersion
 	rel("phi", od.Phi, p.Phi)
@@ -151,7 +151,7 @@ func TestSRFunnelToy(t *testing.T) {
 	if od.Overdispersed != p.Over {
 		t.Errorf("overdispersed = %v, want %v", od.Overdispersed, p.Over)
 	}
-	k.done(1)
+	k.Done(1)
 
 	_, rows := readCSV(t, "riskidx_scri_toy_expected_index.csv")
 	if len(rows) != len(ids) {
@@ -163,17 +163,17 @@ func TestSRFunnelToy(t *testing.T) {
 			t.Fatalf("row %d is %s, input has %s", i, r["id"], ids[i])
 		}
 		fu := f.Units[i]
-		u.check(ids[i]+" E", fu.Expected, r["E_expected_cases"])
-		u.check(ids[i]+" SR", fu.SR, r["SR"])
-		u.check(ids[i]+" z", fu.Z, r["z_poisson"])
-		u.check(ids[i]+" z_adj", fu.ZAdj, r["z_adj"])
-		u.check(ids[i]+" lim95_hi", fu.Alert.Upper, r["lim95_hi"])
-		u.check(ids[i]+" lim998_hi", fu.Alarm.Upper, r["lim998_hi"])
+		u.Check(ids[i]+" E", fu.Expected, r["E_expected_cases"])
+		u.Check(ids[i]+" SR", fu.SR, r["SR"])
+		u.Check(ids[i]+" z", fu.Z, r["z_poisson"])
+		u.Check(ids[i]+" z_adj", fu.ZAdj, r["z_adj"])
+		u.Check(ids[i]+" lim95_hi", fu.Alert.Upper, r["lim95_hi"])
+		u.Check(ids[i]+" lim998_hi", fu.Alarm.Upper, r["lim998_hi"])
 		if fu.Flag.String() != r["funnel_flag"] {
 			t.Errorf("%s: flag %s, want %s", ids[i], fu.Flag, r["funnel_flag"])
 		}
 	}
-	u.done(len(rows))
+	u.Done(len(rows))
 }
 
 func TestFlagAbove(t *testing.T) {
