@@ -299,8 +299,12 @@ func TestRebalanceLosesAndDuplicatesNothing(t *testing.T) {
 	cfg1 := e.config(m1)
 	cfg1.BatchRows = 500
 	// A slow sink keeps the stream in flight when the second consumer joins
-	// (about 45 batches take at least 15 s; a rebalance takes 1-5 s), however fast the machine is.
-	cfg1.Sink = slowSink{e.st, 400 * time.Millisecond}
+	// (a rebalance takes 1-5 s), however fast the machine is.
+	cfg1.Sink = slowSink{e.st, 200 * time.Millisecond}
+	// A small buffer keeps the first consumer from fetching the whole
+	// stream ahead of its inserts: most of it must still be in Kafka when
+	// the second consumer joins, or the second gets nothing to do.
+	cfg1.BufferBytes = 1 << 20
 	stop1 := runConsumer(t, cfg1)
 	// Join when the first has inserted part of the stream.
 	deadline := time.Now().Add(60 * time.Second)
@@ -316,7 +320,8 @@ func TestRebalanceLosesAndDuplicatesNothing(t *testing.T) {
 	}
 	cfg2 := e.config(m2)
 	cfg2.BatchRows = 500
-	cfg2.Sink = slowSink{e.st, 400 * time.Millisecond}
+	cfg2.Sink = slowSink{e.st, 200 * time.Millisecond}
+	cfg2.BufferBytes = 1 << 20
 	stop2 := runConsumer(t, cfg2)
 	e.waitCases(t, 30000, 90*time.Second)
 	deadline = time.Now().Add(30 * time.Second)
