@@ -72,6 +72,11 @@ type Config struct {
 	Handler     Handler
 	Sink        Sink
 	IsTransient func(error) bool // classifies Sink errors; required
+	// IsDataError reports a Sink error caused by the rows themselves (the
+	// batch is then bisected down to the refused rows). Any other permanent
+	// error stops the consumer instead of dead-lettering good rows. Nil
+	// treats every permanent error as a data error.
+	IsDataError func(error) bool
 	Now         func() time.Time // for ingest_errors; default time.Now
 	Logger      *slog.Logger
 	Metrics     *Metrics // may be nil
@@ -145,6 +150,7 @@ type Consumer struct {
 	// fatal is set when a batch could neither be written nor safely
 	// skipped: nothing after it may be committed, so consumption stops.
 	fatal     atomic.Pointer[error]
+	halted    atomic.Bool // a batch failed: no later batch is written or committed
 	cancelRun context.CancelFunc
 }
 
@@ -268,6 +274,9 @@ func (c *Consumer) Run(parent context.Context) error {
 	<-stopped
 	close(c.in)
 	wg.Wait()
+	if p := c.fatal.Load(); p != nil && runErr == nil {
+		runErr = *p // a permanent failure during the final flush
+	}
 	if err := c.dlq.Close(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("cannot close dead-letter writer: %w", err)
 	}
@@ -511,9 +520,14 @@ func (c *Consumer) inserter(ctx context.Context, in <-chan *batch) {
 	for b := range in {
 		t0 := time.Now()
 		committed := false
-		if c.fatal.Load() == nil {
+		if c.fatal.Load() == nil && !c.halted.Load() {
 			var err error
 			committed, err = c.finish(ctx, b)
+			if err != nil {
+				// Nothing after a batch that was not written may be
+				// committed, at shutdown too: later batches are abandoned.
+				c.halted.Store(true)
+			}
 			if err != nil && ctx.Err() == nil {
 				// Neither written nor skippable: committing anything after
 				// this batch would lose it. Stop; it is redelivered on restart.
@@ -584,18 +598,30 @@ func (c *Consumer) insertRows(ctx context.Context, rows [][]schemas.CaseRow) ([]
 	if err == nil || ctx.Err() != nil {
 		return nil, err
 	}
+	if c.cfg.IsDataError != nil && !c.cfg.IsDataError(err) {
+		return nil, err // not about the rows: stop rather than dead-letter good rows
+	}
 	// A permanent error: the server refused something in these rows.
 	var flat []schemas.CaseRow
 	for _, r := range rows {
 		flat = append(flat, r...)
 	}
-	return c.bisect(ctx, flat)
+	refused, berr := c.bisect(ctx, flat)
+	if berr == nil && len(flat) > 1 && len(refused) == len(flat) {
+		// Every row refused: the table, not the data, is at fault (schema
+		// drift, a failing view, permissions). Stop instead of skipping.
+		return nil, fmt.Errorf("every row of the batch was refused: %w", err)
+	}
+	return refused, berr
 }
 
 func (c *Consumer) bisect(ctx context.Context, rows []schemas.CaseRow) ([]item, error) {
 	if len(rows) == 1 {
 		err := c.retry(ctx, "insert", func() error { return c.cfg.Sink.InsertCases(ctx, rows) })
 		if err == nil || ctx.Err() != nil {
+			return nil, err
+		}
+		if c.cfg.IsDataError != nil && !c.cfg.IsDataError(err) {
 			return nil, err
 		}
 		r := rows[0]
@@ -758,7 +784,21 @@ func (c *Consumer) transient(err error) bool {
 		return ke.Temporary()
 	}
 	var we kafka.WriteErrors
-	return errors.As(err, &we)
+	if errors.As(err, &we) {
+		// WriteErrors does not unwrap: look at each message's error. A
+		// message the broker refuses for good (too large) is not retried.
+		for _, e := range we {
+			if e == nil {
+				continue
+			}
+			var ke kafka.Error
+			if errors.As(e, &ke) && !ke.Temporary() {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // budget bounds the bytes held by items not yet finished.

@@ -26,6 +26,18 @@ const (
 // maxMaskedBytes bounds the masked text kept in ingest_errors.
 const maxMaskedBytes = 64 << 10
 
+// maxDeadLetterBytes bounds the message body on the dead-letter topic: a
+// topic created with the broker's default limit (about 1 MB) must still
+// take every dead letter. A longer message is cut; headers give its full
+// size and SHA-256, and ingest_errors keeps both too.
+const maxDeadLetterBytes = 900 << 10
+
+// Headers of a cut dead letter.
+const (
+	HeaderOriginalSize   = "riskwatch-original-size"
+	HeaderOriginalSHA256 = "riskwatch-original-sha256"
+)
+
 // deadLetterOf builds the DLQ message and the ingest_errors row of a reject.
 func deadLetterOf(it item, topic string, now time.Time) (kafka.Message, schemas.IngestErrorRow) {
 	m := it.msg
@@ -38,9 +50,13 @@ func deadLetterOf(it item, topic string, now time.Time) (kafka.Message, schemas.
 		}
 	}
 	sum := sha256.Sum256(raw)
+	body := raw
+	if len(body) > maxDeadLetterBytes {
+		body = body[:maxDeadLetterBytes]
+	}
 	msg := kafka.Message{
 		Key:   key,
-		Value: raw,
+		Value: body,
 		Headers: []kafka.Header{
 			{Key: HeaderReason, Value: []byte(it.reject.Reason)},
 			{Key: HeaderDetail, Value: []byte(truncateUTF8(it.reject.Detail, 1024))},
@@ -49,6 +65,11 @@ func deadLetterOf(it item, topic string, now time.Time) (kafka.Message, schemas.
 			{Key: HeaderSourceOffset, Value: []byte(strconv.FormatInt(it.offset, 10))},
 			{Key: HeaderSourceTime, Value: []byte(ts.UTC().Format(time.RFC3339Nano))},
 		},
+	}
+	if len(body) < len(raw) {
+		msg.Headers = append(msg.Headers,
+			kafka.Header{Key: HeaderOriginalSize, Value: []byte(strconv.Itoa(len(raw)))},
+			kafka.Header{Key: HeaderOriginalSHA256, Value: []byte(hex.EncodeToString(sum[:]))})
 	}
 	row := schemas.IngestErrorRow{
 		At: now, Topic: topic, Partition: int32(it.partition), Offset: it.offset,

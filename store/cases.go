@@ -291,6 +291,13 @@ func (e *DataError) Error() string {
 }
 func (e *DataError) Unwrap() error { return e.Err }
 
+// IsDataError reports whether err is an insert the server refused because
+// of the rows themselves (bisecting the batch can isolate them).
+func IsDataError(err error) bool {
+	var de *DataError
+	return errors.As(err, &de)
+}
+
 // transientCodes are server exceptions that go away by themselves.
 var transientCodes = map[int32]bool{
 	159: true, // TIMEOUT_EXCEEDED

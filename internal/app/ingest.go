@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -62,7 +63,7 @@ func startIngest(ctx context.Context, cfg config.Config, st *store.Store, reg *s
 		Brokers: brokers, Topic: cfg.Kafka.Topic, DLQTopic: cfg.Kafka.DLQ(), Group: cfg.Kafka.Group,
 		BatchRows: in.BatchRows, BatchBytes: in.BatchBytes, BatchAge: in.BatchAge,
 		BufferBytes: in.BufferBytes, ShutdownTimeout: in.ShutdownTimeout, FetchBytes: in.FetchBytes,
-		Handler: h, Sink: newAlarmingSink(st, cfg, pr), IsTransient: store.IsTransient,
+		Handler: h, Sink: newAlarmingSink(st, cfg, pr), IsTransient: store.IsTransient, IsDataError: store.IsDataError,
 		Logger: log.With("component", "ingest"), Metrics: ingest.NewMetrics(pr),
 	})
 	if err != nil {
@@ -101,7 +102,12 @@ func (s alarmingSink) InsertCases(ctx context.Context, rows ...[]schemas.CaseRow
 		}
 	}
 	if err := s.Store.InsertRuleAlarms(ctx, alarms); err != nil {
-		return err
+		if store.IsTransient(err) {
+			return err
+		}
+		// Not the cases' fault: hide the DataError so that ingest stops
+		// instead of dead-lettering rows that are already stored.
+		return fmt.Errorf("cannot store rule alarms: %v", err)
 	}
 	for _, a := range alarms {
 		s.fired.WithLabelValues(a.Rule).Inc()
