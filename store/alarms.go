@@ -117,7 +117,7 @@ func (s *Store) WriteStatAlarms(ctx context.Context, rows []StatAlarm) error {
 		}
 		win[i], we[i], ca[i], lv[i], al[i] = c, r.WindowEnd, r.ComputedAt, r.Level, b2u(r.Alarm)
 		rc[i], cat[i], det[i], par[i] = r.RegionCode, r.Category, r.Detector, r.Params
-		obs[i], exp[i], ub[i] = r.Observed, nullable(r.Expected), nullable(r.UpperBound)
+		obs[i], exp[i], ub[i] = r.Observed, nullableFloat(r.Expected), nullableFloat(r.UpperBound)
 	}
 	return s.insertColumns(ctx, "stat_alarms",
 		"window, window_end, level, region_code, category, detector, params, observed, expected, upperbound, alarm, computed_at",

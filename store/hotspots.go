@@ -70,7 +70,8 @@ type Hotspot struct {
 	ComputedAt time.Time
 }
 
-// windowCodes are the Enum8 codes of the window column.
+// windowCodes are the Enum8 codes of the window column of every result
+// table (region_kpis, hotspots, risk_index, …).
 var windowCodes = map[string]int8{"day": 1, "week": 2, "month": 3}
 
 // WriteHotspots stores hot-spot rows; rows of a window computed again

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"math"
 	"time"
 )
 
@@ -114,9 +113,8 @@ func (s *Store) WriteRegionKPIs(ctx context.Context, rows []RegionKPI) error {
 	for i := range f {
 		f[i] = make([]*float64, n)
 	}
-	codes := map[string]int8{"day": 1, "week": 2, "month": 3}
 	for i, r := range rows {
-		c, ok := codes[r.Window]
+		c, ok := windowCodes[r.Window]
 		if !ok {
 			return fmt.Errorf("region KPI: unknown window %q", r.Window)
 		}
@@ -126,7 +124,7 @@ func (s *Store) WriteRegionKPIs(ctx context.Context, rows []RegionKPI) error {
 		}
 		hd[i] = r.HandlingDaysSum
 		for j, v := range []float64{r.ResolveRate, r.ConcludeRate, r.SatisfactionRate, r.MeanHandlingDays, r.MoMChange, r.YoYChange} {
-			f[j][i] = nullable(v)
+			f[j][i] = nullableFloat(v)
 		}
 		u[7][i] = r.PrevAccepted
 	}
@@ -138,11 +136,4 @@ func (s *Store) WriteRegionKPIs(ctx context.Context, rows []RegionKPI) error {
 		"window, window_start, window_end, level, region_code, parent_code, accepted, resolved, concluded, evaluated, satisfied, overdue, handled, "+
 			"handling_days_sum, resolve_rate, conclude_rate, satisfaction_rate, mean_handling_days, prev_accepted, yoy_accepted, mom_change, yoy_change, computed_at",
 		[]any{win, ws, we, lv, rc, pc, u[0], u[1], u[2], u[3], u[4], u[5], u[6], hd, f[0], f[1], f[2], f[3], u[7], yoy, f[4], f[5], ca})
-}
-
-func nullable(v float64) *float64 {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return nil
-	}
-	return &v
 }

@@ -209,8 +209,6 @@ const riskIndexColumns = "window, window_start, window_end, level, region_code, 
 	"funnel_flag, reliability, n_cases, missing_share, rank, indicator_names, indicator_raw, indicator_values, indicator_scores, " +
 	"dimension_names, dimension_scores, drivers_prev, drivers_siblings, agreement, unstable, spec_fingerprint, spec_version, seed, state, computed_at"
 
-var riskWindowCodes = map[string]int8{"day": 1, "week": 2, "month": 3}
-
 // WriteRiskIndex stores risk index rows; rows of a window computed again
 // replace the earlier ones.
 func (s *Store) WriteRiskIndex(ctx context.Context, rows []RiskIndexRow) error {
@@ -241,7 +239,7 @@ func (s *Store) WriteRiskIndex(ctx context.Context, rows []RiskIndexRow) error {
 	missing := make([]float64, n)
 	rank := make([]uint32, n)
 	for i, r := range rows {
-		c, ok := riskWindowCodes[r.Window]
+		c, ok := windowCodes[r.Window]
 		if !ok {
 			return fmt.Errorf("risk index: unknown window %q", r.Window)
 		}
@@ -250,7 +248,7 @@ func (s *Store) WriteRiskIndex(ctx context.Context, rows []RiskIndexRow) error {
 			str[j][i] = v
 		}
 		for j, v := range []float64{r.Index, r.Score, r.Agreement} {
-			nf[j][i] = nullable(v)
+			nf[j][i] = nullableFloat(v)
 		}
 		for j, v := range [][]string{r.BandReasons, r.IndicatorNames, r.DimensionNames, r.DriversPrev, r.DriversSiblings} {
 			if v == nil {
@@ -278,7 +276,7 @@ func (s *Store) WriteRiskIndex(ctx context.Context, rows []RiskIndexRow) error {
 // reads the previous window's rows for hysteresis and the drivers against
 // the previous window.
 func (s *Store) RiskIndexRows(ctx context.Context, window string, windowEnd time.Time) ([]RiskIndexRow, error) {
-	if _, ok := riskWindowCodes[window]; !ok {
+	if _, ok := windowCodes[window]; !ok {
 		return nil, fmt.Errorf("risk index: unknown window %q", window)
 	}
 	rows, err := s.conn.Query(ctx, "SELECT toString(window), "+riskIndexColumns[len("window, "):]+

@@ -112,7 +112,6 @@ func (s *Store) WriteTypeRanks(ctx context.Context, rows []TypeRank) error {
 	yoy := make([]*uint64, n)
 	share, base := make([]float64, n), make([]float64, n)
 	growth, z, p := make([]*float64, n), make([]*float64, n), make([]*float64, n)
-	codes := map[string]int8{"day": 1, "week": 2, "month": 3}
 	b01 := func(b bool) uint8 {
 		if b {
 			return 1
@@ -120,7 +119,7 @@ func (s *Store) WriteTypeRanks(ctx context.Context, rows []TypeRank) error {
 		return 0
 	}
 	for i, r := range rows {
-		c, ok := codes[r.Window]
+		c, ok := windowCodes[r.Window]
 		if !ok {
 			return fmt.Errorf("type rank: unknown window %q", r.Window)
 		}
@@ -131,7 +130,7 @@ func (s *Store) WriteTypeRanks(ctx context.Context, rows []TypeRank) error {
 			v := r.YoYCases
 			yoy[i] = &v
 		}
-		growth[i], z[i], p[i] = nullable(r.Growth), nullable(r.Z), nullable(r.P)
+		growth[i], z[i], p[i] = nullableFloat(r.Growth), nullableFloat(r.Z), nullableFloat(r.P)
 		sig[i], sur[i] = b01(r.Significant), b01(r.Surging)
 	}
 	return s.insertColumns(ctx, "type_ranks",

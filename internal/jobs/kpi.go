@@ -64,19 +64,7 @@ func AggregateKPIs(reg *schemas.Registry, cells []store.KPICell, window string, 
 		return r
 	}
 	for _, c := range cells {
-		// The most precise code the case carries decides the chain.
-		leaf := c.Village
-		if leaf == "" {
-			leaf = c.Town
-		}
-		if leaf == "" {
-			leaf = c.County
-		}
-		chain := reg.Ancestors(leaf)
-		if len(chain) == 0 { // not in the registry (or no code at all): the root only
-			chain = []schemas.Region{reg.Root()}
-		}
-		for _, r := range chain {
+		for _, r := range cellChain(reg, c.County, c.Town, c.Village) {
 			s := get(r.Code)
 			s.Accepted += c.Accepted
 			s.Resolved += c.Resolved
@@ -111,6 +99,23 @@ func AggregateKPIs(reg *schemas.Registry, cells []store.KPICell, window string, 
 		out = append(out, k)
 	}
 	return out
+}
+
+// cellChain returns the regions a cell of counts adds up to: the most
+// precise code the cases carry and its ancestors, root first; a code the
+// registry does not know (or none) counts for the root only.
+func cellChain(reg *schemas.Registry, county, town, village string) []schemas.Region {
+	leaf := village
+	if leaf == "" {
+		leaf = town
+	}
+	if leaf == "" {
+		leaf = county
+	}
+	if chain := reg.Ancestors(leaf); len(chain) > 0 {
+		return chain
+	}
+	return []schemas.Region{reg.Root()}
 }
 
 func ratio(n, d uint64) float64 {

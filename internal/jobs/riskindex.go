@@ -196,14 +196,8 @@ func AggregateRiskCells(reg *schemas.Registry, cells []store.RiskCell) (map[stri
 		if earliest.IsZero() || (!c.Earliest.IsZero() && c.Earliest.Before(earliest)) {
 			earliest = c.Earliest
 		}
-		leaf := c.Village
-		if leaf == "" {
-			leaf = c.Town
-		}
-		if leaf == "" {
-			leaf = c.County
-		}
-		for _, r := range reg.Ancestors(leaf) {
+		// The root is never in sums: cells outside the registry count nowhere.
+		for _, r := range cellChain(reg, c.County, c.Town, c.Village) {
 			if s := sums[r.Code]; s != nil {
 				s.add(c)
 			}

@@ -110,19 +110,7 @@ func AggregateTypes(reg *schemas.Registry, cells []store.TypeCell, window string
 	sums := map[string]map[string]*typeCounts{} // region → category → counts
 	yoyTotal := map[string]uint64{}
 	for _, c := range cells {
-		// The most precise code the case carries decides the chain.
-		leaf := c.Village
-		if leaf == "" {
-			leaf = c.Town
-		}
-		if leaf == "" {
-			leaf = c.County
-		}
-		chain := reg.Ancestors(leaf)
-		if len(chain) == 0 { // not in the registry (or no code at all): the root only
-			chain = []schemas.Region{reg.Root()}
-		}
-		for _, r := range chain {
+		for _, r := range cellChain(reg, c.County, c.Town, c.Village) {
 			if r.Level > schemas.LevelTown {
 				continue
 			}
