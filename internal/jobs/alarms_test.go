@@ -68,17 +68,7 @@ func TestAlarmChooseDetector(t *testing.T) {
 func TestAlarmJobOnClickHouse(t *testing.T) {
 	ch := testenv.ClickHouse(t)
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{Addrs: []string{ch.Addr}, Database: testenv.FreshDatabase(t, "alarms"), Username: "default",
-		DialTimeout: 5 * time.Second, ReadTimeout: time.Minute, MaxOpenConns: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	defer st.DropDatabase(ctx)
-	migs, _ := schemas.Migrations()
-	if _, err := st.Migrate(ctx, migs); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedStore(t, ch, "alarms")
 	reg := smallRegistry(t)
 	at := sh(2026, 3, 2) // the spike week is Mon 02-23 … Sun 03-01
 	ends := windowEnds(scheduler.Week, at, 11)

@@ -253,19 +253,7 @@ func openHotspotStore(t *testing.T) (*store.Store, func(string) string) {
 	t.Helper()
 	ch := testenv.ClickHouse(t)
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{Addrs: []string{ch.Addr}, Database: testenv.FreshDatabase(t, "hotspots"), Username: "default",
-		DialTimeout: 5 * time.Second, ReadTimeout: time.Minute, MaxOpenConns: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = st.DropDatabase(ctx)
-		_ = st.Close()
-	})
-	migs, _ := schemas.Migrations()
-	if _, err := st.Migrate(ctx, migs); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedStore(t, ch, "hotspots")
 	query := func(sql string) string {
 		t.Helper()
 		out, err := ch.Query(ctx, strings.ReplaceAll(sql, "DB.", st.Database()+"."))

@@ -8,12 +8,31 @@ import (
 	"time"
 
 	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/internal/servers"
 	"github.com/riskwatch/riskwatch/internal/testenv"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
+
+// migratedStore opens a fresh, migrated database on the test server and
+// drops it when the test ends.
+func migratedStore(t *testing.T, ch *servers.ClickHouse, prefix string) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Options{Addrs: []string{ch.Addr}, Database: testenv.FreshDatabase(t, prefix), Username: "default",
+		DialTimeout: 5 * time.Second, ReadTimeout: time.Minute, MaxOpenConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.DropDatabase(context.Background()); _ = st.Close() })
+	migs, _ := schemas.Migrations()
+	if _, err := st.Migrate(ctx, migs); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
 
 func sh(y int, mo time.Month, d int) time.Time {
 	return time.Date(y, mo, d, 0, 0, 0, 0, scheduler.Shanghai)
@@ -101,17 +120,7 @@ func TestAggregateKPIsByHand(t *testing.T) {
 func TestKPIJobOnClickHouse(t *testing.T) {
 	ch := testenv.ClickHouse(t)
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{Addrs: []string{ch.Addr}, Database: testenv.FreshDatabase(t, "jobs"), Username: "default",
-		DialTimeout: 5 * time.Second, ReadTimeout: time.Minute, MaxOpenConns: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	defer st.DropDatabase(ctx)
-	migs, _ := schemas.Migrations()
-	if _, err := st.Migrate(ctx, migs); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedStore(t, ch, "jobs")
 	reg := smallRegistry(t)
 	row := func(id string, reported time.Time, status schemas.Status, village string, due time.Time, resolved *time.Time, sat schemas.Satisfaction) schemas.CaseRow {
 		d := due

@@ -197,17 +197,7 @@ func riskHandCounts(units []string, wk int, pop float64) composite.TownCounts {
 func TestRiskIndexJobOnClickHouse(t *testing.T) {
 	ch := testenv.ClickHouse(t)
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{Addrs: []string{ch.Addr}, Database: testenv.FreshDatabase(t, "risk"), Username: "default",
-		DialTimeout: 5 * time.Second, ReadTimeout: time.Minute, MaxOpenConns: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	defer st.DropDatabase(ctx)
-	migs, _ := schemas.Migrations()
-	if _, err := st.Migrate(ctx, migs); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedStore(t, ch, "risk")
 	reg := riskRegistry(t)
 	if err := st.InsertCases(ctx, riskCases()); err != nil {
 		t.Fatal(err)

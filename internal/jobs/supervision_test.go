@@ -45,17 +45,7 @@ func TestLightRules(t *testing.T) {
 func TestSupervisionJobOnClickHouse(t *testing.T) {
 	ch := testenv.ClickHouse(t)
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{Addrs: []string{ch.Addr}, Database: testenv.FreshDatabase(t, "sup"), Username: "default",
-		DialTimeout: 5 * time.Second, ReadTimeout: time.Minute, MaxOpenConns: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	defer st.DropDatabase(ctx)
-	migs, _ := schemas.Migrations()
-	if _, err := st.Migrate(ctx, migs); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedStore(t, ch, "sup")
 	day := sh(2026, 3, 1)
 	mk := func(id, unit string, status schemas.Status, dueDays int, sat schemas.Satisfaction, petition bool) schemas.CaseRow {
 		rep := day.AddDate(0, 0, -30)

@@ -174,17 +174,7 @@ func TestTypeWindowsFor(t *testing.T) {
 func TestTypeJobOnClickHouse(t *testing.T) {
 	ch := testenv.ClickHouse(t)
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{Addrs: []string{ch.Addr}, Database: testenv.FreshDatabase(t, "jobs"), Username: "default",
-		DialTimeout: 5 * time.Second, ReadTimeout: time.Minute, MaxOpenConns: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	defer st.DropDatabase(ctx)
-	migs, _ := schemas.Migrations()
-	if _, err := st.Migrate(ctx, migs); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedStore(t, ch, "jobs")
 	reg := smallRegistry(t)
 	var rows []schemas.CaseRow
 	add := func(reported time.Time, category, county, town, village string) {
