@@ -4,6 +4,7 @@
 // commits a partition's offset only after the batch holding it was
 // acknowledged. Records that fail go to the dead-letter topic.
 //
-// It is the only package that imports segmentio/kafka-go. It never imports
+// It is the only product package that consumes and produces with
+// segmentio/kafka-go (internal/servers only probes its test broker). It never imports
 // the store: the wiring injects the sink it writes to.
 package ingest
