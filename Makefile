@@ -18,9 +18,9 @@ export RISKWATCH_KAFKA_VERSION ?= $(KAFKA_VERSION)
 
 .PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices eval-alarms nyc-run lint vet check-imports fmt-check check-sql-modern clean
 
-## deps: install ClickHouse, the Apache Kafka jars, chDB and Go modules when missing
+## deps: install ClickHouse, the Apache Kafka jars, chDB, Chromium + CJK fonts and Go modules when missing
 deps:
-	scripts/deps.sh go clickhouse kafka $(KAFKA_VERSION) chdb
+	scripts/deps.sh go clickhouse kafka $(KAFKA_VERSION) chdb browser
 
 ## build: the riskwatch binary in bin/
 build:
@@ -28,7 +28,7 @@ build:
 
 ## run: the embedded default: local ClickHouse under .run/, in-process broker
 run: build
-	scripts/deps.sh clickhouse
+	scripts/deps.sh clickhouse browser
 	bin/riskwatch run --demo
 
 ## test: every test against a real ClickHouse and a real Apache Kafka broker

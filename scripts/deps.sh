@@ -2,7 +2,7 @@
 # Installs what riskwatch needs on a fresh Debian machine, skipping whatever
 # is already there. Run by `make deps` (and so by `make run` and `make test`).
 #
-#   scripts/deps.sh [clickhouse] [kafka VERSION] [chdb] [go]
+#   scripts/deps.sh [clickhouse] [kafka VERSION] [chdb] [go] [browser]
 #
 # With no arguments it installs everything the tests need.
 set -euo pipefail
@@ -66,13 +66,26 @@ deps_chdb() {
 	"${venv}/bin/pip" install -q --disable-pip-version-check chdb
 }
 
+# Headless Chromium renders reports to PNG/PDF and drives the console's
+# browser tests; the CJK fonts keep Chinese from printing as boxes and
+# pdftotext (poppler-utils) reads the PDFs back in tests.
+deps_browser() {
+	local missing=()
+	command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+	command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+	if [[ ${#missing[@]} -gt 0 ]]; then
+		apt_install "${missing[@]}"
+	fi
+}
+
 deps_go() {
 	command -v go >/dev/null 2>&1 || { log "Go 1.26 is required (https://go.dev/dl)"; exit 1; }
 	(cd "${here}/.." && go mod download)
 }
 
 if [[ $# -eq 0 ]]; then
-	set -- go clickhouse kafka "${RISKWATCH_KAFKA_VERSION:-4.4.0}" chdb
+	set -- go clickhouse kafka "${RISKWATCH_KAFKA_VERSION:-4.4.0}" chdb browser
 fi
 while [[ $# -gt 0 ]]; do
 	case "$1" in
@@ -80,6 +93,7 @@ while [[ $# -gt 0 ]]; do
 	kafka) deps_kafka "$2"; shift ;;
 	chdb) deps_chdb ;;
 	go) deps_go ;;
+	browser) deps_browser ;;
 	*) log "unknown dependency $1"; exit 2 ;;
 	esac
 	shift

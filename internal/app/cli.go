@@ -32,6 +32,9 @@ Usage:
   riskwatch import --mapping M FILE…       exports of other platforms (CSV/JSONL) to records on Kafka
   riskwatch stat COMMAND …                 analyst statistics: detect, gistar, mann-kendall, eb (stat --help)
   riskwatch backfill --from D --to D [--job NAME]   compute the index jobs' windows for past dates
+  riskwatch report       [flags]           render one warning report (预警报告) on demand (report --help)
+  riskwatch warnings     COMMAND …         list, acknowledge and silence warnings (warnings --help)
+  riskwatch token        COMMAND …         create, list and revoke API tokens (token --help)
   riskwatch check-config [--config FILE]   validate a configuration and print it with defaults
   riskwatch version                        print the version
 
@@ -109,6 +112,12 @@ func MainContext(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return statcli.Main(rest, stdout, stderr)
 	case "backfill":
 		return backfillCommand(ctx, rest, stdout, stderr)
+	case "report":
+		return reportCommand(ctx, rest, stdout, stderr) // reports.go
+	case "warnings":
+		return warningsCommand(ctx, rest, stdout, stderr) // warnings.go
+	case "token":
+		return tokenCommand(ctx, rest, stdout, stderr) // api.go
 	case "migrate", "run", "ingest", "check-config":
 	default:
 		fmt.Fprintf(stderr, "riskwatch: unknown command %q\n\n%s", cmd, usage)

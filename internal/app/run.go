@@ -157,22 +157,40 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		}()
 	}
 
-	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", h)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintf(w, "riskwatch %s\n/healthz  health of ClickHouse and the broker\n/metrics  Prometheus metrics\n", Version)
-	})
 	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
 		return fmt.Errorf("http.listen: cannot listen on %s: %w", cfg.HTTP.Listen, err)
+	}
+	base := "http://" + ln.Addr().String()
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", h)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	env := &serveEnv{
+		ctx: runCtx, cfg: cfg, st: st, regions: regions, log: log, reg: reg, mux: mux,
+		health: h, out: out, brokers: brokers, baseURL: base,
+	}
+	// The parts of issues 6–8 mount their handlers and background work
+	// here; each returns a stop function that runs before the store closes.
+	for _, mount := range []func(*serveEnv) (func(), error){mountReports, mountWarnings, mountAPI} {
+		stop, err := mount(env)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		if stop != nil {
+			defer stop()
+		}
+	}
+	if !env.rootTaken {
+		mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			fmt.Fprintf(w, "riskwatch %s\n/healthz  health of ClickHouse and the broker\n/metrics  Prometheus metrics\n", Version)
+		})
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
 
-	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(out, "riskwatch 已启动 (running)\n")
 	fmt.Fprintf(out, "  健康检查 health:   %s/healthz\n", base)
 	fmt.Fprintf(out, "  监控指标 metrics:  %s/metrics\n", base)

@@ -29,6 +29,9 @@ type Config struct {
 	Demo       Demo       `yaml:"demo"`
 	Jobs       Jobs       `yaml:"jobs"`
 	Rules      Rules      `yaml:"rules"`
+	Reports    Reports    `yaml:"reports"`  // reports.go
+	Warnings   Warnings   `yaml:"warnings"` // warnings.go
+	API        API        `yaml:"api"`      // api.go
 }
 
 // Rules configures the alarms raised on the stream.
@@ -166,7 +169,7 @@ type Regions struct {
 // Default returns the configuration used when a key is not given: the
 // embedded first-run setup (local ClickHouse under .run/, in-process broker).
 func Default() Config {
-	return Config{
+	c := Config{
 		ClickHouse: ClickHouse{
 			Addrs:        []string{"127.0.0.1:9000"},
 			Database:     "riskwatch",
@@ -196,6 +199,10 @@ func Default() Config {
 			GroupThreshold: 30, LargeAmountCNY: 1_000_000, FutureTolerance: 10 * time.Minute, MaxMessageBytes: 1 << 20,
 		},
 	}
+	c.Reports = defaultReports()
+	c.Warnings = defaultWarnings()
+	c.API = defaultAPI()
+	return c
 }
 
 // Load reads a YAML file over the defaults, applies environment overrides and
@@ -482,6 +489,9 @@ func (c *Config) Validate() error {
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		bad("log.format", "must be text or json, not %q", c.Log.Format)
 	}
+	c.Reports.validate(bad)
+	c.Warnings.validate(bad)
+	c.API.validate(bad)
 	return errors.Join(errs...)
 }
 

@@ -6,7 +6,9 @@
 package tools
 
 import (
+	_ "github.com/chromedp/chromedp"
 	_ "github.com/go-echarts/go-echarts/v2/charts"
 	_ "github.com/robfig/cron/v3"
+	_ "go.etcd.io/bbolt"
 	_ "gonum.org/v1/gonum/stat"
 )

@@ -41,6 +41,8 @@ var rules = []rule{
 	{"ingest", []string{mod + "store", mod + "internal/app", mod + "indices", mod + "reports", "github.com/ClickHouse/"}, "ingest gets its sink injected and never imports the store"},
 	{"store", []string{mod + "ingest", mod + "transform", mod + "indices", mod + "reports", mod + "internal"}, "the store depends only on schemas"},
 	{"reports", []string{mod + "store", mod + "ingest", "github.com/ClickHouse/", "github.com/segmentio/kafka-go"}, "reports read through their own interface"},
+	{"warnings", []string{mod + "store", mod + "ingest", mod + "internal/app", "github.com/ClickHouse/", "github.com/segmentio/kafka-go"}, "warnings read and persist through their own interfaces"},
+	{"api", []string{mod + "ingest", mod + "internal/app", "github.com/segmentio/kafka-go"}, "the analyst API reads the store, never the stream"},
 }
 
 var exclusive = []onlyIn{

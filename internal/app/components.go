@@ -1,0 +1,34 @@
+package app
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/riskwatch/riskwatch/internal/config"
+	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/store"
+)
+
+// serveEnv is what `riskwatch run` hands to the parts it mounts (reports,
+// warnings, the analyst API and console): the store, the registry, the
+// HTTP mux and the run context, which ends at shutdown.
+type serveEnv struct {
+	ctx     context.Context
+	cfg     config.Config
+	st      *store.Store
+	regions *schemas.Registry
+	log     *slog.Logger
+	reg     prometheus.Registerer
+	mux     *http.ServeMux
+	health  *health
+	out     io.Writer
+	brokers []string
+	// baseURL is where the HTTP server listens (http://host:port).
+	baseURL string
+	// rootTaken is set by a part that serves GET / itself.
+	rootTaken bool
+}
