@@ -16,7 +16,7 @@ TEST_TIMEOUT ?= 25m
 
 export RISKWATCH_KAFKA_VERSION ?= $(KAFKA_VERSION)
 
-.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices eval-alarms nyc-run lint vet check-imports fmt-check check-sql-modern clean
+.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices bench-reports bench-warnings bench-api eval-alarms nyc-run lint vet check-imports fmt-check check-sql-modern clean
 
 ## deps: install ClickHouse, the Apache Kafka jars, chDB, Chromium + CJK fonts and Go modules when missing
 deps:
@@ -70,6 +70,22 @@ BENCH_INDEX_RECORDS ?= 10000000
 bench-indices:
 	scripts/deps.sh clickhouse
 	$(GO) run ./internal/tools/benchindices --records $(BENCH_INDEX_RECORDS)
+
+## bench-reports: render time and HTML size of the warning reports (city and each banner)
+bench-reports:
+	scripts/deps.sh clickhouse browser
+	$(GO) run ./internal/tools/benchreports
+
+## bench-warnings: record with 40 parties produced to Kafka → webhook receives its warning, p50/p99 over 1,000
+bench-warnings:
+	scripts/deps.sh clickhouse kafka $(KAFKA_VERSION)
+	$(GO) run ./internal/tools/benchwarnings
+
+## bench-api: trends p95 over 10M cases and the console's first render
+BENCH_API_RECORDS ?= 10000000
+bench-api:
+	scripts/deps.sh clickhouse browser
+	$(GO) run ./internal/tools/benchapi --records $(BENCH_API_RECORDS)
 
 ## eval-alarms: score the weekly statistical alarms against the demo stream's injected outbreaks
 eval-alarms:

@@ -31,4 +31,14 @@ type serveEnv struct {
 	baseURL string
 	// rootTaken is set by a part that serves GET / itself.
 	rootTaken bool
+	// requireRole wraps a handler so that only requests with an API token
+	// of one of the roles pass (401/403 otherwise); mountAPI, which runs
+	// first, sets it. The token's region scope travels in the request's
+	// context (see package api).
+	requireRole func(roles ...string) func(http.Handler) http.Handler
+}
+
+// passthrough is requireRole until the API part installs the real one.
+func passthrough(...string) func(http.Handler) http.Handler {
+	return func(h http.Handler) http.Handler { return h }
 }

@@ -167,11 +167,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	env := &serveEnv{
 		ctx: runCtx, cfg: cfg, st: st, regions: regions, log: log, reg: reg, mux: mux,
-		health: h, out: out, brokers: brokers, baseURL: base,
+		health: h, out: out, brokers: brokers, baseURL: base, requireRole: passthrough,
 	}
-	// The parts of issues 6–8 mount their handlers and background work
+	// The API mounts first (it installs requireRole); the parts of issues 6–8 mount their handlers and background work
 	// here; each returns a stop function that runs before the store closes.
-	for _, mount := range []func(*serveEnv) (func(), error){mountReports, mountWarnings, mountAPI} {
+	for _, mount := range []func(*serveEnv) (func(), error){mountAPI, mountReports, mountWarnings} {
 		stop, err := mount(env)
 		if err != nil {
 			ln.Close()
