@@ -1,0 +1,634 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+)
+
+// This file holds the read queries of the analyst API (package api) and its
+// token and audit tables (migration 0010). Every query takes the caller's
+// region scope as code prefixes and applies them in the SQL, bound as
+// parameters; nothing the caller sends is formatted into the SQL text:
+// identifiers and expressions come from the fixed tables below, values are
+// bound.
+
+// APIToken is one row of api_tokens.
+type APIToken struct {
+	ID, Hash, Name, Role, Scope string
+	Created                     time.Time
+	Revoked                     bool
+	RevokedAt                   *time.Time
+	Version                     uint64
+}
+
+const apiTokenColumns = "id, hash, name, role, scope, created, revoked, revoked_at, version"
+
+// APIInsertToken stores a token (or a new version of one).
+func (s *Store) APIInsertToken(ctx context.Context, t APIToken) error {
+	var rev uint8
+	if t.Revoked {
+		rev = 1
+	}
+	return s.insertColumns(ctx, "api_tokens", apiTokenColumns, []any{
+		[]string{t.ID}, []string{t.Hash}, []string{t.Name}, []string{t.Role}, []string{t.Scope},
+		[]time.Time{t.Created}, []uint8{rev}, []*time.Time{t.RevokedAt}, []uint64{t.Version}})
+}
+
+func (s *Store) apiTokens(ctx context.Context, where string, args ...any) ([]APIToken, error) {
+	rows, err := s.conn.Query(ctx, "SELECT "+apiTokenColumns+" FROM api_tokens FINAL "+where+" ORDER BY created, id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read API tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []APIToken
+	for rows.Next() {
+		var t APIToken
+		var rev uint8
+		if err := rows.Scan(&t.ID, &t.Hash, &t.Name, &t.Role, &t.Scope, &t.Created, &rev, &t.RevokedAt, &t.Version); err != nil {
+			return nil, fmt.Errorf("cannot read API token: %w", err)
+		}
+		t.Revoked = rev == 1
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// APITokens lists every token (revoked ones too), oldest first.
+func (s *Store) APITokens(ctx context.Context) ([]APIToken, error) { return s.apiTokens(ctx, "") }
+
+// APITokenByHash returns the token with the SHA-256 hex hash; ok is false
+// when there is none.
+func (s *Store) APITokenByHash(ctx context.Context, hash string) (t APIToken, ok bool, err error) {
+	ts, err := s.apiTokens(ctx, "WHERE hash = ?", hash)
+	if err != nil || len(ts) == 0 {
+		return APIToken{}, false, err
+	}
+	return ts[0], true, nil
+}
+
+// ErrAPITokenNotFound is returned when revoking an unknown token id.
+var ErrAPITokenNotFound = errors.New("no such API token")
+
+// APIRevokeToken marks the token id revoked at `at`. Revoking twice keeps the
+// first time.
+func (s *Store) APIRevokeToken(ctx context.Context, id string, at time.Time) (APIToken, error) {
+	ts, err := s.apiTokens(ctx, "WHERE id = ?", id)
+	if err != nil {
+		return APIToken{}, err
+	}
+	if len(ts) == 0 {
+		return APIToken{}, fmt.Errorf("%w: %q", ErrAPITokenNotFound, id)
+	}
+	t := ts[0]
+	if t.Revoked {
+		return t, nil
+	}
+	t.Revoked, t.RevokedAt, t.Version = true, &at, t.Version+1
+	return t, s.APIInsertToken(ctx, t)
+}
+
+// APIAuditEntry is one row of api_audit.
+type APIAuditEntry struct {
+	At                              time.Time
+	TokenID, TokenName, Role, Scope string
+	Method, Path, Query             string
+	Status                          uint16
+	Rows                            uint64
+	DurationMS                      uint32
+	Remote                          string
+}
+
+// APIWriteAudit stores audit entries in one insert.
+func (s *Store) APIWriteAudit(ctx context.Context, es []APIAuditEntry) error {
+	if len(es) == 0 {
+		return nil
+	}
+	n := len(es)
+	at := make([]time.Time, n)
+	var str [9][]string
+	for i := range str {
+		str[i] = make([]string, n)
+	}
+	st, rs, dm := make([]uint16, n), make([]uint64, n), make([]uint32, n)
+	for i, e := range es {
+		at[i] = e.At
+		for j, v := range []string{e.TokenID, e.TokenName, e.Role, e.Scope, e.Method, e.Path, e.Query, e.Remote} {
+			str[j][i] = v
+		}
+		st[i], rs[i], dm[i] = e.Status, e.Rows, e.DurationMS
+	}
+	return s.insertColumns(ctx, "api_audit",
+		"at, token_id, token_name, role, scope, method, path, query, status, rows, duration_ms, remote",
+		[]any{at, str[0], str[1], str[2], str[3], str[4], str[5], str[6], st, rs, dm, str[7]})
+}
+
+// APIAudit returns the newest audit entries, at most limit, newest first.
+func (s *Store) APIAudit(ctx context.Context, limit int) ([]APIAuditEntry, error) {
+	rows, err := s.conn.Query(ctx, `SELECT at, token_id, token_name, role, scope, method, path, query, status, rows, duration_ms, remote
+FROM api_audit ORDER BY at DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the API audit log: %w", err)
+	}
+	defer rows.Close()
+	var out []APIAuditEntry
+	for rows.Next() {
+		var e APIAuditEntry
+		if err := rows.Scan(&e.At, &e.TokenID, &e.TokenName, &e.Role, &e.Scope, &e.Method, &e.Path, &e.Query,
+			&e.Status, &e.Rows, &e.DurationMS, &e.Remote); err != nil {
+			return nil, fmt.Errorf("cannot read an API audit entry: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// APITable is a query result as columns and rows, for the API's generic
+// JSON and CSV writers. Values are the scanned Go values (string, integers,
+// float64, time.Time, slices; nil for NULL).
+type APITable struct {
+	Columns []string
+	Rows    [][]any
+	// Truncated is true when more rows matched than the limit.
+	Truncated bool
+}
+
+// APIFilter narrows an API query. Every field is optional. Prefixes are
+// ANDed: the token's scope and the requested region, each a division-code
+// prefix of digits ("" = no condition). The lists match any of their values.
+type APIFilter struct {
+	Prefixes []string
+	// From and To are local dates (inclusive) of the report date or the
+	// window end.
+	From, To                                            time.Time
+	Categories, Severities, Channels, Statuses, Sources []string
+}
+
+// likePrefix is the LIKE pattern matching every string that starts with p:
+// the pattern's own metacharacters in p are escaped.
+func likePrefix(p string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(p) + "%"
+}
+
+// where collects SQL conditions and their bound arguments.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+func (w *where) sql() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return "WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// prefixes adds one condition per non-empty prefix; cond has one ? per
+// column it checks, each bound to the prefix's LIKE pattern (its wildcards
+// escaped, so a prefix only ever matches as text).
+func (w *where) prefixes(ps []string, cond string) error {
+	for _, p := range ps {
+		if p == "" {
+			continue
+		}
+		n := strings.Count(cond, "?")
+		args := make([]any, n)
+		for i := range args {
+			args[i] = likePrefix(p)
+		}
+		w.add(cond, args...)
+	}
+	return nil
+}
+
+func day(t time.Time) string { return t.Format(time.DateOnly) }
+
+// caseFilters adds the filters of f that apply to the cases table.
+func (w *where) caseFilters(f APIFilter) error {
+	if err := w.prefixes(f.Prefixes, "region_code LIKE ?"); err != nil {
+		return err
+	}
+	if !f.From.IsZero() {
+		w.add("reported_date >= toDate(?)", day(f.From))
+	}
+	if !f.To.IsZero() {
+		w.add("reported_date <= toDate(?)", day(f.To))
+	}
+	for _, l := range []struct {
+		col  string
+		vals []string
+	}{{"category", f.Categories}, {"toString(severity)", f.Severities}, {"toString(channel)", f.Channels},
+		{"toString(status)", f.Statuses}, {"toString(source)", f.Sources}} {
+		if len(l.vals) > 0 {
+			w.add("has(?, "+l.col+")", l.vals)
+		}
+	}
+	return nil
+}
+
+// APITrendQuery asks for a trend of case counts.
+type APITrendQuery struct {
+	Filter APIFilter
+	// Granularity is day, week or month.
+	Granularity string
+	// Group is "" (one series), category, county, town or village: the
+	// column whose values make the series.
+	Group string
+	// AsOf is the time overdue is judged at.
+	AsOf time.Time
+	// Limit bounds the rows (period × series).
+	Limit int
+}
+
+// APITrendRow is one period of one series.
+type APITrendRow struct {
+	Period time.Time
+	Key    string
+	// Cases reported in the period; Resolved (化解: resolved or closed) among
+	// them; Evaluated and Satisfied (满意 or 基本满意) among them; Overdue:
+	// among them, not concluded and due before AsOf. Evaluated, Satisfied
+	// and Overdue are only counted when Detailed.
+	Cases, Resolved, Evaluated, Satisfied, Overdue uint64
+}
+
+var (
+	apiPeriods = map[string]string{"day": "toDate", "week": "toMonday", "month": "toStartOfMonth"}
+	// apiGroups are the series keys; the rollup has no village or city column.
+	apiGroupsCases  = map[string]string{"": "''", "category": "category", "county": "county_code", "town": "town_code", "village": "village_code"}
+	apiGroupsRollup = map[string]string{"": "''", "category": "category", "county": "county_code", "town": "town_code"}
+)
+
+// APITrendUsesRollup reports whether a trend query can be answered from the
+// cases_daily rollup: no filter beyond region and category, no village
+// grouping, and only case and resolved counts needed.
+func APITrendUsesRollup(q APITrendQuery, detailed bool) bool {
+	f := q.Filter
+	_, ok := apiGroupsRollup[q.Group]
+	return ok && !detailed && len(f.Severities)+len(f.Channels)+len(f.Statuses)+len(f.Sources) == 0
+}
+
+// APITrends counts cases per period and series. detailed asks for the
+// evaluated, satisfied and overdue counts too, which only the cases table
+// holds; otherwise the cases_daily rollup answers when it can. Rows come
+// ordered by key and period; Truncated says the limit was hit.
+func (s *Store) APITrends(ctx context.Context, q APITrendQuery, detailed bool) ([]APITrendRow, bool, error) {
+	period, ok := apiPeriods[q.Granularity]
+	if !ok {
+		return nil, false, fmt.Errorf("trend: unknown granularity %q", q.Granularity)
+	}
+	if q.Limit <= 0 {
+		return nil, false, fmt.Errorf("trend: limit must be positive")
+	}
+	var w where
+	var query string
+	if APITrendUsesRollup(q, detailed) {
+		if err := w.prefixes(q.Filter.Prefixes, "(county_code LIKE ? OR town_code LIKE ?)"); err != nil {
+			return nil, false, err
+		}
+		if !q.Filter.From.IsZero() {
+			w.add("day >= toDate(?)", day(q.Filter.From))
+		}
+		if !q.Filter.To.IsZero() {
+			w.add("day <= toDate(?)", day(q.Filter.To))
+		}
+		if len(q.Filter.Categories) > 0 {
+			w.add("has(?, category)", q.Filter.Categories)
+		}
+		query = "SELECT " + period + "(day) AS period, " + apiGroupsRollup[q.Group] + " AS key, " +
+			"uniqExactMerge(cases) AS n, uniqExactIfMerge(resolved) AS r, toUInt64(0), toUInt64(0), toUInt64(0)\n" +
+			"FROM cases_daily " + w.sql() + "\nGROUP BY period, key ORDER BY key, period LIMIT ?"
+	} else {
+		key, ok := apiGroupsCases[q.Group]
+		if !ok {
+			return nil, false, fmt.Errorf("trend: unknown group %q", q.Group)
+		}
+		if err := w.caseFilters(q.Filter); err != nil {
+			return nil, false, err
+		}
+		asOf := q.AsOf
+		if asOf.IsZero() {
+			asOf = time.Now()
+		}
+		query = "SELECT " + period + "(reported_date) AS period, " + key + " AS key, count() AS n, " +
+			"countIf(status IN ('resolved', 'closed')) AS r, countIf(satisfaction != '') AS e, " +
+			"countIf(satisfaction IN ('satisfied', 'basic')) AS sat, " +
+			"countIf(due_at IS NOT NULL AND assumeNotNull(due_at) < ? AND status NOT IN ('resolved', 'failed', 'closed')) AS od\n" +
+			"FROM cases FINAL " + w.sql() + "\nGROUP BY period, key ORDER BY key, period LIMIT ?"
+		w.args = append([]any{asOf.UTC()}, w.args...)
+	}
+	rows, err := s.conn.Query(ctx, query, append(w.args, q.Limit+1)...)
+	if err != nil {
+		return nil, false, fmt.Errorf("cannot query the trend: %w", err)
+	}
+	defer rows.Close()
+	var out []APITrendRow
+	for rows.Next() {
+		var r APITrendRow
+		if err := rows.Scan(&r.Period, &r.Key, &r.Cases, &r.Resolved, &r.Evaluated, &r.Satisfied, &r.Overdue); err != nil {
+			return nil, false, fmt.Errorf("cannot read a trend row: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("cannot read the trend: %w", err)
+	}
+	if len(out) > q.Limit {
+		return out[:q.Limit], true, nil
+	}
+	return out, false, nil
+}
+
+// APIResultQuery asks for rows of one of the index jobs' result tables.
+type APIResultQuery struct {
+	Filter APIFilter
+	// Window is day, week or month ("" = any) where the table has one.
+	Window string
+	// Level is the region level (0 = any).
+	Level uint8
+	// Latest keeps only the newest window end (within From..To) the scope
+	// can see.
+	Latest bool
+	// Extra holds table-specific conditions by name (see each method).
+	Extra map[string]string
+	Limit int
+}
+
+// resultQuery builds and runs a query on a result table: cols is the select
+// list, codeCond the scope condition with ? per prefix, endCol the window
+// end (or date) column.
+func (s *Store) resultQuery(ctx context.Context, table, cols, codeCond, endCol, order string, q APIResultQuery, extra func(*where) error) (APITable, error) {
+	if q.Limit <= 0 {
+		return APITable{}, fmt.Errorf("%s: limit must be positive", table)
+	}
+	var w where
+	if err := w.prefixes(q.Filter.Prefixes, codeCond); err != nil {
+		return APITable{}, err
+	}
+	if q.Window != "" {
+		if _, ok := windowCodes[q.Window]; !ok {
+			return APITable{}, fmt.Errorf("%s: unknown window %q", table, q.Window)
+		}
+		w.add("`window` = ?", q.Window)
+	}
+	if q.Level != 0 {
+		w.add("level = ?", q.Level)
+	}
+	if !q.Filter.From.IsZero() {
+		w.add("toDate("+endCol+") >= toDate(?)", day(q.Filter.From))
+	}
+	if !q.Filter.To.IsZero() {
+		w.add("toDate("+endCol+") <= toDate(?)", day(q.Filter.To))
+	}
+	if len(q.Filter.Categories) > 0 {
+		w.add("has(?, category)", q.Filter.Categories)
+	}
+	if extra != nil {
+		if err := extra(&w); err != nil {
+			return APITable{}, err
+		}
+	}
+	if q.Latest {
+		// The newest end among the rows the other conditions keep.
+		sub := where{conds: append([]string(nil), w.conds...), args: append([]any(nil), w.args...)}
+		w.add(endCol+" = (SELECT max("+endCol+") FROM "+table+" "+sub.sql()+")", sub.args...)
+	}
+	query := "SELECT " + cols + " FROM " + table + " FINAL " + w.sql() + " ORDER BY " + order + " LIMIT ?"
+	return s.apiTable(ctx, query, append(w.args, q.Limit+1), q.Limit)
+}
+
+// APIHotspots reads hotspots rows. Extra: "hot" = "1" keeps hot spots only.
+func (s *Store) APIHotspots(ctx context.Context, q APIResultQuery) (APITable, error) {
+	return s.resultQuery(ctx, "hotspots",
+		"toString(window) AS window, window_start, window_end, level, region_code, parent_code, cases, population, population_source, "+
+			"rate_per_10k, eb_rate_per_10k, gi_z, gi_p, gi_q, hot, neighbours_source, ehsa_category, funnel_flag",
+		"region_code LIKE ?", "window_end", "window_end DESC, level, region_code", q, func(w *where) error {
+			if q.Extra["hot"] == "1" {
+				w.add("hot = 1")
+			}
+			return nil
+		})
+}
+
+// APIRiskIndex reads risk_index rows with their components and drivers.
+// Extra: "band" keeps one final band (green, blue, yellow, orange, red).
+func (s *Store) APIRiskIndex(ctx context.Context, q APIResultQuery) (APITable, error) {
+	return s.resultQuery(ctx, "risk_index",
+		"toString(window) AS window, window_start, window_end, level, region_code, parent_code, `index`, score, band_index, band, "+
+			"band_reasons, funnel_flag, reliability, n_cases, missing_share, rank, indicator_names, indicator_raw, indicator_values, "+
+			"indicator_scores, dimension_names, dimension_scores, drivers_prev, drivers_siblings, agreement, unstable, spec_version",
+		"region_code LIKE ?", "window_end", "window_end DESC, level, rank, region_code", q, func(w *where) error {
+			if b := q.Extra["band"]; b != "" {
+				w.add("band = ?", b)
+			}
+			return nil
+		})
+}
+
+// APITypeRanks reads type_ranks rows. Extra: "surging" = "1" keeps surging
+// types only.
+func (s *Store) APITypeRanks(ctx context.Context, q APIResultQuery) (APITable, error) {
+	return s.resultQuery(ctx, "type_ranks",
+		"toString(window) AS window, window_end, level, region_code, category, rank, cases, share, baseline, yoy_cases, growth, z, p, significant, surging",
+		"region_code LIKE ?", "window_end", "window_end DESC, level, region_code, rank", q, func(w *where) error {
+			if q.Extra["surging"] == "1" {
+				w.add("surging = 1")
+			}
+			return nil
+		})
+}
+
+// APIKPIs reads region_kpis rows.
+func (s *Store) APIKPIs(ctx context.Context, q APIResultQuery) (APITable, error) {
+	return s.resultQuery(ctx, "region_kpis",
+		"toString(window) AS window, window_start, window_end, level, region_code, parent_code, accepted, resolved, concluded, evaluated, "+
+			"satisfied, overdue, handled, resolve_rate, conclude_rate, satisfaction_rate, mean_handling_days, prev_accepted, yoy_accepted, mom_change, yoy_change",
+		"region_code LIKE ?", "window_end", "window_end DESC, level, region_code", q, nil)
+}
+
+// APIStatAlarms reads stat_alarms rows. Extra: "alarm" = "1" keeps alarms
+// only.
+func (s *Store) APIStatAlarms(ctx context.Context, q APIResultQuery) (APITable, error) {
+	return s.resultQuery(ctx, "stat_alarms",
+		"toString(window) AS window, window_end, level, region_code, category, detector, params, observed, expected, upperbound, alarm",
+		"region_code LIKE ?", "window_end", "window_end DESC, level, region_code, category", q, func(w *where) error {
+			if q.Extra["alarm"] == "1" {
+				w.add("alarm = 1")
+			}
+			return nil
+		})
+}
+
+// APIRuleAlarms reads rule_alarms rows (Window and Level are ignored).
+// Extra: "rule" keeps one rule; "color" keeps one alarm level.
+func (s *Store) APIRuleAlarms(ctx context.Context, q APIResultQuery) (APITable, error) {
+	q.Window, q.Level = "", 0
+	return s.resultQuery(ctx, "rule_alarms",
+		"rule, source, case_id, toString(level) AS level, county_code, town_code, region_code, category, detail, reported_at, detected_at",
+		"region_code LIKE ?", "reported_at", "reported_at DESC, rule, case_id", q, func(w *where) error {
+			if r := q.Extra["rule"]; r != "" {
+				w.add("rule = ?", r)
+			}
+			if c := q.Extra["color"]; c != "" {
+				w.add("toString(level) = ?", c)
+			}
+			return nil
+		})
+}
+
+// APISupervisionCases reads supervision_cases rows (Window and Level are
+// ignored). Extra: "light" keeps one light; "unit" one responsible unit.
+func (s *Store) APISupervisionCases(ctx context.Context, q APIResultQuery) (APITable, error) {
+	q.Window, q.Level = "", 0
+	return s.resultQuery(ctx, "supervision_cases",
+		"window_end, source, case_id, county_code, town_code, region_code, category, assigned_unit, status, reported_at, due_at, "+
+			"days_overdue, toString(light) AS light, reasons, rehandle",
+		"region_code LIKE ?", "window_end", "window_end DESC, light DESC, days_overdue DESC, case_id", q, func(w *where) error {
+			if l := q.Extra["light"]; l != "" {
+				w.add("toString(light) = ?", l)
+			}
+			if u := q.Extra["unit"]; u != "" {
+				w.add("assigned_unit = ?", u)
+			}
+			return nil
+		})
+}
+
+// APISupervisionUnits counts the newest supervision snapshot (within
+// From..To) per responsible unit, from supervision_cases so that a scope
+// sees only its own share of a unit's cases.
+func (s *Store) APISupervisionUnits(ctx context.Context, q APIResultQuery) (APITable, error) {
+	if q.Limit <= 0 {
+		return APITable{}, fmt.Errorf("supervision units: limit must be positive")
+	}
+	var w where
+	if err := w.prefixes(q.Filter.Prefixes, "region_code LIKE ?"); err != nil {
+		return APITable{}, err
+	}
+	if !q.Filter.From.IsZero() {
+		w.add("toDate(window_end) >= toDate(?)", day(q.Filter.From))
+	}
+	if !q.Filter.To.IsZero() {
+		w.add("toDate(window_end) <= toDate(?)", day(q.Filter.To))
+	}
+	sub := where{conds: append([]string(nil), w.conds...), args: append([]any(nil), w.args...)}
+	w.add("window_end = (SELECT max(window_end) FROM supervision_cases "+sub.sql()+")", sub.args...)
+	query := `SELECT any(window_end) AS window_end, assigned_unit, county_code, count() AS open,
+    countIf(light = 'green') AS green, countIf(light = 'yellow') AS yellow, countIf(light = 'red') AS red, sum(rehandle) AS rehandle
+FROM supervision_cases FINAL ` + w.sql() + `
+GROUP BY assigned_unit, county_code ORDER BY red DESC, yellow DESC, open DESC, assigned_unit LIMIT ?`
+	return s.apiTable(ctx, query, append(w.args, q.Limit+1), q.Limit)
+}
+
+// APICaseQuery asks for a page of cases.
+type APICaseQuery struct {
+	Filter APIFilter
+	// Sort is one of APICaseSorts' keys.
+	Sort         string
+	Offset, Size int
+}
+
+// APICaseSorts are the orders the case list accepts (a leading - in the API
+// reverses them).
+var APICaseSorts = map[string]string{
+	"reported_at":  "reported_at",
+	"-reported_at": "reported_at DESC",
+	"due_at":       "due_at",
+	"-due_at":      "due_at DESC",
+	"severity":     "severity",
+	"-severity":    "severity DESC",
+	"status":       "status",
+	"-status":      "status DESC",
+	"category":     "category",
+	"-category":    "category DESC",
+	"region_code":  "region_code",
+	"-region_code": "region_code DESC",
+	"amount_cny":   "amount_cny",
+	"-amount_cny":  "amount_cny DESC",
+}
+
+// apiCaseColumns are the columns the case list returns: no party names,
+// phone or ID numbers, no coordinates, no raw text; summary and
+// category_text hold the masked text ingest stored.
+const apiCaseColumns = "toString(source) AS source, case_id, version, toString(channel) AS channel, reported_at, region_code, region_level, " +
+	"county_code, town_code, village_code, category, category_text, summary, toString(severity) AS severity, parties, toFloat64(amount_cny) AS amount_cny, " +
+	"toString(status) AS status, assigned_unit, due_at, resolved_at, toString(satisfaction) AS satisfaction, petition, superior_assigned, group_dispute, large_amount"
+
+// APICases returns one page of cases and the number of cases matching.
+func (s *Store) APICases(ctx context.Context, q APICaseQuery) (APITable, uint64, error) {
+	order, ok := APICaseSorts[q.Sort]
+	if !ok {
+		return APITable{}, 0, fmt.Errorf("cases: unknown sort %q", q.Sort)
+	}
+	if q.Size <= 0 || q.Offset < 0 {
+		return APITable{}, 0, fmt.Errorf("cases: bad page (offset %d, size %d)", q.Offset, q.Size)
+	}
+	var w where
+	if err := w.caseFilters(q.Filter); err != nil {
+		return APITable{}, 0, err
+	}
+	var total uint64
+	if err := s.conn.QueryRow(ctx, "SELECT count() FROM cases FINAL "+w.sql(), w.args...).Scan(&total); err != nil {
+		return APITable{}, 0, fmt.Errorf("cannot count cases: %w", err)
+	}
+	query := "SELECT " + apiCaseColumns + " FROM cases FINAL " + w.sql() + " ORDER BY " + order + ", source, case_id LIMIT ?, ?"
+	t, err := s.apiTable(ctx, query, append(w.args, q.Offset, q.Size), q.Size)
+	return t, total, err
+}
+
+// APIQuery runs a read query of another part (warnings) through the same
+// scanner: sql must come from that part's code, never from a request; args
+// are bound. At most limit rows are returned.
+func (s *Store) APIQuery(ctx context.Context, sql string, limit int, args ...any) (APITable, error) {
+	return s.apiTable(ctx, sql+" LIMIT ?", append(args, limit+1), limit)
+}
+
+// apiTable runs query and scans every row generically; more than limit rows
+// set Truncated.
+func (s *Store) apiTable(ctx context.Context, query string, args []any, limit int) (APITable, error) {
+	rows, err := s.conn.Query(ctx, query, args...)
+	if err != nil {
+		return APITable{}, fmt.Errorf("cannot query: %w", err)
+	}
+	defer rows.Close()
+	types := rows.ColumnTypes()
+	t := APITable{Columns: rows.Columns()}
+	ptrs := make([]any, len(types))
+	for rows.Next() {
+		if len(t.Rows) == limit {
+			t.Truncated = true
+			break
+		}
+		for i, ct := range types {
+			ptrs[i] = reflect.New(ct.ScanType()).Interface()
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return APITable{}, fmt.Errorf("cannot read a row: %w", err)
+		}
+		row := make([]any, len(ptrs))
+		for i, p := range ptrs {
+			row[i] = deref(reflect.ValueOf(p).Elem())
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t, rows.Err()
+}
+
+// deref turns a scanned value into a plain one: nil for a NULL, the pointed
+// value otherwise.
+func deref(v reflect.Value) any {
+	for v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return nil
+		}
+		v = v.Elem()
+	}
+	return v.Interface()
+}

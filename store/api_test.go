@@ -1,0 +1,169 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/store"
+)
+
+// apiCase is a case of the API tests: a town in 科左中旗 (150521) or in
+// 科尔沁区 (150502).
+func apiCase(id, county, town string, day int, cat string, status schemas.Status, sev schemas.Severity) schemas.CaseRow {
+	at := time.Date(2026, 3, day, 10, 0, 0, 0, time.UTC)
+	return schemas.CaseRow{
+		Source: schemas.SourcePlatform, CaseID: id, Version: 1, Contract: 1, Channel: schemas.ChannelVisit,
+		ReportedAt: at, ReportedDate: time.Date(2026, 3, day, 0, 0, 0, 0, time.UTC),
+		RegionCode: town, RegionLevel: 4, CityCode: "150500000000", CountyCode: county, TownCode: town,
+		Category: cat, CategoryGroup: cat, Severity: sev, Status: status, Summary: "masked " + id,
+		IngestedAt: at, Topic: "t",
+	}
+}
+
+func migrated(t *testing.T) *store.Store {
+	t.Helper()
+	st := openFresh(t)
+	migs, _ := schemas.Migrations()
+	if _, err := st.Migrate(context.Background(), migs); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// TestAPITrendsRollupAndCasesAgree: the rollup path and the cases path give
+// the same counts, the scope prefix keeps other counties out, and a filter
+// only the cases table has is applied.
+func TestAPITrendsRollupAndCasesAgree(t *testing.T) {
+	st := migrated(t)
+	ctx := context.Background()
+	const kzz, kzzTown, kec, kecTown = "150521000000", "150521100000", "150502000000", "150502001000"
+	rows := []schemas.CaseRow{
+		apiCase("a", kzz, kzzTown, 2, "labor", schemas.StatusResolved, schemas.SeveritySimple),     // Mon 2 Mar
+		apiCase("b", kzz, kzzTown, 3, "labor", schemas.StatusAccepted, schemas.SeverityDifficult),  // same week
+		apiCase("c", kzz, kzzTown, 10, "family", schemas.StatusClosed, schemas.SeveritySimple),     // week of 9 Mar
+		apiCase("d", kec, kecTown, 3, "labor", schemas.StatusAccepted, schemas.SeveritySimple),     // another county
+		apiCase("e", kec, kecTown, 11, "neighbor", schemas.StatusResolved, schemas.SeveritySimple), // another county
+	}
+	if err := st.InsertCases(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	from, to := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)
+	q := store.APITrendQuery{Filter: store.APIFilter{Prefixes: []string{"150521"}, From: from, To: to},
+		Granularity: "week", Limit: 100}
+	for _, detailed := range []bool{false, true} {
+		got, trunc, err := st.APITrends(ctx, q, detailed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if trunc || len(got) != 2 {
+			t.Fatalf("detailed=%v: %d rows (truncated %v), want 2 weeks: %+v", detailed, len(got), trunc, got)
+		}
+		if got[0].Period.Format(time.DateOnly) != "2026-03-02" || got[0].Cases != 2 || got[0].Resolved != 1 ||
+			got[1].Period.Format(time.DateOnly) != "2026-03-09" || got[1].Cases != 1 || got[1].Resolved != 1 {
+			t.Errorf("detailed=%v: %+v, want 2 cases/1 resolved in week 03-02 and 1/1 in week 03-09", detailed, got)
+		}
+	}
+	// A severity filter goes to the cases table: only case b.
+	q.Filter.Severities = []string{"difficult"}
+	got, _, err := st.APITrends(ctx, q, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Cases != 1 || got[0].Resolved != 0 {
+		t.Errorf("severity difficult: %+v, want one week with 1 case", got)
+	}
+	// Grouped by county without a scope: two series.
+	q = store.APITrendQuery{Filter: store.APIFilter{From: from, To: to}, Granularity: "month", Group: "county", Limit: 100}
+	got, _, err = st.APITrends(ctx, q, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Key != kec || got[0].Cases != 2 || got[1].Key != kzz || got[1].Cases != 3 {
+		t.Errorf("by county: %+v, want 150502 with 2 and 150521 with 3", got)
+	}
+	// The limit truncates.
+	q.Limit = 1
+	got, trunc, err := st.APITrends(ctx, q, false)
+	if err != nil || !trunc || len(got) != 1 {
+		t.Errorf("limit 1: %d rows, truncated %v, err %v", len(got), trunc, err)
+	}
+	// A LIKE wildcard in a prefix matches only itself, not everything.
+	q = store.APITrendQuery{Filter: store.APIFilter{Prefixes: []string{"%"}}, Granularity: "month", Limit: 10}
+	if got, _, err := st.APITrends(ctx, q, true); err != nil || len(got) != 0 {
+		t.Errorf("prefix %%: %+v, %v; want no rows", got, err)
+	}
+}
+
+func TestAPICasesPageSortAndScope(t *testing.T) {
+	st := migrated(t)
+	ctx := context.Background()
+	var rows []schemas.CaseRow
+	for i, id := range []string{"x1", "x2", "x3"} {
+		rows = append(rows, apiCase(id, "150521000000", "150521100000", 2+i, "labor", schemas.StatusAccepted, schemas.SeveritySimple))
+	}
+	rows = append(rows, apiCase("y1", "150502000000", "150502001000", 9, "labor", schemas.StatusAccepted, schemas.SeveritySimple))
+	if err := st.InsertCases(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	tab, total, err := st.APICases(ctx, store.APICaseQuery{Filter: store.APIFilter{Prefixes: []string{"150521"}},
+		Sort: "-reported_at", Offset: 1, Size: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != 3 || len(tab.Rows) != 1 {
+		t.Fatalf("total %d, %d rows; want 3, 1", total, len(tab.Rows))
+	}
+	col := map[string]int{}
+	for i, c := range tab.Columns {
+		col[c] = i
+	}
+	if got := tab.Rows[0][col["case_id"]]; got != "x2" {
+		t.Errorf("second newest case %v, want x2", got)
+	}
+	for _, c := range []string{"lat", "lon", "grid_id", "_offset"} {
+		if _, ok := col[c]; ok {
+			t.Errorf("case list returns column %s", c)
+		}
+	}
+	if _, _, err := st.APICases(ctx, store.APICaseQuery{Sort: "summary; DROP TABLE cases", Size: 1}); err == nil {
+		t.Error("an unknown sort was accepted")
+	}
+}
+
+func TestAPITokensRevoke(t *testing.T) {
+	st := migrated(t)
+	ctx := context.Background()
+	created := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	tok := store.APIToken{ID: "t1", Hash: "abc", Name: "科左中旗分析", Role: "analyst", Scope: "150521", Created: created, Version: 1}
+	if err := st.APIInsertToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := st.APITokenByHash(ctx, "abc")
+	if err != nil || !ok || got.ID != "t1" || got.Scope != "150521" || got.Revoked {
+		t.Fatalf("by hash: %+v %v %v", got, ok, err)
+	}
+	if _, err := st.APIRevokeToken(ctx, "t1", created.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	got, _, _ = st.APITokenByHash(ctx, "abc")
+	if !got.Revoked || got.RevokedAt == nil || !got.RevokedAt.Equal(created.Add(time.Hour)) {
+		t.Errorf("after revoke: %+v", got)
+	}
+	all, err := st.APITokens(ctx)
+	if err != nil || len(all) != 1 {
+		t.Errorf("list: %d tokens, %v; want 1 (the revocation replaces the row)", len(all), err)
+	}
+	if _, err := st.APIRevokeToken(ctx, "nope", created); !errors.Is(err, store.ErrAPITokenNotFound) {
+		t.Errorf("revoking an unknown id: %v", err)
+	}
+	if err := st.APIWriteAudit(ctx, []store.APIAuditEntry{{At: created, TokenID: "t1", Method: "GET", Path: "/api/trends", Status: 200, Rows: 3}}); err != nil {
+		t.Fatal(err)
+	}
+	es, err := st.APIAudit(ctx, 10)
+	if err != nil || len(es) != 1 || es[0].Path != "/api/trends" || es[0].Rows != 3 {
+		t.Errorf("audit: %+v %v", es, err)
+	}
+}
