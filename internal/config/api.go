@@ -1,9 +1,47 @@
 package config
 
-// API configures its part of the service (section `api`).
-type API struct{}
+import "time"
 
-func defaultAPI() API { return API{} }
+// API configures the analyst API and web console (section `api`).
+type API struct {
+	// Enabled mounts /api/… and /console/ in `riskwatch run`.
+	Enabled bool `yaml:"enabled"`
+	// MaxRows bounds the rows of one list or trend answer; a trend that
+	// would need more is refused with a message to narrow it.
+	MaxRows int `yaml:"max_rows"`
+	// MaxRangeDays bounds to − from of one request.
+	MaxRangeDays int `yaml:"max_range_days"`
+	// MaxPageSize bounds page_size of the case list.
+	MaxPageSize int `yaml:"max_page_size"`
+	// Audit writes who queried what and when into api_audit.
+	Audit bool `yaml:"audit"`
+	// TokenCacheTTL is how long a looked-up token is trusted before it is
+	// read again (a revocation takes at most this long to bite).
+	TokenCacheTTL time.Duration `yaml:"token_cache_ttl"`
+	// QueryTimeout bounds one request's queries.
+	QueryTimeout time.Duration `yaml:"query_timeout"`
+}
+
+func defaultAPI() API {
+	return API{Enabled: true, MaxRows: 20000, MaxRangeDays: 1100, MaxPageSize: 500, Audit: true,
+		TokenCacheTTL: 10 * time.Second, QueryTimeout: 30 * time.Second}
+}
 
 // validate reports each bad value with its dotted key through bad.
-func (c API) validate(bad func(key, format string, a ...any)) {}
+func (c API) validate(bad func(key, format string, a ...any)) {
+	if c.MaxRows < 1 || c.MaxRows > 1_000_000 {
+		bad("api.max_rows", "must be between 1 and 1000000, got %d", c.MaxRows)
+	}
+	if c.MaxRangeDays < 1 || c.MaxRangeDays > 3660 {
+		bad("api.max_range_days", "must be between 1 and 3660, got %d", c.MaxRangeDays)
+	}
+	if c.MaxPageSize < 1 || c.MaxPageSize > 10_000 {
+		bad("api.max_page_size", "must be between 1 and 10000, got %d", c.MaxPageSize)
+	}
+	if c.TokenCacheTTL < 0 || c.TokenCacheTTL > 10*time.Minute {
+		bad("api.token_cache_ttl", "must be between 0 and 10m, got %s", c.TokenCacheTTL)
+	}
+	if c.QueryTimeout < time.Second || c.QueryTimeout > 10*time.Minute {
+		bad("api.query_timeout", "must be between 1s and 10m, got %s", c.QueryTimeout)
+	}
+}
