@@ -1,0 +1,439 @@
+package warnings
+
+import (
+	"context"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/riskwatch/riskwatch/schemas"
+)
+
+const (
+	city    = "150500000000" // 通辽市
+	kzz     = "150521000000" // 科尔沁左翼中旗
+	baokang = "150521100000" // 保康镇
+	baolong = "150521101000" // 宝龙山镇
+)
+
+var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+func at(d time.Duration) time.Time { return t0.Add(d) }
+
+func registry(t *testing.T) *schemas.Registry {
+	t.Helper()
+	g, err := schemas.LoadTongliao()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// fakeRules serves rule alarms like the store would.
+type fakeRules struct{ rows []RuleAlarmRow }
+
+func (f *fakeRules) RuleAlarmsSince(_ context.Context, since time.Time, limit int) ([]RuleAlarmRow, error) {
+	var out []RuleAlarmRow
+	for _, r := range f.rows {
+		if !r.DetectedAt.Before(since) {
+			out = append(out, r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].DetectedAt.Before(out[j].DetectedAt) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+type fakeControls struct {
+	silences []Silence
+	acks     []Ack
+}
+
+func (f *fakeControls) Silences(context.Context, time.Time) ([]Silence, error) { return f.silences, nil }
+func (f *fakeControls) Acks(_ context.Context, ids []string) ([]Ack, error) {
+	var out []Ack
+	for _, a := range f.acks {
+		for _, id := range ids {
+			if a.WarningID == id {
+				out = append(out, a)
+			}
+		}
+	}
+	return out, nil
+}
+
+type rig struct {
+	t        *testing.T
+	e        *Engine
+	ob       *Outbox
+	path     string
+	rules    *fakeRules
+	controls *fakeControls
+	cfg      Config
+}
+
+func newRig(t *testing.T, mod func(*Config)) *rig {
+	t.Helper()
+	reg := registry(t)
+	r := &rig{t: t, rules: &fakeRules{}, controls: &fakeControls{}, path: filepath.Join(t.TempDir(), "outbox.db")}
+	r.cfg = Config{Regions: reg, Builder: &Builder{Regions: reg, BaseURL: "http://rw.test"},
+		Centers: map[string][]string{"*": {"hook"}}}
+	if mod != nil {
+		mod(&r.cfg)
+	}
+	r.open()
+	return r
+}
+
+func (r *rig) open() {
+	r.t.Helper()
+	ob, err := OpenOutbox(r.path, time.Second)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.t.Cleanup(func() { ob.Close() })
+	e, err := NewEngine(r.cfg, r.rules, nil, r.controls, nil, ob)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.e, r.ob = e, ob
+}
+
+func (r *rig) restart() {
+	r.t.Helper()
+	if err := r.ob.Close(); err != nil {
+		r.t.Fatal(err)
+	}
+	r.open()
+}
+
+func (r *rig) alarm(rule, level, town, caseID string, detected time.Time) string {
+	r.rules.rows = append(r.rules.rows, RuleAlarmRow{Rule: rule, Source: "platform", CaseID: caseID, Level: level,
+		CountyCode: town[:6] + "000000", TownCode: town, RegionCode: town, Category: "labor.wage_arrears",
+		Detail: "群体性矛盾纠纷：涉及40人", ReportedAt: detected, DetectedAt: detected})
+	return WarningID(KindRuleAlarm, rule, town, "platform:"+caseID)
+}
+
+func (r *rig) tick(now time.Time) []Notification {
+	r.t.Helper()
+	ns, err := r.e.Tick(context.Background(), now)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return ns
+}
+
+// run ticks every step from a to b (inclusive) and returns what was sent,
+// with the time of each.
+func (r *rig) run(a, b time.Time, step time.Duration) []sent {
+	var out []sent
+	for now := a; !now.After(b); now = now.Add(step) {
+		for _, n := range r.tick(now) {
+			out = append(out, sent{now, n})
+		}
+	}
+	return out
+}
+
+type sent struct {
+	at time.Time
+	n  Notification
+}
+
+func receivers(ss []sent) []string {
+	var out []string
+	for _, s := range ss {
+		out = append(out, s.n.Receiver)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func ids(ws []Warning) []string {
+	var out []string
+	for _, w := range ws {
+		out = append(out, w.ID)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestDefaultRouteTownBannerAndCityForRed(t *testing.T) {
+	r := newRig(t, nil)
+	r.alarm("group_dispute", "orange", baokang, "C1", at(0))
+	r.alarm("extreme_words", "red", baolong, "C2", at(0))
+	// group_wait 30 s: nothing before it ends.
+	if got := r.run(at(0), at(29*time.Second), time.Second); len(got) != 0 {
+		t.Fatalf("sent during group_wait: %+v", got)
+	}
+	got := r.run(at(30*time.Second), at(31*time.Second), time.Second)
+	want := sortedIDs(baokang, baolong, city, kzz, kzz)
+	if rs := receivers(got); strings.Join(rs, ",") != strings.Join(want, ",") {
+		t.Fatalf("receivers %v, want %v", rs, want)
+	}
+	for _, s := range got {
+		if !s.at.Equal(at(30*time.Second)) || s.n.Reason != ReasonFirst || len(s.n.Firing) != 1 {
+			t.Errorf("notification %+v at %v", s.n, s.at)
+		}
+		w := s.n.Firing[0]
+		if s.n.Receiver == city && w.Level != Red {
+			t.Errorf("the city got a %v warning", w.Level)
+		}
+	}
+	// The Chinese text names the town with its banner and the category.
+	for _, s := range got {
+		if s.n.Receiver == baokang {
+			w := s.n.Firing[0]
+			if w.Title != "科尔沁左翼中旗保康镇发生群体性矛盾纠纷（拖欠工资）" && !strings.HasPrefix(w.Title, "科尔沁左翼中旗保康镇发生群体性矛盾纠纷（") {
+				t.Errorf("title %q", w.Title)
+			}
+			if w.Link != "http://rw.test/console/?region="+baokang {
+				t.Errorf("link %q", w.Link)
+			}
+			if !strings.HasPrefix(s.n.Title(), "【橙色预警】") {
+				t.Errorf("notification title %q", s.n.Title())
+			}
+		}
+	}
+	// Pending in the outbox: one entry per notification (one channel "*").
+	p, err := r.ob.Pending()
+	if err != nil || len(p) != 5 {
+		t.Fatalf("pending %d (%v), want 5", len(p), err)
+	}
+}
+
+func TestGroupingRepeatAndAck(t *testing.T) {
+	r := newRig(t, func(c *Config) {
+		c.Route = &Route{Targets: []string{TargetSelf}, Timing: Timing{GroupWait: 30 * time.Second, GroupInterval: 5 * time.Minute, RepeatInterval: time.Hour}}
+		c.Route.Finish()
+	})
+	a := r.alarm("group_dispute", "orange", baokang, "C1", at(0))
+	b := r.alarm("large_amount", "orange", baokang, "C2", at(10*time.Second))
+	got := r.run(at(0), at(40*time.Second), time.Second)
+	if len(got) != 1 || !got[0].at.Equal(at(30*time.Second)) || strings.Join(ids(got[0].n.Firing), ",") != strings.Join(sortedIDs(a, b), ",") {
+		t.Fatalf("want one grouped notification with both at +30s, got %+v", got)
+	}
+	// A third warning in the same group waits for the next group_interval tick
+	// (+30s+5m), not for group_wait.
+	c := r.alarm("superior_assigned", "yellow", baokang, "C3", at(time.Minute))
+	got = r.run(at(41*time.Second), at(6*time.Minute), time.Second)
+	if len(got) != 1 || !got[0].at.Equal(at(5*time.Minute+30*time.Second)) || got[0].n.Reason != ReasonNew || len(got[0].n.Firing) != 3 {
+		t.Fatalf("want the new warning at +5m30s, got %+v", got)
+	}
+	// Nothing changes: the next message is the repeat, an hour after the last
+	// one, on a group_interval tick (+5m30s+1h).
+	got = r.run(at(6*time.Minute), at(66*time.Minute), 10*time.Second)
+	if len(got) != 1 || !got[0].at.Equal(at(65*time.Minute+30*time.Second)) || got[0].n.Reason != ReasonRepeat {
+		t.Fatalf("want one repeat at +1h5m30s, got %+v", got)
+	}
+	// Acknowledging all three stops the repeats.
+	for _, id := range []string{a, b, c} {
+		r.controls.acks = append(r.controls.acks, Ack{WarningID: id, By: "张三", At: at(70 * time.Minute)})
+	}
+	if got = r.run(at(66*time.Minute), at(4*time.Hour), 30*time.Second); len(got) != 0 {
+		t.Fatalf("repeats after ack: %d, first at %v", len(got), got[0].at)
+	}
+	// A new warning in the group is still sent.
+	r.alarm("group_dispute", "red", baokang, "C4", at(4*time.Hour))
+	got = r.run(at(4*time.Hour), at(4*time.Hour+10*time.Minute), 30*time.Second)
+	if len(got) != 1 || got[0].n.Reason != ReasonNew {
+		t.Fatalf("new warning after ack: %+v", got)
+	}
+}
+
+func sortedIDs(ids ...string) []string { sort.Strings(ids); return ids }
+
+func TestResolveNotifiesAndQuickResolveIsSilent(t *testing.T) {
+	r := newRig(t, func(c *Config) {
+		c.Route = &Route{Targets: []string{TargetSelf}, GroupBy: []string{"..."}}
+		c.Route.Finish()
+	})
+	a := r.alarm("group_dispute", "orange", baokang, "C1", at(0))
+	b := r.alarm("group_dispute", "orange", baolong, "C2", at(0))
+	r.run(at(0), at(10*time.Second), time.Second)
+	r.e.Resolve(b, at(11*time.Second)) // resolved within group_wait: never sent
+	got := r.run(at(11*time.Second), at(31*time.Second), time.Second)
+	if len(got) != 1 || got[0].n.Firing[0].ID != a {
+		t.Fatalf("want only %s, got %+v", a, got)
+	}
+	r.e.Resolve(a, at(time.Minute))
+	got = r.run(at(32*time.Second), at(10*time.Minute), 2*time.Second)
+	if len(got) != 1 || got[0].n.Reason != ReasonResolved || !got[0].at.Equal(at(5*time.Minute+30*time.Second)) ||
+		len(got[0].n.Resolved) != 1 || got[0].n.Status() != Resolved || !strings.HasPrefix(got[0].n.Title(), "【预警解除】") {
+		t.Fatalf("want one resolve notice at +5m30s, got %+v", got)
+	}
+	// Memory follows the live warnings: the groups are gone; the resolved
+	// events are kept only while the poll can still read their rows.
+	if len(r.e.groups) != 0 {
+		t.Errorf("%d groups kept", len(r.e.groups))
+	}
+	c := r.alarm("group_dispute", "orange", baolong, "C9", at(20*time.Minute))
+	r.run(at(20*time.Minute), at(21*time.Minute), 10*time.Second)
+	if ws := r.e.Warnings(); len(ws) != 1 || ws[0].ID != c {
+		t.Errorf("warnings kept after resolution: %+v", ws)
+	}
+}
+
+func TestInhibitionRedMutesYellowOfSameKindAndRegion(t *testing.T) {
+	r := newRig(t, func(c *Config) {
+		c.Route = &Route{Targets: []string{TargetSelf}, GroupBy: []string{"..."}}
+		c.Route.Finish()
+	})
+	red := r.alarm("extreme_words", "red", baokang, "C1", at(0))
+	yellow := r.alarm("superior_assigned", "yellow", baokang, "C2", at(0))
+	other := r.alarm("superior_assigned", "yellow", baolong, "C3", at(0)) // another town: not inhibited
+	got := r.run(at(0), at(time.Minute), time.Second)
+	var sentIDs []string
+	for _, s := range got {
+		sentIDs = append(sentIDs, ids(s.n.Firing)...)
+	}
+	sort.Strings(sentIDs)
+	if strings.Join(sentIDs, ",") != strings.Join(sortedIDs(red, other), ",") {
+		t.Fatalf("sent %v, want the red and the other town's yellow only (yellow %s)", sentIDs, yellow)
+	}
+	// Once the red resolves, the yellow is no longer muted.
+	r.e.Resolve(red, at(2*time.Minute))
+	got = r.run(at(time.Minute), at(7*time.Minute), 10*time.Second)
+	var fired []string
+	for _, s := range got {
+		fired = append(fired, ids(s.n.Firing)...)
+	}
+	if strings.Join(fired, ",") != yellow {
+		t.Fatalf("after the red resolved, fired %v, want [%s]", fired, yellow)
+	}
+}
+
+func TestSilenceWithExpiry(t *testing.T) {
+	r := newRig(t, func(c *Config) {
+		c.Route = &Route{Targets: []string{TargetSelf}}
+		c.Route.Finish()
+	})
+	r.controls.silences = []Silence{{ID: "s1", Matchers: Matchers{Region: []string{kzz}, Kind: []string{KindRuleAlarm}},
+		StartsAt: at(0), EndsAt: at(20 * time.Minute), CreatedBy: "李四", Comment: "已现场处置"}}
+	a := r.alarm("group_dispute", "orange", baokang, "C1", at(0))
+	if got := r.run(at(0), at(19*time.Minute), 30*time.Second); len(got) != 0 {
+		t.Fatalf("silenced warning sent: %+v", got)
+	}
+	// After the silence expires it goes out at the next group_interval tick.
+	got := r.run(at(19*time.Minute+30*time.Second), at(30*time.Minute), 30*time.Second)
+	if len(got) != 1 || got[0].n.Firing[0].ID != a || got[0].at.Before(at(20*time.Minute)) || got[0].at.After(at(25*time.Minute+30*time.Second)) {
+		t.Fatalf("want one notification between +20m and +25m30s, got %+v", got)
+	}
+}
+
+func TestEscalationOfUnacknowledgedRed(t *testing.T) {
+	r := newRig(t, func(c *Config) {
+		c.EscalateAfter = 30 * time.Minute
+		c.Route = &Route{Targets: []string{TargetSelf}}
+		c.Route.Finish()
+	})
+	red := r.alarm("extreme_words", "red", baokang, "C1", at(0))
+	acked := r.alarm("extreme_words", "red", baolong, "C2", at(0))
+	r.controls.acks = []Ack{{WarningID: acked, By: "王五", At: at(10 * time.Minute)}}
+	got := r.run(at(0), at(29*time.Minute), 30*time.Second)
+	for _, s := range got {
+		if s.n.Reason == ReasonEscalated {
+			t.Fatalf("escalated early at %v", s.at)
+		}
+	}
+	got = r.run(at(29*time.Minute+30*time.Second), at(3*time.Hour), 30*time.Second)
+	var esc []sent
+	for _, s := range got {
+		if s.n.Reason == ReasonEscalated {
+			esc = append(esc, s)
+		}
+	}
+	if len(esc) != 1 || esc[0].n.Receiver != kzz || esc[0].n.Firing[0].ID != red || !esc[0].at.Equal(at(30*time.Minute)) {
+		t.Fatalf("want one escalation of %s to %s at +30m, got %+v", red, kzz, esc)
+	}
+	if !strings.HasPrefix(esc[0].n.Title(), "【升级提醒】") {
+		t.Errorf("title %q", esc[0].n.Title())
+	}
+}
+
+func TestStateSurvivesRestart(t *testing.T) {
+	r := newRig(t, func(c *Config) {
+		c.Route = &Route{Targets: []string{TargetSelf}, Timing: Timing{GroupWait: 30 * time.Second, GroupInterval: 5 * time.Minute, RepeatInterval: time.Hour}}
+		c.Route.Finish()
+	})
+	r.alarm("group_dispute", "orange", baokang, "C1", at(0))
+	if got := r.run(at(0), at(time.Minute), 10*time.Second); len(got) != 1 {
+		t.Fatalf("before restart: %d notifications", len(got))
+	}
+	r.restart()
+	// The same alarm is read again after the restart (the watermark lags):
+	// it is neither new nor first; the next message is the hourly repeat.
+	got := r.run(at(time.Minute), at(65*time.Minute), 30*time.Second)
+	if len(got) != 1 || got[0].n.Reason != ReasonRepeat || !got[0].at.Equal(at(60*time.Minute+30*time.Second)) {
+		t.Fatalf("after restart: %+v", got)
+	}
+	// Queued notifications survive too: 2 entries, none delivered.
+	p, err := r.ob.Pending()
+	if err != nil || len(p) != 2 || p[0].Notification.ID == p[1].Notification.ID {
+		t.Fatalf("pending after restart: %d (%v)", len(p), err)
+	}
+}
+
+func TestRouteMatchingContinue(t *testing.T) {
+	root := &Route{Targets: []string{TargetSelf}, Routes: []*Route{
+		{Matchers: Matchers{Kind: []string{KindSupervision}}, Targets: []string{TargetCounty}, Continue: true},
+		{Matchers: Matchers{Level: []string{"red"}, Category: []string{"labor"}}, Targets: []string{TargetCity}},
+		{Matchers: Matchers{Region: []string{kzz}}, Targets: []string{"150521000000"}},
+	}}
+	root.Finish()
+	reg := registry(t)
+	b := &Builder{Regions: reg}
+	w := func(kind string, lv Level, cat, region string) *Warning {
+		x := &Warning{Kind: kind, Level: lv, Category: cat}
+		b.place(x, region)
+		return x
+	}
+	cases := []struct {
+		w    *Warning
+		want []string
+	}{
+		{w(KindSupervision, Red, "labor.wage_arrears", baokang), []string{"root.0", "root.1"}}, // continue
+		{w(KindRuleAlarm, Red, "labor.wage_arrears", "150502001000"), []string{"root.1"}},
+		{w(KindRuleAlarm, Orange, "family", baokang), []string{"root.2"}},
+		{w(KindRuleAlarm, Orange, "family", "150502001000"), []string{"root"}}, // no child: the root
+	}
+	for i, c := range cases {
+		var got []string
+		for _, r := range root.Match(c.w) {
+			got = append(got, r.ID())
+		}
+		if strings.Join(got, ",") != strings.Join(c.want, ",") {
+			t.Errorf("case %d: routes %v, want %v", i, got, c.want)
+		}
+	}
+	if got := resolveTargets(reg, []string{TargetSelf, TargetParent, TargetCounty, TargetCity}, cases[0].w); strings.Join(got, ",") != baokang+","+kzz+","+city {
+		t.Errorf("targets %v", got)
+	}
+}
+
+func TestLimiterQueuesNotDrops(t *testing.T) {
+	l := &limiter{n: 20}
+	now := t0
+	var waited []time.Duration
+	for i := range 25 {
+		d := l.wait(now)
+		if d > 0 {
+			waited = append(waited, d)
+			now = now.Add(d)
+		}
+		l.record(now)
+		now = now.Add(time.Second)
+		_ = i
+	}
+	// 20 go in the first 20 s; the 21st waits until a minute after the first.
+	if len(waited) == 0 || waited[0] != 40*time.Second {
+		t.Fatalf("waits %v, want the 21st to wait 40s", waited)
+	}
+	if len(l.times) != 20 {
+		t.Errorf("limiter keeps %d times, want 20", len(l.times))
+	}
+}

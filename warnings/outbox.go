@@ -1,0 +1,533 @@
+package warnings
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+var (
+	bucketWarnings = []byte("warnings")
+	bucketGroups   = []byte("groups")
+	bucketMeta     = []byte("meta")
+	bucketQueue    = []byte("queue")
+	bucketDead     = []byte("dead")
+	keyWatermark   = []byte("watermark")
+)
+
+// Outbox is the durable store of the engine's state and of every queued
+// notification (a bbolt file). A notification stays in it until a channel
+// accepted it, across restarts. The file is locked by one process at a time.
+type Outbox struct {
+	db *bolt.DB
+
+	mu    sync.Mutex
+	wakes map[string]chan struct{}
+}
+
+// OpenOutbox opens (or creates) the outbox file. It fails after timeout
+// when another process holds the file.
+func OpenOutbox(path string, timeout time.Duration) (*Outbox, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("cannot create the outbox directory: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the outbox %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketWarnings, bucketGroups, bucketMeta, bucketQueue, bucketDead} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("cannot prepare the outbox %s: %w", path, err)
+	}
+	return &Outbox{db: db, wakes: map[string]chan struct{}{}}, nil
+}
+
+// Close closes the file. It is safe to call twice.
+func (o *Outbox) Close() error {
+	if o == nil || o.db == nil {
+		return nil
+	}
+	err := o.db.Close()
+	if errors.Is(err, bolt.ErrDatabaseNotOpen) {
+		return nil
+	}
+	return err
+}
+
+// Load implements State.
+func (o *Outbox) Load() (Saved, error) {
+	var s Saved
+	err := o.db.View(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketWarnings).ForEach(func(_, v []byte) error {
+			var w Warning
+			if err := json.Unmarshal(v, &w); err != nil {
+				return err
+			}
+			s.Warnings = append(s.Warnings, w)
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketGroups).ForEach(func(_, v []byte) error {
+			var g GroupState
+			if err := json.Unmarshal(v, &g); err != nil {
+				return err
+			}
+			s.Groups = append(s.Groups, g)
+			return nil
+		}); err != nil {
+			return err
+		}
+		if v := tx.Bucket(bucketMeta).Get(keyWatermark); v != nil {
+			return s.Watermark.UnmarshalText(v)
+		}
+		return nil
+	})
+	if err != nil {
+		return Saved{}, fmt.Errorf("cannot load the outbox: %w", err)
+	}
+	return s, nil
+}
+
+func queueKey(channel string, seq uint64) []byte {
+	k := make([]byte, 0, len(channel)+9)
+	k = append(k, channel...)
+	k = append(k, 0)
+	return binary.BigEndian.AppendUint64(k, seq)
+}
+
+// Commit implements State: one transaction for the state and the queue.
+func (o *Outbox) Commit(c Change) error {
+	err := o.db.Update(func(tx *bolt.Tx) error {
+		wb, gb, qb := tx.Bucket(bucketWarnings), tx.Bucket(bucketGroups), tx.Bucket(bucketQueue)
+		for _, w := range c.Warnings {
+			v, err := json.Marshal(w)
+			if err != nil {
+				return err
+			}
+			if err := wb.Put([]byte(w.ID), v); err != nil {
+				return err
+			}
+		}
+		for _, id := range c.DropWarnings {
+			if err := wb.Delete([]byte(id)); err != nil {
+				return err
+			}
+		}
+		for _, g := range c.Groups {
+			v, err := json.Marshal(g)
+			if err != nil {
+				return err
+			}
+			if err := gb.Put([]byte(g.Key), v); err != nil {
+				return err
+			}
+		}
+		for _, k := range c.DropGroups {
+			if err := gb.Delete([]byte(k)); err != nil {
+				return err
+			}
+		}
+		if !c.Watermark.IsZero() {
+			v, _ := c.Watermark.MarshalText()
+			if err := tx.Bucket(bucketMeta).Put(keyWatermark, v); err != nil {
+				return err
+			}
+		}
+		for _, e := range c.Enqueue {
+			seq, err := qb.NextSequence()
+			if err != nil {
+				return err
+			}
+			e.Seq = seq
+			v, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			if err := qb.Put(queueKey(e.Channel, seq), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("cannot write the outbox: %w", err)
+	}
+	for _, e := range c.Enqueue {
+		o.wake(e.Channel)
+	}
+	return nil
+}
+
+func (o *Outbox) wakeChan(channel string) chan struct{} {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	w := o.wakes[channel]
+	if w == nil {
+		w = make(chan struct{}, 1)
+		o.wakes[channel] = w
+	}
+	return w
+}
+
+func (o *Outbox) wake(channel string) {
+	select {
+	case o.wakeChan(channel) <- struct{}{}:
+	default:
+	}
+}
+
+// head returns the oldest queued entry of a channel.
+func (o *Outbox) head(channel string) (Entry, bool, error) {
+	var e Entry
+	found := false
+	prefix := append([]byte(channel), 0)
+	err := o.db.View(func(tx *bolt.Tx) error {
+		k, v := tx.Bucket(bucketQueue).Cursor().Seek(prefix)
+		if k == nil || !bytes.HasPrefix(k, prefix) {
+			return nil
+		}
+		found = true
+		return json.Unmarshal(v, &e)
+	})
+	return e, found, err
+}
+
+// Pending returns the queued entries, oldest first per channel.
+func (o *Outbox) Pending() ([]Entry, error) {
+	var out []Entry
+	err := o.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketQueue).ForEach(func(_, v []byte) error {
+			var e Entry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return err
+			}
+			out = append(out, e)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Dead returns the entries given up on.
+func (o *Outbox) Dead() ([]Entry, error) {
+	var out []Entry
+	err := o.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketDead).ForEach(func(_, v []byte) error {
+			var e Entry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return err
+			}
+			out = append(out, e)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// settle removes a delivered entry, reschedules a failed one or moves it
+// to the dead letters.
+func (o *Outbox) settle(e Entry, outcome string) error {
+	return o.db.Update(func(tx *bolt.Tx) error {
+		key := queueKey(e.Channel, e.Seq)
+		qb := tx.Bucket(bucketQueue)
+		switch outcome {
+		case StatusDelivered:
+			return qb.Delete(key)
+		case StatusFailed:
+			v, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketDead).Put(key, v); err != nil {
+				return err
+			}
+			return qb.Delete(key)
+		default:
+			v, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			return qb.Put(key, v)
+		}
+	})
+}
+
+// Delivery statuses in the delivery log.
+const (
+	StatusDelivered = "delivered"
+	StatusRetry     = "retry"
+	StatusFailed    = "failed"
+)
+
+// Result is what a channel saw when it sent one message.
+type Result struct {
+	StatusCode int
+	// Response is the start of the response body.
+	Response string
+	// Err is nil only when the service accepted the message (for robots:
+	// HTTP 200 and errcode 0).
+	Err error
+}
+
+// Channel delivers a notification. deliveryID is the idempotency key.
+type Channel interface {
+	Send(ctx context.Context, n *Notification, deliveryID string) Result
+}
+
+// Delivery is one attempt, for the delivery log.
+type Delivery struct {
+	NotificationID string
+	GroupKey       string
+	Receiver       string
+	Channel        string
+	ChannelType    string
+	Reason         string
+	WarningIDs     []string
+	Attempt        int
+	Status         string
+	StatusCode     int
+	Response       string
+	Error          string
+	Latency        time.Duration
+	CreatedAt      time.Time
+	AttemptedAt    time.Time
+}
+
+// DeliveryLog stores delivery attempts.
+type DeliveryLog interface {
+	WriteDeliveries(ctx context.Context, ds []Delivery) error
+}
+
+// ChannelSpec is one configured channel for the senders.
+type ChannelSpec struct {
+	Name    string
+	Type    string
+	Channel Channel
+	// PerMinute limits the messages per minute (0: no limit); messages over
+	// the limit wait in the queue.
+	PerMinute int
+}
+
+// SenderOptions configure the delivery loops.
+type SenderOptions struct {
+	Channels []ChannelSpec
+	// Backoff doubles from BaseBackoff up to MaxBackoff, with jitter.
+	BaseBackoff time.Duration
+	MaxBackoff  time.Duration
+	// GiveUpAfter moves a message that was not delivered this long after it
+	// was queued to the dead letters (0: never).
+	GiveUpAfter time.Duration
+	// Timeout bounds one attempt.
+	Timeout time.Duration
+	Log     *slog.Logger
+	// DeliveryLog receives every attempt (nil: none).
+	DeliveryLog DeliveryLog
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// Backoff is the wait after the n-th failed attempt: BaseBackoff·2^(n-1)
+// capped at MaxBackoff, of which a random half is jitter.
+func (o SenderOptions) Backoff(n int, r *rand.Rand) time.Duration {
+	d := o.BaseBackoff
+	for i := 1; i < n && d < o.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, o.MaxBackoff)
+	half := d / 2
+	if half <= 0 {
+		return d
+	}
+	return half + time.Duration(r.Int64N(int64(half)+1))
+}
+
+// RunSenders delivers the queue, one loop per channel (in order within a
+// channel), until ctx ends. An attempt in flight at shutdown is finished
+// and settled. After a crash, a message may be sent again at the next
+// start; the idempotency key makes that harmless.
+func (o *Outbox) RunSenders(ctx context.Context, opts SenderOptions) error {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.BaseBackoff <= 0 {
+		opts.BaseBackoff = time.Second
+	}
+	if opts.MaxBackoff < opts.BaseBackoff {
+		opts.MaxBackoff = max(opts.BaseBackoff, 5*time.Minute)
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 10 * time.Second
+	}
+	logs := make(chan Delivery, 4096)
+	var logWG sync.WaitGroup
+	if opts.DeliveryLog != nil {
+		logWG.Add(1)
+		go func() {
+			defer logWG.Done()
+			writeLog(opts, logs)
+		}()
+	}
+	var wg sync.WaitGroup
+	for _, spec := range opts.Channels {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o.sendLoop(ctx, opts, spec, logs)
+		}()
+	}
+	wg.Wait()
+	close(logs)
+	logWG.Wait()
+	return nil
+}
+
+// writeLog stores delivery rows in batches; it uses its own context so that
+// the rows of the last attempts before shutdown are kept.
+func writeLog(opts SenderOptions, logs <-chan Delivery) {
+	for d := range logs {
+		batch := []Delivery{d}
+	drain:
+		for len(batch) < 1000 {
+			select {
+			case d, ok := <-logs:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, d)
+			default:
+				break drain
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := opts.DeliveryLog.WriteDeliveries(ctx, batch); err != nil {
+			opts.Log.Warn("cannot store the delivery log", "rows", len(batch), "err", err)
+		}
+		cancel()
+	}
+}
+
+// limiter allows n events per minute (a sliding window).
+type limiter struct {
+	n     int
+	times []time.Time
+}
+
+// wait returns how long to wait before the next event at now.
+func (l *limiter) wait(now time.Time) time.Duration {
+	if l.n <= 0 || len(l.times) < l.n {
+		return 0
+	}
+	return l.times[len(l.times)-l.n].Add(time.Minute).Sub(now)
+}
+
+func (l *limiter) record(now time.Time) {
+	if l.n <= 0 {
+		return
+	}
+	l.times = append(l.times, now)
+	if len(l.times) > l.n {
+		l.times = append(l.times[:0], l.times[len(l.times)-l.n:]...)
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration, wake <-chan struct{}) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+	case <-wake:
+	}
+	return true
+}
+
+func (o *Outbox) sendLoop(ctx context.Context, opts SenderOptions, spec ChannelSpec, logs chan<- Delivery) {
+	wake := o.wakeChan(spec.Name)
+	lim := &limiter{n: spec.PerMinute}
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	log := opts.Log.With("channel", spec.Name)
+	for ctx.Err() == nil {
+		e, ok, err := o.head(spec.Name)
+		if err != nil {
+			log.Error("cannot read the outbox", "err", err)
+			sleep(ctx, time.Second, nil)
+			continue
+		}
+		if !ok {
+			sleep(ctx, 5*time.Second, wake)
+			continue
+		}
+		now := opts.Now()
+		if d := e.NextAt.Sub(now); d > 0 {
+			sleep(ctx, d, nil)
+			continue
+		}
+		if d := lim.wait(now); d > 0 {
+			sleep(ctx, d, nil) // queued, not dropped
+			continue
+		}
+		lim.record(now)
+		// An attempt in flight at shutdown finishes (within Timeout) and is
+		// settled, so that a message the receiver took is not sent again.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opts.Timeout)
+		start := time.Now()
+		res := spec.Channel.Send(actx, &e.Notification, e.DeliveryID)
+		latency := time.Since(start)
+		cancel()
+		e.Attempts++
+		d := Delivery{
+			NotificationID: e.DeliveryID, GroupKey: e.Notification.GroupKey, Receiver: e.Notification.Receiver,
+			Channel: spec.Name, ChannelType: spec.Type, Reason: e.Notification.Reason, WarningIDs: e.Notification.WarningIDs(),
+			Attempt: e.Attempts, StatusCode: res.StatusCode, Response: res.Response, Latency: latency,
+			CreatedAt: e.CreatedAt, AttemptedAt: opts.Now(),
+		}
+		switch {
+		case res.Err == nil:
+			d.Status = StatusDelivered
+		case opts.GiveUpAfter > 0 && opts.Now().Sub(e.CreatedAt) >= opts.GiveUpAfter:
+			d.Status, d.Error = StatusFailed, res.Err.Error()
+			log.Error("giving up on a notification", "delivery", e.DeliveryID, "attempts", e.Attempts, "err", res.Err)
+		default:
+			d.Status, d.Error = StatusRetry, res.Err.Error()
+			e.NextAt = opts.Now().Add(opts.Backoff(e.Attempts, rng))
+			log.Warn("delivery failed; will retry", "delivery", e.DeliveryID, "attempt", e.Attempts, "next", e.NextAt, "err", res.Err)
+		}
+		if err := o.settle(e, d.Status); err != nil {
+			log.Error("cannot update the outbox", "err", err)
+		}
+		if opts.DeliveryLog != nil {
+			select {
+			case logs <- d:
+			default:
+				log.Warn("delivery log full; attempt not logged", "delivery", e.DeliveryID)
+			}
+		}
+	}
+}

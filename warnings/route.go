@@ -1,0 +1,346 @@
+package warnings
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/riskwatch/riskwatch/schemas"
+)
+
+// Matchers select warnings: every non-empty field must match (AND), and a
+// field matches when any of its values does (OR). Region matches a warning
+// whose region is the code or lies below it.
+type Matchers struct {
+	Level    []string `json:"level,omitempty"`
+	Kind     []string `json:"kind,omitempty"`
+	Category []string `json:"category,omitempty"`
+	Rule     []string `json:"rule,omitempty"`
+	Region   []string `json:"region,omitempty"`
+}
+
+// Empty reports whether the matchers match everything.
+func (m Matchers) Empty() bool {
+	return len(m.Level)+len(m.Kind)+len(m.Category)+len(m.Rule)+len(m.Region) == 0
+}
+
+// Match reports whether w is selected.
+func (m Matchers) Match(w *Warning) bool {
+	in := func(vals []string, v string) bool {
+		if len(vals) == 0 {
+			return true
+		}
+		for _, x := range vals {
+			if x == v {
+				return true
+			}
+		}
+		return false
+	}
+	if !in(m.Level, w.Level.String()) || !in(m.Kind, w.Kind) || !in(m.Rule, w.Rule) {
+		return false
+	}
+	if len(m.Category) > 0 {
+		ok := false
+		for _, c := range m.Category {
+			// A group code matches its leaves ("labor" matches "labor.wage_arrears").
+			if w.Category == c || strings.HasPrefix(w.Category, c+".") {
+				ok = true
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	if len(m.Region) > 0 {
+		ok := false
+		for _, r := range m.Region {
+			ok = ok || w.under(r)
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// Strings renders the matchers as name=value strings (one per value), the
+// form silences are stored in.
+func (m Matchers) Strings() []string {
+	var out []string
+	for _, f := range []struct {
+		n string
+		v []string
+	}{{"level", m.Level}, {"kind", m.Kind}, {"category", m.Category}, {"rule", m.Rule}, {"region", m.Region}} {
+		for _, v := range f.v {
+			out = append(out, f.n+"="+v)
+		}
+	}
+	return out
+}
+
+// ParseMatchers reads name=value strings back.
+func ParseMatchers(ss []string) (Matchers, error) {
+	var m Matchers
+	for _, s := range ss {
+		n, v, ok := strings.Cut(s, "=")
+		if !ok || v == "" {
+			return m, fmt.Errorf("matcher %q: want name=value", s)
+		}
+		switch n {
+		case "level":
+			if _, err := ParseLevel(v); err != nil {
+				return m, fmt.Errorf("matcher %q: %w", s, err)
+			}
+			m.Level = append(m.Level, v)
+		case "kind":
+			m.Kind = append(m.Kind, v)
+		case "category":
+			m.Category = append(m.Category, v)
+		case "rule":
+			m.Rule = append(m.Rule, v)
+		case "region":
+			m.Region = append(m.Region, v)
+		default:
+			return m, fmt.Errorf("matcher %q: unknown name %q (want level, kind, category, rule or region)", s, n)
+		}
+	}
+	return m, nil
+}
+
+// Targets relative to a warning's region.
+const (
+	TargetSelf   = "self"   // the center of the warning's region
+	TargetParent = "parent" // one level up
+	TargetTown   = "town"
+	TargetCounty = "county" // the banner (旗县区)
+	TargetCity   = "city"
+)
+
+var regionCode = regexp.MustCompile(`^[0-9A-Za-z_-]{1,32}$`)
+
+// ValidTarget reports whether t is a relative target or looks like a region
+// code.
+func ValidTarget(t string) bool {
+	switch t {
+	case TargetSelf, TargetParent, TargetTown, TargetCounty, TargetCity:
+		return true
+	}
+	return regionCode.MatchString(t)
+}
+
+// Timing is a route's grouping timers (Alertmanager's meaning). Zero fields
+// inherit from the parent route.
+type Timing struct {
+	GroupWait      time.Duration
+	GroupInterval  time.Duration
+	RepeatInterval time.Duration
+}
+
+// Route is a node of the routing tree. The root matches everything.
+type Route struct {
+	Matchers Matchers
+	// Targets are the centers to notify, relative to the warning's region
+	// (self, parent, town, county, city) or region codes; empty inherits.
+	Targets []string
+	// GroupBy lists the labels whose values form a group; "..." groups by
+	// every label (no grouping); empty inherits.
+	GroupBy  []string
+	Timing   Timing
+	Continue bool
+	Routes   []*Route
+	// SendResolved sends a message when a group's warnings resolve; nil
+	// inherits (the root's default is true).
+	SendResolved *bool
+
+	id string // path, e.g. "0.2.1"; set by Finish
+}
+
+// Finish fills inherited values and ids down the tree. It is called once
+// on the root before use.
+func (r *Route) Finish() {
+	if len(r.GroupBy) == 0 {
+		r.GroupBy = []string{"region", "kind"}
+	}
+	t := true
+	if r.SendResolved == nil {
+		r.SendResolved = &t
+	}
+	switch {
+	case r.Timing.GroupWait < 0:
+		r.Timing.GroupWait = 0 // explicit zero
+	case r.Timing.GroupWait == 0:
+		r.Timing.GroupWait = 30 * time.Second
+	}
+	if r.Timing.GroupInterval <= 0 {
+		r.Timing.GroupInterval = 5 * time.Minute
+	}
+	if r.Timing.RepeatInterval <= 0 {
+		r.Timing.RepeatInterval = 4 * time.Hour
+	}
+	if len(r.Targets) == 0 {
+		r.Targets = []string{TargetSelf, TargetCounty}
+	}
+	r.id = "root"
+	r.finishChildren()
+}
+
+// finishChildren passes inherited values down. A negative GroupWait means
+// an explicit zero (send at once), a zero one inherits.
+func (r *Route) finishChildren() {
+	for i, c := range r.Routes {
+		c.id = fmt.Sprintf("%s.%d", r.id, i)
+		if len(c.GroupBy) == 0 {
+			c.GroupBy = r.GroupBy
+		}
+		if len(c.Targets) == 0 {
+			c.Targets = r.Targets
+		}
+		if c.SendResolved == nil {
+			c.SendResolved = r.SendResolved
+		}
+		if c.Timing.GroupWait < 0 {
+			c.Timing.GroupWait = 0 // explicit zero
+		} else if c.Timing.GroupWait == 0 {
+			c.Timing.GroupWait = r.Timing.GroupWait
+		}
+		if c.Timing.GroupInterval == 0 {
+			c.Timing.GroupInterval = r.Timing.GroupInterval
+		}
+		if c.Timing.RepeatInterval == 0 {
+			c.Timing.RepeatInterval = r.Timing.RepeatInterval
+		}
+		c.finishChildren()
+	}
+}
+
+// Match walks the tree depth first and returns the routes that handle w:
+// the first matching child (and later siblings while continue is set), or
+// the node itself when no child matches.
+func (r *Route) Match(w *Warning) []*Route {
+	var out []*Route
+	for _, c := range r.Routes {
+		if !c.Matchers.Match(w) {
+			continue
+		}
+		out = append(out, c.Match(w)...)
+		if !c.Continue {
+			break
+		}
+	}
+	if len(out) == 0 {
+		out = []*Route{r}
+	}
+	return out
+}
+
+// ID is the route's path in the tree.
+func (r *Route) ID() string { return r.id }
+
+// DefaultRoute is the routing used when the configuration gives none: a
+// warning goes to its own center and its banner; a red one also goes to the
+// city.
+func DefaultRoute() *Route {
+	r := &Route{Routes: []*Route{{
+		Matchers: Matchers{Level: []string{"red"}},
+		Targets:  []string{TargetSelf, TargetCounty, TargetCity},
+	}}}
+	r.Finish()
+	return r
+}
+
+// groupKey is the route, the receiver and the group_by label values.
+func groupKey(r *Route, receiver string, w *Warning) (key string, labels map[string]string) {
+	labels = map[string]string{}
+	all := w.Labels()
+	by := r.GroupBy
+	if len(by) == 1 && by[0] == "..." {
+		by = LabelNames
+	}
+	parts := []string{r.id, receiver}
+	names := append([]string(nil), by...)
+	sort.Strings(names)
+	for _, n := range names {
+		labels[n] = all[n]
+		parts = append(parts, n+"="+all[n])
+	}
+	return strings.Join(parts, "|"), labels
+}
+
+// resolveTargets turns a route's targets into center codes for w, in order
+// and without duplicates.
+func resolveTargets(reg *schemas.Registry, targets []string, w *Warning) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(c string) {
+		if c != "" && !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	for _, t := range targets {
+		switch t {
+		case TargetSelf:
+			add(w.Region)
+		case TargetParent:
+			if r, ok := reg.Lookup(w.Region); ok {
+				add(r.Parent)
+			}
+		case TargetTown:
+			add(w.Town)
+		case TargetCounty:
+			add(w.County)
+		case TargetCity:
+			if w.City != "" {
+				add(w.City)
+			} else {
+				add(reg.Root().Code)
+			}
+		default:
+			add(t)
+		}
+	}
+	return out
+}
+
+// InhibitRule mutes target warnings while a source warning fires with the
+// same values of the Equal labels (Alertmanager's inhibit_rules).
+type InhibitRule struct {
+	Source Matchers
+	Target Matchers
+	Equal  []string
+}
+
+// DefaultInhibitRules: a red warning mutes the lower colours of the same
+// kind and region.
+func DefaultInhibitRules() []InhibitRule {
+	return []InhibitRule{{
+		Source: Matchers{Level: []string{"red"}},
+		Target: Matchers{Level: []string{"orange", "yellow", "blue"}},
+		Equal:  []string{"kind", "region"},
+	}}
+}
+
+// Silence mutes matching warnings between StartsAt and EndsAt.
+type Silence struct {
+	ID        string
+	Matchers  Matchers
+	StartsAt  time.Time
+	EndsAt    time.Time
+	CreatedBy string
+	Comment   string
+	CreatedAt time.Time
+}
+
+// Active reports whether the silence applies at t.
+func (s Silence) Active(t time.Time) bool { return !t.Before(s.StartsAt) && t.Before(s.EndsAt) }
+
+// Ack is an acknowledgement of one warning.
+type Ack struct {
+	WarningID string
+	By        string
+	Comment   string
+	At        time.Time
+}
