@@ -89,7 +89,17 @@ type Registry struct {
 	// digits is true when every code is a 12-digit statistical code, which
 	// enables normalising shorter codes (6-digit county, 9-digit town).
 	digits bool
+	// populationYear is the vintage of the population figures (0 unknown).
+	populationYear int
 }
+
+// PopulationYear is the year of the population figures (the census year
+// for the built-in registry), 0 when unknown. RISK_INDEX.md §5.1 keeps it
+// with every index row (pop_vintage_year).
+func (g *Registry) PopulationYear() int { return g.populationYear }
+
+// SetPopulationYear records the vintage of the population figures.
+func (g *Registry) SetPopulationYear(year int) { g.populationYear = year }
 
 // tongliaoShortNames are the names the centers use for the banners.
 var tongliaoShortNames = map[string]string{
@@ -112,7 +122,12 @@ func LoadTongliao() (*Registry, error) {
 		return nil, fmt.Errorf("cannot open embedded population: %w", err)
 	}
 	defer p.Close()
-	return LoadNBS(f, p, Region{Code: "150500000000", Name: "通辽市", Level: LevelCity})
+	g, err := LoadNBS(f, p, Region{Code: "150500000000", Name: "通辽市", Level: LevelCity})
+	if err != nil {
+		return nil, err
+	}
+	g.SetPopulationYear(2020) // 第七次全国人口普查 (the seventh census)
+	return g, nil
 }
 
 // LoadNBS builds a registry from an NBS-style division file (columns code12,

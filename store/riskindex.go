@@ -74,6 +74,9 @@ type RiskCell struct {
 	// Earliest is the earliest report time of the cell's cases before the
 	// window end: it tells the job which baseline windows have data.
 	Earliest time.Time
+	// Latest is the latest report time of the cell's cases before the
+	// window end: how current the data are (data_lag_days).
+	Latest time.Time
 }
 
 // riskQuery counts, per cell, everything the risk index needs in one scan
@@ -103,7 +106,8 @@ const riskQuery = `SELECT county_code, town_code, village_code,
           OR (resolved_at IS NULL AND status IN ('failed', 'closed')))) AS cohort_handled,
     countIf(satisfaction != '' AND ifNull(evaluated_at, reported_at) >= ? AND ifNull(evaluated_at, reported_at) < ?) AS evaluated,
     countIf(satisfaction IN ('satisfied', 'basic') AND ifNull(evaluated_at, reported_at) >= ? AND ifNull(evaluated_at, reported_at) < ?) AS satisfied,
-    min(reported_at) AS earliest
+    min(reported_at) AS earliest,
+    max(reported_at) AS latest
 FROM cases FINAL
 WHERE reported_at < ?
 GROUP BY county_code, town_code, village_code`
@@ -144,7 +148,7 @@ func (s *Store) RiskCells(ctx context.Context, w RiskWindows, o RiskCountOptions
 		var c RiskCell
 		if err := rows.Scan(&c.County, &c.Town, &c.Village, &c.Accepted, &c.Prev[0], &c.Prev[1], &c.Prev[2], &c.Prev[3],
 			&c.Difficult, &c.Group, &c.HighAmount, &c.Sensitive, &c.Repeat, &c.Escalated, &c.Due, &c.Overdue,
-			&c.CohortAccepted, &c.CohortHandled, &c.Evaluated, &c.Satisfied, &c.Earliest); err != nil {
+			&c.CohortAccepted, &c.CohortHandled, &c.Evaluated, &c.Satisfied, &c.Earliest, &c.Latest); err != nil {
 			return nil, fmt.Errorf("cannot read risk index counts: %w", err)
 		}
 		out = append(out, c)
@@ -203,11 +207,24 @@ type RiskIndexRow struct {
 	State string
 	// ComputedAt stamps the row: the newest wins.
 	ComputedAt time.Time
+	// LevelMedianExpected is the median expected case count per window of
+	// the row's level (baseline, or the window's count without one) and
+	// LevelGate whether it reaches the minimum of RISK_INDEX.md §5.1 (20):
+	// below it the index is kept for reference but the row's reliability is
+	// poor, so its band is capped at yellow unless the funnel alarms.
+	LevelMedianExpected float64
+	LevelGate           bool
+	// PopVintageYear is the year of the population figures (0 unknown);
+	// DataLagDays the days from the unit's latest case before the window
+	// end to the window end (NaN without cases; stored as NULL).
+	PopVintageYear uint16
+	DataLagDays    float64
 }
 
 const riskIndexColumns = "window, window_start, window_end, level, region_code, parent_code, `index`, score, band_index, band, band_reasons, " +
 	"funnel_flag, reliability, n_cases, missing_share, rank, indicator_names, indicator_raw, indicator_values, indicator_scores, " +
-	"dimension_names, dimension_scores, drivers_prev, drivers_siblings, agreement, unstable, spec_fingerprint, spec_version, seed, state, computed_at"
+	"dimension_names, dimension_scores, drivers_prev, drivers_siblings, agreement, unstable, spec_fingerprint, spec_version, seed, state, computed_at, " +
+	"level_median_expected, level_gate, pop_vintage_year, data_lag_days"
 
 // WriteRiskIndex stores risk index rows; rows of a window computed again
 // replace the earlier ones.
@@ -238,6 +255,8 @@ func (s *Store) WriteRiskIndex(ctx context.Context, rows []RiskIndexRow) error {
 	ncases, seed := make([]uint64, n), make([]uint64, n)
 	missing := make([]float64, n)
 	rank := make([]uint32, n)
+	median, lag := make([]float64, n), make([]*float64, n)
+	gate, vintage := make([]uint8, n), make([]uint16, n)
 	for i, r := range rows {
 		c, ok := windowCodes[r.Window]
 		if !ok {
@@ -264,11 +283,13 @@ func (s *Store) WriteRiskIndex(ctx context.Context, rows []RiskIndexRow) error {
 		}
 		unstable[i] = b2u(r.Unstable)
 		ncases[i], seed[i], missing[i], rank[i] = r.NCases, r.Seed, r.MissingShare, r.Rank
+		median[i], gate[i], vintage[i], lag[i] = r.LevelMedianExpected, b2u(r.LevelGate), r.PopVintageYear, nullableFloat(r.DataLagDays)
 	}
 	return s.insertColumns(ctx, "risk_index", riskIndexColumns, []any{
 		win, ws, we, lv, str[0], str[1], nf[0], nf[1], str[2], str[3], arrS[0],
 		str[4], str[5], ncases, missing, rank, arrS[1], arrF[0], arrF[1], arrF[2],
-		arrS[2], arrF[3], arrS[3], arrS[4], nf[2], unstable, str[6], str[7], seed, str[8], ca})
+		arrS[2], arrF[3], arrS[3], arrS[4], nf[2], unstable, str[6], str[7], seed, str[8], ca,
+		median, gate, vintage, lag})
 }
 
 // RiskIndexRows returns the stored rows of one window (the newest
@@ -289,16 +310,18 @@ func (s *Store) RiskIndexRows(ctx context.Context, window string, windowEnd time
 	for rows.Next() {
 		var r RiskIndexRow
 		var idx, score, agree *float64
-		var unstable uint8
+		var unstable, gate uint8
+		var lag *float64
 		if err := rows.Scan(&r.Window, &r.WindowStart, &r.WindowEnd, &r.Level, &r.RegionCode, &r.ParentCode, &idx, &score,
 			&r.BandIndex, &r.Band, &r.BandReasons, &r.FunnelFlag, &r.Reliability, &r.NCases, &r.MissingShare, &r.Rank,
 			&r.IndicatorNames, &r.IndicatorRaw, &r.IndicatorValues, &r.IndicatorScores, &r.DimensionNames, &r.DimensionScores,
 			&r.DriversPrev, &r.DriversSiblings, &agree, &unstable, &r.SpecFingerprint, &r.SpecVersion, &r.Seed, &r.State,
-			&r.ComputedAt); err != nil {
+			&r.ComputedAt, &r.LevelMedianExpected, &gate, &r.PopVintageYear, &lag); err != nil {
 			return nil, fmt.Errorf("cannot read risk index row: %w", err)
 		}
 		r.Index, r.Score, r.Agreement = fromNullable(idx), fromNullable(score), fromNullable(agree)
 		r.Unstable = unstable == 1
+		r.LevelGate, r.DataLagDays = gate == 1, fromNullable(lag)
 		out = append(out, r)
 	}
 	return out, rows.Err()

@@ -44,8 +44,14 @@ type RiskConfig struct {
 	// days / RatePeriodDays) for windows of any length.
 	RatePeriodDays float64
 	// CountsVersion names the counting rules; the job appends a hash of
-	// Counts, CohortLagDays and RatePeriodDays.
+	// Counts, CohortLagDays, RatePeriodDays and MinMedianExpected.
 	CountsVersion string
+	// MinMedianExpected is the §5.1 minimum data of a level: when the
+	// median expected case count per window of a level's units is below it,
+	// the level's rows are marked (level_gate = 0) and their reliability is
+	// poor, which caps their band at yellow unless the funnel alarms (20 in
+	// RISK_INDEX.md §5.1; 0 turns the gate off).
+	MinMedianExpected float64
 }
 
 // DefaultRiskConfig returns SCRI v0 with the counting rules of
@@ -58,9 +64,10 @@ func DefaultRiskConfig() RiskConfig {
 		Spec: composite.DefaultSpec(),
 		Counts: store.RiskCountOptions{GroupParties: 5, HighAmountCNY: 50000,
 			SensitiveCategories: []string{"labor", "labor.wage_arrears", "expropriation", "property", "finance.mass", "medical"}},
-		CohortLagDays:  30,
-		RatePeriodDays: 365.25 / 4,
-		CountsVersion:  "riskwatch-counts-v0",
+		CohortLagDays:     30,
+		RatePeriodDays:    365.25 / 4,
+		CountsVersion:     "riskwatch-counts-v0",
+		MinMedianExpected: 20,
 	}
 }
 
@@ -68,6 +75,11 @@ func DefaultRiskConfig() RiskConfig {
 // rules, so that a changed threshold shows even without a renamed version.
 func (c RiskConfig) countsVersion() string {
 	h := sha256.Sum256(fmt.Appendf(nil, "%+v|%d|%v", c.Counts, c.CohortLagDays, c.RatePeriodDays))
+	if c.MinMedianExpected != 0 {
+		// Appended only when set, so that the default counts' version of
+		// rows stored before the gate existed stays comparable.
+		h = sha256.Sum256(fmt.Appendf(h[:], "|gate=%v", c.MinMedianExpected))
+	}
 	return c.CountsVersion + "#" + hex.EncodeToString(h[:6])
 }
 
@@ -178,6 +190,9 @@ func (a *RiskCounts) add(c store.RiskCell) {
 	a.CohortHandled += c.CohortHandled
 	a.Evaluated += c.Evaluated
 	a.Satisfied += c.Satisfied
+	if c.Latest.After(a.Latest) {
+		a.Latest = c.Latest
+	}
 }
 
 // AggregateRiskCells sums the cells to every county and town of reg (a cell
@@ -317,8 +332,56 @@ type RiskGroup struct {
 	Parent  string
 	Regions []schemas.Region
 	Units   []composite.Unit
-	// Accepted is each unit's accepted count.
+	// Accepted is each unit's accepted count and Latest its latest report
+	// time before the window end (zero without cases).
 	Accepted []uint64
+	Latest   []time.Time
+	// MedianExpected is the median expected count per window over the
+	// level's units and Gate whether it reaches cfg.MinMedianExpected
+	// (RISK_INDEX.md §5.1); below it every unit of the level is poor.
+	MedianExpected float64
+	Gate           bool
+}
+
+// LevelGateReason is the band reason of a row whose level is below the
+// §5.1 minimum data.
+const LevelGateReason = "level_below_min_expected"
+
+// LevelGates returns, per level, the median expected case count per window
+// over the level's units (the A2 baseline where there is one, else the
+// window's own count) and whether it reaches min (RISK_INDEX.md §5.1: "full
+// index for levels where the median expected case count per window is ≥
+// 20").
+func LevelGates(reg *schemas.Registry, sums map[string]*RiskCounts, win store.RiskWindows, earliest time.Time, min float64) (map[schemas.Level]float64, map[schemas.Level]bool) {
+	medians, gates := map[schemas.Level]float64{}, map[schemas.Level]bool{}
+	for _, lv := range RiskLevels {
+		var exp []float64
+		for _, r := range reg.AtLevel(lv) {
+			c := sums[r.Code]
+			e := RiskBaseline(c, win, earliest)
+			if math.IsNaN(e) {
+				e = float64(c.Accepted)
+			}
+			exp = append(exp, e)
+		}
+		m := median(exp)
+		medians[lv] = m
+		gates[lv] = !(m < min) // NaN (no units) passes: nothing is marked
+	}
+	return medians, gates
+}
+
+// median returns the median of xs (NaN for none); xs is sorted in place.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	sort.Float64s(xs)
+	n := len(xs)
+	if n%2 == 1 {
+		return xs[n/2]
+	}
+	return (xs[n/2-1] + xs[n/2]) / 2
 }
 
 // RiskGroups builds the composite inputs of every parent's siblings at the
@@ -327,6 +390,7 @@ type RiskGroup struct {
 // previous window's rows).
 func RiskGroups(reg *schemas.Registry, cfg RiskConfig, cells []store.RiskCell, prev []store.RiskIndexRow, win store.RiskWindows) ([]RiskGroup, error) {
 	sums, earliest := AggregateRiskCells(reg, cells)
+	medians, gates := LevelGates(reg, sums, win, earliest, cfg.MinMedianExpected)
 	prevBy := map[string]*store.RiskIndexRow{}
 	for i := range prev {
 		prevBy[prev[i].RegionCode] = &prev[i]
@@ -343,7 +407,7 @@ func RiskGroups(reg *schemas.Registry, cfg RiskConfig, cells []store.RiskCell, p
 		}
 		sort.Strings(parents)
 		for _, p := range parents {
-			g := RiskGroup{Level: lv, Parent: p, Regions: byParent[p]}
+			g := RiskGroup{Level: lv, Parent: p, Regions: byParent[p], MedianExpected: medians[lv], Gate: gates[lv]}
 			for _, r := range g.Regions {
 				c := sums[r.Code]
 				tc := c.TownCounts(float64(r.Population), RiskBaseline(c, win, earliest), win, cfg.RatePeriodDays)
@@ -351,9 +415,14 @@ func RiskGroups(reg *schemas.Registry, cfg RiskConfig, cells []store.RiskCell, p
 				if err != nil {
 					return nil, err
 				}
+				rel := populationReliability(r)
+				if !g.Gate {
+					rel = composite.ReliabilityPoor
+				}
 				g.Units = append(g.Units, composite.Unit{ID: r.Code, Counts: composite.SCRICounts(tc),
-					Reliability: populationReliability(r), Previous: pv})
+					Reliability: rel, Previous: pv})
 				g.Accepted = append(g.Accepted, c.Accepted)
+				g.Latest = append(g.Latest, c.Latest)
 			}
 			groups = append(groups, g)
 		}
@@ -394,9 +463,17 @@ func ComputeRiskIndex(reg *schemas.Registry, cfg RiskConfig, cells []store.RiskC
 				DriversPrev: encodeDrivers(u.DriversVsPrevious), DriversSiblings: encodeDrivers(u.DriversVsMean),
 				Agreement: u.Sensitivity.Agreement, Unstable: u.Sensitivity.Unstable,
 				SpecFingerprint: res.Fingerprint, SpecVersion: version, Seed: seed,
-				State: EncodeBandState(u.State), ComputedAt: computedAt}
+				State: EncodeBandState(u.State), ComputedAt: computedAt,
+				LevelMedianExpected: g.MedianExpected, LevelGate: g.Gate,
+				PopVintageYear: uint16(reg.PopulationYear()), DataLagDays: math.NaN()}
+			if l := g.Latest[i]; !l.IsZero() {
+				row.DataLagDays = win.End.Sub(l).Hours() / 24
+			}
 			for _, reason := range u.Reasons {
 				row.BandReasons = append(row.BandReasons, string(reason))
+			}
+			if !g.Gate {
+				row.BandReasons = append(row.BandReasons, LevelGateReason)
 			}
 			for _, iv := range u.Indicators {
 				row.IndicatorRaw = append(row.IndicatorRaw, iv.Raw)

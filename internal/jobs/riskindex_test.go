@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -204,6 +205,10 @@ func TestRiskIndexJobOnClickHouse(t *testing.T) {
 	}
 	cfg := DefaultRiskConfig()
 	cfg.CohortLagDays = 7 // so that week 2's C2 cohort is week 1
+	// A few dozen cases per unit are far below the §5.1 minimum data, which
+	// would mark every row poor; this test checks the index arithmetic, and
+	// TestRiskIndexLevelGate the gate.
+	cfg.MinMedianExpected = 0
 	n := 0
 	clock := func() time.Time { n++; return sh(2026, 3, 9).Add(time.Duration(n) * time.Second) }
 	job := RiskIndexJobWith(st, reg, cfg, scheduler.Week, clock)
@@ -365,3 +370,64 @@ func TestRiskIndexJobOnClickHouse(t *testing.T) {
 
 // sameFloat is equality with NaN equal to NaN.
 func sameFloat(a, b float64) bool { return a == b || (math.IsNaN(a) && math.IsNaN(b)) }
+
+// TestRiskIndexLevelGate checks the §5.1 minimum data on the same cases:
+// by hand, week 2's expected counts (the baseline, week 1 alone) are K1 40,
+// K2 12, K3 8 at county level and T1 20, T2 12, T3 8 at town level, so
+// both medians are 12. A minimum of 13 marks every row (gate 0, poor, the
+// reason, band at most yellow without a funnel alarm); 12 passes (≥). The
+// rows also carry the population vintage (0: the CSV registry has none)
+// and the data lag: T1's and K1's latest week-2 case is T1's tenth, 8 h 90
+// min after the week start; K2's is its ninth, 8 h 80 min after it.
+func TestRiskIndexLevelGate(t *testing.T) {
+	ch := testenv.ClickHouse(t)
+	ctx := context.Background()
+	reg := riskRegistry(t)
+	ends := [2]time.Time{sh(2026, 3, 2), sh(2026, 3, 9)}
+	for _, tc := range []struct {
+		min  float64
+		gate bool
+	}{{13, false}, {12, true}} {
+		st := migratedStore(t, ch, fmt.Sprintf("riskgate%d", int(tc.min)))
+		if err := st.InsertCases(ctx, riskCases()); err != nil {
+			t.Fatal(err)
+		}
+		cfg := DefaultRiskConfig()
+		cfg.CohortLagDays = 7
+		cfg.MinMedianExpected = tc.min
+		job := RiskIndexJobWith(st, reg, cfg, scheduler.Week, func() time.Time { return sh(2026, 3, 9) })
+		for _, at := range ends {
+			if _, err := job(ctx, at.Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rows, err := st.RiskIndexRows(ctx, "week", ends[1])
+		if err != nil || len(rows) != 6 {
+			t.Fatalf("min %v: %d rows, %v", tc.min, len(rows), err)
+		}
+		lagDays := map[string]float64{
+			"T1": 7 - (8+1.5)/24, "K1": 7 - (8+1.5)/24, "K2": 7 - (8+80.0/60)/24,
+		}
+		for _, r := range rows {
+			hasReason := slices.Contains(r.BandReasons, LevelGateReason)
+			if r.LevelGate != tc.gate || r.LevelMedianExpected != 12 || hasReason == tc.gate {
+				t.Errorf("min %v %s: gate %v median %v reasons %v, want gate %v median 12", tc.min, r.RegionCode,
+					r.LevelGate, r.LevelMedianExpected, r.BandReasons, tc.gate)
+			}
+			if !tc.gate {
+				if r.Reliability != "poor" {
+					t.Errorf("min %v %s: reliability %s, want poor below the gate", tc.min, r.RegionCode, r.Reliability)
+				}
+				if (r.Band == "orange" || r.Band == "red") && r.FunnelFlag != "alarm_99.8" {
+					t.Errorf("min %v %s: band %s above yellow without a funnel alarm", tc.min, r.RegionCode, r.Band)
+				}
+			}
+			if r.PopVintageYear != 0 {
+				t.Errorf("%s: pop_vintage_year %d, want 0", r.RegionCode, r.PopVintageYear)
+			}
+			if want, ok := lagDays[r.RegionCode]; ok && math.Abs(r.DataLagDays-want) > 1e-9 {
+				t.Errorf("%s: data_lag_days %v, want %v", r.RegionCode, r.DataLagDays, want)
+			}
+		}
+	}
+}

@@ -12,9 +12,11 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/signal"
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/riskwatch/riskwatch/internal/demo"
@@ -35,6 +37,7 @@ func main() {
 
 func run() error {
 	records := flag.Int("records", 10_000_000, "generated records to load")
+	keep := flag.Bool("keep", false, "keep ClickHouse running after the figures, until interrupted (for profiling queries by hand)")
 	flag.Parse()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -181,5 +184,11 @@ func run() error {
 	base := time.Since(t)
 	fmt.Printf("baseline SELECT region_code, category, count() FROM cases FINAL GROUP BY …: %.2f s (%s groups)\n", base.Seconds(), strings.TrimSpace(out))
 	fmt.Printf("index jobs: %.2f s; ratio to the baseline query: %.1f\n", total.Seconds(), total.Seconds()/base.Seconds())
+	if *keep {
+		fmt.Printf("keeping ClickHouse at %s (http %s, database bench); interrupt to stop\n", ch.Addr, ch.HTTPAddr)
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		<-sig
+	}
 	return nil
 }
