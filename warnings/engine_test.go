@@ -53,7 +53,9 @@ type fakeControls struct {
 	acks     []Ack
 }
 
-func (f *fakeControls) Silences(context.Context, time.Time) ([]Silence, error) { return f.silences, nil }
+func (f *fakeControls) Silences(context.Context, time.Time) ([]Silence, error) {
+	return f.silences, nil
+}
 func (f *fakeControls) Acks(_ context.Context, ids []string) ([]Ack, error) {
 	var out []Ack
 	for _, a := range f.acks {

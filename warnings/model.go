@@ -101,10 +101,10 @@ type Warning struct {
 	// Version grows with every change; storage keeps the highest.
 	Version uint64 `json:"version"`
 	// Engine state.
-	AckedBy    string    `json:"acked_by,omitempty"`
-	AckedAt    time.Time `json:"acked_at,omitzero"`
-	Escalated  bool      `json:"escalated,omitempty"`
-	ExpiresAt  time.Time `json:"expires_at,omitzero"` // events (rule alarms) resolve by themselves
+	AckedBy   string    `json:"acked_by,omitempty"`
+	AckedAt   time.Time `json:"acked_at,omitzero"`
+	Escalated bool      `json:"escalated,omitempty"`
+	ExpiresAt time.Time `json:"expires_at,omitzero"` // events (rule alarms) resolve by themselves
 	// DetectedAt is when a rule alarm was detected: a resolved one is kept
 	// while the poll can still read its row, so that it is not raised again.
 	DetectedAt time.Time `json:"detected_at,omitzero"`
