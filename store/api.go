@@ -126,10 +126,11 @@ func (s *Store) APIWriteAudit(ctx context.Context, es []APIAuditEntry) error {
 		[]any{at, str[0], str[1], str[2], str[3], str[4], str[5], str[6], st, rs, dm, str[7]})
 }
 
-// APIAudit returns the newest audit entries, at most limit, newest first.
-func (s *Store) APIAudit(ctx context.Context, limit int) ([]APIAuditEntry, error) {
+// APIAudit returns the newest audit entries of tokens whose scope starts
+// with scope ("" = all), at most limit, newest first.
+func (s *Store) APIAudit(ctx context.Context, scope string, limit int) ([]APIAuditEntry, error) {
 	rows, err := s.conn.Query(ctx, `SELECT at, token_id, token_name, role, scope, method, path, query, status, rows, duration_ms, remote
-FROM api_audit ORDER BY at DESC LIMIT ?`, limit)
+FROM api_audit WHERE scope LIKE ? ORDER BY at DESC LIMIT ?`, likePrefix(scope), limit)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the API audit log: %w", err)
 	}
@@ -520,10 +521,10 @@ func (s *Store) APISupervisionUnits(ctx context.Context, q APIResultQuery) (APIT
 	}
 	sub := where{conds: append([]string(nil), w.conds...), args: append([]any(nil), w.args...)}
 	w.add("window_end = (SELECT max(window_end) FROM supervision_cases "+sub.sql()+")", sub.args...)
-	query := `SELECT any(window_end) AS window_end, assigned_unit, county_code, count() AS open,
+	query := `SELECT window_end, assigned_unit, county_code, count() AS open,
     countIf(light = 'green') AS green, countIf(light = 'yellow') AS yellow, countIf(light = 'red') AS red, sum(rehandle) AS rehandle
 FROM supervision_cases FINAL ` + w.sql() + `
-GROUP BY assigned_unit, county_code ORDER BY red DESC, yellow DESC, open DESC, assigned_unit LIMIT ?`
+GROUP BY window_end, assigned_unit, county_code ORDER BY red DESC, yellow DESC, open DESC, assigned_unit LIMIT ?`
 	return s.apiTable(ctx, query, append(w.args, q.Limit+1), q.Limit)
 }
 

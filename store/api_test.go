@@ -162,7 +162,7 @@ func TestAPITokensRevoke(t *testing.T) {
 	if err := st.APIWriteAudit(ctx, []store.APIAuditEntry{{At: created, TokenID: "t1", Method: "GET", Path: "/api/trends", Status: 200, Rows: 3}}); err != nil {
 		t.Fatal(err)
 	}
-	es, err := st.APIAudit(ctx, 10)
+	es, err := st.APIAudit(ctx, "", 10)
 	if err != nil || len(es) != 1 || es[0].Path != "/api/trends" || es[0].Rows != 3 {
 		t.Errorf("audit: %+v %v", es, err)
 	}

@@ -1,0 +1,699 @@
+package api_test
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/riskwatch/riskwatch/api"
+	"github.com/riskwatch/riskwatch/internal/demo"
+	"github.com/riskwatch/riskwatch/internal/jobs"
+	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/internal/servers"
+	"github.com/riskwatch/riskwatch/internal/testenv"
+	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/store"
+	"github.com/riskwatch/riskwatch/transform"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// Personal data seeded into the raw fields of some cases; none of it may
+// appear in any answer.
+const (
+	piiName  = "王建国"
+	piiPhone = "13912345678"
+	piiID    = "15052119800101123X"
+	piiID2   = "150521198001011236"
+)
+
+// Scopes of the fixture's tokens.
+const (
+	kzz     = "150521" // 科左中旗
+	kzzCode = "150521000000"
+	kerqin  = "150502000000" // 科尔沁区, outside kzz
+)
+
+// fixture is the seeded database and server shared by the tests.
+type fixture struct {
+	ch     *servers.ClickHouse
+	st     *store.Store
+	reg    *schemas.Registry
+	srv    *api.Server
+	http   *httptest.Server
+	tokens map[string]string // label → token
+	ids    map[string]string // label → token id
+	town   string            // a town of 科左中旗 with cases (the town-scoped token's scope)
+	now    time.Time
+}
+
+var (
+	fixOnce sync.Once
+	fix     *fixture
+	fixErr  error
+)
+
+// setup seeds a fresh database once per test binary: ~3 months of the demo
+// stream through the real transform, cases carrying personal data, one
+// run of every index job, tokens of different roles and scopes; and starts
+// the API on a loopback test server.
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	ch := testenv.ClickHouse(t) // skips (or fails under CI) without a server
+	fixOnce.Do(func() { fix, fixErr = build(ch) })
+	if fixErr != nil {
+		t.Fatal(fixErr)
+	}
+	return fix
+}
+
+func build(ch *servers.ClickHouse) (*fixture, error) {
+	ctx := context.Background()
+	db := fmt.Sprintf("api_test_%d", time.Now().UnixNano())
+	st, err := store.Open(ctx, store.Options{Addrs: []string{ch.Addr}, Database: db, Username: "default",
+		DialTimeout: 5 * time.Second, ReadTimeout: time.Minute, MaxOpenConns: 4})
+	if err != nil {
+		return nil, err
+	}
+	// The database lives on the test binary's own server, whose directory
+	// testenv removes when the tests end.
+	migs, _ := schemas.Migrations()
+	if _, err := st.Migrate(ctx, migs); err != nil {
+		return nil, err
+	}
+	reg, err := schemas.LoadTongliao()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := st.SyncRegions(ctx, reg); err != nil {
+		return nil, err
+	}
+	from, to := time.Date(2026, 6, 1, 0, 0, 0, 0, scheduler.Shanghai), time.Date(2026, 8, 31, 0, 0, 0, 0, scheduler.Shanghai)
+	now := time.Date(2026, 9, 1, 10, 0, 0, 0, scheduler.Shanghai)
+	gen, err := demo.New(demo.Options{Seed: 3, Registry: reg, From: from, To: to})
+	if err != nil {
+		return nil, err
+	}
+	var msgs [][]byte
+	for r, ok := gen.Next(); ok; r, ok = gen.Next() {
+		b, err := schemas.MarshalRecord(r)
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, b)
+	}
+	var recs []schemas.Record
+	town := reg.Children(kzzCode)[0].Code
+	village := reg.Children(town)[0].Code
+	for i := 0; i < 3; i++ {
+		at := time.Date(2026, 8, 10+i, 9, 0, 0, 0, scheduler.Shanghai)
+		due := at.Add(24 * time.Hour)
+		recs = append(recs, schemas.Record{
+			CaseID: fmt.Sprintf("pii-%d", i), Version: 1, Source: schemas.SourceHotline, Channel: schemas.ChannelPhone,
+			ReportedAt: at, RegionCode: village, Category: "labor.wage_arrears",
+			CategoryText: "欠薪 " + piiName + " " + piiPhone,
+			Summary:      piiName + "（身份证 " + piiID + "，电话 " + piiPhone + "）反映被拖欠工资，" + piiName + "情绪激动",
+			PartyNames:   []string{piiName}, Parties: 1, Severity: schemas.SeverityGeneral, Status: schemas.StatusHandling,
+			AssignedUnit: "舍伯吐镇司法所", DueAt: &due,
+		})
+	}
+	tr, err := transform.New(transform.Options{Registry: reg})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		b, err := schemas.MarshalRecord(r)
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, b)
+	}
+	rows := make([]schemas.CaseRow, 0, len(msgs))
+	for i, b := range msgs {
+		row, err := tr.Transform(b, transform.Meta{Topic: "t", Offset: int64(i)}, now)
+		if err != nil {
+			return nil, fmt.Errorf("record %d: %w", i, err)
+		}
+		rows = append(rows, row)
+	}
+	// A row written by another path with an unmasked ID and phone number:
+	// the API masks free text again on the way out.
+	raw := rows[len(rows)-1]
+	raw.CaseID, raw.Summary, raw.CategoryText = "pii-raw", "身份证"+piiID2+" 手机 "+piiPhone, "电话"+piiPhone
+	rows = append(rows, raw)
+	if err := st.InsertCases(ctx, rows); err != nil {
+		return nil, err
+	}
+	if err := st.InsertRuleAlarms(ctx, []store.RuleAlarm{
+		{Rule: "extreme_words", Source: "hotline", CaseID: "pii-0", CaseVersion: 1, Level: "red", CountyCode: kzzCode, TownCode: town,
+			RegionCode: village, Category: "labor.wage_arrears", Detail: "含极端风险言辞：" + piiPhone, ReportedAt: now.Add(-24 * time.Hour), DetectedAt: now},
+		{Rule: "large_amount", Source: "platform", CaseID: "k-1", CaseVersion: 1, Level: "orange", CountyCode: kerqin, TownCode: kerqin[:9] + "000",
+			RegionCode: kerqin, Category: "finance", Detail: "涉及金额较大", ReportedAt: now.Add(-24 * time.Hour), DetectedAt: now},
+	}); err != nil {
+		return nil, err
+	}
+	at := time.Date(2026, 9, 1, 0, 0, 0, 0, scheduler.Shanghai)
+	for _, j := range jobs.All(st, reg, func() time.Time { return now }, jobs.Options{}) {
+		for _, end := range []time.Time{j.Window.Align(at), j.Window.Start(j.Window.Align(at))} {
+			if _, err := j.Run(ctx, end); err != nil {
+				return nil, fmt.Errorf("job %s: %w", j.Name, err)
+			}
+		}
+	}
+	srv, err := api.New(api.Options{Store: st, Regions: reg, MaxRows: 5000, MaxRangeDays: 400, MaxPageSize: 200, Audit: true,
+		Now: func() time.Time { return now }})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	srv.Mount(mux)
+	hs := httptest.NewServer(mux)
+	f := &fixture{ch: ch, st: st, reg: reg, srv: srv, http: hs, tokens: map[string]string{}, ids: map[string]string{}, town: town, now: now}
+	for _, tk := range []struct{ label, role, scope string }{
+		{"admin", api.RoleAdmin, ""},
+		{"analyst-kzz", api.RoleAnalyst, kzz},
+		{"leader-kzz", api.RoleLeader, kzz},
+		{"operator-town", api.RoleCenterOperator, town[:9]},
+		{"analyst-kerqin", api.RoleAnalyst, kerqin[:6]},
+		{"revoked", api.RoleAdmin, ""},
+	} {
+		tok, id, err := api.NewToken()
+		if err != nil {
+			return nil, err
+		}
+		if err := st.APIInsertToken(ctx, store.APIToken{ID: id, Hash: api.HashToken(tok), Name: tk.label, Role: tk.role,
+			Scope: tk.scope, Created: now, Version: 1}); err != nil {
+			return nil, err
+		}
+		f.tokens[tk.label], f.ids[tk.label] = tok, id
+	}
+	if _, err := st.APIRevokeToken(ctx, f.ids["revoked"], now); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// get requests path as the token label and returns status and body.
+func (f *fixture) get(t *testing.T, label, path string, hdr ...string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", f.http.URL+path, nil)
+	if label != "" {
+		req.Header.Set("Authorization", "Bearer "+f.tokens[label])
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := f.http.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+type table struct {
+	Columns   []string         `json:"columns"`
+	Rows      []map[string]any `json:"rows"`
+	Truncated bool             `json:"truncated"`
+	Total     int              `json:"total"`
+}
+
+type trend struct {
+	Source string `json:"source"`
+	Series []struct {
+		Key    string `json:"key"`
+		Name   string `json:"name"`
+		Points []struct {
+			Period string   `json:"period"`
+			Value  *float64 `json:"value"`
+			Cases  uint64   `json:"cases"`
+		} `json:"points"`
+	} `json:"series"`
+}
+
+// endpoints are one request per endpoint, with parameters that return rows
+// for the fixture's data.
+var endpoints = []string{
+	"/api/me",
+	"/api/regions",
+	"/api/regions?level=town",
+	"/api/categories",
+	"/api/trends?granularity=month&from=2026-06-01&to=2026-08-31",
+	"/api/trends?granularity=week&group=region&from=2026-06-01&to=2026-08-31",
+	"/api/trends?metric=satisfaction&granularity=month&group=level&level=village&from=2026-06-01&to=2026-08-31&status=resolved,closed",
+	"/api/trends?metric=risk&granularity=week&from=2026-06-01&to=2026-09-01",
+	"/api/kpis?window=month&from=2026-06-01&to=2026-09-01",
+	"/api/hotspots?window=week&level=town&from=2026-06-01&to=2026-09-01",
+	"/api/risk?window=week&from=2026-06-01&to=2026-09-01",
+	"/api/types?window=month&from=2026-06-01&to=2026-09-01",
+	"/api/alarms/stat?window=week&from=2026-06-01&to=2026-09-01",
+	"/api/alarms/rule?from=2026-08-01&to=2026-09-01",
+	"/api/supervision/units?from=2026-06-01&to=2026-09-01",
+	"/api/supervision/cases?from=2026-06-01&to=2026-09-01",
+	"/api/cases?from=2026-06-01&to=2026-08-31&page_size=200",
+}
+
+// codesOf returns every region code in an answer: the code columns of a
+// table, the series keys of a region-grouped trend.
+func codesOf(t *testing.T, path string, body []byte) (codes []string, rows int) {
+	t.Helper()
+	if strings.HasPrefix(path, "/api/trends") {
+		var tr trend
+		if err := json.Unmarshal(body, &tr); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		for _, s := range tr.Series {
+			rows += len(s.Points)
+			if (strings.Contains(path, "group=level") || strings.Contains(path, "group=region") || strings.Contains(path, "metric=risk")) && s.Key != "" {
+				codes = append(codes, s.Key)
+			}
+		}
+		return codes, rows
+	}
+	var tb table
+	if err := json.Unmarshal(body, &tb); err != nil {
+		t.Fatalf("%s: %v: %.200s", path, err, body)
+	}
+	for _, r := range tb.Rows {
+		// The unit a row is about (ancestor codes such as county_code are
+		// context, not the unit).
+		for _, c := range []string{"region_code", "code"} {
+			if v, ok := r[c].(string); ok && v != "" && !strings.HasPrefix(path, "/api/categories") {
+				codes = append(codes, v)
+			}
+		}
+	}
+	return codes, len(tb.Rows)
+}
+
+// TestScopeEveryEndpoint: for every endpoint and every token, no answer
+// holds a region outside the token's scope, while the unscoped token sees
+// rows outside 科左中旗 on the same requests (so the check can fail).
+func TestScopeEveryEndpoint(t *testing.T) {
+	f := setup(t)
+	scopes := map[string]string{"admin": "", "analyst-kzz": kzz, "leader-kzz": kzz, "operator-town": f.town[:9], "analyst-kerqin": kerqin[:6]}
+	for _, ep := range endpoints {
+		adminCodes, adminRows := []string(nil), 0
+		for _, label := range []string{"admin", "analyst-kzz", "leader-kzz", "operator-town", "analyst-kerqin"} {
+			status, body := f.get(t, label, ep)
+			caseList := strings.HasPrefix(ep, "/api/cases") || strings.HasPrefix(ep, "/api/supervision/cases")
+			if label == "leader-kzz" && caseList {
+				if status != http.StatusForbidden {
+					t.Errorf("%s as leader: status %d, want 403", ep, status)
+				}
+				continue
+			}
+			if status != http.StatusOK {
+				t.Errorf("%s as %s: status %d: %s", ep, label, status, body)
+				continue
+			}
+			codes, rows := codesOf(t, ep, body)
+			if label == "admin" {
+				adminCodes, adminRows = codes, rows
+			}
+			for _, c := range codes {
+				if !strings.HasPrefix(c, scopes[label]) && !(ep == "/api/regions" && c == "") {
+					t.Errorf("%s as %s (scope %s): region %s outside the scope", ep, label, scopes[label], c)
+					break
+				}
+			}
+			if rows > adminRows && label != "admin" && ep != "/api/me" && ep != "/api/regions" && !strings.Contains(ep, "group=region") {
+				t.Errorf("%s: %s sees %d rows, more than the unscoped token's %d", ep, label, rows, adminRows)
+			}
+		}
+		if ep == "/api/me" || ep == "/api/categories" {
+			continue
+		}
+		if adminRows == 0 {
+			t.Errorf("%s: no rows for the unscoped token; the fixture does not exercise the endpoint", ep)
+		}
+		outside := slices.ContainsFunc(adminCodes, func(c string) bool { return !strings.HasPrefix(c, kzz) })
+		if len(adminCodes) > 0 && !outside {
+			t.Errorf("%s: the unscoped token sees nothing outside 科左中旗; the scope check could not fail", ep)
+		}
+	}
+}
+
+// TestRollUpAboveScopeRefused: a scoped token asking for its parent or a
+// sibling gets 403 naming region.
+func TestRollUpAboveScopeRefused(t *testing.T) {
+	f := setup(t)
+	for _, p := range []string{
+		"/api/trends?region=150500000000", "/api/trends?region=" + kerqin, "/api/kpis?region=1505",
+		"/api/cases?region=" + kerqin, "/api/regions?parent=150500000000", "/api/risk?region=" + kerqin,
+	} {
+		status, body := f.get(t, "analyst-kzz", p)
+		var e struct{ Error, Param string }
+		_ = json.Unmarshal(body, &e)
+		if status != http.StatusForbidden || e.Param != "region" && e.Param != "parent" {
+			t.Errorf("%s: status %d param %q, want 403 naming the region", p, status, e.Param)
+		}
+	}
+}
+
+// TestInjectionRejected: SQL and LIKE injection attempts in every parameter
+// of every endpoint get 400 naming the parameter; free-text ones are
+// harmless (no rows, no error).
+func TestInjectionRejected(t *testing.T) {
+	f := setup(t)
+	attacks := []string{"' OR 1=1 --", "150521' OR '1'='1", "%", "1505%", "labor') OR ('1'='1", "week; DROP TABLE cases", "1 UNION SELECT 1"}
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct{ Name string } `json:"parameters"`
+		} `json:"paths"`
+	}
+	_, b := f.get(t, "", "/api/openapi.json")
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for path, ops := range doc.Paths {
+		for _, p := range ops["get"].Parameters {
+			for _, a := range attacks {
+				status, body := f.get(t, "admin", path+"?"+p.Name+"="+url.QueryEscape(a))
+				checked++
+				if p.Name == "unit" {
+					codes, rows := codesOf(t, path, body)
+					if status != http.StatusOK || rows != 0 || len(codes) != 0 {
+						t.Errorf("%s?%s=%q: status %d, %d rows; want 200 and no rows", path, p.Name, a, status, rows)
+					}
+					continue
+				}
+				var e struct{ Error, Param string }
+				_ = json.Unmarshal(body, &e)
+				if status != http.StatusBadRequest || e.Param != p.Name {
+					t.Errorf("%s?%s=%q: status %d param %q, want 400 naming %s (%s)", path, p.Name, a, status, e.Param, p.Name, body)
+				}
+			}
+		}
+	}
+	if checked < 300 {
+		t.Errorf("only %d injection requests; the document lists too few parameters", checked)
+	}
+	// The tables are still there.
+	if n, err := f.st.CountRows(context.Background(), "cases"); err != nil || n == 0 {
+		t.Errorf("cases after the attempts: %d rows, %v", n, err)
+	}
+}
+
+// TestNoPersonalData: the seeded name, phone and ID numbers appear in no
+// answer of any endpoint, as JSON or CSV, while the seeded cases are there.
+func TestNoPersonalData(t *testing.T) {
+	f := setup(t)
+	found := false
+	for _, ep := range append(endpoints, "/api/cases?from=2026-08-01&to=2026-08-31&category=labor&page_size=200",
+		"/api/alarms/rule?from=2026-08-01&to=2026-09-01&rule=extreme_words") {
+		for _, format := range []string{"json", "csv"} {
+			sep := "?"
+			if strings.Contains(ep, "?") {
+				sep = "&"
+			}
+			status, body := f.get(t, "admin", ep+sep+"format="+format)
+			if status != http.StatusOK {
+				t.Errorf("%s as %s: %d %s", ep, format, status, body)
+			}
+			for _, pii := range []string{piiName, piiPhone, piiID, piiID2, piiID[6:14]} {
+				if strings.Contains(string(body), pii) {
+					t.Errorf("%s (%s) contains personal data %q", ep, format, pii)
+				}
+			}
+			if strings.Contains(string(body), "pii-0") && strings.Contains(string(body), "[手机号]") {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Error("the seeded cases with personal data were not returned at all (masked); the check proves nothing")
+	}
+}
+
+// TestTrendNumbersMatchSQL: the trend answers equal counts computed by
+// plain SQL on cases FINAL, on both the rollup and the cases path, and the
+// CSV holds the same numbers as the JSON.
+func TestTrendNumbersMatchSQL(t *testing.T) {
+	f := setup(t)
+	q := func(sql string) map[string]float64 {
+		out, err := f.ch.Query(context.Background(), sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]float64{}
+		for _, ln := range strings.Split(strings.TrimSpace(out), "\n") {
+			p := strings.Split(ln, "\t")
+			if len(p) == 2 {
+				v, _ := strconv.ParseFloat(p[1], 64)
+				m[p[0]] = v
+			}
+		}
+		return m
+	}
+	db := f.st.Database()
+	want := q("SELECT toString(toStartOfMonth(reported_date)) AS m, count() FROM " + db + ".cases FINAL WHERE region_code LIKE '150521%' AND reported_date BETWEEN toDate('2026-06-01') AND toDate('2026-08-31') GROUP BY m")
+	wantDiff := q("SELECT toString(toStartOfMonth(reported_date)) AS m, count() FROM " + db + ".cases FINAL WHERE region_code LIKE '150521%' AND severity = 'difficult' AND reported_date BETWEEN toDate('2026-06-01') AND toDate('2026-08-31') GROUP BY m")
+	if len(want) != 3 {
+		t.Fatalf("SQL gives %v; want three months", want)
+	}
+	for _, c := range []struct {
+		path, source string
+		want         map[string]float64
+	}{
+		{"/api/trends?region=150521&granularity=month&from=2026-06-01&to=2026-08-31", "cases_daily", want},
+		{"/api/trends?granularity=month&from=2026-06-01&to=2026-08-31", "cases_daily", want}, // the token's scope is the default region
+		{"/api/trends?granularity=month&from=2026-06-01&to=2026-08-31&severity=difficult", "cases", wantDiff},
+	} {
+		status, body := f.get(t, "analyst-kzz", c.path)
+		var tr trend
+		if err := json.Unmarshal(body, &tr); status != 200 || err != nil || len(tr.Series) != 1 {
+			t.Fatalf("%s: %d %v %s", c.path, status, err, body)
+		}
+		if tr.Source != c.source {
+			t.Errorf("%s answered from %s, want %s", c.path, tr.Source, c.source)
+		}
+		got := map[string]float64{}
+		for _, p := range tr.Series[0].Points {
+			got[p.Period] = *p.Value
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s: %v, SQL says %v", c.path, got, c.want)
+		}
+		_, csvBody := f.get(t, "analyst-kzz", c.path, "Accept", "text/csv")
+		recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(csvBody), "\uFEFF"))).ReadAll()
+		if err != nil || len(recs) != len(c.want)+1 || strings.Join(recs[0], ",") != "key,name,period,value,cases" {
+			t.Fatalf("%s CSV: %v %q", c.path, err, csvBody)
+		}
+		for _, r := range recs[1:] {
+			if v, _ := strconv.ParseFloat(r[3], 64); v != c.want[r[2]] || r[1] != "科左中旗" {
+				t.Errorf("%s CSV row %v, want %v for %s", c.path, r, c.want[r[2]], r[2])
+			}
+		}
+	}
+}
+
+// TestParametersValidated: a bad value of each kind gets 400 naming the
+// parameter.
+func TestParametersValidated(t *testing.T) {
+	f := setup(t)
+	for _, c := range []struct{ path, param string }{
+		{"/api/trends?metric=bogus", "metric"},
+		{"/api/trends?granularity=hour", "granularity"},
+		{"/api/trends?from=2026-13-01", "from"},
+		{"/api/trends?from=2020-01-01&to=2026-01-01", "from"},
+		{"/api/trends?from=2026-03-01&to=2026-02-01", "to"},
+		{"/api/trends?group=level", "level"},
+		{"/api/trends?metric=risk&granularity=day", "granularity"},
+		{"/api/trends?category=labor,nope", "category"},
+		{"/api/trends?status=open", "status"},
+		{"/api/trends?region=999999", "region"},
+		{"/api/trends?bogus=1", "bogus"},
+		{"/api/trends?metric=cases&metric=rate", "metric"},
+		{"/api/cases?page_size=100000", "page_size"},
+		{"/api/cases?page=0", "page"},
+		{"/api/cases?sort=summary", "sort"},
+		{"/api/kpis?window=year", "window"},
+		{"/api/risk?window=day", "window"},
+		{"/api/regions?level=planet", "level"},
+		{"/api/hotspots?format=xml", "format"},
+		{"/api/alarms/rule?color=purple", "color"},
+		{"/api/supervision/cases?light=blue", "light"},
+		{"/api/audit?limit=-1", "limit"},
+	} {
+		status, body := f.get(t, "admin", c.path)
+		var e struct{ Error, Param string }
+		_ = json.Unmarshal(body, &e)
+		if status != http.StatusBadRequest || e.Param != c.param || e.Error == "" {
+			t.Errorf("%s: %d %s, want 400 naming %s", c.path, status, body, c.param)
+		}
+	}
+	// A trend with more rows than api.max_rows is refused, not cut.
+	small, err := api.New(api.Options{Store: f.st, Regions: f.reg, MaxRows: 10, Now: func() time.Time { return f.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(small.Close)
+	mux := http.NewServeMux()
+	small.Mount(mux)
+	hs := httptest.NewServer(mux)
+	t.Cleanup(hs.Close)
+	req, _ := http.NewRequest("GET", hs.URL+"/api/trends?granularity=day&from=2026-06-01&to=2026-08-31", nil)
+	req.Header.Set("Authorization", "Bearer "+f.tokens["admin"])
+	resp, err := hs.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e struct{ Error, Param string }
+	_ = json.NewDecoder(resp.Body).Decode(&e)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || e.Param != "granularity" {
+		t.Errorf("92 daily rows with max_rows 10: %d %+v, want 400 naming granularity", resp.StatusCode, e)
+	}
+}
+
+// TestTokensRolesAndAudit: no token, an unknown or revoked one get 401; a
+// role without the case list gets 403; every request is audited with the
+// token, path and status.
+func TestTokensRolesAndAudit(t *testing.T) {
+	f := setup(t)
+	if s, _ := f.get(t, "", "/api/trends"); s != http.StatusUnauthorized {
+		t.Errorf("no token: %d", s)
+	}
+	if s, _ := f.get(t, "revoked", "/api/trends"); s != http.StatusUnauthorized {
+		t.Errorf("revoked token: %d", s)
+	}
+	f.tokens["forged"] = "rwk_" + strings.Repeat("A", 43)
+	if s, _ := f.get(t, "forged", "/api/trends"); s != http.StatusUnauthorized {
+		t.Errorf("unknown token: %d", s)
+	}
+	if s, _ := f.get(t, "leader-kzz", "/api/audit"); s != http.StatusForbidden {
+		t.Errorf("leader on /api/audit: %d", s)
+	}
+	// The console's cookie works like the header.
+	req, _ := http.NewRequest("GET", f.http.URL+"/api/me", nil)
+	req.AddCookie(&http.Cookie{Name: "rw_token", Value: f.tokens["leader-kzz"]})
+	resp, err := f.http.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var me table
+	_ = json.NewDecoder(resp.Body).Decode(&me)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(me.Rows) != 1 || me.Rows[0]["region_name"] != "科左中旗" || me.Rows[0]["role"] != "leader" {
+		t.Errorf("/api/me with the cookie: %d %+v", resp.StatusCode, me.Rows)
+	}
+	marker := "2026-07-0" + strconv.Itoa(int(time.Now().UnixNano()%9)+1)
+	if s, _ := f.get(t, "analyst-kzz", "/api/kpis?to="+marker); s != 200 {
+		t.Fatalf("kpis: %d", s)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		es, err := f.st.APIAudit(context.Background(), "", 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hit, denied bool
+		for _, e := range es {
+			hit = hit || e.TokenID == f.ids["analyst-kzz"] && e.Path == "/api/kpis" && e.Query == "to="+marker && e.Status == 200 && e.Scope == kzz
+			denied = denied || e.TokenID == f.ids["leader-kzz"] && e.Path == "/api/audit" && e.Status == 403
+		}
+		if hit && denied {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("audit log lacks the request (found %v) or the refusal (found %v)", hit, denied)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	// An admin scoped to a county sees only its scope's audit entries.
+	status, body := f.get(t, "admin", "/api/audit?limit=1000")
+	if status != 200 || !strings.Contains(string(body), f.ids["analyst-kzz"]) {
+		t.Errorf("/api/audit as admin: %d", status)
+	}
+}
+
+// TestOpenAPIDocumentsEveryRoute: the document lists exactly the routes the
+// server registers, with exactly the parameters each accepts.
+func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
+	f := setup(t)
+	_, b := f.get(t, "", "/api/openapi.json")
+	var doc struct {
+		OpenAPI string `json:"openapi"`
+		Paths   map[string]map[string]struct {
+			Parameters []struct{ Name, In string } `json:"parameters"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil || !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Fatalf("not an OpenAPI 3 document: %v", err)
+	}
+	var documented []string
+	for p, ops := range doc.Paths {
+		for m := range ops {
+			documented = append(documented, strings.ToUpper(m)+" "+p)
+		}
+	}
+	slices.Sort(documented)
+	if got := f.srv.Paths(); !slices.Equal(got, documented) {
+		t.Errorf("routes %v\ndocumented %v", got, documented)
+	}
+	// Each documented parameter is accepted (not "unknown parameter"), and
+	// an undocumented one is refused.
+	for p, ops := range doc.Paths {
+		if p == "/api/openapi.json" {
+			continue
+		}
+		for _, prm := range ops["get"].Parameters {
+			_, body := f.get(t, "admin", p+"?"+prm.Name+"=x")
+			if strings.Contains(string(body), "unknown parameter") {
+				t.Errorf("%s: documented parameter %s is refused as unknown", p, prm.Name)
+			}
+		}
+		if s, _ := f.get(t, "admin", p+"?undocumented=1"); s != http.StatusBadRequest {
+			t.Errorf("%s accepts an undocumented parameter (%d)", p, s)
+		}
+	}
+}
+
+// TestDrillDown: group=region gives the children of the region, each
+// within it, and their sum is the region's total.
+func TestDrillDown(t *testing.T) {
+	f := setup(t)
+	total := func(path string) (map[string]float64, float64) {
+		_, body := f.get(t, "analyst-kzz", path)
+		var tr trend
+		if err := json.Unmarshal(body, &tr); err != nil {
+			t.Fatal(err)
+		}
+		by, sum := map[string]float64{}, 0.0
+		for _, s := range tr.Series {
+			for _, p := range s.Points {
+				by[s.Key] += *p.Value
+				sum += *p.Value
+			}
+		}
+		return by, sum
+	}
+	_, all := total("/api/trends?granularity=month&from=2026-06-01&to=2026-08-31")
+	towns, sum := total("/api/trends?granularity=month&group=region&from=2026-06-01&to=2026-08-31")
+	if all == 0 || sum != all || len(towns) < 2 {
+		t.Errorf("towns of 科左中旗 sum to %v over %d towns, the banner has %v", sum, len(towns), all)
+	}
+	for code := range towns {
+		if r, ok := f.reg.Lookup(code); code != "" && (!ok || r.Parent != kzzCode) {
+			t.Errorf("drill-down series %s is not a town of 科左中旗", code)
+		}
+	}
+	villages, vsum := total("/api/trends?granularity=month&group=region&region=" + f.town + "&from=2026-06-01&to=2026-08-31")
+	if vsum != towns[f.town] || len(villages) == 0 {
+		t.Errorf("villages of %s sum to %v, the town has %v", f.town, vsum, towns[f.town])
+	}
+}

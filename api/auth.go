@@ -1,0 +1,288 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/store"
+)
+
+// Roles a token can have.
+const (
+	// RoleLeader sees the aggregates (trends, indices, alarms, warnings)
+	// but not the case list.
+	RoleLeader = "leader"
+	// RoleAnalyst sees everything in its scope.
+	RoleAnalyst = "analyst"
+	// RoleCenterOperator runs a center: everything in its scope, the case
+	// list and supervision included.
+	RoleCenterOperator = "center_operator"
+	// RoleAdmin sees everything in its scope and may read the audit log.
+	RoleAdmin = "admin"
+)
+
+// Roles are the valid roles.
+var Roles = []string{RoleLeader, RoleAnalyst, RoleCenterOperator, RoleAdmin}
+
+// RoleNames are the roles' Chinese names.
+var RoleNames = map[string]string{RoleLeader: "领导", RoleAnalyst: "分析员", RoleCenterOperator: "中心操作员", RoleAdmin: "管理员"}
+
+// tokenPrefix starts every token, so that a leaked one is recognisable.
+const tokenPrefix = "rwk_"
+
+// NewToken returns a fresh random token (32 bytes of crypto/rand) and its id
+// (8 random bytes in hex), to be shown once; only HashToken(token) is
+// stored.
+func NewToken() (token, id string, err error) {
+	b := make([]byte, 40)
+	if _, err := rand.Read(b); err != nil {
+		return "", "", fmt.Errorf("cannot make a token: %w", err)
+	}
+	return tokenPrefix + base64.RawURLEncoding.EncodeToString(b[:32]), hex.EncodeToString(b[32:]), nil
+}
+
+// HashToken is the stored form of a token: the hex SHA-256.
+func HashToken(token string) string {
+	s := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(s[:])
+}
+
+// ScopePrefix returns the division-code prefix of a region: the digits
+// that every code below it shares (通辽市 150500000000 → "1505", 科左中旗
+// 150521000000 → "150521", a town → 9 digits, a village → all 12). Codes that
+// are not 12-digit statistical codes are their own prefix.
+func ScopePrefix(r schemas.Region) string {
+	if len(r.Code) != 12 || strings.Trim(r.Code, "0123456789") != "" {
+		return r.Code
+	}
+	n := map[schemas.Level]int{schemas.LevelProvince: 2, schemas.LevelCity: 4, schemas.LevelCounty: 6, schemas.LevelTown: 9}[r.Level]
+	if n == 0 {
+		return r.Code
+	}
+	return r.Code[:n]
+}
+
+// ParseScope checks a scope given at token creation: a region code (6-, 9-
+// or 12-digit, or the prefix form) of the registry, or "" for everything.
+// It returns the stored prefix and the region.
+func ParseScope(reg *schemas.Registry, scope string) (string, schemas.Region, error) {
+	if scope == "" {
+		return "", reg.Root(), nil
+	}
+	code, ok := reg.Normalize(scope)
+	if !ok && len(scope) < 12 && strings.Trim(scope, "0123456789") == "" {
+		code, ok = reg.Normalize(scope + strings.Repeat("0", 12-len(scope)))
+	}
+	if !ok {
+		return "", schemas.Region{}, fmt.Errorf("scope: %q is not a region code of the registry", scope)
+	}
+	r, _ := reg.Lookup(code)
+	return ScopePrefix(r), r, nil
+}
+
+// Principal is the authenticated caller of a request.
+type Principal struct {
+	TokenID, Name, Role string
+	// Scope is the division-code prefix the caller may see ("" = all).
+	Scope string
+}
+
+type principalKey struct{}
+
+// ScopeFrom returns the region scope (a division-code prefix, "" = the
+// whole registry) and the role of the request's token; ok is false when
+// the request was not authenticated by this package. Other parts mounted
+// behind RequireRole use it to restrict their own queries.
+func ScopeFrom(ctx context.Context) (prefix, role string, ok bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p.Scope, p.Role, ok
+}
+
+// PrincipalFrom returns the request's authenticated caller.
+func PrincipalFrom(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}
+
+// WithPrincipal returns ctx carrying p (for tests of other parts).
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// TokenStore is what authentication needs from the store.
+type TokenStore interface {
+	APITokenByHash(ctx context.Context, hash string) (store.APIToken, bool, error)
+}
+
+// authenticator resolves tokens, caching each lookup for ttl.
+type authenticator struct {
+	st  TokenStore
+	ttl time.Duration
+	now func() time.Time
+
+	mu    sync.Mutex
+	cache map[string]cachedToken // by hash; bounded by maxCachedTokens
+}
+
+type cachedToken struct {
+	tok     store.APIToken
+	ok      bool
+	fetched time.Time
+}
+
+// maxCachedTokens bounds the cache; unknown tokens are cached too (so a
+// flood of bad tokens is cheap), and the whole cache is dropped when full.
+const maxCachedTokens = 4096
+
+// tokenOf returns the token a request presents: the Authorization Bearer
+// header, or the rw_token cookie the console sets.
+func tokenOf(r *http.Request) string {
+	if h := r.Header.Get("Authorization"); h != "" {
+		if t, ok := strings.CutPrefix(h, "Bearer "); ok {
+			return strings.TrimSpace(t)
+		}
+		return ""
+	}
+	if c, err := r.Cookie("rw_token"); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+// lookup returns the principal of a token; ok is false for a missing,
+// unknown or revoked token.
+func (a *authenticator) lookup(ctx context.Context, token string) (Principal, bool, error) {
+	if token == "" || len(token) > 200 {
+		return Principal{}, false, nil
+	}
+	h := HashToken(token)
+	now := a.now()
+	a.mu.Lock()
+	c, hit := a.cache[h]
+	a.mu.Unlock()
+	if !hit || now.Sub(c.fetched) >= a.ttl {
+		t, ok, err := a.st.APITokenByHash(ctx, h)
+		if err != nil {
+			return Principal{}, false, err
+		}
+		c = cachedToken{tok: t, ok: ok, fetched: now}
+		a.mu.Lock()
+		if len(a.cache) >= maxCachedTokens {
+			clear(a.cache)
+		}
+		a.cache[h] = c
+		a.mu.Unlock()
+	}
+	if !c.ok || c.tok.Revoked {
+		return Principal{}, false, nil
+	}
+	return Principal{TokenID: c.tok.ID, Name: c.tok.Name, Role: c.tok.Role, Scope: c.tok.Scope}, true, nil
+}
+
+// RequireRole returns a middleware that lets a request through only with a
+// valid token of one of the roles (any role when none is given): 401
+// without a valid token, 403 with a token of another role. The handler sees
+// the token's scope through ScopeFrom. Requests are written to the audit
+// log.
+func (s *Server) RequireRole(roles ...string) func(http.Handler) http.Handler {
+	return func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.serveAuthenticated(w, r, roles, h)
+		})
+	}
+}
+
+// RequireRole is the package-level form for handlers mounted behind a
+// Server's authentication: it checks the role of the principal already in
+// the request's context (401 when there is none).
+func RequireRole(roles ...string) func(http.Handler) http.Handler {
+	return func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			p, ok := PrincipalFrom(r.Context())
+			if !ok {
+				writeError(w, r, http.StatusUnauthorized, "token", "需要有效的访问令牌 (a valid API token is required)")
+				return
+			}
+			if len(roles) > 0 && !slices.Contains(roles, p.Role) {
+				writeError(w, r, http.StatusForbidden, "token", "该令牌的角色无权访问 (role "+p.Role+" may not use this endpoint)")
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+}
+
+// statusWriter remembers the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// rowCount carries the number of rows a handler returned, for the audit log.
+type rowCount struct{ n uint64 }
+
+type rowCountKey struct{}
+
+// setRows records the rows a response holds.
+func setRows(ctx context.Context, n int) {
+	if rc, ok := ctx.Value(rowCountKey{}).(*rowCount); ok {
+		rc.n = uint64(n)
+	}
+}
+
+func (s *Server) serveAuthenticated(w http.ResponseWriter, r *http.Request, roles []string, h http.Handler) {
+	start := s.now()
+	sw := &statusWriter{ResponseWriter: w}
+	rc := &rowCount{}
+	p, ok, err := s.auth.lookup(r.Context(), tokenOf(r))
+	switch {
+	case err != nil:
+		s.log.Error("cannot look up an API token", "err", err)
+		writeError(sw, r, http.StatusServiceUnavailable, "", "暂时无法校验令牌 (cannot check the token now)")
+	case !ok:
+		writeError(sw, r, http.StatusUnauthorized, "token", "需要有效的访问令牌 (a valid, unrevoked API token is required)")
+	case len(roles) > 0 && !slices.Contains(roles, p.Role):
+		writeError(sw, r, http.StatusForbidden, "token", "该令牌的角色无权访问 (role "+p.Role+" may not use this endpoint)")
+	default:
+		ctx := context.WithValue(WithPrincipal(r.Context(), p), rowCountKey{}, rc)
+		h.ServeHTTP(sw, r.WithContext(ctx))
+	}
+	if s.audit != nil {
+		s.audit.add(store.APIAuditEntry{
+			At: start, TokenID: p.TokenID, TokenName: p.Name, Role: p.Role, Scope: p.Scope,
+			Method: r.Method, Path: r.URL.Path, Query: truncate(r.URL.RawQuery, 2000), Status: uint16(sw.status),
+			Rows: rc.n, DurationMS: uint32(s.now().Sub(start).Milliseconds()), Remote: r.RemoteAddr,
+		})
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

@@ -1,0 +1,304 @@
+package api
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"mime"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/store"
+	"github.com/riskwatch/riskwatch/transform"
+)
+
+// paramError is a request the client must change: 400 (or 403 for a region
+// outside the token's scope) with a message naming the parameter.
+type paramError struct {
+	status int
+	param  string
+	msg    string
+}
+
+func (e *paramError) Error() string { return e.param + ": " + e.msg }
+
+func badParam(param, format string, a ...any) error {
+	return &paramError{status: http.StatusBadRequest, param: param, msg: fmt.Sprintf(format, a...)}
+}
+
+func forbiddenParam(param, format string, a ...any) error {
+	return &paramError{status: http.StatusForbidden, param: param, msg: fmt.Sprintf(format, a...)}
+}
+
+// errorBody is every error answer: the message (Chinese, with the English
+// in brackets) and the parameter it is about.
+type errorBody struct {
+	Error string `json:"error"`
+	Param string `json:"param,omitempty"`
+}
+
+func writeError(w http.ResponseWriter, _ *http.Request, status int, param, msg string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(errorBody{Error: msg, Param: param})
+}
+
+func writeErr(w http.ResponseWriter, r *http.Request, err error, log *slog.Logger) {
+	var pe *paramError
+	if errors.As(err, &pe) {
+		writeError(w, r, pe.status, pe.param, pe.msg)
+		return
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		writeError(w, r, http.StatusGatewayTimeout, "", "查询超时 (the query took too long; narrow from/to or the filters)")
+		return
+	}
+	log.Error("API query failed", "path", r.URL.Path, "query", r.URL.RawQuery, "err", err)
+	writeError(w, r, http.StatusInternalServerError, "", "查询失败 (the query failed; see the server log)")
+}
+
+// wantFormat returns json or csv from ?format= or the Accept header.
+func wantFormat(r *http.Request) (string, error) {
+	switch f := r.URL.Query().Get("format"); f {
+	case "json", "csv":
+		return f, nil
+	case "":
+	default:
+		return "", badParam("format", "须为 json 或 csv (must be json or csv, not %q)", f)
+	}
+	for _, a := range strings.Split(r.Header.Get("Accept"), ",") {
+		if mt, _, err := mime.ParseMediaType(strings.TrimSpace(a)); err == nil && mt == "text/csv" {
+			return "csv", nil
+		}
+	}
+	return "json", nil
+}
+
+// result is a handler's answer: a table (columns and rows, written as CSV
+// and, unless body is set, as JSON objects) plus top-level JSON fields.
+type result struct {
+	columns []string
+	rows    [][]any
+	meta    map[string]any
+	// body replaces the default JSON form (the trend's series).
+	body any
+}
+
+func (r *result) n() int { return len(r.rows) }
+
+func (r *result) writeJSON(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	body := r.body
+	if body == nil {
+		objs := make([]orderedRow, len(r.rows))
+		for i, row := range r.rows {
+			objs[i] = orderedRow{cols: r.columns, vals: row}
+		}
+		m := map[string]any{"columns": r.columns, "rows": objs, "count": len(r.rows)}
+		for k, v := range r.meta {
+			m[k] = v
+		}
+		body = m
+	}
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// orderedRow encodes a row as a JSON object with the columns in order.
+type orderedRow struct {
+	cols []string
+	vals []any
+}
+
+func (o orderedRow) MarshalJSON() ([]byte, error) {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, c := range o.cols {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(c)
+		b.Write(k)
+		b.WriteByte(':')
+		v, err := json.Marshal(o.vals[i])
+		if err != nil {
+			return nil, err
+		}
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return []byte(b.String()), nil
+}
+
+// writeCSV writes the table with a UTF-8 byte order mark (so that Excel
+// reads the Chinese names) and a file name from the path.
+func (r *result) writeCSV(w http.ResponseWriter, p string) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Disposition", `attachment; filename="riskwatch_`+strings.ReplaceAll(strings.Trim(strings.TrimPrefix(p, "/api"), "/"), "/", "_")+`.csv"`)
+	_, _ = w.Write([]byte("\uFEFF"))
+	cw := csv.NewWriter(w)
+	_ = cw.Write(r.columns)
+	rec := make([]string, len(r.columns))
+	for _, row := range r.rows {
+		for i, v := range row {
+			rec[i] = csvValue(v)
+		}
+		_ = cw.Write(rec)
+	}
+	cw.Flush()
+}
+
+func csvValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		if x {
+			return "1"
+		}
+		return "0"
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = csvValue(e)
+		}
+		return strings.Join(parts, "|")
+	}
+	return fmt.Sprint(v)
+}
+
+// plain converts a scanned value to what the JSON and CSV writers show:
+// times in Asia/Shanghai (a date when at midnight), NaN and ±Inf as null,
+// slices element by element.
+func plain(v any) any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case time.Time:
+		t := x.In(scheduler.Shanghai)
+		if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 {
+			return t.Format(time.DateOnly)
+		}
+		return t.Format("2006-01-02 15:04:05")
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil
+		}
+		return x
+	case float32:
+		return plain(float64(x))
+	case string, bool:
+		return x
+	case uint8, uint16, uint32, uint64, int8, int16, int32, int64, int, uint:
+		return x
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Slice {
+		out := make([]any, rv.Len())
+		for i := range out {
+			out[i] = plain(rv.Index(i).Interface())
+		}
+		return out
+	}
+	return fmt.Sprint(v)
+}
+
+// maskedColumns hold free text; they are masked again on the way out
+// (ingest already masked them), so that no personal data leaves even if a
+// row was written by another path.
+var maskedColumns = map[string]bool{"summary": true, "category_text": true, "detail": true}
+
+// nameColumns get a *_name column with the registry's short name next to
+// them.
+var nameColumns = map[string]string{
+	"region_code": "region_name", "parent_code": "parent_name", "county_code": "county_name",
+	"town_code": "town_name", "village_code": "village_name",
+}
+
+// fromTable turns a store table into a result: plain values, masked text,
+// Chinese names next to region codes and categories.
+func (s *Server) fromTable(t store.APITable) *result {
+	cats := schemas.CategoryByCode()
+	var cols []string
+	type add struct {
+		at   int
+		kind string
+	}
+	var adds []add
+	for i, c := range t.Columns {
+		cols = append(cols, c)
+		if n, ok := nameColumns[c]; ok {
+			cols = append(cols, n)
+			adds = append(adds, add{i, "region"})
+		} else if c == "category" {
+			cols = append(cols, "category_name")
+			adds = append(adds, add{i, "category"})
+		} else if c == "level" && t.Columns[0] != "rule" {
+			cols = append(cols, "level_name")
+			adds = append(adds, add{i, "level"})
+		}
+	}
+	res := &result{columns: cols, rows: make([][]any, 0, len(t.Rows))}
+	for _, row := range t.Rows {
+		out := make([]any, 0, len(cols))
+		ai := 0
+		for i, v := range row {
+			pv := plain(v)
+			if str, ok := pv.(string); ok && maskedColumns[t.Columns[i]] {
+				pv = transform.Mask(str, nil)
+			}
+			out = append(out, pv)
+			if ai < len(adds) && adds[ai].at == i {
+				switch adds[ai].kind {
+				case "region":
+					out = append(out, s.regionName(fmt.Sprint(v)))
+				case "category":
+					out = append(out, cats[fmt.Sprint(v)].NameZH)
+				case "level":
+					out = append(out, levelName(v))
+				}
+				ai++
+			}
+		}
+		res.rows = append(res.rows, out)
+	}
+	if t.Truncated {
+		res.meta = map[string]any{"truncated": true}
+	}
+	return res
+}
+
+func levelName(v any) string {
+	n, err := strconv.Atoi(fmt.Sprint(v))
+	if err != nil {
+		return ""
+	}
+	return schemas.Level(n).String()
+}
+
+// regionName is the short name of a code ("" for an empty or unknown code).
+func (s *Server) regionName(code string) string {
+	if code == "" {
+		return ""
+	}
+	r, ok := s.reg.Lookup(code)
+	if !ok {
+		return ""
+	}
+	return r.ShortName
+}

@@ -1,0 +1,197 @@
+package api
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/riskwatch/riskwatch/reports/assets"
+	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/store"
+)
+
+// Store is what the API reads.
+type Store interface {
+	TokenStore
+	AuditStore
+	APIAudit(ctx context.Context, scope string, limit int) ([]store.APIAuditEntry, error)
+	APITrends(ctx context.Context, q store.APITrendQuery, detailed bool) ([]store.APITrendRow, bool, error)
+	APIHotspots(ctx context.Context, q store.APIResultQuery) (store.APITable, error)
+	APIRiskIndex(ctx context.Context, q store.APIResultQuery) (store.APITable, error)
+	APITypeRanks(ctx context.Context, q store.APIResultQuery) (store.APITable, error)
+	APIKPIs(ctx context.Context, q store.APIResultQuery) (store.APITable, error)
+	APIStatAlarms(ctx context.Context, q store.APIResultQuery) (store.APITable, error)
+	APIRuleAlarms(ctx context.Context, q store.APIResultQuery) (store.APITable, error)
+	APISupervisionCases(ctx context.Context, q store.APIResultQuery) (store.APITable, error)
+	APISupervisionUnits(ctx context.Context, q store.APIResultQuery) (store.APITable, error)
+	APICases(ctx context.Context, q store.APICaseQuery) (store.APITable, uint64, error)
+}
+
+// Options configure a Server.
+type Options struct {
+	Store   Store
+	Regions *schemas.Registry
+	Log     *slog.Logger
+	// MaxRows bounds one answer's rows; MaxRangeDays bounds to − from;
+	// MaxPageSize bounds the case list's page_size.
+	MaxRows, MaxRangeDays, MaxPageSize int
+	// Audit writes every authenticated request to api_audit.
+	Audit bool
+	// TokenCacheTTL is how long a token lookup is trusted.
+	TokenCacheTTL time.Duration
+	// QueryTimeout bounds one request's queries.
+	QueryTimeout time.Duration
+	// Now is the clock (default time.Now): the default date range ends
+	// today.
+	Now func() time.Time
+}
+
+// Server is the analyst API and the web console.
+type Server struct {
+	o      Options
+	st     Store
+	reg    *schemas.Registry
+	log    *slog.Logger
+	now    func() time.Time
+	auth   *authenticator
+	audit  *auditor
+	routes []route
+}
+
+// route is one API endpoint: its method and path, the roles that may use
+// it (all when empty), the query parameters it accepts and its handler.
+type route struct {
+	method, path string
+	roles        []string
+	params       []string
+	handle       func(*request) (*result, error)
+}
+
+// New builds a server. Close stops its audit writer.
+func New(o Options) (*Server, error) {
+	if o.Store == nil || o.Regions == nil {
+		return nil, errors.New("api: Store and Regions are required")
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.MaxRows <= 0 {
+		o.MaxRows = 20000
+	}
+	if o.MaxRangeDays <= 0 {
+		o.MaxRangeDays = 1100
+	}
+	if o.MaxPageSize <= 0 {
+		o.MaxPageSize = 500
+	}
+	if o.QueryTimeout <= 0 {
+		o.QueryTimeout = 30 * time.Second
+	}
+	s := &Server{o: o, st: o.Store, reg: o.Regions, log: o.Log.With("component", "api"), now: o.Now}
+	s.auth = &authenticator{st: o.Store, ttl: o.TokenCacheTTL, now: o.Now, cache: map[string]cachedToken{}}
+	if o.Audit {
+		s.audit = newAuditor(o.Store, s.log, time.Second)
+	}
+	s.routes = s.apiRoutes()
+	return s, nil
+}
+
+// Close flushes the audit log and stops its writer. It is safe twice.
+func (s *Server) Close() {
+	if s.audit != nil {
+		s.audit.close()
+	}
+}
+
+// Paths lists "METHOD /path" of every API route, for the OpenAPI check.
+func (s *Server) Paths() []string {
+	var out []string
+	for _, rt := range s.routes {
+		out = append(out, rt.method+" "+rt.path)
+	}
+	out = append(out, "GET /api/openapi.json")
+	slices.Sort(out)
+	return out
+}
+
+//go:embed openapi.json
+var openAPI []byte
+
+//go:embed console
+var consoleFS embed.FS
+
+// Mount registers /api/…, /console/ and the console's assets on mux.
+func (s *Server) Mount(mux *http.ServeMux) {
+	for _, rt := range s.routes {
+		rt := rt
+		mux.Handle(rt.method+" "+rt.path, s.RequireRole(rt.roles...)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.serve(w, r, rt)
+		})))
+	}
+	mux.HandleFunc("GET /api/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(openAPI)
+	})
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, http.StatusNotFound, "", "没有这个接口 (no such endpoint; see /api/openapi.json)")
+	})
+	sub, _ := fs.Sub(consoleFS, "console")
+	files := http.FileServerFS(sub)
+	mux.Handle("GET /console/assets/", assets.Handler())
+	mux.Handle("GET /console/", http.StripPrefix("/console/", securityHeaders(files)))
+}
+
+// securityHeaders keeps the console from loading anything from elsewhere.
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// serve runs one route: it checks the query's parameter names, runs the
+// handler under the query timeout and writes the result as JSON or CSV.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
+	v := r.URL.Query()
+	for k, vals := range v {
+		if k != "format" && !slices.Contains(rt.params, k) {
+			writeError(w, r, http.StatusBadRequest, k, "未知参数 (unknown parameter "+k+"; accepted: "+strings.Join(append(rt.params, "format"), ", ")+")")
+			return
+		}
+		if len(vals) > 1 {
+			writeError(w, r, http.StatusBadRequest, k, "参数重复 (parameter "+k+" given more than once)")
+			return
+		}
+	}
+	format, err := wantFormat(r)
+	if err != nil {
+		writeErr(w, r, err, s.log)
+		return
+	}
+	p, _ := PrincipalFrom(r.Context())
+	ctx, cancel := context.WithTimeout(r.Context(), s.o.QueryTimeout)
+	defer cancel()
+	req := &request{s: s, r: r.WithContext(ctx), v: v, p: p}
+	res, err := rt.handle(req)
+	if err != nil {
+		writeErr(w, r, err, s.log)
+		return
+	}
+	setRows(r.Context(), res.n())
+	if format == "csv" {
+		res.writeCSV(w, rt.path)
+		return
+	}
+	res.writeJSON(w)
+}
