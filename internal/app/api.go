@@ -2,14 +2,192 @@ package app
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/riskwatch/riskwatch/api"
+	"github.com/riskwatch/riskwatch/store"
 )
 
-// mountAPI starts this part inside `riskwatch run`.
-func mountAPI(env *serveEnv) (stop func(), err error) { return nil, nil }
+// mountAPI mounts the analyst API (/api/…) and the web console (/console/,
+// also GET /) and installs the token check as env.requireRole, so that the
+// parts mounted after it (reports, warnings) share tokens, scopes and the
+// audit log. Its stop function flushes the audit log.
+func mountAPI(env *serveEnv) (stop func(), err error) {
+	c := env.cfg.API
+	if !c.Enabled {
+		return nil, nil
+	}
+	srv, err := api.New(api.Options{
+		Store: env.st, Regions: env.regions, Log: env.log,
+		MaxRows: c.MaxRows, MaxRangeDays: c.MaxRangeDays, MaxPageSize: c.MaxPageSize,
+		Audit: c.Audit, TokenCacheTTL: c.TokenCacheTTL, QueryTimeout: c.QueryTimeout,
+	})
+	if err != nil {
+		return nil, err
+	}
+	srv.Mount(env.mux)
+	env.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/console/", http.StatusFound)
+	})
+	env.rootTaken = true
+	env.requireRole = srv.RequireRole
+	fmt.Fprintf(env.out, "  分析控制台 console: %s/console/?token=…  (API %s/api/openapi.json; tokens: riskwatch token create)\n", env.baseURL, env.baseURL)
+	return srv.Close, nil
+}
 
+const tokenUsage = `riskwatch token: API tokens of the analyst API and console
+
+  riskwatch token create --name NAME --role ROLE [--scope CODE] [--config FILE]
+        ROLE: leader (领导), analyst (分析员), center_operator (中心操作员), admin (管理员)
+        CODE: a region code (150521 = 科左中旗, 9-digit towns, 12-digit codes); empty = the whole registry
+        prints the token once; only its SHA-256 is stored
+  riskwatch token list   [--config FILE]
+  riskwatch token revoke [--config FILE] ID
+`
+
+// tokenCommand is `riskwatch token create|list|revoke`.
 func tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "riskwatch token: not built yet")
-	return 2
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, tokenUsage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	sub := args[0]
+	fs := flag.NewFlagSet("riskwatch token "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "configuration file")
+	name := fs.String("name", "", "create: who or what the token is for (required)")
+	role := fs.String("role", "", "create: "+strings.Join(api.Roles, ", ")+" (required)")
+	scope := fs.String("scope", "", "create: region code the token is limited to (empty = everything)")
+	switch sub {
+	case "create", "list", "revoke":
+	default:
+		fmt.Fprintf(stderr, "riskwatch token: unknown command %q\n\n%s", sub, tokenUsage)
+		return 2
+	}
+	// Flags may come before or after the positional ID.
+	var pos []string
+	for rest := args[1:]; ; {
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos, rest = append(pos, fs.Arg(0)), fs.Args()[1:]
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "riskwatch token: %v\n", err)
+		return 2
+	}
+	reg, err := loadRegions(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "riskwatch token: %v\n", err)
+		return 2
+	}
+	// Check the arguments before any server is started.
+	var prefix string
+	switch sub {
+	case "create":
+		switch {
+		case strings.TrimSpace(*name) == "":
+			fmt.Fprintln(stderr, "riskwatch token create: --name is required")
+			return 2
+		case !slices.Contains(api.Roles, *role):
+			fmt.Fprintf(stderr, "riskwatch token create: --role must be one of %s, not %q\n", strings.Join(api.Roles, ", "), *role)
+			return 2
+		case len(pos) > 0:
+			fmt.Fprintf(stderr, "riskwatch token create: unexpected argument %q\n", pos[0])
+			return 2
+		}
+		p, _, err := api.ParseScope(reg, *scope)
+		if err != nil {
+			fmt.Fprintf(stderr, "riskwatch token create: --%v\n", err)
+			return 2
+		}
+		prefix = p
+	case "revoke":
+		if len(pos) != 1 {
+			fmt.Fprintln(stderr, "riskwatch token revoke: give exactly one token ID (see riskwatch token list)")
+			return 2
+		}
+	}
+	log := NewLogger(cfg.Log, stderr)
+	st, _, cleanup, err := openStore(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "riskwatch token: %v\n", err)
+		return 1
+	}
+	defer cleanup()
+	if _, err := migrateAndLoad(ctx, cfg, st, log, io.Discard); err != nil {
+		fmt.Fprintf(stderr, "riskwatch token: %v\n", err)
+		return 1
+	}
+	now := time.Now()
+	switch sub {
+	case "create":
+		tok, id, err := api.NewToken()
+		if err == nil {
+			err = st.APIInsertToken(ctx, store.APIToken{ID: id, Hash: api.HashToken(tok), Name: *name, Role: *role, Scope: prefix,
+				Created: now, Version: uint64(now.UnixNano())})
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "riskwatch token create: %v\n", err)
+			return 1
+		}
+		_, r, _ := api.ParseScope(reg, prefix)
+		fmt.Fprintf(stderr, "令牌已创建 token created: id %s, %s (%s), 范围 scope %s %s\n", id, *role, api.RoleNames[*role], r.ShortName, prefixOrAll(prefix))
+		fmt.Fprintln(stderr, "请妥善保存，令牌只显示这一次 (store it now: it is shown only once)")
+		fmt.Fprintln(stdout, tok)
+	case "list":
+		ts, err := st.APITokens(ctx)
+		if err != nil {
+			fmt.Fprintf(stderr, "riskwatch token list: %v\n", err)
+			return 1
+		}
+		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tROLE\tSCOPE\tCREATED\tSTATUS")
+		for _, t := range ts {
+			status := "active"
+			if t.Revoked {
+				status = "revoked"
+				if t.RevokedAt != nil {
+					status += " " + t.RevokedAt.Format("2006-01-02 15:04")
+				}
+			}
+			_, r, _ := api.ParseScope(reg, t.Scope)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%s\t%s\n", t.ID, t.Name, t.Role, prefixOrAll(t.Scope), r.ShortName, t.Created.Format("2006-01-02 15:04"), status)
+		}
+		tw.Flush()
+	case "revoke":
+		t, err := st.APIRevokeToken(ctx, pos[0], now)
+		if errors.Is(err, store.ErrAPITokenNotFound) {
+			fmt.Fprintf(stderr, "riskwatch token revoke: %v\n", err)
+			return 2
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "riskwatch token revoke: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "revoked %s (%s); the API stops accepting it within api.token_cache_ttl (%s)\n", t.ID, t.Name, cfg.API.TokenCacheTTL)
+	}
+	return 0
+}
+
+func prefixOrAll(p string) string {
+	if p == "" {
+		return "(all)"
+	}
+	return p
 }
