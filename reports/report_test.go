@@ -234,7 +234,7 @@ func TestNoExternalURL(t *testing.T) {
 			t.Errorf("external URL %q in the report", u)
 		}
 	}
-	for _, re := range []string{`(?i)\s(?:src|href|action|poster|data)\s*=\s*["']?(?:[a-z]+:|//)`, `(?i)url\(\s*["']?(?:[a-z]+:|//)`, `(?i)@import`} {
+	for _, re := range []string{`(?i)\s(?:src|href|action|poster|data)\s*=\s*["']?(?:https?:|ftp:|wss?:|file:|//)`, `(?i)url\(\s*["']?(?:https?:|ftp:|file:|//)`, `(?i)@import`} {
 		if m := regexp.MustCompile(re).Find(stripECharts(t, html)); m != nil {
 			t.Errorf("reference %q in the report markup", m)
 		}
