@@ -10,6 +10,7 @@ import (
 // window, as AlarmCounts returns it. Windows without cases are absent: the
 // caller zero-fills them.
 type AlarmCount struct {
+	Level            uint8 // 3 county, 4 town
 	Region, Category string
 	// WindowEnd is the end of the window at local midnight in
 	// Asia/Shanghai: the Monday after the ISO week for weeks, the day after
@@ -18,25 +19,24 @@ type AlarmCount struct {
 	Count     uint64
 }
 
-// alarmRegionColumns are the region columns AlarmCounts can group by, by
-// level (3: 旗县区, 4: 苏木乡镇街道). Only these constant identifiers are
-// ever put into the SQL text.
-var alarmRegionColumns = map[uint8]string{3: "county_code", 4: "town_code"}
-
 // alarmBuckets are the expressions giving the first day of a case's window,
-// by window kind.
+// by window kind. Only these constant expressions are put into the SQL.
 var alarmBuckets = map[string]string{"week": "toMonday(reported_date)", "day": "reported_date"}
 
-// AlarmCounts counts the cases (FINAL, by reported_date) per region of the
-// level, category and window, for the windows of kind window ("day" or
-// "week") ending after from and at or before to (both window ends, local
-// midnights). Categories are the category groups; with leaves, the cases of
-// a leaf category (labor.wage_arrears) are also counted under their own
-// code. Cases without a code at the level are left out.
-func (s *Store) AlarmCounts(ctx context.Context, level uint8, window string, from, to time.Time, leaves bool) ([]AlarmCount, error) {
-	col, ok := alarmRegionColumns[level]
-	if !ok {
-		return nil, fmt.Errorf("alarm counts: level %d is not county (3) or town (4)", level)
+// AlarmCounts counts the cases (FINAL, by reported_date) per region of each
+// level (3: 旗县区 by county_code, 4: 苏木乡镇街道 by town_code), category
+// and window, for the windows of kind window ("day" or "week") ending after
+// from and at or before to (both window ends, local midnights). Categories
+// are the category groups; with leaves, the cases of a leaf category
+// (labor.wage_arrears) are also counted under their own code. Cases
+// without a code at a level are left out of that level. One scan serves
+// every level: it counts per (county, town) and sums the towns' rows into
+// their county here.
+func (s *Store) AlarmCounts(ctx context.Context, levels []uint8, window string, from, to time.Time, leaves bool) ([]AlarmCount, error) {
+	for _, lv := range levels {
+		if lv != 3 && lv != 4 {
+			return nil, fmt.Errorf("alarm counts: level %d is not county (3) or town (4)", lv)
+		}
 	}
 	bucket, ok := alarmBuckets[window]
 	if !ok {
@@ -49,32 +49,60 @@ func (s *Store) AlarmCounts(ctx context.Context, level uint8, window string, fro
 	// The windows ending in (from, to] cover the dates [from, to). A
 	// leaf's cases count under its group and, with leaves, under its own
 	// code too (arrayJoin makes one row per series the case belongs to).
-	q := "SELECT region, category, bucket, count() FROM (SELECT " + col + " AS region, " +
+	q := "SELECT county_code, town_code, category, bucket, count() FROM (SELECT county_code, town_code, " +
 		"arrayJoin(if(? = 1 AND category != category_group, [category_group, category], [category_group])) AS category, " +
 		bucket + " AS bucket FROM cases FINAL " +
-		"WHERE reported_date >= toDate(?) AND reported_date < toDate(?) AND " + col + " != '') " +
-		"GROUP BY region, category, bucket"
+		"WHERE reported_date >= toDate(?) AND reported_date < toDate(?) AND (county_code != '' OR town_code != '')) " +
+		"GROUP BY county_code, town_code, category, bucket"
 	day := func(t time.Time) string { return t.Format(time.DateOnly) }
 	rows, err := s.conn.Query(ctx, q, b2u(leaves), day(from), day(to))
 	if err != nil {
 		return nil, fmt.Errorf("cannot count alarm series: %w", err)
 	}
 	defer rows.Close()
+	type key struct {
+		level            uint8
+		region, category string
+		end              time.Time
+	}
+	sums := map[key]uint64{}
+	var order []key
+	add := func(k key, n uint64) {
+		if _, ok := sums[k]; !ok {
+			order = append(order, k)
+		}
+		sums[k] += n
+	}
 	loc := from.Location()
-	var out []AlarmCount
 	for rows.Next() {
-		var c AlarmCount
+		var county, town, category string
 		var start time.Time
-		if err := rows.Scan(&c.Region, &c.Category, &start, &c.Count); err != nil {
+		var n uint64
+		if err := rows.Scan(&county, &town, &category, &start, &n); err != nil {
 			return nil, fmt.Errorf("cannot read alarm series counts: %w", err)
 		}
 		// A Date comes back as UTC midnight; the window end is the local
 		// midnight step days later.
 		y, m, d := start.Date()
-		c.WindowEnd = time.Date(y, m, d+step, 0, 0, 0, 0, loc)
-		out = append(out, c)
+		end := time.Date(y, m, d+step, 0, 0, 0, 0, loc)
+		for _, lv := range levels {
+			region := county
+			if lv == 4 {
+				region = town
+			}
+			if region != "" {
+				add(key{lv, region, category, end}, n)
+			}
+		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]AlarmCount, 0, len(order))
+	for _, k := range order {
+		out = append(out, AlarmCount{Level: k.level, Region: k.region, Category: k.category, WindowEnd: k.end, Count: sums[k]})
+	}
+	return out, nil
 }
 
 // StatAlarm is one row of stat_alarms: the verdict of one detector on one

@@ -17,7 +17,7 @@ import (
 
 // AlarmStore is what the alarm jobs read and write.
 type AlarmStore interface {
-	AlarmCounts(ctx context.Context, level uint8, window string, from, to time.Time, leaves bool) ([]store.AlarmCount, error)
+	AlarmCounts(ctx context.Context, levels []uint8, window string, from, to time.Time, leaves bool) ([]store.AlarmCount, error)
 	WriteStatAlarms(ctx context.Context, rows []store.StatAlarm) error
 }
 
@@ -145,12 +145,26 @@ func AlarmJob(st AlarmStore, reg *schemas.Registry, w scheduler.Window, cfg Alar
 		end := w.Align(at)
 		stamp := computedAt()
 		var rows []store.StatAlarm
+		// One scan for every level, over the longest history any needs.
+		levels := make([]uint8, len(cfg.Levels))
+		from := end
+		for i, lc := range cfg.Levels {
+			levels[i] = uint8(lc.Level)
+			if f := w.Prev(windowEnds(w, end, historyWindows(lc))[0]); f.Before(from) {
+				from = f
+			}
+		}
+		all, err := st.AlarmCounts(ctx, levels, w.String(), from, end, cfg.Leaves)
+		if err != nil {
+			return 0, err
+		}
 		for _, lc := range cfg.Levels {
-			h := historyWindows(lc)
-			ends := windowEnds(w, end, h)
-			counts, err := st.AlarmCounts(ctx, uint8(lc.Level), w.String(), w.Prev(ends[0]), end, cfg.Leaves)
-			if err != nil {
-				return 0, err
+			ends := windowEnds(w, end, historyWindows(lc))
+			var counts []store.AlarmCount
+			for _, c := range all {
+				if c.Level == uint8(lc.Level) && c.WindowEnd.After(w.Prev(ends[0])) {
+					counts = append(counts, c)
+				}
 			}
 			lr, err := EvaluateAlarms(reg, w, lc, ends, counts)
 			if err != nil {
