@@ -1,0 +1,489 @@
+// riskwatch analyst console: plain JavaScript, no build step. Every view is
+// described by the URL's query string (view, region, from, to, gran, metric
+// and the case filters), so a view can be shared; the access token is never
+// kept in the URL (it moves into the rw_token cookie on first load).
+'use strict';
+
+const LEVEL_NAMES = { 1: '省级', 2: '市级', 3: '旗县区', 4: '苏木乡镇街道', 5: '嘎查村社区' };
+const LEVEL_KEYS = { 2: 'city', 3: 'county', 4: 'town', 5: 'village' };
+const METRICS = [
+  ['cases', '受理件数'], ['rate', '每万人受理数'], ['resolved', '化解件数'], ['resolve_rate', '化解率'],
+  ['satisfaction', '满意率'], ['overdue', '超期件数'], ['risk', '风险指数'],
+];
+const BAND_NAMES = { red: '红', orange: '橙', yellow: '黄', blue: '蓝', green: '绿' };
+const ALARM_NAMES = { red: '红色', orange: '橙色', yellow: '黄色', blue: '蓝色' };
+const RULE_NAMES = { group_dispute: '群体性纠纷', large_amount: '涉及金额较大', extreme_words: '极端言辞', repeat_petition: '重复信访', superior_assigned: '上级交办' };
+const FILTERS = ['category', 'severity', 'channel', 'status', 'source'];
+const VIEWS = ['dashboard', 'trends', 'types', 'supervision', 'reports'];
+
+const $ = (id) => document.getElementById(id);
+const state = {};
+const regionCache = new Map(); // code → {code, name, short_name, level, parent_code, children}
+const charts = {};
+let me = null;
+let renderSeq = 0;
+
+function readURL() {
+  const q = new URLSearchParams(location.search);
+  if (q.has('token')) {
+    document.cookie = 'rw_token=' + encodeURIComponent(q.get('token')) + '; path=/; SameSite=Strict';
+    q.delete('token');
+    history.replaceState(null, '', location.pathname + (q.toString() ? '?' + q : ''));
+  }
+  state.view = VIEWS.includes(q.get('view')) ? q.get('view') : 'dashboard';
+  state.region = q.get('region') || '';
+  state.from = q.get('from') || '';
+  state.to = q.get('to') || '';
+  state.gran = q.get('gran') || 'week';
+  state.metric = q.get('metric') || 'cases';
+  for (const f of FILTERS) state[f] = q.get(f) || '';
+}
+
+function writeURL(push) {
+  const q = new URLSearchParams();
+  if (state.view !== 'dashboard') q.set('view', state.view);
+  for (const k of ['region', 'from', 'to']) if (state[k]) q.set(k, state[k]);
+  if (state.gran !== 'week') q.set('gran', state.gran);
+  if (state.metric !== 'cases') q.set('metric', state.metric);
+  for (const f of FILTERS) if (state[f]) q.set(f, state[f]);
+  const url = location.pathname + (q.toString() ? '?' + q : '');
+  if (push) history.pushState(null, '', url); else history.replaceState(null, '', url);
+}
+
+function setState(patch) {
+  Object.assign(state, patch);
+  writeURL(true);
+  render();
+}
+
+class APIError extends Error {
+  constructor(status, body) {
+    super((body && body.error) || ('HTTP ' + status));
+    this.status = status;
+    this.param = body && body.param;
+  }
+}
+
+function apiURL(path, params) {
+  const u = new URL(path, location.origin);
+  for (const [k, v] of Object.entries(params || {})) if (v !== '' && v !== undefined && v !== null) u.searchParams.set(k, v);
+  return u;
+}
+
+async function api(path, params) {
+  const r = await fetch(apiURL(path, params), { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+  let body = null;
+  try { body = await r.json(); } catch (e) { /* not JSON */ }
+  if (!r.ok) throw new APIError(r.status, body);
+  return body;
+}
+
+function caseFilters() {
+  const p = {};
+  for (const f of FILTERS) if (state[f]) p[f] = state[f];
+  return p;
+}
+
+function range() {
+  const p = {};
+  if (state.from) p.from = state.from;
+  if (state.to) p.to = state.to;
+  return p;
+}
+
+function trendParams(extra) {
+  const p = Object.assign({ region: state.region, granularity: state.gran, metric: state.metric }, range(), extra || {});
+  if (p.metric !== 'risk') Object.assign(p, caseFilters());
+  return p;
+}
+
+function fmt(v, digits) {
+  if (v === null || v === undefined || Number.isNaN(v)) return '–';
+  if (digits === undefined) return Number(v).toLocaleString('zh-CN');
+  return Number(v).toFixed(digits);
+}
+
+function pct(v) { return v === null || v === undefined ? '–' : (v * 100).toFixed(1) + '%'; }
+
+function metricName(m) { return (METRICS.find((x) => x[0] === m) || [m, m])[1]; }
+
+function isRatio(m) { return m === 'rate' || m === 'resolve_rate' || m === 'satisfaction' || m === 'risk'; }
+
+function showStatus(msg, isError) {
+  const s = $('status');
+  s.textContent = msg || '';
+  s.className = isError ? 'error' : '';
+}
+
+function chart(id) {
+  if (!charts[id]) charts[id] = echarts.init($(id), null, { renderer: 'canvas' });
+  return charts[id];
+}
+
+function cell(tr, text, cls) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (cls) td.className = cls;
+  tr.appendChild(td);
+  return td;
+}
+
+function fillTable(id, rows, build) {
+  const tb = $(id).querySelector('tbody');
+  tb.replaceChildren();
+  for (const r of rows) {
+    const tr = document.createElement('tr');
+    build(tr, r);
+    tb.appendChild(tr);
+  }
+  if (rows.length === 0) {
+    const tr = document.createElement('tr');
+    const td = cell(tr, '暂无数据');
+    td.colSpan = $(id).querySelectorAll('thead th').length;
+    tb.appendChild(tr);
+  }
+}
+
+// Regions -----------------------------------------------------------------
+
+async function loadChildren(code) {
+  const r = await api('/api/regions', code ? { parent: code } : {});
+  const kids = [];
+  for (const row of r.rows) {
+    regionCache.set(row.code, row);
+    if (row.parent_code === code || (!code && row.code !== me.region_code)) kids.push(row);
+  }
+  return kids;
+}
+
+// ancestorCodes lists the codes from the scope region down to code (12-digit
+// statistical codes: city 4, county 6, town 9 digits).
+function ancestorCodes(code) {
+  const out = [];
+  for (const n of [4, 6, 9]) {
+    const c = code.slice(0, n).padEnd(12, '0');
+    if (c !== code && c.length === 12 && c.startsWith(me.scope || '')) out.push(c);
+  }
+  return out.filter((c) => c.startsWith(me.scope) || me.scope === '');
+}
+
+async function ensureRegion(code) {
+  if (regionCache.has(code)) return regionCache.get(code);
+  for (const a of ancestorCodes(code)) {
+    if (!regionCache.has(a) || !regionCache.get(a)._kids) {
+      try { await loadChildren(a); if (regionCache.has(a)) regionCache.get(a)._kids = true; } catch (e) { /* outside scope */ }
+    }
+  }
+  return regionCache.get(code);
+}
+
+async function renderCrumbs(region) {
+  const nav = $('crumbs');
+  nav.replaceChildren();
+  const chain = [];
+  for (const c of ancestorCodes(region.code)) {
+    const r = regionCache.get(c);
+    if (r && (r.code.startsWith(me.scope) || me.scope === '' || ScopeOK(r.code))) chain.push(r);
+  }
+  chain.push(region);
+  const seen = new Set();
+  chain.forEach((r, i) => {
+    if (seen.has(r.code)) return;
+    seen.add(r.code);
+    if (nav.childNodes.length) {
+      const s = document.createElement('span');
+      s.className = 'sep';
+      s.textContent = '›';
+      nav.appendChild(s);
+    }
+    const a = document.createElement('a');
+    a.textContent = r.short_name || r.name;
+    a.dataset.code = r.code;
+    if (i < chain.length - 1) a.addEventListener('click', () => setState({ region: r.code === me.region_code ? '' : r.code }));
+    nav.appendChild(a);
+  });
+}
+
+function ScopeOK(code) { return me.scope === '' || code.startsWith(me.scope); }
+
+// Views -------------------------------------------------------------------
+
+async function render() {
+  const seq = ++renderSeq;
+  document.body.dataset.ready = '0';
+  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.view === state.view);
+  for (const v of VIEWS) $('view-' + v).hidden = v !== state.view;
+  syncInputs();
+  showStatus('加载中…');
+  try {
+    const region = state.region ? await ensureRegion(state.region) : regionCache.get(me.region_code);
+    if (!region) throw new APIError(400, { error: '区域不存在或超出令牌范围', param: 'region' });
+    await renderCrumbs(region);
+    await ({ dashboard: renderDashboard, trends: renderTrends, types: renderTypes, supervision: renderSupervision, reports: async () => {} })[state.view](region);
+    if (seq !== renderSeq) return;
+    showStatus('');
+    document.body.dataset.ready = '1';
+    if (!window.rwFirstRender) window.rwFirstRender = performance.now();
+  } catch (e) {
+    if (seq !== renderSeq) return;
+    showStatus('出错：' + e.message + (e.param ? '（参数 ' + e.param + '）' : ''), true);
+    document.body.dataset.ready = 'error';
+    if (e.status === 401) showLogin('令牌无效或已撤销。');
+  }
+}
+
+function syncInputs() {
+  $('f-from').value = state.from;
+  $('f-to').value = state.to;
+  $('f-gran').value = state.gran;
+  $('f-metric').value = state.metric;
+  for (const f of FILTERS) $('f-' + f).value = state[f];
+}
+
+function sumPoints(tr) {
+  let s = 0;
+  for (const se of tr.series) for (const p of se.points) s += p.value || 0;
+  return s;
+}
+
+function lineOption(tr, title) {
+  const periods = [...new Set(tr.series.flatMap((s) => s.points.map((p) => p.period)))].sort();
+  return {
+    animation: false,
+    tooltip: { trigger: 'axis' },
+    legend: { type: 'scroll', top: 0 },
+    grid: { left: 50, right: 20, top: 36, bottom: 30 },
+    xAxis: { type: 'category', data: periods },
+    yAxis: { type: 'value', name: title },
+    series: tr.series.map((s) => {
+      const by = new Map(s.points.map((p) => [p.period, p.value]));
+      return { name: s.name || s.key, type: 'line', showSymbol: false, data: periods.map((p) => (by.has(p) ? by.get(p) : (isRatio(state.metric) ? null : 0))) };
+    }),
+  };
+}
+
+async function renderDashboard(region) {
+  const base = Object.assign({ region: state.region }, range(), caseFilters());
+  const childLevel = LEVEL_KEYS[Math.min(region.level + 1, 4)];
+  const riskLevel = region.level >= 4 ? 'town' : childLevel;
+  const [tr, cases, resolved, rate, alarms, risk, counties] = await Promise.all([
+    api('/api/trends', trendParams()),
+    api('/api/trends', Object.assign({ metric: 'cases', granularity: 'month' }, base)),
+    api('/api/trends', Object.assign({ metric: 'resolved', granularity: 'month' }, base)),
+    api('/api/trends', Object.assign({ metric: 'rate', granularity: 'month' }, base)),
+    api('/api/alarms/rule', Object.assign({ region: state.region }, range())),
+    api('/api/risk', { region: state.region, window: 'week', latest: '1', level: riskLevel, to: state.to }),
+    region.level === 2 ? api('/api/trends', Object.assign({ metric: 'cases', granularity: 'month', group: 'level', level: 'county' }, base)) : null,
+  ]);
+  if (!state.from) $('f-from').value = tr.from;
+  if (!state.to) $('f-to').value = tr.to;
+  const nCases = sumPoints(cases);
+  const nResolved = sumPoints(resolved);
+  $('kpi-cases').textContent = fmt(nCases);
+  $('kpi-resolved').textContent = fmt(nResolved);
+  $('kpi-rate').textContent = nCases ? pct(nResolved / nCases) : '–';
+  $('kpi-per10k').textContent = rate.series.length ? fmt(sumPoints(rate), 1) : '–';
+  $('kpi-alarms').textContent = fmt(alarms.count);
+  $('trend-title').textContent = (region.short_name || region.name) + ' · ' + metricName(state.metric);
+  chart('chart-trend').setOption(lineOption(tr, metricName(state.metric)), true);
+  await renderMap(region, counties);
+  const riskRows = risk.rows.filter((r) => r.score !== null).sort((a, b) => b.score - a.score).slice(0, 10);
+  fillTable('risk-table', riskRows, (row, r) => {
+    cell(row, String(r.rank || ''));
+    cell(row, r.region_name || r.region_code);
+    cell(row, fmt(r.score, 1), 'num');
+    const b = cell(row, BAND_NAMES[r.band] || r.band);
+    b.innerHTML = '';
+    const s = document.createElement('span');
+    s.className = 'band band-' + r.band;
+    s.textContent = BAND_NAMES[r.band] || r.band || '–';
+    b.appendChild(s);
+    cell(row, (r.drivers_siblings || []).slice(0, 2).map((d) => String(d).split('|')[0]).join('、'));
+  });
+  fillTable('alarm-table', alarms.rows.slice(0, 10), (row, r) => {
+    cell(row, r.reported_at);
+    cell(row, r.region_name || r.region_code);
+    cell(row, r.category_name || r.category);
+    cell(row, ALARM_NAMES[r.level] || r.level, r.level);
+    cell(row, (RULE_NAMES[r.rule] || r.rule) + '：' + r.detail);
+  });
+}
+
+let mapRegistered = null;
+
+async function renderMap(region, counties) {
+  if (!mapRegistered) {
+    mapRegistered = api('/api/geo/counties').then((geo) => echarts.registerMap('tongliao', geo));
+  }
+  await mapRegistered;
+  const data = [];
+  if (counties) {
+    for (const s of counties.series) {
+      if (!s.key) continue;
+      data.push({ name: s.name, code: s.key, value: s.points.reduce((a, p) => a + (p.value || 0), 0) });
+    }
+  }
+  const byAdcode = new Map(data.map((d) => [d.code.slice(0, 6), d]));
+  const geoNames = (echarts.getMap('tongliao').geoJSON || echarts.getMap('tongliao').geoJson || { features: [] }).features;
+  const series = geoNames.map((f) => {
+    const ad = String(f.properties.adcode);
+    const d = byAdcode.get(ad);
+    return { name: f.properties.name, value: d ? d.value : (region.code.startsWith(ad) ? 0 : null), code: ad.padEnd(12, '0') };
+  });
+  const max = Math.max(1, ...data.map((d) => d.value));
+  const c = chart('chart-map');
+  c.setOption({
+    animation: false,
+    tooltip: { trigger: 'item', formatter: (p) => p.name + '：' + (p.value === null || Number.isNaN(p.value) ? '无权限或无数据' : fmt(p.value) + ' 件') },
+    visualMap: { min: 0, max: max, left: 10, bottom: 10, text: ['多', '少'], calculable: true, inRange: { color: ['#e3f2fd', '#1565c0'] } },
+    series: [{ type: 'map', map: 'tongliao', roam: false, label: { show: true, fontSize: 10 }, data: series,
+      itemStyle: { borderColor: '#fff' }, emphasis: { label: { show: true } } }],
+  }, true);
+  c.off('click');
+  c.on('click', (p) => {
+    const code = p.data && p.data.code;
+    if (code && ScopeOK(code)) setState({ region: code, view: 'trends' });
+  });
+}
+
+async function renderTrends(region) {
+  const hasKids = region.children > 0;
+  const params = trendParams(hasKids ? { group: 'region' } : {});
+  const tr = await api('/api/trends', params);
+  const casesTr = state.metric === 'cases' || state.metric === 'risk' ? tr : await api('/api/trends', trendParams(Object.assign({ metric: 'cases' }, hasKids ? { group: 'region' } : {})));
+  if (!state.from) $('f-from').value = tr.from;
+  if (!state.to) $('f-to').value = tr.to;
+  const u = apiURL('/api/trends', Object.assign({}, params, { format: 'csv' }));
+  $('csv-link').href = u.pathname + u.search;
+  $('drill-title').textContent = (region.short_name || region.name) + (hasKids ? ' · 下级区域 · ' : ' · ') + metricName(state.metric);
+  $('drill-metric').textContent = metricName(state.metric) + (isRatio(state.metric) ? '（平均）' : '（合计）');
+  const cases = new Map(casesTr.series.map((s) => [s.key, s.points.reduce((a, p) => a + p.cases, 0)]));
+  const rows = tr.series.map((s) => {
+    const vals = s.points.map((p) => p.value).filter((v) => v !== null);
+    const total = vals.reduce((a, v) => a + v, 0);
+    return { key: s.key, name: s.name, value: isRatio(state.metric) ? (vals.length ? total / vals.length : null) : total, cases: cases.get(s.key) || 0 };
+  }).sort((a, b) => (b.value || 0) - (a.value || 0));
+  const top = new Set(rows.slice(0, 8).map((r) => r.key));
+  chart('chart-drill').setOption(lineOption({ series: tr.series.filter((s) => top.has(s.key)) }, metricName(state.metric)), true);
+  fillTable('drill-table', rows, (row, r) => {
+    const td = cell(row, '');
+    row.dataset.code = r.key;
+    const info = regionCache.get(r.key);
+    if (r.key && hasKids && (!info || info.children > 0 || info.level < 5)) {
+      const a = document.createElement('a');
+      a.className = 'drill';
+      a.textContent = r.name;
+      a.addEventListener('click', () => setState({ region: r.key }));
+      td.appendChild(a);
+    } else {
+      td.textContent = r.name;
+    }
+    cell(row, r.key);
+    cell(row, isRatio(state.metric) ? fmt(r.value, 3) : fmt(r.value), 'num metric');
+    cell(row, fmt(r.cases), 'num cases');
+  });
+  if (hasKids) await loadChildren(region.code);
+}
+
+async function renderTypes(region) {
+  const level = LEVEL_KEYS[Math.min(region.level, 4)];
+  const [types, catTr] = await Promise.all([
+    api('/api/types', { region: state.region, window: 'month', latest: '1', level: level, to: state.to, category: state.category }),
+    api('/api/trends', Object.assign({ region: state.region, granularity: state.gran, metric: 'cases', group: 'category' }, range(), caseFilters())),
+  ]);
+  const rows = types.rows.filter((r) => r.region_code === region.code).sort((a, b) => a.rank - b.rank);
+  const u = apiURL('/api/types', { region: state.region, window: 'month', latest: '1', level: level, to: state.to, category: state.category, format: 'csv' });
+  $('types-csv').href = u.pathname + u.search;
+  chart('chart-types').setOption({
+    animation: false, tooltip: {}, grid: { left: 140, right: 20, top: 10, bottom: 30 },
+    xAxis: { type: 'value' }, yAxis: { type: 'category', inverse: true, data: rows.slice(0, 12).map((r) => r.category_name || r.category) },
+    series: [{ type: 'bar', data: rows.slice(0, 12).map((r) => ({ value: r.cases, itemStyle: { color: r.surging ? '#c62828' : '#1565c0' } })) }],
+  }, true);
+  const totals = catTr.series.map((s) => [s.key, s.points.reduce((a, p) => a + (p.value || 0), 0)]).sort((a, b) => b[1] - a[1]);
+  const top = new Set(totals.slice(0, 6).map((x) => x[0]));
+  chart('chart-cattrend').setOption(lineOption({ series: catTr.series.filter((s) => top.has(s.key)) }, '件数'), true);
+  fillTable('types-table', rows, (row, r) => {
+    cell(row, String(r.rank));
+    cell(row, r.category_name || r.category);
+    cell(row, fmt(r.cases), 'num');
+    cell(row, pct(r.share), 'num');
+    cell(row, fmt(r.baseline, 1), 'num');
+    cell(row, r.growth === null ? '–' : pct(r.growth), 'num');
+    cell(row, r.yoy_cases === null ? '–' : fmt(r.yoy_cases), 'num');
+    cell(row, r.surging ? '是' : '', r.surging ? 'red' : '');
+  });
+}
+
+async function renderSupervision(region) {
+  const p = Object.assign({ region: state.region }, range());
+  const units = await api('/api/supervision/units', p);
+  const u = apiURL('/api/supervision/units', Object.assign({}, p, { format: 'csv' }));
+  $('sup-csv').href = u.pathname + u.search;
+  fillTable('sup-table', units.rows, (row, r) => {
+    cell(row, r.assigned_unit || '（未指定）');
+    cell(row, r.county_name || r.county_code);
+    cell(row, fmt(r.open), 'num');
+    cell(row, fmt(r.red), 'num red');
+    cell(row, fmt(r.yellow), 'num yellow');
+    cell(row, fmt(r.green), 'num green');
+    cell(row, fmt(r.rehandle), 'num');
+  });
+}
+
+// Start -------------------------------------------------------------------
+
+function showLogin(msg) {
+  $('login').hidden = false;
+  $('filters').hidden = true;
+  for (const v of VIEWS) $('view-' + v).hidden = true;
+  $('login-error').textContent = msg || '';
+}
+
+async function start() {
+  readURL();
+  for (const [k, n] of METRICS) {
+    const o = document.createElement('option');
+    o.value = k;
+    o.textContent = n;
+    $('f-metric').appendChild(o);
+  }
+  $('login-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    document.cookie = 'rw_token=' + encodeURIComponent($('login-token').value.trim()) + '; path=/; SameSite=Strict';
+    location.reload();
+  });
+  for (const a of document.querySelectorAll('#nav a')) {
+    a.addEventListener('click', (e) => { e.preventDefault(); setState({ view: a.dataset.view }); });
+  }
+  const bind = (id, key) => $(id).addEventListener('change', () => setState({ [key]: $(id).value }));
+  bind('f-from', 'from');
+  bind('f-to', 'to');
+  bind('f-gran', 'gran');
+  bind('f-metric', 'metric');
+  for (const f of FILTERS) bind('f-' + f, f);
+  window.addEventListener('popstate', () => { readURL(); render(); });
+  window.addEventListener('resize', () => { for (const c of Object.values(charts)) c.resize(); });
+  try {
+    const r = await api('/api/me');
+    me = r.rows[0];
+  } catch (e) {
+    showLogin(e.status === 401 ? '' : e.message);
+    document.body.dataset.ready = 'login';
+    return;
+  }
+  $('who').textContent = me.name + ' · ' + me.role_name + ' · ' + me.region_name;
+  $('filters').hidden = false;
+  const cats = await api('/api/categories');
+  for (const c of cats.rows) {
+    const o = document.createElement('option');
+    o.value = c.code;
+    o.textContent = (c.parent_code ? '　' : '') + c.name_zh;
+    $('f-category').appendChild(o);
+  }
+  await loadChildren('');
+  if (!regionCache.has(me.region_code)) regionCache.set(me.region_code, { code: me.region_code, name: me.region_name, short_name: me.region_name, level: me.region_level, children: 0 });
+  writeURL(false);
+  await render();
+}
+
+start();
