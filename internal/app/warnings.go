@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/riskwatch/riskwatch/api"
 	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/internal/warnwire"
 	"github.com/riskwatch/riskwatch/schemas"
@@ -101,6 +102,51 @@ type ackRequest struct {
 	Comment string `json:"comment"`
 }
 
+// caller returns the token's region scope (a division-code prefix, ""
+// for everything) and name; both empty without authentication.
+func caller(r *http.Request) (scope, name string) {
+	if p, ok := api.PrincipalFrom(r.Context()); ok {
+		return p.Scope, p.Name
+	}
+	return "", ""
+}
+
+// inScope reports whether every region matcher lies inside the scope, and
+// there is at least one when the scope is limited.
+func inScope(scope string, regions []string) bool {
+	if scope == "" {
+		return true
+	}
+	if len(regions) == 0 {
+		return false
+	}
+	for _, r := range regions {
+		if !strings.HasPrefix(r, scope) {
+			return false
+		}
+	}
+	return true
+}
+
+// warningRegion finds the region of a warning in the store or the engine.
+func (h *warningHandlers) warningRegion(ctx context.Context, id string) (string, bool, error) {
+	rows, err := h.st.Warnings(ctx, store.WarningFilter{IDs: []string{id}, Limit: 1})
+	if err != nil {
+		return "", false, err
+	}
+	if len(rows) > 0 {
+		return rows[0].RegionCode, true, nil
+	}
+	if h.engine != nil {
+		for _, w := range h.engine.Warnings() {
+			if w.ID == id {
+				return w.Region, true, nil
+			}
+		}
+	}
+	return "", false, nil
+}
+
 func (h *warningHandlers) ack(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	var req ackRequest
@@ -108,18 +154,35 @@ func (h *warningHandlers) ack(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, http.StatusBadRequest, "body: %v", err)
 		return
 	}
-	if req.By == "" {
-		req.By = "api"
+	scope, name := caller(r)
+	region, ok, err := h.warningRegion(r.Context(), id)
+	switch {
+	case err != nil:
+		jsonError(w, http.StatusInternalServerError, "%v", err)
+		return
+	case !ok:
+		jsonError(w, http.StatusNotFound, "id: no warning %q", id)
+		return
+	case !inScope(scope, []string{region}):
+		jsonError(w, http.StatusForbidden, "id: warning %q is outside your region scope", id)
+		return
+	}
+	by := name
+	if by == "" {
+		by = req.By
+	}
+	if by == "" {
+		by = "api"
 	}
 	at := h.now()
-	err := warnwire.Ack(r.Context(), h.st, h.engine, id, req.By, req.Comment, at)
+	err = warnwire.Ack(r.Context(), h.st, h.engine, id, by, req.Comment, at)
 	switch {
 	case errors.Is(err, warnings.ErrUnknownWarning):
 		jsonError(w, http.StatusNotFound, "id: no warning %q", id)
 	case err != nil:
 		jsonError(w, http.StatusInternalServerError, "%v", err)
 	default:
-		writeJSON(w, http.StatusOK, map[string]any{"id": id, "acked_by": req.By, "acked_at": at.UTC().Format(time.RFC3339)})
+		writeJSON(w, http.StatusOK, map[string]any{"id": id, "acked_by": by, "acked_at": at.UTC().Format(time.RFC3339)})
 	}
 }
 
@@ -156,9 +219,13 @@ func (h *warningHandlers) listSilences(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, http.StatusInternalServerError, "%v", err)
 		return
 	}
+	scope, _ := caller(r)
 	out := make([]silenceJSON, 0, len(rows))
 	for _, s := range rows {
-		out = append(out, silenceOut(s, now))
+		o := silenceOut(s, now)
+		if inScope(scope, o.Matchers.Region) {
+			out = append(out, o)
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"silences": out})
 }
@@ -242,9 +309,17 @@ func (h *warningHandlers) createSilence(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	now := h.now()
+	scope, name := caller(r)
+	if req.CreatedBy == "" {
+		req.CreatedBy = name
+	}
 	s, err := newSilence(req, h.regions, now)
 	if err != nil {
 		jsonError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	if !inScope(scope, req.Matchers.Region) {
+		jsonError(w, http.StatusForbidden, "matchers.region: a silence must name regions inside your scope %s", scope)
 		return
 	}
 	if err := h.st.WriteWarningSilence(r.Context(), s); err != nil {
@@ -279,6 +354,19 @@ func expireSilence(ctx context.Context, st *store.Store, id string, now time.Tim
 func (h *warningHandlers) deleteSilence(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	now := h.now()
+	if scope, _ := caller(r); scope != "" {
+		all, err := h.st.WarningSilences(r.Context(), now, true)
+		if err != nil {
+			jsonError(w, http.StatusInternalServerError, "%v", err)
+			return
+		}
+		for _, x := range all {
+			if m, _ := warnings.ParseMatchers(x.Matchers); x.ID == id && !inScope(scope, m.Region) {
+				jsonError(w, http.StatusForbidden, "id: silence %q reaches outside your region scope", id)
+				return
+			}
+		}
+	}
 	s, err := expireSilence(r.Context(), h.st, id, now)
 	if err != nil {
 		if strings.HasPrefix(err.Error(), "no silence") {
