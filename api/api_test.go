@@ -81,6 +81,7 @@ func setup(t *testing.T) *fixture {
 func build(ch *servers.ClickHouse) (*fixture, error) {
 	ctx := context.Background()
 	db := fmt.Sprintf("api_test_%d", time.Now().UnixNano())
+	_ = db
 	st, err := store.Open(ctx, store.Options{Addrs: []string{ch.Addr}, Database: db, Username: "default",
 		DialTimeout: 5 * time.Second, ReadTimeout: time.Minute, MaxOpenConns: 4})
 	if err != nil {
@@ -162,6 +163,22 @@ func build(ch *servers.ClickHouse) (*fixture, error) {
 			RegionCode: kerqin, Category: "finance", Detail: "涉及金额较大", ReportedAt: now.Add(-24 * time.Hour), DetectedAt: now},
 	}); err != nil {
 		return nil, err
+	}
+	// Warnings and their delivery log (migration 0009), one inside and one
+	// outside 科左中旗, the inside one with personal data in its body.
+	for _, ins := range []string{
+		"INSERT INTO " + db + ".warnings (id, state, level, kind, rule, subject, region_code, region_level, county_code, town_code, category, title, body, link, labels, starts_at, resolved_at, updated_at, version) VALUES " +
+			"('w-kzz', 'firing', 'red', 'rule', 'extreme_words', 'pii-0', '" + village + "', 5, '" + kzzCode + "', '" + town + "', 'labor', '科左中旗 极端言辞预警', '当事人电话 " + piiPhone + "', '/reports/x', ['county=150521'], toDateTime('2026-08-31 10:00:00', 'Asia/Shanghai'), toDateTime(0), toDateTime('2026-08-31 10:00:00', 'Asia/Shanghai'), 1), " +
+			"('w-kerqin', 'resolved', 'orange', 'rule', 'large_amount', 'k-1', '" + kerqin + "', 3, '" + kerqin + "', '', 'finance', '科尔沁区 涉及金额较大', '金额较大', '', ['county=150502'], toDateTime('2026-08-30 10:00:00', 'Asia/Shanghai'), toDateTime('2026-08-31 10:00:00', 'Asia/Shanghai'), toDateTime('2026-08-31 10:00:00', 'Asia/Shanghai'), 1)",
+		"INSERT INTO " + db + ".warning_deliveries (notification_id, group_key, receiver, channel, channel_type, reason, warning_ids, attempt, status, status_code, response, error, latency_ms, created_at, attempted_at) VALUES " +
+			"('n-kzz', 'g1', 'kzz-center', 'wecom', 'webhook', 'new', ['w-kzz'], 1, 'retry', 500, 'busy', '', 30, toDateTime('2026-08-31 10:00:00', 'Asia/Shanghai'), toDateTime('2026-08-31 10:00:01', 'Asia/Shanghai')), " +
+			"('n-kzz', 'g1', 'kzz-center', 'wecom', 'webhook', 'new', ['w-kzz'], 2, 'delivered', 200, 'ok', '', 25, toDateTime('2026-08-31 10:00:00', 'Asia/Shanghai'), toDateTime('2026-08-31 10:01:00', 'Asia/Shanghai')), " +
+			"('n-kerqin', 'g2', 'kerqin-center', 'dingtalk', 'webhook', 'new', ['w-kerqin'], 1, 'delivered', 200, 'ok', '', 20, toDateTime('2026-08-30 10:00:00', 'Asia/Shanghai'), toDateTime('2026-08-30 10:00:01', 'Asia/Shanghai'))",
+		"INSERT INTO " + db + ".warning_acks (warning_id, acked_by, comment, acked_at) VALUES ('w-kerqin', 'admin', '', toDateTime('2026-08-31 11:00:00', 'Asia/Shanghai'))",
+	} {
+		if _, err := ch.Query(ctx, ins); err != nil {
+			return nil, err
+		}
 	}
 	at := time.Date(2026, 9, 1, 0, 0, 0, 0, scheduler.Shanghai)
 	for _, j := range jobs.All(st, reg, func() time.Time { return now }, jobs.Options{}) {
@@ -263,6 +280,8 @@ var endpoints = []string{
 	"/api/supervision/units?from=2026-06-01&to=2026-09-01",
 	"/api/supervision/cases?from=2026-06-01&to=2026-09-01",
 	"/api/cases?from=2026-06-01&to=2026-08-31&page_size=200",
+	"/api/warnings?from=2026-08-01&to=2026-09-01",
+	"/api/warnings/deliveries?from=2026-08-01&to=2026-09-01",
 }
 
 // codesOf returns every region code in an answer: the code columns of a
@@ -695,5 +714,57 @@ func TestDrillDown(t *testing.T) {
 	villages, vsum := total("/api/trends?granularity=month&group=region&region=" + f.town + "&from=2026-06-01&to=2026-08-31")
 	if vsum != towns[f.town] || len(villages) == 0 {
 		t.Errorf("villages of %s sum to %v, the town has %v", f.town, vsum, towns[f.town])
+	}
+}
+
+// TestWarningsAndDeliveriesScoped: each county's token sees its own
+// warnings and only the notifications of its own warnings; the
+// acknowledgement and the resolved time come through.
+func TestWarningsAndDeliveriesScoped(t *testing.T) {
+	f := setup(t)
+	ids := func(label, path, col string) []string {
+		status, body := f.get(t, label, path)
+		var tb table
+		if err := json.Unmarshal(body, &tb); status != 200 || err != nil {
+			t.Fatalf("%s as %s: %d %v %s", path, label, status, err, body)
+		}
+		var out []string
+		for _, r := range tb.Rows {
+			out = append(out, fmt.Sprint(r[col]))
+		}
+		slices.Sort(out)
+		return slices.Compact(out)
+	}
+	const w, d = "/api/warnings?from=2026-08-01&to=2026-09-01", "/api/warnings/deliveries?from=2026-08-01&to=2026-09-01"
+	for _, c := range []struct {
+		label      string
+		warn, noti []string
+	}{
+		{"admin", []string{"w-kerqin", "w-kzz"}, []string{"n-kerqin", "n-kzz"}},
+		{"analyst-kzz", []string{"w-kzz"}, []string{"n-kzz"}},
+		{"operator-town", []string{"w-kzz"}, []string{"n-kzz"}},
+		{"analyst-kerqin", []string{"w-kerqin"}, []string{"n-kerqin"}},
+	} {
+		if got := ids(c.label, w, "id"); !slices.Equal(got, c.warn) {
+			t.Errorf("warnings as %s: %v, want %v", c.label, got, c.warn)
+		}
+		if got := ids(c.label, d, "notification_id"); !slices.Equal(got, c.noti) {
+			t.Errorf("deliveries as %s: %v, want %v", c.label, got, c.noti)
+		}
+	}
+	if got := ids("admin", d+"&warning=w-kzz&status=delivered", "attempt"); !slices.Equal(got, []string{"2"}) {
+		t.Errorf("delivered attempts of w-kzz: %v, want [2]", got)
+	}
+	_, body := f.get(t, "admin", w+"&state=resolved")
+	var tb table
+	_ = json.Unmarshal(body, &tb)
+	if len(tb.Rows) != 1 || tb.Rows[0]["acked"] != float64(1) || tb.Rows[0]["resolved_at"] != "2026-08-31 10:00:00" {
+		t.Errorf("resolved warnings: %+v", tb.Rows)
+	}
+	_, body = f.get(t, "admin", w+"&state=firing")
+	tb = table{}
+	_ = json.Unmarshal(body, &tb)
+	if len(tb.Rows) != 1 || tb.Rows[0]["resolved_at"] != nil || tb.Rows[0]["acked"] != float64(0) {
+		t.Errorf("firing warnings: %+v", tb.Rows)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strconv"
 	"time"
@@ -35,6 +36,8 @@ func (s *Server) apiRoutes() []route {
 		{method: "GET", path: "/api/supervision/units", params: []string{"region", "from", "to"}, handle: s.table("units", Store.APISupervisionUnits, nil)},
 		{method: "GET", path: "/api/supervision/cases", roles: caseRoles, params: []string{"region", "from", "to", "latest", "light", "unit"}, handle: s.table("supervision", Store.APISupervisionCases, []string{"light", "unit"})},
 		{method: "GET", path: "/api/cases", roles: caseRoles, params: append([]string{"region", "from", "to", "sort", "page", "page_size"}, caseFilters...), handle: s.cases},
+		{method: "GET", path: "/api/warnings", params: []string{"region", "from", "to", "category", "state", "color", "kind"}, handle: s.table("warnings", Store.APIWarnings, []string{"state", "color", "kind"})},
+		{method: "GET", path: "/api/warnings/deliveries", params: []string{"region", "from", "to", "warning", "status"}, handle: s.table("deliveries", Store.APIWarningDeliveries, []string{"warning", "status"})},
 		{method: "GET", path: "/api/audit", roles: []string{RoleAdmin}, params: []string{"limit"}, handle: s.auditLog},
 	}
 }
@@ -123,11 +126,15 @@ var (
 		"types": {"day", "week", "month"}, "stat": {"day", "week"},
 	}
 	extraValues = map[string][]string{
-		"band":  {"green", "blue", "yellow", "orange", "red"},
-		"color": {"blue", "yellow", "orange", "red"},
-		"light": {"green", "yellow", "red"},
-		"rule":  {"group_dispute", "large_amount", "extreme_words", "repeat_petition", "superior_assigned"},
+		"band":   {"green", "blue", "yellow", "orange", "red"},
+		"color":  {"blue", "yellow", "orange", "red"},
+		"light":  {"green", "yellow", "red"},
+		"rule":   {"group_dispute", "large_amount", "extreme_words", "repeat_petition", "superior_assigned"},
+		"state":  {"firing", "resolved"},
+		"status": {"delivered", "retry", "failed"},
 	}
+	// identParam are the free identifiers a parameter may hold.
+	identParam = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 )
 
 func (q *request) resultQuery(kind string, extra []string) (store.APIResultQuery, error) {
@@ -179,6 +186,13 @@ func (q *request) resultQuery(kind string, extra []string) (store.APIResultQuery
 		case "unit":
 			if v, err = q.raw(e); err != nil {
 				return rq, err
+			}
+		case "kind", "warning":
+			if v, err = q.raw(e); err != nil {
+				return rq, err
+			}
+			if v != "" && !identParam.MatchString(v) {
+				return rq, badParam(e, "取值无效 (%q is not an identifier: letters, digits, _ . -)", v)
 			}
 		default:
 			if v, err = q.oneOf(e, "", extraValues[e]...); err != nil {

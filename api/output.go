@@ -221,7 +221,8 @@ func plain(v any) any {
 // maskedColumns hold free text; they are masked again on the way out
 // (ingest already masked them), so that no personal data leaves even if a
 // row was written by another path.
-var maskedColumns = map[string]bool{"summary": true, "category_text": true, "detail": true}
+var maskedColumns = map[string]bool{"summary": true, "category_text": true, "detail": true, "title": true, "body": true,
+	"response": true, "error": true}
 
 // nameColumns get a *_name column with the registry's short name next to
 // them.
@@ -248,8 +249,8 @@ func (s *Server) fromTable(t store.APITable) *result {
 		} else if c == "category" {
 			cols = append(cols, "category_name")
 			adds = append(adds, add{i, "category"})
-		} else if c == "level" && t.Columns[0] != "rule" {
-			cols = append(cols, "level_name")
+		} else if (c == "level" || c == "region_level") && i < len(t.Types) && t.Types[i] == "UInt8" {
+			cols = append(cols, c+"_name")
 			adds = append(adds, add{i, "level"})
 		}
 	}

@@ -152,7 +152,9 @@ FROM api_audit WHERE scope LIKE ? ORDER BY at DESC LIMIT ?`, likePrefix(scope), 
 // float64, time.Time, slices; nil for NULL).
 type APITable struct {
 	Columns []string
-	Rows    [][]any
+	// Types are the columns' ClickHouse types (UInt8, Nullable(Float64), …).
+	Types []string
+	Rows  [][]any
 	// Truncated is true when more rows matched than the limit.
 	Truncated bool
 }
@@ -584,6 +586,62 @@ func (s *Store) APICases(ctx context.Context, q APICaseQuery) (APITable, uint64,
 	return t, total, err
 }
 
+// APIWarnings reads warnings (migration 0009) with whether each was
+// acknowledged; From..To bound the start date. Extra: "state" (firing,
+// resolved), "color" (the warning level), "kind".
+func (s *Store) APIWarnings(ctx context.Context, q APIResultQuery) (APITable, error) {
+	q.Window, q.Level, q.Latest = "", 0, false
+	return s.resultQuery(ctx, "warnings",
+		"id, toString(state) AS state, toString(level) AS level, kind, rule, subject, region_code, region_level, county_code, town_code, category, "+
+			"title, body, link, starts_at, if(toUInt32(resolved_at) = 0, NULL, resolved_at) AS resolved_at, updated_at, "+
+			"toUInt8(id IN (SELECT warning_id FROM warning_acks)) AS acked",
+		"region_code LIKE ?", "starts_at", "starts_at DESC, id", q, func(w *where) error {
+			if v := q.Extra["state"]; v != "" {
+				w.add("toString(state) = ?", v)
+			}
+			if v := q.Extra["color"]; v != "" {
+				w.add("toString(level) = ?", v)
+			}
+			if v := q.Extra["kind"]; v != "" {
+				w.add("kind = ?", v)
+			}
+			return nil
+		})
+}
+
+// APIWarningDeliveries reads the delivery log (migration 0009) of the
+// warnings within the scope prefixes: a notification is listed when one of
+// its warnings lies within them. From..To bound the attempt date. Extra:
+// "warning" keeps the notifications of one warning id; "status" one status.
+func (s *Store) APIWarningDeliveries(ctx context.Context, q APIResultQuery) (APITable, error) {
+	if q.Limit <= 0 {
+		return APITable{}, fmt.Errorf("warning deliveries: limit must be positive")
+	}
+	var scope where
+	if err := scope.prefixes(q.Filter.Prefixes, "region_code LIKE ?"); err != nil {
+		return APITable{}, err
+	}
+	if v := q.Extra["warning"]; v != "" {
+		scope.add("id = ?", v)
+	}
+	var w where
+	w.add("notification_id IN (SELECT notification_id FROM warning_deliveries ARRAY JOIN warning_ids AS wid "+
+		"WHERE wid IN (SELECT id FROM warnings "+scope.sql()+"))", scope.args...)
+	if !q.Filter.From.IsZero() {
+		w.add("toDate(attempted_at) >= toDate(?)", day(q.Filter.From))
+	}
+	if !q.Filter.To.IsZero() {
+		w.add("toDate(attempted_at) <= toDate(?)", day(q.Filter.To))
+	}
+	if v := q.Extra["status"]; v != "" {
+		w.add("toString(status) = ?", v)
+	}
+	query := "SELECT notification_id, group_key, receiver, channel, channel_type, reason, warning_ids, attempt, toString(status) AS status, " +
+		"status_code, response, error, latency_ms, created_at, attempted_at FROM warning_deliveries " + w.sql() +
+		" ORDER BY attempted_at DESC, notification_id, attempt LIMIT ?"
+	return s.apiTable(ctx, query, append(w.args, q.Limit+1), q.Limit)
+}
+
 // APIQuery runs a read query of another part (warnings) through the same
 // scanner: sql must come from that part's code, never from a request; args
 // are bound. At most limit rows are returned.
@@ -601,6 +659,9 @@ func (s *Store) apiTable(ctx context.Context, query string, args []any, limit in
 	defer rows.Close()
 	types := rows.ColumnTypes()
 	t := APITable{Columns: rows.Columns()}
+	for _, ct := range types {
+		t.Types = append(t.Types, ct.DatabaseTypeName())
+	}
 	ptrs := make([]any, len(types))
 	for rows.Next() {
 		if len(t.Rows) == limit {

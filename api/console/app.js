@@ -266,7 +266,7 @@ async function renderDashboard(region) {
   const base = Object.assign({ region: state.region }, range(), caseFilters());
   const childLevel = LEVEL_KEYS[Math.min(region.level + 1, 4)];
   const riskLevel = region.level >= 4 ? 'town' : childLevel;
-  const [tr, cases, resolved, rate, alarms, risk, counties] = await Promise.all([
+  const [tr, cases, resolved, rate, alarms, risk, counties, warnings] = await Promise.all([
     api('/api/trends', trendParams()),
     api('/api/trends', Object.assign({ metric: 'cases', granularity: 'month' }, base)),
     api('/api/trends', Object.assign({ metric: 'resolved', granularity: 'month' }, base)),
@@ -274,6 +274,7 @@ async function renderDashboard(region) {
     api('/api/alarms/rule', Object.assign({ region: state.region }, range())),
     api('/api/risk', { region: state.region, window: 'week', latest: '1', level: riskLevel, to: state.to }),
     region.level === 2 ? api('/api/trends', Object.assign({ metric: 'cases', granularity: 'month', group: 'level', level: 'county' }, base)) : null,
+    api('/api/warnings', Object.assign({ region: state.region, state: 'firing' }, range())),
   ]);
   if (!state.from) $('f-from').value = tr.from;
   if (!state.to) $('f-to').value = tr.to;
@@ -283,7 +284,7 @@ async function renderDashboard(region) {
   $('kpi-resolved').textContent = fmt(nResolved);
   $('kpi-rate').textContent = nCases ? pct(nResolved / nCases) : '–';
   $('kpi-per10k').textContent = rate.series.length ? fmt(sumPoints(rate), 1) : '–';
-  $('kpi-alarms').textContent = fmt(alarms.count);
+  $('kpi-alarms').textContent = fmt(warnings.count + alarms.count);
   $('trend-title').textContent = (region.short_name || region.name) + ' · ' + metricName(state.metric);
   chart('chart-trend').setOption(lineOption(tr, metricName(state.metric)), true);
   await renderMap(region, counties);
@@ -300,12 +301,15 @@ async function renderDashboard(region) {
     b.appendChild(s);
     cell(row, (r.drivers_siblings || []).slice(0, 2).map((d) => String(d).split('|')[0]).join('、'));
   });
-  fillTable('alarm-table', alarms.rows.slice(0, 10), (row, r) => {
-    cell(row, r.reported_at);
-    cell(row, r.region_name || r.region_code);
-    cell(row, r.category_name || r.category);
+  const latest = warnings.rows.map((r) => ({ at: r.starts_at, region: r.region_name || r.region_code, category: r.category_name || r.category, level: r.level, text: r.title }))
+    .concat(alarms.rows.map((r) => ({ at: r.reported_at, region: r.region_name || r.region_code, category: r.category_name || r.category, level: r.level, text: (RULE_NAMES[r.rule] || r.rule) + '：' + r.detail })))
+    .sort((a, b) => (a.at < b.at ? 1 : -1)).slice(0, 10);
+  fillTable('alarm-table', latest, (row, r) => {
+    cell(row, r.at);
+    cell(row, r.region);
+    cell(row, r.category);
     cell(row, ALARM_NAMES[r.level] || r.level, r.level);
-    cell(row, (RULE_NAMES[r.rule] || r.rule) + '：' + r.detail);
+    cell(row, r.text);
   });
 }
 
