@@ -1,0 +1,225 @@
+package reportgen
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/reports"
+	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/store"
+)
+
+// Store is what reports read; *store.Store implements it.
+type Store interface {
+	ReportKPIs(ctx context.Context, window string, end time.Time, codes []string) ([]store.RegionKPI, error)
+	ReportDaily(ctx context.Context, from, to time.Time, loc *time.Location, sc store.ReportScope) ([]store.ReportDayCount, error)
+	ReportLatestWindowEnd(ctx context.Context, table, window string, at time.Time) (time.Time, bool, error)
+	ReportHotspots(ctx context.Context, window string, end time.Time, parent string) ([]store.Hotspot, error)
+	ReportTypeRanks(ctx context.Context, window string, end time.Time, region string, limit int) ([]store.TypeRank, error)
+	ReportStatAlarms(ctx context.Context, window string, from, to time.Time, codes []string, limit int) ([]store.StatAlarm, error)
+	ReportRuleAlarms(ctx context.Context, from, to time.Time, sc store.ReportScope, limit int) ([]store.ReportRuleAlarm, uint64, error)
+	ReportSupervisionUnits(ctx context.Context, at time.Time, county string) ([]store.SupervisionUnit, time.Time, error)
+	RiskIndexRows(ctx context.Context, window string, windowEnd time.Time) ([]store.RiskIndexRow, error)
+}
+
+// Spec names one report: a region, a window, and the end of the window
+// (a local midnight aligned to the window).
+type Spec struct {
+	Region string
+	Window scheduler.Window
+	End    time.Time
+}
+
+// SpecAt returns the spec of the latest complete window at or before at.
+func SpecAt(region string, w scheduler.Window, at time.Time) Spec {
+	return Spec{Region: region, Window: w, End: w.Align(at)}
+}
+
+// Limits of what one report reads; the rest is counted, not loaded.
+const (
+	maxRuleAlarms = 200
+	maxStatAlarms = 500
+	maxTypes      = 10
+)
+
+// trendStart is where the trend chart begins: 14 days for a daily report,
+// 28 for a weekly, 13 weeks for a monthly one.
+func trendStart(w scheduler.Window, start, end time.Time) time.Time {
+	switch w {
+	case scheduler.Day:
+		return end.AddDate(0, 0, -14)
+	case scheduler.Week:
+		return end.AddDate(0, 0, -28)
+	}
+	return end.AddDate(0, 0, -91)
+}
+
+// Input reads everything the report of spec needs from the store.
+func (g *Generator) Input(ctx context.Context, spec Spec) (reports.Input, error) {
+	reg := g.reg
+	region, ok := reg.Lookup(spec.Region)
+	if !ok {
+		return reports.Input{}, fmt.Errorf("region %q is not in the registry", spec.Region)
+	}
+	if !spec.Window.Valid() {
+		return reports.Input{}, fmt.Errorf("invalid window %v", spec.Window)
+	}
+	end := spec.Window.Align(spec.End)
+	if !end.Equal(spec.End) {
+		return reports.Input{}, fmt.Errorf("window end %v is not aligned to a %s", spec.End, spec.Window)
+	}
+	start := spec.Window.Prev(end)
+	win := spec.Window.String()
+	in := reports.Input{
+		Region: reports.RegionOf(region), Regions: g.regions, Categories: g.categories,
+		Window: win, Start: start, End: end, TrendStart: trendStart(spec.Window, start, end),
+		GeneratedAt: g.now(), Issuer: g.issuer(region),
+	}
+	children := reg.Children(region.Code)
+	codes := []string{region.Code}
+	for _, c := range children {
+		in.Children = append(in.Children, reports.RegionOf(c))
+		codes = append(codes, c.Code)
+	}
+	if g.geo != nil && region.Level <= schemas.LevelCounty {
+		in.GeoJSON = g.geo
+	}
+	var scope store.ReportScope
+	county := ""
+	switch region.Level {
+	case schemas.LevelCounty:
+		scope.County, county = region.Code, region.Code
+	case schemas.LevelTown:
+		scope.Town = region.Code
+		if c, ok := reg.AncestorAt(region.Code, schemas.LevelCounty); ok {
+			county = c.Code
+		}
+	}
+
+	kpis, err := g.st.ReportKPIs(ctx, win, end, codes)
+	if err != nil {
+		return in, err
+	}
+	for _, k := range kpis {
+		rk := reports.KPI{Region: k.RegionCode, Accepted: k.Accepted, Resolved: k.Resolved, Concluded: k.Concluded, Evaluated: k.Evaluated,
+			Satisfied: k.Satisfied, Overdue: k.Overdue, Handled: k.Handled, ResolveRate: k.ResolveRate, ConcludeRate: k.ConcludeRate,
+			SatisfactionRate: k.SatisfactionRate, MeanHandlingDays: k.MeanHandlingDays, PrevAccepted: k.PrevAccepted,
+			YoYAccepted: k.YoYAccepted, MoMChange: k.MoMChange, YoYChange: k.YoYChange}
+		if k.RegionCode == region.Code {
+			in.KPI = &rk
+		} else {
+			in.ChildKPIs = append(in.ChildKPIs, rk)
+		}
+	}
+
+	daily, err := g.st.ReportDaily(ctx, in.TrendStart, end, reports.Shanghai, scope)
+	if err != nil {
+		return in, err
+	}
+	in.Daily = make([]reports.DayCount, len(daily))
+	for i, d := range daily {
+		in.Daily[i] = reports.DayCount{Day: d.Day, Category: d.Category, Cases: d.Cases}
+	}
+
+	// The risk index has weekly and monthly windows: a daily report shows
+	// the latest week's.
+	riskWin := "week"
+	if spec.Window == scheduler.Month {
+		riskWin = "month"
+	}
+	in.RiskWindow = riskWin
+	if re, ok, err := g.st.ReportLatestWindowEnd(ctx, "risk_index", riskWin, end); err != nil {
+		return in, err
+	} else if ok {
+		rows, err := g.st.RiskIndexRows(ctx, riskWin, re)
+		if err != nil {
+			return in, err
+		}
+		want := map[string]bool{region.Code: true}
+		for _, c := range children {
+			want[c.Code] = true
+		}
+		for _, r := range rows {
+			// The banners are always kept: the map shows them all.
+			if !want[r.RegionCode] && !(in.GeoJSON != nil && r.Level == uint8(schemas.LevelCounty)) {
+				continue
+			}
+			in.Risk = append(in.Risk, reports.Risk{Region: r.RegionCode, Index: r.Index, Score: r.Score, Band: r.Band,
+				BandReasons: r.BandReasons, Reliability: r.Reliability, NCases: r.NCases, Rank: r.Rank,
+				DimensionNames: r.DimensionNames, DimensionScores: r.DimensionScores,
+				DriversPrev: decodeDrivers(r.DriversPrev), DriversSiblings: decodeDrivers(r.DriversSiblings)})
+		}
+	}
+
+	hs, err := g.st.ReportHotspots(ctx, win, end, region.Code)
+	if err != nil {
+		return in, err
+	}
+	for _, h := range hs {
+		in.Hotspots = append(in.Hotspots, reports.Hotspot{Region: h.RegionCode, Cases: h.Cases, RatePer10k: h.RatePer10k,
+			EBRatePer10k: h.EBRatePer10k, GiZ: h.GiZ, GiQ: h.GiQ, Hot: h.Hot, EHSACategory: h.EHSACategory, FunnelFlag: h.FunnelFlag})
+	}
+
+	trs, err := g.st.ReportTypeRanks(ctx, win, end, region.Code, maxTypes)
+	if err != nil {
+		return in, err
+	}
+	for _, t := range trs {
+		r := reports.TypeRank{Category: t.Category, NameZH: t.CategoryNameZH, Rank: int(t.Rank), Cases: t.Cases, Share: t.Share,
+			Growth: t.Growth, Significant: t.Significant, Surging: t.Surging}
+		if t.HasYoY {
+			v := t.YoYCases
+			r.YoYCases = &v
+		}
+		in.Types = append(in.Types, r)
+	}
+
+	alarmWin := "week"
+	if spec.Window == scheduler.Day {
+		alarmWin = "day"
+	}
+	sas, err := g.st.ReportStatAlarms(ctx, alarmWin, start, end, g.descendants(region.Code), maxStatAlarms)
+	if err != nil {
+		return in, err
+	}
+	for _, a := range sas {
+		in.StatAlarms = append(in.StatAlarms, reports.StatAlarm{WindowEnd: a.WindowEnd, Level: int(a.Level), Region: a.RegionCode,
+			Category: a.Category, Detector: a.Detector, Observed: a.Observed, Expected: a.Expected, UpperBound: a.UpperBound})
+	}
+
+	ras, total, err := g.st.ReportRuleAlarms(ctx, start, end, scope, maxRuleAlarms)
+	if err != nil {
+		return in, err
+	}
+	in.RuleAlarmsTotal = int(total)
+	for _, a := range ras {
+		in.RuleAlarms = append(in.RuleAlarms, reports.RuleAlarm{Rule: a.Rule, Level: a.Level, CaseID: a.CaseID, Region: a.RegionCode,
+			County: a.CountyCode, Category: a.Category, Detail: a.Detail, Summary: a.Summary, ReportedAt: a.ReportedAt})
+	}
+
+	units, _, err := g.st.ReportSupervisionUnits(ctx, end, county)
+	if err != nil {
+		return in, err
+	}
+	for _, u := range units {
+		in.Units = append(in.Units, reports.Unit{Unit: u.AssignedUnit, County: u.CountyCode, Open: u.Open, Green: u.Green,
+			Yellow: u.Yellow, Red: u.Red, Rehandle: u.Rehandle})
+	}
+	return in, nil
+}
+
+// descendants returns the code and every descendant code down to towns
+// (the levels the alarm jobs write).
+func (g *Generator) descendants(code string) []string {
+	out := []string{code}
+	for i := 0; i < len(out); i++ {
+		for _, c := range g.reg.Children(out[i]) {
+			if c.Level <= schemas.LevelTown {
+				out = append(out, c.Code)
+			}
+		}
+	}
+	return out
+}

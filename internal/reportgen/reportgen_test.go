@@ -1,0 +1,261 @@
+package reportgen
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/riskwatch/riskwatch/internal/demo"
+	"github.com/riskwatch/riskwatch/internal/jobs"
+	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/internal/servers"
+	"github.com/riskwatch/riskwatch/internal/testenv"
+	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/store"
+	"github.com/riskwatch/riskwatch/transform"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// demoData is a store with three months of the demo stream (2026-08-01 …
+// 10-31) and every index job run for the last complete week (and its
+// month), on a fresh database dropped when the test ends.
+type demoData struct {
+	st   *store.Store
+	reg  *schemas.Registry
+	week time.Time // end of the week the jobs computed
+	ch   *servers.ClickHouse
+}
+
+func loadDemo(t *testing.T) demoData {
+	t.Helper()
+	ch := testenv.ClickHouse(t)
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Options{Addrs: []string{ch.Addr}, Database: testenv.FreshDatabase(t, "reportgen"), Username: "default",
+		DialTimeout: 5 * time.Second, ReadTimeout: time.Minute, MaxOpenConns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.DropDatabase(context.Background()); _ = st.Close() })
+	migs, _ := schemas.Migrations()
+	if _, err := st.Migrate(ctx, migs); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := schemas.LoadTongliao()
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to := time.Date(2026, 8, 1, 0, 0, 0, 0, scheduler.Shanghai), time.Date(2026, 10, 31, 0, 0, 0, 0, scheduler.Shanghai)
+	gen, err := demo.New(demo.Options{Seed: 6, Registry: reg, From: from, To: to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := transform.New(transform.Options{Registry: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 10, 31, 23, 59, 59, 0, scheduler.Shanghai)
+	var rows []schemas.CaseRow
+	for i := 0; ; i++ {
+		r, ok := gen.Next()
+		if !ok {
+			break
+		}
+		b, _ := schemas.MarshalRecord(r)
+		row, err := tr.Transform(b, transform.Meta{Topic: "t", Offset: int64(i)}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, row)
+	}
+	if err := st.InsertCases(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	week := scheduler.Week.Align(now)
+	for _, j := range jobs.All(st, reg, func() time.Time { return now }, jobs.Options{}) {
+		if _, err := j.Run(ctx, j.Window.Align(week)); err != nil {
+			t.Fatalf("job %s: %v", j.Name, err)
+		}
+	}
+	return demoData{st: st, reg: reg, week: week, ch: ch}
+}
+
+func TestSpecs(t *testing.T) {
+	reg, err := schemas.LoadTongliao()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(nil, reg, Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := time.Date(2026, 10, 26, 0, 0, 0, 0, scheduler.Shanghai)
+	specs := g.Specs(scheduler.Week, end, []int{2, 3})
+	var codes []string
+	for _, s := range specs {
+		codes = append(codes, s.Region)
+		if s.Window != scheduler.Week || !s.End.Equal(end) {
+			t.Errorf("spec %+v", s)
+		}
+	}
+	if len(codes) == 0 || codes[0] != "150500000000" {
+		t.Fatalf("specs %v: the city comes first", codes)
+	}
+	for _, want := range []string{"150502000000", "150521000000", "150522000000", "150523000000", "150524000000", "150525000000", "150526000000", "150581000000"} {
+		if !strings.Contains(strings.Join(codes, ","), want) {
+			t.Errorf("banner %s has no report spec: %v", want, codes)
+		}
+	}
+	if strings.Contains(strings.Join(codes, ","), "150501000000") {
+		t.Errorf("市辖区 (no towns) got a report: %v", codes)
+	}
+	if got := relBase(specs[0]); got != filepath.Join("2026-10-25", "week", "150500000000") {
+		t.Errorf("relBase = %q", got)
+	}
+	for _, bad := range []string{"61 8 * * *", "CRON_TZ=Asia/Shanghai", "0 8 * *"} {
+		if err := ParseSchedule(bad); err == nil {
+			t.Errorf("ParseSchedule(%q) accepted it", bad)
+		}
+	}
+	if err := ParseSchedule("30 8 * * 1"); err != nil {
+		t.Error(err)
+	}
+	if d := decodeDrivers([]string{"A3|0.31|0.312|0.125", "bad", "C1|x|1|2"}); len(d) != 1 || d[0].Code != "A3" || d[0].Value != 0.312 {
+		t.Errorf("decodeDrivers = %+v", d)
+	}
+}
+
+// The weekly city and banner reports from the demo store: files, index,
+// the narrative's count equal to a direct count of the cases, the handler,
+// and PNG and PDF through Chromium.
+func TestFromDemoStore(t *testing.T) {
+	d := loadDemo(t)
+	t.Run("html", func(t *testing.T) { testRenderHTML(t, d) })
+	t.Run("pdf and png", func(t *testing.T) { testRenderPDFAndPNG(t, d) })
+}
+
+func testRenderHTML(t *testing.T, d demoData) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	gen := time.Date(2026, 11, 2, 8, 30, 0, 0, scheduler.Shanghai)
+	g, err := New(d.st, d.reg, Options{Dir: dir, Now: func() time.Time { return gen }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs := g.Specs(scheduler.Week, d.week, []int{2, 3})
+	res, err := g.Render(ctx, specs, []string{HTML})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != len(specs) {
+		t.Fatalf("%d reports written, want %d", len(res), len(specs))
+	}
+	for _, r := range res {
+		if r.Size > 2<<20 {
+			t.Errorf("%s: HTML %d bytes, over 2 MB", r.Spec.Region, r.Size)
+		}
+		if !g.Exists(r.Spec) {
+			t.Errorf("%s: Exists is false after rendering", r.Spec.Region)
+		}
+	}
+
+	// The narrative's count is the number of distinct cases reported in
+	// the week, counted here straight from the cases table.
+	start := scheduler.Week.Prev(d.week)
+	out, err := d.ch.Query(ctx, "SELECT count() FROM "+d.st.Database()+".cases FINAL WHERE reported_at >= toDateTime('"+
+		start.Format("2006-01-02 15:04:05")+"', 'Asia/Shanghai') AND reported_at < toDateTime('"+d.week.Format("2006-01-02 15:04:05")+"', 'Asia/Shanghai')")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := strings.TrimSpace(out)
+	if n == "0" {
+		t.Fatal("the demo week has no cases")
+	}
+	city, err := os.ReadFile(res[0].Files[HTML])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "本周全市受理矛盾纠纷" + n + "件"; !strings.Contains(string(city), want) {
+		t.Errorf("city report lacks %q", want)
+	}
+	for _, s := range []string{"通辽市矛盾纠纷风险预警周报", "2026年10月19日至10月25日", `id="chart-risk-map"`, `id="chart-trend"`, "科尔沁左翼中旗"} {
+		if !strings.Contains(string(city), s) {
+			t.Errorf("city report lacks %q", s)
+		}
+	}
+
+	srv := httptest.NewServer(http.StripPrefix("", g.Handler("/reports/")))
+	t.Cleanup(srv.Close)
+	get := func(p string) (*http.Response, string) {
+		resp, err := http.Get(srv.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp, string(b)
+	}
+	resp, body := get("/reports/")
+	if resp.StatusCode != 200 || strings.Count(body, ">HTML</a>") != len(specs) || !strings.Contains(body, "2026年10月25日") {
+		t.Errorf("index: status %d, %d HTML links (want %d)", resp.StatusCode, strings.Count(body, ">HTML</a>"), len(specs))
+	}
+	resp, body = get("/reports/2026-10-25/week/150521000000.html")
+	if resp.StatusCode != 200 || !strings.Contains(body, "科尔沁左翼中旗矛盾纠纷风险预警周报") {
+		t.Errorf("banner report: status %d", resp.StatusCode)
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+		t.Errorf("CSP %q", csp)
+	}
+	if resp, _ := get("/reports/2026-10-25/week/150521000000.json"); resp.StatusCode != 404 {
+		t.Errorf("metadata served: %d", resp.StatusCode)
+	}
+	if resp, _ := get("/reports/../../etc/passwd"); resp.StatusCode == 200 {
+		t.Error("path escaped the directory")
+	}
+}
+
+func testRenderPDFAndPNG(t *testing.T, d demoData) {
+	if _, err := exec.LookPath("/usr/bin/chromium"); err != nil && os.Getenv("RISKWATCH_CHROMIUM") == "" {
+		if strings.EqualFold(os.Getenv("CI"), "true") {
+			t.Fatal("CI=true requires Chromium")
+		}
+		t.Skip("no Chromium")
+	}
+	g, err := New(d.st, d.reg, Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := g.Render(context.Background(), []Spec{{Region: "150500000000", Window: scheduler.Week, End: d.week}}, []string{HTML, PNG, PDF})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf := res[0].Files[PDF]
+	png, err := os.ReadFile(res[0].Files[PNG])
+	if err != nil || len(png) < 8 || string(png[1:4]) != "PNG" {
+		t.Fatalf("PNG: %v", err)
+	}
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("no pdftotext")
+	}
+	text, err := exec.Command("pdftotext", "-enc", "UTF-8", pdf, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	flat := strings.Join(strings.Fields(string(text)), "")
+	for _, s := range []string{"通辽市矛盾纠纷风险预警周报", "一、总体情况", "八、研判建议", "本周全市受理矛盾纠纷"} {
+		if !strings.Contains(flat, s) {
+			t.Errorf("PDF text lacks %q", s)
+		}
+	}
+	idx, err := os.ReadFile(filepath.Join(g.Dir(), "index.html"))
+	if err != nil || !strings.Contains(string(idx), ">PDF</a>") || !strings.Contains(string(idx), ">PNG</a>") {
+		t.Errorf("index lacks the PDF/PNG links (%v)", err)
+	}
+}

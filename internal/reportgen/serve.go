@@ -1,0 +1,127 @@
+package reportgen
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/schemas"
+)
+
+// Specs lists the reports of one window end for the levels: the city
+// (2), each county-level unit that has towns (3), each town (4).
+func (g *Generator) Specs(w scheduler.Window, end time.Time, levels []int) []Spec {
+	var out []Spec
+	want := map[schemas.Level]bool{}
+	for _, l := range levels {
+		want[schemas.Level(l)] = true
+	}
+	var walk func(r schemas.Region)
+	walk = func(r schemas.Region) {
+		kids := g.reg.Children(r.Code)
+		if want[r.Level] && (r.Level >= schemas.LevelTown || len(kids) > 0 || r.Code == g.reg.Root().Code) {
+			out = append(out, Spec{Region: r.Code, Window: w, End: end})
+		}
+		if r.Level >= schemas.LevelTown {
+			return
+		}
+		for _, c := range kids {
+			walk(c)
+		}
+	}
+	walk(g.reg.Root())
+	return out
+}
+
+// Handler serves the reports directory: GET prefix shows the index page,
+// the files under it the reports. Pages may load nothing from anywhere
+// (Content-Security-Policy): a report is self-contained.
+func (g *Generator) Handler(prefix string) http.Handler {
+	fs := http.StripPrefix(strings.TrimSuffix(prefix, "/"), http.FileServer(http.Dir(g.opts.Dir)))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := path.Clean("/" + strings.TrimPrefix(r.URL.Path, strings.TrimSuffix(prefix, "/")))
+		if strings.HasSuffix(p, ".json") || strings.Contains(p, ".tmp") {
+			http.NotFound(w, r)
+			return
+		}
+		if p == "/" {
+			if !g.indexExists() {
+				if err := g.writeIndexLocked(); err != nil {
+					http.Error(w, "报告索引不可用", http.StatusInternalServerError)
+					return
+				}
+			}
+		}
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: 'self'; frame-ancestors 'self'")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Cache-Control", "no-cache")
+		fs.ServeHTTP(w, r)
+	})
+}
+
+func (g *Generator) indexExists() bool {
+	return fileExists(filepath.Join(g.opts.Dir, "index.html"))
+}
+
+func (g *Generator) writeIndexLocked() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.writeIndex()
+}
+
+// Schedule is one cron entry: render the reports of a window at the
+// levels in the formats.
+type Schedule struct {
+	Spec    string // 5-field cron in Asia/Shanghai, e.g. "30 8 * * 1"
+	Window  scheduler.Window
+	Levels  []int
+	Formats []string
+}
+
+// ParseSchedule checks a cron spec the way the scheduler will read it (a
+// bad spec panics inside robfig/cron for some inputs, so it is recovered).
+func ParseSchedule(spec string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("bad cron spec %q: %v", spec, r)
+		}
+	}()
+	if strings.Contains(spec, "TZ=") {
+		return fmt.Errorf("bad cron spec %q: the time zone is always Asia/Shanghai", spec)
+	}
+	_, err = cron.ParseStandard(spec)
+	return err
+}
+
+// RunSchedules runs the schedules until ctx ends. Each run renders the
+// latest complete window at the time it fires; a run still going when the
+// next one is due is skipped.
+func (g *Generator) RunSchedules(ctx context.Context, ss []Schedule) error {
+	c := cron.New(cron.WithLocation(scheduler.Shanghai), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger), cron.Recover(cron.DiscardLogger)))
+	for _, s := range ss {
+		if err := ParseSchedule(s.Spec); err != nil {
+			return err
+		}
+		s := s
+		if _, err := c.AddFunc(s.Spec, func() {
+			at := g.now()
+			end := s.Window.Align(at)
+			if _, err := g.Render(ctx, g.Specs(s.Window, end, s.Levels), s.Formats); err != nil && ctx.Err() == nil {
+				g.log.Error("scheduled reports failed", "window", s.Window.String(), "end", end, "err", err)
+			}
+		}); err != nil {
+			return fmt.Errorf("reportgen: schedule %q: %w", s.Spec, err)
+		}
+	}
+	c.Start()
+	<-ctx.Done()
+	<-c.Stop().Done()
+	return nil
+}
