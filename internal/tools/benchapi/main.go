@@ -1,0 +1,408 @@
+// Command benchapi measures the analyst API and console at scale (make
+// bench-api): it loads N generated records (default 10M) into a throwaway
+// ClickHouse through the real transform and store (as bench-indices does),
+// runs the weekly risk index job for the last week, starts the API on a
+// loopback port, and prints
+//
+//   - the latency of many varied /api/trends requests (metric, region,
+//     grouping, granularity, range and category vary at random with a fixed
+//     seed): p50, p95 and max, separately for the requests the cases_daily
+//     rollup answers and for those that need the cases table (severity,
+//     status, channel or source filters; satisfaction and overdue);
+//   - the console dashboard's first render in headless Chromium: from
+//     navigation start until every panel is drawn (window.rwFirstRender), cold
+//     (first load) and warm.
+//
+// Targets: trends p95 ≤ 300 ms, first render ≤ 1 s.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/riskwatch/riskwatch/api"
+	"github.com/riskwatch/riskwatch/internal/browser"
+	"github.com/riskwatch/riskwatch/internal/demo"
+	"github.com/riskwatch/riskwatch/internal/jobs"
+	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/internal/servers"
+	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/store"
+	"github.com/riskwatch/riskwatch/transform"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench-api:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	records := flag.Int("records", 10_000_000, "generated records to load")
+	requests := flag.Int("requests", 300, "trend requests of each kind (rollup-only filters; cases-only filters)")
+	renders := flag.Int("renders", 5, "console dashboard loads in headless Chromium (0 = skip)")
+	flag.Parse()
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ch, err := servers.StartClickHouse(ctx, servers.ClickHouseOptions{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer ch.Stop()
+	fmt.Printf("ClickHouse %s at %s\n", ch.Version, ch.Addr)
+	st, err := store.Open(ctx, store.Options{Addrs: []string{ch.Addr}, Database: "bench", Username: "default",
+		DialTimeout: 10 * time.Second, ReadTimeout: 30 * time.Minute, MaxOpenConns: 8})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	migs, err := schemas.Migrations()
+	if err != nil {
+		return err
+	}
+	if _, err := st.Migrate(ctx, migs); err != nil {
+		return err
+	}
+	reg, err := schemas.LoadTongliao()
+	if err != nil {
+		return err
+	}
+	if _, err := st.SyncRegions(ctx, reg); err != nil {
+		return err
+	}
+	t0 := time.Now()
+	loaded, err := load(ctx, st, reg, *records)
+	if err != nil {
+		return err
+	}
+	_, _ = ch.Query(ctx, "OPTIMIZE TABLE bench.cases FINAL")
+	_, _ = ch.Query(ctx, "OPTIMIZE TABLE bench.cases_daily FINAL")
+	cs, err := st.CaseStats(ctx)
+	if err != nil {
+		return err
+	}
+	daily, _ := st.CountRows(ctx, "cases_daily")
+	fmt.Printf("loaded %d records (%d cases, %d cases_daily rows) in %.0f s\n", loaded, cs.Rows, daily, time.Since(t0).Seconds())
+
+	// The data's span and the risk index of its last complete week.
+	span, err := ch.Query(ctx, "SELECT toString(min(reported_date)), toString(max(reported_date)) FROM bench.cases")
+	if err != nil {
+		return err
+	}
+	var firstDay, lastDay time.Time
+	if f := strings.Fields(span); len(f) == 2 {
+		firstDay, _ = time.Parse(time.DateOnly, f[0])
+		lastDay, _ = time.Parse(time.DateOnly, f[1])
+	}
+	if firstDay.IsZero() || lastDay.IsZero() {
+		return fmt.Errorf("no data span: %q", span)
+	}
+	now := time.Date(lastDay.Year(), lastDay.Month(), lastDay.Day(), 23, 0, 0, 0, scheduler.Shanghai)
+	for _, j := range jobs.RiskIndexJobs(st, reg, func() time.Time { return now }) {
+		if j.Window != scheduler.Week {
+			continue
+		}
+		t := time.Now()
+		at := j.Window.Align(now)
+		n, err := j.Run(ctx, at)
+		if err != nil {
+			return fmt.Errorf("job %s: %w", j.Name, err)
+		}
+		fmt.Printf("job %s window ending %s: %.1f s, %d rows\n", j.Name, at.Format(time.DateOnly), time.Since(t).Seconds(), n)
+	}
+
+	srv, err := api.New(api.Options{Store: st, Regions: reg, Log: log, Audit: true, TokenCacheTTL: 10 * time.Second,
+		Now: func() time.Time { return now }})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	mux := http.NewServeMux()
+	srv.Mount(mux)
+	hs := httptest.NewServer(mux)
+	defer hs.Close()
+	token, id, err := api.NewToken()
+	if err != nil {
+		return err
+	}
+	if err := st.APIInsertToken(ctx, store.APIToken{ID: id, Hash: api.HashToken(token), Name: "bench", Role: api.RoleAdmin,
+		Created: now, Version: 1}); err != nil {
+		return err
+	}
+
+	rng := rand.New(rand.NewPCG(8, 8))
+	var counties []schemas.Region // those with towns (市辖区 has none)
+	for _, c := range reg.AtLevel(schemas.LevelCounty) {
+		if len(reg.Children(c.Code)) > 0 {
+			counties = append(counties, c)
+		}
+	}
+	towns := reg.AtLevel(schemas.LevelTown)
+	days := int(lastDay.Sub(firstDay).Hours()/24) + 1
+	cats := []string{"labor", "land", "neighbor", "family", "labor.wage_arrears", "grassland,land", "finance"}
+	trendURL := func(cases bool) string {
+		q := url.Values{}
+		switch rng.IntN(3) {
+		case 0: // the city
+		case 1:
+			q.Set("region", counties[rng.IntN(len(counties))].Code)
+		default:
+			q.Set("region", towns[rng.IntN(len(towns))].Code)
+		}
+		gran := []string{"day", "week", "month"}[rng.IntN(3)]
+		span := []int{30, 90, 182, 365}[rng.IntN(4)]
+		if gran == "day" {
+			span = min(span, 92)
+		}
+		end := lastDay.AddDate(0, 0, -rng.IntN(max(1, days-span)))
+		q.Set("granularity", gran)
+		q.Set("from", end.AddDate(0, 0, 1-span).Format(time.DateOnly))
+		q.Set("to", end.Format(time.DateOnly))
+		if rng.IntN(2) == 0 {
+			q.Set("category", cats[rng.IntN(len(cats))])
+		}
+		if g := rng.IntN(3); g == 1 && q.Get("region") != "" {
+			q.Set("group", "region")
+		} else if g == 2 {
+			q.Set("group", "category")
+		}
+		if !cases {
+			q.Set("metric", []string{"cases", "rate", "resolved", "resolve_rate"}[rng.IntN(4)])
+			return "/api/trends?" + q.Encode()
+		}
+		switch rng.IntN(4) {
+		case 0:
+			q.Set("metric", "satisfaction")
+		case 1:
+			q.Set("metric", "overdue")
+		case 2:
+			q.Set("severity", "difficult")
+		default:
+			q.Set("status", "handling,accepted")
+		}
+		return "/api/trends?" + q.Encode()
+	}
+	client := hs.Client()
+	get := func(path string) (time.Duration, string, error) {
+		req, _ := http.NewRequest("GET", hs.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		t := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, "", err
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		d := time.Since(t)
+		if resp.StatusCode != 200 {
+			return d, "", fmt.Errorf("%s: %d %s", path, resp.StatusCode, b)
+		}
+		return d, string(b), nil
+	}
+	for i := 0; i < 10; i++ { // warm-up: caches, connections
+		if _, _, err := get(trendURL(i%2 == 1)); err != nil {
+			return err
+		}
+	}
+	// Half the requests only filter by region and category (the rollup can
+	// answer), half add a filter or metric only the cases table has; each
+	// is bucketed by the table that answered (a town's drill-down to its
+	// villages also needs the cases table).
+	by := map[string][]time.Duration{}
+	var all []time.Duration
+	for i := 0; i < 2**requests; i++ {
+		p := trendURL(i%2 == 1)
+		d, body, err := get(p)
+		if err != nil {
+			return err
+		}
+		src := "cases"
+		if strings.Contains(body, `"source":"cases_daily"`) {
+			src = "cases_daily"
+		}
+		by[src] = append(by[src], d)
+		all = append(all, d)
+	}
+	for _, src := range []string{"cases_daily", "cases"} {
+		if len(by[src]) == 0 {
+			continue
+		}
+		p50, p95, mx := stats(by[src])
+		fmt.Printf("trends from %-12s %4d requests: p50 %4.0f ms  p95 %4.0f ms  max %4.0f ms\n", src, len(by[src]), ms(p50), ms(p95), ms(mx))
+	}
+	p50, p95, mx := stats(all)
+	fmt.Printf("trends, all            %4d requests: p50 %4.0f ms  p95 %4.0f ms  max %4.0f ms (target p95 ≤ 300 ms)\n", len(all), ms(p50), ms(p95), ms(mx))
+
+	if *renders > 0 {
+		if err := firstRender(ctx, hs.URL, token, lastDay, *renders); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func stats(ds []time.Duration) (p50, p95, mx time.Duration) {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	at := func(q float64) time.Duration { return s[min(len(s)-1, int(q*float64(len(s))))] }
+	return at(0.50), at(0.95), s[len(s)-1]
+}
+
+// firstRender loads the dashboard n times in fresh tabs of one headless
+// Chromium: the first load is cold (ECharts and the GeoJSON not cached).
+func firstRender(ctx context.Context, base, token string, lastDay time.Time, n int) error {
+	b, err := browser.Start(ctx, browser.Options{})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	from := lastDay.AddDate(0, 0, -181).Format(time.DateOnly)
+	u := base + "/console/?token=" + url.QueryEscape(token) + "&from=" + from + "&to=" + lastDay.Format(time.DateOnly)
+	var times []float64
+	for i := 0; i < n; i++ {
+		tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		tab, closeTab, err := b.OpenTab(tctx)
+		if err != nil {
+			cancel()
+			return err
+		}
+		err = browser.Open(tab, browser.Page{URL: u, Ready: `document.body.dataset.ready === '1' || document.body.dataset.ready === 'error'`, Width: 1400, Height: 1000})
+		var v float64
+		var status string
+		if err == nil {
+			v, err = chromedp.Run(tab, chromedp.Evaluate[float64](`window.rwFirstRender || -1`))
+		}
+		if err == nil {
+			status, err = chromedp.Run(tab, chromedp.Evaluate[string](`document.body.dataset.ready + ' ' + document.getElementById('status').textContent`))
+		}
+		closeTab()
+		cancel()
+		if err != nil {
+			return fmt.Errorf("console load %d: %w", i+1, err)
+		}
+		if !strings.HasPrefix(status, "1") || v < 0 {
+			return fmt.Errorf("console load %d did not render: %s", i+1, status)
+		}
+		times = append(times, v)
+		kind := "warm"
+		if i == 0 {
+			kind = "cold"
+		}
+		fmt.Printf("console dashboard first render, load %d (%s): %.0f ms\n", i+1, kind, v)
+	}
+	if ext := b.External(); len(ext) > 0 {
+		return fmt.Errorf("the console requested %d URLs outside localhost: %v", len(ext), ext)
+	}
+	s := slices.Clone(times)
+	slices.Sort(s)
+	fmt.Printf("console dashboard first render: cold %.0f ms, median %.0f ms, max %.0f ms over %d loads (target ≤ 1000 ms); no external requests\n",
+		times[0], s[len(s)/2], s[len(s)-1], len(s))
+	return nil
+}
+
+// load generates, transforms and inserts n records (generator → transform
+// workers → batched inserts), as bench-indices does.
+func load(ctx context.Context, st *store.Store, reg *schemas.Registry, n int) (int, error) {
+	gen, err := demo.NewN(demo.Options{Seed: 11, Registry: reg}, n)
+	if err != nil {
+		return 0, err
+	}
+	tr, err := transform.New(transform.Options{Registry: reg})
+	if err != nil {
+		return 0, err
+	}
+	_, to := demo.DefaultPeriod()
+	now := time.Date(to.Year(), to.Month(), to.Day(), 23, 59, 59, 0, scheduler.Shanghai)
+	msgs := make(chan [][]byte, 4)
+	rowsCh := make(chan []schemas.CaseRow, 4)
+	go func() {
+		defer close(msgs)
+		batch := make([][]byte, 0, 20_000)
+		for {
+			r, ok := gen.Next()
+			if ok {
+				b, _ := schemas.MarshalRecord(r)
+				batch = append(batch, b)
+			}
+			if len(batch) == cap(batch) || (!ok && len(batch) > 0) {
+				msgs <- batch
+				batch = make([][]byte, 0, 20_000)
+			}
+			if !ok {
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failed error
+	for w := 0; w < runtime.NumCPU(); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for batch := range msgs {
+				rows := make([]schemas.CaseRow, 0, len(batch))
+				for i, b := range batch {
+					row, err := tr.Transform(b, transform.Meta{Topic: "bench", Offset: int64(i)}, now)
+					if err != nil {
+						mu.Lock()
+						failed = err
+						mu.Unlock()
+						continue
+					}
+					rows = append(rows, row)
+				}
+				rowsCh <- rows
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(rowsCh) }()
+	loaded := 0
+	var pending []schemas.CaseRow
+	var insertErr error
+	for rows := range rowsCh {
+		if insertErr != nil {
+			continue // drain so the workers finish
+		}
+		pending = append(pending, rows...)
+		if len(pending) >= 200_000 {
+			if insertErr = st.InsertCases(ctx, pending); insertErr == nil {
+				loaded += len(pending)
+				pending = pending[:0]
+				fmt.Fprintf(os.Stderr, "\rloaded %d records", loaded)
+			}
+		}
+	}
+	if insertErr != nil {
+		return loaded, insertErr
+	}
+	if len(pending) > 0 {
+		if err := st.InsertCases(ctx, pending); err != nil {
+			return loaded, err
+		}
+		loaded += len(pending)
+	}
+	fmt.Fprintln(os.Stderr)
+	if failed != nil {
+		return loaded, fmt.Errorf("a generated record was rejected: %w", failed)
+	}
+	return loaded, nil
+}
