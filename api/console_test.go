@@ -230,7 +230,22 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Error(err)
 	}
 
-	// 5. Nothing left the machine, and the page did load its own files.
+	// 5. The type analysis and the supervision board of the banner render
+	// rows from the API.
+	for _, v := range []struct{ view, table string }{{"types", "types-table"}, {"supervision", "sup-table"}} {
+		eval(`(() => { document.querySelector('#crumbs a[data-code="`+kzzCode+`"]').click(); return true; })()`, nil)
+		waitReady(v.view + "-banner")
+		eval(`(() => { document.querySelector('#nav a[data-view=`+v.view+`]').click(); return true; })()`, nil)
+		waitReady(v.view)
+		shot("5-" + v.view)
+		var n int
+		eval(`document.querySelectorAll('#`+v.table+` tbody tr td.num').length`, &n)
+		if n == 0 {
+			t.Errorf("the %s view shows no figures", v.view)
+		}
+	}
+
+	// 6. Nothing left the machine, and the page did load its own files.
 	reqs := b.Requests()
 	if ext := b.External(); len(ext) > 0 {
 		t.Errorf("the console requested %d URLs outside localhost: %v", len(ext), ext)
