@@ -311,3 +311,19 @@ WHERE window_end = ?`
 	}
 	return out, snap, rows.Err()
 }
+
+// ReportLatestActiveWindowEnd returns the newest window end ≤ at whose
+// region_kpis row of the region has accepted cases, and false when there
+// is none: the latest period a report has something to say about.
+func (s *Store) ReportLatestActiveWindowEnd(ctx context.Context, window, region string, at time.Time) (time.Time, bool, error) {
+	if _, ok := windowCodes[window]; !ok {
+		return time.Time{}, false, fmt.Errorf("report: unknown window %q", window)
+	}
+	var n uint64
+	var end time.Time
+	if err := s.conn.QueryRow(ctx, `SELECT count(), max(window_end) FROM region_kpis
+WHERE window = ? AND region_code = ? AND window_end <= ? AND accepted > 0`, window, region, at.UTC()).Scan(&n, &end); err != nil {
+		return time.Time{}, false, fmt.Errorf("cannot read the latest active %s window: %w", window, err)
+	}
+	return end, n > 0, nil
+}

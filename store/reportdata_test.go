@@ -145,6 +145,12 @@ func TestReportData(t *testing.T) {
 		if err != nil || !ok || !e.Equal(end) {
 			t.Errorf("latest week end %v %v %v, want %v", e, ok, err, end)
 		}
+		if e, ok, err := st.ReportLatestActiveWindowEnd(ctx, "day", "150500000000", end.AddDate(0, 0, 3)); err != nil || ok {
+			t.Errorf("latest active day end %v %v %v: the day row has no cases", e, ok, err)
+		}
+		if e, ok, err := st.ReportLatestActiveWindowEnd(ctx, "week", kes, end.AddDate(0, 0, 3)); err != nil || !ok || !e.Equal(end) {
+			t.Errorf("latest active week end of %s: %v %v %v", kes, e, ok, err)
+		}
 		if _, ok, err := st.ReportLatestWindowEnd(ctx, "region_kpis", "month", end); err != nil || ok {
 			t.Errorf("latest month end found=%v err=%v, want none", ok, err)
 		}

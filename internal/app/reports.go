@@ -2,14 +2,222 @@ package app
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"strings"
+	"time"
+
+	"github.com/riskwatch/riskwatch/internal/config"
+	"github.com/riskwatch/riskwatch/internal/reportgen"
+	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/store"
 )
 
-// mountReports starts this part inside `riskwatch run`.
-func mountReports(env *serveEnv) (stop func(), err error) { return nil, nil }
+// newReportGen builds the report generator of the configuration.
+func newReportGen(cfg config.Config, st *store.Store, reg *schemas.Registry, env *serveEnv) (*reportgen.Generator, error) {
+	o := reportgen.Options{Dir: cfg.Reports.Dir, Issuer: cfg.Reports.Issuer, Chromium: cfg.Reports.Chromium}
+	if env != nil {
+		o.Log = env.log.With("component", "reports")
+	}
+	return reportgen.New(st, reg, o)
+}
+
+// reportSchedules turns the configured cron specs into schedules.
+func reportSchedules(c config.Reports) []reportgen.Schedule {
+	var out []reportgen.Schedule
+	for _, s := range []struct {
+		spec string
+		w    scheduler.Window
+	}{{c.Schedules.Daily, scheduler.Day}, {c.Schedules.Weekly, scheduler.Week}, {c.Schedules.Monthly, scheduler.Month}} {
+		if s.spec != "" {
+			out = append(out, reportgen.Schedule{Spec: s.spec, Window: s.w, Levels: c.Levels, Formats: c.Formats})
+		}
+	}
+	return out
+}
+
+// mountReports serves the reports directory at /reports/, runs the
+// schedules, and makes sure the latest weekly city and banner reports
+// exist (rendered at start from whatever data is stored, then refreshed
+// every reports.refresh while data flows in). stop waits for the
+// background work.
+func mountReports(env *serveEnv) (stop func(), err error) {
+	c := env.cfg.Reports
+	if !c.Enabled {
+		return nil, nil
+	}
+	g, err := newReportGen(env.cfg, env.st, env.regions, env)
+	if err != nil {
+		return nil, fmt.Errorf("reports: %w", err)
+	}
+	env.mux.Handle("GET /reports/", g.Handler("/reports/"))
+	log := env.log.With("component", "reports")
+	fmt.Fprintf(env.out, "  预警报告 reports:  %s/reports/ (directory %s)\n", env.baseURL, c.Dir)
+
+	ctx, cancel := context.WithCancel(env.ctx)
+	done := make(chan struct{}, 2)
+	go func() {
+		defer func() { done <- struct{}{} }()
+		if err := g.RunSchedules(ctx, reportSchedules(c)); err != nil {
+			log.Error("report schedules stopped", "err", err)
+		}
+	}()
+	go func() {
+		defer func() { done <- struct{}{} }()
+		// The latest weekly reports are HTML (cheap, what a browser shows);
+		// the schedules write every configured format. Until the first
+		// week with data exists (a fresh demo is still loading), look every
+		// 30 s; then every reports.refresh.
+		latest := func(force bool) bool {
+			end, res, err := g.EnsureLatest(ctx, time.Now(), []int{2, 3}, []string{reportgen.HTML}, force)
+			if err != nil && ctx.Err() == nil {
+				log.Warn("latest weekly reports", "week_end", end, "err", err)
+			}
+			if len(res) > 0 {
+				log.Info("latest weekly reports rendered", "week_end", end, "reports", len(res))
+			}
+			return !end.IsZero()
+		}
+		if !c.Startup {
+			return
+		}
+		have := latest(false)
+		if have && c.Refresh <= 0 {
+			return
+		}
+		wait := 30 * time.Second
+		for {
+			if have {
+				if c.Refresh <= 0 {
+					return
+				}
+				wait = c.Refresh
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+				have = latest(have) || have
+			}
+		}
+	}()
+	return func() { cancel(); <-done; <-done }, nil
+}
+
+const reportUsage = `riskwatch report: render one warning report (预警报告) on demand
+
+Usage:
+  riskwatch report --level L --region CODE --window day|week|month [--at DATE] [--format html,pdf,png] [--config FILE]
+
+  --level   2 city (市), 3 banner/county (旗县市区), 4 town (苏木乡镇街道); must be the region's level
+  --region  the region's statistical code (150521000000, or the 6-digit county code 150521)
+  --window  day, week or month
+  --at      YYYY-MM-DD: report the latest complete window before this date (default: today)
+  --format  comma-separated formats (default: reports.formats of the configuration)
+
+The files land in the reports directory (reports.dir) under
+<last day>/<window>/<code>.html|pdf|png, and its index.html is updated.
+`
 
 func reportCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "riskwatch report: not built yet")
-	return 2
+	fs := flag.NewFlagSet("riskwatch report", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, reportUsage) }
+	cfgPath := fs.String("config", "", "configuration file")
+	level := fs.Int("level", 0, "")
+	region := fs.String("region", "", "")
+	window := fs.String("window", "", "")
+	at := fs.String("at", "", "")
+	format := fs.String("format", "", "")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "riskwatch report: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	bad := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "riskwatch report: "+format+"\n", a...)
+		return 2
+	}
+	w, err := scheduler.ParseWindow(*window)
+	if err != nil {
+		return bad("--window: %q: want day, week or month", *window)
+	}
+	if *level < 2 || *level > 4 {
+		return bad("--level: %d: want 2 (city), 3 (banner/county) or 4 (town)", *level)
+	}
+	if *region == "" {
+		return bad("--region: a region code is required")
+	}
+	when := time.Now()
+	if *at != "" {
+		d, err := time.ParseInLocation(time.DateOnly, *at, scheduler.Shanghai)
+		if err != nil {
+			return bad("--at: %q is not a date YYYY-MM-DD", *at)
+		}
+		when = d
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return bad("%v", err)
+	}
+	formats := cfg.Reports.Formats
+	if *format != "" {
+		formats = nil
+		for _, f := range strings.Split(*format, ",") {
+			f = strings.ToLower(strings.TrimSpace(f))
+			if f != reportgen.HTML && f != reportgen.PNG && f != reportgen.PDF {
+				return bad("--format: %q: want html, png or pdf", f)
+			}
+			formats = append(formats, f)
+		}
+	}
+	log := NewLogger(cfg.Log, stderr)
+	st, _, cleanup, err := openStore(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "riskwatch report: %v\n", err)
+		return 1
+	}
+	defer cleanup()
+	reg, err := migrateAndLoad(ctx, cfg, st, log, io.Discard)
+	if err != nil {
+		fmt.Fprintf(stderr, "riskwatch report: %v\n", err)
+		return 1
+	}
+	code, ok := reg.Normalize(*region)
+	if !ok {
+		return bad("--region: %q is not a region of the registry", *region)
+	}
+	r, _ := reg.Lookup(code)
+	if int(r.Level) != *level {
+		return bad("--region: %s %s is at level %d (%s), not --level %d", r.Code, r.Name, int(r.Level), r.Level, *level)
+	}
+	g, err := newReportGen(cfg, st, reg, nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "riskwatch report: %v\n", err)
+		return 1
+	}
+	spec := reportgen.SpecAt(code, w, when)
+	res, err := g.Render(ctx, []reportgen.Spec{spec}, formats)
+	for _, x := range res {
+		fmt.Fprintf(stdout, "%s（%s，%s 至 %s）\n", x.Title, x.Spec.Window, x.Spec.Window.Prev(x.Spec.End).Format(time.DateOnly), x.Spec.End.AddDate(0, 0, -1).Format(time.DateOnly))
+		for _, f := range []string{reportgen.HTML, reportgen.PDF, reportgen.PNG} {
+			if p, ok := x.Files[f]; ok {
+				fmt.Fprintf(stdout, "  %s  %s\n", strings.ToUpper(f), p)
+			}
+		}
+		fmt.Fprintf(stdout, "  built in %s, HTML rendered in %s, %d bytes\n", x.Build.Round(time.Millisecond), x.HTML.Round(time.Millisecond), x.Size)
+	}
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return 1
+		}
+		fmt.Fprintf(stderr, "riskwatch report: %v\n", err)
+		return 1
+	}
+	return 0
 }

@@ -63,9 +63,8 @@ func New(st Store, reg *schemas.Registry, opts Options) (*Generator, error) {
 	if opts.Dir == "" {
 		return nil, errors.New("reportgen: no reports directory")
 	}
-	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
-		return nil, fmt.Errorf("reportgen: reports directory: %w", err)
-	}
+	// The directory is made at the first write: a service with no data
+	// leaves no empty directory behind.
 	g := &Generator{st: st, reg: reg, opts: opts, regions: reports.RegionsOf(reg, schemas.LevelTown),
 		categories: reports.CategoriesOf(schemas.Taxonomy), log: opts.Log}
 	if g.log == nil {
@@ -149,16 +148,19 @@ func (g *Generator) Render(ctx context.Context, specs []Spec, formats []string) 
 		}
 	}
 	var b *browser.Browser
+	var errs []error
 	if slices.Contains(formats, PNG) || slices.Contains(formats, PDF) {
 		var err error
 		b, err = browser.Start(ctx, browser.Options{ExecPath: g.opts.Chromium})
 		if err != nil {
-			return nil, fmt.Errorf("reportgen: PNG and PDF need Chromium: %w", err)
+			// The HTML is still written; PNG and PDF are missing.
+			errs = append(errs, fmt.Errorf("reportgen: PNG and PDF need Chromium: %w", err))
+			b = nil
+		} else {
+			defer b.Close()
 		}
-		defer b.Close()
 	}
 	var out []Result
-	var errs []error
 	for _, s := range specs {
 		r, err := g.renderOne(ctx, s, formats, b)
 		if err != nil {
@@ -295,6 +297,9 @@ func (g *Generator) writeIndex() error {
 		}
 		entries = append(entries, reports.IndexEntry{Title: m.Title, Window: m.Window, Level: m.Level, RegionCode: m.RegionCode,
 			RegionName: m.RegionName, Start: m.Start, End: m.End, Files: m.Files})
+	}
+	if err := os.MkdirAll(g.opts.Dir, 0o755); err != nil {
+		return fmt.Errorf("reportgen: reports directory: %w", err)
 	}
 	var buf bytes.Buffer
 	if err := reports.RenderIndex(&buf, g.reg.Root().Name+"矛盾纠纷风险预警报告", entries); err != nil {

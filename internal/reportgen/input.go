@@ -16,6 +16,7 @@ type Store interface {
 	ReportKPIs(ctx context.Context, window string, end time.Time, codes []string) ([]store.RegionKPI, error)
 	ReportDaily(ctx context.Context, from, to time.Time, loc *time.Location, sc store.ReportScope) ([]store.ReportDayCount, error)
 	ReportLatestWindowEnd(ctx context.Context, table, window string, at time.Time) (time.Time, bool, error)
+	ReportLatestActiveWindowEnd(ctx context.Context, window, region string, at time.Time) (time.Time, bool, error)
 	ReportHotspots(ctx context.Context, window string, end time.Time, parent string) ([]store.Hotspot, error)
 	ReportTypeRanks(ctx context.Context, window string, end time.Time, region string, limit int) ([]store.TypeRank, error)
 	ReportStatAlarms(ctx context.Context, window string, from, to time.Time, codes []string, limit int) ([]store.StatAlarm, error)

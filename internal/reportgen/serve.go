@@ -125,3 +125,36 @@ func (g *Generator) RunSchedules(ctx context.Context, ss []Schedule) error {
 	<-c.Stop().Done()
 	return nil
 }
+
+// Latest returns the end of the newest window ≤ at for which the region
+// has accepted cases (region_kpis), and false when no window has any: what
+// `riskwatch run` shows, from whatever data is stored.
+func (g *Generator) Latest(ctx context.Context, w scheduler.Window, region string, at time.Time) (time.Time, bool, error) {
+	end, found, err := g.st.ReportLatestActiveWindowEnd(ctx, w.String(), region, at)
+	if err != nil || !found {
+		return time.Time{}, false, err
+	}
+	return end.In(scheduler.Shanghai), true, nil
+}
+
+// EnsureLatest renders the reports of the latest weekly window with data
+// (Latest of the root region) at the levels, those that are missing or
+// all of them when force is set, and returns the window end; the zero time
+// when no window has data yet.
+func (g *Generator) EnsureLatest(ctx context.Context, at time.Time, levels []int, formats []string, force bool) (time.Time, []Result, error) {
+	end, found, err := g.Latest(ctx, scheduler.Week, g.reg.Root().Code, at)
+	if err != nil || !found {
+		return time.Time{}, nil, err
+	}
+	var todo []Spec
+	for _, s := range g.Specs(scheduler.Week, end, levels) {
+		if force || !g.Exists(s) {
+			todo = append(todo, s)
+		}
+	}
+	if len(todo) == 0 {
+		return end, nil, nil
+	}
+	res, err := g.Render(ctx, todo, formats)
+	return end, res, err
+}

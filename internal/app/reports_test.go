@@ -1,0 +1,212 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/riskwatch/riskwatch/internal/app"
+	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/internal/testenv"
+	"github.com/riskwatch/riskwatch/store"
+)
+
+func TestReportFlagErrorsNameTheFlag(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--level", "2", "--region", "150500000000", "--window", "year"}, "--window"},
+		{[]string{"--level", "9", "--region", "150500000000", "--window", "week"}, "--level"},
+		{[]string{"--level", "2", "--window", "week"}, "--region"},
+		{[]string{"--level", "2", "--region", "150500000000", "--window", "week", "--at", "26/10/2026"}, "--at"},
+		{[]string{"--level", "2", "--region", "150500000000", "--window", "week", "--format", "html,docx"}, "--format"},
+		{[]string{"--level", "2", "--region", "150500000000", "--window", "week", "extra"}, "unexpected argument"},
+	} {
+		var out, errb bytes.Buffer
+		code := app.MainContext(context.Background(), append([]string{"report"}, c.args...), &out, &errb)
+		if code != 2 || !strings.Contains(errb.String(), c.want) {
+			t.Errorf("report %v: exit %d, stderr %q; want 2 naming %s", c.args, code, errb.String(), c.want)
+		}
+	}
+}
+
+func TestReportsConfigErrorsNameTheKey(t *testing.T) {
+	for body, key := range map[string]string{
+		"reports: {formats: [html, docx]}":                       "reports.formats[1]",
+		"reports: {levels: [2, 5]}":                              "reports.levels[1]",
+		"reports: {schedules: {weekly: '61 8 * * 1'}}":           "reports.schedules.weekly",
+		"reports: {schedules: {daily: 'CRON_TZ=Asia/Shanghai'}}": "reports.schedules.daily",
+		"reports: {refresh: 10s}":                                "reports.refresh",
+		"reports: {dir: ''}":                                     "reports.dir",
+		"reports: {formats: []}":                                 "reports.formats",
+		"reports: {colour: red}":                                 "colour",
+	} {
+		var out, errb bytes.Buffer
+		code := app.MainContext(context.Background(), []string{"check-config", "--config", writeConfig(t, body)}, &out, &errb)
+		if code != 2 || !strings.Contains(errb.String(), key) {
+			t.Errorf("%s: exit %d, stderr %q; want 2 naming %s", body, code, errb.String(), key)
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := app.MainContext(context.Background(), []string{"check-config", "--config", writeConfig(t, "reports: {schedules: {daily: ''}}")}, &out, &errb); code != 0 {
+		t.Errorf("an empty schedule (turned off) was refused: %s", errb.String())
+	}
+	for _, want := range []string{"weekly: 30 8 * * 1", "daily: \"\"", "monthly: 0 9 1 * *"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("check-config output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// reportConfig is a configuration on a fresh database of the shared
+// ClickHouse with the reports directory in dir.
+func reportConfig(t *testing.T, dir string) (path, addr, db string) {
+	ch := testenv.ClickHouse(t)
+	db = testenv.FreshDatabase(t, "appreports")
+	return writeConfig(t, fmt.Sprintf(`
+clickhouse:
+  local: {enabled: false}
+  addrs: [%s]
+  database: %s
+kafka:
+  embedded: true
+http:
+  listen: 127.0.0.1:0
+log:
+  level: warn
+jobs:
+  enabled: false
+reports:
+  dir: %s
+  formats: [html]
+`, ch.Addr, db, dir)), ch.Addr, db
+}
+
+// The report command renders one report from the stored rows; `run` then
+// renders the latest weekly city and banner reports at start and serves
+// them with the index under /reports/.
+func TestReportCommandAndRun(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "reports")
+	cfg, addr, db := reportConfig(t, dir)
+	ctx := context.Background()
+	var out, errb bytes.Buffer
+	if code := app.MainContext(ctx, []string{"migrate", "--config", cfg}, &out, &errb); code != 0 {
+		t.Fatalf("migrate exited %d: %s", code, errb.String())
+	}
+	st, err := store.Open(ctx, store.Options{Addrs: []string{addr}, Database: db, Username: "default", DialTimeout: 5 * time.Second, ReadTimeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.DropDatabase(context.Background()); _ = st.Close() })
+	end := time.Date(2026, 10, 26, 0, 0, 0, 0, scheduler.Shanghai)
+	nan := math.NaN()
+	kpi := func(code, parent string, level uint8, acc uint64) store.RegionKPI {
+		return store.RegionKPI{Window: "week", WindowStart: end.AddDate(0, 0, -7), WindowEnd: end, Level: level, RegionCode: code, ParentCode: parent,
+			Accepted: acc, PrevAccepted: acc - 10, ResolveRate: nan, ConcludeRate: nan, SatisfactionRate: nan, MeanHandlingDays: nan,
+			MoMChange: float64(acc)/float64(acc-10) - 1, YoYChange: nan, ComputedAt: end}
+	}
+	if err := st.WriteRegionKPIs(ctx, []store.RegionKPI{kpi("150500000000", "", 2, 345), kpi("150521000000", "150500000000", 3, 41)}); err != nil {
+		t.Fatal(err)
+	}
+
+	out.Reset()
+	errb.Reset()
+	code := app.MainContext(ctx, []string{"report", "--config", cfg, "--level", "3", "--region", "150521", "--window", "week", "--at", "2026-10-27", "--format", "html"}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("report exited %d: %s", code, errb.String())
+	}
+	html := filepath.Join(dir, "2026-10-25", "week", "150521000000.html")
+	b, err := os.ReadFile(html)
+	if err != nil {
+		t.Fatalf("%v; report printed %q", err, out.String())
+	}
+	if !strings.Contains(out.String(), html) {
+		t.Errorf("report did not print the path %s: %q", html, out.String())
+	}
+	for _, want := range []string{"科尔沁左翼中旗矛盾纠纷风险预警周报", "本周全旗受理矛盾纠纷41件，环比上升32.3%（上周31件）"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	errb.Reset()
+	if code := app.MainContext(ctx, []string{"report", "--config", cfg, "--level", "2", "--region", "150521", "--window", "week"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "--level") {
+		t.Errorf("a banner with --level 2: exit %d, %q", code, errb.String())
+	}
+	errb.Reset()
+	if code := app.MainContext(ctx, []string{"report", "--config", cfg, "--level", "3", "--region", "999999", "--window", "week"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "--region") {
+		t.Errorf("an unknown region: exit %d, %q", code, errb.String())
+	}
+
+	// run: the startup render finds the week with data and writes the
+	// city and every banner; /reports/ serves them.
+	rctx, cancel := context.WithCancel(ctx)
+	var rout, rerr syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- app.MainContext(rctx, []string{"run", "--config", cfg}, &rout, &rerr) }()
+	defer func() {
+		cancel()
+		select {
+		case c := <-done:
+			if c != 0 {
+				t.Errorf("run exited %d: %s", c, rerr.String())
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("run did not stop within 30 s")
+		}
+	}()
+	re := regexp.MustCompile(`(http://127\.0\.0\.1:\d+)/reports/`)
+	city := filepath.Join(dir, "2026-10-25", "week", "150500000000.html")
+	deadline := time.Now().Add(60 * time.Second)
+	var base string
+	for {
+		if m := re.FindStringSubmatch(rout.String()); m != nil {
+			base = m[1]
+		}
+		if _, err := os.Stat(city); err == nil && base != "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no city report after 60 s; out %q err %q", rout.String(), rerr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// The index is written after the batch; wait for it to list the city.
+	var body string
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(base + "/reports/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bb, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		body = string(bb)
+		if resp.StatusCode == 200 && strings.Contains(body, "2026-10-25/week/150500000000.html") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, code := range []string{"150500000000", "150502000000", "150521000000", "150526000000", "150581000000"} {
+		if !strings.Contains(body, "2026-10-25/week/"+code+".html") {
+			t.Errorf("index lacks the weekly report of %s", code)
+		}
+	}
+	resp, err := http.Get(base + "/reports/2026-10-25/week/150500000000.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bb, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(bb), "本周全市受理矛盾纠纷345件") {
+		t.Errorf("city report over HTTP: %d", resp.StatusCode)
+	}
+}
