@@ -50,38 +50,41 @@ func (s *Server) me(q *request) (*result, error) {
 
 var regionColumns = []string{"code", "name", "short_name", "level", "level_name", "parent_code", "population", "population_source", "children"}
 
-func (s *Server) regionRow(r schemas.Region) []any {
-	return []any{r.Code, r.Name, r.ShortName, int(r.Level), r.Level.String(), r.Parent, r.Population, r.PopulationSource, len(s.reg.Children(r.Code))}
-}
-
 // regions lists the token's scope region and its children, the children of
-// parent, or every unit of a level, always only within the scope.
+// parent, or every unit of a level, read from the regions table within the
+// scope.
 func (s *Server) regions(q *request) (*result, error) {
 	lv, err := q.level("level")
 	if err != nil {
 		return nil, err
 	}
-	res := &result{columns: regionColumns}
+	rq := store.APIRegionQuery{Prefixes: []string{q.p.Scope}, Level: uint8(lv), Limit: s.o.MaxRows}
 	if lv != 0 {
 		if q.v.Get("parent") != "" {
 			return nil, badParam("parent", "不能与 level 同时使用 (give parent or level, not both)")
 		}
-		for _, r := range s.reg.AtLevel(lv) {
-			if inScope(r, q.p.Scope) {
-				res.rows = append(res.rows, s.regionRow(r))
-			}
+	} else {
+		parent, err := q.region("parent")
+		if err != nil {
+			return nil, err
 		}
-		return res, nil
+		rq.Parents = []string{parent.Code}
+		if q.v.Get("parent") == "" {
+			rq.Codes = []string{parent.Code}
+		}
 	}
-	parent, err := q.region("parent")
+	t, err := s.st.APIRegions(q.r.Context(), rq)
 	if err != nil {
 		return nil, err
 	}
-	if q.v.Get("parent") == "" {
-		res.rows = append(res.rows, s.regionRow(parent))
+	if t.Truncated {
+		return nil, badParam("level", "结果超过 %d 行 (more than %d rows)", s.o.MaxRows, s.o.MaxRows)
 	}
-	for _, r := range s.reg.Children(parent.Code) {
-		res.rows = append(res.rows, s.regionRow(r))
+	res := &result{columns: regionColumns}
+	for _, row := range t.Rows {
+		code := fmt.Sprint(row[0])
+		lvl, _ := strconv.Atoi(fmt.Sprint(row[3]))
+		res.rows = append(res.rows, []any{code, row[1], row[2], lvl, schemas.Level(lvl).String(), row[4], row[5], row[6], len(s.reg.Children(code))})
 	}
 	return res, nil
 }

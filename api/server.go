@@ -31,6 +31,7 @@ type Store interface {
 	APISupervisionCases(ctx context.Context, q store.APIResultQuery) (store.APITable, error)
 	APISupervisionUnits(ctx context.Context, q store.APIResultQuery) (store.APITable, error)
 	APICases(ctx context.Context, q store.APICaseQuery) (store.APITable, uint64, error)
+	APIRegions(ctx context.Context, q store.APIRegionQuery) (store.APITable, error)
 	APIWarnings(ctx context.Context, q store.APIResultQuery) (store.APITable, error)
 	APIWarningDeliveries(ctx context.Context, q store.APIResultQuery) (store.APITable, error)
 }

@@ -642,6 +642,46 @@ func (s *Store) APIWarningDeliveries(ctx context.Context, q APIResultQuery) (API
 	return s.apiTable(ctx, query, append(w.args, q.Limit+1), q.Limit)
 }
 
+// APIRegionQuery asks for rows of the regions table: those whose code is
+// in Codes or whose parent is in Parents (either list may be empty; both
+// empty = no such condition), at Level (0 = any), within the Prefixes.
+type APIRegionQuery struct {
+	Prefixes       []string
+	Codes, Parents []string
+	Level          uint8
+	Limit          int
+}
+
+// APIRegions reads the regions table (the registry the service runs with),
+// ordered by code.
+func (s *Store) APIRegions(ctx context.Context, q APIRegionQuery) (APITable, error) {
+	if q.Limit <= 0 {
+		return APITable{}, fmt.Errorf("regions: limit must be positive")
+	}
+	var w where
+	if err := w.prefixes(q.Prefixes, "code LIKE ?"); err != nil {
+		return APITable{}, err
+	}
+	// An empty array literal has no element type on ClickHouse 18.16, so
+	// only non-empty lists are bound.
+	var or []string
+	var orArgs []any
+	if len(q.Codes) > 0 {
+		or, orArgs = append(or, "has(?, code)"), append(orArgs, q.Codes)
+	}
+	if len(q.Parents) > 0 {
+		or, orArgs = append(or, "has(?, parent_code)"), append(orArgs, q.Parents)
+	}
+	if len(or) > 0 {
+		w.add("("+strings.Join(or, " OR ")+")", orArgs...)
+	}
+	if q.Level != 0 {
+		w.add("level = ?", q.Level)
+	}
+	query := "SELECT code, name, short_name, level, parent_code, population, population_source FROM regions FINAL " + w.sql() + " ORDER BY code LIMIT ?"
+	return s.apiTable(ctx, query, append(w.args, q.Limit+1), q.Limit)
+}
+
 // APIQuery runs a read query of another part (warnings) through the same
 // scanner: sql must come from that part's code, never from a request; args
 // are bound. At most limit rows are returned.
