@@ -28,16 +28,16 @@ func zeroEpoch(t time.Time) time.Time {
 }
 
 // WarningRuleAlarmsSince returns rule alarms detected at or after since,
-// oldest first, at most limit. A case updated since its alarm may appear
-// in two versions (the table is read without FINAL, for speed); the caller
-// keys them by id.
-func (s *Store) WarningRuleAlarmsSince(ctx context.Context, since time.Time, limit int) ([]RuleAlarm, error) {
+// ordered by detection time, rule, source and case, skipping offset rows,
+// at most limit. A case updated since its alarm may appear in two versions
+// (the table is read without FINAL, for speed); the caller keys them by id.
+func (s *Store) WarningRuleAlarmsSince(ctx context.Context, since time.Time, offset, limit int) ([]RuleAlarm, error) {
 	rows, err := s.conn.Query(ctx, `SELECT rule, source, case_id, case_version, toString(level), county_code, town_code,
     region_code, category, detail, reported_at, detected_at
 FROM rule_alarms
 WHERE detected_at >= ?
-ORDER BY detected_at, rule, source, case_id
-LIMIT ?`, orEpoch(since), uint64(limit))
+ORDER BY detected_at, rule, source, case_id, case_version
+LIMIT ?, ?`, orEpoch(since), uint64(offset), uint64(limit))
 	if err != nil {
 		return nil, fmt.Errorf("cannot read rule alarms: %w", err)
 	}

@@ -116,12 +116,15 @@ func TestWarningSourcesReadLatestWindows(t *testing.T) {
 	if err := st.InsertRuleAlarms(ctx, ra); err != nil {
 		t.Fatal(err)
 	}
-	got, err := st.WarningRuleAlarmsSince(ctx, t0.Add(time.Second), 10)
+	got, err := st.WarningRuleAlarmsSince(ctx, t0.Add(time.Second), 0, 10)
 	if err != nil || len(got) != 1 || got[0].CaseID != "C2" || got[0].Level != "red" {
 		t.Fatalf("since: %+v %v", got, err)
 	}
-	if got, err := st.WarningRuleAlarmsSince(ctx, time.Time{}, 10); err != nil || len(got) != 2 || got[0].CaseID != "C1" {
+	if got, err := st.WarningRuleAlarmsSince(ctx, time.Time{}, 0, 10); err != nil || len(got) != 2 || got[0].CaseID != "C1" {
 		t.Fatalf("all: %+v %v", got, err)
+	}
+	if got, err := st.WarningRuleAlarmsSince(ctx, time.Time{}, 1, 10); err != nil || len(got) != 1 || got[0].CaseID != "C2" {
+		t.Fatalf("offset 1: %+v %v", got, err)
 	}
 
 	// Risk bands: only the latest week.

@@ -376,12 +376,14 @@ func (e *Engine) snapshot(ctx context.Context, now time.Time) []error {
 	return errs
 }
 
-const ruleBatch = 5000
+// ruleBatch is the page size of the rule-alarm poll (a variable for tests).
+var ruleBatch = 5000
 
 func (e *Engine) pollRules(ctx context.Context, now time.Time) error {
 	since := e.watermark.Add(-e.cfg.RuleAlarmLag)
-	for range 100 { // bounded: at most 100 batches per tick
-		rows, err := e.rules.RuleAlarmsSince(ctx, since, ruleBatch)
+	offset := 0
+	for range 100 { // bounded: at most 100 pages per tick
+		rows, err := e.rules.RuleAlarmsSince(ctx, since, offset, ruleBatch)
 		if err != nil {
 			return fmt.Errorf("cannot read rule alarms: %w", err)
 		}
@@ -391,6 +393,9 @@ func (e *Engine) pollRules(ctx context.Context, now time.Time) error {
 				e.cfg.Log.Warn("skipping rule alarm", "err", err)
 				continue
 			}
+			if r.DetectedAt.After(e.watermark) {
+				e.watermark = r.DetectedAt
+			}
 			if !w.ExpiresAt.After(now) {
 				continue // an old event (first start over a full table)
 			}
@@ -398,14 +403,24 @@ func (e *Engine) pollRules(ctx context.Context, now time.Time) error {
 				continue // an event is not raised twice
 			}
 			e.upsert(w, now)
-			if r.DetectedAt.After(e.watermark) {
-				e.watermark = r.DetectedAt
-			}
 		}
-		if len(rows) < ruleBatch || rows[len(rows)-1].DetectedAt.Equal(since) {
+		if len(rows) < ruleBatch {
 			return nil
 		}
-		since = rows[len(rows)-1].DetectedAt
+		// Next page: the rows after the last one read. Detection times have
+		// second resolution, so many rows can share one: skip those seen.
+		last := rows[len(rows)-1].DetectedAt
+		if last.Equal(since) {
+			offset += len(rows)
+			continue
+		}
+		n := 0
+		for _, r := range rows {
+			if r.DetectedAt.Equal(last) {
+				n++
+			}
+		}
+		since, offset = last, n
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package warnings
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -34,14 +35,20 @@ func registry(t *testing.T) *schemas.Registry {
 // fakeRules serves rule alarms like the store would.
 type fakeRules struct{ rows []RuleAlarmRow }
 
-func (f *fakeRules) RuleAlarmsSince(_ context.Context, since time.Time, limit int) ([]RuleAlarmRow, error) {
+func (f *fakeRules) RuleAlarmsSince(_ context.Context, since time.Time, offset, limit int) ([]RuleAlarmRow, error) {
 	var out []RuleAlarmRow
 	for _, r := range f.rows {
 		if !r.DetectedAt.Before(since) {
 			out = append(out, r)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].DetectedAt.Before(out[j].DetectedAt) })
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].DetectedAt.Equal(out[j].DetectedAt) {
+			return out[i].DetectedAt.Before(out[j].DetectedAt)
+		}
+		return out[i].CaseID < out[j].CaseID
+	})
+	out = out[min(offset, len(out)):]
 	if len(out) > limit {
 		out = out[:limit]
 	}
@@ -437,5 +444,34 @@ func TestLimiterQueuesNotDrops(t *testing.T) {
 	}
 	if len(l.times) != 20 {
 		t.Errorf("limiter keeps %d times, want 20", len(l.times))
+	}
+}
+
+// Many alarms detected in the same second (one ingest batch) span several
+// pages of the poll; none is lost.
+func TestRulePollPagesThroughOneSecond(t *testing.T) {
+	old := ruleBatch
+	ruleBatch = 3
+	t.Cleanup(func() { ruleBatch = old })
+	r := newRig(t, nil)
+	want := map[string]bool{}
+	for i := range 10 {
+		want[r.alarm("group_dispute", "orange", baokang, fmt.Sprintf("S%02d", i), at(0))] = true
+	}
+	for i := range 4 {
+		want[r.alarm("group_dispute", "orange", baolong, fmt.Sprintf("T%02d", i), at(time.Second))] = true
+	}
+	r.tick(at(2 * time.Second))
+	got := map[string]bool{}
+	for _, w := range r.e.Warnings() {
+		got[w.ID] = true
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d warnings after one tick, want %d", len(got), len(want))
+	}
+	for id := range want {
+		if !got[id] {
+			t.Errorf("warning %s missing", id)
+		}
 	}
 }

@@ -313,12 +313,13 @@ type InhibitRule struct {
 	Equal  []string
 }
 
-// DefaultInhibitRules: a red warning mutes the lower colours of the same
-// kind and region.
+// DefaultInhibitRules: a red warning mutes the yellow and blue ones of the
+// same kind and region (orange ones still go out: they ask for action the
+// same day).
 func DefaultInhibitRules() []InhibitRule {
 	return []InhibitRule{{
 		Source: Matchers{Level: []string{"red"}},
-		Target: Matchers{Level: []string{"orange", "yellow", "blue"}},
+		Target: Matchers{Level: []string{"yellow", "blue"}},
 		Equal:  []string{"kind", "region"},
 	}}
 }

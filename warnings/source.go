@@ -55,10 +55,11 @@ type SupervisionRow struct {
 	Reasons                          []string
 }
 
-// RuleAlarmSource returns rule alarms detected at or after a time, oldest
-// first, at most limit of them.
+// RuleAlarmSource returns rule alarms detected at or after a time, in a
+// stable order (detection time first), skipping offset rows and returning
+// at most limit.
 type RuleAlarmSource interface {
-	RuleAlarmsSince(ctx context.Context, since time.Time, limit int) ([]RuleAlarmRow, error)
+	RuleAlarmsSince(ctx context.Context, since time.Time, offset, limit int) ([]RuleAlarmRow, error)
 }
 
 // SnapshotSource returns the current state of the scheduled indices: the

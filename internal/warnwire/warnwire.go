@@ -35,8 +35,8 @@ import (
 type Source struct{ St *store.Store }
 
 // RuleAlarmsSince implements warnings.RuleAlarmSource.
-func (s Source) RuleAlarmsSince(ctx context.Context, since time.Time, limit int) ([]warnings.RuleAlarmRow, error) {
-	rows, err := s.St.WarningRuleAlarmsSince(ctx, since, limit)
+func (s Source) RuleAlarmsSince(ctx context.Context, since time.Time, offset, limit int) ([]warnings.RuleAlarmRow, error) {
+	rows, err := s.St.WarningRuleAlarmsSince(ctx, since, offset, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -229,6 +229,7 @@ type WebhookWarning struct {
 	Level      string    `json:"level"`
 	Kind       string    `json:"kind"`
 	Rule       string    `json:"rule"`
+	Subject    string    `json:"subject"` // the window or "source:case_id"
 	Region     string    `json:"region"`
 	RegionName string    `json:"region_name"`
 	Category   string    `json:"category,omitempty"`
@@ -247,7 +248,7 @@ func (c *Webhook) Send(ctx context.Context, n *warnings.Notification, deliveryID
 	for _, ws := range [][]warnings.Warning{n.Firing, n.Resolved} {
 		for _, w := range ws {
 			p.Warnings = append(p.Warnings, WebhookWarning{ID: w.ID, Status: w.State, Level: w.Level.String(), Kind: w.Kind,
-				Rule: w.Rule, Region: w.Region, RegionName: w.RegionName, Category: w.Category, Title: w.Title,
+				Rule: w.Rule, Subject: w.Subject, Region: w.Region, RegionName: w.RegionName, Category: w.Category, Title: w.Title,
 				Body: w.Body, Link: w.Link, StartsAt: w.StartsAt, ResolvedAt: w.ResolvedAt})
 		}
 	}
