@@ -113,13 +113,16 @@ func riskRankChart(rows []RiskRow) *Chart {
 	// the bottom.
 	for i := len(rows) - 1; i >= 0; i-- {
 		r := rows[i]
+		if r.Score == "—" {
+			continue // no index: in the table, not drawn as a 0 bar
+		}
 		names = append(names, r.Name)
 		data = append(data, opts.BarData{Name: r.Name, Value: scoreValue(r.Score), ItemStyle: &opts.ItemStyle{Color: r.Color}})
 	}
 	bar.SetXAxis(names)
 	bar.AddSeries("风险指数", data, charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "right"}))
 	bar.XYReversal()
-	h := 40 + 26*len(rows)
+	h := 40 + 26*len(names)
 	return finish(ChartRiskRank, "风险指数排名", max(h, 160), bar, nil)
 }
 

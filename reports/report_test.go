@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -300,5 +301,29 @@ func TestIndex(t *testing.T) {
 	}
 	if !strings.Contains(s, `<a href="2026-03-08/week/a.pdf">PDF</a>`) {
 		t.Error("index lacks the PDF link")
+	}
+}
+
+// A unit without an index is listed in the table with "—" and left out of
+// the ranking chart (no 0 bar).
+func TestRankChartSkipsMissingIndex(t *testing.T) {
+	in := cityWeek(t)
+	in.Risk[7].Index, in.Risk[7].Score, in.Risk[7].Band = math.NaN(), math.NaN(), "na"
+	m := build(t, in)
+	var rank struct {
+		Series []struct {
+			Data []struct {
+				Name string `json:"name"`
+			} `json:"data"`
+		} `json:"series"`
+	}
+	if err := json.Unmarshal(m.Risk.Rank.Option, &rank); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Risk.Rows) != 8 || m.Risk.Rows[7].Score != "—" || m.Risk.Rows[7].BandLabel != "无数据" {
+		t.Errorf("table rows %+v", m.Risk.Rows)
+	}
+	if n := len(rank.Series[0].Data); n != 7 {
+		t.Errorf("rank chart has %d bars, want 7", n)
 	}
 }

@@ -210,25 +210,9 @@ func (g *Generator) renderOne(ctx context.Context, s Spec, formats []string, b *
 		}
 		page := browser.Page{URL: (&url.URL{Scheme: "file", Path: abs}).String(), Ready: "window.__reportReady === true",
 			Timeout: 60 * time.Second, Width: 1000, Height: 1400}
-		if slices.Contains(formats, PNG) {
-			png, err := b.ScreenshotPage(ctx, page)
-			if err != nil {
-				return res, err
-			}
-			if err := writeFile(base+".png", png); err != nil {
-				return res, err
-			}
-			res.Files[PNG] = base + ".png"
-		}
-		if slices.Contains(formats, PDF) {
-			pdf, err := b.PrintPDFPage(ctx, page)
-			if err != nil {
-				return res, err
-			}
-			if err := writeFile(base+".pdf", pdf); err != nil {
-				return res, err
-			}
-			res.Files[PDF] = base + ".pdf"
+		// One tab for both: the page loads and draws once.
+		if err := g.capture(ctx, b, page, base, formats, res.Files); err != nil {
+			return res, err
 		}
 	}
 	md := meta{Title: m.Title, Window: in.Window, Level: in.Region.Level, RegionCode: in.Region.Code, RegionName: in.Region.Name,
@@ -337,4 +321,39 @@ func decodeDrivers(ss []string) []reports.Driver {
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// capture opens the report once in a tab and takes the PNG and the PDF.
+func (g *Generator) capture(ctx context.Context, b *browser.Browser, page browser.Page, base string, formats []string, files map[string]string) error {
+	ctx, cancel := context.WithTimeout(ctx, page.Timeout)
+	defer cancel()
+	tab, closeTab, err := b.OpenTab(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeTab()
+	if err := browser.Open(tab, page); err != nil {
+		return err
+	}
+	if slices.Contains(formats, PNG) {
+		png, err := browser.Screenshot(tab)
+		if err != nil {
+			return err
+		}
+		if err := writeFile(base+".png", png); err != nil {
+			return err
+		}
+		files[PNG] = base + ".png"
+	}
+	if slices.Contains(formats, PDF) {
+		pdf, err := browser.PrintPDF(tab)
+		if err != nil {
+			return err
+		}
+		if err := writeFile(base+".pdf", pdf); err != nil {
+			return err
+		}
+		files[PDF] = base + ".pdf"
+	}
+	return nil
 }

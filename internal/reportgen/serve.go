@@ -158,3 +158,16 @@ func (g *Generator) EnsureLatest(ctx context.Context, at time.Time, levels []int
 	res, err := g.Render(ctx, todo, formats)
 	return end, res, err
 }
+
+// Next returns the first time after after at which the schedule fires, in
+// Asia/Shanghai (what RunSchedules uses).
+func (s Schedule) Next(after time.Time) (time.Time, error) {
+	if err := ParseSchedule(s.Spec); err != nil {
+		return time.Time{}, err
+	}
+	sched, err := cron.ParseStandard(s.Spec)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return sched.Next(after.In(scheduler.Shanghai)), nil
+}
