@@ -56,7 +56,11 @@ func mountWarnings(env *serveEnv) (stop func(), err error) {
 	env.mux.Handle("GET /api/v1/silences", wrap(http.HandlerFunc(h.listSilences)))
 	env.mux.Handle("POST /api/v1/silences", wrap(http.HandlerFunc(h.createSilence)))
 	env.mux.Handle("DELETE /api/v1/silences/{id}", wrap(http.HandlerFunc(h.deleteSilence)))
-	fmt.Fprintf(env.out, "  预警推送 warnings:  outbox %s, %d channels\n", env.cfg.Warnings.Outbox, len(env.cfg.Warnings.Channels))
+	if len(env.cfg.Warnings.Centers) == 0 {
+		log.Warn("no warning centers configured (warnings.centers): warnings are stored and listed, not pushed")
+	}
+	fmt.Fprintf(env.out, "  预警推送 warnings:  outbox %s, %d channels, %d centers\n", env.cfg.Warnings.Outbox,
+		len(env.cfg.Warnings.Channels), len(env.cfg.Warnings.Centers))
 	return func() {
 		cancel()
 		<-done
