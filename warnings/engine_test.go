@@ -475,3 +475,110 @@ func TestRulePollPagesThroughOneSecond(t *testing.T) {
 		}
 	}
 }
+
+type fakeSnaps struct {
+	bands  []BandRow
+	stats  []StatAlarmRow
+	lights []SupervisionRow
+	fail   bool
+}
+
+func (f *fakeSnaps) RiskBands(context.Context) ([]BandRow, error) {
+	if f.fail {
+		return nil, fmt.Errorf("clickhouse down")
+	}
+	return f.bands, nil
+}
+func (f *fakeSnaps) StatAlarms(context.Context) ([]StatAlarmRow, error) { return f.stats, nil }
+func (f *fakeSnaps) SupervisionLights(context.Context) ([]SupervisionRow, error) {
+	return f.lights, nil
+}
+
+// Index results fire while their condition holds and resolve when it
+// clears; a failing source resolves nothing.
+func TestSnapshotWarningsFireAndResolve(t *testing.T) {
+	reg := registry(t)
+	snaps := &fakeSnaps{}
+	ob, err := OpenOutbox(filepath.Join(t.TempDir(), "o.db"), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ob.Close() })
+	route := &Route{Targets: []string{TargetSelf}, GroupBy: []string{"..."}, Timing: Timing{GroupWait: -1, GroupInterval: time.Minute}}
+	route.Finish()
+	e, err := NewEngine(Config{Regions: reg, Builder: &Builder{Regions: reg, BaseURL: "http://rw.test/"}, Route: route,
+		SnapshotEvery: time.Minute, Centers: map[string][]string{"*": {"hook"}}}, nil, snaps, nil, nil, ob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	weekEnd := time.Date(2026, 3, 2, 0, 0, 0, 0, shanghai)
+	snaps.bands = []BandRow{
+		{Window: "week", WindowStart: weekEnd.AddDate(0, 0, -7), WindowEnd: weekEnd, Region: kzz, Score: 6.2, Band: "orange",
+			Drivers: []string{"A4|0.4|3|1"}},
+		{Window: "week", WindowStart: weekEnd.AddDate(0, 0, -7), WindowEnd: weekEnd, Region: baolong, Score: 4.1, Band: "yellow"},
+	}
+	snaps.stats = []StatAlarmRow{{Window: "week", WindowEnd: weekEnd, Region: baokang, Category: "labor", Detector: "ears-c1",
+		Observed: 9, Expected: 2.5, UpperBound: 6.1}}
+	snaps.lights = []SupervisionRow{{WindowEnd: weekEnd, Source: "platform", CaseID: "K-7", TownCode: baokang, Category: "family",
+		AssignedUnit: "保康镇司法所", Status: "handling", DaysOverdue: 12, Light: "red", Reasons: []string{"超期"}}}
+	tick := func(d time.Duration) []Notification {
+		ns, err := e.Tick(context.Background(), at(d))
+		if err != nil && !snaps.fail {
+			t.Fatal(err)
+		}
+		return ns
+	}
+	ns := tick(0)
+	byKind := map[string]Warning{}
+	for _, n := range ns {
+		for _, w := range n.Firing {
+			byKind[w.Kind] = w
+		}
+	}
+	if len(ns) != 3 || len(byKind) != 3 {
+		t.Fatalf("want 3 notifications (orange band, stat alarm, red light; the yellow band is below warnings.bands), got %d: %+v", len(ns), byKind)
+	}
+	if w := byKind[KindRiskBand]; w.Title != "科尔沁左翼中旗社会矛盾风险指数橙色预警" || !strings.Contains(w.Body, "周风险指数 6.2") ||
+		!strings.Contains(w.Body, "A4") || w.Link != "http://rw.test/console/?region="+kzz || w.Level != Orange {
+		t.Errorf("band warning %+v", w)
+	}
+	if w := byKind[KindStatAlarm]; w.Title != "科尔沁左翼中旗保康镇劳资纠纷周案件量异常增多" || !strings.Contains(w.Body, "受理劳资纠纷 9 件") ||
+		!strings.Contains(w.Body, "基线预期 2.5 件") || w.Level != Yellow {
+		t.Errorf("stat warning %+v", w)
+	}
+	if w := byKind[KindSupervision]; w.Level != Red || !strings.Contains(w.Title, "督办红灯") || !strings.Contains(w.Body, "已超期 12 天") ||
+		!strings.Contains(w.Body, "保康镇司法所") || w.Link != "http://rw.test/reports/" {
+		t.Errorf("supervision warning %+v", w)
+	}
+	// The sources are read again only every SnapshotEvery.
+	snaps.bands[0].Band = "normal"
+	if ns := tick(30 * time.Second); len(ns) != 0 {
+		t.Fatalf("re-read before snapshot_every: %+v", ns)
+	}
+	// A failing source changes nothing, even after snapshot_every.
+	snaps.fail = true
+	if ns := tick(2 * time.Minute); len(ns) != 0 {
+		t.Fatalf("a source error resolved something: %+v", ns)
+	}
+	snaps.fail = false
+	// The band drops and the case leaves the snapshot: both resolve; the
+	// statistical alarm still fires.
+	snaps.lights = nil
+	ns = tick(4 * time.Minute)
+	var resolved []string
+	for _, n := range ns {
+		if n.Reason != ReasonResolved || len(n.Firing) != 0 {
+			t.Errorf("unexpected notification %+v", n)
+		}
+		for _, w := range n.Resolved {
+			resolved = append(resolved, w.Kind)
+		}
+	}
+	sort.Strings(resolved)
+	if strings.Join(resolved, ",") != "risk_band,supervision" {
+		t.Fatalf("resolved %v, want risk_band and supervision", resolved)
+	}
+	if ws := e.Warnings(); len(ws) != 1 || ws[0].Kind != KindStatAlarm || ws[0].State != Firing {
+		t.Errorf("left %+v", ws)
+	}
+}
