@@ -413,3 +413,21 @@ func TestWarningsCLIBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestWarningsConfigRedacted(t *testing.T) {
+	c, err := config.Parse([]byte(`
+warnings:
+  channels:
+    ding: {type: dingtalk, url: "https://gw.example/robot/send?access_token=TOPSECRET", secret: SECabc}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Warnings.Redacted()
+	if s := fmt.Sprint(r.Channels); strings.Contains(s, "TOPSECRET") || strings.Contains(s, "SECabc") || !strings.Contains(s, "gw.example") {
+		t.Errorf("redacted channels %s", s)
+	}
+	if c.Warnings.Channels["ding"].Secret != "SECabc" {
+		t.Error("Redacted changed the original")
+	}
+}

@@ -364,3 +364,29 @@ func (c Warnings) validate(bad func(key, format string, a ...any)) {
 		bad("warnings.retry.give_up_after", "must not be negative (0: never)")
 	}
 }
+
+// Redacted returns the section with the channels' secrets and URL query
+// values (robot keys and access tokens) hidden, for printing. The channel
+// map is copied, so the original is left as it is.
+func (c Warnings) Redacted() Warnings {
+	if len(c.Channels) == 0 {
+		return c
+	}
+	chans := make(map[string]WarningChannel, len(c.Channels))
+	for n, ch := range c.Channels {
+		if ch.Secret != "" {
+			ch.Secret = "<redacted>"
+		}
+		if u, err := url.Parse(ch.URL); err == nil && u.RawQuery != "" {
+			q := u.Query()
+			for k := range q {
+				q.Set(k, "redacted")
+			}
+			u.RawQuery = q.Encode()
+			ch.URL = u.String()
+		}
+		chans[n] = ch
+	}
+	c.Channels = chans
+	return c
+}
