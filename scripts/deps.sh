@@ -72,7 +72,8 @@ deps_chdb() {
 deps_browser() {
 	local missing=()
 	command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+	# grep without -q: with pipefail, -q exiting early would fail fc-list with SIGPIPE
+	fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || missing+=(fonts-noto-cjk)
 	command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 	if [[ ${#missing[@]} -gt 0 ]]; then
 		apt_install "${missing[@]}"
