@@ -383,7 +383,8 @@ func (s *Server) trends(q *request) (*result, error) {
 		return s.riskTrend(q, body, r, keyLevel, f)
 	}
 	groupCol := map[schemas.Level]string{schemas.LevelCounty: "county", schemas.LevelTown: "town", schemas.LevelVillage: "village"}
-	sq := store.APITrendQuery{Filter: f, Granularity: gran, AsOf: q.s.now(), Limit: s.o.MaxRows}
+	sq := store.APITrendQuery{Filter: f, Granularity: gran, AsOf: q.s.now(), Limit: s.o.MaxRows,
+		NoResolved: metric != "resolved" && metric != "resolve_rate"}
 	switch group {
 	case "category":
 		sq.Group = "category"

@@ -249,6 +249,9 @@ type APITrendQuery struct {
 	AsOf time.Time
 	// Limit bounds the rows (period × series).
 	Limit int
+	// NoResolved skips the resolved count on the rollup (it costs a second
+	// merge of hash sets) when the metric does not need it.
+	NoResolved bool
 }
 
 // APITrendRow is one period of one series.
@@ -293,6 +296,10 @@ func (s *Store) APITrends(ctx context.Context, q APITrendQuery, detailed bool) (
 	var w where
 	var query string
 	if APITrendUsesRollup(q, detailed) {
+		resolved := "uniqExactIfMerge(resolved)"
+		if q.NoResolved {
+			resolved = "toUInt64(0)"
+		}
 		if err := w.prefixes(q.Filter.Prefixes, "(county_code LIKE ? OR town_code LIKE ?)"); err != nil {
 			return nil, false, err
 		}
@@ -306,15 +313,31 @@ func (s *Store) APITrends(ctx context.Context, q APITrendQuery, detailed bool) (
 			w.add("has(?, category)", q.Filter.Categories)
 		}
 		query = "SELECT " + period + "(day) AS period, " + apiGroupsRollup[q.Group] + " AS key, " +
-			"uniqExactMerge(cases) AS n, uniqExactIfMerge(resolved) AS r, toUInt64(0), toUInt64(0), toUInt64(0)\n" +
+			"uniqExactMerge(cases) AS n, " + resolved + " AS r, toUInt64(0), toUInt64(0), toUInt64(0)\n" +
 			"FROM cases_daily " + w.sql() + "\nGROUP BY period, key ORDER BY key, period LIMIT ?"
 	} else {
 		key, ok := apiGroupsCases[q.Group]
 		if !ok {
 			return nil, false, fmt.Errorf("trend: unknown group %q", q.Group)
 		}
-		if err := w.caseFilters(q.Filter); err != nil {
+		// The report date is the same in every version of a case (the
+		// contract keeps it fixed), so it may filter before FINAL merges the
+		// versions: only the range's rows are read and merged.
+		f := q.Filter
+		var pre where
+		if !f.From.IsZero() {
+			pre.add("reported_date >= toDate(?)", day(f.From))
+		}
+		if !f.To.IsZero() {
+			pre.add("reported_date <= toDate(?)", day(f.To))
+		}
+		f.From, f.To = time.Time{}, time.Time{}
+		if err := w.caseFilters(f); err != nil {
 			return nil, false, err
+		}
+		prewhere := ""
+		if len(pre.conds) > 0 {
+			prewhere = "PREWHERE " + strings.Join(pre.conds, " AND ") + " "
 		}
 		asOf := q.AsOf
 		if asOf.IsZero() {
@@ -324,8 +347,8 @@ func (s *Store) APITrends(ctx context.Context, q APITrendQuery, detailed bool) (
 			"countIf(status IN ('resolved', 'closed')) AS r, countIf(satisfaction != '') AS e, " +
 			"countIf(satisfaction IN ('satisfied', 'basic')) AS sat, " +
 			"countIf(due_at IS NOT NULL AND assumeNotNull(due_at) < ? AND status NOT IN ('resolved', 'failed', 'closed')) AS od\n" +
-			"FROM cases FINAL " + w.sql() + "\nGROUP BY period, key ORDER BY key, period LIMIT ?"
-		w.args = append([]any{asOf.UTC()}, w.args...)
+			"FROM cases FINAL " + prewhere + w.sql() + "\nGROUP BY period, key ORDER BY key, period LIMIT ?"
+		w.args = append(append([]any{asOf.UTC()}, pre.args...), w.args...)
 	}
 	rows, err := s.conn.Query(ctx, query, append(w.args, q.Limit+1)...)
 	if err != nil {

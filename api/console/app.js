@@ -266,11 +266,10 @@ async function renderDashboard(region) {
   const base = Object.assign({ region: state.region }, range(), caseFilters());
   const childLevel = LEVEL_KEYS[Math.min(region.level + 1, 4)];
   const riskLevel = region.level >= 4 ? 'town' : childLevel;
-  const [tr, cases, resolved, rate, alarms, risk, counties, warnings] = await Promise.all([
+  const [tr, resolved, alarms, risk, counties, warnings] = await Promise.all([
     api('/api/trends', trendParams()),
-    api('/api/trends', Object.assign({ metric: 'cases', granularity: 'month' }, base)),
+    // One call gives both: each point carries its case count.
     api('/api/trends', Object.assign({ metric: 'resolved', granularity: 'month' }, base)),
-    api('/api/trends', Object.assign({ metric: 'rate', granularity: 'month' }, base)),
     api('/api/alarms/rule', Object.assign({ region: state.region }, range())),
     api('/api/risk', { region: state.region, window: 'week', latest: '1', level: riskLevel, to: state.to }),
     region.level === 2 ? api('/api/trends', Object.assign({ metric: 'cases', granularity: 'month', group: 'level', level: 'county' }, base)) : null,
@@ -278,12 +277,12 @@ async function renderDashboard(region) {
   ]);
   if (!state.from) $('f-from').value = tr.from;
   if (!state.to) $('f-to').value = tr.to;
-  const nCases = sumPoints(cases);
+  const nCases = resolved.series.reduce((a, se) => a + se.points.reduce((b, p) => b + p.cases, 0), 0);
   const nResolved = sumPoints(resolved);
   $('kpi-cases').textContent = fmt(nCases);
   $('kpi-resolved').textContent = fmt(nResolved);
   $('kpi-rate').textContent = nCases ? pct(nResolved / nCases) : '–';
-  $('kpi-per10k').textContent = rate.series.length ? fmt(sumPoints(rate), 1) : '–';
+  $('kpi-per10k').textContent = region.population > 0 ? fmt(nCases / region.population * 10000, 1) : '–';
   $('kpi-alarms').textContent = fmt(warnings.count + alarms.count);
   $('trend-title').textContent = (region.short_name || region.name) + ' · ' + metricName(state.metric);
   chart('chart-trend').setOption(lineOption(tr, metricName(state.metric)), true);

@@ -57,6 +57,7 @@ func run() error {
 	records := flag.Int("records", 10_000_000, "generated records to load")
 	requests := flag.Int("requests", 300, "trend requests of each kind (rollup-only filters; cases-only filters)")
 	renders := flag.Int("renders", 5, "console dashboard loads in headless Chromium (0 = skip)")
+	multiply := flag.Int("multiply", 1, "copy the loaded cases this many times in all, server-side with new case ids (10M records are ~2.4M cases; --multiply 4 makes ~9.5M)")
 	flag.Parse()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -92,6 +93,13 @@ func run() error {
 		return err
 	}
 	_, _ = ch.Query(ctx, "OPTIMIZE TABLE bench.cases FINAL")
+	for i := 1; i < *multiply; i++ {
+		// Through the materialized views, like any insert: the rollup grows too.
+		if _, err := ch.Query(ctx, fmt.Sprintf("INSERT INTO bench.cases (%s) SELECT %s FROM bench.cases WHERE position(case_id, '~') = 0",
+			caseColumns, strings.Replace(caseColumns, "case_id", fmt.Sprintf("concat(case_id, '~%d')", i), 1))); err != nil {
+			return err
+		}
+	}
 	_, _ = ch.Query(ctx, "OPTIMIZE TABLE bench.cases_daily FINAL")
 	cs, err := st.CaseStats(ctx)
 	if err != nil {
@@ -317,6 +325,14 @@ func firstRender(ctx context.Context, base, token string, lastDay time.Time, n i
 		times[0], s[len(s)/2], s[len(s)-1], len(s))
 	return nil
 }
+
+// caseColumns are the columns of cases (migration 0001), for the copies.
+const caseColumns = "source, case_id, version, contract, channel, reported_at, reported_date, occurred_at, " +
+	"region_code, region_level, city_code, county_code, town_code, village_code, grid_id, lat, lon, " +
+	"category, category_group, category_rule, category_text, summary, severity, parties, amount_cny, " +
+	"status, assigned_unit, due_at, resolved_at, feedback_at, evaluated_at, satisfaction, " +
+	"repeat_of, petition, superior_assigned, escalated, group_dispute, large_amount, " +
+	"ingested_at, _topic, _partition, _offset"
 
 // load generates, transforms and inserts n records (generator → transform
 // workers → batched inserts), as bench-indices does.
