@@ -486,25 +486,14 @@ func (e *Engine) newMuter(now time.Time) *muter {
 	for _, r := range m.rules {
 		src := map[string]bool{}
 		for _, w := range e.warnings {
-			// A warning matching both sides does not inhibit others that also
-			// match both; such warnings are left out as sources of their own
-			// kind below.
-			if w.State == Firing && r.Source.Match(w) && !e.silenced(w, now) {
+			// As in Alertmanager, a silenced source still inhibits.
+			if w.State == Firing && r.Source.Match(w) {
 				src[equalKey(w, r.Equal)] = true
 			}
 		}
 		m.sources = append(m.sources, src)
 	}
 	return m
-}
-
-func (e *Engine) silenced(w *Warning, now time.Time) bool {
-	for _, s := range e.silences {
-		if s.Active(now) && !s.Matchers.Empty() && s.Matchers.Match(w) {
-			return true
-		}
-	}
-	return false
 }
 
 func (m *muter) silenced(w *Warning) bool {
@@ -653,9 +642,11 @@ func (e *Engine) decide(g *GroupState, m *member, mute *muter, now time.Time) (N
 	if reason == "" {
 		// Muted warnings drop out of the log, so that they notify again as
 		// new once the silence ends.
+		// Without send_resolved, a resolution is recorded without a message
+		// (Alertmanager's nflog does the same).
 		for id := range g.Sent {
 			if _, ok := cur[id]; !ok {
-				if w := e.warnings[id]; w == nil || w.State == Firing {
+				if w := e.warnings[id]; w == nil || w.State == Firing || !*m.route.SendResolved {
 					delete(g.Sent, id)
 				}
 			}

@@ -582,3 +582,29 @@ func TestSnapshotWarningsFireAndResolve(t *testing.T) {
 		t.Errorf("left %+v", ws)
 	}
 }
+
+func TestSendResolvedFalseRecordsWithoutMessage(t *testing.T) {
+	f := false
+	r := newRig(t, func(c *Config) {
+		c.Route = &Route{Targets: []string{TargetSelf}, SendResolved: &f,
+			Timing: Timing{GroupWait: 30 * time.Second, GroupInterval: time.Minute, RepeatInterval: 10 * time.Minute}}
+		c.Route.Finish()
+	})
+	a := r.alarm("group_dispute", "orange", baokang, "C1", at(0))
+	b := r.alarm("large_amount", "orange", baokang, "C2", at(0))
+	if got := r.run(at(0), at(31*time.Second), time.Second); len(got) != 1 || len(got[0].n.Firing) != 2 {
+		t.Fatalf("first: %+v", got)
+	}
+	r.e.Resolve(b, at(40*time.Second))
+	// No message for the resolution; the repeat at +10m30s lists only a.
+	got := r.run(at(32*time.Second), at(11*time.Minute), 2*time.Second)
+	if len(got) != 1 || got[0].n.Reason != ReasonRepeat || strings.Join(ids(got[0].n.Firing), ",") != a || len(got[0].n.Resolved) != 0 ||
+		!got[0].at.Equal(at(10*time.Minute+30*time.Second)) {
+		t.Fatalf("want only the repeat of %s at +10m30s, got %+v", a, got)
+	}
+	// When the last one resolves, nothing is sent either.
+	r.e.Resolve(a, at(12*time.Minute))
+	if got := r.run(at(11*time.Minute), at(30*time.Minute), 10*time.Second); len(got) != 0 {
+		t.Fatalf("resolved message sent with send_resolved false: %+v", got)
+	}
+}
