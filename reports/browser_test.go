@@ -21,16 +21,29 @@ import (
 )
 
 // artifactDir is where the browser test leaves its screenshot and PDF:
-// $RISKWATCH_ARTIFACTS when set (make test points it at .run/artifacts),
-// else the test's temporary directory.
+// $RISKWATCH_ARTIFACTS when set, else .run/artifacts of the module when
+// .run exists (make test makes it), else the test's temporary directory.
 func artifactDir(t *testing.T) string {
-	if d := os.Getenv("RISKWATCH_ARTIFACTS"); d != "" {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
+	d := os.Getenv("RISKWATCH_ARTIFACTS")
+	if d == "" {
+		if wd, err := os.Getwd(); err == nil {
+			for dir := wd; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
+				if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+					if fi, err := os.Stat(filepath.Join(dir, ".run")); err == nil && fi.IsDir() {
+						d = filepath.Join(dir, ".run", "artifacts")
+					}
+					break
+				}
+			}
 		}
-		return d
 	}
-	return t.TempDir()
+	if d == "" {
+		return t.TempDir()
+	}
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 func startBrowser(t *testing.T) *browser.Browser {

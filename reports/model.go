@@ -780,7 +780,13 @@ func num0(x float64) string {
 }
 
 func (b *builder) supervision() {
-	units := slices.Clone(b.in.Units)
+	// Units with nothing open and no light are not listed or counted.
+	var units []Unit
+	for _, u := range b.in.Units {
+		if u.Open+u.Red+u.Yellow+u.Rehandle > 0 {
+			units = append(units, u)
+		}
+	}
 	slices.SortStableFunc(units, func(x, y Unit) int {
 		if c := cmp.Compare(y.Red, x.Red); c != 0 {
 			return c
@@ -807,7 +813,7 @@ func (b *builder) supervision() {
 		b.m.Supervision.Note = "本期无在办督办事项。"
 		return
 	}
-	b.m.Supervision.Note = fmt.Sprintf("截至%s，%d个责任单位在办%d件，其中红灯%d件、黄灯%d件。", dateZH(b.in.End), len(units), open, red, yellow)
+	b.m.Supervision.Note = fmt.Sprintf("截至%s0时，%d个责任单位在办%d件，其中红灯%d件、黄灯%d件。", dateZH(b.in.End), len(units), open, red, yellow)
 	var names []string
 	var reds, yellows []uint64
 	for i, u := range b.m.Supervision.Rows {

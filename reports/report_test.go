@@ -327,3 +327,16 @@ func TestRankChartSkipsMissingIndex(t *testing.T) {
 		t.Errorf("rank chart has %d bars, want 7", n)
 	}
 }
+
+// Units with nothing open are neither listed nor counted.
+func TestSupervisionSkipsIdleUnits(t *testing.T) {
+	in := cityWeek(t)
+	in.Units = append(in.Units, Unit{Unit: "空闲单位", County: in.Children[2].Code})
+	m := build(t, in)
+	if len(m.Supervision.Rows) != 2 || m.Supervision.More != 0 {
+		t.Errorf("rows %+v more %d", m.Supervision.Rows, m.Supervision.More)
+	}
+	if want := "截至2026年3月9日0时，2个责任单位在办18件，其中红灯3件、黄灯5件。"; m.Supervision.Note != want {
+		t.Errorf("note %q, want %q", m.Supervision.Note, want)
+	}
+}
