@@ -145,12 +145,17 @@ type cachedToken struct {
 const maxCachedTokens = 4096
 
 // tokenOf returns the token a request presents: the Authorization Bearer
-// header, or the rw_token cookie the console sets.
+// header, or, for GET and HEAD only, the rw_token cookie the console sets
+// (a request that changes something must carry the header, so a forged
+// cross-site form can never ride on the cookie).
 func tokenOf(r *http.Request) string {
 	if h := r.Header.Get("Authorization"); h != "" {
 		if t, ok := strings.CutPrefix(h, "Bearer "); ok {
 			return strings.TrimSpace(t)
 		}
+		return ""
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return ""
 	}
 	if c, err := r.Cookie("rw_token"); err == nil {
