@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
+	"github.com/riskwatch/riskwatch/internal/browser"
 	"github.com/riskwatch/riskwatch/internal/demo"
 	"github.com/riskwatch/riskwatch/internal/jobs"
 	"github.com/riskwatch/riskwatch/internal/scheduler"
@@ -139,6 +142,58 @@ func TestFromDemoStore(t *testing.T) {
 	d := loadDemo(t)
 	t.Run("html", func(t *testing.T) { testRenderHTML(t, d) })
 	t.Run("pdf and png", func(t *testing.T) { testRenderPDFAndPNG(t, d) })
+	t.Run("served under CSP", func(t *testing.T) { testServedInBrowser(t, d) })
+}
+
+// A report served by the handler, with its Content-Security-Policy, draws
+// every chart in the browser and requests nothing but itself.
+func testServedInBrowser(t *testing.T, d demoData) {
+	if _, err := browser.Path(); err != nil {
+		if strings.EqualFold(os.Getenv("CI"), "true") {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	g, err := New(d.st, d.reg, Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Render(context.Background(), []Spec{{Region: "150521000000", Window: scheduler.Week, End: d.week}}, []string{HTML}); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /reports/", g.Handler("/reports/"))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	b, err := browser.Start(context.Background(), browser.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	tab, closeTab, err := b.OpenTab(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeTab()
+	url := srv.URL + "/reports/2026-10-25/week/150521000000.html"
+	if err := browser.Open(tab, browser.Page{URL: url, Ready: "window.__reportReady === true", Timeout: 30 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll(".chart-canvas canvas").length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := chromedp.Run(tab, chromedp.Evaluate[int](`window.__reportCharts`))
+	if err != nil || want < 5 || n != want {
+		t.Errorf("%d canvases for %d charts (%v)", n, want, err)
+	}
+	for _, r := range b.Requests() {
+		if r.URL != url {
+			t.Errorf("the served report requested %s", r.URL)
+		}
+	}
 }
 
 func testRenderHTML(t *testing.T, d demoData) {
