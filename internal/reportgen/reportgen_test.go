@@ -143,6 +143,43 @@ func TestFromDemoStore(t *testing.T) {
 	t.Run("html", func(t *testing.T) { testRenderHTML(t, d) })
 	t.Run("pdf and png", func(t *testing.T) { testRenderPDFAndPNG(t, d) })
 	t.Run("served under CSP", func(t *testing.T) { testServedInBrowser(t, d) })
+	t.Run("day and month", func(t *testing.T) { testDayAndMonth(t, d) })
+}
+
+// The daily and monthly city reports of the windows the jobs computed.
+func testDayAndMonth(t *testing.T, d demoData) {
+	g, err := New(d.st, d.reg, Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	month := scheduler.Month.Align(d.week) // 2026-10-01: September
+	res, err := g.Render(context.Background(), []Spec{
+		{Region: "150500000000", Window: scheduler.Day, End: d.week},
+		{Region: "150525000000", Window: scheduler.Month, End: month},
+	}, []string{HTML})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range [][]string{
+		{"通辽市矛盾纠纷风险预警日报", "（2026年10月25日）", "当日全市受理矛盾纠纷", "前一日"},
+		{"奈曼旗矛盾纠纷风险预警月报", "（2026年9月）", "本月全旗受理矛盾纠纷", "上月", "逐周受理量"},
+	} {
+		b, err := os.ReadFile(res[i].Files[HTML])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want {
+			if !strings.Contains(string(b), w) {
+				t.Errorf("%s lacks %q", res[i].Files[HTML], w)
+			}
+		}
+	}
+	if _, err := g.Input(context.Background(), Spec{Region: "150500000000", Window: scheduler.Week, End: d.week.Add(time.Hour)}); err == nil {
+		t.Error("an unaligned window end was accepted")
+	}
+	if _, err := g.Input(context.Background(), Spec{Region: "999", Window: scheduler.Week, End: d.week}); err == nil {
+		t.Error("an unknown region was accepted")
+	}
 }
 
 // A report served by the handler, with its Content-Security-Policy, draws
