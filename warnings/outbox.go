@@ -212,6 +212,17 @@ func (o *Outbox) head(channel string) (Entry, bool, error) {
 	return e, found, err
 }
 
+// Counts returns how many messages are queued and how many were given up
+// on.
+func (o *Outbox) Counts() (pending, dead int, err error) {
+	err = o.db.View(func(tx *bolt.Tx) error {
+		pending = tx.Bucket(bucketQueue).Stats().KeyN
+		dead = tx.Bucket(bucketDead).Stats().KeyN
+		return nil
+	})
+	return pending, dead, err
+}
+
 // Pending returns the queued entries, oldest first per channel.
 func (o *Outbox) Pending() ([]Entry, error) {
 	var out []Entry

@@ -34,7 +34,7 @@ func mountWarnings(env *serveEnv) (stop func(), err error) {
 	}
 	log := env.log.With("component", "warnings")
 	svc, err := warnwire.New(warnwire.Options{Config: env.cfg.Warnings, Store: env.st, Regions: env.regions,
-		BaseURL: env.baseURL, Log: log})
+		BaseURL: env.baseURL, Log: log, Metrics: env.reg})
 	if err != nil {
 		return nil, err
 	}

@@ -331,6 +331,17 @@ warnings:
 	if code, body := warnDo(t, kailu, "POST", base+"/api/v1/silences", `{"matchers":{"region":["150521000000"]},"duration":"1h","comment":"x"}`); code != 403 {
 		t.Errorf("silence outside the scope: %d %v", code, body)
 	}
+	// Metrics: the attempts are counted and the outbox is empty.
+	warnWait(t, "the delivery metrics", 10*time.Second, func() bool {
+		resp, err := http.Get(base + "/metrics")
+		if err != nil {
+			return false
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return strings.Contains(string(b), `riskwatch_warnings_delivery_attempts_total{channel="hook",status="delivered"} 2`) &&
+			strings.Contains(string(b), "riskwatch_warnings_outbox_pending 0")
+	})
 	// Acknowledgement through the API; an unknown id is a 404.
 	if code, body := warnDo(t, admin, "POST", base+"/api/v1/warnings/"+warningID+"/ack", `{"comment":"已派员"}`); code != 200 || body["acked_by"] != "测试管理员" {
 		t.Errorf("ack: %d %v", code, body)

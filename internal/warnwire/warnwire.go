@@ -24,6 +24,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/riskwatch/riskwatch/internal/config"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
@@ -332,6 +334,54 @@ type Options struct {
 	BaseURL string
 	Log     *slog.Logger
 	Getenv  func(string) string
+	// Metrics registers riskwatch_warnings_* metrics when set.
+	Metrics prometheus.Registerer
+}
+
+// countingLog counts delivery attempts by channel and status before it
+// stores them.
+type countingLog struct {
+	next     warnings.DeliveryLog
+	attempts *prometheus.CounterVec
+}
+
+func (c countingLog) WriteDeliveries(ctx context.Context, ds []warnings.Delivery) error {
+	for _, d := range ds {
+		c.attempts.WithLabelValues(d.Channel, d.Status).Inc()
+	}
+	return c.next.WriteDeliveries(ctx, ds)
+}
+
+// register adds the outbox gauges and the delivery counter.
+func register(r prometheus.Registerer, ob *warnings.Outbox, e *warnings.Engine) (*prometheus.CounterVec, error) {
+	attempts := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "riskwatch_warnings_delivery_attempts_total",
+		Help: "Delivery attempts of warning notifications, by channel and status (delivered, retry, failed)."}, []string{"channel", "status"})
+	pending := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "riskwatch_warnings_outbox_pending",
+		Help: "Notifications queued in the outbox, not yet delivered."}, func() float64 {
+		n, _, _ := ob.Counts()
+		return float64(n)
+	})
+	dead := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "riskwatch_warnings_outbox_dead",
+		Help: "Notifications given up on (retry.give_up_after)."}, func() float64 {
+		_, n, _ := ob.Counts()
+		return float64(n)
+	})
+	firing := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "riskwatch_warnings_firing",
+		Help: "Warnings firing now."}, func() float64 {
+		n := 0
+		for _, w := range e.Warnings() {
+			if w.State == warnings.Firing {
+				n++
+			}
+		}
+		return float64(n)
+	})
+	for _, c := range []prometheus.Collector{attempts, pending, dead, firing} {
+		if err := r.Register(c); err != nil {
+			return nil, fmt.Errorf("cannot register warning metrics: %w", err)
+		}
+	}
+	return attempts, nil
 }
 
 // New opens the outbox, restores the engine and builds the channels.
@@ -360,10 +410,19 @@ func New(o Options) (*Service, error) {
 		ob.Close()
 		return nil, err
 	}
+	var dlog warnings.DeliveryLog = sink
+	if o.Metrics != nil {
+		attempts, err := register(o.Metrics, ob, e)
+		if err != nil {
+			ob.Close()
+			return nil, err
+		}
+		dlog = countingLog{next: sink, attempts: attempts}
+	}
 	r := o.Config.Retry
 	return &Service{Engine: e, Outbox: ob, st: o.Store, cfg: o.Config, log: o.Log, send: warnings.SenderOptions{
 		Channels: chans, BaseBackoff: r.BaseBackoff, MaxBackoff: r.MaxBackoff, GiveUpAfter: r.GiveUpAfter,
-		Log: o.Log, DeliveryLog: sink,
+		Log: o.Log, DeliveryLog: dlog,
 	}}, nil
 }
 
