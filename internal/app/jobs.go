@@ -36,7 +36,7 @@ func (r runStore) LastRun(ctx context.Context, job string) (scheduler.Run, bool,
 
 // newScheduler builds the scheduler with every index job.
 func newScheduler(cfg config.Config, st *store.Store, reg *schemas.Registry, log *slog.Logger, pr prometheus.Registerer) (*scheduler.Scheduler, error) {
-	s := scheduler.New(runStore{st}, time.Now, log.With("component", "scheduler"), scheduler.Options{CatchUp: cfg.Jobs.CatchUp, Registerer: pr})
+	s := scheduler.New(runStore{st}, time.Now, log, scheduler.Options{CatchUp: cfg.Jobs.CatchUp, Registerer: pr})
 	var opts jobs.Options
 	for i, a := range cfg.Jobs.Alarms {
 		short, err := jobs.Detector(a.Short, a.ShortAlpha)
