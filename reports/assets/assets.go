@@ -1,6 +1,3 @@
-// Package assets embeds the third-party browser files the reports and the
-// analyst console ship with, so that no page needs an external URL: ECharts
-// 5.6.0 (Apache-2.0, licence and notice kept next to it, see SOURCES.md).
 package assets
 
 import (
