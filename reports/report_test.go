@@ -340,3 +340,12 @@ func TestSupervisionSkipsIdleUnits(t *testing.T) {
 		t.Errorf("note %q, want %q", m.Supervision.Note, want)
 	}
 }
+
+func TestWhole(t *testing.T) {
+	for name, want := range map[string]string{"通辽市": "全市", "科尔沁左翼中旗": "全旗", "科尔沁区": "全区", "开鲁县": "全县",
+		"舍伯吐镇": "全镇", "敖包苏木": "全苏木", "明仁街道": "全街道", "某地": "全域"} {
+		if got := whole(Region{Name: name}); got != want {
+			t.Errorf("whole(%s) = %s, want %s", name, got, want)
+		}
+	}
+}

@@ -58,16 +58,10 @@ var words = map[string]windowWords{
 // whole is how a region's whole territory is named in running text:
 // 全市, 全旗, 全区, 全县, 全镇 …
 func whole(r Region) string {
-	name := []rune(r.Name)
-	if len(name) == 0 {
-		return "全域"
-	}
-	switch last := string(name[len(name)-1]); last {
-	case "市", "旗", "区", "县", "镇", "乡", "苏木":
-		return "全" + last
-	}
-	if strings.HasSuffix(r.Name, "街道") {
-		return "全街道"
+	for _, suffix := range []string{"街道", "苏木", "市", "旗", "区", "县", "镇", "乡"} {
+		if strings.HasSuffix(r.Name, suffix) {
+			return "全" + suffix
+		}
 	}
 	return "全域"
 }
