@@ -266,15 +266,18 @@ async function renderDashboard(region) {
   const base = Object.assign({ region: state.region }, range(), caseFilters());
   const childLevel = LEVEL_KEYS[Math.min(region.level + 1, 4)];
   const riskLevel = region.level >= 4 ? 'town' : childLevel;
-  const [tr, resolved, alarms, risk, counties, warnings] = await Promise.all([
+  // One call gives the KPIs and, for the city, the map: each point carries
+  // its case count next to the resolved count, per county.
+  const byCounty = region.level === 2;
+  loadMap(); // in parallel with the figures
+  const [tr, resolved, alarms, risk, warnings] = await Promise.all([
     api('/api/trends', trendParams()),
-    // One call gives both: each point carries its case count.
-    api('/api/trends', Object.assign({ metric: 'resolved', granularity: 'month' }, base)),
+    api('/api/trends', Object.assign({ metric: 'resolved', granularity: 'month' }, byCounty ? { group: 'level', level: 'county' } : {}, base)),
     api('/api/alarms/rule', Object.assign({ region: state.region }, range())),
     api('/api/risk', { region: state.region, window: 'week', latest: '1', level: riskLevel, to: state.to }),
-    region.level === 2 ? api('/api/trends', Object.assign({ metric: 'cases', granularity: 'month', group: 'level', level: 'county' }, base)) : null,
     api('/api/warnings', Object.assign({ region: state.region, state: 'firing' }, range())),
   ]);
+  const counties = byCounty ? resolved : null;
   if (!state.from) $('f-from').value = tr.from;
   if (!state.to) $('f-to').value = tr.to;
   const nCases = resolved.series.reduce((a, se) => a + se.points.reduce((b, p) => b + p.cases, 0), 0);
@@ -314,16 +317,20 @@ async function renderDashboard(region) {
 
 let mapRegistered = null;
 
-async function renderMap(region, counties) {
+function loadMap() {
   if (!mapRegistered) {
     mapRegistered = api('/api/geo/counties').then((geo) => echarts.registerMap('tongliao', geo));
   }
-  await mapRegistered;
+  return mapRegistered;
+}
+
+async function renderMap(region, counties) {
+  await loadMap();
   const data = [];
   if (counties) {
     for (const s of counties.series) {
       if (!s.key) continue;
-      data.push({ name: s.name, code: s.key, value: s.points.reduce((a, p) => a + (p.value || 0), 0) });
+      data.push({ name: s.name, code: s.key, value: s.points.reduce((a, p) => a + p.cases, 0) });
     }
   }
   const byAdcode = new Map(data.map((d) => [d.code.slice(0, 6), d]));
