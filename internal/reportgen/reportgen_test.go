@@ -174,6 +174,16 @@ func testDayAndMonth(t *testing.T, d demoData) {
 			}
 		}
 	}
+	// A town (level 4) report: its villages are the sub-units.
+	town := d.reg.Children("150521000000")[0]
+	res, err = g.Render(context.Background(), []Spec{{Region: town.Code, Window: scheduler.Week, End: d.week}}, []string{HTML})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(res[0].Files[HTML])
+	if err != nil || !strings.Contains(string(b), town.Name+"矛盾纠纷风险预警周报") || !strings.Contains(string(b), "八、研判建议") {
+		t.Errorf("town report of %s %s: %v", town.Code, town.Name, err)
+	}
 	if _, err := g.Input(context.Background(), Spec{Region: "150500000000", Window: scheduler.Week, End: d.week.Add(time.Hour)}); err == nil {
 		t.Error("an unaligned window end was accepted")
 	}
