@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -21,7 +22,9 @@ import (
 func TestTokenCommandAndConsoleMount(t *testing.T) {
 	cfg := testConfig(t)
 	// The token cache is off, so that the revocation bites at once.
-	cfgWithAPI := writeConfig(t, strings.Replace(readFile(t, cfg), "log:\n", "api:\n  token_cache_ttl: 0s\nlog:\n", 1))
+	// The warning outbox goes to the test's directory, not the working tree.
+	cfgWithAPI := writeConfig(t, strings.Replace(readFile(t, cfg), "log:\n",
+		"api:\n  token_cache_ttl: 0s\nwarnings:\n  outbox: "+filepath.Join(t.TempDir(), "outbox.db")+"\nlog:\n", 1))
 	ctx := context.Background()
 	cli := func(args ...string) (int, string, string) {
 		var out, errb bytes.Buffer
