@@ -102,28 +102,42 @@ func riskRankChart(rows []RiskRow) *Chart {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(
 		charts.WithInitializationOpts(init1()),
-		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
-		charts.WithGridOpts(opts.Grid{Left: "120", Right: "40", Top: "16", Bottom: "24"}),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0"}),
+		charts.WithGridOpts(opts.Grid{Left: "120", Right: "40", Top: "32", Bottom: "24"}),
 		charts.WithXAxisOpts(opts.XAxis{Name: "指数", Min: 0, Max: 10}),
 	)
-	names := make([]string, 0, len(rows))
-	data := make([]opts.BarData, 0, len(rows))
 	// Highest at the top: a horizontal bar draws its first category at
-	// the bottom.
+	// the bottom. Units without an index stay in the table only.
+	var drawn []RiskRow
 	for i := len(rows) - 1; i >= 0; i-- {
-		r := rows[i]
-		if r.Score == "—" {
-			continue // no index: in the table, not drawn as a 0 bar
+		if rows[i].Score != "—" {
+			drawn = append(drawn, rows[i])
 		}
-		names = append(names, r.Name)
-		data = append(data, opts.BarData{Name: r.Name, Value: scoreValue(r.Score), ItemStyle: &opts.ItemStyle{Color: r.Color}})
+	}
+	names := make([]string, len(drawn))
+	for i, r := range drawn {
+		names[i] = r.Name
 	}
 	bar.SetXAxis(names)
-	bar.AddSeries("风险指数", data, charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "right"}))
+	// One stacked series per band: each unit has its value in its band's
+	// series only, so the chart's own legend is the four-colour legend.
+	for _, band := range []string{"red", "orange", "yellow", "blue", "normal"} {
+		data := make([]opts.BarData, len(drawn))
+		for i, r := range drawn {
+			data[i] = opts.BarData{Name: r.Name, Value: "-"}
+			if r.Band == band {
+				data[i].Value = scoreValue(r.Score)
+			}
+		}
+		bar.AddSeries(bandText(band), data,
+			charts.WithBarChartOpts(opts.BarChart{Stack: "rank"}),
+			charts.WithItemStyleOpts(opts.ItemStyle{Color: colorOf(band)}),
+			charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "right"}))
+	}
 	bar.XYReversal()
-	h := 40 + 26*len(names)
-	return finish(ChartRiskRank, "风险指数排名", max(h, 160), bar, nil)
+	h := 56 + 26*len(names)
+	return finish(ChartRiskRank, "风险指数排名（四色预警）", max(h, 160), bar, nil)
 }
 
 // scoreValue turns a printed score back into a number for the charts, so

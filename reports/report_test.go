@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -98,19 +99,42 @@ func TestChartsMatchRows(t *testing.T) {
 	}
 	var rank struct {
 		Series []struct {
+			Name string `json:"name"`
 			Data []struct {
-				Name  string  `json:"name"`
-				Value float64 `json:"value"`
+				Name  string `json:"name"`
+				Value any    `json:"value"`
 			} `json:"data"`
 		} `json:"series"`
 	}
 	if err := json.Unmarshal(m.Risk.Rank.Option, &rank); err != nil {
 		t.Fatal(err)
 	}
-	// Highest score is drawn at the top, i.e. last: 科尔沁区 6.8.
-	d := rank.Series[0].Data
-	if len(d) != 8 || d[len(d)-1].Name != "科尔沁区" || d[len(d)-1].Value != 6.8 || d[0].Value != 0.9 {
-		t.Errorf("rank chart data %+v", d)
+	// One series per band in the legend's order; each unit is drawn once,
+	// in its band's series, with the table's score. Highest at the top,
+	// i.e. last: 科尔沁区 6.8, red.
+	var legend []string
+	drawn := map[string]float64{}
+	for _, s := range rank.Series {
+		legend = append(legend, s.Name)
+		for _, d := range s.Data {
+			if v, ok := d.Value.(float64); ok {
+				if _, dup := drawn[d.Name]; dup {
+					t.Errorf("%s drawn twice", d.Name)
+				}
+				drawn[d.Name] = v
+			}
+		}
+	}
+	if !slices.Equal(legend, []string{"红色", "橙色", "黄色", "蓝色", "正常"}) {
+		t.Errorf("rank legend %v", legend)
+	}
+	if d := rank.Series[0].Data; len(d) != 8 || d[7].Name != "科尔沁区" || d[7].Value != 6.8 {
+		t.Errorf("red series %+v", d)
+	}
+	for _, r := range m.Risk.Rows {
+		if v, ok := drawn[r.Name]; !ok || fmt.Sprint(v) != strings.TrimSuffix(strings.TrimSuffix(r.Score, "0"), ".") {
+			t.Errorf("%s: chart %v, table %s", r.Name, v, r.Score)
+		}
 	}
 	if m.Risk.Rows[0].Name != "科尔沁区" || m.Risk.Rows[0].Score != "6.8" {
 		t.Errorf("rank table first row %+v", m.Risk.Rows[0])
@@ -313,7 +337,7 @@ func TestRankChartSkipsMissingIndex(t *testing.T) {
 	var rank struct {
 		Series []struct {
 			Data []struct {
-				Name string `json:"name"`
+				Value any `json:"value"`
 			} `json:"data"`
 		} `json:"series"`
 	}
