@@ -415,23 +415,30 @@ func (o *Outbox) RunSenders(ctx context.Context, opts SenderOptions) error {
 	return nil
 }
 
-// writeLog stores delivery rows in batches; it uses its own context so that
-// the rows of the last attempts before shutdown are kept.
+// logFlushEvery bounds the delivery-log inserts to about one per second
+// (ClickHouse prefers few large inserts).
+const logFlushEvery = time.Second
+
+// writeLog stores delivery rows in batches of up to 1000 rows or one
+// second; it uses its own context so that the rows of the last attempts
+// before shutdown are kept.
 func writeLog(opts SenderOptions, logs <-chan Delivery) {
 	for d := range logs {
 		batch := []Delivery{d}
-	drain:
+		timer := time.NewTimer(logFlushEvery)
+	collect:
 		for len(batch) < 1000 {
 			select {
 			case d, ok := <-logs:
 				if !ok {
-					break drain
+					break collect
 				}
 				batch = append(batch, d)
-			default:
-				break drain
+			case <-timer.C:
+				break collect
 			}
 		}
+		timer.Stop()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		if err := opts.DeliveryLog.WriteDeliveries(ctx, batch); err != nil {
 			opts.Log.Warn("cannot store the delivery log", "rows", len(batch), "err", err)

@@ -175,6 +175,16 @@ func TestOutboxDeliversEverythingOnceAfterOutageAndRestart(t *testing.T) {
 			t.Errorf("notification %s accepted %d times, want once", k, got[k])
 		}
 	}
+	// The delivery log is written in batches, about once a second.
+	waitFor(t, "30 delivered rows in the log", func() bool {
+		n := 0
+		for _, d := range log.all() {
+			if d.Status == warnings.StatusDelivered {
+				n++
+			}
+		}
+		return n >= 30
+	})
 	var retries, delivered int
 	for _, d := range log.all() {
 		switch d.Status {
