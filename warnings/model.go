@@ -248,7 +248,7 @@ func (n *Notification) Markdown() string {
 		fmt.Fprintf(&b, "\n**【%s】%s**\n%s\n[查看详情](%s)\n", w.Level.ZH(), w.Title, w.Body, w.Link)
 	}
 	for _, w := range n.Resolved {
-		fmt.Fprintf(&b, "\n~~%s~~ 已解除（%s）\n", w.Title, w.ResolvedAt.In(shanghai).Format("01-02 15:04"))
+		fmt.Fprintf(&b, "\n【已解除】%s（%s）\n", w.Title, w.ResolvedAt.In(shanghai).Format("01-02 15:04"))
 	}
 	return b.String()
 }

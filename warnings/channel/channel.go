@@ -354,14 +354,35 @@ func FeishuSign(secret string, tsSec int64) string {
 // feishuMaxBytes keeps the body under the bot's 20 KB limit.
 const feishuMaxBytes = 16000
 
-// FeishuBody is the bot's JSON body for the notification at tsSec.
+type feishuTag map[string]string
+
+// FeishuBody is the bot's JSON body for the notification at tsSec: a
+// rich-text post with the title, one paragraph per warning and a link
+// element to its page, cut (with a count of what was left out) to stay
+// under the bot's 20 KB limit.
 func FeishuBody(n *warnings.Notification, secret string, tsSec int64) ([]byte, error) {
-	text := TruncateUTF8(n.Markdown(), feishuMaxBytes, truncated)
-	var lines [][]map[string]string
-	for _, l := range strings.Split(text, "\n") {
-		if l != "" {
-			lines = append(lines, []map[string]string{{"tag": "text", "text": l}})
+	lines := [][]feishuTag{{{"tag": "text", "text": fmt.Sprintf("接收单位：%s　类型：%s　时间：%s", n.ReceiverName, n.ReasonZH(),
+		n.CreatedAt.In(shanghaiZone).Format("2006-01-02 15:04"))}}}
+	size := 0
+	left := 0
+	add := func(p ...[]feishuTag) {
+		b, _ := json.Marshal(p)
+		if size+len(b) > feishuMaxBytes {
+			left++
+			return
 		}
+		size += len(b)
+		lines = append(lines, p...)
+	}
+	for _, w := range n.Firing {
+		add([]feishuTag{{"tag": "text", "text": "【" + w.Level.ZH() + "】" + w.Title}},
+			[]feishuTag{{"tag": "text", "text": w.Body + " "}, {"tag": "a", "text": "查看详情", "href": w.Link}})
+	}
+	for _, w := range n.Resolved {
+		add([]feishuTag{{"tag": "text", "text": "【已解除】" + w.Title}})
+	}
+	if left > 0 {
+		lines = append(lines, []feishuTag{{"tag": "text", "text": fmt.Sprintf("…另有 %d 条，请在系统中查看", left)}})
 	}
 	msg := map[string]any{"msg_type": "post", "content": map[string]any{"post": map[string]any{
 		"zh_cn": map[string]any{"title": n.Title(), "content": lines}}}}
@@ -371,6 +392,14 @@ func FeishuBody(n *warnings.Notification, secret string, tsSec int64) ([]byte, e
 	}
 	return json.Marshal(msg)
 }
+
+var shanghaiZone = func() *time.Location {
+	l, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return l
+}()
 
 // Send implements warnings.Channel.
 func (c *Feishu) Send(ctx context.Context, n *warnings.Notification, deliveryID string) warnings.Result {

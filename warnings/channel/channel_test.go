@@ -239,3 +239,40 @@ func TestWebhookHeaders(t *testing.T) {
 		}
 	}
 }
+
+func TestFeishuBodyStructuredAndBounded(t *testing.T) {
+	b, err := FeishuBody(note(1), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		MsgType string `json:"msg_type"`
+		Content struct {
+			Post struct {
+				ZhCN struct {
+					Title   string
+					Content [][]map[string]string
+				} `json:"zh_cn"`
+			}
+		}
+		Sign *string
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	c := m.Content.Post.ZhCN
+	if m.MsgType != "post" || c.Title != "【橙色预警】保康镇发生群体性矛盾纠纷（劳资纠纷）" || len(c.Content) != 3 || m.Sign != nil {
+		t.Fatalf("post %s", b)
+	}
+	link := c.Content[2][1]
+	if link["tag"] != "a" || link["href"] != "http://x/console/?region=150521100000" || c.Content[1][0]["text"] != "【橙色】保康镇发生群体性矛盾纠纷（劳资纠纷）" {
+		t.Errorf("paragraphs %v", c.Content)
+	}
+	big, err := FeishuBody(note(400), "s", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(big) > 20*1024 || !strings.Contains(string(big), "另有") {
+		t.Errorf("400 warnings: %d bytes, cut notice present %v", len(big), strings.Contains(string(big), "另有"))
+	}
+}
