@@ -539,7 +539,7 @@ func TestSnapshotWarningsFireAndResolve(t *testing.T) {
 		t.Fatalf("want 3 notifications (orange band, stat alarm, red light; the yellow band is below warnings.bands), got %d: %+v", len(ns), byKind)
 	}
 	if w := byKind[KindRiskBand]; w.Title != "科尔沁左翼中旗社会矛盾风险指数橙色预警" || !strings.Contains(w.Body, "周风险指数 6.2") ||
-		!strings.Contains(w.Body, "A4") || w.Link != "http://rw.test/console/?region="+kzz || w.Level != Orange {
+		!strings.Contains(w.Body, "主要驱动指标：群体性纠纷占比") || w.Link != "http://rw.test/console/?region="+kzz || w.Level != Orange {
 		t.Errorf("band warning %+v", w)
 	}
 	if w := byKind[KindStatAlarm]; w.Title != "科尔沁左翼中旗保康镇劳资纠纷周案件量异常增多" || !strings.Contains(w.Body, "受理劳资纠纷 9 件") ||

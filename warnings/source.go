@@ -146,6 +146,23 @@ func (b *Builder) bandWanted(band string) bool {
 	return false
 }
 
+// indicatorZH names the SCRI v0 indicators (RISK_INDEX.md §5.2) as the
+// centers read them.
+var indicatorZH = map[string]string{
+	"A1": "万人受理量", "A2": "受理量增幅", "A3": "疑难复杂纠纷占比", "A4": "群体性纠纷占比", "A5": "大额纠纷占比",
+	"B1": "敏感类型纠纷占比", "B2": "重复来访占比", "B3": "上交升级占比",
+	"C1": "超期办理率", "C2": "未化解率", "C3": "群众不满意率",
+}
+
+// bandReasonZH explains why the final band differs from the index's own.
+var bandReasonZH = map[string]string{
+	"funnel_alert_95_escalation":   "受理量超出漏斗图95%控制限，升至黄色及以上",
+	"funnel_alarm_99.8_escalation": "受理量超出漏斗图99.8%控制限，升至橙色及以上",
+	"hysteresis_hold":              "未连续两期回落，维持原级别",
+	"low_reliability_cap":          "数据可靠性低，最高定为黄色",
+	"level_below_min_expected":     "同级案件量偏少，结果仅供参考",
+}
+
 // FromBand returns the warning of a band row, or false when the band does
 // not raise one. The id does not depend on the window end: a region that
 // stays orange week after week keeps one warning, which resolves when the
@@ -169,12 +186,23 @@ func (b *Builder) FromBand(r BandRow) (Warning, bool) {
 	if len(r.Drivers) > 0 {
 		var ds []string
 		for _, d := range r.Drivers {
-			ds = append(ds, strings.SplitN(d, "|", 2)[0])
+			code := strings.SplitN(d, "|", 2)[0]
+			if zh, ok := indicatorZH[code]; ok {
+				code = zh
+			}
+			ds = append(ds, code)
 		}
 		fmt.Fprintf(&body, "主要驱动指标：%s。", strings.Join(ds, "、"))
 	}
 	if len(r.Reasons) > 0 {
-		fmt.Fprintf(&body, "定级说明：%s。", strings.Join(r.Reasons, "；"))
+		var rs []string
+		for _, x := range r.Reasons {
+			if zh, ok := bandReasonZH[x]; ok {
+				x = zh
+			}
+			rs = append(rs, x)
+		}
+		fmt.Fprintf(&body, "定级说明：%s。", strings.Join(rs, "；"))
 	}
 	w.Body = body.String()
 	w.Link = b.regionLink(w.Region)
