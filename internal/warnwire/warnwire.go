@@ -236,6 +236,31 @@ func Route(c config.Warnings) *warnings.Route {
 	return root
 }
 
+// checkRouteRegions reports region codes in targets and matchers that the
+// registry does not know, naming the key.
+func checkRouteRegions(regions *schemas.Registry, r config.WarningRoute, key string) error {
+	for _, t := range r.Targets {
+		switch t {
+		case warnings.TargetSelf, warnings.TargetParent, warnings.TargetTown, warnings.TargetCounty, warnings.TargetCity:
+			continue
+		}
+		if _, ok := regions.Lookup(t); !ok {
+			return fmt.Errorf("%s.targets: %q is not a region of the registry", key, t)
+		}
+	}
+	for _, code := range r.Matchers.Region {
+		if _, ok := regions.Lookup(code); !ok {
+			return fmt.Errorf("%s.matchers.region: %q is not a region of the registry", key, code)
+		}
+	}
+	for i, c := range r.Routes {
+		if err := checkRouteRegions(regions, c, fmt.Sprintf("%s.routes[%d]", key, i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // EngineConfig builds the engine's configuration.
 func EngineConfig(c config.Warnings, regions *schemas.Registry, baseURL string, log *slog.Logger) (warnings.Config, error) {
 	lv, err := warnings.ParseLevel(c.StatLevel)
@@ -248,7 +273,13 @@ func EngineConfig(c config.Warnings, regions *schemas.Registry, baseURL string, 
 	}
 	centers := map[string][]string{}
 	for code, chans := range c.Centers {
+		if _, ok := regions.Lookup(code); !ok && code != "*" {
+			return warnings.Config{}, fmt.Errorf("warnings.centers.%s: not a region of the registry", code)
+		}
 		centers[code] = chans
+	}
+	if err := checkRouteRegions(regions, c.RootRoute(), "warnings"); err != nil {
+		return warnings.Config{}, err
 	}
 	return warnings.Config{
 		Regions: regions, Builder: &warnings.Builder{Regions: regions, BaseURL: baseURL, Bands: c.Bands, StatLevel: lv},
