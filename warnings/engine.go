@@ -381,6 +381,9 @@ var ruleBatch = 5000
 
 func (e *Engine) pollRules(ctx context.Context, now time.Time) error {
 	since := e.watermark.Add(-e.cfg.RuleAlarmLag)
+	if floor := now.Add(-e.cfg.RuleAlarmTTL); since.Before(floor) {
+		since = floor // older alarms have expired anyway
+	}
 	offset := 0
 	for range 100 { // bounded: at most 100 pages per tick
 		rows, err := e.rules.RuleAlarmsSince(ctx, since, offset, ruleBatch)
