@@ -217,21 +217,24 @@ type ReportRuleAlarm struct {
 	Summary string
 }
 
-// ReportRuleAlarms returns the rule alarms detected in [from, to) in the
-// scope, most severe and newest first, at most limit, each with its case's
-// summary, and the number of alarms in the scope and period.
+// ReportRuleAlarms returns the rule alarms of the cases reported in
+// [from, to) in the scope, most severe and newest first, at most limit,
+// each with its case's summary, and the number of alarms in the scope and
+// period. The period is on reported_at, not detected_at: on a live stream
+// they are minutes apart, and an imported or replayed history still gets
+// its alarms in the reports of its own periods.
 func (s *Store) ReportRuleAlarms(ctx context.Context, from, to time.Time, sc ReportScope, limit int) ([]ReportRuleAlarm, uint64, error) {
 	cond, args := sc.cond("county_code", "town_code")
 	base := append([]any{from.UTC(), to.UTC()}, args...)
 	var total uint64
-	if err := s.conn.QueryRow(ctx, `SELECT count() FROM rule_alarms FINAL WHERE detected_at >= ? AND detected_at < ?`+cond, base...).Scan(&total); err != nil {
+	if err := s.conn.QueryRow(ctx, `SELECT count() FROM rule_alarms FINAL WHERE reported_at >= ? AND reported_at < ?`+cond, base...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("cannot count report rule alarms: %w", err)
 	}
 	rows, err := s.conn.Query(ctx, `SELECT rule, source, case_id, case_version, toString(level), county_code, town_code, region_code,
     category, detail, reported_at, detected_at
 FROM rule_alarms FINAL
-WHERE detected_at >= ? AND detected_at < ?`+cond+`
-ORDER BY level DESC, detected_at DESC, rule, case_id
+WHERE reported_at >= ? AND reported_at < ?`+cond+`
+ORDER BY level DESC, reported_at DESC, rule, case_id
 LIMIT ?`, append(base, limit)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("cannot read report rule alarms: %w", err)
@@ -254,7 +257,21 @@ LIMIT ?`, append(base, limit)...)
 	if len(ids) == 0 {
 		return out, total, nil
 	}
-	srows, err := s.conn.Query(ctx, `SELECT toString(source), case_id, summary FROM cases FINAL WHERE has(?, case_id)`, ids)
+	// The set subquery lets the primary key (source, case_id) pick the
+	// granules, and the report dates prune the partitions: the lookup reads
+	// the alarmed cases, not the table.
+	lo, hi := out[0].ReportedAt, out[0].ReportedAt
+	for _, a := range out {
+		if a.ReportedAt.Before(lo) {
+			lo = a.ReportedAt
+		}
+		if a.ReportedAt.After(hi) {
+			hi = a.ReportedAt
+		}
+	}
+	srows, err := s.conn.Query(ctx, `SELECT toString(source), case_id, summary FROM cases FINAL
+WHERE case_id IN (SELECT arrayJoin(?)) AND reported_date >= toDate(?) AND reported_date <= toDate(?)`,
+		ids, lo.AddDate(0, 0, -1).Format(time.DateOnly), hi.AddDate(0, 0, 1).Format(time.DateOnly))
 	if err != nil {
 		return nil, 0, fmt.Errorf("cannot read the summaries of alarmed cases: %w", err)
 	}

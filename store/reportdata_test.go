@@ -91,7 +91,7 @@ func TestReportData(t *testing.T) {
 			{Rule: "extreme_words", Source: "platform", CaseID: "N1", CaseVersion: 1, Level: "red", CountyCode: kes, TownCode: kesTown, RegionCode: kesTown,
 				Category: "neighbor.noise", Detail: "含极端风险言辞", ReportedAt: sha(2026, 3, 3, 10), DetectedAt: sha(2026, 3, 3, 10)},
 			{Rule: "group_dispute", Source: "platform", CaseID: "F1", CaseVersion: 1, Level: "orange", CountyCode: kzz, TownCode: kzzTown, RegionCode: kzzTown,
-				Category: "family", Detail: "群体性", ReportedAt: sha(2026, 3, 4, 9), DetectedAt: sha(2026, 3, 4, 9)},
+				Category: "family", Detail: "群体性", ReportedAt: sha(2026, 3, 4, 9), DetectedAt: sha(2026, 11, 20, 9)}, // replayed later: still this week's
 			{Rule: "group_dispute", Source: "platform", CaseID: "X1", CaseVersion: 1, Level: "red", CountyCode: kzz, TownCode: kzzTown, RegionCode: kzzTown,
 				Category: "family", Detail: "群体性", ReportedAt: sha(2026, 3, 9, 0), DetectedAt: sha(2026, 3, 9, 0)},
 		}
