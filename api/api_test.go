@@ -193,6 +193,9 @@ func build(ch *servers.ClickHouse) (*fixture, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := srv.RefreshDaily(ctx); err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	srv.Mount(mux)
 	hs := httptest.NewServer(mux)
@@ -488,8 +491,8 @@ func TestTrendNumbersMatchSQL(t *testing.T) {
 		path, source string
 		want         map[string]float64
 	}{
-		{"/api/trends?region=150521&granularity=month&from=2026-06-01&to=2026-08-31", "cases_daily", want},
-		{"/api/trends?granularity=month&from=2026-06-01&to=2026-08-31", "cases_daily", want}, // the token's scope is the default region
+		{"/api/trends?region=150521&granularity=month&from=2026-06-01&to=2026-08-31", "api_daily", want},
+		{"/api/trends?granularity=month&from=2026-06-01&to=2026-08-31", "api_daily", want}, // the token's scope is the default region
 		{"/api/trends?granularity=month&from=2026-06-01&to=2026-08-31&severity=difficult", "cases", wantDiff},
 	} {
 		status, body := f.get(t, "analyst-kzz", c.path)
@@ -565,9 +568,27 @@ func TestParametersValidated(t *testing.T) {
 	small.Mount(mux)
 	hs := httptest.NewServer(mux)
 	t.Cleanup(hs.Close)
-	req, _ := http.NewRequest("GET", hs.URL+"/api/trends?granularity=day&from=2026-06-01&to=2026-08-31", nil)
+	// Without a refresh of api_daily, trends read cases_daily, with the
+	// same numbers.
+	req, _ := http.NewRequest("GET", hs.URL+"/api/trends?granularity=month&region=150521&from=2026-06-01&to=2026-08-31", nil)
 	req.Header.Set("Authorization", "Bearer "+f.tokens["admin"])
 	resp, err := hs.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr trend
+	_ = json.NewDecoder(resp.Body).Decode(&tr)
+	resp.Body.Close()
+	sum := 0.0
+	for _, p := range tr.Series[0].Points {
+		sum += *p.Value
+	}
+	if want := f.sumTrend(t, "admin", "granularity=month&region=150521&from=2026-06-01&to=2026-08-31"); tr.Source != "cases_daily" || sum != want {
+		t.Errorf("before any refresh: %v cases from %s, want %v from cases_daily", sum, tr.Source, want)
+	}
+	req, _ = http.NewRequest("GET", hs.URL+"/api/trends?granularity=day&from=2026-06-01&to=2026-08-31", nil)
+	req.Header.Set("Authorization", "Bearer "+f.tokens["admin"])
+	resp, err = hs.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

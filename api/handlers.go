@@ -310,16 +310,18 @@ type trendSeries struct {
 }
 
 type trendBody struct {
-	Metric      string        `json:"metric"`
-	MetricName  string        `json:"metric_name"`
-	Granularity string        `json:"granularity"`
-	Group       string        `json:"group"`
-	Region      string        `json:"region"`
-	RegionName  string        `json:"region_name"`
-	From        string        `json:"from"`
-	To          string        `json:"to"`
-	Source      string        `json:"source"`
-	Series      []trendSeries `json:"series"`
+	Metric      string `json:"metric"`
+	MetricName  string `json:"metric_name"`
+	Granularity string `json:"granularity"`
+	Group       string `json:"group"`
+	Region      string `json:"region"`
+	RegionName  string `json:"region_name"`
+	From        string `json:"from"`
+	To          string `json:"to"`
+	Source      string `json:"source"`
+	// AsOf is when api_daily last took in new records (source api_daily).
+	AsOf   string        `json:"as_of,omitempty"`
+	Series []trendSeries `json:"series"`
 }
 
 // trends answers a metric per period, grouped by region (the children of
@@ -384,7 +386,8 @@ func (s *Server) trends(q *request) (*result, error) {
 	}
 	groupCol := map[schemas.Level]string{schemas.LevelCounty: "county", schemas.LevelTown: "town", schemas.LevelVillage: "village"}
 	sq := store.APITrendQuery{Filter: f, Granularity: gran, AsOf: q.s.now(), Limit: s.o.MaxRows,
-		NoResolved: metric != "resolved" && metric != "resolve_rate"}
+		NoResolved: metric != "resolved" && metric != "resolve_rate", Satisfaction: metric == "satisfaction",
+		Overdue: metric == "overdue", UseDaily: s.dailyReady.Load()}
 	switch group {
 	case "category":
 		sq.Group = "category"
@@ -395,17 +398,16 @@ func (s *Server) trends(q *request) (*result, error) {
 		}
 		sq.Group = col
 	}
-	detailed := metric == "satisfaction" || metric == "overdue"
-	rows, trunc, err := s.st.APITrends(q.r.Context(), sq, detailed)
+	rows, trunc, source, err := s.st.APITrends(q.r.Context(), sq)
 	if err != nil {
 		return nil, err
 	}
 	if trunc {
 		return nil, badParam("granularity", "结果超过 %d 行，请缩短时间范围或改用更粗的粒度 (more than %d rows: narrow from/to or use a coarser granularity)", s.o.MaxRows, s.o.MaxRows)
 	}
-	body.Source = "cases"
-	if store.APITrendUsesRollup(sq, detailed) {
-		body.Source = "cases_daily"
+	body.Source = source
+	if source == store.APISourceDaily {
+		body.AsOf, _ = plain(time.Unix(s.dailyAsOf.Load(), 0)).(string)
 	}
 	cats := schemas.CategoryByCode()
 	res := &result{columns: []string{"key", "name", "period", "value", "cases"}}

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/riskwatch/riskwatch/reports/assets"
@@ -21,7 +23,9 @@ type Store interface {
 	TokenStore
 	AuditStore
 	APIAudit(ctx context.Context, scope string, limit int) ([]store.APIAuditEntry, error)
-	APITrends(ctx context.Context, q store.APITrendQuery, detailed bool) ([]store.APITrendRow, bool, error)
+	APITrends(ctx context.Context, q store.APITrendQuery) ([]store.APITrendRow, bool, string, error)
+	APIDailyChangedDays(ctx context.Context, since time.Time) ([]time.Time, error)
+	APIRefreshDaily(ctx context.Context, days []time.Time, computedAt time.Time) error
 	APIHotspots(ctx context.Context, q store.APIResultQuery) (store.APITable, error)
 	APIRiskIndex(ctx context.Context, q store.APIResultQuery) (store.APITable, error)
 	APITypeRanks(ctx context.Context, q store.APIResultQuery) (store.APITable, error)
@@ -53,6 +57,11 @@ type Options struct {
 	// Now is the clock (default time.Now): the default date range ends
 	// today.
 	Now func() time.Time
+	// DailyRefresh is how often the trends' rollup (api_daily) takes in the
+	// days that received records; 0 = never in the background (call
+	// RefreshDaily). Until a first refresh completes, trends read
+	// cases_daily.
+	DailyRefresh time.Duration
 }
 
 // Server is the analyst API and the web console.
@@ -65,6 +74,17 @@ type Server struct {
 	auth   *authenticator
 	audit  *auditor
 	routes []route
+
+	// The trends' rollup: ready after the first complete refresh; the
+	// watermark is the start of the last refresh (wall clock, like
+	// ingested_at).
+	dailyMu       sync.Mutex
+	dailyReady    atomic.Bool
+	dailyAsOf     atomic.Int64 // unix seconds of the newest computation
+	dailySince    time.Time
+	dailyComputed time.Time
+	stopDaily     context.CancelFunc
+	dailyDone     chan struct{}
 }
 
 // route is one API endpoint: its method and path, the roles that may use
@@ -105,14 +125,74 @@ func New(o Options) (*Server, error) {
 		s.audit = newAuditor(o.Store, s.log, time.Second)
 	}
 	s.routes = s.apiRoutes()
+	if o.DailyRefresh > 0 {
+		ctx, cancel := context.WithCancel(context.Background())
+		s.stopDaily, s.dailyDone = cancel, make(chan struct{})
+		go s.refreshLoop(ctx, o.DailyRefresh)
+	}
 	return s, nil
 }
 
-// Close flushes the audit log and stops its writer. It is safe twice.
+// Close stops the rollup refresh, flushes the audit log and stops its
+// writer. It is safe twice.
 func (s *Server) Close() {
+	if s.stopDaily != nil {
+		s.stopDaily()
+		<-s.dailyDone
+	}
 	if s.audit != nil {
 		s.audit.close()
 	}
+}
+
+// dailyMargin is how far back of the last refresh's start a refresh looks
+// for ingested cases: batches transformed before it and inserted after, and
+// clocks a little apart.
+const dailyMargin = 10 * time.Minute
+
+func (s *Server) refreshLoop(ctx context.Context, every time.Duration) {
+	defer close(s.dailyDone)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := s.RefreshDaily(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("cannot refresh the trends' rollup (trends read cases_daily until it works)", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// RefreshDaily brings api_daily up to date: the first call recomputes every
+// day, later ones the days of the cases ingested since the previous call
+// began (less a margin). After the first success, trends that only filter
+// by region and category read api_daily.
+func (s *Server) RefreshDaily(ctx context.Context) error {
+	s.dailyMu.Lock()
+	defer s.dailyMu.Unlock()
+	start := time.Now()
+	var since time.Time
+	if s.dailyReady.Load() {
+		since = s.dailySince.Add(-dailyMargin)
+	}
+	days, err := s.st.APIDailyChangedDays(ctx, since)
+	if err != nil {
+		return err
+	}
+	at := start.Truncate(time.Second)
+	if !at.After(s.dailyComputed) {
+		at = s.dailyComputed.Add(time.Second)
+	}
+	if err := s.st.APIRefreshDaily(ctx, days, at); err != nil {
+		return err
+	}
+	s.dailySince, s.dailyComputed = start, at
+	s.dailyAsOf.Store(start.Unix())
+	s.dailyReady.Store(true)
+	return nil
 }
 
 // Paths lists "METHOD /path" of every API route, for the OpenAPI check.

@@ -249,9 +249,15 @@ type APITrendQuery struct {
 	AsOf time.Time
 	// Limit bounds the rows (period × series).
 	Limit int
-	// NoResolved skips the resolved count on the rollup (it costs a second
-	// merge of hash sets) when the metric does not need it.
+	// NoResolved skips the resolved count when the metric does not need it
+	// (on cases_daily it costs a second merge of hash sets).
 	NoResolved bool
+	// Satisfaction asks for the evaluated and satisfied counts; Overdue for
+	// the overdue count (only the cases table has it).
+	Satisfaction, Overdue bool
+	// UseDaily says api_daily is built (APIRefreshDaily ran once) and may
+	// answer.
+	UseDaily bool
 }
 
 // APITrendRow is one period of one series.
@@ -260,48 +266,90 @@ type APITrendRow struct {
 	Key    string
 	// Cases reported in the period; Resolved (化解: resolved or closed) among
 	// them; Evaluated and Satisfied (满意 or 基本满意) among them; Overdue:
-	// among them, not concluded and due before AsOf. Evaluated, Satisfied
-	// and Overdue are only counted when Detailed.
+	// among them, not concluded and due before AsOf. Each is only counted
+	// when the query asks for it.
 	Cases, Resolved, Evaluated, Satisfied, Overdue uint64
 }
 
 var (
 	apiPeriods = map[string]string{"day": "toDate", "week": "toMonday", "month": "toStartOfMonth"}
-	// apiGroups are the series keys; the rollup has no village or city column.
+	// apiGroups are the series keys; the rollups have no village or city column.
 	apiGroupsCases  = map[string]string{"": "''", "category": "category", "county": "county_code", "town": "town_code", "village": "village_code"}
 	apiGroupsRollup = map[string]string{"": "''", "category": "category", "county": "county_code", "town": "town_code"}
 )
 
-// APITrendUsesRollup reports whether a trend query can be answered from the
-// cases_daily rollup: no filter beyond region and category, no village
-// grouping, and only case and resolved counts needed.
-func APITrendUsesRollup(q APITrendQuery, detailed bool) bool {
+// Trend sources.
+const (
+	// APISourceDaily is api_daily: the latest version of every case counted
+	// per day, county, town and category (refreshed by the API).
+	APISourceDaily = "api_daily"
+	// APISourceRollup is cases_daily, the rollup of migration 0001.
+	APISourceRollup = "cases_daily"
+	// APISourceCases is the cases table itself.
+	APISourceCases = "cases"
+)
+
+// APITrendSource returns the table that answers q: a rollup when q filters
+// by region and category only, groups no finer than towns and needs no
+// overdue count (api_daily when built, else cases_daily without the
+// satisfaction counts), the cases table otherwise.
+func APITrendSource(q APITrendQuery) string {
 	f := q.Filter
 	_, ok := apiGroupsRollup[q.Group]
-	return ok && !detailed && len(f.Severities)+len(f.Channels)+len(f.Statuses)+len(f.Sources) == 0
+	if !ok || q.Overdue || len(f.Severities)+len(f.Channels)+len(f.Statuses)+len(f.Sources) > 0 {
+		return APISourceCases
+	}
+	if q.UseDaily {
+		return APISourceDaily
+	}
+	if q.Satisfaction {
+		return APISourceCases
+	}
+	return APISourceRollup
 }
 
-// APITrends counts cases per period and series. detailed asks for the
-// evaluated, satisfied and overdue counts too, which only the cases table
-// holds; otherwise the cases_daily rollup answers when it can. Rows come
-// ordered by key and period; Truncated says the limit was hit.
-func (s *Store) APITrends(ctx context.Context, q APITrendQuery, detailed bool) ([]APITrendRow, bool, error) {
+// APITrends counts cases per period and series from the table
+// APITrendSource names, which it returns. Rows come ordered by key and
+// period; truncated says the limit was hit.
+func (s *Store) APITrends(ctx context.Context, q APITrendQuery) (rows []APITrendRow, truncated bool, source string, err error) {
 	period, ok := apiPeriods[q.Granularity]
 	if !ok {
-		return nil, false, fmt.Errorf("trend: unknown granularity %q", q.Granularity)
+		return nil, false, "", fmt.Errorf("trend: unknown granularity %q", q.Granularity)
 	}
 	if q.Limit <= 0 {
-		return nil, false, fmt.Errorf("trend: limit must be positive")
+		return nil, false, "", fmt.Errorf("trend: limit must be positive")
 	}
+	source = APITrendSource(q)
 	var w where
 	var query string
-	if APITrendUsesRollup(q, detailed) {
+	switch source {
+	case APISourceDaily:
+		if err := w.prefixes(q.Filter.Prefixes, "(county_code LIKE ? OR town_code LIKE ?)"); err != nil {
+			return nil, false, "", err
+		}
+		// Each day counts in the rows of its newest computation only.
+		var days where
+		if !q.Filter.From.IsZero() {
+			days.add("day >= toDate(?)", day(q.Filter.From))
+		}
+		if !q.Filter.To.IsZero() {
+			days.add("day <= toDate(?)", day(q.Filter.To))
+		}
+		w.conds, w.args = append(days.conds, w.conds...), append(days.args, w.args...)
+		w.add("(day, computed_at) IN (SELECT day, max(computed_at) FROM api_daily "+days.sql()+" GROUP BY day)", days.args...)
+		if len(q.Filter.Categories) > 0 {
+			w.add("has(?, category)", q.Filter.Categories)
+		}
+		query = "SELECT " + period + "(day) AS period, " + apiGroupsRollup[q.Group] + " AS key, " +
+			"sum(cases), sum(resolved), sum(evaluated), sum(satisfied), toUInt64(0)\n" +
+			"FROM api_daily " + w.sql() + "\nGROUP BY period, key ORDER BY key, period LIMIT ?"
+	case APISourceRollup:
 		resolved := "uniqExactIfMerge(resolved)"
 		if q.NoResolved {
 			resolved = "toUInt64(0)"
 		}
 		if err := w.prefixes(q.Filter.Prefixes, "(county_code LIKE ? OR town_code LIKE ?)"); err != nil {
-			return nil, false, err
+			return nil, false, "", err
 		}
 		if !q.Filter.From.IsZero() {
 			w.add("day >= toDate(?)", day(q.Filter.From))
@@ -315,10 +363,10 @@ func (s *Store) APITrends(ctx context.Context, q APITrendQuery, detailed bool) (
 		query = "SELECT " + period + "(day) AS period, " + apiGroupsRollup[q.Group] + " AS key, " +
 			"uniqExactMerge(cases) AS n, " + resolved + " AS r, toUInt64(0), toUInt64(0), toUInt64(0)\n" +
 			"FROM cases_daily " + w.sql() + "\nGROUP BY period, key ORDER BY key, period LIMIT ?"
-	} else {
+	default:
 		key, ok := apiGroupsCases[q.Group]
 		if !ok {
-			return nil, false, fmt.Errorf("trend: unknown group %q", q.Group)
+			return nil, false, "", fmt.Errorf("trend: unknown group %q", q.Group)
 		}
 		// The report date is the same in every version of a case (the
 		// contract keeps it fixed), so it may filter before FINAL merges the
@@ -333,7 +381,7 @@ func (s *Store) APITrends(ctx context.Context, q APITrendQuery, detailed bool) (
 		}
 		f.From, f.To = time.Time{}, time.Time{}
 		if err := w.caseFilters(f); err != nil {
-			return nil, false, err
+			return nil, false, "", err
 		}
 		prewhere := ""
 		if len(pre.conds) > 0 {
@@ -350,26 +398,72 @@ func (s *Store) APITrends(ctx context.Context, q APITrendQuery, detailed bool) (
 			"FROM cases FINAL " + prewhere + w.sql() + "\nGROUP BY period, key ORDER BY key, period LIMIT ?"
 		w.args = append(append([]any{asOf.UTC()}, pre.args...), w.args...)
 	}
-	rows, err := s.conn.Query(ctx, query, append(w.args, q.Limit+1)...)
+	rs, err := s.conn.Query(ctx, query, append(w.args, q.Limit+1)...)
 	if err != nil {
-		return nil, false, fmt.Errorf("cannot query the trend: %w", err)
+		return nil, false, source, fmt.Errorf("cannot query the trend: %w", err)
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var r APITrendRow
+		if err := rs.Scan(&r.Period, &r.Key, &r.Cases, &r.Resolved, &r.Evaluated, &r.Satisfied, &r.Overdue); err != nil {
+			return nil, false, source, fmt.Errorf("cannot read a trend row: %w", err)
+		}
+		rows = append(rows, r)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, false, source, fmt.Errorf("cannot read the trend: %w", err)
+	}
+	if len(rows) > q.Limit {
+		return rows[:q.Limit], true, source, nil
+	}
+	return rows, false, source, nil
+}
+
+// APIDailyChangedDays returns the report days of the cases ingested at or
+// after since (every day with cases when since is zero): the days whose
+// api_daily rows are stale.
+func (s *Store) APIDailyChangedDays(ctx context.Context, since time.Time) ([]time.Time, error) {
+	query, args := "SELECT DISTINCT reported_date FROM cases ORDER BY reported_date", []any(nil)
+	if !since.IsZero() {
+		query, args = "SELECT DISTINCT reported_date FROM cases WHERE ingested_at >= ? ORDER BY reported_date", []any{since.UTC()}
+	}
+	rows, err := s.conn.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot find the changed days: %w", err)
 	}
 	defer rows.Close()
-	var out []APITrendRow
+	var out []time.Time
 	for rows.Next() {
-		var r APITrendRow
-		if err := rows.Scan(&r.Period, &r.Key, &r.Cases, &r.Resolved, &r.Evaluated, &r.Satisfied, &r.Overdue); err != nil {
-			return nil, false, fmt.Errorf("cannot read a trend row: %w", err)
+		var d time.Time
+		if err := rows.Scan(&d); err != nil {
+			return nil, fmt.Errorf("cannot read a changed day: %w", err)
 		}
-		out = append(out, r)
+		out = append(out, d)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("cannot read the trend: %w", err)
+	return out, rows.Err()
+}
+
+// APIRefreshDaily recomputes the api_daily rows of the days from the latest
+// version of every case (cases FINAL), stamped computedAt; readers use only
+// the newest computation of each day. computedAt must be later than the
+// previous refresh's.
+func (s *Store) APIRefreshDaily(ctx context.Context, days []time.Time, computedAt time.Time) error {
+	const chunk = 62
+	for i := 0; i < len(days); i += chunk {
+		ds := make([]string, 0, chunk)
+		for _, d := range days[i:min(i+chunk, len(days))] {
+			ds = append(ds, day(d))
+		}
+		err := s.conn.Exec(ctx, `INSERT INTO api_daily (day, county_code, town_code, category, cases, resolved, evaluated, satisfied, computed_at)
+SELECT reported_date, county_code, town_code, category, count(), countIf(status IN ('resolved', 'closed')),
+    countIf(satisfaction != ''), countIf(satisfaction IN ('satisfied', 'basic')), toDateTime(?)
+FROM cases FINAL PREWHERE has(?, toString(reported_date))
+GROUP BY reported_date, county_code, town_code, category`, computedAt.UTC(), ds)
+		if err != nil {
+			return fmt.Errorf("cannot refresh api_daily: %w", err)
+		}
 	}
-	if len(out) > q.Limit {
-		return out[:q.Limit], true, nil
-	}
-	return out, false, nil
+	return nil
 }
 
 // APIResultQuery asks for rows of one of the index jobs' result tables.

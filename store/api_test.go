@@ -53,31 +53,43 @@ func TestAPITrendsRollupAndCasesAgree(t *testing.T) {
 	from, to := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)
 	q := store.APITrendQuery{Filter: store.APIFilter{Prefixes: []string{"150521"}, From: from, To: to},
 		Granularity: "week", Limit: 100}
-	for _, detailed := range []bool{false, true} {
-		got, trunc, err := st.APITrends(ctx, q, detailed)
+	days, err := st.APIDailyChangedDays(ctx, time.Time{})
+	if err != nil || len(days) != 4 {
+		t.Fatalf("changed days %v %v, want the 4 report days", days, err)
+	}
+	if err := st.APIRefreshDaily(ctx, days, time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		overdue, daily bool
+		source         string
+	}{{false, false, store.APISourceRollup}, {false, true, store.APISourceDaily}, {true, true, store.APISourceCases}} {
+		q.Overdue, q.UseDaily = c.overdue, c.daily
+		got, trunc, source, err := st.APITrends(ctx, q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if trunc || len(got) != 2 {
-			t.Fatalf("detailed=%v: %d rows (truncated %v), want 2 weeks: %+v", detailed, len(got), trunc, got)
+		if source != c.source || trunc || len(got) != 2 {
+			t.Fatalf("%s: %d rows (truncated %v) from %s, want 2 weeks: %+v", c.source, len(got), trunc, source, got)
 		}
 		if got[0].Period.Format(time.DateOnly) != "2026-03-02" || got[0].Cases != 2 || got[0].Resolved != 1 ||
 			got[1].Period.Format(time.DateOnly) != "2026-03-09" || got[1].Cases != 1 || got[1].Resolved != 1 {
-			t.Errorf("detailed=%v: %+v, want 2 cases/1 resolved in week 03-02 and 1/1 in week 03-09", detailed, got)
+			t.Errorf("%s: %+v, want 2 cases/1 resolved in week 03-02 and 1/1 in week 03-09", c.source, got)
 		}
 	}
+	q.Overdue, q.UseDaily = false, false
 	// A severity filter goes to the cases table: only case b.
 	q.Filter.Severities = []string{"difficult"}
-	got, _, err := st.APITrends(ctx, q, false)
+	got, _, source, err := st.APITrends(ctx, q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || got[0].Cases != 1 || got[0].Resolved != 0 {
-		t.Errorf("severity difficult: %+v, want one week with 1 case", got)
+	if source != store.APISourceCases || len(got) != 1 || got[0].Cases != 1 || got[0].Resolved != 0 {
+		t.Errorf("severity difficult: %+v from %s, want one week with 1 case from cases", got, source)
 	}
 	// Grouped by county without a scope: two series.
 	q = store.APITrendQuery{Filter: store.APIFilter{From: from, To: to}, Granularity: "month", Group: "county", Limit: 100}
-	got, _, err = st.APITrends(ctx, q, false)
+	got, _, _, err = st.APITrends(ctx, q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,14 +98,54 @@ func TestAPITrendsRollupAndCasesAgree(t *testing.T) {
 	}
 	// The limit truncates.
 	q.Limit = 1
-	got, trunc, err := st.APITrends(ctx, q, false)
+	got, trunc, _, err := st.APITrends(ctx, q)
 	if err != nil || !trunc || len(got) != 1 {
 		t.Errorf("limit 1: %d rows, truncated %v, err %v", len(got), trunc, err)
 	}
 	// A LIKE wildcard in a prefix matches only itself, not everything.
 	q = store.APITrendQuery{Filter: store.APIFilter{Prefixes: []string{"%"}}, Granularity: "month", Limit: 10}
-	if got, _, err := st.APITrends(ctx, q, true); err != nil || len(got) != 0 {
+	q.Overdue = true
+	if got, _, _, err := st.APITrends(ctx, q); err != nil || len(got) != 0 {
 		t.Errorf("prefix %%: %+v, %v; want no rows", got, err)
+	}
+}
+
+// TestAPIDailyNewestComputationWins: a case moved to another category by a
+// later version counts once, in its new category, after the refresh of its
+// day; the day's older rows no longer count.
+func TestAPIDailyNewestComputationWins(t *testing.T) {
+	st := migrated(t)
+	ctx := context.Background()
+	v1 := apiCase("m", "150521000000", "150521100000", 2, "labor", schemas.StatusAccepted, schemas.SeveritySimple)
+	other := apiCase("n", "150521000000", "150521100000", 2, "labor", schemas.StatusAccepted, schemas.SeveritySimple)
+	if err := st.InsertCases(ctx, []schemas.CaseRow{v1, other}); err != nil {
+		t.Fatal(err)
+	}
+	refresh := func(since, at time.Time) {
+		t.Helper()
+		days, err := st.APIDailyChangedDays(ctx, since)
+		if err != nil || len(days) != 1 {
+			t.Fatalf("changed days since %v: %v %v", since, days, err)
+		}
+		if err := st.APIRefreshDaily(ctx, days, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t0 := time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
+	refresh(time.Time{}, t0)
+	v2 := v1
+	v2.Version, v2.Category, v2.CategoryGroup, v2.Status = 2, "family", "family", schemas.StatusResolved
+	v2.IngestedAt = t0.Add(time.Hour)
+	if err := st.InsertCases(ctx, []schemas.CaseRow{v2}); err != nil {
+		t.Fatal(err)
+	}
+	refresh(t0.Add(30*time.Minute), t0.Add(2*time.Hour))
+	got, _, source, err := st.APITrends(ctx, store.APITrendQuery{Granularity: "month", Group: "category", Limit: 10, UseDaily: true})
+	if err != nil || source != store.APISourceDaily {
+		t.Fatal(source, err)
+	}
+	if len(got) != 2 || got[0].Key != "family" || got[0].Cases != 1 || got[0].Resolved != 1 || got[1].Key != "labor" || got[1].Cases != 1 {
+		t.Errorf("by category after the move: %+v, want family 1 (resolved) and labor 1", got)
 	}
 }
 

@@ -20,11 +20,15 @@ type API struct {
 	TokenCacheTTL time.Duration `yaml:"token_cache_ttl"`
 	// QueryTimeout bounds one request's queries.
 	QueryTimeout time.Duration `yaml:"query_timeout"`
+	// DailyRefresh is how often the trends' rollup (api_daily) takes in
+	// the days that received records: the trends lag ingest by up to this.
+	// 0 turns it off (trends then read cases_daily).
+	DailyRefresh time.Duration `yaml:"daily_refresh"`
 }
 
 func defaultAPI() API {
 	return API{Enabled: true, MaxRows: 20000, MaxRangeDays: 1100, MaxPageSize: 500, Audit: true,
-		TokenCacheTTL: 10 * time.Second, QueryTimeout: 30 * time.Second}
+		TokenCacheTTL: 10 * time.Second, QueryTimeout: 30 * time.Second, DailyRefresh: time.Minute}
 }
 
 // validate reports each bad value with its dotted key through bad.
@@ -40,6 +44,9 @@ func (c API) validate(bad func(key, format string, a ...any)) {
 	}
 	if c.TokenCacheTTL < 0 || c.TokenCacheTTL > 10*time.Minute {
 		bad("api.token_cache_ttl", "must be between 0 and 10m, got %s", c.TokenCacheTTL)
+	}
+	if c.DailyRefresh != 0 && (c.DailyRefresh < 5*time.Second || c.DailyRefresh > 24*time.Hour) {
+		bad("api.daily_refresh", "must be 0 (off) or between 5s and 24h, got %s", c.DailyRefresh)
 	}
 	if c.QueryTimeout < time.Second || c.QueryTimeout > 10*time.Minute {
 		bad("api.query_timeout", "must be between 1s and 10m, got %s", c.QueryTimeout)

@@ -42,3 +42,27 @@ CREATE TABLE IF NOT EXISTS api_audit
 ENGINE = MergeTree()
 PARTITION BY toYYYYMM(at)
 ORDER BY (at, token_id);
+
+-- api_daily: the trends' rollup. Per local report day, county, town and
+-- category: the cases in their latest version (cases FINAL), those resolved
+-- (resolved or closed), evaluated and satisfied (满意 or 基本满意). The API
+-- recomputes whole days (those that received records since its last
+-- refresh) and stamps them with computed_at; readers take, for each day,
+-- only the rows of its newest computation. Plain counts: a year of a city
+-- sums in milliseconds where cases_daily merges millions of hash-set
+-- entries.
+CREATE TABLE IF NOT EXISTS api_daily
+(
+    day Date,
+    county_code String,
+    town_code String,
+    category String,
+    cases UInt64,
+    resolved UInt64,
+    evaluated UInt64,
+    satisfied UInt64,
+    computed_at DateTime
+)
+ENGINE = ReplacingMergeTree(computed_at)
+PARTITION BY toYear(day)
+ORDER BY (day, county_code, town_code, category);

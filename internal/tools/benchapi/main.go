@@ -141,6 +141,12 @@ func run() error {
 		return err
 	}
 	defer srv.Close()
+	t1 := time.Now()
+	if err := srv.RefreshDaily(ctx); err != nil {
+		return err
+	}
+	rolled, _ := st.CountRows(ctx, "api_daily")
+	fmt.Printf("api_daily built from cases FINAL: %d rows in %.1f s\n", rolled, time.Since(t1).Seconds())
 	mux := http.NewServeMux()
 	srv.Mount(mux)
 	hs := httptest.NewServer(mux)
@@ -241,13 +247,15 @@ func run() error {
 			return err
 		}
 		src := "cases"
-		if strings.Contains(body, `"source":"cases_daily"`) {
-			src = "cases_daily"
+		for _, r := range []string{"api_daily", "cases_daily"} {
+			if strings.Contains(body, `"source":"`+r+`"`) {
+				src = r
+			}
 		}
 		by[src] = append(by[src], d)
 		all = append(all, d)
 	}
-	for _, src := range []string{"cases_daily", "cases"} {
+	for _, src := range []string{"api_daily", "cases_daily", "cases"} {
 		if len(by[src]) == 0 {
 			continue
 		}
