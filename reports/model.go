@@ -27,6 +27,8 @@ type Model struct {
 	Start      string `json:"start"` // RFC 3339, Shanghai
 	End        string `json:"end"`
 	Judgement  string `json:"judgement"`
+	// SubUnits names the sub-units in words (旗县市区, 苏木乡镇（街道）…).
+	SubUnits string `json:"sub_units"`
 
 	Overview    Overview    `json:"overview"`
 	Trend       Trend       `json:"trend"`
@@ -197,6 +199,7 @@ func Build(in Input) (*Model, error) {
 		Window:     in.Window,
 		Start:      in.Start.In(Shanghai).Format(time.RFC3339),
 		End:        in.End.In(Shanghai).Format(time.RFC3339),
+		SubUnits:   childWord(in.Region.Level),
 	}
 	b := builder{in: &in, m: m, ww: ww}
 	b.children()
