@@ -184,7 +184,11 @@ func TestPathEnv(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), EnvChromium) {
 		t.Fatalf("err = %v, want one naming %s", err, EnvChromium)
 	}
-	if _, err := Start(context.Background(), Options{AllowHosts: []string{"http://x/"}}); err == nil {
-		t.Fatal("Start with a missing executable or a bad AllowHosts entry succeeded")
+	if _, err := Start(context.Background(), Options{}); err == nil || !strings.Contains(err.Error(), EnvChromium) {
+		t.Fatalf("Start with a missing browser: %v", err)
+	}
+	// A bad entry is refused before anything is launched.
+	if _, err := Start(context.Background(), Options{ExecPath: "/bin/sh", AllowHosts: []string{"http://x/"}}); err == nil || !strings.Contains(err.Error(), "AllowHosts") {
+		t.Fatalf("Start with a URL in AllowHosts: %v", err)
 	}
 }
