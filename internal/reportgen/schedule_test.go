@@ -1,6 +1,8 @@
 package reportgen
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,4 +38,28 @@ func TestScheduleTimes(t *testing.T) {
 	if _, err := (Schedule{Spec: "TZ="}).Next(after); err == nil {
 		t.Error("a bare TZ= spec was accepted")
 	}
+}
+
+// decodeDrivers keeps exactly the well-formed entries, whatever the input.
+func FuzzDecodeDrivers(f *testing.F) {
+	f.Add("A3|0.31|0.312|0.125")
+	f.Add("C1|x|1|2")
+	f.Add("|||")
+	f.Add("A1|1e308|-0|NaN")
+	f.Fuzz(func(t *testing.T, s string) {
+		ds := decodeDrivers([]string{s})
+		parts := strings.Split(s, "|")
+		wellFormed := len(parts) == 4
+		for _, p := range parts[1:] {
+			if _, err := strconv.ParseFloat(p, 64); err != nil {
+				wellFormed = false
+			}
+		}
+		if wellFormed != (len(ds) == 1) {
+			t.Fatalf("%q: decoded %+v, well-formed %v", s, ds, wellFormed)
+		}
+		if len(ds) == 1 && ds[0].Code != parts[0] {
+			t.Fatalf("%q: code %q", s, ds[0].Code)
+		}
+	})
 }
