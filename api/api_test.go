@@ -484,6 +484,7 @@ func TestTrendNumbersMatchSQL(t *testing.T) {
 	db := f.st.Database()
 	want := q("SELECT toString(toStartOfMonth(reported_date)) AS m, count() FROM " + db + ".cases FINAL WHERE region_code LIKE '150521%' AND reported_date BETWEEN toDate('2026-06-01') AND toDate('2026-08-31') GROUP BY m")
 	wantDiff := q("SELECT toString(toStartOfMonth(reported_date)) AS m, count() FROM " + db + ".cases FINAL WHERE region_code LIKE '150521%' AND severity = 'difficult' AND reported_date BETWEEN toDate('2026-06-01') AND toDate('2026-08-31') GROUP BY m")
+	wantTwo := q("SELECT toString(toStartOfMonth(reported_date)) AS m, count() FROM " + db + ".cases FINAL WHERE region_code LIKE '150521%' AND severity = 'difficult' AND status IN ('resolved', 'closed') AND reported_date BETWEEN toDate('2026-06-01') AND toDate('2026-08-31') GROUP BY m")
 	if len(want) != 3 {
 		t.Fatalf("SQL gives %v; want three months", want)
 	}
@@ -493,7 +494,8 @@ func TestTrendNumbersMatchSQL(t *testing.T) {
 	}{
 		{"/api/trends?region=150521&granularity=month&from=2026-06-01&to=2026-08-31", "api_daily", want},
 		{"/api/trends?granularity=month&from=2026-06-01&to=2026-08-31", "api_daily", want}, // the token's scope is the default region
-		{"/api/trends?granularity=month&from=2026-06-01&to=2026-08-31&severity=difficult", "cases", wantDiff},
+		{"/api/trends?granularity=month&from=2026-06-01&to=2026-08-31&severity=difficult", "api_daily", wantDiff},
+		{"/api/trends?granularity=month&from=2026-06-01&to=2026-08-31&severity=difficult&status=resolved,closed", "cases", wantTwo},
 	} {
 		status, body := f.get(t, "analyst-kzz", c.path)
 		var tr trend

@@ -289,20 +289,38 @@ const (
 	APISourceCases = "cases"
 )
 
-// APITrendSource returns the table that answers q: a rollup when q filters
-// by region and category only, groups no finer than towns and needs no
-// overdue count (api_daily when built, else cases_daily without the
-// satisfaction counts), the cases table otherwise.
+// dailyDim returns the api_daily slice a filter reads: "" and no values
+// when none of severity, channel, source and status filters; the one that
+// does and its values; ok is false when more than one does.
+func dailyDim(f APIFilter) (dim string, values []string, ok bool) {
+	n := 0
+	for _, d := range []struct {
+		name string
+		vals []string
+	}{{"severity", f.Severities}, {"channel", f.Channels}, {"source", f.Sources}, {"status", f.Statuses}} {
+		if len(d.vals) > 0 {
+			dim, values = d.name, d.vals
+			n++
+		}
+	}
+	return dim, values, n <= 1
+}
+
+// APITrendSource returns the table that answers q: api_daily (when built)
+// for series no finer than towns, no overdue count and at most one of the
+// severity, channel, source and status filters; cases_daily (before that)
+// when only region and category filter and no satisfaction is asked; the
+// cases table otherwise.
 func APITrendSource(q APITrendQuery) string {
 	f := q.Filter
 	_, ok := apiGroupsRollup[q.Group]
-	if !ok || q.Overdue || len(f.Severities)+len(f.Channels)+len(f.Statuses)+len(f.Sources) > 0 {
+	if !ok || q.Overdue {
 		return APISourceCases
 	}
-	if q.UseDaily {
+	if _, _, one := dailyDim(f); q.UseDaily && one {
 		return APISourceDaily
 	}
-	if q.Satisfaction {
+	if q.Satisfaction || len(f.Severities)+len(f.Channels)+len(f.Statuses)+len(f.Sources) > 0 {
 		return APISourceCases
 	}
 	return APISourceRollup
@@ -324,11 +342,16 @@ func (s *Store) APITrends(ctx context.Context, q APITrendQuery) (rows []APITrend
 	var query string
 	switch source {
 	case APISourceDaily:
+		dim, values, _ := dailyDim(q.Filter)
 		if err := w.prefixes(q.Filter.Prefixes, "(county_code LIKE ? OR town_code LIKE ?)"); err != nil {
 			return nil, false, "", err
 		}
+		if dim != "" {
+			w.add("has(?, value)", values)
+		}
 		// Each day counts in the rows of its newest computation only.
 		var days where
+		days.add("dim = ?", dim)
 		if !q.Filter.From.IsZero() {
 			days.add("day >= toDate(?)", day(q.Filter.From))
 		}
@@ -454,11 +477,15 @@ func (s *Store) APIRefreshDaily(ctx context.Context, days []time.Time, computedA
 		for _, d := range days[i:min(i+chunk, len(days))] {
 			ds = append(ds, day(d))
 		}
-		err := s.conn.Exec(ctx, `INSERT INTO api_daily (day, county_code, town_code, category, cases, resolved, evaluated, satisfied, computed_at)
-SELECT reported_date, county_code, town_code, category, count(), countIf(status IN ('resolved', 'closed')),
+		// One scan: every case counts once in the '' slice and once in the
+		// slice of each of its four fields.
+		err := s.conn.Exec(ctx, `INSERT INTO api_daily (dim, value, day, county_code, town_code, category, cases, resolved, evaluated, satisfied, computed_at)
+SELECT d.1 AS dim, d.2 AS value, reported_date, county_code, town_code, category, count(), countIf(status IN ('resolved', 'closed')),
     countIf(satisfaction != ''), countIf(satisfaction IN ('satisfied', 'basic')), toDateTime(?)
-FROM cases FINAL PREWHERE has(?, toString(reported_date))
-GROUP BY reported_date, county_code, town_code, category`, computedAt.UTC(), ds)
+FROM cases FINAL
+ARRAY JOIN [('', ''), ('severity', toString(severity)), ('channel', toString(channel)), ('source', toString(source)), ('status', toString(status))] AS d
+PREWHERE has(?, toString(reported_date))
+GROUP BY dim, value, reported_date, county_code, town_code, category`, computedAt.UTC(), ds)
 		if err != nil {
 			return fmt.Errorf("cannot refresh api_daily: %w", err)
 		}

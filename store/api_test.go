@@ -87,6 +87,18 @@ func TestAPITrendsRollupAndCasesAgree(t *testing.T) {
 	if source != store.APISourceCases || len(got) != 1 || got[0].Cases != 1 || got[0].Resolved != 0 {
 		t.Errorf("severity difficult: %+v from %s, want one week with 1 case from cases", got, source)
 	}
+	// One such filter reads its slice of api_daily; two read cases.
+	q.UseDaily = true
+	got, _, source, err = st.APITrends(ctx, q)
+	if err != nil || source != store.APISourceDaily || len(got) != 1 || got[0].Cases != 1 || got[0].Resolved != 0 {
+		t.Errorf("severity difficult from api_daily: %+v from %s, %v; want one week with 1 case", got, source, err)
+	}
+	q.Filter.Severities, q.Filter.Statuses = []string{"simple"}, []string{"resolved", "closed"}
+	got, _, source, err = st.APITrends(ctx, q)
+	if err != nil || source != store.APISourceCases || len(got) != 2 || got[0].Cases != 1 || got[1].Cases != 1 {
+		t.Errorf("simple and resolved/closed: %+v from %s, %v; want a and c from cases", got, source, err)
+	}
+	q.Filter.Statuses, q.UseDaily = nil, false
 	// Grouped by county without a scope: two series.
 	q = store.APITrendQuery{Filter: store.APIFilter{From: from, To: to}, Granularity: "month", Group: "county", Limit: 100}
 	got, _, _, err = st.APITrends(ctx, q)

@@ -45,14 +45,18 @@ ORDER BY (at, token_id);
 
 -- api_daily: the trends' rollup. Per local report day, county, town and
 -- category: the cases in their latest version (cases FINAL), those resolved
--- (resolved or closed), evaluated and satisfied (满意 or 基本满意). The API
--- recomputes whole days (those that received records since its last
--- refresh) and stamps them with computed_at; readers take, for each day,
--- only the rows of its newest computation. Plain counts: a year of a city
--- sums in milliseconds where cases_daily merges millions of hash-set
--- entries.
+-- (resolved or closed), evaluated and satisfied (满意 or 基本满意), as plain
+-- counts. dim = '' holds all cases; dim = severity, channel, source or status
+-- splits the same counts by that field's value (so a trend filtered on one
+-- of them sums a slice too). The API recomputes whole days (those that
+-- received records since its last refresh) in one insert stamped with
+-- computed_at; readers take, for each day, only the rows of its newest
+-- computation. A year of a city sums in milliseconds where cases_daily
+-- merges millions of hash-set entries.
 CREATE TABLE IF NOT EXISTS api_daily
 (
+    dim String,
+    value String,
     day Date,
     county_code String,
     town_code String,
@@ -65,4 +69,4 @@ CREATE TABLE IF NOT EXISTS api_daily
 )
 ENGINE = ReplacingMergeTree(computed_at)
 PARTITION BY toYear(day)
-ORDER BY (day, county_code, town_code, category);
+ORDER BY (dim, day, county_code, town_code, category, value);

@@ -200,15 +200,20 @@ func run() error {
 			q.Set("metric", []string{"cases", "rate", "resolved", "resolve_rate"}[rng.IntN(4)])
 			return "/api/trends?" + q.Encode()
 		}
-		switch rng.IntN(4) {
+		switch rng.IntN(6) {
 		case 0:
 			q.Set("metric", "satisfaction")
 		case 1:
-			q.Set("metric", "overdue")
-		case 2:
 			q.Set("severity", "difficult")
-		default:
+		case 2:
 			q.Set("status", "handling,accepted")
+		case 3:
+			q.Set("channel", "phone,online")
+		case 4: // two filters: only the cases table
+			q.Set("severity", "difficult")
+			q.Set("status", "resolved,closed")
+		default: // only the cases table
+			q.Set("metric", "overdue")
 		}
 		return "/api/trends?" + q.Encode()
 	}
@@ -234,10 +239,11 @@ func run() error {
 			return err
 		}
 	}
-	// Half the requests only filter by region and category (the rollup can
-	// answer), half add a filter or metric only the cases table has; each
-	// is bucketed by the table that answered (a town's drill-down to its
-	// villages also needs the cases table).
+	// Half the requests only filter by region and category, half add a
+	// severity, channel or status filter, satisfaction, two filters or the
+	// overdue metric; each is bucketed by the table that answered (two
+	// filters, overdue and a town's drill-down to its villages need the
+	// cases table).
 	by := map[string][]time.Duration{}
 	var all []time.Duration
 	for i := 0; i < 2**requests; i++ {
