@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -21,10 +20,10 @@ import (
 // refused.
 func TestTokenCommandAndConsoleMount(t *testing.T) {
 	cfg := testConfig(t)
-	// The token cache is off, so that the revocation bites at once.
-	// The warning outbox goes to the test's directory, not the working tree.
+	// The token cache is off, so that the revocation bites at once
+	// (testConfig already puts the warning outbox in the test's directory).
 	cfgWithAPI := writeConfig(t, strings.Replace(readFile(t, cfg), "log:\n",
-		"api:\n  token_cache_ttl: 0s\nwarnings:\n  outbox: "+filepath.Join(t.TempDir(), "outbox.db")+"\nlog:\n", 1))
+		"api:\n  token_cache_ttl: 0s\nlog:\n", 1))
 	ctx := context.Background()
 	cli := func(args ...string) (int, string, string) {
 		var out, errb bytes.Buffer

@@ -62,7 +62,11 @@ http:
   listen: 127.0.0.1:0
 log:
   level: warn
-`, ch.Addr, db))
+warnings:
+  outbox: %s
+reports:
+  dir: %s
+`, ch.Addr, db, filepath.Join(t.TempDir(), "outbox.db"), filepath.Join(t.TempDir(), "reports")))
 }
 
 func TestMigrateTwiceThroughTheCommandLine(t *testing.T) {

@@ -89,7 +89,9 @@ jobs:
 reports:
   dir: %s
   formats: [html]
-`, ch.Addr, db, dir)), ch.Addr, db
+warnings:
+  outbox: %s
+`, ch.Addr, db, dir, filepath.Join(t.TempDir(), "outbox.db"))), ch.Addr, db
 }
 
 // The report command renders one report from the stored rows; `run` then

@@ -508,6 +508,7 @@ func (c Config) Redacted() Config {
 	if c.ClickHouse.Password != "" {
 		c.ClickHouse.Password = "<redacted>"
 	}
+	c.Warnings = c.Warnings.Redacted()
 	return c
 }
 

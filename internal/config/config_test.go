@@ -113,3 +113,29 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestRedactedHidesWarningSecrets: check-config prints Redacted(), which
+// must hide a channel's secret and the key a robot URL carries.
+func TestRedactedHidesWarningSecrets(t *testing.T) {
+	c, err := Parse([]byte(`
+warnings:
+  channels:
+    hook: {type: webhook, url: "https://intranet.example/hook", secret: "s3cr3t-value"}
+    ding: {type: dingtalk, url: "https://oapi.dingtalk.com/robot/send?access_token=tok-123456"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.Redacted().YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"s3cr3t-value", "tok-123456"} {
+		if strings.Contains(string(out), secret) {
+			t.Errorf("redacted configuration still holds %q:\n%s", secret, out)
+		}
+	}
+	if !strings.Contains(string(out), "intranet.example/hook") {
+		t.Errorf("redacted configuration lost the webhook URL:\n%s", out)
+	}
+}
