@@ -1,14 +1,15 @@
 // Command benchapi measures the analyst API and console at scale (make
-// bench-api): it loads N generated records (default 10M) into a throwaway
-// ClickHouse through the real transform and store (as bench-indices does),
-// runs the weekly risk index job for the last week, starts the API on a
-// loopback port, and prints
+// bench-api): it loads N generated records (default 10M, ~2.4M cases) into
+// a throwaway ClickHouse through the real transform and store (as
+// bench-indices does), copies the cases server-side to --multiply times as
+// many (default 4: ~9.5M cases), runs the weekly risk index job for the
+// last week, builds api_daily, starts the API on a loopback port, and
+// prints
 //
 //   - the latency of many varied /api/trends requests (metric, region,
-//     grouping, granularity, range and category vary at random with a fixed
-//     seed): p50, p95 and max, separately for the requests the cases_daily
-//     rollup answers and for those that need the cases table (severity,
-//     status, channel or source filters; satisfaction and overdue);
+//     grouping, granularity, range, category and the case filters vary at
+//     random with a fixed seed): p50, p95 and max per table that answered
+//     (api_daily, or cases for two filters, overdue and village series);
 //   - the console dashboard's first render in headless Chromium: from
 //     navigation start until every panel is drawn (window.rwFirstRender), cold
 //     (first load) and warm.
@@ -57,7 +58,7 @@ func run() error {
 	records := flag.Int("records", 10_000_000, "generated records to load")
 	requests := flag.Int("requests", 300, "trend requests of each kind (rollup-only filters; cases-only filters)")
 	renders := flag.Int("renders", 5, "console dashboard loads in headless Chromium (0 = skip)")
-	multiply := flag.Int("multiply", 1, "copy the loaded cases this many times in all, server-side with new case ids (10M records are ~2.4M cases; --multiply 4 makes ~9.5M)")
+	multiply := flag.Int("multiply", 4, "copy the loaded cases this many times in all, server-side with new case ids: 10M records are ~2.4M cases, ×4 ~9.5M (1 = no copies)")
 	flag.Parse()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
