@@ -387,7 +387,8 @@ func (s *Server) trends(q *request) (*result, error) {
 	groupCol := map[schemas.Level]string{schemas.LevelCounty: "county", schemas.LevelTown: "town", schemas.LevelVillage: "village"}
 	sq := store.APITrendQuery{Filter: f, Granularity: gran, AsOf: q.s.now(), Limit: s.o.MaxRows,
 		NoResolved: metric != "resolved" && metric != "resolve_rate", Satisfaction: metric == "satisfaction",
-		Overdue: metric == "overdue", UseDaily: s.dailyReady.Load()}
+		Overdue: metric == "overdue", UseDaily: s.dailyReady.Load(),
+		Villages: keyLevel == schemas.LevelVillage || r.Level >= schemas.LevelVillage || s.scopeRegion(q.p.Scope).Level >= schemas.LevelVillage}
 	switch group {
 	case "category":
 		sq.Group = "category"

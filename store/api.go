@@ -258,6 +258,9 @@ type APITrendQuery struct {
 	// UseDaily says api_daily is built (APIRefreshDaily ran once) and may
 	// answer.
 	UseDaily bool
+	// Villages says the series or a prefix are at village level: only the
+	// village slice of api_daily and the cases table resolve villages.
+	Villages bool
 }
 
 // APITrendRow is one period of one series.
@@ -306,21 +309,38 @@ func dailyDim(f APIFilter) (dim string, values []string, ok bool) {
 	return dim, values, n <= 1
 }
 
+// dailySlice returns the api_daily slice that answers q and the values
+// it keeps ("" values = all); ok is false when none does: two case filters,
+// or villages with a case filter.
+func dailySlice(q APITrendQuery) (dim string, values []string, ok bool) {
+	dim, values, ok = dailyDim(q.Filter)
+	if !ok {
+		return "", nil, false
+	}
+	if q.Villages || q.Group == "village" {
+		if dim != "" {
+			return "", nil, false
+		}
+		return "village", nil, true
+	}
+	return dim, values, true
+}
+
 // APITrendSource returns the table that answers q: api_daily (when built)
-// for series no finer than towns, no overdue count and at most one of the
-// severity, channel, source and status filters; cases_daily (before that)
-// when only region and category filter and no satisfaction is asked; the
-// cases table otherwise.
+// unless q needs the overdue count, has two of the severity, channel,
+// source and status filters, or villages with one of them; cases_daily
+// (before api_daily is built) when only region and category filter, down to
+// towns, without satisfaction; the cases table otherwise.
 func APITrendSource(q APITrendQuery) string {
 	f := q.Filter
-	_, ok := apiGroupsRollup[q.Group]
-	if !ok || q.Overdue {
+	if _, ok := apiGroupsCases[q.Group]; !ok || q.Overdue {
 		return APISourceCases
 	}
-	if _, _, one := dailyDim(f); q.UseDaily && one {
+	if _, _, ok := dailySlice(q); q.UseDaily && ok {
 		return APISourceDaily
 	}
-	if q.Satisfaction || len(f.Severities)+len(f.Channels)+len(f.Statuses)+len(f.Sources) > 0 {
+	if _, ok := apiGroupsRollup[q.Group]; !ok || q.Villages || q.Satisfaction ||
+		len(f.Severities)+len(f.Channels)+len(f.Statuses)+len(f.Sources) > 0 {
 		return APISourceCases
 	}
 	return APISourceRollup
@@ -342,11 +362,20 @@ func (s *Store) APITrends(ctx context.Context, q APITrendQuery) (rows []APITrend
 	var query string
 	switch source {
 	case APISourceDaily:
-		dim, values, _ := dailyDim(q.Filter)
-		if err := w.prefixes(q.Filter.Prefixes, "(county_code LIKE ? OR town_code LIKE ?)"); err != nil {
+		dim, values, _ := dailySlice(q)
+		key := apiGroupsRollup[q.Group]
+		prefixCond := "(county_code LIKE ? OR town_code LIKE ?)"
+		if dim == "village" {
+			// value is the village code ('' for cases located to a town).
+			prefixCond = "(county_code LIKE ? OR town_code LIKE ? OR value LIKE ?)"
+			if q.Group == "village" {
+				key = "value"
+			}
+		}
+		if err := w.prefixes(q.Filter.Prefixes, prefixCond); err != nil {
 			return nil, false, "", err
 		}
-		if dim != "" {
+		if len(values) > 0 {
 			w.add("has(?, value)", values)
 		}
 		// Each day counts in the rows of its newest computation only.
@@ -363,7 +392,7 @@ func (s *Store) APITrends(ctx context.Context, q APITrendQuery) (rows []APITrend
 		if len(q.Filter.Categories) > 0 {
 			w.add("has(?, category)", q.Filter.Categories)
 		}
-		query = "SELECT " + period + "(day) AS period, " + apiGroupsRollup[q.Group] + " AS key, " +
+		query = "SELECT " + period + "(day) AS period, " + key + " AS key, " +
 			"sum(cases), sum(resolved), sum(evaluated), sum(satisfied), toUInt64(0)\n" +
 			"FROM api_daily " + w.sql() + "\nGROUP BY period, key ORDER BY key, period LIMIT ?"
 	case APISourceRollup:
@@ -478,12 +507,13 @@ func (s *Store) APIRefreshDaily(ctx context.Context, days []time.Time, computedA
 			ds = append(ds, day(d))
 		}
 		// One scan: every case counts once in the '' slice and once in the
-		// slice of each of its four fields.
+		// slice of each of its four fields and of its village.
 		err := s.conn.Exec(ctx, `INSERT INTO api_daily (dim, value, day, county_code, town_code, category, cases, resolved, evaluated, satisfied, computed_at)
 SELECT d.1 AS dim, d.2 AS value, reported_date, county_code, town_code, category, count(), countIf(status IN ('resolved', 'closed')),
     countIf(satisfaction != ''), countIf(satisfaction IN ('satisfied', 'basic')), toDateTime(?)
 FROM cases FINAL
-ARRAY JOIN [('', ''), ('severity', toString(severity)), ('channel', toString(channel)), ('source', toString(source)), ('status', toString(status))] AS d
+ARRAY JOIN [('', ''), ('severity', toString(severity)), ('channel', toString(channel)), ('source', toString(source)),
+    ('status', toString(status)), ('village', village_code)] AS d
 PREWHERE has(?, toString(reported_date))
 GROUP BY dim, value, reported_date, county_code, town_code, category`, computedAt.UTC(), ds)
 		if err != nil {

@@ -48,7 +48,8 @@ ORDER BY (at, token_id);
 -- (resolved or closed), evaluated and satisfied (满意 or 基本满意), as plain
 -- counts. dim = '' holds all cases; dim = severity, channel, source or status
 -- splits the same counts by that field's value (so a trend filtered on one
--- of them sums a slice too). The API recomputes whole days (those that
+-- of them sums a slice too); dim = village by the village code ('' for cases
+-- located to a town only), for the drill-down below towns. The API recomputes whole days (those that
 -- received records since its last refresh) in one insert stamped with
 -- computed_at; readers take, for each day, only the rows of its newest
 -- computation. A year of a city sums in milliseconds where cases_daily
