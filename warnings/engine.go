@@ -122,6 +122,9 @@ type Engine struct {
 	dropped    []string
 	dirtyGroup map[string]bool
 	dropGroups []string
+	// unsent holds the queue entries of a commit that failed: the groups
+	// already count them as sent, so the next commit queues them again.
+	unsent []Entry
 }
 
 // NewEngine restores the engine from state. Any of the sources, controls
@@ -807,6 +810,7 @@ func (e *Engine) commit(ctx context.Context, now time.Time, notes []Notification
 	}
 	c.DropGroups = e.dropGroups
 	c.Watermark = e.watermark
+	c.Enqueue = append(c.Enqueue, e.unsent...)
 	for _, n := range notes {
 		chans := e.channelsFor(n.Receiver)
 		if len(chans) == 0 && len(e.cfg.Centers) > 0 {
@@ -820,9 +824,13 @@ func (e *Engine) commit(ctx context.Context, now time.Time, notes []Notification
 	}
 	if e.state != nil && !c.empty() {
 		if err := e.state.Commit(c); err != nil {
+			// Nothing of c was written (Commit is atomic); the dirty marks
+			// stay, and the notifications are queued with the next commit.
+			e.unsent = c.Enqueue
 			return fmt.Errorf("cannot commit warning state: %w", err)
 		}
 	}
+	e.unsent = nil
 	e.dirty, e.dirtyGroup, e.dropped, e.dropGroups = map[string]bool{}, map[string]bool{}, nil, nil
 	if e.sink != nil && len(e.sinkQueue) > 0 {
 		ws := make([]Warning, 0, len(e.sinkQueue))

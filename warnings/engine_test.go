@@ -2,6 +2,7 @@ package warnings
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -606,5 +607,62 @@ func TestSendResolvedFalseRecordsWithoutMessage(t *testing.T) {
 	r.e.Resolve(a, at(12*time.Minute))
 	if got := r.run(at(11*time.Minute), at(30*time.Minute), 10*time.Second); len(got) != 0 {
 		t.Fatalf("resolved message sent with send_resolved false: %+v", got)
+	}
+}
+
+// failingState fails the Commit calls while fail is set; Commit being
+// atomic, a failed one writes nothing.
+type failingState struct {
+	*Outbox
+	fail  bool
+	tried int
+}
+
+func (f *failingState) Commit(c Change) error {
+	f.tried++
+	if f.fail {
+		return errors.New("disk full")
+	}
+	return f.Outbox.Commit(c)
+}
+
+// TestFailedCommitLosesNoNotification: the tick that flushes a group fails
+// to write the outbox; the group counts the notification as sent, so the
+// next tick must queue it anyway: after the disk recovers the outbox holds
+// the first notification for the town and for its banner, once each.
+func TestFailedCommitLosesNoNotification(t *testing.T) {
+	r := newRig(t, nil)
+	fs := &failingState{Outbox: r.ob}
+	e, err := NewEngine(r.cfg, r.rules, nil, r.controls, nil, fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.alarm("group_dispute", "orange", baokang, "C1", at(0))
+	for now := at(0); now.Before(at(30 * time.Second)); now = now.Add(time.Second) {
+		if _, err := e.Tick(context.Background(), now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fs.fail = true
+	if _, err := e.Tick(context.Background(), at(30*time.Second)); err == nil {
+		t.Fatal("the tick whose commit failed returned no error")
+	}
+	fs.fail = false
+	if _, err := e.Tick(context.Background(), at(31*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	pending, err := r.ob.Pending()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range pending {
+		got = append(got, p.Notification.Receiver+"/"+string(p.Notification.Reason))
+	}
+	sort.Strings(got)
+	want := []string{baokang + "/" + string(ReasonFirst), kzz + "/" + string(ReasonFirst)}
+	sort.Strings(want)
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("outbox holds %v, want %v", got, want)
 	}
 }
