@@ -39,8 +39,36 @@ func mountAPI(env *serveEnv) (stop func(), err error) {
 	})
 	env.rootTaken = true
 	env.requireRole = srv.RequireRole
-	fmt.Fprintf(env.out, "  分析控制台 console: %s/console/?token=…  (API %s/api/openapi.json; tokens: riskwatch token create)\n", env.baseURL, env.baseURL)
+	if env.cfg.Demo.Enabled {
+		// The demo (make run) is a newcomer's first look: it makes an admin
+		// token so that the printed console link opens at once. `riskwatch
+		// token create` would start a second ClickHouse on the same data
+		// directory while run holds it.
+		tok, err := demoToken(env.ctx, env.st)
+		if err != nil {
+			srv.Close()
+			return nil, err
+		}
+		fmt.Fprintf(env.out, "  分析控制台 console: %s/console/?token=%s  (演示管理员令牌 demo admin token; API %s/api/openapi.json)\n", env.baseURL, tok, env.baseURL)
+	} else {
+		fmt.Fprintf(env.out, "  分析控制台 console: %s/console/?token=…  (API %s/api/openapi.json; tokens: riskwatch token create)\n", env.baseURL, env.baseURL)
+	}
 	return srv.Close, nil
+}
+
+// demoToken stores a new admin token named demo-admin for the whole
+// registry and returns it (each start of the demo makes a new one).
+func demoToken(ctx context.Context, st *store.Store) (string, error) {
+	tok, id, err := api.NewToken()
+	if err != nil {
+		return "", err
+	}
+	now := time.Now()
+	if err := st.APIInsertToken(ctx, store.APIToken{ID: id, Hash: api.HashToken(tok), Name: "demo-admin", Role: "admin",
+		Created: now, Version: uint64(now.UnixNano())}); err != nil {
+		return "", fmt.Errorf("cannot store the demo token: %w", err)
+	}
+	return tok, nil
 }
 
 const tokenUsage = `riskwatch token: API tokens of the analyst API and console
