@@ -25,7 +25,10 @@ func TestDemoRunPrintsAWorkingToken(t *testing.T) {
 	var out, errb syncBuffer
 	done := make(chan int, 1)
 	exited := make(chan struct{})
-	go func() { done <- app.MainContext(ctx, []string{"run", "--demo", "--config", cfg}, &out, &errb); close(exited) }()
+	go func() {
+		done <- app.MainContext(ctx, []string{"run", "--demo", "--config", cfg}, &out, &errb)
+		close(exited)
+	}()
 	t.Cleanup(func() {
 		cancel()
 		select {
