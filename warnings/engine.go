@@ -777,9 +777,12 @@ type Entry struct {
 	Channel      string       `json:"channel"`
 	Notification Notification `json:"notification"`
 	Attempts     int          `json:"attempts"`
-	NextAt       time.Time    `json:"next_at"`
-	CreatedAt    time.Time    `json:"created_at"`
-	Seq          uint64       `json:"seq"`
+	// PermanentFailures counts the attempts that failed permanently
+	// (Result.Permanent).
+	PermanentFailures int       `json:"permanent_failures,omitempty"`
+	NextAt            time.Time `json:"next_at"`
+	CreatedAt         time.Time `json:"created_at"`
+	Seq               uint64    `json:"seq"`
 }
 
 // DeliveryID is the idempotency key of a notification on a channel.

@@ -34,6 +34,9 @@ type Outbox struct {
 
 	mu    sync.Mutex
 	wakes map[string]chan struct{}
+
+	// settleHook replaces settle in tests (nil: settle).
+	settleHook func(e Entry, status string) error
 }
 
 // OpenOutbox opens (or creates) the outbox file. It fails after timeout
@@ -255,6 +258,54 @@ func (o *Outbox) Dead() ([]Entry, error) {
 	return out, err
 }
 
+// ErrUnknownDelivery is returned by Requeue for an id that is not among
+// the dead letters.
+var ErrUnknownDelivery = errors.New("no dead letter with this delivery id")
+
+// Requeue moves a dead letter back to the end of its channel's queue, with
+// its attempts reset, to be sent at once. deliveryID is its idempotency
+// key (Entry.DeliveryID), which it keeps: a receiver that did take it
+// before deduplicates it.
+func (o *Outbox) Requeue(deliveryID string, now time.Time) (Entry, error) {
+	var e Entry
+	err := o.db.Update(func(tx *bolt.Tx) error {
+		db, qb := tx.Bucket(bucketDead), tx.Bucket(bucketQueue)
+		var key []byte
+		c := db.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			var d Entry
+			if err := json.Unmarshal(v, &d); err != nil {
+				return err
+			}
+			if d.DeliveryID == deliveryID {
+				key, e = append([]byte(nil), k...), d
+				break
+			}
+		}
+		if key == nil {
+			return fmt.Errorf("%w %q", ErrUnknownDelivery, deliveryID)
+		}
+		seq, err := qb.NextSequence()
+		if err != nil {
+			return err
+		}
+		e.Seq, e.Attempts, e.PermanentFailures, e.NextAt = seq, 0, 0, now
+		v, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		if err := qb.Put(queueKey(e.Channel, seq), v); err != nil {
+			return err
+		}
+		return db.Delete(key)
+	})
+	if err != nil {
+		return Entry{}, err
+	}
+	o.wake(e.Channel)
+	return e, nil
+}
+
 // settle removes a delivered entry, reschedules a failed one or moves it
 // to the dead letters.
 func (o *Outbox) settle(e Entry, outcome string) error {
@@ -298,6 +349,12 @@ type Result struct {
 	// Err is nil only when the service accepted the message (for robots:
 	// HTTP 200 and errcode 0).
 	Err error
+	// Permanent marks an error that a retry of the same message will not
+	// cure (HTTP 4xx other than 408 and 429, a robot's invalid key, bad
+	// signature, keyword miss or malformed body). Such a message goes to
+	// the dead letters after SenderOptions.MaxPermanentAttempts, so that
+	// the messages behind it on the channel flow.
+	Permanent bool
 }
 
 // Channel delivers a notification. deliveryID is the idempotency key.
@@ -337,6 +394,9 @@ type ChannelSpec struct {
 	// PerMinute limits the messages per minute (0: no limit); messages over
 	// the limit wait in the queue.
 	PerMinute int
+	// Timeout bounds one attempt on this channel (SenderOptions.Timeout
+	// when 0).
+	Timeout time.Duration
 }
 
 // SenderOptions configure the delivery loops.
@@ -348,7 +408,12 @@ type SenderOptions struct {
 	// GiveUpAfter moves a message that was not delivered this long after it
 	// was queued to the dead letters (0: never).
 	GiveUpAfter time.Duration
-	// Timeout bounds one attempt.
+	// MaxPermanentAttempts moves a message to the dead letters after this
+	// many attempts that failed permanently (Result.Permanent), however
+	// young it is (default 3).
+	MaxPermanentAttempts int
+	// Timeout bounds one attempt on a channel without a timeout of its own
+	// (default 10 s).
 	Timeout time.Duration
 	Log     *slog.Logger
 	// DeliveryLog receives every attempt (nil: none).
@@ -391,6 +456,9 @@ func (o *Outbox) RunSenders(ctx context.Context, opts SenderOptions) error {
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second
+	}
+	if opts.MaxPermanentAttempts <= 0 {
+		opts.MaxPermanentAttempts = 3
 	}
 	logs := make(chan Delivery, 4096)
 	var logWG sync.WaitGroup
@@ -514,7 +582,11 @@ func (o *Outbox) sendLoop(ctx context.Context, opts SenderOptions, spec ChannelS
 		lim.record(now)
 		// An attempt in flight at shutdown finishes (within Timeout) and is
 		// settled, so that a message the receiver took is not sent again.
-		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opts.Timeout)
+		timeout := opts.Timeout
+		if spec.Timeout > 0 {
+			timeout = spec.Timeout
+		}
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 		start := time.Now()
 		res := spec.Channel.Send(actx, &e.Notification, e.DeliveryID)
 		latency := time.Since(start)
@@ -526,9 +598,15 @@ func (o *Outbox) sendLoop(ctx context.Context, opts SenderOptions, spec ChannelS
 			Attempt: e.Attempts, StatusCode: res.StatusCode, Response: res.Response, Latency: latency,
 			CreatedAt: e.CreatedAt, AttemptedAt: opts.Now(),
 		}
+		if res.Err != nil && res.Permanent {
+			e.PermanentFailures++
+		}
 		switch {
 		case res.Err == nil:
 			d.Status = StatusDelivered
+		case res.Permanent && e.PermanentFailures >= opts.MaxPermanentAttempts:
+			d.Status, d.Error = StatusFailed, res.Err.Error()
+			log.Error("giving up on a notification: permanent error", "delivery", e.DeliveryID, "attempts", e.Attempts, "err", res.Err)
 		case opts.GiveUpAfter > 0 && opts.Now().Sub(e.CreatedAt) >= opts.GiveUpAfter:
 			d.Status, d.Error = StatusFailed, res.Err.Error()
 			log.Error("giving up on a notification", "delivery", e.DeliveryID, "attempts", e.Attempts, "err", res.Err)
@@ -537,9 +615,6 @@ func (o *Outbox) sendLoop(ctx context.Context, opts SenderOptions, spec ChannelS
 			e.NextAt = opts.Now().Add(opts.Backoff(e.Attempts, rng))
 			log.Warn("delivery failed; will retry", "delivery", e.DeliveryID, "attempt", e.Attempts, "next", e.NextAt, "err", res.Err)
 		}
-		if err := o.settle(e, d.Status); err != nil {
-			log.Error("cannot update the outbox", "err", err)
-		}
 		if opts.DeliveryLog != nil {
 			select {
 			case logs <- d:
@@ -547,5 +622,48 @@ func (o *Outbox) sendLoop(ctx context.Context, opts SenderOptions, spec ChannelS
 				log.Warn("delivery log full; attempt not logged", "delivery", e.DeliveryID)
 			}
 		}
+		// The outcome is settled before the next read of the queue: the
+		// send is never repeated because the bbolt update failed; only the
+		// update is retried, with a pause.
+		o.settleRetrying(ctx, e, d.Status, log)
 	}
+}
+
+// settlePause is the first pause between two tries of a failed settle (a
+// variable for tests); it doubles up to settlePauseMax.
+var (
+	settlePause    = time.Second
+	settlePauseMax = 30 * time.Second
+)
+
+// settleRetrying records the outcome of an attempt in the outbox, trying
+// again after a growing pause while the update fails. After ctx ends it
+// tries once more and gives up: the message may then be sent again at the
+// next start, with the same idempotency key.
+func (o *Outbox) settleRetrying(ctx context.Context, e Entry, status string, log *slog.Logger) {
+	pause := settlePause
+	for {
+		err := o.settleFn(e, status)
+		if err == nil {
+			return
+		}
+		log.Error("cannot update the outbox; retrying the update, not the send", "delivery", e.DeliveryID, "status", status,
+			"retry_in", pause, "err", err)
+		if ctx.Err() != nil || !sleep(ctx, pause, nil) {
+			if err := o.settleFn(e, status); err != nil {
+				log.Error("cannot update the outbox at shutdown; the message may be sent again at the next start",
+					"delivery", e.DeliveryID, "err", err)
+			}
+			return
+		}
+		pause = min(2*pause, settlePauseMax)
+	}
+}
+
+// settleFn is settle unless a test replaced it.
+func (o *Outbox) settleFn(e Entry, status string) error {
+	if o.settleHook != nil {
+		return o.settleHook(e, status)
+	}
+	return o.settle(e, status)
 }

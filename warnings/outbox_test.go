@@ -228,3 +228,85 @@ func TestBackoffGrowsWithJitterAndCap(t *testing.T) {
 		t.Errorf("only %d distinct backoffs: no jitter", len(seen))
 	}
 }
+
+// rejectingReceiver answers 400 to the idempotency keys in reject (a
+// permanent failure), 200 to the others; it counts accepted keys.
+type rejectingReceiver struct {
+	mu       sync.Mutex
+	reject   map[string]bool
+	accepted map[string]int
+	rejected int
+}
+
+func (f *rejectingReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	key := r.Header.Get("Idempotency-Key")
+	if f.reject[key] {
+		f.rejected++
+		http.Error(w, "bad request: unknown receiver", http.StatusBadRequest)
+		return
+	}
+	f.accepted[key]++
+	w.WriteHeader(http.StatusOK)
+}
+
+func (f *rejectingReceiver) count(key string) (accepted, rejected int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.accepted[key], f.rejected
+}
+
+// A message the receiver rejects for good (HTTP 400) goes to the dead
+// letters after three attempts, logged as failed, and the messages behind
+// it on the channel are delivered long before retry.give_up_after;
+// Requeue puts it back and it is delivered once the receiver takes it.
+func TestPermanentFailureIsDeadLetteredAndRequeued(t *testing.T) {
+	ob, err := warnings.OpenOutbox(filepath.Join(t.TempDir(), "outbox.db"), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ob.Close() })
+	keys := enqueue(t, ob, 3, time.Now())
+	rcv := &rejectingReceiver{reject: map[string]bool{keys[0]: true}, accepted: map[string]int{}}
+	srv := httptest.NewServer(rcv)
+	t.Cleanup(srv.Close)
+	log := &memLog{}
+	startSenders(t, ob, srv.URL, log) // give_up_after unset: only the permanent rule can unblock
+	waitFor(t, "the messages behind the rejected one", func() bool {
+		a, _ := rcv.count(keys[1])
+		b, _ := rcv.count(keys[2])
+		return a == 1 && b == 1
+	})
+	if _, rejected := rcv.count(keys[0]); rejected != 3 {
+		t.Errorf("rejected message tried %d times, want 3", rejected)
+	}
+	dead, err := ob.Dead()
+	if err != nil || len(dead) != 1 || dead[0].DeliveryID != keys[0] || dead[0].Attempts != 3 {
+		t.Fatalf("dead letters %+v (%v), want %s after 3 attempts", dead, err, keys[0])
+	}
+	waitFor(t, "the failed row in the log", func() bool {
+		for _, d := range log.all() {
+			if d.NotificationID == keys[0] && d.Status == warnings.StatusFailed {
+				return d.StatusCode == 400 && d.Error != "" && d.Attempt == 3
+			}
+		}
+		return false
+	})
+
+	if _, err := ob.Requeue("nope", time.Now()); err == nil {
+		t.Error("Requeue of an unknown id succeeded")
+	}
+	rcv.mu.Lock()
+	rcv.reject = nil
+	rcv.mu.Unlock()
+	e, err := ob.Requeue(keys[0], time.Now())
+	if err != nil || e.Attempts != 0 || e.PermanentFailures != 0 {
+		t.Fatalf("Requeue: %+v, %v", e, err)
+	}
+	waitFor(t, "the requeued message", func() bool { a, _ := rcv.count(keys[0]); return a == 1 })
+	waitFor(t, "an empty outbox", func() bool { p, _ := ob.Pending(); return len(p) == 0 })
+	if dead, _ := ob.Dead(); len(dead) != 0 {
+		t.Errorf("dead letters after requeue: %+v", dead)
+	}
+}

@@ -132,6 +132,11 @@ type WarningRetry struct {
 	MaxBackoff  time.Duration `yaml:"max_backoff"`
 	// GiveUpAfter moves an undelivered message to the dead letters; 0 never.
 	GiveUpAfter time.Duration `yaml:"give_up_after"`
+	// MaxPermanentAttempts moves a message to the dead letters after this
+	// many attempts that failed permanently (HTTP 4xx other than 408/429,
+	// a robot's invalid key, bad signature or keyword miss), so that the
+	// messages behind it on its channel flow. Default 3.
+	MaxPermanentAttempts int `yaml:"max_permanent_attempts"`
 }
 
 func defaultWarnings() Warnings {
@@ -144,7 +149,7 @@ func defaultWarnings() Warnings {
 		Bands:         StringList{"orange", "red"},
 		StatLevel:     "yellow",
 		EscalateAfter: time.Hour,
-		Retry:         WarningRetry{BaseBackoff: time.Second, MaxBackoff: 5 * time.Minute, GiveUpAfter: 72 * time.Hour},
+		Retry:         WarningRetry{BaseBackoff: time.Second, MaxBackoff: 5 * time.Minute, GiveUpAfter: 72 * time.Hour, MaxPermanentAttempts: 3},
 	}
 }
 
@@ -362,6 +367,9 @@ func (c Warnings) validate(bad func(key, format string, a ...any)) {
 	}
 	if r.GiveUpAfter < 0 {
 		bad("warnings.retry.give_up_after", "must not be negative (0: never)")
+	}
+	if r.MaxPermanentAttempts < 1 {
+		bad("warnings.retry.max_permanent_attempts", "must be at least 1")
 	}
 }
 

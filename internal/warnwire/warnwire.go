@@ -340,7 +340,9 @@ func Channels(c config.Warnings, getenv func(string) string) ([]warnings.Channel
 		if cc.PerMinute != nil {
 			per = *cc.PerMinute
 		}
-		out = append(out, warnings.ChannelSpec{Name: n, Type: cc.Type, Channel: ch, PerMinute: per})
+		// The attempt's deadline is the channel's timeout too (the senders'
+		// default would cap it at 10 s).
+		out = append(out, warnings.ChannelSpec{Name: n, Type: cc.Type, Channel: ch, PerMinute: per, Timeout: timeout})
 	}
 	return out, nil
 }
@@ -453,7 +455,8 @@ func New(o Options) (*Service, error) {
 	r := o.Config.Retry
 	return &Service{Engine: e, Outbox: ob, st: o.Store, cfg: o.Config, log: o.Log, send: warnings.SenderOptions{
 		Channels: chans, BaseBackoff: r.BaseBackoff, MaxBackoff: r.MaxBackoff, GiveUpAfter: r.GiveUpAfter,
-		Log: o.Log, DeliveryLog: dlog,
+		MaxPermanentAttempts: r.MaxPermanentAttempts,
+		Log:                  o.Log, DeliveryLog: dlog,
 	}}, nil
 }
 

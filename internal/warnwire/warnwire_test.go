@@ -68,3 +68,24 @@ warnings:
 		t.Errorf("supervision red matched %v", got)
 	}
 }
+
+// The configured per-channel timeout reaches the senders (which bound each
+// attempt with it), not only the HTTP client.
+func TestChannelsCarryTheirTimeout(t *testing.T) {
+	cfg, err := config.Parse([]byte("warnings:\n  channels:\n    slow: {type: webhook, url: \"http://127.0.0.1:1/\", timeout: 30s}\n" +
+		"    quick: {type: webhook, url: \"http://127.0.0.1:1/\"}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chans, err := Channels(cfg.Warnings, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]time.Duration{}
+	for _, c := range chans {
+		got[c.Name] = c.Timeout
+	}
+	if got["slow"] != 30*time.Second || got["quick"] != 10*time.Second {
+		t.Errorf("channel timeouts %v, want slow 30s and quick 10s", got)
+	}
+}

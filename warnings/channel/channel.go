@@ -124,15 +124,49 @@ func clip(b []byte) string {
 	return strings.ToValidUTF8(s, "?")
 }
 
+// PermanentHTTP reports whether an HTTP status is a permanent failure: a
+// 4xx other than 408 (request timeout) and 429 (too many requests). A
+// retry of the same request gets the same answer.
+func PermanentHTTP(status int) bool {
+	return status >= 400 && status <= 499 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests
+}
+
+// permanentCodes are the robots' documented error codes that a retry of
+// the same message does not cure (REPORTS_ALERTS.md §3). Rate limits
+// (WeCom 45009, DingTalk 130101, Feishu 11232) and "system busy" (-1) are
+// transient and not listed.
+var permanentCodes = map[string]map[int]bool{
+	// WeCom: 93000 invalid webhook key, 93004 robot removed, 93008 not a
+	// member of the chat; 40008 invalid message type, 40058 invalid
+	// parameter, 44004 empty content.
+	TypeWeCom: {93000: true, 93004: true, 93008: true, 40008: true, 40058: true, 44004: true},
+	// DingTalk: 310000 keyword miss, bad signature, timestamp out of range
+	// or IP not allowed; 300001 / 300005 / 400101 bad access_token; 400102
+	// robot stopped; 400106 robot does not exist; 400105 message type not
+	// supported; 460101 message too large.
+	TypeDingTalk: {310000: true, 300001: true, 300005: true, 400101: true, 400102: true, 400105: true, 400106: true, 460101: true},
+	// Feishu: 9499 malformed body, 19021 bad signature, 19022 IP not
+	// allowed, 19024 keyword miss.
+	TypeFeishu: {9499: true, 19021: true, 19022: true, 19024: true},
+}
+
+// PermanentCode reports whether a robot's error code is permanent.
+func PermanentCode(typ string, code int) bool { return permanentCodes[typ][code] }
+
 // robotResult checks an IM robot's answer: HTTP 200 and a zero error code
 // in the body (errcode for WeCom and DingTalk, code for Feishu).
-func robotResult(status int, body []byte, err error) warnings.Result {
+func robotResult(typ string) func(status int, body []byte, err error) warnings.Result {
+	return func(status int, body []byte, err error) warnings.Result { return checkRobot(typ, status, body, err) }
+}
+
+func checkRobot(typ string, status int, body []byte, err error) warnings.Result {
 	r := warnings.Result{StatusCode: status, Response: clip(body), Err: err}
 	if err != nil {
 		return r
 	}
 	if status != http.StatusOK {
 		r.Err = fmt.Errorf("HTTP %d", status)
+		r.Permanent = PermanentHTTP(status)
 		return r
 	}
 	var ans struct {
@@ -151,10 +185,12 @@ func robotResult(status int, body []byte, err error) warnings.Result {
 	case ans.ErrCode != nil:
 		if *ans.ErrCode != 0 {
 			r.Err = fmt.Errorf("errcode %d: %s", *ans.ErrCode, ans.ErrMsg)
+			r.Permanent = PermanentCode(typ, *ans.ErrCode)
 		}
 	case ans.Code != nil:
 		if *ans.Code != 0 {
 			r.Err = fmt.Errorf("code %d: %s", *ans.Code, ans.Msg)
+			r.Permanent = PermanentCode(typ, *ans.Code)
 		}
 	case ans.StatusCode != nil:
 		if *ans.StatusCode != 0 {
@@ -267,6 +303,7 @@ func (c *Webhook) Send(ctx context.Context, n *warnings.Notification, deliveryID
 	r := warnings.Result{StatusCode: status, Response: clip(resp), Err: err}
 	if err == nil && (status < 200 || status > 299) {
 		r.Err = fmt.Errorf("HTTP %d", status)
+		r.Permanent = PermanentHTTP(status)
 	}
 	return r
 }
@@ -292,7 +329,7 @@ func (c *WeCom) Send(ctx context.Context, n *warnings.Notification, deliveryID s
 	if err != nil {
 		return warnings.Result{Err: err}
 	}
-	return robotResult(post(ctx, c.o.Client, c.o.URL, body, nil))
+	return robotResult(TypeWeCom)(post(ctx, c.o.Client, c.o.URL, body, nil))
 }
 
 // DingTalk posts markdown to a DingTalk custom robot, signed when a secret
@@ -337,7 +374,7 @@ func (c *DingTalk) Send(ctx context.Context, n *warnings.Notification, deliveryI
 			return warnings.Result{Err: err}
 		}
 	}
-	return robotResult(post(ctx, c.o.Client, u, body, nil))
+	return robotResult(TypeDingTalk)(post(ctx, c.o.Client, u, body, nil))
 }
 
 // Feishu posts a rich-text (post) message to a Feishu custom bot, signed
@@ -407,5 +444,5 @@ func (c *Feishu) Send(ctx context.Context, n *warnings.Notification, deliveryID 
 	if err != nil {
 		return warnings.Result{Err: err}
 	}
-	return robotResult(post(ctx, c.o.Client, c.o.URL, body, nil))
+	return robotResult(TypeFeishu)(post(ctx, c.o.Client, c.o.URL, body, nil))
 }

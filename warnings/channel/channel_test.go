@@ -276,3 +276,43 @@ func TestFeishuBodyStructuredAndBounded(t *testing.T) {
 		t.Errorf("400 warnings: %d bytes, cut notice present %v", len(big), strings.Contains(string(big), "另有"))
 	}
 }
+
+// Errors a retry cannot cure are marked permanent, so that the outbox
+// dead-letters them instead of blocking the channel; rate limits, server
+// errors and timeouts are not.
+func TestPermanentErrorsAreClassified(t *testing.T) {
+	for _, c := range []struct {
+		typ, answer string
+		code        int
+		permanent   bool
+	}{
+		{TypeWeCom, `{"errcode":93000,"errmsg":"invalid webhook url"}`, 200, true},
+		{TypeWeCom, `{"errcode":45009,"errmsg":"api freq out of limit"}`, 200, false},
+		{TypeWeCom, `{"errcode":-1,"errmsg":"system busy"}`, 200, false},
+		{TypeDingTalk, `{"errcode":310000,"errmsg":"keywords not in content"}`, 200, true},
+		{TypeDingTalk, `{"errcode":130101,"errmsg":"send too fast"}`, 200, false},
+		{TypeFeishu, `{"code":9499,"msg":"Bad Request"}`, 200, true},
+		{TypeFeishu, `{"code":19021,"msg":"sign match fail"}`, 200, true},
+		{TypeFeishu, `{"code":19022,"msg":"ip not allowed"}`, 200, true},
+		{TypeFeishu, `{"code":19024,"msg":"Key Words Not Found"}`, 200, true},
+		{TypeFeishu, `{"code":11232,"msg":"frequency limited"}`, 200, false},
+		{TypeWeCom, `not found`, 404, true},
+		{TypeDingTalk, `slow down`, 429, false},
+		{TypeFeishu, `timeout`, 408, false},
+		{TypeFeishu, `bad gateway`, 502, false},
+		{TypeWebhook, `no such receiver`, 400, true},
+		{TypeWebhook, `gone`, 410, true},
+		{TypeWebhook, `slow down`, 429, false},
+		{TypeWebhook, `busy`, 503, false},
+	} {
+		srv, _ := recorder(t, func(int) (int, string) { return c.code, c.answer })
+		ch, err := New(Options{Type: c.typ, URL: srv.URL + "/hook?key=K", Now: fixedNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := ch.Send(context.Background(), note(1), "d1")
+		if res.Err == nil || res.Permanent != c.permanent {
+			t.Errorf("%s answering %d %s: err %v permanent %v, want permanent=%v", c.typ, c.code, c.answer, res.Err, res.Permanent, c.permanent)
+		}
+	}
+}
