@@ -20,6 +20,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -68,8 +69,9 @@ type Options struct {
 
 // New returns the channel of o.Type.
 func New(o Options) (warnings.Channel, error) {
-	if _, err := url.ParseRequestURI(o.URL); err != nil {
-		return nil, fmt.Errorf("channel url %q: %w", o.URL, err)
+	if u, err := url.ParseRequestURI(o.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		// The URL holds the robot's key: never print it.
+		return nil, fmt.Errorf("channel url: not an absolute http(s) URL")
 	}
 	if o.Client == nil {
 		o.Client = &http.Client{Timeout: 10 * time.Second}
@@ -106,7 +108,7 @@ func post(ctx context.Context, c *http.Client, u string, body []byte, hdr http.H
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return 0, nil, fmt.Errorf("cannot post: %w", err)
+		return 0, nil, postError(req.URL, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -114,6 +116,45 @@ func post(ctx context.Context, c *http.Client, u string, body []byte, hdr http.H
 		return resp.StatusCode, b, fmt.Errorf("cannot read the response: %w", err)
 	}
 	return resp.StatusCode, b, nil
+}
+
+// postError describes a failed request without its URL's path, query and
+// user info, which hold the robots' keys and tokens: the text goes to the
+// delivery log, the API and the logs. A *url.Error is unwrapped to its
+// operation and cause (whose own text names at most host and port).
+func postError(u *url.URL, err error) error {
+	where := u.Scheme + "://" + u.Host
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("cannot post to %s: %s: %w", where, ue.Op, scrub(ue.Err, u))
+	}
+	return fmt.Errorf("cannot post to %s: %w", where, scrub(err, u))
+}
+
+// redactedError keeps the chain of err (errors.Is/As still see a timeout)
+// with a text from which the URL's secrets were removed.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// scrub returns err, or a copy whose text does not contain u's path,
+// query or user info when it did.
+func scrub(err error, u *url.URL) error {
+	msg := err.Error()
+	clean := msg
+	for _, s := range []string{u.String(), u.RawQuery, u.EscapedPath(), u.User.String()} {
+		if len(s) > 1 {
+			clean = strings.ReplaceAll(clean, s, "<redacted>")
+		}
+	}
+	if clean == msg {
+		return err
+	}
+	return &redactedError{msg: clean, err: err}
 }
 
 func clip(b []byte) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -314,5 +315,45 @@ func TestPermanentErrorsAreClassified(t *testing.T) {
 		if res.Err == nil || res.Permanent != c.permanent {
 			t.Errorf("%s answering %d %s: err %v permanent %v, want permanent=%v", c.typ, c.code, c.answer, res.Err, res.Permanent, c.permanent)
 		}
+	}
+}
+
+// A connection error names scheme and host only: the robot's key or token
+// in the URL's query, path or user info never reaches the delivery log.
+func TestConnectionErrorHidesTheKey(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // refused from now on
+	for _, c := range []struct{ typ, url string }{
+		{TypeWeCom, "http://" + addr + "/cgi-bin/webhook/send?key=wecom-key-693a91f6"},
+		{TypeDingTalk, "http://" + addr + "/robot/send?access_token=ding-token-5f2c"},
+		{TypeFeishu, "http://" + addr + "/open-apis/bot/v2/hook/feishu-token-8b1e"},
+		{TypeWebhook, "http://user:hook-pass-77a1@" + addr + "/hook/path-token-c3d4"},
+	} {
+		ch, err := New(Options{Type: c.typ, URL: c.url, Secret: "SECsecret", Now: fixedNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := ch.Send(context.Background(), note(1), "d1")
+		if res.Err == nil {
+			t.Fatalf("%s: no error from a refused connection", c.typ)
+		}
+		msg := res.Err.Error()
+		for _, secret := range []string{"wecom-key", "ding-token", "feishu-token", "hook-pass", "path-token", "/robot/send", "SECsecret"} {
+			if strings.Contains(msg, secret) {
+				t.Errorf("%s: error %q holds %q", c.typ, msg, secret)
+			}
+		}
+		if !strings.Contains(msg, "http://"+addr) || !strings.Contains(msg, "refused") {
+			t.Errorf("%s: error %q does not say where and why", c.typ, msg)
+		}
+	}
+	// Nor does a configuration error print the URL.
+	if _, err := New(Options{Type: TypeWeCom, URL: "qyapi/cgi-bin/webhook/send?key=bad-key-123"}); err == nil ||
+		strings.Contains(err.Error(), "bad-key-123") {
+		t.Errorf("New with a bad URL: %v", err)
 	}
 }
