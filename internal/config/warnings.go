@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"sort"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -311,7 +312,8 @@ func (c Warnings) validate(bad func(key, format string, a ...any)) {
 		}
 		if ch.URL != "" {
 			if u, err := url.Parse(ch.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				bad(key+".url", "%q is not an http(s) URL", ch.URL)
+				// The value is not printed: it holds the robot's key.
+				bad(key+".url", "is not an absolute http(s) URL")
 			}
 		}
 		if ch.URLEnv != "" && !envNameLike.MatchString(ch.URLEnv) {
@@ -373,9 +375,12 @@ func (c Warnings) validate(bad func(key, format string, a ...any)) {
 	}
 }
 
-// Redacted returns the section with the channels' secrets and URL query
-// values (robot keys and access tokens) hidden, for printing. The channel
-// map is copied, so the original is left as it is.
+// Redacted returns the section with the channels' secrets hidden, for
+// printing: the secret, the URL's user info, its query values (WeCom's key,
+// DingTalk's access_token) and, for Feishu, the token that is the last
+// segment of the path (/open-apis/bot/v2/hook/<TOKEN>). A URL that does
+// not parse is hidden whole. The channel map is copied, so the original is
+// left as it is.
 func (c Warnings) Redacted() Warnings {
 	if len(c.Channels) == 0 {
 		return c
@@ -385,16 +390,37 @@ func (c Warnings) Redacted() Warnings {
 		if ch.Secret != "" {
 			ch.Secret = "<redacted>"
 		}
-		if u, err := url.Parse(ch.URL); err == nil && u.RawQuery != "" {
-			q := u.Query()
-			for k := range q {
-				q.Set(k, "redacted")
-			}
-			u.RawQuery = q.Encode()
-			ch.URL = u.String()
-		}
+		ch.URL = redactURL(ch.Type, ch.URL)
 		chans[n] = ch
 	}
 	c.Channels = chans
 	return c
+}
+
+func redactURL(typ, raw string) string {
+	if raw == "" {
+		return raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "<redacted>"
+	}
+	if u.User != nil {
+		u.User = url.User("redacted")
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k := range q {
+			q.Set(k, "redacted")
+		}
+		u.RawQuery = q.Encode()
+	}
+	u.Fragment, u.RawFragment = "", ""
+	if typ == "feishu" || strings.Contains(u.Path, "/bot/v2/hook/") {
+		p := strings.TrimSuffix(u.Path, "/")
+		if i := strings.LastIndexByte(p, '/'); i >= 0 && i < len(p)-1 {
+			u.Path, u.RawPath = p[:i+1]+"redacted", ""
+		}
+	}
+	return u.String()
 }

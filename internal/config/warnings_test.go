@@ -19,3 +19,51 @@ func TestMaxPermanentAttempts(t *testing.T) {
 		t.Errorf("max_permanent_attempts 0: %v, want an error naming the key", err)
 	}
 }
+
+// Redacted hides every place a robot's credential sits: the secret, the
+// query (WeCom key, DingTalk token), Feishu's token in the path and user
+// info; a generic webhook keeps its path.
+func TestWarningsRedactedHidesKeysInPathAndUserInfo(t *testing.T) {
+	c, err := Parse([]byte(`
+warnings:
+  channels:
+    fs: {type: feishu, url: "https://open.feishu.cn/open-apis/bot/v2/hook/fs-token-1b2c3d", secret: "fs-secret-9"}
+    wc: {type: wecom, url: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=wc-key-4e5f"}
+    dt: {type: dingtalk, url: "https://oapi.dingtalk.com/robot/send?access_token=dt-token-6a7b"}
+    hook: {type: webhook, url: "https://svc:hook-pass-8c9d@intranet.example/riskwatch/hook"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	red := c.Warnings.Redacted()
+	out, err := Config{Warnings: red}.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"fs-token", "fs-secret", "wc-key", "dt-token", "hook-pass"} {
+		if strings.Contains(string(out), secret) {
+			t.Errorf("redacted section still holds %q:\n%s", secret, out)
+		}
+	}
+	for n, want := range map[string]string{
+		"fs":   "https://open.feishu.cn/open-apis/bot/v2/hook/redacted",
+		"hook": "https://redacted@intranet.example/riskwatch/hook",
+		"wc":   "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=redacted",
+	} {
+		if got := red.Channels[n].URL; got != want {
+			t.Errorf("%s: redacted URL %q, want %q", n, got, want)
+		}
+	}
+	if c.Warnings.Channels["fs"].URL != "https://open.feishu.cn/open-apis/bot/v2/hook/fs-token-1b2c3d" {
+		t.Error("Redacted changed the original")
+	}
+}
+
+// A bad channel URL is reported by its key, without its value (which holds
+// the robot's key).
+func TestBadChannelURLErrorHidesTheValue(t *testing.T) {
+	_, err := Parse([]byte("warnings:\n  channels:\n    wc: {type: wecom, url: \"qyapi.weixin.qq.com/send?key=wc-key-0f1e\"}\n"))
+	if err == nil || !strings.Contains(err.Error(), "warnings.channels.wc.url") || strings.Contains(err.Error(), "wc-key") {
+		t.Errorf("error %v: want one naming warnings.channels.wc.url without the key", err)
+	}
+}
