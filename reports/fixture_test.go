@@ -41,8 +41,8 @@ func cityWeek(t testing.TB) Input {
 			Handled: 265, ResolveRate: 265.0 / 312, ConcludeRate: 250.0 / 312, SatisfactionRate: 0.9, MeanHandlingDays: 3.24,
 			PrevAccepted: 264, YoYAccepted: 322, MoMChange: 312.0/264 - 1, YoYChange: 312.0/322 - 1},
 		TrendStart: start.AddDate(0, 0, -21),
-		RiskWindow: Week,
-		GeoJSON:    schemas.TongliaoCountyGeoJSON(),
+		RiskWindow: Week, RiskStart: start, RiskEnd: end,
+		GeoJSON: schemas.TongliaoCountyGeoJSON(),
 	}
 	// Child KPIs: 科尔沁区 rose most.
 	for i, c := range children {
@@ -96,7 +96,9 @@ func cityWeek(t testing.TB) Input {
 		{Rule: "group_dispute", Level: "orange", CaseID: "C-2", Region: children[1].Code, County: children[1].Code, Category: "land",
 			Detail: "群体性矛盾纠纷：涉及23人", Summary: "村民反映土地流转款未兑付", ReportedAt: time.Date(2026, 3, 4, 9, 30, 0, 0, Shanghai)},
 	}
+	in.StatAlarmsTotal, in.StatAlarmWindow = 1, Week
 	in.RuleAlarmsTotal = 2
+	in.SupervisionAt = end
 	in.Units = []Unit{
 		{Unit: "科尔沁区人力资源和社会保障局", County: children[0].Code, Open: 12, Green: 5, Yellow: 4, Red: 3, Rehandle: 1},
 		{Unit: "开鲁县司法局", County: children[3].Code, Open: 6, Green: 5, Yellow: 1},

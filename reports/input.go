@@ -159,18 +159,29 @@ type Input struct {
 
 	// Risk has the rows of the region (if the job writes its level) and
 	// of its children; RiskWindow is the window they come from (week or
-	// month: the index has no day window).
-	Risk       []Risk
-	RiskWindow string
+	// month: the index has no day window) and [RiskStart, RiskEnd) the
+	// window actually read (the latest computed at or before End, which
+	// need not be the report's own period). RiskEnd is zero when unknown.
+	Risk               []Risk
+	RiskWindow         string
+	RiskStart, RiskEnd time.Time
 
 	Hotspots   []Hotspot // children's rows
 	Types      []TypeRank
 	StatAlarms []StatAlarm
-	RuleAlarms []RuleAlarm
+	// StatAlarmsTotal counts the raised statistical alarms of the period,
+	// which can be more than the rows read; StatAlarmWindow is the window
+	// of the detection they come from (day or week; "" when unknown).
+	StatAlarmsTotal int
+	StatAlarmWindow string
+	RuleAlarms      []RuleAlarm
 	// RuleAlarmsTotal counts the rule alarms of the period, which can be
 	// more than the rows read.
 	RuleAlarmsTotal int
 	Units           []Unit
+	// SupervisionAt is the time of the supervision snapshot Units come
+	// from (the latest at or before End); zero when there is none.
+	SupervisionAt time.Time
 
 	// GeoJSON has the polygons of the banners (properties.adcode = 6-digit
 	// code); nil leaves out the maps.

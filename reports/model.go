@@ -201,7 +201,13 @@ func Build(in Input) (*Model, error) {
 		End:        in.End.In(Shanghai).Format(time.RFC3339),
 		SubUnits:   childWord(in.Region.Level),
 	}
-	b := builder{in: &in, m: m, ww: ww}
+	b := builder{in: &in, m: m, ww: ww,
+		// One total of each kind of alarm, for the narrative and the
+		// alarms section alike: the stored count, or the rows read when
+		// the count is missing.
+		statTotal: max(in.StatAlarmsTotal, len(in.StatAlarms)),
+		ruleTotal: max(in.RuleAlarmsTotal, len(in.RuleAlarms)),
+	}
 	b.children()
 	b.overview()
 	b.trend()
@@ -228,6 +234,9 @@ type builder struct {
 	child    map[string]bool
 	childRsk []Risk // children's risk rows, highest score first
 	raised   []StatAlarm
+	// statTotal and ruleTotal count the alarms of the period (more than
+	// the rows read when the store capped them).
+	statTotal, ruleTotal int
 }
 
 func (b *builder) name(code string) string {
@@ -362,7 +371,7 @@ func (b *builder) narrative() {
 		yellow += u.Yellow
 	}
 	s = append(s, fmt.Sprintf("本期统计预警%d条、规则预警%d条；督办事项红灯%d件、黄灯%d件。总体研判：%s。",
-		len(b.raised), in.RuleAlarmsTotal, red, yellow, b.m.Judgement))
+		b.statTotal, b.ruleTotal, red, yellow, b.m.Judgement))
 	b.m.Overview.Narrative = s
 }
 
@@ -408,7 +417,7 @@ func (b *builder) judgement() {
 	switch {
 	case red > 0 || redAlarms >= 5:
 		b.m.Judgement = "形势严峻，需高度关注"
-	case orange > 0 || len(b.raised) > 0 || (!math.IsNaN(mom) && mom >= 0.1):
+	case orange > 0 || b.statTotal > 0 || (!math.IsNaN(mom) && mom >= 0.1):
 		b.m.Judgement = "总体平稳，局部升温"
 	default:
 		b.m.Judgement = "总体平稳"
@@ -520,7 +529,7 @@ func (b *builder) risk() {
 		return
 	}
 	rw := lookup(map[string]string{Week: "周", Month: "月", Day: "日"}, in.RiskWindow)
-	b.m.Risk.Note = fmt.Sprintf("风险指数（SCRI，0—10分，按%s计算）分红、橙、黄、蓝四色预警，颜色由风险指数、滞后规则和可靠性共同确定。", rw)
+	b.m.Risk.Note = fmt.Sprintf("风险指数（SCRI，0—10分，%s）分红、橙、黄、蓝四色预警，颜色由风险指数、滞后规则和可靠性共同确定。", b.riskBasis(rw))
 	b.m.Risk.Rank = riskRankChart(b.m.Risk.Rows)
 	if len(in.GeoJSON) > 0 {
 		if geo, mapData, err := b.mapData(); err == nil && len(mapData) > 0 {
@@ -551,6 +560,21 @@ func (b *builder) risk() {
 	if len(focus) == 0 {
 		b.m.Risk.Drivers = []string{"本期无橙色及以上风险地区。"}
 	}
+}
+
+// riskBasis names the risk window the rows come from: its dates when the
+// input has them, flagged when it is not the report's own period.
+func (b *builder) riskBasis(rw string) string {
+	in := b.in
+	if in.RiskEnd.IsZero() || !in.RiskEnd.After(in.RiskStart) {
+		return "按" + rw + "计算"
+	}
+	// periodZH of a week prints start至last for any span.
+	s := fmt.Sprintf("按%s%s窗口计算", periodZH(Week, in.RiskStart, in.RiskEnd), rw)
+	if in.RiskWindow != in.Window || !in.RiskEnd.Equal(in.End) || !in.RiskStart.Equal(in.Start) {
+		s += "，非本期统计窗口，为截至本期末最近一期的计算结果"
+	}
+	return s
 }
 
 func reliabilityZH(r string) string {
@@ -755,7 +779,7 @@ func (b *builder) alarms() {
 		}
 		return y.when.Compare(x.when)
 	})
-	total := len(in.StatAlarms) + max(in.RuleAlarmsTotal, len(in.RuleAlarms))
+	total := b.statTotal + b.ruleTotal
 	for i, it := range items {
 		if i == maxAlarmRows {
 			break
@@ -772,7 +796,13 @@ func (b *builder) alarms() {
 		counts[a.Level]++
 	}
 	b.m.Alarms.Note = fmt.Sprintf("本期统计预警%d条（同类纠纷数量超出历史基线上限），规则预警%d条（按列出的%d条计：红色%d条、橙色%d条、黄色%d条）。",
-		len(in.StatAlarms), max(in.RuleAlarmsTotal, len(in.RuleAlarms)), len(in.RuleAlarms), counts["red"], counts["orange"], counts["yellow"])
+		b.statTotal, b.ruleTotal, len(in.RuleAlarms), counts["red"], counts["orange"], counts["yellow"])
+	switch in.StatAlarmWindow {
+	case Day:
+		b.m.Alarms.Note += "统计预警按日检测，计入本期内每一日的检测结果。"
+	case Week:
+		b.m.Alarms.Note += "统计预警按周检测，计入截止日在本期内的各周。"
+	}
 }
 
 func num0(x float64) string {
@@ -816,7 +846,10 @@ func (b *builder) supervision() {
 		b.m.Supervision.Note = "本期无在办督办事项。"
 		return
 	}
-	b.m.Supervision.Note = fmt.Sprintf("截至%s0时，%d个责任单位在办%d件，其中红灯%d件、黄灯%d件。", dateZH(b.in.End), len(units), open, red, yellow)
+	b.m.Supervision.Note = fmt.Sprintf("截至%s，%d个责任单位在办%d件，其中红灯%d件、黄灯%d件。", b.supervisionAt(), len(units), open, red, yellow)
+	if at := b.in.SupervisionAt; !at.IsZero() && !at.Equal(b.in.End) {
+		b.m.Supervision.Note += fmt.Sprintf("（督办快照时间与本期截止时间%s不同。）", timeZH(b.in.End))
+	}
 	var names []string
 	var reds, yellows []uint64
 	for i, u := range b.m.Supervision.Rows {
@@ -830,6 +863,25 @@ func (b *builder) supervision() {
 	if len(names) > 0 {
 		b.m.Supervision.Chart = supervisionChart(names, reds, yellows)
 	}
+}
+
+// supervisionAt prints the time of the supervision snapshot the units
+// come from (End when the input does not say).
+func (b *builder) supervisionAt() string {
+	if b.in.SupervisionAt.IsZero() {
+		return timeZH(b.in.End)
+	}
+	return timeZH(b.in.SupervisionAt)
+}
+
+// timeZH prints a time as 2026年3月9日0时, with the minutes when they are
+// not zero.
+func timeZH(t time.Time) string {
+	t = t.In(Shanghai)
+	if t.Minute() != 0 || t.Second() != 0 {
+		return fmt.Sprintf("%s%d时%02d分", dateZH(t), t.Hour(), t.Minute())
+	}
+	return fmt.Sprintf("%s%d时", dateZH(t), t.Hour())
 }
 
 func (b *builder) advice() {

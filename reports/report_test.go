@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/riskwatch/riskwatch/reports/assets"
 )
@@ -288,7 +289,7 @@ func TestValidate(t *testing.T) {
 func TestEmptyInput(t *testing.T) {
 	in := cityWeek(t)
 	in.KPI, in.ChildKPIs, in.Daily, in.Risk, in.Hotspots, in.Types, in.StatAlarms, in.RuleAlarms, in.Units = nil, nil, nil, nil, nil, nil, nil, nil, nil
-	in.RuleAlarmsTotal = 0
+	in.RuleAlarmsTotal, in.StatAlarmsTotal = 0, 0
 	m := build(t, in)
 	html := string(render(t, m))
 	for _, s := range []string{"本周全市的统计指标尚未计算", "本期风险指数尚未计算。", "本期无预警事项。", "本期无在办督办事项。", "当前总体平稳"} {
@@ -371,5 +372,58 @@ func TestWhole(t *testing.T) {
 		if got := whole(Region{Name: name}); got != want {
 			t.Errorf("whole(%s) = %s, want %s", name, got, want)
 		}
+	}
+}
+
+// The totals the store counted, not the rows read, are printed; the
+// narrative and the alarms section print the same totals.
+func TestAlarmTotals(t *testing.T) {
+	in := cityWeek(t)
+	in.StatAlarmsTotal = 640 // more than the rows read
+	in.RuleAlarmsTotal = 0   // a count that lags the rows read
+	m := build(t, in)
+	if want := "本期统计预警640条、规则预警2条"; !strings.Contains(strings.Join(m.Overview.Narrative, ""), want) {
+		t.Errorf("narrative %q lacks %q", m.Overview.Narrative, want)
+	}
+	if want := "本期统计预警640条（同类纠纷数量超出历史基线上限），规则预警2条"; !strings.HasPrefix(m.Alarms.Note, want) {
+		t.Errorf("alarms note %q, want it to start with %q", m.Alarms.Note, want)
+	}
+	if want := 640 + 2 - len(m.Alarms.Rows); m.Alarms.More != want {
+		t.Errorf("另有 %d, want %d", m.Alarms.More, want)
+	}
+	if !strings.Contains(m.Alarms.Note, "统计预警按周检测") {
+		t.Errorf("alarms note %q does not say which detection windows count", m.Alarms.Note)
+	}
+	in.StatAlarmWindow = Day
+	if m := build(t, in); !strings.Contains(m.Alarms.Note, "统计预警按日检测，计入本期内每一日的检测结果。") {
+		t.Errorf("alarms note %q does not state the day rule", m.Alarms.Note)
+	}
+}
+
+// The supervision snapshot and the risk window printed are the ones the
+// rows come from, flagged when they are not the report's own.
+func TestSnapshotAndRiskWindowPrinted(t *testing.T) {
+	in := cityWeek(t)
+	m := build(t, in)
+	if want := "截至2026年3月9日0时，"; !strings.HasPrefix(m.Supervision.Note, want) || strings.Contains(m.Supervision.Note, "不同") {
+		t.Errorf("supervision note %q, want %q and no flag", m.Supervision.Note, want)
+	}
+	if want := "按2026年3月2日至3月8日周窗口计算）"; !strings.Contains(m.Risk.Note, want) || strings.Contains(m.Risk.Note, "非本期") {
+		t.Errorf("risk note %q, want %q and no flag", m.Risk.Note, want)
+	}
+	in.SupervisionAt = in.End.AddDate(0, 0, -2).Add(8 * time.Hour)
+	in.RiskStart, in.RiskEnd = in.Start.AddDate(0, 0, -7), in.Start
+	m = build(t, in)
+	if want := "截至2026年3月7日8时，"; !strings.HasPrefix(m.Supervision.Note, want) || !strings.Contains(m.Supervision.Note, "督办快照时间与本期截止时间2026年3月9日0时不同") {
+		t.Errorf("supervision note %q, want the snapshot time %q, flagged", m.Supervision.Note, want)
+	}
+	if want := "按2026年2月23日至3月1日周窗口计算，非本期统计窗口"; !strings.Contains(m.Risk.Note, want) {
+		t.Errorf("risk note %q lacks %q", m.Risk.Note, want)
+	}
+	// A daily report's risk rows are always a week's: flagged.
+	in = cityWeek(t)
+	in.Window, in.Start = Day, in.End.AddDate(0, 0, -1)
+	if m := build(t, in); !strings.Contains(m.Risk.Note, "按2026年3月2日至3月8日周窗口计算，非本期统计窗口") {
+		t.Errorf("daily risk note %q", m.Risk.Note)
 	}
 }

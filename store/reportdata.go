@@ -67,15 +67,20 @@ type ReportDayCount struct {
 }
 
 // ReportDaily counts the cases per local day and category for the days
-// from the day of from to the day before to (both read in loc), from the
-// cases_daily rollup. The result has at most days × categories rows.
+// from the day of from to the day before to (both read in loc), from
+// cases FINAL: each case once, as its newest version says, the rows the
+// KPI job counts (the cases_daily rollup merges every inserted version, so
+// a case whose category, town or date changed would count twice there).
+// The filter is a WHERE, applied after FINAL, so a case moved out of the
+// range by a later version is not counted by its old version. The result
+// has at most days × categories rows.
 func (s *Store) ReportDaily(ctx context.Context, from, to time.Time, loc *time.Location, sc ReportScope) ([]ReportDayCount, error) {
 	cond, args := sc.cond("county_code", "town_code")
-	q := `SELECT toString(day), category, uniqExactMerge(cases)
-FROM cases_daily
-WHERE day >= toDate(?) AND day < toDate(?)` + cond + `
-GROUP BY day, category
-ORDER BY day, category`
+	q := `SELECT toString(reported_date), category, count()
+FROM cases FINAL
+WHERE reported_date >= toDate(?) AND reported_date < toDate(?)` + cond + `
+GROUP BY reported_date, category
+ORDER BY reported_date, category`
 	rows, err := s.conn.Query(ctx, q, append([]any{from.In(loc).Format(time.DateOnly), to.In(loc).Format(time.DateOnly)}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read daily case counts: %w", err)
@@ -182,19 +187,34 @@ LIMIT ?`, window, end.UTC(), region, limit)
 
 // ReportStatAlarms returns the raised statistical alarms (alarm = 1) of the
 // windows of kind window ending in (from, to] for the given region codes,
-// newest first, at most limit.
-func (s *Store) ReportStatAlarms(ctx context.Context, window string, from, to time.Time, codes []string, limit int) ([]StatAlarm, error) {
+// newest first, at most limit, and how many there are in all. A series
+// (window, window end, level, region, category) counts once: FINAL keeps a
+// row per detector (detector is in the sorting key), so after a switch of
+// detector only the newest computation of the series is kept.
+func (s *Store) ReportStatAlarms(ctx context.Context, window string, from, to time.Time, codes []string, limit int) ([]StatAlarm, uint64, error) {
 	if _, ok := statAlarmWindows[window]; !ok {
-		return nil, fmt.Errorf("report stat alarms: unknown window %q", window)
+		return nil, 0, fmt.Errorf("report stat alarms: unknown window %q", window)
 	}
-	rows, err := s.conn.Query(ctx, `SELECT toString(window), window_end, level, region_code, category, detector, params,
-    observed, ifNull(expected, nan), ifNull(upperbound, nan), alarm, computed_at
+	// The newest computation per series, then only the raised ones: a
+	// series whose newest detector did not alarm is not an alarm.
+	const latest = `SELECT toString(window) AS w, window_end AS we, level AS lv, region_code AS rc, category AS cat,
+    argMax(detector, computed_at) AS det, argMax(params, computed_at) AS par, argMax(observed, computed_at) AS obs,
+    argMax(ifNull(expected, nan), computed_at) AS ex, argMax(ifNull(upperbound, nan), computed_at) AS ub,
+    argMax(alarm, computed_at) AS al, max(computed_at) AS ca
 FROM stat_alarms FINAL
-WHERE window = ? AND window_end > ? AND window_end <= ? AND alarm = 1 AND has(?, region_code)
-ORDER BY window_end DESC, level, region_code, category, detector
-LIMIT ?`, window, from.UTC(), to.UTC(), codes, limit)
+WHERE window = ? AND window_end > ? AND window_end <= ? AND has(?, region_code)
+GROUP BY window, window_end, level, region_code, category`
+	args := []any{window, from.UTC(), to.UTC(), codes}
+	var total uint64
+	if err := s.conn.QueryRow(ctx, `SELECT count() FROM (`+latest+`) WHERE al = 1`, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("cannot count report stat alarms: %w", err)
+	}
+	rows, err := s.conn.Query(ctx, `SELECT w, we, lv, rc, cat, det, par, obs, ex, ub, al, ca FROM (`+latest+`)
+WHERE al = 1
+ORDER BY we DESC, lv, rc, cat
+LIMIT ?`, append(args, limit)...)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read report stat alarms: %w", err)
+		return nil, 0, fmt.Errorf("cannot read report stat alarms: %w", err)
 	}
 	defer rows.Close()
 	var out []StatAlarm
@@ -203,12 +223,12 @@ LIMIT ?`, window, from.UTC(), to.UTC(), codes, limit)
 		var alarm uint8
 		if err := rows.Scan(&a.Window, &a.WindowEnd, &a.Level, &a.RegionCode, &a.Category, &a.Detector, &a.Params,
 			&a.Observed, &a.Expected, &a.UpperBound, &alarm, &a.ComputedAt); err != nil {
-			return nil, fmt.Errorf("cannot read report stat alarm: %w", err)
+			return nil, 0, fmt.Errorf("cannot read report stat alarm: %w", err)
 		}
 		a.Alarm = alarm == 1
 		out = append(out, a)
 	}
-	return out, rows.Err()
+	return out, total, rows.Err()
 }
 
 // ReportRuleAlarm is a rule alarm with the summary of its case.
@@ -296,10 +316,19 @@ WHERE case_id IN (SELECT arrayJoin(?)) AND reported_date >= toDate(?) AND report
 // ReportSupervisionUnits returns the responsible units of the newest
 // supervision snapshot taken at or before at, in the county (all when
 // county is ""), with the snapshot time; the zero time when there is none.
-func (s *Store) ReportSupervisionUnits(ctx context.Context, at time.Time, county string) ([]SupervisionUnit, time.Time, error) {
+// With a town, the units are counted from supervision_cases (which has the
+// town of each case; supervision_units has none), the way the supervision
+// job counts them: open, green, yellow and red over the cases not
+// concluded, rehandle over all.
+func (s *Store) ReportSupervisionUnits(ctx context.Context, at time.Time, county, town string) ([]SupervisionUnit, time.Time, error) {
+	table := "supervision_units"
+	if town != "" {
+		table = "supervision_cases"
+	}
 	var n uint64
 	var snap time.Time
-	if err := s.conn.QueryRow(ctx, `SELECT count(), max(window_end) FROM supervision_units WHERE window_end <= ?`, at.UTC()).Scan(&n, &snap); err != nil {
+	// The table name is one of the two above, never input.
+	if err := s.conn.QueryRow(ctx, `SELECT count(), max(window_end) FROM `+table+` WHERE window_end <= ?`, at.UTC()).Scan(&n, &snap); err != nil {
 		return nil, time.Time{}, fmt.Errorf("cannot find the supervision snapshot: %w", err)
 	}
 	if n == 0 {
@@ -309,7 +338,16 @@ func (s *Store) ReportSupervisionUnits(ctx context.Context, at time.Time, county
 FROM supervision_units FINAL
 WHERE window_end = ?`
 	args := []any{snap}
-	if county != "" {
+	if town != "" {
+		q = `SELECT assigned_unit, county_code, countIf(status NOT IN ('resolved', 'failed', 'closed')) AS open,
+    countIf(status NOT IN ('resolved', 'failed', 'closed') AND light = 'green') AS green,
+    countIf(status NOT IN ('resolved', 'failed', 'closed') AND light = 'yellow') AS yellow,
+    countIf(status NOT IN ('resolved', 'failed', 'closed') AND light = 'red') AS red, toUInt64(sum(rehandle)) AS rehandle
+FROM supervision_cases FINAL
+WHERE window_end = ? AND town_code = ?
+GROUP BY assigned_unit, county_code`
+		args = append(args, town)
+	} else if county != "" {
 		q += " AND county_code = ?"
 		args = append(args, county)
 	}
@@ -338,8 +376,13 @@ func (s *Store) ReportLatestActiveWindowEnd(ctx context.Context, window, region 
 	}
 	var n uint64
 	var end time.Time
-	if err := s.conn.QueryRow(ctx, `SELECT count(), max(window_end) FROM region_kpis
-WHERE window = ? AND region_code = ? AND window_end <= ? AND accepted > 0`, window, region, at.UTC()).Scan(&n, &end); err != nil {
+	// accepted is filtered after FINAL (in the subquery's outer WHERE): a
+	// window recomputed to zero cases is not active because an older
+	// computation had some.
+	if err := s.conn.QueryRow(ctx, `SELECT count(), max(window_end) FROM (
+    SELECT window_end, accepted FROM region_kpis FINAL
+    WHERE window = ? AND region_code = ? AND window_end <= ?)
+WHERE accepted > 0`, window, region, at.UTC()).Scan(&n, &end); err != nil {
 		return time.Time{}, false, fmt.Errorf("cannot read the latest active %s window: %w", window, err)
 	}
 	return end, n > 0, nil

@@ -49,6 +49,13 @@ func TestReportData(t *testing.T) {
 		reportCase("F1", kzz, kzzTown, "family", "family", sha(2026, 3, 4, 9), 1, "离婚"),
 		reportCase("F2", kzz, kzzTown, "family", "family", sha(2026, 3, 4, 11), 1, "赡养"),
 		reportCase("X1", kzz, kzzTown, "family", "family", sha(2026, 3, 9, 0), 1, "next week"),
+		// M1 changed category and day between versions: counted once, as
+		// its newest version says. M2's newest version moved it out of
+		// the week: not counted at all.
+		reportCase("M1", kzz, kzzTown, "labor", "labor", sha(2026, 3, 4, 10), 1, "欠薪"),
+		reportCase("M1", kzz, kzzTown, "family", "family", sha(2026, 3, 5, 10), 2, "赡养纠纷"),
+		reportCase("M2", kzz, kzzTown, "labor", "labor", sha(2026, 3, 6, 10), 1, "欠薪"),
+		reportCase("M2", kzz, kzzTown, "labor", "labor", sha(2026, 3, 10, 10), 2, "欠薪"),
 	}
 	if err := st.InsertCases(ctx, rows); err != nil {
 		t.Fatal(err)
@@ -59,7 +66,8 @@ func TestReportData(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []store.ReportDayCount{{sha(2026, 3, 3, 0), "labor", 1}, {sha(2026, 3, 3, 0), "neighbor.noise", 3}, {sha(2026, 3, 4, 0), "family", 2}}
+		want := []store.ReportDayCount{{sha(2026, 3, 3, 0), "labor", 1}, {sha(2026, 3, 3, 0), "neighbor.noise", 3}, {sha(2026, 3, 4, 0), "family", 2},
+			{sha(2026, 3, 5, 0), "family", 1}}
 		if len(got) != len(want) {
 			t.Fatalf("daily = %+v, want %+v", got, want)
 		}
@@ -72,8 +80,8 @@ func TestReportData(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 1 || got[0].Category != "family" || got[0].Cases != 2 {
-			t.Errorf("daily of %s = %+v, want 2 family cases", kzz, got)
+		if len(got) != 2 || got[0].Category != "family" || got[0].Cases != 2 || got[1].Category != "family" || got[1].Cases != 1 {
+			t.Errorf("daily of %s = %+v, want 2 family cases on the 4th and M1 once on the 5th", kzz, got)
 		}
 		got, err = st.ReportDaily(ctx, start, end, shanghai, store.ReportScope{Town: kesTown})
 		if err != nil {
@@ -151,6 +159,21 @@ func TestReportData(t *testing.T) {
 		if e, ok, err := st.ReportLatestActiveWindowEnd(ctx, "week", kes, end.AddDate(0, 0, 3)); err != nil || !ok || !e.Equal(end) {
 			t.Errorf("latest active week end of %s: %v %v %v", kes, e, ok, err)
 		}
+		// A week recomputed to no cases is not active, whatever an older
+		// computation said.
+		nan := math.NaN()
+		kzzWeek := store.RegionKPI{Window: "week", WindowStart: start, WindowEnd: end, Level: 3, RegionCode: kzz, ParentCode: "150500000000", Accepted: 3,
+			ResolveRate: nan, ConcludeRate: nan, SatisfactionRate: nan, MeanHandlingDays: nan, MoMChange: nan, YoYChange: nan, ComputedAt: end}
+		if err := st.WriteRegionKPIs(ctx, []store.RegionKPI{kzzWeek}); err != nil {
+			t.Fatal(err)
+		}
+		kzzWeek.Accepted, kzzWeek.ComputedAt = 0, end.Add(time.Hour)
+		if err := st.WriteRegionKPIs(ctx, []store.RegionKPI{kzzWeek}); err != nil {
+			t.Fatal(err)
+		}
+		if e, ok, err := st.ReportLatestActiveWindowEnd(ctx, "week", kzz, end.AddDate(0, 0, 3)); err != nil || ok {
+			t.Errorf("latest active week end of %s: %v %v %v; its newest row has no cases", kzz, e, ok, err)
+		}
 		if _, ok, err := st.ReportLatestWindowEnd(ctx, "region_kpis", "month", end); err != nil || ok {
 			t.Errorf("latest month end found=%v err=%v, want none", ok, err)
 		}
@@ -209,12 +232,32 @@ func TestReportData(t *testing.T) {
 		if err := st.WriteStatAlarms(ctx, sa); err != nil {
 			t.Fatal(err)
 		}
-		al, err := st.ReportStatAlarms(ctx, "week", start, end, []string{kes, kzz}, 10)
+		al, total, err := st.ReportStatAlarms(ctx, "week", start, end, []string{kes, kzz}, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(al) != 1 || al[0].Category != "neighbor" || al[0].UpperBound != 2.5 {
-			t.Errorf("stat alarms %+v, want only the raised one of the window ending %v", al, end)
+		if len(al) != 1 || total != 1 || al[0].Category != "neighbor" || al[0].UpperBound != 2.5 {
+			t.Errorf("stat alarms %+v (total %d), want only the raised one of the window ending %v", al, total, end)
+		}
+		// The series switch detector (a newer computation under another
+		// detector): each series is listed once, as the newest says; the
+		// count is of all raised series, not of the rows read.
+		later := end.Add(time.Hour)
+		sa = []store.StatAlarm{
+			{Window: "week", WindowEnd: end, Level: 3, RegionCode: kes, Category: "neighbor", Detector: "farrington", Observed: 3, Expected: 1.2, UpperBound: 2.7, Alarm: true, ComputedAt: later},
+			{Window: "week", WindowEnd: end, Level: 3, RegionCode: kzz, Category: "labor", Detector: "ears-c1", Observed: 5, Expected: 1, UpperBound: 2, Alarm: true, ComputedAt: end},
+			{Window: "week", WindowEnd: end, Level: 3, RegionCode: kzz, Category: "labor", Detector: "farrington", Observed: 5, Expected: 4, UpperBound: 7, Alarm: false, ComputedAt: later},
+			{Window: "week", WindowEnd: end, Level: 4, RegionCode: kesTown, Category: "labor", Detector: "ears-c1", Observed: 4, Expected: 1, UpperBound: 2, Alarm: true, ComputedAt: end},
+		}
+		if err := st.WriteStatAlarms(ctx, sa); err != nil {
+			t.Fatal(err)
+		}
+		al, total, err = st.ReportStatAlarms(ctx, "week", start, end, []string{kes, kzz, kesTown}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(al) != 1 || total != 2 || al[0].Detector != "farrington" || al[0].UpperBound != 2.7 {
+			t.Errorf("stat alarms after a detector switch %+v (total %d), want kes/neighbor once by farrington, 2 in all", al, total)
 		}
 
 		units := []store.SupervisionUnit{{AssignedUnit: "科尔沁区司法局", CountyCode: kes, Open: 3, Green: 1, Yellow: 1, Red: 1},
@@ -225,18 +268,42 @@ func TestReportData(t *testing.T) {
 		if err := st.WriteSupervision(ctx, end.AddDate(0, 0, 5), end, nil, units[:1]); err != nil {
 			t.Fatal(err)
 		}
-		us, snap, err := st.ReportSupervisionUnits(ctx, end.AddDate(0, 0, 1), "")
+		us, snap, err := st.ReportSupervisionUnits(ctx, end.AddDate(0, 0, 1), "", "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !snap.Equal(end) || len(us) != 2 || us[0].AssignedUnit != "科左中旗人社局" || us[0].Red != 2 {
 			t.Errorf("supervision at %v: %+v", snap, us)
 		}
-		us, _, err = st.ReportSupervisionUnits(ctx, end, kes)
+		us, _, err = st.ReportSupervisionUnits(ctx, end, kes, "")
 		if err != nil || len(us) != 1 || us[0].CountyCode != kes {
 			t.Errorf("supervision of %s: %+v %v", kes, us, err)
 		}
-		us, snap, err = st.ReportSupervisionUnits(ctx, start, "")
+		// A town: its own cases of the snapshot, counted per unit; the
+		// county's units table would show the whole county.
+		const kesTown2 = "150502002000"
+		lit := func(id, town, unit, status, light string, rehandle bool) store.SupervisionCase {
+			return store.SupervisionCase{Source: "platform", CaseID: id, CountyCode: kes, TownCode: town, Region: town, Category: "labor",
+				AssignedUnit: unit, Status: status, ReportedAt: start, Light: light, Rehandle: rehandle}
+		}
+		cases := []store.SupervisionCase{
+			lit("S1", kesTown, "科尔沁区司法局", "handling", "red", false),
+			lit("S2", kesTown, "科尔沁区司法局", "handling", "green", false),
+			lit("S3", kesTown, "科尔沁区司法局", "resolved", "green", true),
+			lit("S4", kesTown2, "科尔沁区司法局", "handling", "red", false),
+			lit("S5", kesTown2, "科尔沁区人社局", "handling", "yellow", false),
+		}
+		if err := st.WriteSupervision(ctx, end, end, cases, nil); err != nil {
+			t.Fatal(err)
+		}
+		us, snap, err = st.ReportSupervisionUnits(ctx, end.AddDate(0, 0, 1), kes, kesTown)
+		if err != nil || !snap.Equal(end) || len(us) != 1 {
+			t.Fatalf("supervision of town %s at %v: %+v %v", kesTown, snap, us, err)
+		}
+		if u := us[0]; u.AssignedUnit != "科尔沁区司法局" || u.CountyCode != kes || u.Open != 2 || u.Red != 1 || u.Green != 1 || u.Yellow != 0 || u.Rehandle != 1 {
+			t.Errorf("supervision of town %s: %+v, want 2 open (1 red, 1 green) and 1 to re-handle", kesTown, u)
+		}
+		us, snap, err = st.ReportSupervisionUnits(ctx, start, "", "")
 		if err != nil || len(us) != 0 || !snap.IsZero() {
 			t.Errorf("supervision before any snapshot: %+v %v %v", us, snap, err)
 		}

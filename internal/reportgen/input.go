@@ -19,9 +19,9 @@ type Store interface {
 	ReportLatestActiveWindowEnd(ctx context.Context, window, region string, at time.Time) (time.Time, bool, error)
 	ReportHotspots(ctx context.Context, window string, end time.Time, parent string) ([]store.Hotspot, error)
 	ReportTypeRanks(ctx context.Context, window string, end time.Time, region string, limit int) ([]store.TypeRank, error)
-	ReportStatAlarms(ctx context.Context, window string, from, to time.Time, codes []string, limit int) ([]store.StatAlarm, error)
+	ReportStatAlarms(ctx context.Context, window string, from, to time.Time, codes []string, limit int) ([]store.StatAlarm, uint64, error)
 	ReportRuleAlarms(ctx context.Context, from, to time.Time, sc store.ReportScope, limit int) ([]store.ReportRuleAlarm, uint64, error)
-	ReportSupervisionUnits(ctx context.Context, at time.Time, county string) ([]store.SupervisionUnit, time.Time, error)
+	ReportSupervisionUnits(ctx context.Context, at time.Time, county, town string) ([]store.SupervisionUnit, time.Time, error)
 	RiskIndexRows(ctx context.Context, window string, windowEnd time.Time) ([]store.RiskIndexRow, error)
 }
 
@@ -88,12 +88,12 @@ func (g *Generator) Input(ctx context.Context, spec Spec) (reports.Input, error)
 		in.GeoJSON = g.geo
 	}
 	var scope store.ReportScope
-	county := ""
+	county, town := "", ""
 	switch region.Level {
 	case schemas.LevelCounty:
 		scope.County, county = region.Code, region.Code
 	case schemas.LevelTown:
-		scope.Town = region.Code
+		scope.Town, town = region.Code, region.Code
 		if c, ok := reg.AncestorAt(region.Code, schemas.LevelCounty); ok {
 			county = c.Code
 		}
@@ -134,6 +134,13 @@ func (g *Generator) Input(ctx context.Context, spec Spec) (reports.Input, error)
 	if re, ok, err := g.st.ReportLatestWindowEnd(ctx, "risk_index", riskWin, end); err != nil {
 		return in, err
 	} else if ok {
+		// The window read, printed in the report: the latest computed,
+		// which need not be the report's own.
+		rw := scheduler.Week
+		if riskWin == "month" {
+			rw = scheduler.Month
+		}
+		in.RiskStart, in.RiskEnd = rw.Prev(re), re
 		rows, err := g.st.RiskIndexRows(ctx, riskWin, re)
 		if err != nil {
 			return in, err
@@ -177,14 +184,19 @@ func (g *Generator) Input(ctx context.Context, spec Spec) (reports.Input, error)
 		in.Types = append(in.Types, r)
 	}
 
-	alarmWin := "week"
-	if spec.Window == scheduler.Day {
-		alarmWin = "day"
+	// The detection windows whose ends fall in (start, end]: the weeks of
+	// a weekly report, the days of a daily and of a monthly one (weeks
+	// would straddle the month's ends).
+	alarmWin := "day"
+	if spec.Window == scheduler.Week {
+		alarmWin = "week"
 	}
-	sas, err := g.st.ReportStatAlarms(ctx, alarmWin, start, end, g.descendants(region.Code), maxStatAlarms)
+	in.StatAlarmWindow = alarmWin
+	sas, statTotal, err := g.st.ReportStatAlarms(ctx, alarmWin, start, end, g.descendants(region.Code), maxStatAlarms)
 	if err != nil {
 		return in, err
 	}
+	in.StatAlarmsTotal = int(statTotal)
 	for _, a := range sas {
 		in.StatAlarms = append(in.StatAlarms, reports.StatAlarm{WindowEnd: a.WindowEnd, Level: int(a.Level), Region: a.RegionCode,
 			Category: a.Category, Detector: a.Detector, Observed: a.Observed, Expected: a.Expected, UpperBound: a.UpperBound})
@@ -200,10 +212,12 @@ func (g *Generator) Input(ctx context.Context, spec Spec) (reports.Input, error)
 			County: a.CountyCode, Category: a.Category, Detail: a.Detail, Summary: a.Summary, ReportedAt: a.ReportedAt})
 	}
 
-	units, _, err := g.st.ReportSupervisionUnits(ctx, end, county)
+	// A town's units are counted from its own cases of the snapshot.
+	units, at, err := g.st.ReportSupervisionUnits(ctx, end, county, town)
 	if err != nil {
 		return in, err
 	}
+	in.SupervisionAt = at
 	for _, u := range units {
 		in.Units = append(in.Units, reports.Unit{Unit: u.AssignedUnit, County: u.CountyCode, Open: u.Open, Green: u.Green,
 			Yellow: u.Yellow, Red: u.Red, Rehandle: u.Rehandle})

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -140,10 +141,113 @@ func TestSpecs(t *testing.T) {
 // and PNG and PDF through Chromium.
 func TestFromDemoStore(t *testing.T) {
 	d := loadDemo(t)
+	t.Run("input", func(t *testing.T) { testInput(t, d) })
 	t.Run("html", func(t *testing.T) { testRenderHTML(t, d) })
 	t.Run("pdf and png", func(t *testing.T) { testRenderPDFAndPNG(t, d) })
 	t.Run("served under CSP", func(t *testing.T) { testServedInBrowser(t, d) })
 	t.Run("day and month", func(t *testing.T) { testDayAndMonth(t, d) })
+}
+
+// count runs a count query on the demo store.
+func (d demoData) count(t *testing.T, q string) uint64 {
+	t.Helper()
+	out, err := d.ch.Query(context.Background(), strings.ReplaceAll(q, "DB.", d.st.Database()+"."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(out), 10, 64)
+	if err != nil {
+		t.Fatalf("%q: %v", out, err)
+	}
+	return n
+}
+
+// The input of a report is read from the same stored rows throughout: the
+// trend of the period sums to the KPI's accepted cases even after a case
+// changed category; a town sees its own supervision cases; the snapshot,
+// risk window and alarm window used are recorded.
+func testInput(t *testing.T, d demoData) {
+	ctx := context.Background()
+	start := scheduler.Week.Prev(d.week)
+	// A case of the week whose second version changed category (and day):
+	// the rollup of every version would count it twice. The KPIs of the
+	// week are computed again to include it.
+	town := d.reg.Children("150521000000")[0].Code
+	at := start.AddDate(0, 0, 2).Add(10 * time.Hour)
+	v1 := schemas.CaseRow{Source: schemas.SourcePlatform, CaseID: "TREND-1", Version: 1, Contract: 1, Channel: schemas.ChannelVisit,
+		ReportedAt: at, ReportedDate: time.Date(at.Year(), at.Month(), at.Day(), 0, 0, 0, 0, time.UTC),
+		RegionCode: town, RegionLevel: 4, CityCode: "150500000000", CountyCode: "150521000000", TownCode: town,
+		Category: "labor", CategoryGroup: "labor", CategoryRule: "given", Summary: "欠薪", Severity: schemas.SeverityGeneral,
+		Parties: 2, Status: schemas.StatusHandling, AssignedUnit: "综治中心", IngestedAt: at, Topic: "disputes"}
+	v2 := v1
+	v2.Version, v2.Category, v2.CategoryGroup = 2, "family", "family"
+	v2.ReportedAt = at.AddDate(0, 0, 1)
+	v2.ReportedDate = v1.ReportedDate.AddDate(0, 0, 1)
+	if err := d.st.InsertCases(ctx, []schemas.CaseRow{v1, v2}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := jobs.KPIJob(d.st, d.reg, scheduler.Week, time.Now)(ctx, d.week); err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(d.st, d.reg, Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, code := range []string{"150500000000", "150521000000"} {
+		in, err := g.Input(ctx, Spec{Region: code, Window: scheduler.Week, End: d.week})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum uint64
+		for _, c := range in.Daily {
+			if !c.Day.Before(in.Start) && c.Day.Before(in.End) {
+				sum += c.Cases
+			}
+		}
+		if in.KPI == nil || in.KPI.Accepted == 0 || sum != in.KPI.Accepted {
+			t.Errorf("%s: the trend sums to %d cases over the week, the KPI says %+v", code, sum, in.KPI)
+		}
+		if !in.RiskEnd.Equal(d.week) || !in.RiskStart.Equal(start) || in.StatAlarmWindow != "week" || in.SupervisionAt.IsZero() {
+			t.Errorf("%s: risk window [%v, %v), alarm window %q, supervision at %v", code, in.RiskStart, in.RiskEnd, in.StatAlarmWindow, in.SupervisionAt)
+		}
+		if in.StatAlarmsTotal < len(in.StatAlarms) {
+			t.Errorf("%s: %d stat alarms read of %d", code, len(in.StatAlarms), in.StatAlarmsTotal)
+		}
+	}
+
+	// A town: its units count only its own lit cases, not the county's.
+	snap := "(SELECT max(window_end) FROM DB.supervision_cases)"
+	busy := d.count(t, "SELECT town_code FROM DB.supervision_cases FINAL WHERE window_end = "+snap+
+		" AND town_code != '' AND status NOT IN ('resolved', 'failed', 'closed') GROUP BY town_code ORDER BY count() DESC, town_code LIMIT 1")
+	code := strconv.FormatUint(busy, 10)
+	in, err := g.Input(ctx, Spec{Region: code, Window: scheduler.Week, End: d.week})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := d.count(t, "SELECT count() FROM DB.supervision_cases FINAL WHERE window_end = "+snap+" AND town_code = '"+code+
+		"' AND status NOT IN ('resolved', 'failed', 'closed')")
+	var open uint64
+	for _, u := range in.Units {
+		open += u.Open
+	}
+	if want == 0 || open != want {
+		t.Errorf("town %s: units have %d open cases, the town has %d", code, open, want)
+	}
+
+	// A monthly report counts day alarms, each inside the month.
+	month := scheduler.Month.Align(d.week)
+	in, err = g.Input(ctx, Spec{Region: "150500000000", Window: scheduler.Month, End: month})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.StatAlarmWindow != "day" || in.RiskWindow != "month" {
+		t.Errorf("month report: alarm window %q, risk window %q", in.StatAlarmWindow, in.RiskWindow)
+	}
+	for _, a := range in.StatAlarms {
+		if !a.WindowEnd.After(in.Start) || a.WindowEnd.After(in.End) {
+			t.Errorf("month report lists the alarm of the day ending %v, outside [%v, %v)", a.WindowEnd, in.Start, in.End)
+		}
+	}
 }
 
 // The daily and monthly city reports of the windows the jobs computed.
