@@ -111,17 +111,21 @@ type Engine struct {
 	sink     Sink
 	state    State
 
-	mu         sync.Mutex
-	warnings   map[string]*Warning
-	groups     map[string]*GroupState
-	watermark  time.Time
-	lastSnap   time.Time
-	silences   []Silence
-	dirty      map[string]bool
-	sinkQueue  map[string]bool // warnings whose latest state the sink has not taken
-	dropped    []string
-	dirtyGroup map[string]bool
-	dropGroups []string
+	mu        sync.Mutex
+	warnings  map[string]*Warning
+	groups    map[string]*GroupState
+	watermark time.Time
+	lastSnap  time.Time
+	silences  []Silence
+	// silencesRead is set once the silences were read (or set) at least
+	// once: until then nothing is flushed or escalated, since a muted
+	// warning would be pushed (after a restart, say, with ClickHouse down).
+	silencesRead bool
+	dirty        map[string]bool
+	sinkQueue    map[string]bool // warnings whose latest state the sink has not taken
+	dropped      []string
+	dirtyGroup   map[string]bool
+	dropGroups   []string
 	// unsent holds the queue entries of a commit that failed: the groups
 	// already count them as sent, so the next commit queues them again.
 	unsent []Entry
@@ -155,7 +159,7 @@ func NewEngine(cfg Config, rules RuleAlarmSource, snaps SnapshotSource, controls
 		cfg.Builder = &Builder{Regions: cfg.Regions}
 	}
 	e := &Engine{cfg: cfg, rules: rules, snaps: snaps, controls: controls, sink: sink, state: state,
-		warnings: map[string]*Warning{}, groups: map[string]*GroupState{},
+		silencesRead: controls == nil, warnings: map[string]*Warning{}, groups: map[string]*GroupState{},
 		dirty: map[string]bool{}, sinkQueue: map[string]bool{}, dirtyGroup: map[string]bool{}}
 	if state != nil {
 		saved, err := state.Load()
@@ -219,8 +223,11 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) ([]Notification, error
 	if err := e.readControls(ctx, now); err != nil {
 		errs = append(errs, err)
 	}
-	notes := e.flush(now)
-	notes = append(notes, e.escalate(now)...)
+	var notes []Notification
+	if e.silencesRead {
+		notes = e.flush(now)
+		notes = append(notes, e.escalate(now)...)
+	} // else groups keep their timers and flush at the first tick after the silences were read
 	e.gc()
 	if err := e.commit(ctx, now, notes); err != nil {
 		errs = append(errs, err)
@@ -439,7 +446,7 @@ func (e *Engine) readControls(ctx context.Context, now time.Time) error {
 	if s, err := e.controls.Silences(ctx, now); err != nil {
 		errs = append(errs, fmt.Errorf("cannot read silences: %w", err))
 	} else {
-		e.silences = s
+		e.silences, e.silencesRead = s, true
 	}
 	var ids []string
 	for id, w := range e.warnings {
@@ -466,7 +473,7 @@ func (e *Engine) readControls(ctx context.Context, now time.Time) error {
 func (e *Engine) SetSilences(s []Silence) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.silences = s
+	e.silences, e.silencesRead = s, true
 }
 
 // muter answers whether a warning is silenced or inhibited at a time.

@@ -59,9 +59,13 @@ func (f *fakeRules) RuleAlarmsSince(_ context.Context, since time.Time, offset, 
 type fakeControls struct {
 	silences []Silence
 	acks     []Ack
+	silErr   error // Silences fails with it when set
 }
 
 func (f *fakeControls) Silences(context.Context, time.Time) ([]Silence, error) {
+	if f.silErr != nil {
+		return nil, f.silErr
+	}
 	return f.silences, nil
 }
 func (f *fakeControls) Acks(_ context.Context, ids []string) ([]Ack, error) {
@@ -664,5 +668,39 @@ func TestFailedCommitLosesNoNotification(t *testing.T) {
 	sort.Strings(want)
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("outbox holds %v, want %v", got, want)
+	}
+}
+
+// After a restart, a failed read of the silences must not let the restored
+// groups flush without them: nothing is sent until the silences were read
+// once; then the silenced warning stays muted and the other one goes out.
+func TestNoFlushBeforeSilencesWereRead(t *testing.T) {
+	r := newRig(t, func(c *Config) {
+		c.Route = &Route{Targets: []string{TargetSelf}}
+		c.Route.Finish()
+	})
+	r.controls.silences = []Silence{{ID: "s1", Matchers: Matchers{Region: []string{baokang}, Kind: []string{KindRuleAlarm}},
+		StartsAt: at(0), EndsAt: at(time.Hour), CreatedBy: "李四", Comment: "已现场处置"}}
+	r.alarm("group_dispute", "orange", baokang, "C1", at(0))
+	if got := r.run(at(0), at(time.Minute), 10*time.Second); len(got) != 0 {
+		t.Fatalf("silenced warning sent: %+v", got)
+	}
+	r.restart()
+	r.controls.silErr = errors.New("clickhouse: connection refused")
+	b := r.alarm("group_dispute", "orange", baolong, "C2", at(90*time.Second))
+	for now := at(90 * time.Second); !now.After(at(10 * time.Minute)); now = now.Add(10 * time.Second) {
+		ns, err := r.e.Tick(context.Background(), now)
+		if err == nil {
+			t.Fatal("a tick without silences returned no error")
+		}
+		if len(ns) != 0 {
+			t.Fatalf("sent at %v before the silences were read: %+v", now.Sub(t0), ns)
+		}
+	}
+	r.controls.silErr = nil
+	got := r.run(at(10*time.Minute+10*time.Second), at(20*time.Minute), 10*time.Second)
+	// b's group starts when the engine first flushes: sent after group_wait.
+	if len(got) != 1 || strings.Join(ids(got[0].n.Firing), ",") != b || got[0].at.After(at(11*time.Minute)) {
+		t.Fatalf("after the silences were read: want only %s by +11m, got %+v", b, got)
 	}
 }
