@@ -6,9 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
+	"github.com/riskwatch/riskwatch/api"
 	"github.com/riskwatch/riskwatch/internal/config"
 	"github.com/riskwatch/riskwatch/internal/reportgen"
 	"github.com/riskwatch/riskwatch/internal/scheduler"
@@ -53,7 +56,10 @@ func mountReports(env *serveEnv) (stop func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("reports: %w", err)
 	}
-	env.mux.Handle("GET /reports/", g.Handler("/reports/"))
+	// Reports hold region data: they need a token of any role, and a
+	// region-scoped token reads only the reports of its scope (the index
+	// lists them all; the files refuse).
+	env.mux.Handle("GET /reports/", env.requireRole(api.Roles...)(scopedReports(g.Handler("/reports/"))))
 	log := env.log.With("component", "reports")
 	fmt.Fprintf(env.out, "  预警报告 reports:  %s/reports/ (directory %s)\n", env.baseURL, c.Dir)
 
@@ -220,4 +226,22 @@ func reportCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return 1
 	}
 	return 0
+}
+
+// reportFile matches a report's path under /reports/: date, window, code.
+var reportFile = regexp.MustCompile(`^/reports/[0-9]{4}-[0-9]{2}-[0-9]{2}/(?:day|week|month)/([^/]+)\.[a-z]+$`)
+
+// scopedReports refuses a report file whose region lies outside the
+// request's token scope (403). Without a token in the context (the API is
+// off) everything passes.
+func scopedReports(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if m := reportFile.FindStringSubmatch(r.URL.Path); m != nil {
+			if scope, _, ok := api.ScopeFrom(r.Context()); ok && !strings.HasPrefix(m[1], scope) {
+				http.Error(w, "该报告不在令牌的地区范围内 (report outside the token's region scope)", http.StatusForbidden)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }

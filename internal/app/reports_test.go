@@ -149,6 +149,34 @@ func TestReportCommandAndRun(t *testing.T) {
 		t.Errorf("an unknown region: exit %d, %q", code, errb.String())
 	}
 
+	// Two tokens: the whole registry, and 科左中旗 only (reports need one,
+	// and a scoped one reads only its region's reports).
+	newToken := func(scope string) string {
+		args := []string{"token", "create", "--config", cfg, "--name", "reports " + scope, "--role", "leader"}
+		if scope != "" {
+			args = append(args, "--scope", scope)
+		}
+		var out, errb bytes.Buffer
+		if code := app.MainContext(ctx, args, &out, &errb); code != 0 {
+			t.Fatalf("token create: %d %s", code, errb.String())
+		}
+		return strings.TrimSpace(out.String())
+	}
+	allTok, kzzTok := newToken(""), newToken("150521")
+	get := func(url, token string) (int, string) {
+		req, _ := http.NewRequest("GET", url, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+
 	// run: the startup render finds the week with data and writes the
 	// city and every banner; /reports/ serves them.
 	rctx, cancel := context.WithCancel(ctx)
@@ -185,14 +213,9 @@ func TestReportCommandAndRun(t *testing.T) {
 	// The index is written after the batch; wait for it to list the city.
 	var body string
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(base + "/reports/")
-		if err != nil {
-			t.Fatal(err)
-		}
-		bb, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		body = string(bb)
-		if resp.StatusCode == 200 && strings.Contains(body, "2026-10-25/week/150500000000.html") {
+		status, b := get(base+"/reports/", allTok)
+		body = b
+		if status == 200 && strings.Contains(body, "2026-10-25/week/150500000000.html") {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -202,13 +225,24 @@ func TestReportCommandAndRun(t *testing.T) {
 			t.Errorf("index lacks the weekly report of %s", code)
 		}
 	}
-	resp, err := http.Get(base + "/reports/2026-10-25/week/150500000000.html")
-	if err != nil {
-		t.Fatal(err)
+	cityURL := base + "/reports/2026-10-25/week/150500000000.html"
+	if status, b := get(cityURL, allTok); status != 200 || !strings.Contains(b, "本周全市受理矛盾纠纷345件") {
+		t.Errorf("city report over HTTP: %d", status)
 	}
-	bb, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(bb), "本周全市受理矛盾纠纷345件") {
-		t.Errorf("city report over HTTP: %d", resp.StatusCode)
+	// Without a token nothing; with 科左中旗's token its own report but
+	// not the city's.
+	for _, c := range []struct {
+		url, token string
+		want       int
+	}{
+		{base + "/reports/", "", http.StatusUnauthorized},
+		{cityURL, "", http.StatusUnauthorized},
+		{cityURL, kzzTok, http.StatusForbidden},
+		{base + "/reports/2026-10-25/week/150522000000.html", kzzTok, http.StatusForbidden},
+		{base + "/reports/2026-10-25/week/150521000000.html", kzzTok, http.StatusOK},
+	} {
+		if status, _ := get(c.url, c.token); status != c.want {
+			t.Errorf("GET %s (with a token: %v): %d, want %d", c.url, c.token != "", status, c.want)
+		}
 	}
 }
