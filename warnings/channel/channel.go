@@ -244,8 +244,8 @@ func checkRobot(typ string, status int, body []byte, err error) warnings.Result 
 }
 
 // TruncateUTF8 cuts s to at most limit bytes, ending with suffix: at the
-// last line break that fits, or else at a rune boundary, never inside a
-// UTF-8 sequence.
+// last line break that fits if that keeps at least half the room, or else
+// at a rune boundary, never inside a UTF-8 sequence.
 func TruncateUTF8(s string, limit int, suffix string) string {
 	if len(s) <= limit {
 		return s
@@ -255,7 +255,7 @@ func TruncateUTF8(s string, limit int, suffix string) string {
 		return TruncateUTF8(suffix, limit, "")
 	}
 	cut := s[:room]
-	if i := strings.LastIndexByte(cut, '\n'); i > 0 {
+	if i := strings.LastIndexByte(cut, '\n'); i > 0 && 2*(i+1) >= room {
 		return s[:i+1] + suffix
 	}
 	for room > 0 && !utf8.RuneStart(s[room]) {

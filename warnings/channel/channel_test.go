@@ -78,7 +78,8 @@ func TestTruncateUTF8(t *testing.T) {
 		{"第一行\n第二行\n第三行", 22, "…", "第一行\n…"},      // the 2nd line's break does not fit
 		{"一二三四五", 10, "", "一二三"},                  // no line break: rune boundary (9 bytes)
 		{"一二三四五", 8, "", "一二"},
-		{"ab\n一二三四五六七八", 12, "…", "ab\n…"},
+		{"ab\n一二三四五六七八", 12, "…", "ab\n一二…"}, // the break keeps under half the room: rune boundary
+		{"ab\n一二三四五六七八", 7, "…", "ab\n…"},    // the break keeps at least half
 	}
 	for _, c := range cases {
 		if got := TruncateUTF8(c.in, c.limit, c.suffix); got != c.want {
@@ -355,5 +356,16 @@ func TestConnectionErrorHidesTheKey(t *testing.T) {
 	if _, err := New(Options{Type: TypeWeCom, URL: "qyapi/cgi-bin/webhook/send?key=bad-key-123"}); err == nil ||
 		strings.Contains(err.Error(), "bad-key-123") {
 		t.Errorf("New with a bad URL: %v", err)
+	}
+}
+
+// One long line after a short heading: the cut keeps nearly all the room,
+// not just the heading (the last line break is too early to use).
+func TestWeComTruncationOfOneLongLine(t *testing.T) {
+	md := "## 预警\n" + strings.Repeat("保康镇发生群体性矛盾纠纷，", 400)
+	got := TruncateUTF8(md, WeComMaxBytes, truncated)
+	if len(got) > WeComMaxBytes || len(got) < WeComMaxBytes-len(truncated)-3 || !utf8.ValidString(got) ||
+		!strings.HasSuffix(got, truncated) || !strings.HasPrefix(got, "## 预警\n保康镇") {
+		t.Errorf("cut to %d bytes (valid %v): %.80q…", len(got), utf8.ValidString(got), got)
 	}
 }
