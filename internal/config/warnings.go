@@ -49,8 +49,8 @@ type Warnings struct {
 	// the city ([self, county, city]).
 	Routes []WarningRoute `yaml:"routes"`
 	// InhibitRules mute target warnings while a source warning fires with
-	// equal labels. Empty: a red warning mutes the orange, yellow and blue
-	// ones of the same kind and region.
+	// equal labels. Empty: a red warning mutes the yellow and blue ones of
+	// the same kind and region (an orange one is still sent).
 	InhibitRules []WarningInhibitRule `yaml:"inhibit_rules"`
 	// Centers maps a center's region code to its channel names; "*" serves
 	// every center without its own entry.
