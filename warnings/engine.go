@@ -579,8 +579,17 @@ func (e *Engine) flush(now time.Time) []Notification {
 		m := members[key]
 		g := e.groups[key]
 		if m == nil {
-			// The group has no warnings left (all dropped or re-routed).
+			// The group has no warnings left (all dropped or re-routed). As
+			// Alertmanager does, its receiver hears at the group's next flush
+			// that what it was sent is resolved here.
+			if len(g.Sent) > 0 && now.Before(g.NextFlush) {
+				continue
+			}
+			if n, ok := e.dropNotice(g, now); ok {
+				out = append(out, n)
+			}
 			delete(e.groups, key)
+			delete(e.dirtyGroup, key)
 			e.dropGroups = append(e.dropGroups, key)
 			continue
 		}
@@ -620,6 +629,46 @@ func (e *Engine) flush(now time.Time) []Notification {
 		}
 	}
 	return out
+}
+
+// dropNotice is the resolved notification of a group whose warnings all
+// left it (re-routed after a change of level, say): the warnings it last
+// sent are reported resolved for this receiver, unless the group's route
+// has send_resolved false. A route no longer in the tree counts as
+// send_resolved true.
+func (e *Engine) dropNotice(g *GroupState, now time.Time) (Notification, bool) {
+	if len(g.Sent) == 0 {
+		return Notification{}, false
+	}
+	if r := e.cfg.Route.find(g.Route); r != nil && r.SendResolved != nil && !*r.SendResolved {
+		return Notification{}, false
+	}
+	ids := make([]string, 0, len(g.Sent))
+	for id := range g.Sent {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var resolved []Warning
+	for _, id := range ids {
+		w, ok := e.warnings[id]
+		if !ok {
+			continue
+		}
+		c := *w
+		if c.State == Firing {
+			// Still firing, in another group: resolved for this one.
+			c.State, c.ResolvedAt = Resolved, now
+		}
+		resolved = append(resolved, c)
+	}
+	if len(resolved) == 0 {
+		return Notification{}, false
+	}
+	return Notification{
+		ID:       notificationID(g.Key, g.CreatedAt, g.Seq+1),
+		GroupKey: g.Key, Receiver: g.Receiver, ReceiverName: e.regionName(g.Receiver),
+		Reason: ReasonResolved, Resolved: resolved, CreatedAt: now,
+	}, true
 }
 
 // decide is the dedup stage for one due group.

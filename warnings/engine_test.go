@@ -704,3 +704,53 @@ func TestNoFlushBeforeSilencesWereRead(t *testing.T) {
 		t.Fatalf("after the silences were read: want only %s by +11m, got %+v", b, got)
 	}
 }
+
+// A warning that moves to another route (orange → red) leaves its old
+// group empty: the old receiver is told at the group's next flush that
+// the warning is resolved for it, unless its route has send_resolved
+// false; the new group sends it as new.
+func TestRerouteNotifiesTheOldGroupResolved(t *testing.T) {
+	for _, sendResolved := range []bool{true, false} {
+		t.Run(fmt.Sprint("send_resolved=", sendResolved), func(t *testing.T) {
+			sr := sendResolved
+			r := newRig(t, func(c *Config) {
+				c.Route = &Route{Targets: []string{TargetSelf}, SendResolved: &sr,
+					Timing: Timing{GroupWait: 30 * time.Second, GroupInterval: time.Minute, RepeatInterval: time.Hour},
+					Routes: []*Route{{Matchers: Matchers{Level: []string{"red"}}, Targets: []string{TargetCounty}}}}
+				c.Route.Finish()
+			})
+			a := r.alarm("group_dispute", "orange", baokang, "C1", at(0))
+			if got := r.run(at(0), at(40*time.Second), 10*time.Second); len(got) != 1 || got[0].n.Receiver != baokang {
+				t.Fatalf("first: %+v", got)
+			}
+			r.rules.rows[0].Level = "red" // now routed to the banner's center
+			got := r.run(at(50*time.Second), at(5*time.Minute), 10*time.Second)
+			var toTown, toCounty []sent
+			for _, s := range got {
+				switch s.n.Receiver {
+				case baokang:
+					toTown = append(toTown, s)
+				case kzz:
+					toCounty = append(toCounty, s)
+				}
+			}
+			if len(toCounty) != 1 || toCounty[0].n.Reason != ReasonFirst || strings.Join(ids(toCounty[0].n.Firing), ",") != a {
+				t.Errorf("banner center: %+v", toCounty)
+			}
+			if !sendResolved {
+				if len(toTown) != 0 {
+					t.Errorf("send_resolved false, yet the town got %+v", toTown)
+				}
+				return
+			}
+			if len(toTown) != 1 || toTown[0].n.Reason != ReasonResolved || len(toTown[0].n.Firing) != 0 ||
+				strings.Join(ids(toTown[0].n.Resolved), ",") != a || toTown[0].n.Resolved[0].State != Resolved ||
+				toTown[0].at.After(at(2*time.Minute)) {
+				t.Errorf("town center: want one resolved notice for %s by +2m, got %+v", a, toTown)
+			}
+			if w := r.e.Warnings(); len(w) != 1 || w[0].State != Firing {
+				t.Errorf("the warning itself changed: %+v", w)
+			}
+		})
+	}
+}

@@ -239,6 +239,21 @@ func (r *Route) Match(w *Warning) []*Route {
 // ID is the route's path in the tree.
 func (r *Route) ID() string { return r.id }
 
+// find returns the route with the given id in the tree under r, or nil.
+func (r *Route) find(id string) *Route {
+	if r.id == id {
+		return r
+	}
+	for _, c := range r.Routes {
+		if strings.HasPrefix(id, c.id) {
+			if f := c.find(id); f != nil {
+				return f
+			}
+		}
+	}
+	return nil
+}
+
 // DefaultRoute is the routing used when the configuration gives none: a
 // warning goes to its own center and its banner; a red one also goes to the
 // city.
