@@ -80,6 +80,10 @@ type Browser struct {
 	ctx         context.Context // browser context (the first tab)
 	cancel      context.CancelFunc
 	allow       map[string]bool
+	// stop unregisters the Close scheduled for the end of Start's ctx:
+	// without it a long-lived ctx would keep every closed Browser
+	// reachable.
+	stop func() bool
 
 	mu       sync.Mutex
 	requests []Request
@@ -96,7 +100,7 @@ func Start(ctx context.Context, opts Options) (*Browser, error) {
 		}
 		exe = p
 	} else if err := executable(exe); err != nil {
-		return nil, fmt.Errorf("browser: executable %q: %w", exe, err)
+		return nil, fmt.Errorf("browser: reports.chromium executable %q: %w (leave it empty to use $%s or %s)", exe, err, EnvChromium, DefaultPath)
 	}
 	allow := map[string]bool{}
 	var exclude []string
@@ -153,7 +157,10 @@ func Start(ctx context.Context, opts Options) (*Browser, error) {
 		return nil, fmt.Errorf("browser: starting %s: %w", exe, err)
 	}
 	if ctx.Done() != nil {
-		context.AfterFunc(ctx, func() { b.Close() })
+		stop := context.AfterFunc(ctx, func() { b.Close() })
+		b.mu.Lock()
+		b.stop = stop
+		b.mu.Unlock()
 	}
 	return b, nil
 }
@@ -166,17 +173,21 @@ func (b *Browser) Close() error {
 		return nil
 	}
 	b.closed = true
+	stop := b.stop
+	b.stop = nil
 	b.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	// Close the browser and wait for its process to exit (bounded: a
+	// hung browser is killed by allocCancel below), so nothing writes
+	// into the profile any more when it is removed.
+	cctx, ccancel := context.WithTimeout(b.ctx, 10*time.Second)
+	_ = chromedp.Cancel(cctx) // fails when the browser is already gone; allocCancel cleans up
+	ccancel()
 	b.cancel()
 	b.allocCancel()
-	var err error
-	for i := 0; i < 50; i++ { // child processes can still write for a moment
-		if err = os.RemoveAll(b.dir); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
+	if err := os.RemoveAll(b.dir); err != nil {
 		return fmt.Errorf("browser: removing profile %s: %w", b.dir, err)
 	}
 	return nil

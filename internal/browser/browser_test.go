@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -190,5 +191,79 @@ func TestPathEnv(t *testing.T) {
 	// A bad entry is refused before anything is launched.
 	if _, err := Start(context.Background(), Options{ExecPath: "/bin/sh", AllowHosts: []string{"http://x/"}}); err == nil || !strings.Contains(err.Error(), "AllowHosts") {
 		t.Fatalf("Start with a URL in AllowHosts: %v", err)
+	}
+}
+
+// Close unregisters the Close scheduled for the end of Start's ctx: a
+// closed Browser started under a long-lived ctx can be collected.
+func TestCloseReleasesLongLivedContext(t *testing.T) {
+	if _, err := Path(); err != nil {
+		if strings.EqualFold(os.Getenv("CI"), "true") {
+			t.Fatalf("%v; CI=true requires Chromium", err)
+		}
+		t.Skip(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b, err := Start(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(b.Dir()); !os.IsNotExist(err) {
+		t.Errorf("profile dir %s still there after Close (stat: %v)", b.Dir(), err)
+	}
+	collected := make(chan struct{})
+	runtime.AddCleanup(b, func(ch chan struct{}) { close(ch) }, collected)
+	b = nil
+	for range 50 {
+		runtime.GC()
+		select {
+		case <-collected:
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Error("a closed Browser is still reachable while the ctx it was started with lives")
+}
+
+// A bad executable is reported with where it came from.
+func TestStartNamesTheExecutableSource(t *testing.T) {
+	_, err := Start(context.Background(), Options{ExecPath: filepath.Join(t.TempDir(), "no-chromium")})
+	if err == nil || !strings.Contains(err.Error(), "reports.chromium") || !strings.Contains(err.Error(), EnvChromium) {
+		t.Errorf("Start with a missing executable: %v, want it to name reports.chromium and %s", err, EnvChromium)
+	}
+}
+
+// Close lets Chromium exit by itself (Browser.close, waited for) rather
+// than killing it: a wrapper that records the browser's exit status sees
+// it return 0.
+func TestCloseWaitsForChromiumToExit(t *testing.T) {
+	exe, err := Path()
+	if err != nil {
+		if strings.EqualFold(os.Getenv("CI"), "true") {
+			t.Fatalf("%v; CI=true requires Chromium", err)
+		}
+		t.Skip(err)
+	}
+	dir := t.TempDir()
+	status := filepath.Join(dir, "status")
+	wrapper := filepath.Join(dir, "chromium")
+	script := "#!/bin/sh\n'" + exe + "' \"$@\"\necho $? > '" + status + "'\n"
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Start(context.Background(), Options{ExecPath: wrapper})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(status)
+	if err != nil || strings.TrimSpace(string(got)) != "0" {
+		t.Errorf("Chromium's exit status after Close: %q (%v), want 0: it was killed, not closed", got, err)
 	}
 }
