@@ -810,3 +810,50 @@ func TestWarningsAndDeliveriesScoped(t *testing.T) {
 		t.Errorf("firing warnings: %+v", tb.Rows)
 	}
 }
+
+// exec runs statements on the fixture's database ("DB." in them is its
+// name).
+func (f *fixture) exec(t *testing.T, stmts ...string) {
+	t.Helper()
+	for _, s := range stmts {
+		if _, err := f.ch.Query(context.Background(), strings.ReplaceAll(s, "DB.", f.st.Database()+".")); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestDeliveryTextAdminOnly: a failed post whose error and response quote
+// the robot's URL with its key: only an admin token sees error and
+// response, and with the URL cut to scheme://host/…; no answer, JSON or
+// CSV, holds the key.
+func TestDeliveryTextAdminOnly(t *testing.T) {
+	f := setup(t)
+	const hook = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=SECRET"
+	f.exec(t, "INSERT INTO DB.warning_deliveries (notification_id, group_key, receiver, channel, channel_type, reason, warning_ids, attempt, status, status_code, response, error, latency_ms, created_at, attempted_at) VALUES "+
+		"('n-secret', 'g-secret', 'kzz-center', 'wecom', 'webhook', 'new', ['w-kzz'], 1, 'failed', 400, "+
+		"'{\"errcode\":93000,\"errmsg\":\"invalid webhook url "+hook+"\"}', 'Post \""+hook+"\": status 400', 10, "+
+		"toDateTime('2026-07-15 10:00:00', 'Asia/Shanghai'), toDateTime('2026-07-15 10:00:01', 'Asia/Shanghai'))")
+	const p = "/api/warnings/deliveries?from=2026-07-15&to=2026-07-15"
+	for _, label := range []string{"admin", "analyst-kzz", "leader-kzz", "operator-town"} {
+		status, body := f.get(t, label, p)
+		var tb table
+		if err := json.Unmarshal(body, &tb); status != 200 || err != nil || len(tb.Rows) != 1 {
+			t.Fatalf("%s as %s: %d %v %s", p, label, status, err, body)
+		}
+		if strings.Contains(string(body), "SECRET") {
+			t.Errorf("%s as %s holds the robot's key: %s", p, label, body)
+		}
+		_, csvBody := f.get(t, label, p+"&format=csv")
+		if strings.Contains(string(csvBody), "SECRET") {
+			t.Errorf("%s as %s (CSV) holds the robot's key: %s", p, label, csvBody)
+		}
+		e, r := tb.Rows[0]["error"], tb.Rows[0]["response"]
+		if label == "admin" {
+			if e != `Post "https://qyapi.weixin.qq.com/…": status 400` || !strings.Contains(fmt.Sprint(r), "invalid webhook url https://qyapi.weixin.qq.com/…") {
+				t.Errorf("as admin: error %q, response %q; want them with the URL cut to scheme://host/…", e, r)
+			}
+		} else if e != "" || r != "" {
+			t.Errorf("as %s: error %q, response %q; want both empty (admin only)", label, e, r)
+		}
+	}
+}

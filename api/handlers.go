@@ -37,7 +37,7 @@ func (s *Server) apiRoutes() []route {
 		{method: "GET", path: "/api/supervision/cases", roles: caseRoles, params: []string{"region", "from", "to", "latest", "light", "unit"}, handle: s.table("supervision", Store.APISupervisionCases, []string{"light", "unit"})},
 		{method: "GET", path: "/api/cases", roles: caseRoles, params: append([]string{"region", "from", "to", "sort", "page", "page_size"}, caseFilters...), handle: s.cases},
 		{method: "GET", path: "/api/warnings", params: []string{"region", "from", "to", "category", "state", "color", "kind"}, handle: s.table("warnings", Store.APIWarnings, []string{"state", "color", "kind"})},
-		{method: "GET", path: "/api/warnings/deliveries", params: []string{"region", "from", "to", "warning", "status"}, handle: s.table("deliveries", Store.APIWarningDeliveries, []string{"warning", "status"})},
+		{method: "GET", path: "/api/warnings/deliveries", params: []string{"region", "from", "to", "warning", "status"}, handle: s.deliveries},
 		{method: "GET", path: "/api/audit", roles: []string{RoleAdmin}, params: []string{"limit"}, handle: s.auditLog},
 	}
 }
@@ -121,6 +121,17 @@ func (s *Server) table(kind string, read func(Store, context.Context, store.APIR
 		}
 		return s.fromTable(t), nil
 	}
+}
+
+// deliveries is the delivery log: error and response only for admin
+// tokens, with the robots' URLs redacted (see redactDeliveries).
+func (s *Server) deliveries(q *request) (*result, error) {
+	res, err := s.table("deliveries", Store.APIWarningDeliveries, []string{"warning", "status"})(q)
+	if err != nil {
+		return nil, err
+	}
+	redactDeliveries(res, q.p.Role)
+	return res, nil
 }
 
 var (
