@@ -676,6 +676,24 @@ func (e *Engine) decide(g *GroupState, m *member, mute *muter, now time.Time) (N
 	var firing, resolved []Warning
 	cur := map[string]Level{}
 	unacked := false
+	member := make(map[string]bool, len(m.ws))
+	for _, w := range m.ws {
+		member[w.ID] = true
+	}
+	// A warning sent by this group that left it while still firing (re-
+	// routed after a change of level, say) is resolved for this receiver.
+	left := make([]string, 0)
+	for id := range g.Sent {
+		if w, ok := e.warnings[id]; ok && !member[id] && w.State == Firing {
+			left = append(left, id)
+		}
+	}
+	sort.Strings(left)
+	for _, id := range left {
+		c := *e.warnings[id]
+		c.State, c.ResolvedAt = Resolved, now
+		resolved = append(resolved, c)
+	}
 	for _, w := range m.ws {
 		switch {
 		case w.State == Firing && !mute.muted(w):

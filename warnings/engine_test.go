@@ -754,3 +754,32 @@ func TestRerouteNotifiesTheOldGroupResolved(t *testing.T) {
 		})
 	}
 }
+
+// When one warning of a group moves to another route and another stays,
+// the old group's next message reports the moved one resolved (with
+// send_resolved) and keeps the other firing.
+func TestRerouteOfOneWarningResolvesItInTheOldGroup(t *testing.T) {
+	r := newRig(t, func(c *Config) {
+		c.Route = &Route{Targets: []string{TargetSelf}, GroupBy: []string{"region"},
+			Timing: Timing{GroupWait: 30 * time.Second, GroupInterval: time.Minute, RepeatInterval: time.Hour},
+			Routes: []*Route{{Matchers: Matchers{Level: []string{"red"}}, Targets: []string{TargetCounty}}}}
+		c.Route.Finish()
+	})
+	a := r.alarm("group_dispute", "orange", baokang, "C1", at(0))
+	b := r.alarm("large_amount", "orange", baokang, "C2", at(0))
+	if got := r.run(at(0), at(40*time.Second), 10*time.Second); len(got) != 1 || len(got[0].n.Firing) != 2 {
+		t.Fatalf("first: %+v", got)
+	}
+	r.rules.rows[0].Level = "red"
+	got := r.run(at(50*time.Second), at(5*time.Minute), 10*time.Second)
+	var toTown []sent
+	for _, s := range got {
+		if s.n.Receiver == baokang {
+			toTown = append(toTown, s)
+		}
+	}
+	if len(toTown) != 1 || toTown[0].n.Reason != ReasonResolved || strings.Join(ids(toTown[0].n.Resolved), ",") != a ||
+		strings.Join(ids(toTown[0].n.Firing), ",") != b || toTown[0].n.Resolved[0].State != Resolved {
+		t.Errorf("town center: want one message resolving %s with %s firing, got %+v", a, b, toTown)
+	}
+}
