@@ -107,10 +107,24 @@ func TestReportInBrowser(t *testing.T) {
 			t.Errorf("chart %v has %v drawn pixels; not drawn", c[0], c[1])
 		}
 	}
-	// The Chinese locale is on: the page says so and ECharts took it.
+	// The Chinese locale is on: the page says so, and every chart's
+	// ECharts instance has the ZH locale (its legend selector reads 全选;
+	// the default EN locale says "All").
 	lang, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.documentElement.lang`))
 	if err != nil || lang != "zh-CN" {
 		t.Errorf("lang %q (%v)", lang, err)
+	}
+	locales, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll(".chart-canvas")).map(function (el) {
+  var c = echarts.getInstanceByDom(el);
+  return c ? String(c.getModel().getLocaleModel().get(["legend", "selector", "all"])) : "no instance";
+})`))
+	if err != nil || len(locales) != len(m.Charts) {
+		t.Errorf("locale of %d charts: %q (%v)", len(m.Charts), locales, err)
+	}
+	for i, l := range locales {
+		if l != "全选" {
+			t.Errorf("chart %d: ECharts locale says %q for 全选: not the ZH locale", i, l)
+		}
 	}
 	for _, r := range b.Requests() {
 		if !strings.HasPrefix(r.URL, srv.URL) {
@@ -155,8 +169,13 @@ const wantPages = 8
 
 func checkPDF(t *testing.T, path string) {
 	t.Helper()
-	if _, err := exec.LookPath("pdfinfo"); err != nil {
-		t.Skip("poppler-utils (pdfinfo, pdftotext) not installed; make deps installs them")
+	for _, tool := range []string{"pdfinfo", "pdftotext"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if strings.EqualFold(os.Getenv("CI"), "true") {
+				t.Fatalf("%v; CI=true requires poppler-utils (pdfinfo, pdftotext): make deps installs them", err)
+			}
+			t.Skip("poppler-utils (pdfinfo, pdftotext) not installed; make deps installs them")
+		}
 	}
 	info, err := exec.Command("pdfinfo", path).Output()
 	if err != nil {

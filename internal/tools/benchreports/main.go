@@ -45,7 +45,7 @@ func run() error {
 	flag.Parse()
 	win, err := scheduler.ParseWindow(*window)
 	if err != nil {
-		return err
+		return fmt.Errorf("-window: %w", err)
 	}
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
