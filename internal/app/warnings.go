@@ -56,6 +56,34 @@ func mountWarnings(env *serveEnv) (stop func(), err error) {
 	env.mux.Handle("GET /api/v1/silences", wrap(http.HandlerFunc(h.listSilences)))
 	env.mux.Handle("POST /api/v1/silences", wrap(http.HandlerFunc(h.createSilence)))
 	env.mux.Handle("DELETE /api/v1/silences/{id}", wrap(http.HandlerFunc(h.deleteSilence)))
+	// Dead letters (notifications a channel refused for good) are the
+	// admin's: listing and requeueing go through the running server, which
+	// holds the outbox file.
+	admin := guard("admin")
+	env.mux.Handle("GET /api/v1/warnings/dead", admin(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		dead, err := svc.Outbox.Dead()
+		if err != nil {
+			jsonError(w, http.StatusInternalServerError, "%v", err)
+			return
+		}
+		out := make([]map[string]any, 0, len(dead))
+		for _, e := range dead {
+			out = append(out, map[string]any{"delivery_id": e.DeliveryID, "channel": e.Channel, "receiver": e.Notification.Receiver,
+				"notification_id": e.Notification.ID, "attempts": e.Attempts, "created_at": e.CreatedAt})
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"dead": out})
+	})))
+	env.mux.Handle("POST /api/v1/warnings/dead/{delivery_id}/requeue", admin(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e, err := svc.Outbox.Requeue(r.PathValue("delivery_id"), time.Now())
+		switch {
+		case errors.Is(err, warnings.ErrUnknownDelivery):
+			jsonError(w, http.StatusNotFound, "delivery_id: %v", err)
+		case err != nil:
+			jsonError(w, http.StatusInternalServerError, "%v", err)
+		default:
+			writeJSON(w, http.StatusOK, map[string]any{"requeued": e.DeliveryID, "channel": e.Channel})
+		}
+	})))
 	if len(env.cfg.Warnings.Centers) == 0 {
 		log.Warn("no warning centers configured (warnings.centers): warnings are stored and listed, not pushed")
 	}
