@@ -857,3 +857,44 @@ func TestDeliveryTextAdminOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestDeliveryOfMixedWarningsScoped: a notification that carried a warning
+// of 科左中旗 and one of 科尔沁区 is listed for both counties' tokens, each
+// seeing only its own warning id and no group key; the unscoped token sees
+// both ids and the key.
+func TestDeliveryOfMixedWarningsScoped(t *testing.T) {
+	f := setup(t)
+	f.exec(t, "INSERT INTO DB.warning_deliveries (notification_id, group_key, receiver, channel, channel_type, reason, warning_ids, attempt, status, status_code, response, error, latency_ms, created_at, attempted_at) VALUES "+
+		"('n-mixed', 'county=150521|county=150502', 'city-center', 'wecom', 'webhook', 'new', ['w-kzz', 'w-kerqin'], 1, 'delivered', 200, 'ok', '', 10, "+
+		"toDateTime('2026-07-20 10:00:00', 'Asia/Shanghai'), toDateTime('2026-07-20 10:00:01', 'Asia/Shanghai'))")
+	const p = "/api/warnings/deliveries?from=2026-07-20&to=2026-07-20"
+	for _, c := range []struct {
+		label, query, ids, key string
+	}{
+		{"admin", "", "w-kzz w-kerqin", "county=150521|county=150502"},
+		{"admin", "&warning=w-kzz", "w-kzz w-kerqin", "county=150521|county=150502"},
+		{"analyst-kzz", "", "w-kzz", ""},
+		{"leader-kzz", "", "w-kzz", ""},
+		{"operator-town", "", "w-kzz", ""},
+		{"analyst-kzz", "&warning=w-kzz", "w-kzz", ""},
+		{"analyst-kerqin", "", "w-kerqin", ""},
+	} {
+		status, body := f.get(t, c.label, p+c.query)
+		var tb table
+		if err := json.Unmarshal(body, &tb); status != 200 || err != nil || len(tb.Rows) != 1 {
+			t.Fatalf("%s%s as %s: %d %v %s", p, c.query, c.label, status, err, body)
+		}
+		ids := []string{}
+		for _, id := range tb.Rows[0]["warning_ids"].([]any) {
+			ids = append(ids, fmt.Sprint(id))
+		}
+		if got := strings.Join(ids, " "); got != c.ids || tb.Rows[0]["group_key"] != c.key {
+			t.Errorf("%s%s as %s: warning_ids %q, group_key %q; want %q, %q", p, c.query, c.label, got, tb.Rows[0]["group_key"], c.ids, c.key)
+		}
+		_, csvBody := f.get(t, c.label, p+c.query+"&format=csv")
+		other := map[string]string{"analyst-kzz": "w-kerqin", "leader-kzz": "w-kerqin", "operator-town": "w-kerqin", "analyst-kerqin": "w-kzz"}[c.label]
+		if other != "" && (strings.Contains(string(csvBody), other) || strings.Contains(string(csvBody), "county=")) {
+			t.Errorf("%s%s as %s (CSV) names a warning or group outside the scope: %s", p, c.query, c.label, csvBody)
+		}
+	}
+}

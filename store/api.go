@@ -785,8 +785,11 @@ func (s *Store) APIWarnings(ctx context.Context, q APIResultQuery) (APITable, er
 
 // APIWarningDeliveries reads the delivery log (migration 0009) of the
 // warnings within the scope prefixes: a notification is listed when one of
-// its warnings lies within them. From..To bound the attempt date. Extra:
-// "warning" keeps the notifications of one warning id; "status" one status.
+// its warnings lies within them. With a prefix (a scoped caller) a row's
+// warning_ids keep only the warnings within the prefixes and its group_key
+// is empty (it names the grouping of all the notification's warnings).
+// From..To bound the attempt date. Extra: "warning" keeps the notifications
+// of one warning id; "status" one status.
 func (s *Store) APIWarningDeliveries(ctx context.Context, q APIResultQuery) (APITable, error) {
 	if q.Limit <= 0 {
 		return APITable{}, fmt.Errorf("warning deliveries: limit must be positive")
@@ -794,6 +797,31 @@ func (s *Store) APIWarningDeliveries(ctx context.Context, q APIResultQuery) (API
 	var scope where
 	if err := scope.prefixes(q.Filter.Prefixes, "region_code LIKE ?"); err != nil {
 		return APITable{}, err
+	}
+	scoped := len(scope.conds) > 0
+	groupKey, warningIDs := "group_key", "warning_ids"
+	var colArgs []any
+	if scoped {
+		// The warnings within the scope, bound as a list (an empty array
+		// literal has no type on ClickHouse 18.16: '' matches no id).
+		ids := []string{""}
+		rows, err := s.conn.Query(ctx, "SELECT DISTINCT id FROM warnings "+scope.sql(), scope.args...)
+		if err != nil {
+			return APITable{}, fmt.Errorf("cannot read the warnings within the scope: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return APITable{}, fmt.Errorf("cannot read a warning id: %w", err)
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return APITable{}, fmt.Errorf("cannot read the warnings within the scope: %w", err)
+		}
+		groupKey, warningIDs, colArgs = "'' AS group_key", "arrayFilter(x -> has(?, x), warning_ids) AS warning_ids", []any{ids}
 	}
 	if v := q.Extra["warning"]; v != "" {
 		scope.add("id = ?", v)
@@ -810,10 +838,11 @@ func (s *Store) APIWarningDeliveries(ctx context.Context, q APIResultQuery) (API
 	if v := q.Extra["status"]; v != "" {
 		w.add("toString(status) = ?", v)
 	}
-	query := "SELECT notification_id, group_key, receiver, channel, channel_type, reason, warning_ids, attempt, toString(status) AS status, " +
+	query := "SELECT notification_id, " + groupKey + ", receiver, channel, channel_type, reason, " + warningIDs + ", attempt, toString(status) AS status, " +
 		"status_code, response, error, latency_ms, created_at, attempted_at FROM warning_deliveries " + w.sql() +
 		" ORDER BY attempted_at DESC, notification_id, attempt LIMIT ?"
-	return s.apiTable(ctx, query, append(w.args, q.Limit+1), q.Limit)
+	args := append(append(colArgs, w.args...), q.Limit+1)
+	return s.apiTable(ctx, query, args, q.Limit)
 }
 
 // APIRegionQuery asks for rows of the regions table: those whose code is
