@@ -42,7 +42,8 @@ type KPI struct {
 }
 
 // DayCount is the number of cases of one category reported on one local
-// day in the report's region (cases_daily).
+// day in the report's region (cases FINAL by reported_date: each case
+// once, as its newest version says).
 type DayCount struct {
 	Day      time.Time // local midnight, Asia/Shanghai
 	Category string
