@@ -159,12 +159,16 @@ func (r *result) writeCSV(w http.ResponseWriter, p string) {
 	cw.Flush()
 }
 
+// csvValue is a cell's text. Text that a spreadsheet would take for a
+// formula (starting with = + - @, a tab or a carriage return) gets a
+// leading single quote, so that Excel and LibreOffice show it as text and
+// never evaluate it; numbers stay numbers.
 func csvValue(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
 	case string:
-		return x
+		return csvText(x)
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	case bool:
@@ -178,8 +182,18 @@ func csvValue(v any) string {
 			parts[i] = csvValue(e)
 		}
 		return strings.Join(parts, "|")
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32:
+		return fmt.Sprint(v)
 	}
-	return fmt.Sprint(v)
+	return csvText(fmt.Sprint(v))
+}
+
+// csvText neutralises a formula at the start of a text cell.
+func csvText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // plain converts a scanned value to what the JSON and CSV writers show:
