@@ -898,3 +898,58 @@ func TestDeliveryOfMixedWarningsScoped(t *testing.T) {
 		}
 	}
 }
+
+// TestTruncatedCSVRefused: with more rows than api.max_rows, the JSON
+// answer is cut and says so (truncated, X-Truncated) while the CSV is
+// refused with 400 naming from and max_rows; whole answers carry
+// X-Total-Count (the case list its total).
+func TestTruncatedCSVRefused(t *testing.T) {
+	f := setup(t)
+	small, err := api.New(api.Options{Store: f.st, Regions: f.reg, MaxRows: 10, Now: func() time.Time { return f.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(small.Close)
+	mux := http.NewServeMux()
+	small.Mount(mux)
+	hs := httptest.NewServer(mux)
+	t.Cleanup(hs.Close)
+	get := func(path string) (*http.Response, []byte) {
+		req, _ := http.NewRequest("GET", hs.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+f.tokens["admin"])
+		resp, err := hs.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, b
+	}
+	const p = "/api/hotspots?window=week&level=town&from=2026-06-01&to=2026-09-01"
+	resp, body := get(p)
+	var tb table
+	if err := json.Unmarshal(body, &tb); resp.StatusCode != 200 || err != nil || !tb.Truncated || len(tb.Rows) != 10 ||
+		resp.Header.Get("X-Truncated") != "true" || resp.Header.Get("X-Total-Count") != "" {
+		t.Errorf("%s (JSON, max_rows 10): %d, %d rows, truncated %v, X-Truncated %q, X-Total-Count %q",
+			p, resp.StatusCode, len(tb.Rows), tb.Truncated, resp.Header.Get("X-Truncated"), resp.Header.Get("X-Total-Count"))
+	}
+	resp, body = get(p + "&format=csv")
+	var e struct{ Error, Param string }
+	_ = json.Unmarshal(body, &e)
+	if resp.StatusCode != http.StatusBadRequest || e.Param != "from" || !strings.Contains(e.Error, "max_rows") {
+		t.Errorf("%s (CSV, max_rows 10): %d %s; want 400 naming from and max_rows", p, resp.StatusCode, body)
+	}
+	// Whole answers: the count of rows, or the case list's total.
+	resp, body = get("/api/alarms/rule?from=2026-08-01&to=2026-09-01&format=csv")
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(body), "\uFEFF"))).ReadAll()
+	if resp.StatusCode != 200 || err != nil || resp.Header.Get("X-Truncated") != "" || resp.Header.Get("X-Total-Count") != strconv.Itoa(len(recs)-1) {
+		t.Errorf("rule alarms CSV: %d %v, X-Truncated %q, X-Total-Count %q for %d rows", resp.StatusCode, err,
+			resp.Header.Get("X-Truncated"), resp.Header.Get("X-Total-Count"), len(recs)-1)
+	}
+	resp, body = get("/api/cases?from=2026-06-01&to=2026-08-31&page_size=5")
+	tb = table{}
+	_ = json.Unmarshal(body, &tb)
+	if resp.StatusCode != 200 || tb.Total <= 5 || resp.Header.Get("X-Total-Count") != strconv.Itoa(tb.Total) {
+		t.Errorf("cases: %d, total %d, X-Total-Count %q", resp.StatusCode, tb.Total, resp.Header.Get("X-Total-Count"))
+	}
+}

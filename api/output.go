@@ -92,9 +92,27 @@ type result struct {
 	meta    map[string]any
 	// body replaces the default JSON form (the trend's series).
 	body any
+	// truncated says more rows matched than api.max_rows: a JSON answer
+	// says so (X-Truncated, "truncated"), a CSV one is refused.
+	truncated bool
 }
 
 func (r *result) n() int { return len(r.rows) }
+
+// setCountHeaders sets X-Truncated on a cut answer and X-Total-Count where
+// the number of matching rows is known: the case list's total, or the rows
+// of an answer that was not cut.
+func (r *result) setCountHeaders(w http.ResponseWriter) {
+	if r.truncated {
+		w.Header().Set("X-Truncated", "true")
+		return
+	}
+	if t, ok := r.meta["total"].(uint64); ok {
+		w.Header().Set("X-Total-Count", strconv.FormatUint(t, 10))
+		return
+	}
+	w.Header().Set("X-Total-Count", strconv.Itoa(len(r.rows)))
+}
 
 func (r *result) writeJSON(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -294,6 +312,7 @@ func (s *Server) fromTable(t store.APITable) *result {
 	}
 	if t.Truncated {
 		res.meta = map[string]any{"truncated": true}
+		res.truncated = true
 	}
 	return res
 }

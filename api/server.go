@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -271,7 +272,19 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		writeErr(w, r, err, s.log)
 		return
 	}
+	if format == "csv" && res.truncated {
+		// A spreadsheet user never sees a header or a flag: a CSV is whole
+		// or refused.
+		param := ""
+		if slices.Contains(rt.params, "from") {
+			param = "from"
+		}
+		writeError(w, r, http.StatusBadRequest, param, fmt.Sprintf("结果超过 api.max_rows（%d 行），CSV 不截断：请缩小 from/to 或增加筛选条件 "+
+			"(more than api.max_rows = %d rows; a CSV is never cut short: narrow from/to or add filters)", s.o.MaxRows, s.o.MaxRows))
+		return
+	}
 	setRows(r.Context(), res.n())
+	res.setCountHeaders(w)
 	if format == "csv" {
 		res.writeCSV(w, rt.path)
 		return
