@@ -274,7 +274,7 @@ var endpoints = []string{
 	"/api/trends?granularity=week&group=region&from=2026-06-01&to=2026-08-31",
 	"/api/trends?metric=satisfaction&granularity=month&group=level&level=village&from=2026-06-01&to=2026-08-31&status=resolved,closed",
 	"/api/trends?metric=risk&granularity=week&from=2026-06-01&to=2026-09-01",
-	"/api/kpis?window=month&from=2026-06-01&to=2026-09-01",
+	"/api/kpis?window=month&latest=1&from=2026-06-01&to=2026-09-01", // every level, newest month: within max_rows, so the CSV is whole
 	"/api/hotspots?window=week&level=town&from=2026-06-01&to=2026-09-01",
 	"/api/risk?window=week&from=2026-06-01&to=2026-09-01",
 	"/api/types?window=month&from=2026-06-01&to=2026-09-01",
