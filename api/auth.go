@@ -8,6 +8,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -279,10 +281,36 @@ func (s *Server) serveAuthenticated(w http.ResponseWriter, r *http.Request, role
 	if s.audit != nil {
 		s.audit.add(store.APIAuditEntry{
 			At: start, TokenID: p.TokenID, TokenName: p.Name, Role: p.Role, Scope: p.Scope,
-			Method: r.Method, Path: r.URL.Path, Query: truncate(r.URL.RawQuery, 2000), Status: uint16(sw.status),
+			Method: r.Method, Path: r.URL.Path, Query: truncate(auditQuery(r.URL.RawQuery), 2000), Status: uint16(sw.status),
 			Rows: rc.n, DurationMS: uint32(s.now().Sub(start).Milliseconds()), Remote: r.RemoteAddr,
 		})
 	}
+}
+
+// tokenLike is a token of this service anywhere in a string.
+var tokenLike = regexp.MustCompile(tokenPrefix + `[A-Za-z0-9_\-%]+`)
+
+// auditQuery is the query string as the audit log keeps it: without any
+// parameter named token in any case or spelling (token, TOKEN, %74oken,
+// access_token, rw_token…), and with anything else that looks like a token
+// cut to its prefix, so that the log never holds a credential.
+func auditQuery(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	parts := strings.FieldsFunc(raw, func(r rune) bool { return r == '&' || r == ';' })
+	kept := parts[:0]
+	for _, p := range parts {
+		k, _, _ := strings.Cut(p, "=")
+		if u, err := url.QueryUnescape(k); err == nil {
+			k = u
+		}
+		if strings.HasSuffix(strings.ToLower(strings.TrimSpace(k)), "token") {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	return tokenLike.ReplaceAllString(strings.Join(kept, "&"), tokenPrefix+"…")
 }
 
 func truncate(s string, n int) string {

@@ -149,3 +149,61 @@ func TestTokensAndScopes(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditDropsTokenFromQuery: a token sent in the query string (any
+// case or spelling of the name) never reaches api_audit.query; the other
+// parameters do.
+func TestAuditDropsTokenFromQuery(t *testing.T) {
+	reg, err := schemas.LoadTongliao()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := api.NewToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := &fakeStore{toks: map[string]store.APIToken{api.HashToken(tok): {ID: "t1", Name: "kzz", Role: api.RoleAnalyst, Scope: "150521"}}}
+	srv, err := api.New(api.Options{Store: fs, Regions: reg, Audit: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/x", srv.RequireRole()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })))
+	hs := httptest.NewServer(mux)
+	t.Cleanup(hs.Close)
+	cases := []struct{ query, want string }{
+		{"region=150521&token=" + tok + "&to=2026-08-31", "region=150521&to=2026-08-31"},
+		{"TOKEN=SECRET1&a=1", "a=1"},
+		{"Token=SECRET2", ""},
+		{"%74oken=SECRET3&b=2", "b=2"},
+		{"access_token=SECRET4&rw_token=SECRET5&c=3", "c=3"},
+		{"token&d=4", "d=4"},
+		{"region=150521;token=SECRET6", "region=150521"},
+		{"note=" + tok, "note=rwk_…"},
+		{"", ""},
+	}
+	for _, c := range cases {
+		req, _ := http.NewRequest("GET", hs.URL+"/x?"+c.query, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := hs.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	srv.Close()
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if len(fs.audit) != len(cases) {
+		t.Fatalf("%d audit entries, want %d", len(fs.audit), len(cases))
+	}
+	for i, c := range cases {
+		got := fs.audit[i].Query
+		if got != c.want {
+			t.Errorf("query %q audited as %q, want %q", c.query, got, c.want)
+		}
+		if strings.Contains(got, "SECRET") || strings.Contains(got, tok[4:]) {
+			t.Errorf("query %q: the audit log holds the token: %q", c.query, got)
+		}
+	}
+}
