@@ -202,6 +202,7 @@ func build(ch *servers.ClickHouse) (*fixture, error) {
 	f := &fixture{ch: ch, st: st, reg: reg, srv: srv, http: hs, tokens: map[string]string{}, ids: map[string]string{}, town: town, now: now}
 	for _, tk := range []struct{ label, role, scope string }{
 		{"admin", api.RoleAdmin, ""},
+		{"admin-kzz", api.RoleAdmin, kzz},
 		{"analyst-kzz", api.RoleAnalyst, kzz},
 		{"leader-kzz", api.RoleLeader, kzz},
 		{"operator-town", api.RoleCenterOperator, town[:9]},
@@ -287,8 +288,10 @@ var endpoints = []string{
 	"/api/warnings/deliveries?from=2026-08-01&to=2026-09-01",
 }
 
-// codesOf returns every region code in an answer: the code columns of a
-// table, the series keys of a region-grouped trend.
+// codesOf returns every region code in an answer: every code-like column
+// of a table (code, region_code, parent_code, county_code, town_code,
+// village_code, any other *_code but the HTTP status_code), the series keys
+// of a region-grouped trend.
 func codesOf(t *testing.T, path string, body []byte) (codes []string, rows int) {
 	t.Helper()
 	if strings.HasPrefix(path, "/api/trends") {
@@ -308,11 +311,15 @@ func codesOf(t *testing.T, path string, body []byte) (codes []string, rows int) 
 	if err := json.Unmarshal(body, &tb); err != nil {
 		t.Fatalf("%s: %v: %.200s", path, err, body)
 	}
+	if strings.HasPrefix(path, "/api/categories") {
+		return nil, len(tb.Rows) // category codes, not regions
+	}
 	for _, r := range tb.Rows {
-		// The unit a row is about (ancestor codes such as county_code are
-		// context, not the unit).
-		for _, c := range []string{"region_code", "code"} {
-			if v, ok := r[c].(string); ok && v != "" && !strings.HasPrefix(path, "/api/categories") {
+		for _, c := range tb.Columns {
+			if c != "code" && (!strings.HasSuffix(c, "_code") || c == "status_code") {
+				continue
+			}
+			if v, ok := r[c].(string); ok && v != "" {
 				codes = append(codes, v)
 			}
 		}
@@ -320,9 +327,33 @@ func codesOf(t *testing.T, path string, body []byte) (codes []string, rows int) 
 	return codes, len(tb.Rows)
 }
 
+// inScope says whether a region code may appear in an answer to a token of
+// scope: it lies within the scope, or it is one of the scope's ancestors (a
+// town's county_code, a county's parent_code: context, not data).
+func (f *fixture) inScope(t *testing.T, code, scope string) bool {
+	t.Helper()
+	if strings.HasPrefix(code, scope) {
+		return true
+	}
+	_, r, err := api.ParseScope(f.reg, scope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r.Parent != "" {
+		if r.Parent == code {
+			return true
+		}
+		if r, _ = f.reg.Lookup(r.Parent); r.Code == "" {
+			break
+		}
+	}
+	return false
+}
+
 // TestScopeEveryEndpoint: for every endpoint and every token, no answer
-// holds a region outside the token's scope, while the unscoped token sees
-// rows outside 科左中旗 on the same requests (so the check can fail).
+// holds a region outside the token's scope in any code column, while the
+// unscoped token sees rows outside 科左中旗 on the same requests (so the
+// check can fail).
 func TestScopeEveryEndpoint(t *testing.T) {
 	f := setup(t)
 	scopes := map[string]string{"admin": "", "analyst-kzz": kzz, "leader-kzz": kzz, "operator-town": f.town[:9], "analyst-kerqin": kerqin[:6]}
@@ -346,7 +377,7 @@ func TestScopeEveryEndpoint(t *testing.T) {
 				adminCodes, adminRows = codes, rows
 			}
 			for _, c := range codes {
-				if !strings.HasPrefix(c, scopes[label]) && !(ep == "/api/regions" && c == "") {
+				if !f.inScope(t, c, scopes[label]) {
 					t.Errorf("%s as %s (scope %s): region %s outside the scope", ep, label, scopes[label], c)
 					break
 				}
@@ -361,9 +392,66 @@ func TestScopeEveryEndpoint(t *testing.T) {
 		if adminRows == 0 {
 			t.Errorf("%s: no rows for the unscoped token; the fixture does not exercise the endpoint", ep)
 		}
-		outside := slices.ContainsFunc(adminCodes, func(c string) bool { return !strings.HasPrefix(c, kzz) })
+		outside := slices.ContainsFunc(adminCodes, func(c string) bool { return !f.inScope(t, c, kzz) })
 		if len(adminCodes) > 0 && !outside {
 			t.Errorf("%s: the unscoped token sees nothing outside 科左中旗; the scope check could not fail", ep)
+		}
+	}
+}
+
+// TestScopedTotalsMatchSQL: for every token, the supervision board's
+// counts and a one-series trend add up to what plain SQL counts within the
+// token's scope, and the scopes' totals differ (so a missing scope
+// condition shows).
+func TestScopedTotalsMatchSQL(t *testing.T) {
+	f := setup(t)
+	db := f.st.Database()
+	count := func(sql string) float64 {
+		out, err := f.ch.Query(context.Background(), strings.ReplaceAll(sql, "DB.", db+"."))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(out), 64)
+		if err != nil {
+			t.Fatalf("%s: %q", sql, out)
+		}
+		return v
+	}
+	sum := func(label, path, col string) float64 {
+		status, body := f.get(t, label, path)
+		var tb table
+		if err := json.Unmarshal(body, &tb); status != 200 || err != nil || tb.Truncated {
+			t.Fatalf("%s as %s: %d %v %.300s", path, label, status, err, body)
+		}
+		n := 0.0
+		for _, r := range tb.Rows {
+			n += r[col].(float64)
+		}
+		return n
+	}
+	totals := map[string][2]float64{}
+	for _, c := range []struct{ label, scope string }{
+		{"admin", ""}, {"analyst-kzz", kzz}, {"leader-kzz", kzz}, {"operator-town", f.town[:9]}, {"analyst-kerqin", kerqin[:6]},
+	} {
+		like := "'" + c.scope + "%'"
+		wantUnits := count("SELECT count() FROM DB.supervision_cases FINAL WHERE region_code LIKE " + like +
+			" AND window_end = (SELECT max(window_end) FROM DB.supervision_cases WHERE region_code LIKE " + like +
+			" AND toDate(window_end) BETWEEN toDate('2026-06-01') AND toDate('2026-09-01'))")
+		gotUnits := sum(c.label, "/api/supervision/units?from=2026-06-01&to=2026-09-01", "open")
+		if gotUnits != wantUnits {
+			t.Errorf("/api/supervision/units as %s: %v open cases, SQL within %q says %v", c.label, gotUnits, c.scope, wantUnits)
+		}
+		wantTrend := count("SELECT count() FROM DB.cases FINAL WHERE region_code LIKE " + like +
+			" AND reported_date BETWEEN toDate('2026-06-01') AND toDate('2026-08-31')")
+		gotTrend := f.sumTrend(t, c.label, "granularity=month&group=none&from=2026-06-01&to=2026-08-31")
+		if gotTrend != wantTrend {
+			t.Errorf("/api/trends?group=none as %s: %v cases, SQL within %q says %v", c.label, gotTrend, c.scope, wantTrend)
+		}
+		totals[c.label] = [2]float64{wantUnits, wantTrend}
+	}
+	for _, l := range []string{"analyst-kzz", "analyst-kerqin"} {
+		if a, s := totals["admin"], totals[l]; s[0] == 0 || s[1] == 0 || s[0] >= a[0] || s[1] >= a[1] {
+			t.Errorf("totals of %s %v against the whole registry's %v: the fixture cannot tell a scoped answer from an unscoped one", l, s, a)
 		}
 	}
 }
@@ -637,29 +725,55 @@ func TestTokensRolesAndAudit(t *testing.T) {
 	if s, _ := f.get(t, "analyst-kzz", "/api/kpis?to="+marker); s != 200 {
 		t.Fatalf("kpis: %d", s)
 	}
+	if s, _ := f.get(t, "analyst-kerqin", "/api/kpis?to="+marker); s != 200 {
+		t.Fatalf("kpis: %d", s)
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		es, err := f.st.APIAudit(context.Background(), "", 1000)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var hit, denied bool
+		var hit, other, denied bool
 		for _, e := range es {
 			hit = hit || e.TokenID == f.ids["analyst-kzz"] && e.Path == "/api/kpis" && e.Query == "to="+marker && e.Status == 200 && e.Scope == kzz
+			other = other || e.TokenID == f.ids["analyst-kerqin"] && e.Path == "/api/kpis" && e.Query == "to="+marker
 			denied = denied || e.TokenID == f.ids["leader-kzz"] && e.Path == "/api/audit" && e.Status == 403
 		}
-		if hit && denied {
+		if hit && other && denied {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("audit log lacks the request (found %v) or the refusal (found %v)", hit, denied)
+			t.Fatalf("audit log lacks the request (found %v), the other county's (found %v) or the refusal (found %v)", hit, other, denied)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	// An admin scoped to a county sees only its scope's audit entries.
-	status, body := f.get(t, "admin", "/api/audit?limit=1000")
-	if status != 200 || !strings.Contains(string(body), f.ids["analyst-kzz"]) {
-		t.Errorf("/api/audit as admin: %d", status)
+	// The unscoped admin sees both counties' entries; an admin scoped to 科左中旗
+	// sees only the entries of tokens within it.
+	audit := func(label string) (scopes, ids map[string]bool) {
+		status, body := f.get(t, label, "/api/audit?limit=1000")
+		var tb table
+		if err := json.Unmarshal(body, &tb); status != 200 || err != nil || len(tb.Rows) == 0 {
+			t.Fatalf("/api/audit as %s: %d %v %.300s", label, status, err, body)
+		}
+		scopes, ids = map[string]bool{}, map[string]bool{}
+		for _, r := range tb.Rows {
+			scopes[fmt.Sprint(r["scope"])], ids[fmt.Sprint(r["token_id"])] = true, true
+		}
+		return scopes, ids
+	}
+	_, all := audit("admin")
+	if !all[f.ids["analyst-kzz"]] || !all[f.ids["analyst-kerqin"]] {
+		t.Errorf("/api/audit as the unscoped admin lacks a county's entries: %v", all)
+	}
+	scopes, ids := audit("admin-kzz")
+	for sc := range scopes {
+		if !strings.HasPrefix(sc, kzz) {
+			t.Errorf("/api/audit as the 科左中旗 admin shows an entry of scope %q", sc)
+		}
+	}
+	if !ids[f.ids["analyst-kzz"]] || ids[f.ids["analyst-kerqin"]] || ids[f.ids["admin"]] {
+		t.Errorf("/api/audit as the 科左中旗 admin: tokens %v; want analyst-kzz's, not analyst-kerqin's or the unscoped admin's", ids)
 	}
 }
 
