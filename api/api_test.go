@@ -1067,3 +1067,43 @@ func TestTruncatedCSVRefused(t *testing.T) {
 		t.Errorf("cases: %d, total %d, X-Total-Count %q", resp.StatusCode, tb.Total, resp.Header.Get("X-Total-Count"))
 	}
 }
+
+// TestLeaderSeesNoCaseIDs: a leader token, shut out of the case lists, gets
+// no case ids from the rule alarms or the warnings (subject, title, body)
+// either; an analyst of the same scope does, and aggregate warnings keep
+// their subject.
+func TestLeaderSeesNoCaseIDs(t *testing.T) {
+	f := setup(t)
+	const caseID = "case-7788"
+	f.exec(t, "INSERT INTO DB.warnings (id, state, level, kind, rule, subject, region_code, region_level, county_code, town_code, category, title, body, link, labels, starts_at, resolved_at, updated_at, version) VALUES "+
+		"('w-case', 'firing', 'red', 'rule_alarm', 'extreme_words', 'hotline:"+caseID+"', '"+kzzCode+"', 3, '"+kzzCode+"', '', 'labor', '科左中旗 极端言辞预警 "+caseID+"', '案件 "+caseID+"，2026-07-25 09:00受理。', '', [], toDateTime('2026-07-25 10:00:00', 'Asia/Shanghai'), toDateTime(0), toDateTime('2026-07-25 10:00:00', 'Asia/Shanghai'), 1), "+
+		"('w-sup', 'firing', 'yellow', 'supervision', 'light', 'platform:"+caseID+"', '"+kzzCode+"', 3, '"+kzzCode+"', '', 'labor', '科左中旗督办黄灯：劳动案件 "+caseID+"', '', '', [], toDateTime('2026-07-25 11:00:00', 'Asia/Shanghai'), toDateTime(0), toDateTime('2026-07-25 11:00:00', 'Asia/Shanghai'), 1), "+
+		"('w-band', 'firing', 'orange', 'risk_band', 'week', 'week', '"+kzzCode+"', 3, '"+kzzCode+"', '', '', '科左中旗 风险橙色', '', '', [], toDateTime('2026-07-25 12:00:00', 'Asia/Shanghai'), toDateTime(0), toDateTime('2026-07-25 12:00:00', 'Asia/Shanghai'), 1)")
+	for _, c := range []struct {
+		path, id string
+	}{
+		{"/api/warnings?from=2026-07-25&to=2026-07-25", caseID},
+		{"/api/alarms/rule?from=2026-08-01&to=2026-09-01&rule=extreme_words", "pii-0"},
+	} {
+		for _, label := range []string{"leader-kzz", "analyst-kzz"} {
+			status, body := f.get(t, label, c.path)
+			var tb table
+			if err := json.Unmarshal(body, &tb); status != 200 || err != nil || len(tb.Rows) == 0 {
+				t.Fatalf("%s as %s: %d %v %.300s", c.path, label, status, err, body)
+			}
+			_, csvBody := f.get(t, label, c.path+"&format=csv")
+			has := strings.Contains(string(body), c.id) || strings.Contains(string(csvBody), c.id)
+			if label == "leader-kzz" && has {
+				t.Errorf("%s as leader holds the case id %s: %s", c.path, c.id, body)
+			}
+			if label == "analyst-kzz" && !has {
+				t.Errorf("%s as analyst lacks the case id %s; the check proves nothing", c.path, c.id)
+			}
+			for _, r := range tb.Rows {
+				if r["kind"] == "risk_band" && r["subject"] != "week" {
+					t.Errorf("%s as %s: the band warning's subject %q, want week", c.path, label, r["subject"])
+				}
+			}
+		}
+	}
+}

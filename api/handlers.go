@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/riskwatch/riskwatch/schemas"
@@ -32,11 +33,11 @@ func (s *Server) apiRoutes() []route {
 		{method: "GET", path: "/api/risk", params: append(resultParams, "band"), handle: s.table("risk", Store.APIRiskIndex, []string{"band"})},
 		{method: "GET", path: "/api/types", params: append(resultParams, "category", "surging"), handle: s.table("types", Store.APITypeRanks, []string{"surging"})},
 		{method: "GET", path: "/api/alarms/stat", params: append(resultParams, "category", "alarm"), handle: s.table("stat", Store.APIStatAlarms, []string{"alarm"})},
-		{method: "GET", path: "/api/alarms/rule", params: []string{"region", "from", "to", "latest", "category", "rule", "color"}, handle: s.table("rule", Store.APIRuleAlarms, []string{"rule", "color"})},
+		{method: "GET", path: "/api/alarms/rule", params: []string{"region", "from", "to", "latest", "category", "rule", "color"}, handle: s.noCaseIDsForLeader(s.table("rule", Store.APIRuleAlarms, []string{"rule", "color"}))},
 		{method: "GET", path: "/api/supervision/units", params: []string{"region", "from", "to"}, handle: s.table("units", Store.APISupervisionUnits, nil)},
 		{method: "GET", path: "/api/supervision/cases", roles: caseRoles, params: []string{"region", "from", "to", "latest", "light", "unit"}, handle: s.table("supervision", Store.APISupervisionCases, []string{"light", "unit"})},
 		{method: "GET", path: "/api/cases", roles: caseRoles, params: append([]string{"region", "from", "to", "sort", "page", "page_size"}, caseFilters...), handle: s.cases},
-		{method: "GET", path: "/api/warnings", params: []string{"region", "from", "to", "category", "state", "color", "kind"}, handle: s.table("warnings", Store.APIWarnings, []string{"state", "color", "kind"})},
+		{method: "GET", path: "/api/warnings", params: []string{"region", "from", "to", "category", "state", "color", "kind"}, handle: s.noCaseIDsForLeader(s.table("warnings", Store.APIWarnings, []string{"state", "color", "kind"}))},
 		{method: "GET", path: "/api/warnings/deliveries", params: []string{"region", "from", "to", "warning", "status"}, handle: s.deliveries},
 		{method: "GET", path: "/api/audit", roles: []string{RoleAdmin}, params: []string{"limit"}, handle: s.auditLog},
 	}
@@ -132,6 +133,61 @@ func (s *Server) deliveries(q *request) (*result, error) {
 	}
 	redactDeliveries(res, q.p.Role)
 	return res, nil
+}
+
+// aggregateWarningKinds are the warning kinds whose subject is a window or
+// a category, not a case.
+var aggregateWarningKinds = map[string]bool{"risk_band": true, "stat_alarm": true}
+
+// hiddenCaseID replaces a case id in a leader's answer.
+const hiddenCaseID = "〔案件编号已隐藏〕"
+
+// noCaseIDsForLeader applies the case lists' role rule to the alarm and
+// warning lists, which the leader's dashboard needs: a leader token (shut
+// out of /api/cases and /api/supervision/cases) gets no case ids. The rule
+// alarms' case_id is emptied; a warning about a case (any kind but risk_band
+// and stat_alarm) gets an empty subject (source:case_id) and the case id
+// cut from its title and body.
+func (s *Server) noCaseIDsForLeader(h func(*request) (*result, error)) func(*request) (*result, error) {
+	return func(q *request) (*result, error) {
+		res, err := h(q)
+		if err != nil || q.p.Role != RoleLeader {
+			return res, err
+		}
+		col := map[string]int{}
+		for i, c := range res.columns {
+			col[c] = i
+		}
+		for _, row := range res.rows {
+			if i, ok := col["case_id"]; ok {
+				row[i] = ""
+			}
+			si, ok := col["subject"]
+			if !ok {
+				continue
+			}
+			if ki, ok := col["kind"]; ok && aggregateWarningKinds[fmt.Sprint(row[ki])] {
+				continue
+			}
+			subject, _ := row[si].(string)
+			row[si] = ""
+			_, id, found := strings.Cut(subject, ":")
+			if !found {
+				id = subject
+			}
+			if id == "" {
+				continue
+			}
+			for _, c := range []string{"title", "body"} {
+				if i, ok := col[c]; ok {
+					if t, ok := row[i].(string); ok {
+						row[i] = strings.ReplaceAll(t, id, hiddenCaseID)
+					}
+				}
+			}
+		}
+		return res, nil
+	}
 }
 
 var (
