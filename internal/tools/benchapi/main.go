@@ -41,7 +41,7 @@ import (
 	"github.com/riskwatch/riskwatch/internal/demo"
 	"github.com/riskwatch/riskwatch/internal/jobs"
 	"github.com/riskwatch/riskwatch/internal/scheduler"
-	"github.com/riskwatch/riskwatch/internal/servers"
+	"github.com/riskwatch/riskwatch/internal/tools/toolenv"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
 	"github.com/riskwatch/riskwatch/transform"
@@ -61,33 +61,14 @@ func run() error {
 	multiply := flag.Int("multiply", 4, "copy the loaded cases this many times in all, server-side with new case ids: 10M records are ~2.4M cases, ×4 ~9.5M (1 = no copies)")
 	flag.Parse()
 	ctx := context.Background()
+	env, err := toolenv.Start(ctx, toolenv.Options{Database: "bench", MaxOpenConns: 8, ReadTimeout: 30 * time.Minute})
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	ch, st := env.CH, env.Store
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ch, err := servers.StartClickHouse(ctx, servers.ClickHouseOptions{Logger: log})
-	if err != nil {
-		return err
-	}
-	defer ch.Stop()
-	fmt.Printf("ClickHouse %s at %s\n", ch.Version, ch.Addr)
-	st, err := store.Open(ctx, store.Options{Addrs: []string{ch.Addr}, Database: "bench", Username: "default",
-		DialTimeout: 10 * time.Second, ReadTimeout: 30 * time.Minute, MaxOpenConns: 8})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	migs, err := schemas.Migrations()
-	if err != nil {
-		return err
-	}
-	if _, err := st.Migrate(ctx, migs); err != nil {
-		return err
-	}
-	reg, err := schemas.LoadTongliao()
-	if err != nil {
-		return err
-	}
-	if _, err := st.SyncRegions(ctx, reg); err != nil {
-		return err
-	}
+	reg := env.Registry
 	t0 := time.Now()
 	loaded, err := load(ctx, st, reg, *records)
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/signal"
 	"runtime"
@@ -22,9 +21,8 @@ import (
 	"github.com/riskwatch/riskwatch/internal/demo"
 	"github.com/riskwatch/riskwatch/internal/jobs"
 	"github.com/riskwatch/riskwatch/internal/scheduler"
-	"github.com/riskwatch/riskwatch/internal/servers"
+	"github.com/riskwatch/riskwatch/internal/tools/toolenv"
 	"github.com/riskwatch/riskwatch/schemas"
-	"github.com/riskwatch/riskwatch/store"
 	"github.com/riskwatch/riskwatch/transform"
 )
 
@@ -40,33 +38,13 @@ func run() error {
 	keep := flag.Bool("keep", false, "keep ClickHouse running after the figures, until interrupted (for profiling queries by hand)")
 	flag.Parse()
 	ctx := context.Background()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ch, err := servers.StartClickHouse(ctx, servers.ClickHouseOptions{Logger: log})
+	env, err := toolenv.Start(ctx, toolenv.Options{Database: "bench", MaxOpenConns: 4, ReadTimeout: 30 * time.Minute})
 	if err != nil {
 		return err
 	}
-	defer ch.Stop()
-	fmt.Printf("ClickHouse %s at %s\n", ch.Version, ch.Addr)
-	st, err := store.Open(ctx, store.Options{Addrs: []string{ch.Addr}, Database: "bench", Username: "default",
-		DialTimeout: 10 * time.Second, ReadTimeout: 30 * time.Minute, MaxOpenConns: 4})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	migs, err := schemas.Migrations()
-	if err != nil {
-		return err
-	}
-	if _, err := st.Migrate(ctx, migs); err != nil {
-		return err
-	}
-	reg, err := schemas.LoadTongliao()
-	if err != nil {
-		return err
-	}
-	if _, err := st.SyncRegions(ctx, reg); err != nil {
-		return err
-	}
+	defer env.Close()
+	ch, st := env.CH, env.Store
+	reg := env.Registry
 
 	// Load: generator → transform workers → batched inserts.
 	t0 := time.Now()

@@ -26,7 +26,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"log/slog"
 	"os"
 	"slices"
 	"sort"
@@ -37,7 +36,7 @@ import (
 	"github.com/riskwatch/riskwatch/internal/demo"
 	"github.com/riskwatch/riskwatch/internal/jobs"
 	"github.com/riskwatch/riskwatch/internal/scheduler"
-	"github.com/riskwatch/riskwatch/internal/servers"
+	"github.com/riskwatch/riskwatch/internal/tools/toolenv"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
 	"github.com/riskwatch/riskwatch/transform"
@@ -68,31 +67,13 @@ func run() error {
 	leaves := flag.Bool("leaves", false, "variants also watch leaf-category series")
 	flag.Parse()
 	ctx := context.Background()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-
-	ch, err := servers.StartClickHouse(ctx, servers.ClickHouseOptions{Logger: log})
+	env, err := toolenv.Start(ctx, toolenv.Options{Database: "evalalarms", MaxOpenConns: 4, ReadTimeout: 10 * time.Minute})
 	if err != nil {
 		return err
 	}
-	defer ch.Stop()
-	fmt.Printf("ClickHouse %s at %s\n", ch.Version, ch.Addr)
-	st, err := store.Open(ctx, store.Options{Addrs: []string{ch.Addr}, Database: "evalalarms", Username: "default",
-		DialTimeout: 10 * time.Second, ReadTimeout: 10 * time.Minute, MaxOpenConns: 4})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	migs, err := schemas.Migrations()
-	if err != nil {
-		return err
-	}
-	if _, err := st.Migrate(ctx, migs); err != nil {
-		return err
-	}
-	reg, err := schemas.LoadTongliao()
-	if err != nil {
-		return err
-	}
+	defer env.Close()
+	st := env.Store
+	reg := env.Registry
 
 	// The stream goes straight from the generator through transform into
 	// the store (no Kafka).

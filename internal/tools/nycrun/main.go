@@ -22,10 +22,9 @@ import (
 	"github.com/riskwatch/riskwatch/internal/importer"
 	"github.com/riskwatch/riskwatch/internal/jobs"
 	"github.com/riskwatch/riskwatch/internal/scheduler"
-	"github.com/riskwatch/riskwatch/internal/servers"
+	"github.com/riskwatch/riskwatch/internal/tools/toolenv"
 	"github.com/riskwatch/riskwatch/mappings"
 	"github.com/riskwatch/riskwatch/schemas"
-	"github.com/riskwatch/riskwatch/store"
 	"github.com/riskwatch/riskwatch/transform"
 )
 
@@ -49,24 +48,12 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	ch, err := servers.StartClickHouse(ctx, servers.ClickHouseOptions{Logger: log})
+	env, err := toolenv.Start(ctx, toolenv.Options{Database: "nyc", ReadTimeout: 10 * time.Minute, Registry: reg})
 	if err != nil {
 		return err
 	}
-	defer ch.Stop()
-	st, err := store.Open(ctx, store.Options{Addrs: []string{ch.Addr}, Database: "nyc", Username: "default",
-		DialTimeout: 10 * time.Second, ReadTimeout: 10 * time.Minute, MaxOpenConns: 4})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	migs, _ := schemas.Migrations()
-	if _, err := st.Migrate(ctx, migs); err != nil {
-		return err
-	}
-	if _, err := st.SyncRegions(ctx, reg); err != nil {
-		return err
-	}
+	defer env.Close()
+	ch, st := env.CH, env.Store
 	tr, err := transform.New(transform.Options{Registry: reg})
 	if err != nil {
 		return err
