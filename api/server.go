@@ -63,6 +63,11 @@ type Options struct {
 	// RefreshDaily). Until a first refresh completes, trends read
 	// cases_daily.
 	DailyRefresh time.Duration
+	// MaxConcurrent bounds the requests that run queries at once (default
+	// 4, half the store's default pool, so that ingest and the jobs keep
+	// connections); a request that cannot start within QueryTimeout gets
+	// 503.
+	MaxConcurrent int
 }
 
 // Server is the analyst API and the web console.
@@ -75,6 +80,8 @@ type Server struct {
 	auth   *authenticator
 	audit  *auditor
 	routes []route
+	// slots holds one token per request running queries.
+	slots chan struct{}
 
 	// The trends' rollup: ready after the first complete refresh; the
 	// watermark is the start of the last refresh (wall clock, like
@@ -120,7 +127,11 @@ func New(o Options) (*Server, error) {
 	if o.QueryTimeout <= 0 {
 		o.QueryTimeout = 30 * time.Second
 	}
-	s := &Server{o: o, st: o.Store, reg: o.Regions, log: o.Log.With("component", "api"), now: o.Now}
+	if o.MaxConcurrent <= 0 {
+		o.MaxConcurrent = 4
+	}
+	s := &Server{o: o, st: o.Store, reg: o.Regions, log: o.Log.With("component", "api"), now: o.Now,
+		slots: make(chan struct{}, o.MaxConcurrent)}
 	s.auth = &authenticator{st: o.Store, ttl: o.TokenCacheTTL, now: o.Now, cache: map[string]cachedToken{}}
 	if o.Audit {
 		s.audit = newAuditor(o.Store, s.log, time.Second)
@@ -266,6 +277,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
 	p, _ := PrincipalFrom(r.Context())
 	ctx, cancel := context.WithTimeout(r.Context(), s.o.QueryTimeout)
 	defer cancel()
+	select {
+	case s.slots <- struct{}{}:
+		defer func() { <-s.slots }()
+	case <-ctx.Done():
+		w.Header().Set("Retry-After", "5")
+		writeError(w, r, http.StatusServiceUnavailable, "", "服务繁忙，请稍后重试 (too many API queries at once: api.max_concurrent)")
+		return
+	}
 	req := &request{s: s, r: r.WithContext(ctx), v: v, p: p}
 	res, err := rt.handle(req)
 	if err != nil {

@@ -29,6 +29,7 @@ func mountAPI(env *serveEnv) (stop func(), err error) {
 		Store: env.st, Regions: env.regions, Log: env.log,
 		MaxRows: c.MaxRows, MaxRangeDays: c.MaxRangeDays, MaxPageSize: c.MaxPageSize,
 		Audit: c.Audit, TokenCacheTTL: c.TokenCacheTTL, QueryTimeout: c.QueryTimeout, DailyRefresh: c.DailyRefresh,
+		MaxConcurrent: c.MaxConcurrent,
 	})
 	if err != nil {
 		return nil, err

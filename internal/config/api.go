@@ -24,11 +24,16 @@ type API struct {
 	// the days that received records: the trends lag ingest by up to this.
 	// 0 turns it off (trends then read cases_daily).
 	DailyRefresh time.Duration `yaml:"daily_refresh"`
+	// MaxConcurrent bounds the API requests that query ClickHouse at once
+	// (they share clickhouse.max_open_conns with ingest and the jobs); the
+	// others wait up to query_timeout and then get 503.
+	MaxConcurrent int `yaml:"max_concurrent"`
 }
 
 func defaultAPI() API {
 	return API{Enabled: true, MaxRows: 20000, MaxRangeDays: 1100, MaxPageSize: 500, Audit: true,
-		TokenCacheTTL: 10 * time.Second, QueryTimeout: 30 * time.Second, DailyRefresh: time.Minute}
+		TokenCacheTTL: 10 * time.Second, QueryTimeout: 30 * time.Second, DailyRefresh: time.Minute,
+		MaxConcurrent: 4}
 }
 
 // validate reports each bad value with its dotted key through bad.
@@ -47,6 +52,9 @@ func (c API) validate(bad func(key, format string, a ...any)) {
 	}
 	if c.DailyRefresh != 0 && (c.DailyRefresh < 5*time.Second || c.DailyRefresh > 24*time.Hour) {
 		bad("api.daily_refresh", "must be 0 (off) or between 5s and 24h, got %s", c.DailyRefresh)
+	}
+	if c.MaxConcurrent < 1 || c.MaxConcurrent > 256 {
+		bad("api.max_concurrent", "must be between 1 and 256, got %d", c.MaxConcurrent)
 	}
 	if c.QueryTimeout < time.Second || c.QueryTimeout > 10*time.Minute {
 		bad("api.query_timeout", "must be between 1s and 10m, got %s", c.QueryTimeout)

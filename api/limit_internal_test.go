@@ -1,0 +1,59 @@
+package api
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/riskwatch/riskwatch/schemas"
+)
+
+// nopStore answers nothing: the routes used below never reach the store.
+type nopStore struct{ Store }
+
+// TestConcurrentQueriesAreBounded: with every slot taken, a request waits
+// up to the query timeout and gets 503 naming the limit; once a slot is
+// free the same request is answered.
+func TestConcurrentQueriesAreBounded(t *testing.T) {
+	reg, err := schemas.LoadTongliao()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Options{Store: nopStore{}, Regions: reg, QueryTimeout: 100 * time.Millisecond, MaxConcurrent: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var rt route
+	for _, r := range s.routes {
+		if r.path == "/api/categories" {
+			rt = r
+		}
+	}
+	if rt.handle == nil {
+		t.Fatal("no /api/categories route")
+	}
+	call := func() *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		s.serve(rec, httptest.NewRequest("GET", "/api/categories", nil), rt)
+		return rec
+	}
+	s.slots <- struct{}{} // another request is running
+	start := time.Now()
+	rec := call()
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "api.max_concurrent") {
+		t.Fatalf("with the slot taken: %d %s, want 503 naming api.max_concurrent", rec.Code, rec.Body.String())
+	}
+	if waited := time.Since(start); waited < 90*time.Millisecond {
+		t.Errorf("refused after %v, want a wait of the query timeout (100ms)", waited)
+	}
+	<-s.slots
+	if rec := call(); rec.Code != http.StatusOK {
+		t.Fatalf("with a free slot: %d %s", rec.Code, rec.Body.String())
+	}
+	if len(s.slots) != 0 {
+		t.Errorf("%d slots still held after the request", len(s.slots))
+	}
+}
