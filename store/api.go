@@ -538,6 +538,9 @@ type APIResultQuery struct {
 	Limit int
 }
 
+// latestConds are the extra conditions a table's Latest window must meet.
+var latestConds = map[string]string{"risk_index": "`index` IS NOT NULL"}
+
 // resultQuery builds and runs a query on a result table: cols is the select
 // list, codeCond the scope condition with ? per prefix, endCol the window
 // end (or date) column.
@@ -573,8 +576,13 @@ func (s *Store) resultQuery(ctx context.Context, table, cols, codeCond, endCol, 
 		}
 	}
 	if q.Latest {
-		// The newest end among the rows the other conditions keep.
+		// The newest end among the rows the other conditions keep (and, for
+		// the risk index, that have an index: a week past the data has rows
+		// without one, and "the latest ranking" would be empty).
 		sub := where{conds: append([]string(nil), w.conds...), args: append([]any(nil), w.args...)}
+		if c, ok := latestConds[table]; ok {
+			sub.add(c)
+		}
 		w.add(endCol+" = (SELECT max("+endCol+") FROM "+table+" "+sub.sql()+")", sub.args...)
 	}
 	query := "SELECT " + cols + " FROM " + table + " FINAL " + w.sql() + " ORDER BY " + order + " LIMIT ?"
