@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -55,5 +56,47 @@ func TestConcurrentQueriesAreBounded(t *testing.T) {
 	}
 	if len(s.slots) != 0 {
 		t.Errorf("%d slots still held after the request", len(s.slots))
+	}
+}
+
+// dailyStore records the since of every changed-days lookup.
+type dailyStore struct {
+	nopStore
+	since []time.Time
+}
+
+func (d *dailyStore) APIDailyChangedDays(_ context.Context, since time.Time) ([]time.Time, error) {
+	d.since = append(d.since, since)
+	return nil, nil
+}
+
+func (d *dailyStore) APIRefreshDaily(context.Context, []time.Time, time.Time) error { return nil }
+
+// TestDailyRefreshIsFullOncePerDay: the first refresh and one a day after
+// the last full one recompute every day (since = zero); the others only
+// the days of cases ingested since the previous refresh.
+func TestDailyRefreshIsFullOncePerDay(t *testing.T) {
+	reg, err := schemas.LoadTongliao()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &dailyStore{}
+	s, err := New(Options{Store: st, Regions: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	for i := 0; i < 2; i++ {
+		if err := s.RefreshDaily(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.dailyFull = time.Now().Add(-dailyFullEvery - time.Minute)
+	if err := s.RefreshDaily(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.since) != 3 || !st.since[0].IsZero() || st.since[1].IsZero() || !st.since[2].IsZero() {
+		t.Fatalf("since of the three refreshes: %v; want full, incremental, full", st.since)
 	}
 }

@@ -91,6 +91,7 @@ type Server struct {
 	dailyAsOf     atomic.Int64 // unix seconds of the newest computation
 	dailySince    time.Time
 	dailyComputed time.Time
+	dailyFull     time.Time // start of the last refresh of every day
 	stopDaily     context.CancelFunc
 	dailyDone     chan struct{}
 }
@@ -162,6 +163,13 @@ func (s *Server) Close() {
 // clocks a little apart.
 const dailyMargin = 10 * time.Minute
 
+// dailyFullEvery is how often a refresh recomputes every day, not just the
+// days of recently ingested cases: a batch inserted more than dailyMargin
+// after it was transformed (long insert retries, or an ingest host whose
+// clock is off) is missed by the incremental refresh and would otherwise
+// stay missing until a restart.
+const dailyFullEvery = 24 * time.Hour
+
 func (s *Server) refreshLoop(ctx context.Context, every time.Duration) {
 	defer close(s.dailyDone)
 	t := time.NewTicker(every)
@@ -187,7 +195,8 @@ func (s *Server) RefreshDaily(ctx context.Context) error {
 	defer s.dailyMu.Unlock()
 	start := time.Now()
 	var since time.Time
-	if s.dailyReady.Load() {
+	full := !s.dailyReady.Load() || start.Sub(s.dailyFull) >= dailyFullEvery
+	if !full {
 		since = s.dailySince.Add(-dailyMargin)
 	}
 	days, err := s.st.APIDailyChangedDays(ctx, since)
@@ -202,6 +211,9 @@ func (s *Server) RefreshDaily(ctx context.Context) error {
 		return err
 	}
 	s.dailySince, s.dailyComputed = start, at
+	if full {
+		s.dailyFull = start
+	}
 	s.dailyAsOf.Store(start.Unix())
 	s.dailyReady.Store(true)
 	return nil
