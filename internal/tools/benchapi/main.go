@@ -28,10 +28,8 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -44,7 +42,6 @@ import (
 	"github.com/riskwatch/riskwatch/internal/tools/toolenv"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
-	"github.com/riskwatch/riskwatch/transform"
 )
 
 func main() {
@@ -341,91 +338,11 @@ const caseColumns = "source, case_id, version, contract, channel, reported_at, r
 	"repeat_of, petition, superior_assigned, escalated, group_dispute, large_amount, " +
 	"ingested_at, _topic, _partition, _offset"
 
-// load generates, transforms and inserts n records (generator → transform
-// workers → batched inserts), as bench-indices does.
+// load generates n records and stores them through the real transform.
 func load(ctx context.Context, st *store.Store, reg *schemas.Registry, n int) (int, error) {
 	gen, err := demo.NewN(demo.Options{Seed: 11, Registry: reg}, n)
 	if err != nil {
 		return 0, err
 	}
-	tr, err := transform.New(transform.Options{Registry: reg})
-	if err != nil {
-		return 0, err
-	}
-	_, to := demo.DefaultPeriod()
-	now := time.Date(to.Year(), to.Month(), to.Day(), 23, 59, 59, 0, scheduler.Shanghai)
-	msgs := make(chan [][]byte, 4)
-	rowsCh := make(chan []schemas.CaseRow, 4)
-	go func() {
-		defer close(msgs)
-		batch := make([][]byte, 0, 20_000)
-		for {
-			r, ok := gen.Next()
-			if ok {
-				b, _ := schemas.MarshalRecord(r)
-				batch = append(batch, b)
-			}
-			if len(batch) == cap(batch) || (!ok && len(batch) > 0) {
-				msgs <- batch
-				batch = make([][]byte, 0, 20_000)
-			}
-			if !ok {
-				return
-			}
-		}
-	}()
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var failed error
-	for w := 0; w < runtime.NumCPU(); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for batch := range msgs {
-				rows := make([]schemas.CaseRow, 0, len(batch))
-				for i, b := range batch {
-					row, err := tr.Transform(b, transform.Meta{Topic: "bench", Offset: int64(i)}, now)
-					if err != nil {
-						mu.Lock()
-						failed = err
-						mu.Unlock()
-						continue
-					}
-					rows = append(rows, row)
-				}
-				rowsCh <- rows
-			}
-		}()
-	}
-	go func() { wg.Wait(); close(rowsCh) }()
-	loaded := 0
-	var pending []schemas.CaseRow
-	var insertErr error
-	for rows := range rowsCh {
-		if insertErr != nil {
-			continue // drain so the workers finish
-		}
-		pending = append(pending, rows...)
-		if len(pending) >= 200_000 {
-			if insertErr = st.InsertCases(ctx, pending); insertErr == nil {
-				loaded += len(pending)
-				pending = pending[:0]
-				fmt.Fprintf(os.Stderr, "\rloaded %d records", loaded)
-			}
-		}
-	}
-	if insertErr != nil {
-		return loaded, insertErr
-	}
-	if len(pending) > 0 {
-		if err := st.InsertCases(ctx, pending); err != nil {
-			return loaded, err
-		}
-		loaded += len(pending)
-	}
-	fmt.Fprintln(os.Stderr)
-	if failed != nil {
-		return loaded, fmt.Errorf("a generated record was rejected: %w", failed)
-	}
-	return loaded, nil
+	return toolenv.Load(ctx, st, reg, gen, toolenv.StreamEnd(), nil)
 }

@@ -12,9 +12,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -22,8 +20,6 @@ import (
 	"github.com/riskwatch/riskwatch/internal/jobs"
 	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/internal/tools/toolenv"
-	"github.com/riskwatch/riskwatch/schemas"
-	"github.com/riskwatch/riskwatch/transform"
 )
 
 func main() {
@@ -52,80 +48,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	tr, err := transform.New(transform.Options{Registry: reg})
+	loaded, err := toolenv.Load(ctx, st, reg, gen, toolenv.StreamEnd(), nil)
 	if err != nil {
 		return err
 	}
-	_, to := demo.DefaultPeriod()
-	// The stream's "now": the end of its last day.
-	now := time.Date(to.Year(), to.Month(), to.Day(), 23, 59, 59, 0, scheduler.Shanghai)
-	msgs := make(chan [][]byte, 4)
-	rowsCh := make(chan []schemas.CaseRow, 4)
-	go func() {
-		defer close(msgs)
-		batch := make([][]byte, 0, 20_000)
-		for {
-			r, ok := gen.Next()
-			if ok {
-				b, _ := schemas.MarshalRecord(r)
-				batch = append(batch, b)
-			}
-			if len(batch) == cap(batch) || (!ok && len(batch) > 0) {
-				msgs <- batch
-				batch = make([][]byte, 0, 20_000)
-			}
-			if !ok {
-				return
-			}
-		}
-	}()
-	var wg sync.WaitGroup
-	var failed error
-	var mu sync.Mutex
-	for w := 0; w < runtime.NumCPU(); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for batch := range msgs {
-				rows := make([]schemas.CaseRow, 0, len(batch))
-				for i, b := range batch {
-					row, err := tr.Transform(b, transform.Meta{Topic: "bench", Offset: int64(i)}, now)
-					if err != nil {
-						mu.Lock()
-						failed = err
-						mu.Unlock()
-						continue
-					}
-					rows = append(rows, row)
-				}
-				rowsCh <- rows
-			}
-		}()
-	}
-	go func() { wg.Wait(); close(rowsCh) }()
-	loaded := 0
-	var pending []schemas.CaseRow
-	for rows := range rowsCh {
-		pending = append(pending, rows...)
-		if len(pending) >= 200_000 {
-			if err := st.InsertCases(ctx, pending); err != nil {
-				return err
-			}
-			loaded += len(pending)
-			pending = pending[:0]
-			fmt.Fprintf(os.Stderr, "\rloaded %d records", loaded)
-		}
-	}
-	if len(pending) > 0 {
-		if err := st.InsertCases(ctx, pending); err != nil {
-			return err
-		}
-		loaded += len(pending)
-	}
-	if failed != nil {
-		return fmt.Errorf("a generated record was rejected: %w", failed)
-	}
-	fmt.Fprintln(os.Stderr)
 	_, _ = ch.Query(ctx, "OPTIMIZE TABLE bench.cases FINAL")
 	cs, err := st.CaseStats(ctx)
 	if err != nil {

@@ -13,9 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/riskwatch/riskwatch/internal/demo"
@@ -26,7 +24,6 @@ import (
 	"github.com/riskwatch/riskwatch/internal/tools/toolenv"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
-	"github.com/riskwatch/riskwatch/transform"
 )
 
 func main() {
@@ -185,96 +182,22 @@ func pad(s string, n int) string {
 	return s + strings.Repeat(" ", n-w)
 }
 
-// load transforms and inserts the stream in parallel batches.
+// load stores the stream through the real transform and raises the rule
+// alarms of every stored batch as ingest does (internal/app alarmingSink),
+// so that the reports' alarm section and its summary lookup have their real
+// load.
 func load(ctx context.Context, st *store.Store, reg *schemas.Registry, gen *demo.Generator, now time.Time) (int, error) {
-	tr, err := transform.New(transform.Options{Registry: reg})
-	if err != nil {
-		return 0, err
-	}
-	msgs := make(chan [][]byte, 4)
-	rowsCh := make(chan []schemas.CaseRow, 4)
-	go func() {
-		defer close(msgs)
-		batch := make([][]byte, 0, 20_000)
-		for {
-			r, ok := gen.Next()
-			if ok {
-				b, _ := schemas.MarshalRecord(r)
-				batch = append(batch, b)
-			}
-			if len(batch) == cap(batch) || (!ok && len(batch) > 0) {
-				msgs <- batch
-				batch = make([][]byte, 0, 20_000)
-			}
-			if !ok {
-				return
-			}
-		}
-	}()
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var failed error
-	for w := 0; w < runtime.NumCPU(); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for batch := range msgs {
-				rows := make([]schemas.CaseRow, 0, len(batch))
-				for i, b := range batch {
-					row, err := tr.Transform(b, transform.Meta{Topic: "bench", Offset: int64(i)}, now)
-					if err != nil {
-						mu.Lock()
-						failed = err
-						mu.Unlock()
-						continue
-					}
-					rows = append(rows, row)
-				}
-				rowsCh <- rows
-			}
-		}()
-	}
-	go func() { wg.Wait(); close(rowsCh) }()
-	loaded := 0
-	var pending []schemas.CaseRow
-	// Rule alarms as ingest raises them (internal/app alarmingSink), so the
-	// reports' alarm section and its summary lookup have their real load.
 	rcfg := rules.Config{ExtremeWords: rules.DefaultExtremeWords}
-	flush := func() error {
-		if err := st.InsertCases(ctx, pending); err != nil {
-			return err
-		}
+	return toolenv.Load(ctx, st, reg, gen, now, func(rows []schemas.CaseRow) error {
 		var alarms []store.RuleAlarm
-		for i := range pending {
-			for _, a := range rules.Evaluate(&pending[i], rcfg, pending[i].ReportedAt) {
+		for i := range rows {
+			for _, a := range rules.Evaluate(&rows[i], rcfg, rows[i].ReportedAt) {
 				r := a.Row
 				alarms = append(alarms, store.RuleAlarm{Rule: a.Rule, Source: string(r.Source), CaseID: r.CaseID, CaseVersion: r.Version,
 					Level: a.Level, CountyCode: r.CountyCode, TownCode: r.TownCode, RegionCode: r.RegionCode, Category: r.Category,
 					Detail: a.Detail, ReportedAt: r.ReportedAt, DetectedAt: a.DetectedAt})
 			}
 		}
-		if err := st.InsertRuleAlarms(ctx, alarms); err != nil {
-			return err
-		}
-		loaded += len(pending)
-		pending = pending[:0]
-		return nil
-	}
-	for rows := range rowsCh {
-		pending = append(pending, rows...)
-		if len(pending) >= 200_000 {
-			if err := flush(); err != nil {
-				return loaded, err
-			}
-		}
-	}
-	if len(pending) > 0 {
-		if err := flush(); err != nil {
-			return loaded, err
-		}
-	}
-	if failed != nil {
-		return loaded, fmt.Errorf("a generated record was rejected: %w", failed)
-	}
-	return loaded, nil
+		return st.InsertRuleAlarms(ctx, alarms)
+	})
 }
