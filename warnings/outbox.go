@@ -227,26 +227,16 @@ func (o *Outbox) Counts() (pending, dead int, err error) {
 }
 
 // Pending returns the queued entries, oldest first per channel.
-func (o *Outbox) Pending() ([]Entry, error) {
-	var out []Entry
-	err := o.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketQueue).ForEach(func(_, v []byte) error {
-			var e Entry
-			if err := json.Unmarshal(v, &e); err != nil {
-				return err
-			}
-			out = append(out, e)
-			return nil
-		})
-	})
-	return out, err
-}
+func (o *Outbox) Pending() ([]Entry, error) { return o.entries(bucketQueue) }
 
 // Dead returns the entries given up on.
-func (o *Outbox) Dead() ([]Entry, error) {
+func (o *Outbox) Dead() ([]Entry, error) { return o.entries(bucketDead) }
+
+// entries decodes every entry of one bucket, in key order.
+func (o *Outbox) entries(bucket []byte) ([]Entry, error) {
 	var out []Entry
 	err := o.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketDead).ForEach(func(_, v []byte) error {
+		return tx.Bucket(bucket).ForEach(func(_, v []byte) error {
 			var e Entry
 			if err := json.Unmarshal(v, &e); err != nil {
 				return err
