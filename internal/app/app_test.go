@@ -172,3 +172,38 @@ func TestConfigErrorsExitTwoAndNameTheKey(t *testing.T) {
 		t.Errorf("version: %d %q", code, out.String())
 	}
 }
+
+// startRun runs the command line args (a `run`) until the test ends and
+// returns the submatches of re in its standard output once it printed
+// them. It fails the test when the command exits first or prints nothing
+// matching within 60 s; at cleanup it cancels the command and waits up to
+// 30 s for it to stop.
+func startRun(t *testing.T, re *regexp.Regexp, args ...string) []string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- app.MainContext(ctx, args, &out, &errb) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Errorf("%v did not stop within 30 s", args)
+		}
+	})
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			return m
+		}
+		select {
+		case code := <-done:
+			done <- code // for the cleanup
+			t.Fatalf("%v exited with %d:\n%s\n%s", args, code, out.String(), errb.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%v printed nothing matching %s within 60 s:\n%s\n%s", args, re, out.String(), errb.String())
+		}
+	}
+}

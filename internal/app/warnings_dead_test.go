@@ -71,26 +71,7 @@ warnings:
 	}
 	admin, analyst := token("admin"), token("analyst")
 
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncBuffer
-	done := make(chan int, 1)
-	go func() { done <- app.MainContext(ctx, []string{"run", "--config", cfgPath}, &out, &errb) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Error("run did not stop")
-		}
-	})
-	re := regexp.MustCompile(`(http://127\.0\.0\.1:\d+)/healthz`)
-	var base string
-	warnWait(t, "run to print its URLs", 60*time.Second, func() bool {
-		if m := re.FindStringSubmatch(out.String()); m != nil {
-			base = m[1]
-		}
-		return base != ""
-	})
+	base := startRun(t, regexp.MustCompile(`(http://127\.0\.0\.1:\d+)/healthz`), "run", "--config", cfgPath)[1]
 	st, err := store.Open(context.Background(), store.Options{Addrs: []string{ch.Addr}, Database: db, Username: "default",
 		DialTimeout: 5 * time.Second, ReadTimeout: time.Minute, MaxOpenConns: 2})
 	if err != nil {

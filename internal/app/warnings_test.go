@@ -230,31 +230,7 @@ warnings:
 	kailu := token("--name", "开鲁县中心", "--role", "center_operator", "--scope", "150523000000")
 	analyst := token("--name", "分析员", "--role", "analyst")
 
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncBuffer
-	done := make(chan int, 1)
-	go func() { done <- app.MainContext(ctx, []string{"run", "--config", cfgPath}, &out, &errb) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Error("run did not stop")
-		}
-	})
-	re := regexp.MustCompile(`(http://127\.0\.0\.1:\d+)/healthz`)
-	var base string
-	warnWait(t, "run to print its URLs", 60*time.Second, func() bool {
-		select {
-		case code := <-done:
-			t.Fatalf("run exited with %d: %s %s", code, out.String(), errb.String())
-		default:
-		}
-		if m := re.FindStringSubmatch(out.String()); m != nil {
-			base = m[1]
-		}
-		return base != ""
-	})
+	base := startRun(t, regexp.MustCompile(`(http://127\.0\.0\.1:\d+)/healthz`), "run", "--config", cfgPath)[1]
 
 	st, err := store.Open(context.Background(), store.Options{Addrs: []string{ch.Addr}, Database: db, Username: "default",
 		DialTimeout: 5 * time.Second, ReadTimeout: time.Minute, MaxOpenConns: 2})
