@@ -1,8 +1,14 @@
 // Package app is the wiring: the only package that knows every other one. It
-// implements the riskwatch command line (migrate, run, check-config,
-// version), builds the logger from the configuration, starts the local
-// ClickHouse and the embedded broker for a first run, and serves /healthz and
-// /metrics.
+// implements the riskwatch command line (migrate, run, ingest, gen, import,
+// stat, backfill, report, warnings, token, check-config, version), builds
+// the logger from the configuration, starts the local ClickHouse and the
+// embedded broker for a first run, and serves /healthz and /metrics. In
+// `run` it mounts, in this order, the analyst API and console (which
+// installs the token check), the reports (/reports/, behind that check and
+// the token's region scope) and the warning engine with its ack, silence
+// and dead-letter endpoints (components.go); `riskwatch ingest` mounts none
+// of them. With --demo, run also prints a console link with a fresh admin
+// token.
 //
 // Shutdown order, for every long-lived part started here: stop accepting
 // (HTTP, polling) → finish in-flight work → close the broker → close the
