@@ -19,7 +19,6 @@ import (
 	"github.com/riskwatch/riskwatch/api"
 	"github.com/riskwatch/riskwatch/internal/demo"
 	"github.com/riskwatch/riskwatch/internal/jobs"
-	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/internal/servers"
 	"github.com/riskwatch/riskwatch/internal/testenv"
 	"github.com/riskwatch/riskwatch/schemas"
@@ -100,8 +99,8 @@ func build(ch *servers.ClickHouse) (*fixture, error) {
 	if _, err := st.SyncRegions(ctx, reg); err != nil {
 		return nil, err
 	}
-	from, to := time.Date(2026, 6, 1, 0, 0, 0, 0, scheduler.Shanghai), time.Date(2026, 8, 31, 0, 0, 0, 0, scheduler.Shanghai)
-	now := time.Date(2026, 9, 1, 10, 0, 0, 0, scheduler.Shanghai)
+	from, to := time.Date(2026, 6, 1, 0, 0, 0, 0, schemas.Shanghai), time.Date(2026, 8, 31, 0, 0, 0, 0, schemas.Shanghai)
+	now := time.Date(2026, 9, 1, 10, 0, 0, 0, schemas.Shanghai)
 	gen, err := demo.New(demo.Options{Seed: 3, Registry: reg, From: from, To: to})
 	if err != nil {
 		return nil, err
@@ -118,7 +117,7 @@ func build(ch *servers.ClickHouse) (*fixture, error) {
 	town := reg.Children(kzzCode)[0].Code
 	village := reg.Children(town)[0].Code
 	for i := 0; i < 3; i++ {
-		at := time.Date(2026, 8, 10+i, 9, 0, 0, 0, scheduler.Shanghai)
+		at := time.Date(2026, 8, 10+i, 9, 0, 0, 0, schemas.Shanghai)
 		due := at.Add(24 * time.Hour)
 		recs = append(recs, schemas.Record{
 			CaseID: fmt.Sprintf("pii-%d", i), Version: 1, Source: schemas.SourceHotline, Channel: schemas.ChannelPhone,
@@ -180,7 +179,7 @@ func build(ch *servers.ClickHouse) (*fixture, error) {
 			return nil, err
 		}
 	}
-	at := time.Date(2026, 9, 1, 0, 0, 0, 0, scheduler.Shanghai)
+	at := time.Date(2026, 9, 1, 0, 0, 0, 0, schemas.Shanghai)
 	for _, j := range jobs.All(st, reg, func() time.Time { return now }, jobs.Options{}) {
 		for _, end := range []time.Time{j.Window.Align(at), j.Window.Start(j.Window.Align(at))} {
 			if _, err := j.Run(ctx, end); err != nil {

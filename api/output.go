@@ -15,7 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
 	"github.com/riskwatch/riskwatch/transform"
@@ -222,7 +221,7 @@ func plain(v any) any {
 	case nil:
 		return nil
 	case time.Time:
-		t := x.In(scheduler.Shanghai)
+		t := x.In(schemas.Shanghai)
 		if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 {
 			return t.Format(time.DateOnly)
 		}

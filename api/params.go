@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/schemas"
 )
 
@@ -163,7 +162,7 @@ func (q *request) level(name string) (schemas.Level, error) {
 
 // today is the current local date.
 func (q *request) today() time.Time {
-	t := q.s.now().In(scheduler.Shanghai)
+	t := q.s.now().In(schemas.Shanghai)
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 

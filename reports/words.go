@@ -6,16 +6,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/riskwatch/riskwatch/schemas"
 )
 
 // Shanghai is the time zone every date in a report is printed in.
-var Shanghai = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600) // no DST since 1991
-	}
-	return l
-}()
+var Shanghai = schemas.Shanghai
 
 // Band colours (REPORTS_ALERTS.md §5): the same in charts, tables and the
 // legend.

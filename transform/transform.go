@@ -76,9 +76,8 @@ type Transformer struct {
 	other      string            // group of schemas.OtherCategory
 	classifier *classifier
 	enums      [numFields]schemas.Enum // enumerated fields, by field
-	// shanghai is China Standard Time. A fixed offset is exact: China has
-	// had no daylight saving time since 1991, and records before 1990 are
-	// rejected, so no time zone database is needed.
+	// shanghai is the deployment time zone (schemas.Shanghai), in which a
+	// record's reported date is its local calendar day.
 	shanghai *time.Location
 	earliest time.Time // no time of a record lies before it
 }
@@ -141,7 +140,7 @@ func New(o Options) (*Transformer, error) {
 		opts:       o,
 		categories: make(map[string]string, len(o.Taxonomy)),
 		classifier: cl,
-		shanghai:   time.FixedZone("Asia/Shanghai", 8*3600),
+		shanghai:   schemas.Shanghai,
 		earliest:   time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC),
 	}
 	for _, c := range o.Taxonomy {

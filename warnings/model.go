@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/riskwatch/riskwatch/schemas"
 )
 
 // Level is a warning colour. Higher is more urgent.
@@ -253,10 +255,6 @@ func (n *Notification) Markdown() string {
 	return b.String()
 }
 
-var shanghai = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return l
-}()
+// shanghai is the deployment time zone, in which times in messages are
+// printed.
+var shanghai = schemas.Shanghai

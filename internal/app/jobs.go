@@ -69,8 +69,8 @@ func backfillCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	f, err1 := time.ParseInLocation("2006-01-02", *from, scheduler.Shanghai)
-	t, err2 := time.ParseInLocation("2006-01-02", *to, scheduler.Shanghai)
+	f, err1 := time.ParseInLocation("2006-01-02", *from, schemas.Shanghai)
+	t, err2 := time.ParseInLocation("2006-01-02", *to, schemas.Shanghai)
 	switch {
 	case *from == "" || err1 != nil:
 		fmt.Fprintf(stderr, "riskwatch backfill: --from: %q is not a date YYYY-MM-DD\n", *from)

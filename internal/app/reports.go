@@ -14,7 +14,6 @@ import (
 	"github.com/riskwatch/riskwatch/api"
 	"github.com/riskwatch/riskwatch/internal/config"
 	"github.com/riskwatch/riskwatch/internal/reportgen"
-	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
 )
@@ -33,8 +32,8 @@ func reportSchedules(c config.Reports) []reportgen.Schedule {
 	var out []reportgen.Schedule
 	for _, s := range []struct {
 		spec string
-		w    scheduler.Window
-	}{{c.Schedules.Daily, scheduler.Day}, {c.Schedules.Weekly, scheduler.Week}, {c.Schedules.Monthly, scheduler.Month}} {
+		w    schemas.Window
+	}{{c.Schedules.Daily, schemas.Day}, {c.Schedules.Weekly, schemas.Week}, {c.Schedules.Monthly, schemas.Month}} {
 		if s.spec != "" {
 			out = append(out, reportgen.Schedule{Spec: s.spec, Window: s.w, Levels: c.Levels, Formats: c.Formats})
 		}
@@ -149,7 +148,7 @@ func reportCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintf(stderr, "riskwatch report: "+format+"\n", a...)
 		return 2
 	}
-	w, err := scheduler.ParseWindow(*window)
+	w, err := schemas.ParseWindow(*window)
 	if err != nil {
 		return bad("--window: %q: want day, week or month", *window)
 	}
@@ -161,7 +160,7 @@ func reportCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	when := time.Now()
 	if *at != "" {
-		d, err := time.ParseInLocation(time.DateOnly, *at, scheduler.Shanghai)
+		d, err := time.ParseInLocation(time.DateOnly, *at, schemas.Shanghai)
 		if err != nil {
 			return bad("--at: %q is not a date YYYY-MM-DD", *at)
 		}

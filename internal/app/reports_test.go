@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/riskwatch/riskwatch/internal/app"
-	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/internal/testenv"
+	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
 )
 
@@ -110,7 +110,7 @@ func TestReportCommandAndRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.DropDatabase(context.Background()); _ = st.Close() })
-	end := time.Date(2026, 10, 26, 0, 0, 0, 0, scheduler.Shanghai)
+	end := time.Date(2026, 10, 26, 0, 0, 0, 0, schemas.Shanghai)
 	nan := math.NaN()
 	kpi := func(code, parent string, level uint8, acc uint64) store.RegionKPI {
 		return store.RegionKPI{Window: "week", WindowStart: end.AddDate(0, 0, -7), WindowEnd: end, Level: level, RegionCode: code, ParentCode: parent,

@@ -111,9 +111,9 @@ func Detector(method string, alpha float64) (AlarmDetector, error) {
 // and, for weeks, farringtonFlexible once a year (plus W+1 weeks) of
 // history exists. Daily series keep EARS C1: daily counts per region and
 // category are too sparse for a seasonal GLM.
-func DefaultAlarmConfig(w scheduler.Window) AlarmConfig {
+func DefaultAlarmConfig(w schemas.Window) AlarmConfig {
 	var long AlarmDetector
-	if w == scheduler.Week {
+	if w == schemas.Week {
 		long = DefaultFarrington()
 	}
 	return AlarmConfig{Levels: []AlarmLevel{
@@ -137,9 +137,9 @@ func DefaultAlarmConfig(w scheduler.Window) AlarmConfig {
 // any case, so windows before the data are not taken for quiet ones.
 // computedAt stamps the rows (the version that lets a recomputed window
 // replace its rows). w must be Day or Week.
-func AlarmJob(st AlarmStore, reg *schemas.Registry, w scheduler.Window, cfg AlarmConfig, computedAt func() time.Time) func(ctx context.Context, at time.Time) (uint64, error) {
+func AlarmJob(st AlarmStore, reg *schemas.Registry, w schemas.Window, cfg AlarmConfig, computedAt func() time.Time) func(ctx context.Context, at time.Time) (uint64, error) {
 	return func(ctx context.Context, at time.Time) (uint64, error) {
-		if w != scheduler.Day && w != scheduler.Week {
+		if w != schemas.Day && w != schemas.Week {
 			return 0, fmt.Errorf("alarms: window %v is not day or week", w)
 		}
 		end := w.Align(at)
@@ -186,8 +186,8 @@ func AlarmJob(st AlarmStore, reg *schemas.Registry, w scheduler.Window, cfg Alar
 // (Asia/Shanghai), after the KPI jobs of the same window.
 func AlarmJobs(st AlarmStore, reg *schemas.Registry, day, week AlarmConfig, computedAt func() time.Time) []scheduler.Job {
 	return []scheduler.Job{
-		{Name: "alarms_day", Window: scheduler.Day, Spec: "40 0 * * *", Run: AlarmJob(st, reg, scheduler.Day, day, computedAt)},
-		{Name: "alarms_week", Window: scheduler.Week, Spec: "45 0 * * 1", Run: AlarmJob(st, reg, scheduler.Week, week, computedAt)},
+		{Name: "alarms_day", Window: schemas.Day, Spec: "40 0 * * *", Run: AlarmJob(st, reg, schemas.Day, day, computedAt)},
+		{Name: "alarms_week", Window: schemas.Week, Spec: "45 0 * * 1", Run: AlarmJob(st, reg, schemas.Week, week, computedAt)},
 	}
 }
 
@@ -226,7 +226,7 @@ func freqOf(p alarm.Params) int {
 
 // windowEnds returns the h window ends up to and including end, oldest
 // first.
-func windowEnds(w scheduler.Window, end time.Time, h int) []time.Time {
+func windowEnds(w schemas.Window, end time.Time, h int) []time.Time {
 	out := make([]time.Time, h)
 	e := end
 	for i := h - 1; i >= 0; i-- {
@@ -284,7 +284,7 @@ func ZeroFill(ends []time.Time, counts []store.AlarmCount) []AlarmSeries {
 // enough history for the short detector (ComputedAt is left zero). The
 // history starts at the first window of ends in which the level has any
 // case.
-func EvaluateAlarms(reg *schemas.Registry, w scheduler.Window, lc AlarmLevel, ends []time.Time, counts []store.AlarmCount) ([]store.StatAlarm, error) {
+func EvaluateAlarms(reg *schemas.Registry, w schemas.Window, lc AlarmLevel, ends []time.Time, counts []store.AlarmCount) ([]store.StatAlarm, error) {
 	series := ZeroFill(ends, counts)
 	first := len(ends)
 	for _, s := range series {

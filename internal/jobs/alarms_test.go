@@ -8,14 +8,13 @@ import (
 	"time"
 
 	"github.com/riskwatch/riskwatch/indices/alarm"
-	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/internal/testenv"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
 )
 
 func TestAlarmZeroFill(t *testing.T) {
-	ends := windowEnds(scheduler.Week, sh(2026, 3, 2), 4)
+	ends := windowEnds(schemas.Week, sh(2026, 3, 2), 4)
 	if !ends[0].Equal(sh(2026, 2, 9)) || !ends[3].Equal(sh(2026, 3, 2)) {
 		t.Fatalf("ends %v", ends)
 	}
@@ -36,7 +35,7 @@ func TestAlarmZeroFill(t *testing.T) {
 }
 
 func TestAlarmChooseDetector(t *testing.T) {
-	week := DefaultAlarmConfig(scheduler.Week)
+	week := DefaultAlarmConfig(schemas.Week)
 	// Counties stay on EARS C1 whatever their history (see DefaultAlarmConfig).
 	if county := week.Levels[0]; county.Level != schemas.LevelCounty || county.Long.Method != "" {
 		t.Errorf("weekly county default %+v, want EARS only", county)
@@ -56,7 +55,7 @@ func TestAlarmChooseDetector(t *testing.T) {
 			t.Errorf("n=%d: %q b=%d ok=%v, want %q b=%d", c.n, d.Method, d.Params.B, ok, c.method, c.b)
 		}
 	}
-	if lc := DefaultAlarmConfig(scheduler.Day).Levels[1]; lc.Long.Method != "" || lc.Level != schemas.LevelTown {
+	if lc := DefaultAlarmConfig(schemas.Day).Levels[1]; lc.Long.Method != "" || lc.Level != schemas.LevelTown {
 		t.Errorf("daily default %+v", lc)
 	}
 }
@@ -71,7 +70,7 @@ func TestAlarmJobOnClickHouse(t *testing.T) {
 	st := migratedStore(t, ch, "alarms")
 	reg := smallRegistry(t)
 	at := sh(2026, 3, 2) // the spike week is Mon 02-23 … Sun 03-01
-	ends := windowEnds(scheduler.Week, at, 11)
+	ends := windowEnds(schemas.Week, at, 11)
 	weekly := []int{2, 3, 2, 3, 2, 3, 2, 0, 3, 2, 15}
 	var rows []schemas.CaseRow
 	for w, n := range weekly {
@@ -89,7 +88,7 @@ func TestAlarmJobOnClickHouse(t *testing.T) {
 	}
 	n := 0
 	clock := func() time.Time { n++; return at.Add(time.Duration(n) * time.Second) }
-	job := AlarmJob(st, reg, scheduler.Week, DefaultAlarmConfig(scheduler.Week), clock)
+	job := AlarmJob(st, reg, schemas.Week, DefaultAlarmConfig(schemas.Week), clock)
 	for i := 0; i < 2; i++ {
 		if got, err := job(ctx, at); err != nil || got != 2 {
 			t.Fatalf("run %d: %d rows, %v", i, got, err)

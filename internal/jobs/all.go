@@ -28,7 +28,7 @@ func All(st *store.Store, reg *schemas.Registry, computedAt func() time.Time, op
 	}
 	all = append(all, HotspotJobs(st, reg, geo, computedAt)...)
 	all = append(all, RiskIndexJobs(st, reg, computedAt)...)
-	day, week := DefaultAlarmConfig(scheduler.Day), DefaultAlarmConfig(scheduler.Week)
+	day, week := DefaultAlarmConfig(schemas.Day), DefaultAlarmConfig(schemas.Week)
 	if opts.AlarmLevels != nil {
 		day.Levels, week.Levels = opts.AlarmLevels, opts.AlarmLevels
 	}

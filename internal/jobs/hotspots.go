@@ -90,7 +90,7 @@ func ReadCountyContiguity(reg *schemas.Registry, geo []byte) (*CountyContiguity,
 // level uses siblings as neighbours. computedAt stamps the rows (the version
 // that lets a recomputed window replace its rows, not an input of any
 // figure).
-func HotspotJob(st HotspotStore, reg *schemas.Registry, w scheduler.Window, geo []byte, computedAt func() time.Time) func(ctx context.Context, at time.Time) (uint64, error) {
+func HotspotJob(st HotspotStore, reg *schemas.Registry, w schemas.Window, geo []byte, computedAt func() time.Time) func(ctx context.Context, at time.Time) (uint64, error) {
 	var contiguity *CountyContiguity
 	var geoErr error
 	if len(geo) > 0 {
@@ -125,9 +125,9 @@ func HotspotJob(st HotspotStore, reg *schemas.Registry, w scheduler.Window, geo 
 // schedules (Asia/Shanghai), a few minutes after the KPI jobs.
 func HotspotJobs(st HotspotStore, reg *schemas.Registry, geo []byte, computedAt func() time.Time) []scheduler.Job {
 	return []scheduler.Job{
-		{Name: "hotspots_day", Window: scheduler.Day, Spec: "15 0 * * *", Run: HotspotJob(st, reg, scheduler.Day, geo, computedAt)},
-		{Name: "hotspots_week", Window: scheduler.Week, Spec: "25 0 * * 1", Run: HotspotJob(st, reg, scheduler.Week, geo, computedAt)},
-		{Name: "hotspots_month", Window: scheduler.Month, Spec: "35 0 1 * *", Run: HotspotJob(st, reg, scheduler.Month, geo, computedAt)},
+		{Name: "hotspots_day", Window: schemas.Day, Spec: "15 0 * * *", Run: HotspotJob(st, reg, schemas.Day, geo, computedAt)},
+		{Name: "hotspots_week", Window: schemas.Week, Spec: "25 0 * * 1", Run: HotspotJob(st, reg, schemas.Week, geo, computedAt)},
+		{Name: "hotspots_month", Window: schemas.Month, Spec: "35 0 1 * *", Run: HotspotJob(st, reg, schemas.Month, geo, computedAt)},
 	}
 }
 

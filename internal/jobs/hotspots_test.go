@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/riskwatch/riskwatch/indices/spatial"
-	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/internal/testenv"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
@@ -276,7 +275,7 @@ func hotCase(id string, version uint32, at time.Time, town, village string) sche
 	if village == "" {
 		region, level = town, 4
 	}
-	local := at.In(scheduler.Shanghai)
+	local := at.In(schemas.Shanghai)
 	return schemas.CaseRow{Source: schemas.SourcePlatform, CaseID: id, Version: version, Contract: 1,
 		ReportedAt: at, ReportedDate: time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC),
 		RegionCode: region, RegionLevel: level, CityCode: "C", CountyCode: county, TownCode: town, VillageCode: village,
@@ -305,7 +304,7 @@ func TestHotspotJobOnClickHouse(t *testing.T) {
 	}
 	n := 0
 	clock := func() time.Time { n++; return sh(2026, 3, 2).Add(time.Duration(n) * time.Second) }
-	job := HotspotJob(st, hotspotRegistry(t), scheduler.Day, nil, clock)
+	job := HotspotJob(st, hotspotRegistry(t), schemas.Day, nil, clock)
 	for i := 0; i < 2; i++ {
 		if got, err := job(ctx, sh(2026, 3, 2).Add(15*time.Minute)); err != nil || got != 14 {
 			t.Fatalf("run %d: %d rows, %v", i, got, err)
@@ -360,7 +359,7 @@ func TestHotspotEHSAOnClickHouse(t *testing.T) {
 	}
 	n := 0
 	clock := func() time.Time { n++; return sh(2026, 3, 5).Add(time.Duration(n) * time.Second) }
-	job := HotspotJob(st, hotspotRegistry(t), scheduler.Day, nil, clock)
+	job := HotspotJob(st, hotspotRegistry(t), schemas.Day, nil, clock)
 	category := func(end string) string {
 		return query("SELECT region_code, hot, ehsa_category FROM DB.hotspots FINAL WHERE window = 'day' AND window_end = toDateTime('" + end +
 			" 00:00:00', 'Asia/Shanghai') AND region_code IN ('V1', 'V4') ORDER BY region_code")

@@ -19,11 +19,11 @@ type KPIStore interface {
 // KPIWindowsFor returns the windows of the window ending at `at`: itself,
 // the previous window (环比) and the same window a year earlier (同比: 52
 // weeks earlier for ISO weeks, the same dates a year earlier otherwise).
-func KPIWindowsFor(w scheduler.Window, at time.Time) store.KPIWindows {
+func KPIWindowsFor(w schemas.Window, at time.Time) store.KPIWindows {
 	end := w.Align(at)
 	start := w.Prev(end)
 	k := store.KPIWindows{Start: start, End: end, PrevStart: w.Prev(start), PrevEnd: start}
-	if w == scheduler.Week {
+	if w == schemas.Week {
 		k.YoYStart, k.YoYEnd = start.AddDate(0, 0, -364), end.AddDate(0, 0, -364)
 	} else {
 		k.YoYStart, k.YoYEnd = start.AddDate(-1, 0, 0), end.AddDate(-1, 0, 0)
@@ -35,7 +35,7 @@ func KPIWindowsFor(w scheduler.Window, at time.Time) store.KPIWindows {
 // windows of kind w. computedAt stamps the rows (the caller's clock: it is
 // the version that lets a recomputed window replace the earlier rows, not an
 // input of any figure).
-func KPIJob(st KPIStore, reg *schemas.Registry, w scheduler.Window, computedAt func() time.Time) func(ctx context.Context, at time.Time) (uint64, error) {
+func KPIJob(st KPIStore, reg *schemas.Registry, w schemas.Window, computedAt func() time.Time) func(ctx context.Context, at time.Time) (uint64, error) {
 	return func(ctx context.Context, at time.Time) (uint64, error) {
 		win := KPIWindowsFor(w, at)
 		cells, err := st.KPICells(ctx, win)
@@ -137,8 +137,8 @@ func change(now, base uint64) float64 {
 // (Asia/Shanghai): shortly after each window closes.
 func KPIJobs(st KPIStore, reg *schemas.Registry, computedAt func() time.Time) []scheduler.Job {
 	return []scheduler.Job{
-		{Name: "kpi_day", Window: scheduler.Day, Spec: "10 0 * * *", Run: KPIJob(st, reg, scheduler.Day, computedAt)},
-		{Name: "kpi_week", Window: scheduler.Week, Spec: "20 0 * * 1", Run: KPIJob(st, reg, scheduler.Week, computedAt)},
-		{Name: "kpi_month", Window: scheduler.Month, Spec: "30 0 1 * *", Run: KPIJob(st, reg, scheduler.Month, computedAt)},
+		{Name: "kpi_day", Window: schemas.Day, Spec: "10 0 * * *", Run: KPIJob(st, reg, schemas.Day, computedAt)},
+		{Name: "kpi_week", Window: schemas.Week, Spec: "20 0 * * 1", Run: KPIJob(st, reg, schemas.Week, computedAt)},
+		{Name: "kpi_month", Window: schemas.Month, Spec: "30 0 1 * *", Run: KPIJob(st, reg, schemas.Month, computedAt)},
 	}
 }

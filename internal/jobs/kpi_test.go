@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/internal/servers"
 	"github.com/riskwatch/riskwatch/internal/testenv"
 	"github.com/riskwatch/riskwatch/schemas"
@@ -35,23 +34,23 @@ func migratedStore(t *testing.T, ch *servers.ClickHouse, prefix string) *store.S
 }
 
 func sh(y int, mo time.Month, d int) time.Time {
-	return time.Date(y, mo, d, 0, 0, 0, 0, scheduler.Shanghai)
+	return time.Date(y, mo, d, 0, 0, 0, 0, schemas.Shanghai)
 }
 
 func TestKPIWindowsFor(t *testing.T) {
 	cases := []struct {
-		w    scheduler.Window
+		w    schemas.Window
 		at   time.Time
 		want store.KPIWindows
 	}{
-		{scheduler.Day, sh(2026, 3, 2).Add(10 * time.Minute), store.KPIWindows{
+		{schemas.Day, sh(2026, 3, 2).Add(10 * time.Minute), store.KPIWindows{
 			Start: sh(2026, 3, 1), End: sh(2026, 3, 2), PrevStart: sh(2026, 2, 28), PrevEnd: sh(2026, 3, 1),
 			YoYStart: sh(2025, 3, 1), YoYEnd: sh(2025, 3, 2)}},
 		// ISO week Mon 2026-02-23 … Sun 03-01; a year earlier is 52 weeks back.
-		{scheduler.Week, sh(2026, 3, 2), store.KPIWindows{
+		{schemas.Week, sh(2026, 3, 2), store.KPIWindows{
 			Start: sh(2026, 2, 23), End: sh(2026, 3, 2), PrevStart: sh(2026, 2, 16), PrevEnd: sh(2026, 2, 23),
 			YoYStart: sh(2025, 2, 24), YoYEnd: sh(2025, 3, 3)}},
-		{scheduler.Month, sh(2026, 3, 1), store.KPIWindows{
+		{schemas.Month, sh(2026, 3, 1), store.KPIWindows{
 			Start: sh(2026, 2, 1), End: sh(2026, 3, 1), PrevStart: sh(2026, 1, 1), PrevEnd: sh(2026, 2, 1),
 			YoYStart: sh(2025, 2, 1), YoYEnd: sh(2025, 3, 1)}},
 	}
@@ -82,7 +81,7 @@ func TestAggregateKPIsByHand(t *testing.T) {
 		{County: "K1", Town: "T1", Accepted: 3, Resolved: 3, Concluded: 3, PrevAccepted: 0, YoYAccepted: 2}, // recorded at town level
 		{County: "K2", Accepted: 5, Resolved: 0, Concluded: 0, Overdue: 2, PrevAccepted: 10},
 	}
-	win := KPIWindowsFor(scheduler.Day, sh(2026, 3, 2))
+	win := KPIWindowsFor(schemas.Day, sh(2026, 3, 2))
 	rows := AggregateKPIs(reg, cells, "day", win, sh(2026, 3, 2))
 	by := map[string]store.RegionKPI{}
 	for _, r := range rows {
@@ -125,7 +124,7 @@ func TestKPIJobOnClickHouse(t *testing.T) {
 	row := func(id string, reported time.Time, status schemas.Status, village string, due time.Time, resolved *time.Time, sat schemas.Satisfaction) schemas.CaseRow {
 		d := due
 		return schemas.CaseRow{Source: schemas.SourcePlatform, CaseID: id, Version: 1, Contract: 1,
-			ReportedAt: reported, ReportedDate: time.Date(reported.In(scheduler.Shanghai).Year(), reported.In(scheduler.Shanghai).Month(), reported.In(scheduler.Shanghai).Day(), 0, 0, 0, 0, time.UTC),
+			ReportedAt: reported, ReportedDate: time.Date(reported.In(schemas.Shanghai).Year(), reported.In(schemas.Shanghai).Month(), reported.In(schemas.Shanghai).Day(), 0, 0, 0, 0, time.UTC),
 			RegionCode: village, RegionLevel: 5, CityCode: "C", CountyCode: "K1", TownCode: "T1", VillageCode: village,
 			Category: "other", CategoryGroup: "other", Parties: 1, Status: status, DueAt: &d, ResolvedAt: resolved, Satisfaction: sat}
 	}
@@ -145,7 +144,7 @@ func TestKPIJobOnClickHouse(t *testing.T) {
 	}
 	n := 0
 	clock := func() time.Time { n++; return sh(2026, 3, 2).Add(time.Duration(n) * time.Second) }
-	job := KPIJob(st, reg, scheduler.Day, clock)
+	job := KPIJob(st, reg, schemas.Day, clock)
 	for i := 0; i < 2; i++ {
 		if got, err := job(ctx, sh(2026, 3, 2)); err != nil || got != 6 {
 			t.Fatalf("run %d: %d rows, %v", i, got, err)

@@ -93,7 +93,7 @@ func (c RiskConfig) specVersion() string {
 // RiskWindowsFor returns the intervals of the window of kind w ending at
 // `at`: itself, the four preceding windows and the C2 cohort, lagDays
 // earlier.
-func RiskWindowsFor(w scheduler.Window, at time.Time, lagDays int) store.RiskWindows {
+func RiskWindowsFor(w schemas.Window, at time.Time, lagDays int) store.RiskWindows {
 	end := w.Align(at)
 	start := w.Prev(end)
 	r := store.RiskWindows{Start: start, End: end,
@@ -127,12 +127,12 @@ func RiskSeed(window string, windowEnd time.Time, level schemas.Level, parent st
 // and town of reg for windows of kind w with DefaultRiskConfig. computedAt
 // stamps the rows (the version that lets a recomputed window replace its
 // rows, not an input of any figure).
-func RiskIndexJob(st RiskStore, reg *schemas.Registry, w scheduler.Window, computedAt func() time.Time) func(ctx context.Context, at time.Time) (uint64, error) {
+func RiskIndexJob(st RiskStore, reg *schemas.Registry, w schemas.Window, computedAt func() time.Time) func(ctx context.Context, at time.Time) (uint64, error) {
 	return RiskIndexJobWith(st, reg, DefaultRiskConfig(), w, computedAt)
 }
 
 // RiskIndexJobWith is RiskIndexJob with an explicit configuration.
-func RiskIndexJobWith(st RiskStore, reg *schemas.Registry, cfg RiskConfig, w scheduler.Window, computedAt func() time.Time) func(ctx context.Context, at time.Time) (uint64, error) {
+func RiskIndexJobWith(st RiskStore, reg *schemas.Registry, cfg RiskConfig, w schemas.Window, computedAt func() time.Time) func(ctx context.Context, at time.Time) (uint64, error) {
 	return func(ctx context.Context, at time.Time) (uint64, error) {
 		win := RiskWindowsFor(w, at, cfg.CohortLagDays)
 		cells, err := st.RiskCells(ctx, win, cfg.Counts)
@@ -162,8 +162,8 @@ func RiskIndexJobWith(st RiskStore, reg *schemas.Registry, cfg RiskConfig, w sch
 // A2's baseline and C2's cohort would be mostly noise.
 func RiskIndexJobs(st RiskStore, reg *schemas.Registry, computedAt func() time.Time) []scheduler.Job {
 	return []scheduler.Job{
-		{Name: "risk_week", Window: scheduler.Week, Spec: "10 1 * * 1", Run: RiskIndexJob(st, reg, scheduler.Week, computedAt)},
-		{Name: "risk_month", Window: scheduler.Month, Spec: "20 1 1 * *", Run: RiskIndexJob(st, reg, scheduler.Month, computedAt)},
+		{Name: "risk_week", Window: schemas.Week, Spec: "10 1 * * 1", Run: RiskIndexJob(st, reg, schemas.Week, computedAt)},
+		{Name: "risk_month", Window: schemas.Month, Spec: "20 1 1 * *", Run: RiskIndexJob(st, reg, schemas.Month, computedAt)},
 	}
 }
 

@@ -10,14 +10,13 @@ import (
 	"time"
 
 	"github.com/riskwatch/riskwatch/indices/composite"
-	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/internal/testenv"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
 )
 
 func TestRiskWindowsFor(t *testing.T) {
-	w := RiskWindowsFor(scheduler.Week, sh(2026, 3, 9).Add(70*time.Minute), 7)
+	w := RiskWindowsFor(schemas.Week, sh(2026, 3, 9).Add(70*time.Minute), 7)
 	want := store.RiskWindows{Start: sh(2026, 3, 2), End: sh(2026, 3, 9),
 		PrevStarts:  [4]time.Time{sh(2026, 2, 23), sh(2026, 2, 16), sh(2026, 2, 9), sh(2026, 2, 2)},
 		CohortStart: sh(2026, 2, 23), CohortEnd: sh(2026, 3, 2)}
@@ -27,7 +26,7 @@ func TestRiskWindowsFor(t *testing.T) {
 	if !w.PrevEnd(0).Equal(sh(2026, 3, 2)) || !w.PrevEnd(3).Equal(sh(2026, 2, 9)) {
 		t.Errorf("prev ends %v %v", w.PrevEnd(0), w.PrevEnd(3))
 	}
-	m := RiskWindowsFor(scheduler.Month, sh(2026, 3, 1), 30)
+	m := RiskWindowsFor(schemas.Month, sh(2026, 3, 1), 30)
 	if !m.Start.Equal(sh(2026, 2, 1)) || !m.PrevStarts[3].Equal(sh(2025, 10, 1)) ||
 		!m.CohortStart.Equal(sh(2026, 1, 2)) || !m.CohortEnd.Equal(sh(2026, 1, 30)) {
 		t.Errorf("month %+v", m)
@@ -44,7 +43,7 @@ func TestRiskBandStateAndBaseline(t *testing.T) {
 	if _, err := DecodeBandState("purple:1"); err == nil {
 		t.Error("purple band accepted")
 	}
-	win := RiskWindowsFor(scheduler.Week, sh(2026, 3, 9), 7)
+	win := RiskWindowsFor(schemas.Week, sh(2026, 3, 9), 7)
 	c := &RiskCounts{}
 	c.Prev = [4]uint64{10, 20, 30, 40}
 	// Data since 2026-02-10: the windows ending 03-02, 02-23 and 02-16 have
@@ -104,7 +103,7 @@ func riskCases() []schemas.CaseRow {
 		for wk, p := range riskPlans[unit] {
 			for i := 0; i < p.n; i++ {
 				rep := riskWeekStarts[wk].Add(8*time.Hour + time.Duration(i)*10*time.Minute)
-				local := rep.In(scheduler.Shanghai)
+				local := rep.In(schemas.Shanghai)
 				r := schemas.CaseRow{Source: schemas.SourcePlatform, CaseID: fmt.Sprintf("%s-w%d-%02d", unit, wk+1, i), Version: 1, Contract: 1,
 					ReportedAt: rep, ReportedDate: time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC),
 					CityCode: "C", Category: "neighbor", CategoryGroup: "neighbor", Severity: schemas.SeverityGeneral, Parties: 2,
@@ -211,7 +210,7 @@ func TestRiskIndexJobOnClickHouse(t *testing.T) {
 	cfg.MinMedianExpected = 0
 	n := 0
 	clock := func() time.Time { n++; return sh(2026, 3, 9).Add(time.Duration(n) * time.Second) }
-	job := RiskIndexJobWith(st, reg, cfg, scheduler.Week, clock)
+	job := RiskIndexJobWith(st, reg, cfg, schemas.Week, clock)
 	ends := [2]time.Time{sh(2026, 3, 2), sh(2026, 3, 9)}
 	for _, at := range []time.Time{ends[0], ends[1], ends[1]} {
 		if got, err := job(ctx, at.Add(70*time.Minute)); err != nil || got != 6 {
@@ -395,7 +394,7 @@ func TestRiskIndexLevelGate(t *testing.T) {
 		cfg := DefaultRiskConfig()
 		cfg.CohortLagDays = 7
 		cfg.MinMedianExpected = tc.min
-		job := RiskIndexJobWith(st, reg, cfg, scheduler.Week, func() time.Time { return sh(2026, 3, 9) })
+		job := RiskIndexJobWith(st, reg, cfg, schemas.Week, func() time.Time { return sh(2026, 3, 9) })
 		for _, at := range ends {
 			if _, err := job(ctx, at.Add(time.Hour)); err != nil {
 				t.Fatal(err)

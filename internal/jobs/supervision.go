@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
 )
 
@@ -103,7 +104,7 @@ func SupervisionUnits(cases []store.SupervisionCase) []store.SupervisionUnit {
 // day and counts them per unit.
 func SupervisionJob(st SupervisionStore, cfg SupervisionConfig, computedAt func() time.Time) func(ctx context.Context, at time.Time) (uint64, error) {
 	return func(ctx context.Context, at time.Time) (uint64, error) {
-		end := scheduler.Day.Align(at)
+		end := schemas.Day.Align(at)
 		cases, err := st.SupervisionCases(ctx, end)
 		if err != nil {
 			return 0, err
@@ -121,5 +122,5 @@ func SupervisionJob(st SupervisionStore, cfg SupervisionConfig, computedAt func(
 
 // SupervisionJobs returns the daily 督办 job (00:50 Asia/Shanghai).
 func SupervisionJobs(st SupervisionStore, cfg SupervisionConfig, computedAt func() time.Time) []scheduler.Job {
-	return []scheduler.Job{{Name: "supervision_day", Window: scheduler.Day, Spec: "50 0 * * *", Run: SupervisionJob(st, cfg, computedAt)}}
+	return []scheduler.Job{{Name: "supervision_day", Window: schemas.Day, Spec: "50 0 * * *", Run: SupervisionJob(st, cfg, computedAt)}}
 }

@@ -78,7 +78,7 @@ func PoissonUpperTail(k uint64, lambda float64) float64 {
 // the four windows before it (newest first) and the same window a year
 // earlier (52 weeks earlier for ISO weeks, the same dates a year earlier
 // otherwise, as for the KPIs).
-func TypeWindowsFor(w scheduler.Window, at time.Time) store.TypeWindows {
+func TypeWindowsFor(w schemas.Window, at time.Time) store.TypeWindows {
 	k := KPIWindowsFor(w, at)
 	t := store.TypeWindows{Start: k.Start, End: k.End, YoYStart: k.YoYStart, YoYEnd: k.YoYEnd}
 	end := k.Start
@@ -181,7 +181,7 @@ func AggregateTypes(reg *schemas.Registry, cells []store.TypeCell, window string
 // and town region of reg for windows of kind w. computedAt stamps the rows
 // (the caller's clock: it is the version that lets a recomputed window
 // replace the earlier rows, not an input of any figure).
-func TypeJob(st TypeStore, reg *schemas.Registry, w scheduler.Window, computedAt func() time.Time) func(ctx context.Context, at time.Time) (uint64, error) {
+func TypeJob(st TypeStore, reg *schemas.Registry, w schemas.Window, computedAt func() time.Time) func(ctx context.Context, at time.Time) (uint64, error) {
 	return func(ctx context.Context, at time.Time) (uint64, error) {
 		win := TypeWindowsFor(w, at)
 		cells, err := st.TypeCells(ctx, win)
@@ -201,8 +201,8 @@ func TypeJob(st TypeStore, reg *schemas.Registry, w scheduler.Window, computedAt
 // window.
 func TypeJobs(st TypeStore, reg *schemas.Registry, computedAt func() time.Time) []scheduler.Job {
 	return []scheduler.Job{
-		{Name: "types_day", Window: scheduler.Day, Spec: "20 0 * * *", Run: TypeJob(st, reg, scheduler.Day, computedAt)},
-		{Name: "types_week", Window: scheduler.Week, Spec: "30 0 * * 1", Run: TypeJob(st, reg, scheduler.Week, computedAt)},
-		{Name: "types_month", Window: scheduler.Month, Spec: "40 0 1 * *", Run: TypeJob(st, reg, scheduler.Month, computedAt)},
+		{Name: "types_day", Window: schemas.Day, Spec: "20 0 * * *", Run: TypeJob(st, reg, schemas.Day, computedAt)},
+		{Name: "types_week", Window: schemas.Week, Spec: "30 0 * * 1", Run: TypeJob(st, reg, schemas.Week, computedAt)},
+		{Name: "types_month", Window: schemas.Month, Spec: "40 0 1 * *", Run: TypeJob(st, reg, schemas.Month, computedAt)},
 	}
 }

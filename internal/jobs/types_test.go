@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/internal/testenv"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
@@ -91,7 +90,7 @@ func TestAggregateTypesByHand(t *testing.T) {
 		{County: "K2", Category: "neighbor.noise", Cases: 5},
 		{County: "K2", Category: "family", Cases: 2},
 	}
-	win := TypeWindowsFor(scheduler.Week, sh(2026, 3, 2))
+	win := TypeWindowsFor(schemas.Week, sh(2026, 3, 2))
 	rows := AggregateTypes(reg, cells, "week", win, sh(2026, 3, 2))
 	type key struct{ region, cat string }
 	by := map[key]store.TypeRank{}
@@ -148,7 +147,7 @@ func TestAggregateTypesByHand(t *testing.T) {
 }
 
 func TestTypeWindowsFor(t *testing.T) {
-	w := TypeWindowsFor(scheduler.Week, sh(2026, 3, 4))
+	w := TypeWindowsFor(schemas.Week, sh(2026, 3, 4))
 	want := []time.Time{sh(2026, 2, 23), sh(2026, 3, 2), sh(2026, 2, 16), sh(2026, 2, 23), sh(2026, 2, 9), sh(2026, 2, 16),
 		sh(2026, 2, 2), sh(2026, 2, 9), sh(2026, 1, 26), sh(2026, 2, 2), sh(2025, 2, 24), sh(2025, 3, 3)}
 	got := []time.Time{w.Start, w.End, w.PrevStart[0], w.PrevEnd[0], w.PrevStart[1], w.PrevEnd[1],
@@ -158,12 +157,12 @@ func TestTypeWindowsFor(t *testing.T) {
 			t.Errorf("bound %d: %v, want %v", i, got[i], want[i])
 		}
 	}
-	m := TypeWindowsFor(scheduler.Month, sh(2026, 3, 1))
+	m := TypeWindowsFor(schemas.Month, sh(2026, 3, 1))
 	if !m.PrevStart[3].Equal(sh(2025, 10, 1)) || !m.PrevEnd[0].Equal(sh(2026, 2, 1)) || !m.YoYStart.Equal(sh(2025, 2, 1)) {
 		t.Errorf("month windows %+v", m)
 	}
 	jobs := TypeJobs(nil, nil, nil)
-	if len(jobs) != 3 || jobs[0].Name != "types_day" || jobs[1].Spec != "30 0 * * 1" || jobs[2].Window != scheduler.Month {
+	if len(jobs) != 3 || jobs[0].Name != "types_day" || jobs[1].Spec != "30 0 * * 1" || jobs[2].Window != schemas.Month {
 		t.Errorf("jobs %+v", jobs)
 	}
 }
@@ -190,7 +189,7 @@ func TestTypeJobOnClickHouse(t *testing.T) {
 		if c, ok := schemas.CategoryByCode()[category]; ok && c.Parent != "" {
 			group = c.Parent
 		}
-		loc := reported.In(scheduler.Shanghai)
+		loc := reported.In(schemas.Shanghai)
 		rows = append(rows, schemas.CaseRow{Source: schemas.SourcePlatform, CaseID: id, Version: 1, Contract: 1,
 			ReportedAt: reported, ReportedDate: time.Date(loc.Year(), loc.Month(), loc.Day(), 0, 0, 0, 0, time.UTC),
 			RegionCode: code, RegionLevel: uint8(level), CityCode: "C", CountyCode: county, TownCode: town, VillageCode: village,
@@ -220,7 +219,7 @@ func TestTypeJobOnClickHouse(t *testing.T) {
 	}
 	n := 0
 	clock := func() time.Time { n++; return sh(2026, 3, 2).Add(time.Duration(n) * time.Second) }
-	job := TypeJob(st, reg, scheduler.Week, clock)
+	job := TypeJob(st, reg, schemas.Week, clock)
 	// C: wage, noise, family; K1 and T1: wage, noise; K2: family; no village rows.
 	for i := 0; i < 2; i++ {
 		if got, err := job(ctx, sh(2026, 3, 2).Add(30*time.Minute)); err != nil || got != 8 {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/reports"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
@@ -29,12 +28,12 @@ type Store interface {
 // (a local midnight aligned to the window).
 type Spec struct {
 	Region string
-	Window scheduler.Window
+	Window schemas.Window
 	End    time.Time
 }
 
 // SpecAt returns the spec of the latest complete window at or before at.
-func SpecAt(region string, w scheduler.Window, at time.Time) Spec {
+func SpecAt(region string, w schemas.Window, at time.Time) Spec {
 	return Spec{Region: region, Window: w, End: w.Align(at)}
 }
 
@@ -47,11 +46,11 @@ const (
 
 // trendStart is where the trend chart begins: 14 days for a daily report,
 // 28 for a weekly, 13 weeks for a monthly one.
-func trendStart(w scheduler.Window, start, end time.Time) time.Time {
+func trendStart(w schemas.Window, start, end time.Time) time.Time {
 	switch w {
-	case scheduler.Day:
+	case schemas.Day:
 		return end.AddDate(0, 0, -14)
-	case scheduler.Week:
+	case schemas.Week:
 		return end.AddDate(0, 0, -28)
 	}
 	return end.AddDate(0, 0, -91)
@@ -127,7 +126,7 @@ func (g *Generator) Input(ctx context.Context, spec Spec) (reports.Input, error)
 	// The risk index has weekly and monthly windows: a daily report shows
 	// the latest week's.
 	riskWin := "week"
-	if spec.Window == scheduler.Month {
+	if spec.Window == schemas.Month {
 		riskWin = "month"
 	}
 	in.RiskWindow = riskWin
@@ -136,9 +135,9 @@ func (g *Generator) Input(ctx context.Context, spec Spec) (reports.Input, error)
 	} else if ok {
 		// The window read, printed in the report: the latest computed,
 		// which need not be the report's own.
-		rw := scheduler.Week
+		rw := schemas.Week
 		if riskWin == "month" {
-			rw = scheduler.Month
+			rw = schemas.Month
 		}
 		in.RiskStart, in.RiskEnd = rw.Prev(re), re
 		rows, err := g.st.RiskIndexRows(ctx, riskWin, re)
@@ -188,7 +187,7 @@ func (g *Generator) Input(ctx context.Context, spec Spec) (reports.Input, error)
 	// a weekly report, the days of a daily and of a monthly one (weeks
 	// would straddle the month's ends).
 	alarmWin := "day"
-	if spec.Window == scheduler.Week {
+	if spec.Window == schemas.Week {
 		alarmWin = "week"
 	}
 	in.StatAlarmWindow = alarmWin

@@ -18,7 +18,6 @@ import (
 	"github.com/riskwatch/riskwatch/internal/browser"
 	"github.com/riskwatch/riskwatch/internal/demo"
 	"github.com/riskwatch/riskwatch/internal/jobs"
-	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/internal/servers"
 	"github.com/riskwatch/riskwatch/internal/testenv"
 	"github.com/riskwatch/riskwatch/schemas"
@@ -56,7 +55,7 @@ func loadDemo(t *testing.T) demoData {
 	if err != nil {
 		t.Fatal(err)
 	}
-	from, to := time.Date(2026, 8, 1, 0, 0, 0, 0, scheduler.Shanghai), time.Date(2026, 10, 31, 0, 0, 0, 0, scheduler.Shanghai)
+	from, to := time.Date(2026, 8, 1, 0, 0, 0, 0, schemas.Shanghai), time.Date(2026, 10, 31, 0, 0, 0, 0, schemas.Shanghai)
 	gen, err := demo.New(demo.Options{Seed: 6, Registry: reg, From: from, To: to})
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +64,7 @@ func loadDemo(t *testing.T) demoData {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Date(2026, 10, 31, 23, 59, 59, 0, scheduler.Shanghai)
+	now := time.Date(2026, 10, 31, 23, 59, 59, 0, schemas.Shanghai)
 	var rows []schemas.CaseRow
 	for i := 0; ; i++ {
 		r, ok := gen.Next()
@@ -82,7 +81,7 @@ func loadDemo(t *testing.T) demoData {
 	if err := st.InsertCases(ctx, rows); err != nil {
 		t.Fatal(err)
 	}
-	week := scheduler.Week.Align(now)
+	week := schemas.Week.Align(now)
 	for _, j := range jobs.All(st, reg, func() time.Time { return now }, jobs.Options{}) {
 		if _, err := j.Run(ctx, j.Window.Align(week)); err != nil {
 			t.Fatalf("job %s: %v", j.Name, err)
@@ -100,12 +99,12 @@ func TestSpecs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	end := time.Date(2026, 10, 26, 0, 0, 0, 0, scheduler.Shanghai)
-	specs := g.Specs(scheduler.Week, end, []int{2, 3})
+	end := time.Date(2026, 10, 26, 0, 0, 0, 0, schemas.Shanghai)
+	specs := g.Specs(schemas.Week, end, []int{2, 3})
 	var codes []string
 	for _, s := range specs {
 		codes = append(codes, s.Region)
-		if s.Window != scheduler.Week || !s.End.Equal(end) {
+		if s.Window != schemas.Week || !s.End.Equal(end) {
 			t.Errorf("spec %+v", s)
 		}
 	}
@@ -168,7 +167,7 @@ func (d demoData) count(t *testing.T, q string) uint64 {
 // risk window and alarm window used are recorded.
 func testInput(t *testing.T, d demoData) {
 	ctx := context.Background()
-	start := scheduler.Week.Prev(d.week)
+	start := schemas.Week.Prev(d.week)
 	// A case of the week whose second version changed category (and day):
 	// the rollup of every version would count it twice. The KPIs of the
 	// week are computed again to include it.
@@ -186,7 +185,7 @@ func testInput(t *testing.T, d demoData) {
 	if err := d.st.InsertCases(ctx, []schemas.CaseRow{v1, v2}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := jobs.KPIJob(d.st, d.reg, scheduler.Week, time.Now)(ctx, d.week); err != nil {
+	if _, err := jobs.KPIJob(d.st, d.reg, schemas.Week, time.Now)(ctx, d.week); err != nil {
 		t.Fatal(err)
 	}
 	g, err := New(d.st, d.reg, Options{Dir: t.TempDir()})
@@ -194,7 +193,7 @@ func testInput(t *testing.T, d demoData) {
 		t.Fatal(err)
 	}
 	for _, code := range []string{"150500000000", "150521000000"} {
-		in, err := g.Input(ctx, Spec{Region: code, Window: scheduler.Week, End: d.week})
+		in, err := g.Input(ctx, Spec{Region: code, Window: schemas.Week, End: d.week})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -220,7 +219,7 @@ func testInput(t *testing.T, d demoData) {
 	busy := d.count(t, "SELECT town_code FROM DB.supervision_cases FINAL WHERE window_end = "+snap+
 		" AND town_code != '' AND status NOT IN ('resolved', 'failed', 'closed') GROUP BY town_code ORDER BY count() DESC, town_code LIMIT 1")
 	code := strconv.FormatUint(busy, 10)
-	in, err := g.Input(ctx, Spec{Region: code, Window: scheduler.Week, End: d.week})
+	in, err := g.Input(ctx, Spec{Region: code, Window: schemas.Week, End: d.week})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,8 +234,8 @@ func testInput(t *testing.T, d demoData) {
 	}
 
 	// A monthly report counts day alarms, each inside the month.
-	month := scheduler.Month.Align(d.week)
-	in, err = g.Input(ctx, Spec{Region: "150500000000", Window: scheduler.Month, End: month})
+	month := schemas.Month.Align(d.week)
+	in, err = g.Input(ctx, Spec{Region: "150500000000", Window: schemas.Month, End: month})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,10 +255,10 @@ func testDayAndMonth(t *testing.T, d demoData) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	month := scheduler.Month.Align(d.week) // 2026-10-01: September
+	month := schemas.Month.Align(d.week) // 2026-10-01: September
 	res, err := g.Render(context.Background(), []Spec{
-		{Region: "150500000000", Window: scheduler.Day, End: d.week},
-		{Region: "150525000000", Window: scheduler.Month, End: month},
+		{Region: "150500000000", Window: schemas.Day, End: d.week},
+		{Region: "150525000000", Window: schemas.Month, End: month},
 	}, []string{HTML})
 	if err != nil {
 		t.Fatal(err)
@@ -280,7 +279,7 @@ func testDayAndMonth(t *testing.T, d demoData) {
 	}
 	// A town (level 4) report: its villages are the sub-units.
 	town := d.reg.Children("150521000000")[0]
-	res, err = g.Render(context.Background(), []Spec{{Region: town.Code, Window: scheduler.Week, End: d.week}}, []string{HTML})
+	res, err = g.Render(context.Background(), []Spec{{Region: town.Code, Window: schemas.Week, End: d.week}}, []string{HTML})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,10 +287,10 @@ func testDayAndMonth(t *testing.T, d demoData) {
 	if err != nil || !strings.Contains(string(b), town.Name+"矛盾纠纷风险预警周报") || !strings.Contains(string(b), "八、研判建议") {
 		t.Errorf("town report of %s %s: %v", town.Code, town.Name, err)
 	}
-	if _, err := g.Input(context.Background(), Spec{Region: "150500000000", Window: scheduler.Week, End: d.week.Add(time.Hour)}); err == nil {
+	if _, err := g.Input(context.Background(), Spec{Region: "150500000000", Window: schemas.Week, End: d.week.Add(time.Hour)}); err == nil {
 		t.Error("an unaligned window end was accepted")
 	}
-	if _, err := g.Input(context.Background(), Spec{Region: "999", Window: scheduler.Week, End: d.week}); err == nil {
+	if _, err := g.Input(context.Background(), Spec{Region: "999", Window: schemas.Week, End: d.week}); err == nil {
 		t.Error("an unknown region was accepted")
 	}
 }
@@ -309,7 +308,7 @@ func testServedInBrowser(t *testing.T, d demoData) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := g.Render(context.Background(), []Spec{{Region: "150521000000", Window: scheduler.Week, End: d.week}}, []string{HTML}); err != nil {
+	if _, err := g.Render(context.Background(), []Spec{{Region: "150521000000", Window: schemas.Week, End: d.week}}, []string{HTML}); err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
@@ -350,12 +349,12 @@ func testServedInBrowser(t *testing.T, d demoData) {
 func testRenderHTML(t *testing.T, d demoData) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	gen := time.Date(2026, 11, 2, 8, 30, 0, 0, scheduler.Shanghai)
+	gen := time.Date(2026, 11, 2, 8, 30, 0, 0, schemas.Shanghai)
 	g, err := New(d.st, d.reg, Options{Dir: dir, Now: func() time.Time { return gen }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	specs := g.Specs(scheduler.Week, d.week, []int{2, 3})
+	specs := g.Specs(schemas.Week, d.week, []int{2, 3})
 	res, err := g.Render(ctx, specs, []string{HTML})
 	if err != nil {
 		t.Fatal(err)
@@ -374,7 +373,7 @@ func testRenderHTML(t *testing.T, d demoData) {
 
 	// The narrative's count is the number of distinct cases reported in
 	// the week, counted here straight from the cases table.
-	start := scheduler.Week.Prev(d.week)
+	start := schemas.Week.Prev(d.week)
 	out, err := d.ch.Query(ctx, "SELECT count() FROM "+d.st.Database()+".cases FINAL WHERE reported_at >= toDateTime('"+
 		start.Format("2006-01-02 15:04:05")+"', 'Asia/Shanghai') AND reported_at < toDateTime('"+d.week.Format("2006-01-02 15:04:05")+"', 'Asia/Shanghai')")
 	if err != nil {
@@ -438,7 +437,7 @@ func testRenderPDFAndPNG(t *testing.T, d demoData) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := g.Render(context.Background(), []Spec{{Region: "150500000000", Window: scheduler.Week, End: d.week}}, []string{HTML, PNG, PDF})
+	res, err := g.Render(context.Background(), []Spec{{Region: "150500000000", Window: schemas.Week, End: d.week}}, []string{HTML, PNG, PDF})
 	if err != nil {
 		t.Fatal(err)
 	}

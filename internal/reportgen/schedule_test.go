@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/schemas"
 )
 
 // The default schedules fire at 08:00 daily, 08:30 on Mondays and 09:00 on
@@ -16,13 +16,13 @@ func TestScheduleTimes(t *testing.T) {
 	after := time.Date(2026, 11, 25, 23, 0, 0, 0, time.UTC) // Thu 26 Nov 07:00 in Shanghai
 	for _, c := range []struct {
 		spec string
-		w    scheduler.Window
+		w    schemas.Window
 		next string
 		end  string
 	}{
-		{"0 8 * * *", scheduler.Day, "2026-11-26T08:00:00+08:00", "2026-11-26"},
-		{"30 8 * * 1", scheduler.Week, "2026-11-30T08:30:00+08:00", "2026-11-30"},
-		{"0 9 1 * *", scheduler.Month, "2026-12-01T09:00:00+08:00", "2026-12-01"},
+		{"0 8 * * *", schemas.Day, "2026-11-26T08:00:00+08:00", "2026-11-26"},
+		{"30 8 * * 1", schemas.Week, "2026-11-30T08:30:00+08:00", "2026-11-30"},
+		{"0 9 1 * *", schemas.Month, "2026-12-01T09:00:00+08:00", "2026-12-01"},
 	} {
 		n, err := Schedule{Spec: c.spec, Window: c.w}.Next(after)
 		if err != nil {

@@ -11,13 +11,12 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/schemas"
 )
 
 // Specs lists the reports of one window end for the levels: the city
 // (2), each county-level unit that has towns (3), each town (4).
-func (g *Generator) Specs(w scheduler.Window, end time.Time, levels []int) []Spec {
+func (g *Generator) Specs(w schemas.Window, end time.Time, levels []int) []Spec {
 	var out []Spec
 	want := map[schemas.Level]bool{}
 	for _, l := range levels {
@@ -80,7 +79,7 @@ func (g *Generator) writeIndexLocked() error {
 // levels in the formats.
 type Schedule struct {
 	Spec    string // 5-field cron in Asia/Shanghai, e.g. "30 8 * * 1"
-	Window  scheduler.Window
+	Window  schemas.Window
 	Levels  []int
 	Formats []string
 }
@@ -104,7 +103,7 @@ func ParseSchedule(spec string) (err error) {
 // latest complete window at the time it fires; a run still going when the
 // next one is due is skipped.
 func (g *Generator) RunSchedules(ctx context.Context, ss []Schedule) error {
-	c := cron.New(cron.WithLocation(scheduler.Shanghai), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger), cron.Recover(cron.DiscardLogger)))
+	c := cron.New(cron.WithLocation(schemas.Shanghai), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger), cron.Recover(cron.DiscardLogger)))
 	for _, s := range ss {
 		if err := ParseSchedule(s.Spec); err != nil {
 			return err
@@ -129,12 +128,12 @@ func (g *Generator) RunSchedules(ctx context.Context, ss []Schedule) error {
 // Latest returns the end of the newest window ≤ at for which the region
 // has accepted cases (region_kpis), and false when no window has any: what
 // `riskwatch run` shows, from whatever data is stored.
-func (g *Generator) Latest(ctx context.Context, w scheduler.Window, region string, at time.Time) (time.Time, bool, error) {
+func (g *Generator) Latest(ctx context.Context, w schemas.Window, region string, at time.Time) (time.Time, bool, error) {
 	end, found, err := g.st.ReportLatestActiveWindowEnd(ctx, w.String(), region, at)
 	if err != nil || !found {
 		return time.Time{}, false, err
 	}
-	return end.In(scheduler.Shanghai), true, nil
+	return end.In(schemas.Shanghai), true, nil
 }
 
 // EnsureLatest renders the reports of the latest weekly window with data
@@ -142,12 +141,12 @@ func (g *Generator) Latest(ctx context.Context, w scheduler.Window, region strin
 // all of them when force is set, and returns the window end; the zero time
 // when no window has data yet.
 func (g *Generator) EnsureLatest(ctx context.Context, at time.Time, levels []int, formats []string, force bool) (time.Time, []Result, error) {
-	end, found, err := g.Latest(ctx, scheduler.Week, g.reg.Root().Code, at)
+	end, found, err := g.Latest(ctx, schemas.Week, g.reg.Root().Code, at)
 	if err != nil || !found {
 		return time.Time{}, nil, err
 	}
 	var todo []Spec
-	for _, s := range g.Specs(scheduler.Week, end, levels) {
+	for _, s := range g.Specs(schemas.Week, end, levels) {
 		if force || !g.Exists(s) {
 			todo = append(todo, s)
 		}
@@ -169,5 +168,5 @@ func (s Schedule) Next(after time.Time) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	return sched.Next(after.In(scheduler.Shanghai)), nil
+	return sched.Next(after.In(schemas.Shanghai)), nil
 }

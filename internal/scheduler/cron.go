@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/robfig/cron/v3"
 )
 
@@ -23,7 +24,7 @@ func parseSpec(spec string) (cron.Schedule, error) {
 		return nil, err
 	}
 	if ss, ok := sched.(*cron.SpecSchedule); ok {
-		ss.Location = Shanghai
+		ss.Location = schemas.Shanghai
 	}
 	return sched, nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/robfig/cron/v3"
 )
 
@@ -38,7 +39,7 @@ type Job struct {
 	// command: letters, digits, '_', '-' and '.'.
 	Name string
 	// Window is the period one run computes.
-	Window Window
+	Window schemas.Window
 	// Spec is the cron spec, read in Asia/Shanghai, of the ticks that run
 	// the job: five fields ("5 0 * * *" is 00:05 every day) or a
 	// descriptor ("@daily"). A tick runs the latest complete window at the
@@ -221,7 +222,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		return nil
 	}
 
-	c := cron.New(cron.WithLocation(Shanghai), cron.WithLogger(cronLogger{log: s.log}))
+	c := cron.New(cron.WithLocation(schemas.Shanghai), cron.WithLogger(cronLogger{log: s.log}))
 	for _, j := range jobs {
 		l := cronLogger{
 			log:     s.log.With("job", j.Name),
@@ -318,7 +319,7 @@ func (s *Scheduler) catchUpJob(ctx context.Context, j *job) {
 
 // missed returns the window ends e with after < e <= latest, oldest first,
 // keeping the most recent limit (> 0) of them, and whether any were dropped.
-func missed(w Window, after, latest time.Time, limit int) (ends []time.Time, dropped bool) {
+func missed(w schemas.Window, after, latest time.Time, limit int) (ends []time.Time, dropped bool) {
 	for e := latest; e.After(after); e = w.Prev(e) {
 		if len(ends) == limit {
 			dropped = true
@@ -359,7 +360,7 @@ func (s *Scheduler) runWindow(ctx context.Context, j *job, at time.Time) error {
 		WindowStart: j.Window.Prev(at),
 		WindowEnd:   at,
 		Status:      StatusRunning,
-		StartedAt:   start.In(Shanghai),
+		StartedAt:   start.In(schemas.Shanghai),
 	}
 	if err := s.store.RecordRun(ctx, r); err != nil {
 		log.Error("not run: cannot record the start", "err", err)
@@ -515,4 +516,4 @@ func (s *Scheduler) Backfill(ctx context.Context, name string, from, to time.Tim
 	return nil
 }
 
-func fmtTime(t time.Time) string { return t.In(Shanghai).Format(time.RFC3339) }
+func fmtTime(t time.Time) string { return t.In(schemas.Shanghai).Format(time.RFC3339) }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/riskwatch/riskwatch/schemas"
 )
 
 // fakeClock is the injected clock: it moves only when a test moves it.
@@ -49,7 +50,7 @@ type calls struct {
 func (c *calls) add(job string, at time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.ats = append(c.ats, job+"@"+at.In(Shanghai).Format("2006-01-02"))
+	c.ats = append(c.ats, job+"@"+at.In(schemas.Shanghai).Format("2006-01-02"))
 }
 
 func (c *calls) get() []string {
@@ -88,15 +89,15 @@ func TestAddErrorsNameTheField(t *testing.T) {
 		job   Job
 		field string
 	}{
-		{"empty name", Job{Name: "", Window: Day, Spec: "5 0 * * *", Run: ok}, "Name:"},
-		{"name with a space", Job{Name: "risk index", Window: Day, Spec: "5 0 * * *", Run: ok}, "Name:"},
+		{"empty name", Job{Name: "", Window: schemas.Day, Spec: "5 0 * * *", Run: ok}, "Name:"},
+		{"name with a space", Job{Name: "risk index", Window: schemas.Day, Spec: "5 0 * * *", Run: ok}, "Name:"},
 		{"zero window", Job{Name: "kpi", Spec: "5 0 * * *", Run: ok}, "Window:"},
 		{"unknown window", Job{Name: "kpi", Window: 9, Spec: "5 0 * * *", Run: ok}, "Window:"},
-		{"empty spec", Job{Name: "kpi", Window: Day, Spec: "", Run: ok}, "Spec"},
-		{"bad spec", Job{Name: "kpi", Window: Day, Spec: "5 25 * * *", Run: ok}, "Spec"},
-		{"six fields", Job{Name: "kpi", Window: Day, Spec: "0 5 0 * * *", Run: ok}, "Spec"},
-		{"time zone prefix", Job{Name: "kpi", Window: Day, Spec: "CRON_TZ=UTC 5 0 * * *", Run: ok}, "Spec"},
-		{"nil run", Job{Name: "kpi", Window: Day, Spec: "5 0 * * *"}, "Run:"},
+		{"empty spec", Job{Name: "kpi", Window: schemas.Day, Spec: "", Run: ok}, "Spec"},
+		{"bad spec", Job{Name: "kpi", Window: schemas.Day, Spec: "5 25 * * *", Run: ok}, "Spec"},
+		{"six fields", Job{Name: "kpi", Window: schemas.Day, Spec: "0 5 0 * * *", Run: ok}, "Spec"},
+		{"time zone prefix", Job{Name: "kpi", Window: schemas.Day, Spec: "CRON_TZ=UTC 5 0 * * *", Run: ok}, "Spec"},
+		{"nil run", Job{Name: "kpi", Window: schemas.Day, Spec: "5 0 * * *"}, "Run:"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -112,11 +113,11 @@ func TestAddErrorsNameTheField(t *testing.T) {
 	}
 
 	s := New(NewMemoryRunStore(), nil, nil, Options{})
-	mustAdd(t, s, Job{Name: "kpi", Window: Day, Spec: "5 0 * * *", Run: ok})
-	if err := s.Add(Job{Name: "kpi", Window: Week, Spec: "5 0 * * 1", Run: ok}); err == nil || !strings.Contains(err.Error(), "Name:") {
+	mustAdd(t, s, Job{Name: "kpi", Window: schemas.Day, Spec: "5 0 * * *", Run: ok})
+	if err := s.Add(Job{Name: "kpi", Window: schemas.Week, Spec: "5 0 * * 1", Run: ok}); err == nil || !strings.Contains(err.Error(), "Name:") {
 		t.Fatalf("duplicate name: err = %v", err)
 	}
-	mustAdd(t, s, Job{Name: "hot_spots-v2.week", Window: Week, Spec: "@weekly", Run: ok})
+	mustAdd(t, s, Job{Name: "hot_spots-v2.week", Window: schemas.Week, Spec: "@weekly", Run: ok})
 	equalStrings(t, "Jobs", s.Jobs(), []string{"kpi", "hot_spots-v2.week"})
 }
 
@@ -127,7 +128,7 @@ func TestRunWindowTwiceRecordsOneRow(t *testing.T) {
 	var c calls
 	rows := uint64(0)
 	s := New(store, clock.Now, nil, Options{})
-	mustAdd(t, s, Job{Name: "kpi", Window: Day, Spec: "5 0 * * *", Run: func(_ context.Context, at time.Time) (uint64, error) {
+	mustAdd(t, s, Job{Name: "kpi", Window: schemas.Day, Spec: "5 0 * * *", Run: func(_ context.Context, at time.Time) (uint64, error) {
 		c.add("kpi", at)
 		rows += 10
 		clock.Advance(90 * time.Second)
@@ -187,8 +188,8 @@ func TestRunWindowRecordsRunningThenOutcome(t *testing.T) {
 	boom := errors.New("clickhouse: timeout")
 	store := &seqStore{}
 	s := New(store, newClock(cst(t, "2026-03-02 09:00")).Now, nil, Options{})
-	mustAdd(t, s, Job{Name: "ok", Window: Day, Spec: "5 0 * * *", Run: func(context.Context, time.Time) (uint64, error) { return 3, nil }})
-	mustAdd(t, s, Job{Name: "bad", Window: Day, Spec: "5 0 * * *", Run: func(context.Context, time.Time) (uint64, error) { return 1, boom }})
+	mustAdd(t, s, Job{Name: "ok", Window: schemas.Day, Spec: "5 0 * * *", Run: func(context.Context, time.Time) (uint64, error) { return 3, nil }})
+	mustAdd(t, s, Job{Name: "bad", Window: schemas.Day, Spec: "5 0 * * *", Run: func(context.Context, time.Time) (uint64, error) { return 1, boom }})
 	at := cst(t, "2026-03-02 00:00")
 
 	if err := s.RunWindow(ctx, "ok", at); err != nil {
@@ -212,7 +213,7 @@ func TestRunWindowRecordsRunningThenOutcome(t *testing.T) {
 	ran := false
 	store2 := &seqStore{failAt: StatusRunning}
 	s2 := New(store2, nil, nil, Options{})
-	mustAdd(t, s2, Job{Name: "kpi", Window: Day, Spec: "5 0 * * *", Run: func(context.Context, time.Time) (uint64, error) { ran = true; return 0, nil }})
+	mustAdd(t, s2, Job{Name: "kpi", Window: schemas.Day, Spec: "5 0 * * *", Run: func(context.Context, time.Time) (uint64, error) { ran = true; return 0, nil }})
 	if err := s2.RunWindow(ctx, "kpi", at); err == nil || ran {
 		t.Fatalf("err = %v, ran = %v; want an error and no run", err, ran)
 	}
@@ -223,7 +224,7 @@ func TestPanickingJobIsRecordedAndNotFatal(t *testing.T) {
 	store := NewMemoryRunStore()
 	s := New(store, newClock(cst(t, "2026-03-05 09:00")).Now, nil, Options{})
 	var c calls
-	mustAdd(t, s, Job{Name: "risk", Window: Day, Spec: "5 0 * * *", Run: func(_ context.Context, at time.Time) (uint64, error) {
+	mustAdd(t, s, Job{Name: "risk", Window: schemas.Day, Spec: "5 0 * * *", Run: func(_ context.Context, at time.Time) (uint64, error) {
 		c.add("risk", at)
 		if at.Day() == 3 {
 			panicInJob()
@@ -268,7 +269,7 @@ func TestRunWindowNeverOverlapsForOneJob(t *testing.T) {
 	ctx := context.Background()
 	var active, maxActive, total atomic.Int32
 	s := New(NewMemoryRunStore(), newClock(cst(t, "2026-03-05 09:00")).Now, nil, Options{})
-	mustAdd(t, s, Job{Name: "kpi", Window: Day, Spec: "5 0 * * *", Run: func(context.Context, time.Time) (uint64, error) {
+	mustAdd(t, s, Job{Name: "kpi", Window: schemas.Day, Spec: "5 0 * * *", Run: func(context.Context, time.Time) (uint64, error) {
 		n := active.Add(1)
 		for {
 			m := maxActive.Load()
@@ -308,12 +309,12 @@ func TestLockIsPerJobAndWaitRespectsContext(t *testing.T) {
 	ctx := context.Background()
 	started, release := make(chan struct{}), make(chan struct{})
 	s := New(NewMemoryRunStore(), newClock(cst(t, "2026-03-05 09:00")).Now, nil, Options{})
-	mustAdd(t, s, Job{Name: "slow", Window: Day, Spec: "5 0 * * *", Run: func(context.Context, time.Time) (uint64, error) {
+	mustAdd(t, s, Job{Name: "slow", Window: schemas.Day, Spec: "5 0 * * *", Run: func(context.Context, time.Time) (uint64, error) {
 		close(started)
 		<-release
 		return 0, nil
 	}})
-	mustAdd(t, s, Job{Name: "fast", Window: Day, Spec: "5 0 * * *", Run: func(context.Context, time.Time) (uint64, error) { return 0, nil }})
+	mustAdd(t, s, Job{Name: "fast", Window: schemas.Day, Spec: "5 0 * * *", Run: func(context.Context, time.Time) (uint64, error) { return 0, nil }})
 	at := cst(t, "2026-03-05 00:00")
 
 	done := make(chan error)
@@ -351,8 +352,8 @@ func TestCatchUp(t *testing.T) {
 		clock := newClock(cst(t, "2026-03-02 10:00"))
 		var c calls
 		s := New(store, clock.Now, nil, Options{})
-		mustAdd(t, s, Job{Name: "kpi", Window: Day, Spec: "5 0 * * *", Run: recordingJob("kpi", &c)})
-		mustAdd(t, s, Job{Name: "weekly", Window: Week, Spec: "5 0 * * 1", Run: recordingJob("weekly", &c)})
+		mustAdd(t, s, Job{Name: "kpi", Window: schemas.Day, Spec: "5 0 * * *", Run: recordingJob("kpi", &c)})
+		mustAdd(t, s, Job{Name: "weekly", Window: schemas.Week, Spec: "5 0 * * 1", Run: recordingJob("weekly", &c)})
 		s.catchUpAll(ctx, s.jobs)
 		want := []string{"kpi@2026-02-27", "kpi@2026-02-28", "kpi@2026-03-01", "kpi@2026-03-02", "weekly@2026-02-23", "weekly@2026-03-02"}
 		equalStrings(t, "catch-up", c.get(), want)
@@ -372,7 +373,7 @@ func TestCatchUp(t *testing.T) {
 		seed(t, store, "kpi", "2026-01-01 00:00")
 		var c calls
 		s := New(store, newClock(cst(t, "2026-03-02 10:00")).Now, nil, Options{CatchUp: 3})
-		mustAdd(t, s, Job{Name: "kpi", Window: Day, Spec: "5 0 * * *", Run: recordingJob("kpi", &c)})
+		mustAdd(t, s, Job{Name: "kpi", Window: schemas.Day, Spec: "5 0 * * *", Run: recordingJob("kpi", &c)})
 		s.catchUpAll(ctx, s.jobs)
 		equalStrings(t, "catch-up", c.get(), []string{"kpi@2026-02-28", "kpi@2026-03-01", "kpi@2026-03-02"})
 	})
@@ -382,7 +383,7 @@ func TestCatchUp(t *testing.T) {
 		seed(t, store, "kpi", "2025-01-01 00:00")
 		var c calls
 		s := New(store, newClock(cst(t, "2026-03-02 10:00")).Now, nil, Options{})
-		mustAdd(t, s, Job{Name: "kpi", Window: Day, Spec: "5 0 * * *", Run: recordingJob("kpi", &c)})
+		mustAdd(t, s, Job{Name: "kpi", Window: schemas.Day, Spec: "5 0 * * *", Run: recordingJob("kpi", &c)})
 		s.catchUpAll(ctx, s.jobs)
 		got := c.get()
 		if len(got) != 31 || got[0] != "kpi@2026-01-31" || got[30] != "kpi@2026-03-02" {
@@ -393,7 +394,7 @@ func TestCatchUp(t *testing.T) {
 	t.Run("no previous run: the most recent CatchUp windows", func(t *testing.T) {
 		var c calls
 		s := New(NewMemoryRunStore(), newClock(cst(t, "2026-03-02 10:00")).Now, nil, Options{CatchUp: 2})
-		mustAdd(t, s, Job{Name: "monthly", Window: Month, Spec: "5 0 1 * *", Run: recordingJob("monthly", &c)})
+		mustAdd(t, s, Job{Name: "monthly", Window: schemas.Month, Spec: "5 0 1 * *", Run: recordingJob("monthly", &c)})
 		s.catchUpAll(ctx, s.jobs)
 		equalStrings(t, "catch-up", c.get(), []string{"monthly@2026-02-01", "monthly@2026-03-01"})
 	})
@@ -401,7 +402,7 @@ func TestCatchUp(t *testing.T) {
 	t.Run("negative CatchUp turns it off", func(t *testing.T) {
 		var c calls
 		s := New(NewMemoryRunStore(), newClock(cst(t, "2026-03-02 10:00")).Now, nil, Options{CatchUp: -1})
-		mustAdd(t, s, Job{Name: "kpi", Window: Day, Spec: "5 0 * * *", Run: recordingJob("kpi", &c)})
+		mustAdd(t, s, Job{Name: "kpi", Window: schemas.Day, Spec: "5 0 * * *", Run: recordingJob("kpi", &c)})
 		s.catchUpAll(ctx, s.jobs)
 		equalStrings(t, "catch-up", c.get(), nil)
 	})
@@ -411,7 +412,7 @@ func TestCatchUp(t *testing.T) {
 		seed(t, store, "kpi", "2026-02-27 00:00")
 		var c calls
 		s := New(store, newClock(cst(t, "2026-03-02 10:00")).Now, nil, Options{})
-		mustAdd(t, s, Job{Name: "kpi", Window: Day, Spec: "5 0 * * *", Run: func(ctx context.Context, at time.Time) (uint64, error) {
+		mustAdd(t, s, Job{Name: "kpi", Window: schemas.Day, Spec: "5 0 * * *", Run: func(ctx context.Context, at time.Time) (uint64, error) {
 			c.add("kpi", at)
 			if at.Day() == 1 {
 				return 0, errors.New("no data")
@@ -431,7 +432,7 @@ func TestCatchUp(t *testing.T) {
 		clock := newClock(cst(t, "2026-03-02 23:30"))
 		var c calls
 		s := New(store, clock.Now, nil, Options{})
-		mustAdd(t, s, Job{Name: "kpi", Window: Day, Spec: "5 0 * * *", Run: func(ctx context.Context, at time.Time) (uint64, error) {
+		mustAdd(t, s, Job{Name: "kpi", Window: schemas.Day, Spec: "5 0 * * *", Run: func(ctx context.Context, at time.Time) (uint64, error) {
 			c.add("kpi", at)
 			clock.Advance(20 * time.Minute) // the second window crosses midnight
 			return 1, nil
@@ -449,8 +450,8 @@ func TestBackfill(t *testing.T) {
 		var progress []string
 		store := NewMemoryRunStore()
 		s := New(store, newClock(cst(t, "2026-03-10 09:00")).Now, nil, Options{})
-		mustAdd(t, s, Job{Name: "kpi", Window: Day, Spec: "5 0 * * *", Run: recordingJob("kpi", &c)})
-		mustAdd(t, s, Job{Name: "other", Window: Day, Spec: "5 0 * * *", Run: recordingJob("other", &c)})
+		mustAdd(t, s, Job{Name: "kpi", Window: schemas.Day, Spec: "5 0 * * *", Run: recordingJob("kpi", &c)})
+		mustAdd(t, s, Job{Name: "other", Window: schemas.Day, Spec: "5 0 * * *", Run: recordingJob("other", &c)})
 		err := s.Backfill(ctx, "kpi", cst(t, "2024-02-27 00:00"), cst(t, "2024-03-02 00:00"), func(done, total int) {
 			progress = append(progress, fmt.Sprintf("%d/%d", done, total))
 		})
@@ -467,9 +468,9 @@ func TestBackfill(t *testing.T) {
 	t.Run("all jobs, ordered by window end then Add order", func(t *testing.T) {
 		var c calls
 		s := New(NewMemoryRunStore(), nil, nil, Options{})
-		mustAdd(t, s, Job{Name: "d", Window: Day, Spec: "5 0 * * *", Run: recordingJob("d", &c)})
-		mustAdd(t, s, Job{Name: "w", Window: Week, Spec: "5 0 * * 1", Run: recordingJob("w", &c)})
-		mustAdd(t, s, Job{Name: "m", Window: Month, Spec: "5 0 1 * *", Run: recordingJob("m", &c)})
+		mustAdd(t, s, Job{Name: "d", Window: schemas.Day, Spec: "5 0 * * *", Run: recordingJob("d", &c)})
+		mustAdd(t, s, Job{Name: "w", Window: schemas.Week, Spec: "5 0 * * 1", Run: recordingJob("w", &c)})
+		mustAdd(t, s, Job{Name: "m", Window: schemas.Month, Spec: "5 0 1 * *", Run: recordingJob("m", &c)})
 		if err := s.Backfill(ctx, "", cst(t, "2025-12-29 00:00"), cst(t, "2026-01-05 00:00"), nil); err != nil {
 			t.Fatal(err)
 		}
@@ -484,7 +485,7 @@ func TestBackfill(t *testing.T) {
 		var c calls
 		var last string
 		s := New(NewMemoryRunStore(), nil, nil, Options{})
-		mustAdd(t, s, Job{Name: "kpi", Window: Day, Spec: "5 0 * * *", Run: func(_ context.Context, at time.Time) (uint64, error) {
+		mustAdd(t, s, Job{Name: "kpi", Window: schemas.Day, Spec: "5 0 * * *", Run: func(_ context.Context, at time.Time) (uint64, error) {
 			c.add("kpi", at)
 			if at.Day() == 2 {
 				return 0, errors.New("no data")
@@ -506,7 +507,7 @@ func TestBackfill(t *testing.T) {
 		cctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		s := New(NewMemoryRunStore(), nil, nil, Options{})
-		mustAdd(t, s, Job{Name: "kpi", Window: Day, Spec: "5 0 * * *", Run: func(_ context.Context, at time.Time) (uint64, error) {
+		mustAdd(t, s, Job{Name: "kpi", Window: schemas.Day, Spec: "5 0 * * *", Run: func(_ context.Context, at time.Time) (uint64, error) {
 			c.add("kpi", at)
 			if at.Day() == 2 {
 				cancel()
@@ -522,7 +523,7 @@ func TestBackfill(t *testing.T) {
 
 	t.Run("bad arguments", func(t *testing.T) {
 		s := New(NewMemoryRunStore(), nil, nil, Options{})
-		mustAdd(t, s, Job{Name: "kpi", Window: Day, Spec: "5 0 * * *", Run: recordingJob("kpi", &calls{})})
+		mustAdd(t, s, Job{Name: "kpi", Window: schemas.Day, Spec: "5 0 * * *", Run: recordingJob("kpi", &calls{})})
 		if err := s.Backfill(ctx, "nope", cst(t, "2026-03-01 00:00"), cst(t, "2026-03-02 00:00"), nil); !errors.Is(err, ErrUnknownJob) {
 			t.Fatalf("unknown job: err = %v", err)
 		}
@@ -538,9 +539,9 @@ func TestTickUsesTheTickTimeNotTheClock(t *testing.T) {
 	ctx := context.Background()
 	var c calls
 	s := New(NewMemoryRunStore(), newClock(cst(t, "2031-06-15 12:00")).Now, nil, Options{})
-	mustAdd(t, s, Job{Name: "d", Window: Day, Spec: "5 0 * * *", Run: recordingJob("d", &c)})
-	mustAdd(t, s, Job{Name: "w", Window: Week, Spec: "5 0 * * 1", Run: recordingJob("w", &c)})
-	mustAdd(t, s, Job{Name: "m", Window: Month, Spec: "5 0 1 * *", Run: recordingJob("m", &c)})
+	mustAdd(t, s, Job{Name: "d", Window: schemas.Day, Spec: "5 0 * * *", Run: recordingJob("d", &c)})
+	mustAdd(t, s, Job{Name: "w", Window: schemas.Week, Spec: "5 0 * * 1", Run: recordingJob("w", &c)})
+	mustAdd(t, s, Job{Name: "m", Window: schemas.Month, Spec: "5 0 1 * *", Run: recordingJob("m", &c)})
 	ticks := []struct {
 		job  string
 		tick time.Time
@@ -575,7 +576,7 @@ func TestRunEndToEnd(t *testing.T) {
 	ticked := make(chan time.Time, 1)
 	var finished atomic.Bool
 	s := New(store, clock.Now, nil, Options{})
-	mustAdd(t, s, Job{Name: "tick", Window: Day, Spec: "@every 1s", Run: func(ctx context.Context, at time.Time) (uint64, error) {
+	mustAdd(t, s, Job{Name: "tick", Window: schemas.Day, Spec: "@every 1s", Run: func(ctx context.Context, at time.Time) (uint64, error) {
 		c.add("tick", at)
 		if at.Year() == 2030 {
 			return 1, nil // the catch-up of 2030-01-10
@@ -603,8 +604,8 @@ func TestRunEndToEnd(t *testing.T) {
 		t.Fatal("no cron tick within 10s")
 	}
 	after := time.Now()
-	if !at.Equal(Day.Align(before)) && !at.Equal(Day.Align(after)) {
-		t.Fatalf("tick at = %s, want today's window end in Shanghai (%s)", at, Day.Align(after))
+	if !at.Equal(schemas.Day.Align(before)) && !at.Equal(schemas.Day.Align(after)) {
+		t.Fatalf("tick at = %s, want today's window end in Shanghai (%s)", at, schemas.Day.Align(after))
 	}
 	if got := c.get(); got[0] != "tick@2030-01-10" {
 		t.Fatalf("first call %s, want the catch-up of 2030-01-10 before any tick", got[0])
@@ -629,7 +630,7 @@ func TestRunEndToEnd(t *testing.T) {
 	if err := s.Run(context.Background()); err == nil {
 		t.Fatal("second Run succeeded")
 	}
-	if err := s.Add(Job{Name: "late", Window: Day, Spec: "5 0 * * *", Run: recordingJob("late", &c)}); err == nil {
+	if err := s.Add(Job{Name: "late", Window: schemas.Day, Spec: "5 0 * * *", Run: recordingJob("late", &c)}); err == nil {
 		t.Fatal("Add after Run succeeded")
 	}
 }
@@ -638,7 +639,7 @@ func TestMetrics(t *testing.T) {
 	ctx := context.Background()
 	reg := prometheus.NewRegistry()
 	s := New(NewMemoryRunStore(), newClock(cst(t, "2026-03-05 09:00")).Now, nil, Options{Registerer: reg})
-	mustAdd(t, s, Job{Name: "kpi", Window: Day, Spec: "5 0 * * *", Run: func(_ context.Context, at time.Time) (uint64, error) {
+	mustAdd(t, s, Job{Name: "kpi", Window: schemas.Day, Spec: "5 0 * * *", Run: func(_ context.Context, at time.Time) (uint64, error) {
 		if at.Day() == 2 {
 			return 0, errors.New("no data")
 		}

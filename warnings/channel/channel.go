@@ -30,6 +30,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/warnings"
 )
 
@@ -471,13 +472,9 @@ func FeishuBody(n *warnings.Notification, secret string, tsSec int64) ([]byte, e
 	return json.Marshal(msg)
 }
 
-var shanghaiZone = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return l
-}()
+// shanghaiZone is the deployment time zone, in which robot cards print
+// times.
+var shanghaiZone = schemas.Shanghai
 
 // Send implements warnings.Channel.
 func (c *Feishu) Send(ctx context.Context, n *warnings.Notification, deliveryID string) warnings.Result {

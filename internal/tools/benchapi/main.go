@@ -38,7 +38,6 @@ import (
 	"github.com/riskwatch/riskwatch/internal/browser"
 	"github.com/riskwatch/riskwatch/internal/demo"
 	"github.com/riskwatch/riskwatch/internal/jobs"
-	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/internal/tools/toolenv"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
@@ -100,9 +99,9 @@ func run() error {
 	if firstDay.IsZero() || lastDay.IsZero() {
 		return fmt.Errorf("no data span: %q", span)
 	}
-	now := time.Date(lastDay.Year(), lastDay.Month(), lastDay.Day(), 23, 0, 0, 0, scheduler.Shanghai)
+	now := time.Date(lastDay.Year(), lastDay.Month(), lastDay.Day(), 23, 0, 0, 0, schemas.Shanghai)
 	for _, j := range jobs.RiskIndexJobs(st, reg, func() time.Time { return now }) {
-		if j.Window != scheduler.Week {
+		if j.Window != schemas.Week {
 			continue
 		}
 		t := time.Now()

@@ -18,8 +18,8 @@ import (
 
 	"github.com/riskwatch/riskwatch/internal/demo"
 	"github.com/riskwatch/riskwatch/internal/jobs"
-	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/internal/tools/toolenv"
+	"github.com/riskwatch/riskwatch/schemas"
 )
 
 func main() {
@@ -67,7 +67,7 @@ func run() error {
 	}
 	var lastUnix int64
 	fmt.Sscan(strings.TrimSpace(last), &lastUnix)
-	at := scheduler.Week.Align(time.Unix(lastUnix, 0).In(scheduler.Shanghai))
+	at := schemas.Week.Align(time.Unix(lastUnix, 0).In(schemas.Shanghai))
 	var total time.Duration
 	for _, j := range jobs.All(st, reg, time.Now, jobs.Options{}) {
 		jat := j.Window.Align(at)

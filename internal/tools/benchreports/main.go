@@ -20,7 +20,6 @@ import (
 	"github.com/riskwatch/riskwatch/internal/jobs"
 	"github.com/riskwatch/riskwatch/internal/reportgen"
 	"github.com/riskwatch/riskwatch/internal/rules"
-	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/internal/tools/toolenv"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
@@ -39,7 +38,7 @@ func run() error {
 	window := flag.String("window", "week", "report window: day, week or month")
 	outDir := flag.String("out", "", "write the reports into this directory and keep them (default: a temporary one, removed)")
 	flag.Parse()
-	win, err := scheduler.ParseWindow(*window)
+	win, err := schemas.ParseWindow(*window)
 	if err != nil {
 		return fmt.Errorf("-window: %w", err)
 	}
@@ -63,7 +62,7 @@ func run() error {
 		return err
 	}
 	_, to := demo.DefaultPeriod()
-	now := time.Date(to.Year(), to.Month(), to.Day(), 23, 59, 59, 0, scheduler.Shanghai)
+	now := time.Date(to.Year(), to.Month(), to.Day(), 23, 59, 59, 0, schemas.Shanghai)
 	loaded, err := load(ctx, st, reg, gen, now)
 	if err != nil {
 		return err
@@ -87,18 +86,18 @@ func run() error {
 	}
 	var lastUnix int64
 	fmt.Sscan(strings.TrimSpace(last), &lastUnix)
-	now = time.Unix(lastUnix, 0).In(scheduler.Shanghai)
-	week := scheduler.Week.Align(now)
+	now = time.Unix(lastUnix, 0).In(schemas.Shanghai)
+	week := schemas.Week.Align(now)
 	t1 := time.Now()
 	for _, j := range jobs.All(st, reg, func() time.Time { return now }, jobs.Options{}) {
 		ends := []time.Time{j.Window.Align(week)}
-		if j.Window == scheduler.Day {
+		if j.Window == schemas.Day {
 			ends = nil
 			for d := week.AddDate(0, 0, -6); !d.After(week); d = d.AddDate(0, 0, 1) {
 				ends = append(ends, d)
 			}
 		}
-		if j.Window == win && win != scheduler.Day {
+		if j.Window == win && win != schemas.Day {
 			ends = append(ends, win.Align(now))
 		}
 		for _, e := range ends {
@@ -122,7 +121,7 @@ func run() error {
 		return err
 	}
 	end := week
-	if win != scheduler.Week {
+	if win != schemas.Week {
 		end = win.Align(week)
 	}
 	specs := g.Specs(win, end, []int{2, 3})

@@ -35,7 +35,6 @@ import (
 	"github.com/riskwatch/riskwatch/indices/alarm"
 	"github.com/riskwatch/riskwatch/internal/demo"
 	"github.com/riskwatch/riskwatch/internal/jobs"
-	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/internal/tools/toolenv"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
@@ -87,7 +86,7 @@ func run() error {
 		return err
 	}
 	from, to := demo.DefaultPeriod()
-	now := time.Date(to.Year(), to.Month(), to.Day(), 23, 59, 59, 0, scheduler.Shanghai)
+	now := time.Date(to.Year(), to.Month(), to.Day(), 23, 59, 59, 0, schemas.Shanghai)
 	var batch []schemas.CaseRow
 	records := 0
 	for {
@@ -124,7 +123,7 @@ func run() error {
 
 	// Every week of the data: the first complete week ends on the second
 	// Monday after the start; the last week ends after the last day.
-	weeks := scheduler.Week.Between(scheduler.Week.Next(from), scheduler.Week.Next(to))
+	weeks := schemas.Week.Between(schemas.Week.Next(from), schemas.Week.Next(to))
 
 	ears := jobs.DefaultEARS()
 	ears.Params.Alpha, ears.Params.MinSigma = *earsAlpha, *earsMinSigma
@@ -152,7 +151,7 @@ func run() error {
 				evalConfig{name: "farrington-flexible " + levelName(l), cfg: both(ears, far, l), detector: alarm.MethodFarringtonFlexible})
 		}
 	}
-	configs = append(configs, evalConfig{name: "default", cfg: jobs.DefaultAlarmConfig(scheduler.Week)})
+	configs = append(configs, evalConfig{name: "default", cfg: jobs.DefaultAlarmConfig(schemas.Week)})
 
 	for i, c := range configs {
 		t := time.Now()
@@ -161,7 +160,7 @@ func run() error {
 		base := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * 24 * time.Hour)
 		tick := 0
 		clock := func() time.Time { tick++; return base.Add(time.Duration(tick) * time.Second) }
-		job := jobs.AlarmJob(st, reg, scheduler.Week, c.cfg, clock)
+		job := jobs.AlarmJob(st, reg, schemas.Week, c.cfg, clock)
 		for _, at := range weeks {
 			if _, err := job(ctx, at); err != nil {
 				return fmt.Errorf("%s: week ending %s: %w", c.name, at.Format(time.DateOnly), err)
@@ -270,7 +269,7 @@ func score(reg *schemas.Registry, obs []demo.Outbreak, rows []store.StatAlarm, c
 		if !levels[uint8(lv)] {
 			continue
 		}
-		startWeek := scheduler.Week.Next(o.Start) // end of the week holding the start
+		startWeek := schemas.Week.Next(o.Start) // end of the week holding the start
 		if fromFirstRow && startWeek.Before(first) {
 			continue
 		}

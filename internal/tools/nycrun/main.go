@@ -102,13 +102,13 @@ func run() error {
 			_ = sched.Add(j)
 		}
 	}
-	for _, j := range jobs.AlarmJobs(st, reg, jobs.DefaultAlarmConfig(scheduler.Day), jobs.DefaultAlarmConfig(scheduler.Week), time.Now) {
+	for _, j := range jobs.AlarmJobs(st, reg, jobs.DefaultAlarmConfig(schemas.Day), jobs.DefaultAlarmConfig(schemas.Week), time.Now) {
 		if j.Name == "alarms_week" {
 			_ = sched.Add(j)
 		}
 	}
-	from := time.Date(2019, 2, 1, 0, 0, 0, 0, scheduler.Shanghai)
-	to := time.Date(2023, 1, 1, 0, 0, 0, 0, scheduler.Shanghai)
+	from := time.Date(2019, 2, 1, 0, 0, 0, 0, schemas.Shanghai)
+	to := time.Date(2023, 1, 1, 0, 0, 0, 0, schemas.Shanghai)
 	t0 := time.Now()
 	if err := sched.Backfill(ctx, "", from, to, nil); err != nil {
 		return err

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/riskwatch/riskwatch/internal/demo"
-	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
 	"github.com/riskwatch/riskwatch/transform"
@@ -19,7 +18,7 @@ import (
 // default period, so that no generated record lies in the future.
 func StreamEnd() time.Time {
 	_, to := demo.DefaultPeriod()
-	return time.Date(to.Year(), to.Month(), to.Day(), 23, 59, 59, 0, scheduler.Shanghai)
+	return time.Date(to.Year(), to.Month(), to.Day(), 23, 59, 59, 0, schemas.Shanghai)
 }
 
 // Load runs gen through the real transform (one worker per CPU) into the

@@ -1,4 +1,4 @@
-package scheduler
+package schemas
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package scheduler
+package schemas
 
 import (
 	"fmt"
@@ -48,13 +48,13 @@ func ParseWindow(s string) (Window, error) {
 	case "month":
 		return Month, nil
 	}
-	return 0, fmt.Errorf("scheduler: unknown window %q (want day, week or month)", s)
+	return 0, fmt.Errorf("unknown window %q (want day, week or month)", s)
 }
 
 // MarshalText implements encoding.TextMarshaler with the String form.
 func (w Window) MarshalText() ([]byte, error) {
 	if !w.Valid() {
-		return nil, fmt.Errorf("scheduler: invalid window %d", int(w))
+		return nil, fmt.Errorf("invalid window %d", int(w))
 	}
 	return []byte(w.String()), nil
 }
@@ -90,7 +90,7 @@ func (w Window) Align(t time.Time) time.Time {
 	case Month:
 		return time.Date(y, m, 1, 0, 0, 0, 0, Shanghai)
 	}
-	panic(fmt.Sprintf("scheduler: invalid window %d", int(w)))
+	panic(fmt.Sprintf("invalid window %d", int(w)))
 }
 
 // End is Align: the end of the latest complete window at or before t. It
@@ -147,5 +147,5 @@ func (w Window) step(e time.Time, n int) time.Time {
 		// e is the 1st, so AddDate never normalises past a short month.
 		return e.AddDate(0, n, 0)
 	}
-	panic(fmt.Sprintf("scheduler: invalid window %d", int(w)))
+	panic(fmt.Sprintf("invalid window %d", int(w)))
 }
