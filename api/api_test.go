@@ -17,11 +17,11 @@ import (
 	"time"
 
 	"github.com/riskwatch/riskwatch/api"
-	"github.com/riskwatch/riskwatch/internal/demo"
-	"github.com/riskwatch/riskwatch/internal/jobs"
 	"github.com/riskwatch/riskwatch/internal/servers"
 	"github.com/riskwatch/riskwatch/internal/testenv"
+	"github.com/riskwatch/riskwatch/jobs"
 	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/sources/demo"
 	"github.com/riskwatch/riskwatch/store"
 	"github.com/riskwatch/riskwatch/transform"
 )

@@ -13,8 +13,8 @@ import (
 
 	"github.com/riskwatch/riskwatch/ingest"
 	"github.com/riskwatch/riskwatch/internal/config"
-	"github.com/riskwatch/riskwatch/internal/demo"
 	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/sources/demo"
 )
 
 // genFlags are the options of `riskwatch gen` (and of `run --demo`).

@@ -13,9 +13,9 @@ import (
 	"strings"
 
 	"github.com/riskwatch/riskwatch/ingest"
-	"github.com/riskwatch/riskwatch/internal/importer"
-	"github.com/riskwatch/riskwatch/mappings"
 	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/sources/importer"
+	"github.com/riskwatch/riskwatch/sources/mappings"
 )
 
 // importCommand is `riskwatch import --mapping M FILE…`: exports of other

@@ -38,7 +38,7 @@ func TestNYC311ThroughThePipeline(t *testing.T) {
 	k := testenv.Kafka(t)
 	ch := testenv.ClickHouse(t)
 	db := testenv.FreshDatabase(t, "nyc")
-	regions, _ := filepath.Abs(filepath.Join("..", "..", "mappings", "nyc_regions.csv"))
+	regions, _ := filepath.Abs(filepath.Join("..", "..", "sources", "mappings", "nyc_regions.csv"))
 	cfg := writeConfig(t, fmt.Sprintf(`
 clickhouse:
   local: {enabled: false}

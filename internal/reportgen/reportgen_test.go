@@ -16,11 +16,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/riskwatch/riskwatch/internal/browser"
-	"github.com/riskwatch/riskwatch/internal/demo"
-	"github.com/riskwatch/riskwatch/internal/jobs"
 	"github.com/riskwatch/riskwatch/internal/servers"
 	"github.com/riskwatch/riskwatch/internal/testenv"
+	"github.com/riskwatch/riskwatch/jobs"
 	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/sources/demo"
 	"github.com/riskwatch/riskwatch/store"
 	"github.com/riskwatch/riskwatch/transform"
 )

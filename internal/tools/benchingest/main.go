@@ -29,9 +29,9 @@ import (
 
 	"github.com/riskwatch/riskwatch/ingest"
 	"github.com/riskwatch/riskwatch/internal/broker"
-	"github.com/riskwatch/riskwatch/internal/demo"
 	"github.com/riskwatch/riskwatch/internal/servers"
 	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/sources/demo"
 )
 
 func main() {

@@ -16,12 +16,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/riskwatch/riskwatch/internal/demo"
-	"github.com/riskwatch/riskwatch/internal/jobs"
 	"github.com/riskwatch/riskwatch/internal/reportgen"
 	"github.com/riskwatch/riskwatch/internal/rules"
 	"github.com/riskwatch/riskwatch/internal/tools/toolenv"
+	"github.com/riskwatch/riskwatch/jobs"
 	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/sources/demo"
 	"github.com/riskwatch/riskwatch/store"
 )
 

@@ -35,9 +35,9 @@ import (
 
 	"github.com/riskwatch/riskwatch/ingest"
 	"github.com/riskwatch/riskwatch/internal/broker"
-	"github.com/riskwatch/riskwatch/internal/demo"
 	"github.com/riskwatch/riskwatch/internal/servers"
 	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/sources/demo"
 	"github.com/riskwatch/riskwatch/warnings/channel"
 )
 

@@ -33,10 +33,10 @@ import (
 	"time"
 
 	"github.com/riskwatch/riskwatch/indices/alarm"
-	"github.com/riskwatch/riskwatch/internal/demo"
-	"github.com/riskwatch/riskwatch/internal/jobs"
 	"github.com/riskwatch/riskwatch/internal/tools/toolenv"
+	"github.com/riskwatch/riskwatch/jobs"
 	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/sources/demo"
 	"github.com/riskwatch/riskwatch/store"
 	"github.com/riskwatch/riskwatch/transform"
 )

@@ -19,12 +19,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/riskwatch/riskwatch/internal/importer"
-	"github.com/riskwatch/riskwatch/internal/jobs"
-	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/internal/tools/toolenv"
-	"github.com/riskwatch/riskwatch/mappings"
+	"github.com/riskwatch/riskwatch/jobs"
+	"github.com/riskwatch/riskwatch/jobs/scheduler"
 	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/sources/importer"
+	"github.com/riskwatch/riskwatch/sources/mappings"
 	"github.com/riskwatch/riskwatch/transform"
 )
 

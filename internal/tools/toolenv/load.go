@@ -8,8 +8,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/riskwatch/riskwatch/internal/demo"
 	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/sources/demo"
 	"github.com/riskwatch/riskwatch/store"
 	"github.com/riskwatch/riskwatch/transform"
 )

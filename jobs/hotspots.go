@@ -9,7 +9,7 @@ import (
 
 	"github.com/riskwatch/riskwatch/indices/smallarea"
 	"github.com/riskwatch/riskwatch/indices/spatial"
-	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/jobs/scheduler"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
 )

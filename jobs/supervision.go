@@ -6,7 +6,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/jobs/scheduler"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
 )

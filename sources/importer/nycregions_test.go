@@ -1,11 +1,11 @@
 package importer
 
-// This file generates ../../mappings/nyc_regions.csv from the real data and
+// This file generates ../mappings/nyc_regions.csv from the real data and
 // checks that the committed file is what the generator makes:
 //
-//	go test ./internal/importer -run TestNYCRegionsFile -update
+//	go test ./sources/importer -run TestNYCRegionsFile -update
 //
-// The rules are explained in mappings/SOURCES.md.
+// The rules are explained in sources/mappings/SOURCES.md.
 
 import (
 	"bytes"
@@ -23,10 +23,10 @@ import (
 	"github.com/riskwatch/riskwatch/schemas"
 )
 
-var update = flag.Bool("update", false, "rewrite mappings/nyc_regions.csv from the data in the shared data directory")
+var update = flag.Bool("update", false, "rewrite sources/mappings/nyc_regions.csv from the data in the shared data directory")
 
 // mappingsDir is the repository's mappings directory, seen from this package.
-var mappingsDir = filepath.Join("..", "..", "mappings")
+var mappingsDir = filepath.Join("..", "mappings")
 
 // sharedData returns the shared data directory (RISKWATCH_SHARED_DATA, or
 // ../shared/data beside the repository). When it is missing the test is
@@ -148,7 +148,7 @@ func nyc311Path(data string) string {
 	return filepath.Join(data, "complaints", "nyc311_2024-09-01", "nyc311_service_requests_2024-09-01.csv")
 }
 
-// buildNYCRegions makes the region file (see mappings/SOURCES.md).
+// buildNYCRegions makes the region file (see sources/mappings/SOURCES.md).
 func buildNYCRegions(t testing.TB, data string) []byte {
 	t.Helper()
 	type zipInfo struct {
@@ -261,6 +261,6 @@ func TestNYCRegionsFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Fatalf("%s is not what the generator makes from the data; run go test ./internal/importer -run TestNYCRegionsFile -update and review the diff", path)
+		t.Fatalf("%s is not what the generator makes from the data; run go test ./sources/importer -run TestNYCRegionsFile -update and review the diff", path)
 	}
 }

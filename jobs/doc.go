@@ -3,7 +3,7 @@
 // reader interface, computes in Go, and writes its rows keyed by window so
 // that a window computed again replaces its results.
 //
-// It sits between the scheduler (internal/scheduler), the store and the
+// It sits between the scheduler (jobs/scheduler), the store and the
 // statistics core (indices/…). Only the wiring in internal/app builds the
 // jobs and hands them to the scheduler.
 package jobs

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/riskwatch/riskwatch/indices/alarm"
-	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/jobs/scheduler"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
 )

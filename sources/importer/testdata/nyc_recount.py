@@ -3,8 +3,8 @@
 
 Usage: python3 nyc_recount.py [SHARED_DATA_DIR]   (default ../../../../shared/data)
 
-It reads the real NYC files and ../../../mappings/nyc_regions.csv and applies the rules of
-mappings/nyc_council.yaml and mappings/nyc311.yaml as SOURCES.md states them: region from the
+It reads the real NYC files and ../../mappings/nyc_regions.csv and applies the rules of
+sources/mappings/nyc_council.yaml and sources/mappings/nyc311.yaml as SOURCES.md states them: region from the
 ZIP (zero-padded to 5), else the board "NN Borough", else the borough, else (council only, and
 only when those three are empty) the borough of the office's council district; the first
 accepted row wins a case id; a 311 close before its creation is rejected. It prints, per file,
@@ -21,7 +21,7 @@ import sys
 here = os.path.dirname(os.path.abspath(__file__))
 data = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, '..', '..', '..', '..', 'shared', 'data')
 comp = os.path.join(data, 'complaints')
-regions = {r['code'] for r in csv.DictReader(open(os.path.join(here, '..', '..', '..', 'mappings', 'nyc_regions.csv')))}
+regions = {r['code'] for r in csv.DictReader(open(os.path.join(here, '..', '..', 'mappings', 'nyc_regions.csv')))}
 
 BOROUGHS = {'MANHATTAN': 'MN', 'BROOKLYN': 'BK', 'QUEENS': 'QN', 'BRONX': 'BX', 'STATEN ISLAND': 'SI'}
 BOARD = re.compile(r'^0*([0-9]{1,2}) +(MANHATTAN|BRONX|BROOKLYN|QUEENS|STATEN ISLAND)$')

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/riskwatch/riskwatch/mappings"
 	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/sources/mappings"
 )
 
 // minimal is a valid mapping; the error cases below change one thing.
@@ -107,7 +107,7 @@ func TestShippedMappings(t *testing.T) {
 			t.Errorf("%s: regions %q", name, m.RegionsFile())
 		}
 		// 1 city, 5 boroughs, 59 boards + 10 joint interest areas + 3
-		// no-board nodes, 211 ZIPs (mappings/SOURCES.md).
+		// no-board nodes, 211 ZIPs (sources/mappings/SOURCES.md).
 		if reg.Len() != 289 {
 			t.Errorf("%s: %d regions, want 289", name, reg.Len())
 		}

@@ -8,14 +8,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riskwatch/riskwatch/mappings"
 	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/sources/mappings"
 )
 
 // nycWant is what converting one whole real file must give. The numbers
 // were computed independently of this package by testdata/nyc_recount.py
-// (Python over the CSV files and mappings/nyc_regions.csv, with the rules
-// that mappings/SOURCES.md states), and are listed there too.
+// (Python over the CSV files and sources/mappings/nyc_regions.csv, with the rules
+// that sources/mappings/SOURCES.md states), and are listed there too.
 type nycWant struct {
 	rows, records int
 	byReason      map[string]int

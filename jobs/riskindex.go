@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/riskwatch/riskwatch/indices/composite"
-	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/jobs/scheduler"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
 )

@@ -5,8 +5,8 @@ import (
 	"os"
 	"testing"
 
-	"github.com/riskwatch/riskwatch/mappings"
 	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/sources/mappings"
 )
 
 // BenchmarkConvertCouncil2019 converts the whole 2019 council file (39,356
