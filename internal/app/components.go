@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/riskwatch/riskwatch/internal/config"
+	"github.com/riskwatch/riskwatch/internal/reportgen"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
 )
@@ -36,6 +37,9 @@ type serveEnv struct {
 	// first, sets it. The token's region scope travels in the request's
 	// context (see package api).
 	requireRole func(roles ...string) func(http.Handler) http.Handler
+	// reports is the report generator when reports are enabled; its
+	// schedules are jobs of the scheduler.
+	reports *reportgen.Generator
 }
 
 // passthrough is requireRole until the API part installs the real one.

@@ -34,8 +34,10 @@ func (r runStore) LastRun(ctx context.Context, job string) (scheduler.Run, bool,
 		StartedAt: jr.StartedAt, Duration: jr.Duration, Rows: jr.Rows}, true, nil
 }
 
-// newScheduler builds the scheduler with every index job.
-func newScheduler(cfg config.Config, st *store.Store, reg *schemas.Registry, log *slog.Logger, pr prometheus.Registerer) (*scheduler.Scheduler, error) {
+// newScheduler builds the one scheduler with every index job and then the
+// extra jobs (the report schedules), in that order, so that a catch-up
+// computes a window's results before its reports.
+func newScheduler(cfg config.Config, st *store.Store, reg *schemas.Registry, log *slog.Logger, pr prometheus.Registerer, extra ...scheduler.Job) (*scheduler.Scheduler, error) {
 	s := scheduler.New(runStore{st}, time.Now, log, scheduler.Options{CatchUp: cfg.Jobs.CatchUp, Registerer: pr})
 	var opts jobs.Options
 	for i, a := range cfg.Jobs.Alarms {
@@ -49,7 +51,7 @@ func newScheduler(cfg config.Config, st *store.Store, reg *schemas.Registry, log
 		}
 		opts.AlarmLevels = append(opts.AlarmLevels, jobs.AlarmLevel{Level: schemas.Level(a.Level), Short: short, Long: long})
 	}
-	for _, j := range jobs.All(st, reg, time.Now, opts) {
+	for _, j := range append(jobs.All(st, reg, time.Now, opts), extra...) {
 		if err := s.Add(j); err != nil {
 			return nil, err
 		}

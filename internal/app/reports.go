@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
@@ -19,10 +20,10 @@ import (
 )
 
 // newReportGen builds the report generator of the configuration.
-func newReportGen(cfg config.Config, st *store.Store, reg *schemas.Registry, env *serveEnv) (*reportgen.Generator, error) {
+func newReportGen(cfg config.Config, st *store.Store, reg *schemas.Registry, log *slog.Logger) (*reportgen.Generator, error) {
 	o := reportgen.Options{Dir: cfg.Reports.Dir, Issuer: cfg.Reports.Issuer, Chromium: cfg.Reports.Chromium}
-	if env != nil {
-		o.Log = env.log.With("component", "reports")
+	if log != nil {
+		o.Log = log.With("component", "reports")
 	}
 	return reportgen.New(st, reg, o)
 }
@@ -41,19 +42,16 @@ func reportSchedules(c config.Reports) []reportgen.Schedule {
 	return out
 }
 
-// mountReports serves the reports directory at /reports/, runs the
-// schedules, and makes sure the latest weekly city and banner reports
-// exist (rendered at start from whatever data is stored, then refreshed
-// every reports.refresh while data flows in). stop waits for the
-// background work.
+// mountReports serves the reports directory at /reports/ and makes sure
+// the latest weekly city and banner reports exist (rendered at start from
+// whatever data is stored, then refreshed every reports.refresh while data
+// flows in). The schedules are jobs of the scheduler (see run). stop waits
+// for the background work.
 func mountReports(env *serveEnv) (stop func(), err error) {
 	c := env.cfg.Reports
-	if !c.Enabled {
+	g := env.reports
+	if !c.Enabled || g == nil {
 		return nil, nil
-	}
-	g, err := newReportGen(env.cfg, env.st, env.regions, env)
-	if err != nil {
-		return nil, fmt.Errorf("reports: %w", err)
 	}
 	// Reports hold region data: they need a token of any role, and a
 	// region-scoped token reads only the reports of its scope (the index
@@ -63,13 +61,7 @@ func mountReports(env *serveEnv) (stop func(), err error) {
 	fmt.Fprintf(env.out, "  预警报告 reports:  %s/reports/ (directory %s)\n", env.baseURL, c.Dir)
 
 	ctx, cancel := context.WithCancel(env.ctx)
-	done := make(chan struct{}, 2)
-	go func() {
-		defer func() { done <- struct{}{} }()
-		if err := g.RunSchedules(ctx, reportSchedules(c)); err != nil {
-			log.Error("report schedules stopped", "err", err)
-		}
-	}()
+	done := make(chan struct{}, 1)
 	go func() {
 		defer func() { done <- struct{}{} }()
 		// The latest weekly reports are HTML (cheap, what a browser shows);
@@ -109,7 +101,7 @@ func mountReports(env *serveEnv) (stop func(), err error) {
 			}
 		}
 	}()
-	return func() { cancel(); <-done; <-done }, nil
+	return func() { cancel(); <-done }, nil
 }
 
 const reportUsage = `riskwatch report: render one warning report (预警报告) on demand

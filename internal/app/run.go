@@ -21,6 +21,8 @@ import (
 	"github.com/riskwatch/riskwatch/ingest"
 	"github.com/riskwatch/riskwatch/internal/broker"
 	"github.com/riskwatch/riskwatch/internal/config"
+	"github.com/riskwatch/riskwatch/internal/reportgen"
+	"github.com/riskwatch/riskwatch/jobs/scheduler"
 )
 
 // sourceTopicMaxMessageBytes is the message size limit of a source topic
@@ -129,8 +131,24 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		})
 	}
 
+	var reportGen *reportgen.Generator
+	if cfg.Reports.Enabled && withJobs {
+		g, err := newReportGen(cfg, st, regions, log)
+		if err != nil {
+			return fmt.Errorf("reports: %w", err)
+		}
+		reportGen = g
+	}
 	if cfg.Jobs.Enabled && withJobs {
-		sched, err := newScheduler(cfg, st, regions, log, reg)
+		var extra []scheduler.Job
+		if reportGen != nil {
+			rj, err := reportGen.Jobs(reportSchedules(cfg.Reports))
+			if err != nil {
+				return fmt.Errorf("reports.schedules: %w", err)
+			}
+			extra = rj
+		}
+		sched, err := newScheduler(cfg, st, regions, log, reg, extra...)
 		if err != nil {
 			return err
 		}
@@ -168,6 +186,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	env := &serveEnv{
 		ctx: runCtx, cfg: cfg, st: st, regions: regions, log: log, reg: reg, mux: mux,
 		health: h, out: out, brokers: brokers, baseURL: base, requireRole: passthrough,
+		reports: reportGen,
 	}
 	// The API mounts first (it installs requireRole); the parts of issues 6–8 mount their handlers and background work
 	// here; each returns a stop function that runs before the store closes.

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/robfig/cron/v3"
+	"github.com/riskwatch/riskwatch/jobs/scheduler"
 )
 
 // Reports configures the warning reports (section `reports`).
@@ -95,19 +95,5 @@ func (c Reports) validate(bad func(key, format string, a ...any)) {
 	}
 }
 
-// checkCron parses a 5-field spec; robfig/cron panics on some malformed
-// time-zone prefixes, and the zone is always Asia/Shanghai anyway.
-func checkCron(spec string) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%q is not a cron spec", spec)
-		}
-	}()
-	if strings.Contains(spec, "TZ=") {
-		return fmt.Errorf("%q: no time zone prefix, schedules run in Asia/Shanghai", spec)
-	}
-	if _, err := cron.ParseStandard(spec); err != nil {
-		return fmt.Errorf("%q is not a 5-field cron spec: %v", spec, err)
-	}
-	return nil
-}
+// checkCron checks a spec the way the scheduler reads it.
+func checkCron(spec string) error { return scheduler.ParseSpec(spec) }

@@ -123,12 +123,16 @@ func TestSpecs(t *testing.T) {
 		t.Errorf("relBase = %q", got)
 	}
 	for _, bad := range []string{"61 8 * * *", "CRON_TZ=Asia/Shanghai", "0 8 * *"} {
-		if err := ParseSchedule(bad); err == nil {
-			t.Errorf("ParseSchedule(%q) accepted it", bad)
+		if _, err := g.Jobs([]Schedule{{Spec: bad, Window: schemas.Day}}); err == nil {
+			t.Errorf("Jobs accepted the spec %q", bad)
 		}
 	}
-	if err := ParseSchedule("30 8 * * 1"); err != nil {
-		t.Error(err)
+	js, err := g.Jobs([]Schedule{{Spec: "0 8 * * *", Window: schemas.Day}, {Spec: "30 8 * * 1", Window: schemas.Week}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(js) != 2 || js[0].Name != "reports_day" || js[1].Name != "reports_week" || js[1].Window != schemas.Week || js[1].Spec != "30 8 * * 1" || js[1].CatchUp != 1 {
+		t.Errorf("report jobs = %+v", js)
 	}
 	if d := decodeDrivers([]string{"A3|0.31|0.312|0.125", "bad", "C1|x|1|2"}); len(d) != 1 || d[0].Code != "A3" || d[0].Value != 0.312 {
 		t.Errorf("decodeDrivers = %+v", d)

@@ -9,8 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
+	"github.com/riskwatch/riskwatch/jobs/scheduler"
 	"github.com/riskwatch/riskwatch/schemas"
 )
 
@@ -75,54 +74,50 @@ func (g *Generator) writeIndexLocked() error {
 	return g.writeIndex()
 }
 
-// Schedule is one cron entry: render the reports of a window at the
-// levels in the formats.
+// Schedule is one report schedule: render the reports of a window at the
+// levels in the formats, at the ticks of a cron spec.
 type Schedule struct {
-	Spec    string // 5-field cron in Asia/Shanghai, e.g. "30 8 * * 1"
+	Spec    string // 5-field cron in the deployment time zone, e.g. "30 8 * * 1"
 	Window  schemas.Window
 	Levels  []int
 	Formats []string
 }
 
-// ParseSchedule checks a cron spec the way the scheduler will read it (a
-// bad spec panics inside robfig/cron for some inputs, so it is recovered).
-func ParseSchedule(spec string) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("bad cron spec %q: %v", spec, r)
-		}
-	}()
-	if strings.Contains(spec, "TZ=") {
-		return fmt.Errorf("bad cron spec %q: the time zone is always Asia/Shanghai", spec)
-	}
-	_, err = cron.ParseStandard(spec)
-	return err
+// Next returns the first time after after at which the schedule fires, in
+// the deployment time zone.
+func (s Schedule) Next(after time.Time) (time.Time, error) {
+	return scheduler.NextTick(s.Spec, after)
 }
 
-// RunSchedules runs the schedules until ctx ends. Each run renders the
-// latest complete window at the time it fires; a run still going when the
-// next one is due is skipped.
-func (g *Generator) RunSchedules(ctx context.Context, ss []Schedule) error {
-	c := cron.New(cron.WithLocation(schemas.Shanghai), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger), cron.Recover(cron.DiscardLogger)))
+// Jobs returns the schedules as jobs of the one scheduler, named
+// reports_day, reports_week and reports_month: each tick renders the
+// reports of the window that ended before it, the run is recorded in
+// job_runs like the index jobs, and on start only the latest missed window
+// is caught up (older reports are rendered on demand with `riskwatch
+// report`). A run's row count is the number of files written.
+func (g *Generator) Jobs(ss []Schedule) ([]scheduler.Job, error) {
+	var out []scheduler.Job
 	for _, s := range ss {
-		if err := ParseSchedule(s.Spec); err != nil {
-			return err
+		if err := scheduler.ParseSpec(s.Spec); err != nil {
+			return nil, fmt.Errorf("cannot schedule the %s reports: %w", s.Window, err)
 		}
 		s := s
-		if _, err := c.AddFunc(s.Spec, func() {
-			at := g.now()
-			end := s.Window.Align(at)
-			if _, err := g.Render(ctx, g.Specs(s.Window, end, s.Levels), s.Formats); err != nil && ctx.Err() == nil {
-				g.log.Error("scheduled reports failed", "window", s.Window.String(), "end", end, "err", err)
-			}
-		}); err != nil {
-			return fmt.Errorf("reportgen: schedule %q: %w", s.Spec, err)
-		}
+		out = append(out, scheduler.Job{
+			Name:    "reports_" + s.Window.String(),
+			Window:  s.Window,
+			Spec:    s.Spec,
+			CatchUp: 1,
+			Run: func(ctx context.Context, at time.Time) (uint64, error) {
+				res, err := g.Render(ctx, g.Specs(s.Window, at, s.Levels), s.Formats)
+				var files uint64
+				for _, r := range res {
+					files += uint64(len(r.Files))
+				}
+				return files, err
+			},
+		})
 	}
-	c.Start()
-	<-ctx.Done()
-	<-c.Stop().Done()
-	return nil
+	return out, nil
 }
 
 // Latest returns the end of the newest window ≤ at for which the region
@@ -156,17 +151,4 @@ func (g *Generator) EnsureLatest(ctx context.Context, at time.Time, levels []int
 	}
 	res, err := g.Render(ctx, todo, formats)
 	return end, res, err
-}
-
-// Next returns the first time after after at which the schedule fires, in
-// Asia/Shanghai (what RunSchedules uses).
-func (s Schedule) Next(after time.Time) (time.Time, error) {
-	if err := ParseSchedule(s.Spec); err != nil {
-		return time.Time{}, err
-	}
-	sched, err := cron.ParseStandard(s.Spec)
-	if err != nil {
-		return time.Time{}, err
-	}
-	return sched.Next(after.In(schemas.Shanghai)), nil
 }

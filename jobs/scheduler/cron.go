@@ -2,12 +2,43 @@ package scheduler
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/robfig/cron/v3"
 )
+
+// ParseSpec checks a cron spec the way the scheduler reads it: five fields
+// or a descriptor, no time-zone prefix (specs are read in the deployment
+// time zone). robfig/cron panics on some malformed inputs; that is
+// recovered and reported as an error.
+func ParseSpec(spec string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%q is not a cron spec", spec)
+		}
+	}()
+	if _, err := parseSpec(spec); err != nil {
+		return fmt.Errorf("%q is not a 5-field cron spec: %w", spec, err)
+	}
+	return nil
+}
+
+// NextTick returns the first time after after at which spec fires, in the
+// deployment time zone.
+func NextTick(spec string, after time.Time) (time.Time, error) {
+	if err := ParseSpec(spec); err != nil {
+		return time.Time{}, err
+	}
+	sched, err := parseSpec(spec)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return sched.Next(after.In(schemas.Shanghai)), nil
+}
 
 // parseSpec parses a standard five-field cron spec (or a descriptor such as
 // @daily) and pins it to Shanghai. The parser alone would leave the schedule

@@ -51,6 +51,12 @@ type Job struct {
 	// the window's earlier results rather than add to them, take every
 	// time it needs from at (never from the clock) and stop when ctx ends.
 	Run func(ctx context.Context, at time.Time) (rows uint64, err error)
+	// CatchUp, when not zero, replaces the scheduler's catch-up limit for
+	// this job while catch-up is on (Options.CatchUp not negative): the
+	// most recent CatchUp missed windows are run on start; a negative value
+	// runs none. Jobs whose output only matters for recent
+	// windows (the reports) catch up one.
+	CatchUp int
 }
 
 // Options tunes a Scheduler. The zero value is usable.
@@ -294,13 +300,20 @@ func (s *Scheduler) catchUpJob(ctx context.Context, j *job) {
 		after = last.WindowEnd
 	}
 	for ctx.Err() == nil {
-		ends, dropped := missed(j.Window, after, j.Window.Align(s.clock()), s.catchUp)
+		limit := s.catchUp
+		if j.CatchUp != 0 {
+			limit = j.CatchUp
+		}
+		if limit < 0 {
+			return
+		}
+		ends, dropped := missed(j.Window, after, j.Window.Align(s.clock()), limit)
 		if len(ends) == 0 {
 			return
 		}
 		if dropped {
 			s.metrics.catchUpSkip.WithLabelValues(j.Name).Inc()
-			attrs := []any{"job", j.Name, "catch_up", s.catchUp, "first_caught_up", ends[0]}
+			attrs := []any{"job", j.Name, "catch_up", limit, "first_caught_up", ends[0]}
 			if ok {
 				attrs = append(attrs, "last_ok", after)
 			}

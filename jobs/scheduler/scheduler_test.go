@@ -378,6 +378,20 @@ func TestCatchUp(t *testing.T) {
 		equalStrings(t, "catch-up", c.get(), []string{"kpi@2026-02-28", "kpi@2026-03-01", "kpi@2026-03-02"})
 	})
 
+	t.Run("a job's own CatchUp replaces the bound", func(t *testing.T) {
+		store := NewMemoryRunStore()
+		seed(t, store, "kpi", "2026-02-20 00:00")
+		seed(t, store, "reports_day", "2026-02-20 00:00")
+		seed(t, store, "never", "2026-02-20 00:00")
+		var c calls
+		s := New(store, newClock(cst(t, "2026-03-02 10:00")).Now, nil, Options{CatchUp: 3})
+		mustAdd(t, s, Job{Name: "kpi", Window: schemas.Day, Spec: "5 0 * * *", Run: recordingJob("kpi", &c)})
+		mustAdd(t, s, Job{Name: "reports_day", Window: schemas.Day, Spec: "0 8 * * *", CatchUp: 1, Run: recordingJob("reports_day", &c)})
+		mustAdd(t, s, Job{Name: "never", Window: schemas.Day, Spec: "0 8 * * *", CatchUp: -1, Run: recordingJob("never", &c)})
+		s.catchUpAll(ctx, s.jobs)
+		equalStrings(t, "catch-up", c.get(), []string{"kpi@2026-02-28", "kpi@2026-03-01", "kpi@2026-03-02", "reports_day@2026-03-02"})
+	})
+
 	t.Run("default bound is 31", func(t *testing.T) {
 		store := NewMemoryRunStore()
 		seed(t, store, "kpi", "2025-01-01 00:00")
