@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 )
 
@@ -34,21 +35,33 @@ type onlyIn struct {
 	Why    string
 }
 
+// stages are the module's packages outside the wiring that a lower stage
+// must not reach.
+var (
+	sourcesPkgs  = mod + "sources"
+	jobsPkgs     = mod + "jobs"
+	internalPkgs = mod + "internal"
+)
+
 var rules = []rule{
 	{"schemas", []string{mod}, "schemas is the bottom of the flow"},
-	{"transform", []string{mod + "ingest", mod + "store", mod + "internal", mod + "indices", mod + "reports"}, "transform is pure and sees only schemas"},
-	{"indices", []string{mod + "ingest", mod + "store", mod + "internal", mod + "transform", mod + "reports"}, "indices is pure and reads through its own interfaces"},
-	{"ingest", []string{mod + "store", mod + "internal/app", mod + "indices", mod + "reports", "github.com/ClickHouse/"}, "ingest gets its sink injected and never imports the store"},
-	{"store", []string{mod + "ingest", mod + "transform", mod + "indices", mod + "reports", mod + "internal"}, "the store depends only on schemas"},
-	{"reports", []string{mod + "store", mod + "ingest", "github.com/ClickHouse/", "github.com/segmentio/kafka-go"}, "reports read through their own interface"},
-	{"warnings", []string{mod + "store", mod + "ingest", mod + "internal/app", "github.com/ClickHouse/", "github.com/segmentio/kafka-go"}, "warnings read and persist through their own interfaces"},
-	{"api", []string{mod + "ingest", mod + "internal/app", "github.com/segmentio/kafka-go"}, "the analyst API reads the store, never the stream"},
+	{"sources", []string{mod + "ingest", mod + "store", jobsPkgs, mod + "indices", mod + "reports", mod + "warnings", mod + "api", mod + "transform", internalPkgs, "github.com/ClickHouse/", "github.com/segmentio/kafka-go"}, "sources produce schemas.Record values and see only schemas"},
+	{"transform", []string{mod + "ingest", mod + "store", internalPkgs, mod + "indices", mod + "reports", sourcesPkgs, jobsPkgs, mod + "warnings", mod + "api"}, "transform is pure and sees only schemas"},
+	{"indices", []string{mod + "ingest", mod + "store", internalPkgs, mod + "transform", mod + "reports", sourcesPkgs, jobsPkgs, mod + "warnings", mod + "api"}, "indices is pure and reads through its own interfaces"},
+	{"ingest", []string{mod + "store", mod + "internal/app", mod + "indices", mod + "reports", jobsPkgs, "github.com/ClickHouse/"}, "ingest gets its sink injected and never imports the store"},
+	{"store", []string{mod + "ingest", mod + "transform", mod + "indices", mod + "reports", internalPkgs, sourcesPkgs, jobsPkgs}, "the store depends only on schemas"},
+	{"jobs/scheduler", []string{mod + "store", mod + "indices", mod + "ingest", mod + "transform", mod + "reports", mod + "warnings", mod + "api", sourcesPkgs, internalPkgs}, "the scheduler runs jobs it is given and knows only schemas"},
+	{"jobs", []string{mod + "ingest", mod + "transform", mod + "reports", mod + "warnings", mod + "api", sourcesPkgs, internalPkgs, "github.com/segmentio/kafka-go"}, "jobs read and write through the store and compute with indices"},
+	{"reports", []string{mod + "store", mod + "ingest", jobsPkgs, "github.com/ClickHouse/", "github.com/segmentio/kafka-go"}, "reports read through their own interface"},
+	{"warnings", []string{mod + "store", mod + "ingest", mod + "internal/app", jobsPkgs, "github.com/ClickHouse/", "github.com/segmentio/kafka-go"}, "warnings read and persist through their own interfaces"},
+	{"api", []string{mod + "ingest", internalPkgs, jobsPkgs, "github.com/segmentio/kafka-go"}, "the analyst API reads the store, never the stream, the jobs or the wiring"},
 }
 
 var exclusive = []onlyIn{
 	{"github.com/ClickHouse/clickhouse-go/v2", []string{"store"}, "one package alone imports clickhouse-go"},
 	{"github.com/segmentio/kafka-go", []string{"ingest", "internal/servers"}, "Kafka clients live in ingest (internal/servers only probes its test broker)"},
 	{"github.com/twmb/franz-go/pkg/kfake", []string{"internal/broker"}, "the embedded broker is wired in one place"},
+	{"github.com/robfig/cron/v3", []string{"jobs/scheduler"}, "one scheduler: cron is read in one place"},
 	{mod + "internal/app", []string{"cmd/riskwatch"}, "only main knows the wiring"},
 }
 
@@ -57,13 +70,24 @@ func main() {
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "check-imports: go list:", err)
+		fmt.Fprintln(os.Stderr, "check-imports: cannot run go list:", err)
 		os.Exit(1)
 	}
-	var bad []string
+	n, bad := check(out)
+	if len(bad) > 0 {
+		for _, b := range bad {
+			fmt.Fprintln(os.Stderr, "check-imports: forbidden edge:", b)
+		}
+		os.Exit(1)
+	}
+	fmt.Printf("check-imports: %d packages, no forbidden edge\n", n)
+}
+
+// check reads `go list` lines "path|imports|deps" and returns the number
+// of packages and the forbidden edges found.
+func check(out []byte) (n int, bad []string) {
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	n := 0
 	for sc.Scan() {
 		parts := strings.SplitN(sc.Text(), "|", 3)
 		if len(parts) != 3 {
@@ -78,7 +102,10 @@ func main() {
 			}
 			for _, d := range deps {
 				for _, f := range r.Forbidden {
-					if strings.HasPrefix(d, f) && d != parts[0] && !(f == mod && strings.HasPrefix(d, mod+r.Pkg)) {
+					if d == parts[0] || strings.HasPrefix(d, mod+r.Pkg+"/") || d == mod+r.Pkg {
+						continue // the package itself and its own subpackages
+					}
+					if d == f || strings.HasPrefix(d, f+"/") || (strings.HasSuffix(f, "/") && strings.HasPrefix(d, f)) || (f == mod && strings.HasPrefix(d, mod)) {
 						bad = append(bad, fmt.Sprintf("%s depends on %s: %s", pkg, d, r.Why))
 					}
 				}
@@ -89,23 +116,11 @@ func main() {
 				if imp != x.Import && !strings.HasPrefix(imp, x.Import+"/") {
 					continue
 				}
-				allowed := false
-				for _, a := range x.Allow {
-					if pkg == a {
-						allowed = true
-					}
-				}
-				if !allowed {
+				if !slices.Contains(x.Allow, pkg) {
 					bad = append(bad, fmt.Sprintf("%s imports %s: %s", pkg, imp, x.Why))
 				}
 			}
 		}
 	}
-	if len(bad) > 0 {
-		for _, b := range bad {
-			fmt.Fprintln(os.Stderr, "check-imports: forbidden edge:", b)
-		}
-		os.Exit(1)
-	}
-	fmt.Printf("check-imports: %d packages, no forbidden edge\n", n)
+	return n, bad
 }
