@@ -16,11 +16,11 @@ TEST_TIMEOUT ?= 25m
 
 export RISKWATCH_KAFKA_VERSION ?= $(KAFKA_VERSION)
 
-.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices bench-reports bench-warnings bench-api eval-alarms nyc-run lint vet check-imports fmt-check check-sql-modern clean
+.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices bench-reports bench-warnings bench-api eval-alarms nyc-run lint staticcheck vet check-imports fmt-check check-sql-modern clean
 
 ## deps: install ClickHouse, the Apache Kafka jars, chDB, Chromium + CJK fonts and Go modules when missing
 deps:
-	scripts/deps.sh go clickhouse kafka $(KAFKA_VERSION) chdb browser
+	scripts/deps.sh go clickhouse kafka $(KAFKA_VERSION) chdb browser staticcheck
 
 ## build: the riskwatch binary in bin/
 build:
@@ -32,7 +32,7 @@ run: build
 	bin/riskwatch run --demo
 
 ## test: every test against a real ClickHouse and a real Apache Kafka broker
-test: deps fmt-check vet check-imports check-sql-modern test-go
+test: deps lint check-sql-modern test-go
 
 test-go:
 	@mkdir -p .run
@@ -97,7 +97,13 @@ nyc-run:
 	scripts/deps.sh go clickhouse
 	$(GO) run ./internal/tools/nycrun
 
-lint: fmt-check vet check-imports
+## lint: gofmt, go vet, the import rules and staticcheck
+lint: fmt-check vet check-imports staticcheck
+
+STATICCHECK := $(HOME)/.cache/riskwatch/bin/staticcheck
+staticcheck:
+	scripts/deps.sh staticcheck
+	$(STATICCHECK) ./...
 
 vet:
 	$(GO) vet ./...

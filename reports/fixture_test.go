@@ -8,8 +8,6 @@ import (
 	"github.com/riskwatch/riskwatch/schemas"
 )
 
-func u64(v uint64) *uint64 { return &v }
-
 // cityWeek is the fixed input of the golden tests: the week of
 // 2026-03-02..08 for 通辽市, with hand-written rows.
 func cityWeek(t testing.TB) Input {

@@ -85,8 +85,20 @@ deps_go() {
 	(cd "${here}/.." && go mod download)
 }
 
+# staticcheck, pinned, built from the Go module proxy into the cache (make lint).
+STATICCHECK_VERSION=v0.8.2
+deps_staticcheck() {
+	local bin="${cache}/bin/staticcheck"
+	if [[ -x "${bin}" ]] && "${bin}" -version 2>/dev/null | grep -q "${STATICCHECK_VERSION#v}"; then
+		return
+	fi
+	log "installing staticcheck ${STATICCHECK_VERSION} into ${cache}/bin"
+	mkdir -p "${cache}/bin"
+	GOBIN="${cache}/bin" go install "honnef.co/go/tools/cmd/staticcheck@${STATICCHECK_VERSION}"
+}
+
 if [[ $# -eq 0 ]]; then
-	set -- go clickhouse kafka "${RISKWATCH_KAFKA_VERSION:-4.4.0}" chdb browser
+	set -- go clickhouse kafka "${RISKWATCH_KAFKA_VERSION:-4.4.0}" chdb browser staticcheck
 fi
 while [[ $# -gt 0 ]]; do
 	case "$1" in
@@ -95,6 +107,7 @@ while [[ $# -gt 0 ]]; do
 	chdb) deps_chdb ;;
 	go) deps_go ;;
 	browser) deps_browser ;;
+	staticcheck) deps_staticcheck ;;
 	*) log "unknown dependency $1"; exit 2 ;;
 	esac
 	shift

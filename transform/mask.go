@@ -118,7 +118,7 @@ func newMasker(raw []string) masker {
 // mask masks s, which must be valid UTF-8 with normalized width. It returns
 // s itself when there is nothing to mask.
 func (m *masker) mask(s string) string {
-	if len(m.names) == 0 && strings.IndexAny(s, "0123456789@") < 0 {
+	if len(m.names) == 0 && !strings.ContainsAny(s, "0123456789@") {
 		return s
 	}
 	var emails []span

@@ -34,7 +34,7 @@ func Moran(y []float64, w *Weights, t Transform) (*MoranStats, error) {
 		return nil, err
 	}
 	if len(y) < 4 {
-		return nil, errors.New("Moran's I needs at least 4 units")
+		return nil, errors.New("cannot compute Moran's I: it needs at least 4 units")
 	}
 	tw, err := w.Transformed(t)
 	if err != nil {
@@ -48,7 +48,7 @@ func Moran(y []float64, w *Weights, t Transform) (*MoranStats, error) {
 		z4 += v * v * v * v
 	}
 	if z2 == 0 {
-		return nil, errors.New("Moran's I is undefined for constant values")
+		return nil, errors.New("cannot compute Moran's I: it is undefined for constant values")
 	}
 	lag := tw.lag(z)
 	var num float64

@@ -39,13 +39,6 @@ func (p *picker) add(li int32, w float64) {
 	p.cum = append(p.cum, total+w)
 }
 
-func (p *picker) total() float64 {
-	if len(p.cum) == 0 {
-		return 0
-	}
-	return p.cum[len(p.cum)-1]
-}
-
 // stratum is the leaves of one kind in one banner.
 type stratum struct {
 	picker
