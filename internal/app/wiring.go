@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/riskwatch/riskwatch/internal/config"
 	"github.com/riskwatch/riskwatch/internal/servers"
@@ -23,15 +25,28 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store
 		if err := os.MkdirAll(l.Dir, 0o755); err != nil {
 			return nil, nil, nil, fmt.Errorf("cannot create clickhouse.local.dir: %w", err)
 		}
-		var err error
-		local, err = servers.StartClickHouse(ctx, servers.ClickHouseOptions{
-			Dir: l.Dir, TCPPort: l.TCPPort, HTTPPort: l.HTTPPort, Logger: log.With("component", "local-clickhouse"),
-		})
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("cannot start local ClickHouse: %w", err)
+		if s, ok := readLocalState(l.Dir); ok && s.answers(ctx) {
+			// Another riskwatch process (typically `riskwatch run`) owns the
+			// local server: use it, leave its lifetime to that process.
+			log.Info("using the running local ClickHouse", "addr", s.Addr, "pid", s.PID, "since", s.StartedAt.Format(time.RFC3339),
+				"state", filepath.Join(l.Dir, localStateFile))
+			addrs = []string{s.Addr}
+		} else {
+			log.Info("no local ClickHouse running; starting one", "dir", l.Dir)
+			var err error
+			local, err = servers.StartClickHouse(ctx, servers.ClickHouseOptions{
+				Dir: l.Dir, TCPPort: l.TCPPort, HTTPPort: l.HTTPPort, Logger: log.With("component", "local-clickhouse"),
+			})
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("cannot start local ClickHouse: %w", err)
+			}
+			log.Info("local ClickHouse started", "version", local.Version, "addr", local.Addr, "dir", l.Dir)
+			addrs = []string{local.Addr}
+			if err := writeLocalState(l.Dir, localState{PID: os.Getpid(), Addr: local.Addr, HTTPAddr: local.HTTPAddr,
+				Version: local.Version, StartedAt: time.Now().UTC()}); err != nil {
+				log.Warn("cannot record the local ClickHouse for other commands", "err", err)
+			}
 		}
-		log.Info("local ClickHouse started", "version", local.Version, "addr", local.Addr, "dir", l.Dir)
-		addrs = []string{local.Addr}
 	}
 	st, err := store.Open(ctx, store.Options{
 		Addrs:        addrs,
@@ -46,6 +61,7 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store
 	})
 	if err != nil {
 		if local != nil {
+			removeLocalState(cfg.ClickHouse.Local.Dir)
 			_ = local.Stop()
 		}
 		return nil, nil, nil, err
@@ -53,6 +69,7 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store
 	cleanup := func() {
 		_ = st.Close()
 		if local != nil {
+			removeLocalState(cfg.ClickHouse.Local.Dir)
 			if err := local.Stop(); err != nil {
 				log.Warn("cannot stop local ClickHouse", "err", err)
 			}
