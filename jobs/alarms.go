@@ -313,7 +313,16 @@ func EvaluateAlarms(reg *schemas.Registry, w schemas.Window, lc AlarmLevel, ends
 		p.RangeStart, p.RangeEnd = len(y), len(y)
 		pts, err := alarm.Detect(det.Method, y, p)
 		if err != nil {
-			return nil, fmt.Errorf("alarms: %s %s/%s at %s: %w", det.Method, s.Region, s.Category, end.Format(time.DateOnly), err)
+			// A series the detector cannot evaluate (a model that cannot
+			// be fitted to a history of zeros) keeps its row with no
+			// expected count, no bound and no alarm; the other series of
+			// the level go on.
+			out = append(out, store.StatAlarm{
+				Window: w.String(), WindowEnd: end, Level: uint8(lc.Level), RegionCode: s.Region, Category: s.Category,
+				Detector: det.Method, Params: ParamString(det), Observed: y[len(y)-1], Expected: math.NaN(),
+				UpperBound: math.NaN(),
+			})
+			continue
 		}
 		if len(pts) == 0 {
 			continue

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -147,5 +148,75 @@ func TestDetectorFromConfig(t *testing.T) {
 	}
 	if _, err := Detector("nonsense", 0); err == nil {
 		t.Error("unknown method accepted")
+	}
+}
+
+// One series whose detector has nothing to standardise with (CUSUM over a
+// history of zeros) neither fails the level nor drops the other series:
+// both get their row, and the good series' outbreak alarms.
+func TestEvaluateAlarmsOneQuietSeriesKeepsTheOthers(t *testing.T) {
+	ends := windowEnds(schemas.Week, sh(2026, 3, 2), 12)
+	var counts []store.AlarmCount
+	good := []uint64{4, 6, 5, 3, 5, 4, 6, 5, 4, 5, 6, 30}
+	for i, e := range ends {
+		counts = append(counts, store.AlarmCount{Level: 4, Region: "T-good", Category: "land", WindowEnd: e, Count: good[i]})
+	}
+	// The quiet series has a single case, in the evaluated window.
+	counts = append(counts, store.AlarmCount{Level: 4, Region: "T-quiet", Category: "land", WindowEnd: ends[11], Count: 0})
+	cusum, err := Detector(alarm.MethodCUSUM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := EvaluateAlarms(nil, schemas.Week, AlarmLevel{Level: schemas.LevelTown, Short: cusum}, ends, counts)
+	if err != nil {
+		t.Fatalf("a quiet series failed the level: %v", err)
+	}
+	got := map[string]store.StatAlarm{}
+	for _, r := range rows {
+		got[r.RegionCode] = r
+	}
+	if len(rows) != 2 {
+		t.Fatalf("rows %+v, want one per series", rows)
+	}
+	if r := got["T-good"]; !r.Alarm || r.Observed != 30 {
+		t.Errorf("good series: %+v, want an alarm on 30", r)
+	}
+	if r := got["T-quiet"]; r.Alarm || r.Expected != 0 {
+		t.Errorf("quiet series: %+v, want no alarm with expected 0", r)
+	}
+}
+
+// A detector that cannot fit one series (GLR-NB's negative binomial model
+// on a history of zeros) leaves that series a row without expected count
+// or bound and evaluates the others.
+func TestEvaluateAlarmsAFailingSeriesKeepsTheOthers(t *testing.T) {
+	const n = 120
+	ends := windowEnds(schemas.Week, sh(2026, 3, 2), n)
+	var counts []store.AlarmCount
+	for i, e := range ends {
+		c := uint64(3 + (i*7)%5) // 3..7, no trend
+		counts = append(counts, store.AlarmCount{Level: 4, Region: "T-good", Category: "land", WindowEnd: e, Count: c})
+	}
+	counts = append(counts, store.AlarmCount{Level: 4, Region: "T-quiet", Category: "land", WindowEnd: ends[0], Count: 0})
+	glr, err := Detector(alarm.MethodGLRNB, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := EvaluateAlarms(nil, schemas.Week, AlarmLevel{Level: schemas.LevelTown, Short: glr}, ends, counts)
+	if err != nil {
+		t.Fatalf("a failing series failed the level: %v", err)
+	}
+	got := map[string]store.StatAlarm{}
+	for _, r := range rows {
+		got[r.RegionCode] = r
+	}
+	if len(rows) != 2 {
+		t.Fatalf("rows %+v, want one per series", rows)
+	}
+	if r := got["T-good"]; math.IsNaN(r.UpperBound) || math.IsNaN(r.Expected) || r.Detector != alarm.MethodGLRNB {
+		t.Errorf("good series: %+v, want an expected count and a bound", r)
+	}
+	if r := got["T-quiet"]; r.Alarm || !math.IsNaN(r.Expected) || !math.IsNaN(r.UpperBound) || r.Observed != 0 {
+		t.Errorf("quiet series: %+v, want no alarm and NaN expected and bound", r)
 	}
 }

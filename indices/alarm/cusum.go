@@ -109,9 +109,14 @@ func CUSUM(observed []float64, opt CUSUMOptions) ([]Point, error) {
 			m[i] = opt.M
 		}
 	}
+	// An in-control mean of 0 (a history of zeros) makes the standardised
+	// counts ±Inf or NaN, as in algo.cusum: a positive count then alarms
+	// (C_t = +Inf), a zero count makes C_t NaN from there on (no alarm), and
+	// NaN bounds are reported as 0. It is not an error: one quiet series
+	// must not stop the others of a job.
 	for _, v := range m {
-		if !(v > 0) || math.IsInf(v, 0) {
-			return nil, paramErr(name, "the in-control mean m is %v; the standardisation needs m > 0 (history of zeros?)", v)
+		if math.IsInf(v, 0) || v < 0 {
+			return nil, paramErr(name, "the in-control mean m is %v; it must be finite and not negative", v)
 		}
 	}
 	k, h, alpha := opt.K, opt.H, opt.Alpha

@@ -165,9 +165,31 @@ func TestSingularAndDegenerate(t *testing.T) {
 			t.Fatalf("flat C3: t=%d has bound %v alarm %v", p.T, p.UpperBound, p.Alarm)
 		}
 	}
-	// CUSUM with a history of zeros has no standardisation: an error, not
-	// a NaN statistic.
-	if _, err := CUSUM(append(make([]float64, 60), 3), DefaultCUSUMOptions()); !errors.Is(err, ErrInvalidParam) {
-		t.Fatalf("cusum with m = 0: error %v", err)
+	// CUSUM with a history of zeros (m = 0) computes as algo.cusum does in
+	// IEEE arithmetic, not an error: z = x/√0 is +Inf for a positive count,
+	// so C_t = +Inf ≥ h alarms with the bound ceiling(√0·(h+k−0)+0) = 0; a
+	// zero count gives z = 0/0 = NaN, C_t NaN from there on, no alarm and a
+	// bound of 0.
+	quiet := append(make([]float64, 60), 3, 0, 5)
+	opt := DefaultCUSUMOptions()
+	opt.RangeStart = 61
+	pts, err = CUSUM(quiet, opt)
+	if err != nil {
+		t.Fatalf("cusum with m = 0: %v", err)
+	}
+	if len(pts) != 3 {
+		t.Fatalf("cusum with m = 0: %d points, want 3", len(pts))
+	}
+	for i, want := range []struct {
+		alarm bool
+		ub    float64
+	}{{true, 0}, {false, 0}, {false, 0}} {
+		if p := pts[i]; p.Alarm != want.alarm || p.UpperBound != want.ub || p.Expected != 0 {
+			t.Errorf("cusum with m = 0, t=%d (x=%v): alarm %v bound %v expected %v; want alarm %v bound %v expected 0",
+				p.T, p.Observed, p.Alarm, p.UpperBound, p.Expected, want.alarm, want.ub)
+		}
+	}
+	if _, err := CUSUM([]float64{1, 2, 3}, CUSUMOptions{K: 1, H: 2, M: -1, Freq: 52, Trans: "standard"}); !errors.Is(err, ErrInvalidParam) {
+		t.Fatalf("cusum with m < 0: error %v", err)
 	}
 }

@@ -113,12 +113,18 @@ func (t *table) column(name string) (int, error) {
 	return idx, nil
 }
 
+// MaxCount is the largest count `stat detect` accepts: far above any
+// count of cases, and small enough that every detector's bound stays a
+// finite number.
+const MaxCount = 1e12
+
 // numberKind says which values a numeric column accepts.
 type numberKind int
 
 const (
 	anyNumber      numberKind = iota // any finite number
-	nonNegative                      // a count: finite and ≥ 0
+	nonNegative                      // finite and ≥ 0
+	count                            // a whole number 0 … MaxCount
 	positive                         // a population: finite and > 0
 	missingAllowed                   // any finite number; "", NA and NaN are NaN
 )
@@ -177,8 +183,12 @@ func parseNumber(cell string, kind numberKind) (float64, error) {
 		return 0, fmt.Errorf("%q is not a number", cell)
 	case math.IsInf(v, 0):
 		return 0, fmt.Errorf("%q is not a finite number", cell)
-	case kind == nonNegative && v < 0:
+	case (kind == nonNegative || kind == count) && v < 0:
 		return 0, fmt.Errorf("%q is negative: counts must be 0 or more", cell)
+	case kind == count && v != math.Trunc(v):
+		return 0, fmt.Errorf("%q is not a whole number: counts are whole", cell)
+	case kind == count && v > MaxCount:
+		return 0, fmt.Errorf("%q is above %g, the largest count accepted", cell, float64(MaxCount))
 	case kind == positive && !(v > 0):
 		return 0, fmt.Errorf("%q is not positive: a population must be more than 0", cell)
 	}

@@ -92,7 +92,7 @@ func runDetect(args []string, out *bytes.Buffer) error {
 	if err := checkTimeColumn(tab); err != nil {
 		return err
 	}
-	observed, err := tab.numbers("observed", nonNegative)
+	observed, err := tab.numbers("observed", count)
 	if err != nil {
 		return err
 	}

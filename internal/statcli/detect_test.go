@@ -131,6 +131,15 @@ func TestDetectByHand(t *testing.T) {
 			args: []string{"--method", "cusum", "--freq", "4"},
 			want: [][4]string{{"5", "8", "11", "0"}, {"6", "10", "9", "1"}},
 		},
+		{
+			// Eleven zero weeks, then an outbreak: m = 0, so z = x/√0 is
+			// +Inf for a positive count: C = +Inf ≥ h, an alarm, with the
+			// bound ceiling(√0·(h + k) + 0) = 0 (algo.cusum's arithmetic);
+			// after it C stays +Inf, z·0 = NaN bounds print as 0.
+			name: "cusum after a history of zeros", series: "0 0 0 0 0 0 0 0 0 0 0 6 9",
+			args: []string{"--method", "cusum", "--freq", "11"},
+			want: [][4]string{{"12", "6", "0", "1"}, {"13", "9", "0", "1"}},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b strings.Builder
