@@ -140,7 +140,7 @@ func DefaultAlarmConfig(w schemas.Window) AlarmConfig {
 func AlarmJob(st AlarmStore, reg *schemas.Registry, w schemas.Window, cfg AlarmConfig, computedAt func() time.Time) func(ctx context.Context, at time.Time) (uint64, error) {
 	return func(ctx context.Context, at time.Time) (uint64, error) {
 		if w != schemas.Day && w != schemas.Week {
-			return 0, fmt.Errorf("alarms: window %v is not day or week", w)
+			return 0, fmt.Errorf("window %v is not day or week", w)
 		}
 		end := w.Align(at)
 		stamp := computedAt()

@@ -98,7 +98,7 @@ func HotspotJob(st HotspotStore, reg *schemas.Registry, w schemas.Window, geo []
 	}
 	return func(ctx context.Context, at time.Time) (uint64, error) {
 		if geoErr != nil {
-			return 0, fmt.Errorf("hot spots: %w", geoErr)
+			return 0, fmt.Errorf("cannot read the county neighbours: %w", geoErr)
 		}
 		end := w.Align(at)
 		start := w.Prev(end)
@@ -224,7 +224,7 @@ func ComputeHotspots(reg *schemas.Registry, contiguity *CountyContiguity, cells 
 			}
 		}
 		if err := levelStatistics(units, rows, active, contiguity); err != nil {
-			return nil, fmt.Errorf("hot spots at level %d: %w", lv, err)
+			return nil, fmt.Errorf("cannot compute the hot spots at level %d: %w", lv, err)
 		}
 		for i := range rows {
 			series := append(append([]float64(nil), past[rows[i].RegionCode]...), rows[i].GiZ)
@@ -233,7 +233,7 @@ func ComputeHotspots(reg *schemas.Registry, contiguity *CountyContiguity, cells 
 			}
 			res, err := spatial.EmergingHotSpot(series, spatial.EHSAOptions{})
 			if err != nil {
-				return nil, fmt.Errorf("hot spots: emerging hot spot of %s: %w", rows[i].RegionCode, err)
+				return nil, fmt.Errorf("cannot classify the emerging hot spot of %s: %w", rows[i].RegionCode, err)
 			}
 			rows[i].EHSACategory = res.Category.String()
 		}
@@ -261,7 +261,7 @@ func funnelFlags(rows []store.Hotspot, active []int, cases, pops []float64) erro
 	}
 	f, err := smallarea.SRFunnel(cases, expected, smallarea.DefaultFunnelOptions())
 	if err != nil {
-		return fmt.Errorf("funnel: %w", err)
+		return fmt.Errorf("cannot compute the funnel flags: %w", err)
 	}
 	for k, i := range active {
 		rows[i].FunnelFlag = f.Units[k].Flag.String()

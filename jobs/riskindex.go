@@ -285,7 +285,7 @@ func EncodeBandState(s composite.BandState) string {
 func DecodeBandState(s string) (composite.BandState, error) {
 	b, n, ok := strings.Cut(s, ":")
 	if !ok {
-		return composite.BandState{}, fmt.Errorf("risk index: bad band state %q", s)
+		return composite.BandState{}, fmt.Errorf("bad band state %q", s)
 	}
 	band, err := composite.ParseBand(b)
 	if err != nil {
@@ -293,7 +293,7 @@ func DecodeBandState(s string) (composite.BandState, error) {
 	}
 	below, err := strconv.Atoi(n)
 	if err != nil || below < 0 {
-		return composite.BandState{}, fmt.Errorf("risk index: bad band state %q", s)
+		return composite.BandState{}, fmt.Errorf("bad band state %q", s)
 	}
 	return composite.BandState{Band: band, Below: below}, nil
 }
@@ -450,7 +450,7 @@ func ComputeRiskIndex(reg *schemas.Registry, cfg RiskConfig, cells []store.RiskC
 		seed := RiskSeed(window, win.End, g.Level, g.Parent)
 		res, err := composite.Run(cfg.Spec, g.Units, seed)
 		if err != nil {
-			return nil, fmt.Errorf("risk index %s %v level %d parent %s: %w", window, win.End, int(g.Level), g.Parent, err)
+			return nil, fmt.Errorf("cannot compute the risk index %s %v level %d parent %s: %w", window, win.End, int(g.Level), g.Parent, err)
 		}
 		for i, u := range res.Units {
 			r := g.Regions[i]

@@ -67,7 +67,7 @@ func finish(id, title string, height int, c optioner, patch func(o map[string]an
 	enc.SetEscapeHTML(true)
 	if err := enc.Encode(o); err != nil {
 		// The option holds only strings, numbers, slices and maps.
-		panic(fmt.Sprintf("reports: chart %s option does not encode: %v", id, err))
+		panic(fmt.Sprintf("chart %s option does not encode: %v", id, err))
 	}
 	return &Chart{ID: id, Title: title, Height: height, Option: json.RawMessage(bytes.TrimSpace(buf.Bytes()))}
 }
@@ -331,11 +331,11 @@ func supervisionChart(units []string, reds, yellows []uint64) *Chart {
 func toMap(v any) map[string]any {
 	b, err := json.Marshal(v)
 	if err != nil {
-		panic(fmt.Sprintf("reports: series does not encode: %v", err))
+		panic(fmt.Sprintf("series does not encode: %v", err))
 	}
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {
-		panic(fmt.Sprintf("reports: series does not decode: %v", err))
+		panic(fmt.Sprintf("series does not decode: %v", err))
 	}
 	return m
 }

@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -27,7 +28,7 @@ type geoFeature struct {
 func regionGeo(raw []byte, regions map[string]Region) ([]byte, map[string]string, error) {
 	var g geoJSON
 	if err := json.Unmarshal(raw, &g); err != nil {
-		return nil, nil, fmt.Errorf("reports: map GeoJSON: %w", err)
+		return nil, nil, fmt.Errorf("cannot decode the map GeoJSON: %w", err)
 	}
 	byPrefix := map[string]Region{}
 	for code, r := range regions {
@@ -47,7 +48,7 @@ func regionGeo(raw []byte, regions map[string]Region) ([]byte, map[string]string
 		out.Features = append(out.Features, geoFeature{Type: f.Type, Properties: map[string]any{"name": r.Name, "adcode": ad}, Geometry: f.Geometry})
 	}
 	if len(out.Features) == 0 {
-		return nil, nil, fmt.Errorf("reports: map GeoJSON: no feature joins a county of the registry")
+		return nil, nil, errors.New("no feature of the map GeoJSON joins a county of the registry")
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

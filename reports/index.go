@@ -71,7 +71,7 @@ func RenderIndex(w io.Writer, title string, entries []IndexEntry) error {
 		Title string
 		Days  []indexDay
 	}{title, days}); err != nil {
-		return fmt.Errorf("reports: rendering the index: %w", err)
+		return fmt.Errorf("cannot render the index: %w", err)
 	}
 	return nil
 }

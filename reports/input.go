@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -194,16 +195,16 @@ func (in *Input) Validate() error {
 	switch in.Window {
 	case Day, Week, Month:
 	default:
-		return fmt.Errorf("reports: window %q: want day, week or month", in.Window)
+		return fmt.Errorf("window %q is not day, week or month", in.Window)
 	}
 	if in.Region.Code == "" || in.Region.Name == "" {
-		return fmt.Errorf("reports: region without code or name")
+		return errors.New("the region has no code or no name")
 	}
 	if !in.End.After(in.Start) {
-		return fmt.Errorf("reports: period [%v, %v) is empty", in.Start, in.End)
+		return fmt.Errorf("the period [%v, %v) is empty", in.Start, in.End)
 	}
 	if in.TrendStart.IsZero() || in.TrendStart.After(in.Start) {
-		return fmt.Errorf("reports: trend start %v is not before the period start %v", in.TrendStart, in.Start)
+		return fmt.Errorf("the trend start %v is not before the period start %v", in.TrendStart, in.Start)
 	}
 	return nil
 }

@@ -23,7 +23,7 @@ var (
 // echartsJS is the embedded ECharts build as template JS, made once.
 var echartsJS = sync.OnceValue(func() template.JS {
 	if bytes.Contains(bytes.ToLower(assets.EChartsJS), []byte("</script")) {
-		panic("reports: the embedded echarts.min.js contains </script and cannot be inlined")
+		panic("the embedded echarts.min.js contains </script and cannot be inlined")
 	}
 	return template.JS(assets.EChartsJS) // #nosec: our own embedded file
 })
@@ -46,7 +46,7 @@ func Render(w io.Writer, m *Model) error {
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(true)
 	if err := enc.Encode(list); err != nil {
-		return fmt.Errorf("reports: encoding charts: %w", err)
+		return fmt.Errorf("cannot encode the charts: %w", err)
 	}
 	data := struct {
 		M       *Model
@@ -56,7 +56,7 @@ func Render(w io.Writer, m *Model) error {
 		MapName string
 	}{M: m, ECharts: echartsJS(), Charts: template.JS(bytes.TrimSpace(buf.Bytes())), GeoJSON: template.JS(m.GeoJSON), MapName: MapName}
 	if err := reportTmpl.Execute(w, data); err != nil {
-		return fmt.Errorf("reports: rendering %s: %w", m.Title, err)
+		return fmt.Errorf("cannot render %s: %w", m.Title, err)
 	}
 	return nil
 }

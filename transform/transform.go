@@ -97,32 +97,32 @@ type Meta struct {
 // New checks the options, fills in defaults and builds a Transformer.
 func New(o Options) (*Transformer, error) {
 	if o.Registry == nil {
-		return nil, errors.New("transform: option Registry is required")
+		return nil, errors.New("option Registry is required")
 	}
 	if o.GroupThreshold == 0 {
 		o.GroupThreshold = DefaultGroupThreshold
 	}
 	switch {
 	case math.IsNaN(o.LargeAmountCNY) || math.IsInf(o.LargeAmountCNY, 0) || o.LargeAmountCNY < 0:
-		return nil, fmt.Errorf("transform: option LargeAmountCNY: %v is not a non-negative finite amount", o.LargeAmountCNY)
+		return nil, fmt.Errorf("option LargeAmountCNY: %v is not a non-negative finite amount", o.LargeAmountCNY)
 	case o.LargeAmountCNY == 0:
 		o.LargeAmountCNY = DefaultLargeAmountCNY
 	}
 	switch {
 	case o.FutureTolerance < 0:
-		return nil, fmt.Errorf("transform: option FutureTolerance: %v is negative", o.FutureTolerance)
+		return nil, fmt.Errorf("option FutureTolerance: %v is negative", o.FutureTolerance)
 	case o.FutureTolerance == 0:
 		o.FutureTolerance = DefaultFutureTolerance
 	}
 	switch {
 	case o.MaxMessageBytes < 0:
-		return nil, fmt.Errorf("transform: option MaxMessageBytes: %d is negative", o.MaxMessageBytes)
+		return nil, fmt.Errorf("option MaxMessageBytes: %d is negative", o.MaxMessageBytes)
 	case o.MaxMessageBytes == 0:
 		o.MaxMessageBytes = DefaultMaxMessageBytes
 	}
 	switch {
 	case o.MaxSummaryRunes < 0:
-		return nil, fmt.Errorf("transform: option MaxSummaryRunes: %d is negative", o.MaxSummaryRunes)
+		return nil, fmt.Errorf("option MaxSummaryRunes: %d is negative", o.MaxSummaryRunes)
 	case o.MaxSummaryRunes == 0:
 		o.MaxSummaryRunes = DefaultMaxSummaryRunes
 	}
@@ -130,11 +130,11 @@ func New(o Options) (*Transformer, error) {
 		o.Taxonomy = schemas.Taxonomy
 	}
 	if err := schemas.ValidateTaxonomy(o.Taxonomy); err != nil {
-		return nil, fmt.Errorf("transform: option Taxonomy: %w", err)
+		return nil, fmt.Errorf("option Taxonomy: %w", err)
 	}
 	cl, err := newClassifier(o.Taxonomy)
 	if err != nil {
-		return nil, fmt.Errorf("transform: option Taxonomy: %w", err)
+		return nil, fmt.Errorf("option Taxonomy: %w", err)
 	}
 	t := &Transformer{
 		opts:       o,
@@ -154,7 +154,7 @@ func New(o Options) (*Transformer, error) {
 	for _, f := range []field{fSource, fChannel, fSeverity, fStatus, fSatisfaction} {
 		e, ok := schemas.EnumFor(f.name())
 		if !ok {
-			return nil, fmt.Errorf("transform: schemas defines no enum for field %s", f.name())
+			return nil, fmt.Errorf("schemas defines no enum for field %s", f.name())
 		}
 		t.enums[f] = e
 	}

@@ -9,7 +9,7 @@ import (
 
 // ErrInput is wrapped by every error caused by invalid input or
 // configuration. Callers classify with errors.Is.
-var ErrInput = errors.New("composite: invalid input")
+var ErrInput = errors.New("invalid input")
 
 // Transform is the transform applied to an indicator value before
 // goalpost normalisation.

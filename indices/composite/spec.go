@@ -406,11 +406,11 @@ func (s Spec) Validate() error {
 	case "":
 	case WeightsEntropy:
 		if err := s.Weighting.validateEntropy(); err != nil {
-			return fmt.Errorf("sensitivity: %w", err)
+			return fmt.Errorf("sensitivity weights %s: %w", se.Weights, err)
 		}
 	case WeightsEntropyBlend:
 		if err := s.Weighting.validateBlend(); err != nil {
-			return fmt.Errorf("sensitivity: %w", err)
+			return fmt.Errorf("sensitivity weights %s: %w", se.Weights, err)
 		}
 	default:
 		return fmt.Errorf("%w: sensitivity weights %q", ErrInput, se.Weights)

@@ -49,7 +49,7 @@ const AHPMaxCR = 0.10
 
 // ErrInconsistent is returned by AHPStrict when the consistency ratio is
 // not below AHPMaxCR.
-var ErrInconsistent = errors.New("composite: AHP matrix is inconsistent (CR ≥ 0.10)")
+var ErrInconsistent = errors.New("the AHP matrix is inconsistent (CR ≥ 0.10)")
 
 // AHPResult is the outcome of an analytic hierarchy process weighting.
 type AHPResult struct {
@@ -182,7 +182,7 @@ func (v EntropyVariant) String() string {
 
 // ErrNoDispersion is returned by EntropyWeights when no indicator varies
 // across units, so that entropy weights are undefined.
-var ErrNoDispersion = errors.New("composite: no indicator varies across units; entropy weights are undefined")
+var ErrNoDispersion = errors.New("no indicator varies across units; entropy weights are undefined")
 
 // EntropyResult holds entropy weights and their intermediate values.
 type EntropyResult struct {

@@ -13,7 +13,7 @@ const Per10k = 1e4
 // ErrInput is wrapped by every error caused by invalid input (length
 // mismatch, negative counts, non-positive populations, NaN, bad neighbour
 // lists). Callers classify with errors.Is.
-var ErrInput = errors.New("smallarea: invalid input")
+var ErrInput = errors.New("invalid input")
 
 // RatePer10k returns cases per 10,000 population. It returns NaN when the
 // population is not positive or either argument is NaN, because the rate is

@@ -32,12 +32,12 @@ const DefaultPath = "/usr/bin/chromium"
 func Path() (string, error) {
 	if p := os.Getenv(EnvChromium); p != "" {
 		if err := executable(p); err != nil {
-			return "", fmt.Errorf("browser: %s=%q: %w", EnvChromium, p, err)
+			return "", fmt.Errorf("cannot use %s=%q: %w", EnvChromium, p, err)
 		}
 		return p, nil
 	}
 	if err := executable(DefaultPath); err != nil {
-		return "", fmt.Errorf("browser: no Chromium at %s (%v); install it with `make deps` (Debian package chromium) or set %s", DefaultPath, err, EnvChromium)
+		return "", fmt.Errorf("no Chromium at %s (%v); install it with `make deps` (Debian package chromium) or set %s", DefaultPath, err, EnvChromium)
 	}
 	return DefaultPath, nil
 }
@@ -100,21 +100,21 @@ func Start(ctx context.Context, opts Options) (*Browser, error) {
 		}
 		exe = p
 	} else if err := executable(exe); err != nil {
-		return nil, fmt.Errorf("browser: reports.chromium executable %q: %w (leave it empty to use $%s or %s)", exe, err, EnvChromium, DefaultPath)
+		return nil, fmt.Errorf("cannot use the reports.chromium executable %q: %w (leave it empty to use $%s or %s)", exe, err, EnvChromium, DefaultPath)
 	}
 	allow := map[string]bool{}
 	var exclude []string
 	for _, h := range opts.AllowHosts {
 		h = strings.ToLower(strings.Trim(strings.TrimSpace(h), "[]"))
 		if h == "" || strings.ContainsAny(h, "/:, ") && net.ParseIP(h) == nil {
-			return nil, fmt.Errorf("browser: AllowHosts entry %q is not a host name or IP address", h)
+			return nil, fmt.Errorf("AllowHosts entry %q is not a host name or IP address", h)
 		}
 		allow[h] = true
 		exclude = append(exclude, "EXCLUDE "+h)
 	}
 	dir, err := os.MkdirTemp("", "riskwatch-chromium-")
 	if err != nil {
-		return nil, fmt.Errorf("browser: profile dir: %w", err)
+		return nil, fmt.Errorf("cannot create the profile directory: %w", err)
 	}
 	rules := strings.Join(append([]string{"MAP * ~NOTFOUND", "EXCLUDE localhost", "EXCLUDE *.localhost", "EXCLUDE 127.0.0.1", "EXCLUDE [::1]"}, exclude...), ", ")
 	aopts := []chromedp.ExecAllocatorOption{
@@ -154,7 +154,7 @@ func Start(ctx context.Context, opts Options) (*Browser, error) {
 	b := &Browser{dir: dir, allocCancel: acancel, ctx: bctx, cancel: bcancel, allow: allow}
 	if err := chromedp.Do(bctx); err != nil {
 		b.Close()
-		return nil, fmt.Errorf("browser: starting %s: %w", exe, err)
+		return nil, fmt.Errorf("cannot start %s: %w", exe, err)
 	}
 	if ctx.Done() != nil {
 		stop := context.AfterFunc(ctx, func() { b.Close() })
@@ -188,7 +188,7 @@ func (b *Browser) Close() error {
 	b.cancel()
 	b.allocCancel()
 	if err := os.RemoveAll(b.dir); err != nil {
-		return fmt.Errorf("browser: removing profile %s: %w", b.dir, err)
+		return fmt.Errorf("cannot remove the profile %s: %w", b.dir, err)
 	}
 	return nil
 }
@@ -231,7 +231,7 @@ func (b *Browser) OpenTab(ctx context.Context) (context.Context, context.CancelF
 	})
 	if err != nil {
 		cancel()
-		return nil, nil, fmt.Errorf("browser: opening a tab: %w", err)
+		return nil, nil, fmt.Errorf("cannot open a tab: %w", err)
 	}
 	return tctx, cancel, nil
 }
@@ -328,7 +328,7 @@ func Open(tab context.Context, p Page) error {
 		steps = append(steps, chromedp.Poll[chromedp.Void](p.Ready, chromedp.WithPollingTimeout(to)))
 	}
 	if err := chromedp.Do(tab, steps...); err != nil {
-		return fmt.Errorf("browser: loading %s: %w", p.URL, err)
+		return fmt.Errorf("cannot load %s: %w", p.URL, err)
 	}
 	return nil
 }
@@ -337,7 +337,7 @@ func Open(tab context.Context, p Page) error {
 func Screenshot(tab context.Context) ([]byte, error) {
 	b, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
 	if err != nil {
-		return nil, fmt.Errorf("browser: screenshot: %w", err)
+		return nil, fmt.Errorf("cannot take a screenshot: %w", err)
 	}
 	return b, nil
 }
@@ -352,7 +352,7 @@ func PrintPDF(tab context.Context) ([]byte, error) {
 		chromedp.PDFMargin(0),
 	))
 	if err != nil {
-		return nil, fmt.Errorf("browser: print to PDF: %w", err)
+		return nil, fmt.Errorf("cannot print to PDF: %w", err)
 	}
 	return b, nil
 }
@@ -391,7 +391,7 @@ func (b *Browser) PrintPDFPage(ctx context.Context, p Page) ([]byte, error) {
 func Version(exe string) (string, error) {
 	out, err := exec.Command(exe, "--version").Output()
 	if err != nil {
-		return "", fmt.Errorf("browser: %s --version: %w", exe, err)
+		return "", fmt.Errorf("cannot run %s --version: %w", exe, err)
 	}
 	return strings.TrimSpace(string(out)), nil
 }

@@ -60,7 +60,7 @@ type Generator struct {
 // New returns a generator over the store and registry.
 func New(st Store, reg *schemas.Registry, opts Options) (*Generator, error) {
 	if opts.Dir == "" {
-		return nil, errors.New("reportgen: no reports directory")
+		return nil, errors.New("no reports directory")
 	}
 	// The directory is made at the first write: a service with no data
 	// leaves no empty directory behind.
@@ -143,7 +143,7 @@ func (g *Generator) Render(ctx context.Context, specs []Spec, formats []string) 
 	defer g.mu.Unlock()
 	for _, f := range formats {
 		if f != HTML && f != PNG && f != PDF {
-			return nil, fmt.Errorf("reportgen: unknown format %q (want html, png or pdf)", f)
+			return nil, fmt.Errorf("unknown format %q (want html, png or pdf)", f)
 		}
 	}
 	var b *browser.Browser
@@ -153,7 +153,7 @@ func (g *Generator) Render(ctx context.Context, specs []Spec, formats []string) 
 		b, err = browser.Start(ctx, browser.Options{ExecPath: g.opts.Chromium})
 		if err != nil {
 			// The HTML is still written; PNG and PDF are missing.
-			errs = append(errs, fmt.Errorf("reportgen: PNG and PDF need Chromium: %w", err))
+			errs = append(errs, fmt.Errorf("PNG and PDF need Chromium: %w", err))
 			b = nil
 		} else {
 			defer b.Close()
@@ -282,7 +282,7 @@ func (g *Generator) writeIndex() error {
 			RegionName: m.RegionName, Start: m.Start, End: m.End, Files: m.Files})
 	}
 	if err := os.MkdirAll(g.opts.Dir, 0o755); err != nil {
-		return fmt.Errorf("reportgen: reports directory: %w", err)
+		return fmt.Errorf("cannot create the reports directory: %w", err)
 	}
 	var buf bytes.Buffer
 	if err := reports.RenderIndex(&buf, g.reg.Root().Name+"矛盾纠纷风险预警报告", entries); err != nil {

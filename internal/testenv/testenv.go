@@ -57,13 +57,13 @@ func stopShared() {
 	defer shared.mu.Unlock()
 	if shared.clickHouse != nil {
 		if err := shared.clickHouse.Stop(); err != nil {
-			fmt.Fprintf(os.Stderr, "testenv: stop ClickHouse: %v\n", err)
+			fmt.Fprintf(os.Stderr, "cannot stop the shared ClickHouse server: %v\n", err)
 		}
 		shared.clickHouse = nil
 	}
 	if shared.kafka != nil {
 		if err := shared.kafka.Stop(); err != nil {
-			fmt.Fprintf(os.Stderr, "testenv: stop Kafka: %v\n", err)
+			fmt.Fprintf(os.Stderr, "cannot stop the shared Apache Kafka broker: %v\n", err)
 		}
 		shared.kafka = nil
 	}
@@ -121,7 +121,7 @@ func ClickHouse(t testing.TB) *servers.ClickHouse {
 		missing(t, clickHouseMissingMsg)
 	}
 	if shared.clickHouseErr != nil {
-		t.Fatalf("testenv: the shared ClickHouse server did not start: %v", shared.clickHouseErr)
+		t.Fatalf("the shared ClickHouse server did not start: %v", shared.clickHouseErr)
 	}
 	return shared.clickHouse
 }
@@ -139,11 +139,11 @@ func NewClickHouse(t testing.TB) *servers.ClickHouse {
 	defer cancel()
 	c, err := servers.StartClickHouse(ctx, servers.ClickHouseOptions{})
 	if err != nil {
-		t.Fatalf("testenv: start a private ClickHouse server: %v", err)
+		t.Fatalf("cannot start a private ClickHouse server: %v", err)
 	}
 	t.Cleanup(func() {
 		if err := c.Stop(); err != nil {
-			t.Errorf("testenv: stop the private ClickHouse server: %v", err)
+			t.Errorf("cannot stop the private ClickHouse server: %v", err)
 		}
 	})
 	t.Logf("testenv: private ClickHouse %s at %s (dir %s)", c.Version, c.Addr, c.Dir)
@@ -204,7 +204,7 @@ func Kafka(t testing.TB) *servers.Kafka {
 		missing(t, shared.kafkaErr.Error())
 	}
 	if shared.kafkaErr != nil {
-		t.Fatalf("testenv: the shared Apache Kafka broker did not start: %v", shared.kafkaErr)
+		t.Fatalf("the shared Apache Kafka broker did not start: %v", shared.kafkaErr)
 	}
 	return shared.kafka
 }
@@ -223,11 +223,11 @@ func NewKafka(t testing.TB) *servers.Kafka {
 	defer cancel()
 	k, err := servers.StartKafka(ctx, o)
 	if err != nil {
-		t.Fatalf("testenv: start a private Apache Kafka broker: %v", err)
+		t.Fatalf("cannot start a private Apache Kafka broker: %v", err)
 	}
 	t.Cleanup(func() {
 		if err := k.Stop(); err != nil {
-			t.Errorf("testenv: stop the private Apache Kafka broker: %v", err)
+			t.Errorf("cannot stop the private Apache Kafka broker: %v", err)
 		}
 	})
 	t.Logf("testenv: private Apache Kafka %s at %s (dir %s)", k.Version, k.Addr, k.Dir)
@@ -245,11 +245,11 @@ var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 func FreshDatabase(t testing.TB, prefix string) string {
 	t.Helper()
 	if !identifier.MatchString(prefix) {
-		t.Fatalf("testenv: FreshDatabase prefix %q is not a plain identifier", prefix)
+		t.Fatalf("FreshDatabase prefix %q is not a plain identifier", prefix)
 	}
 	var b [8]byte
 	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatalf("testenv: FreshDatabase: %v", err)
+		t.Fatalf("cannot draw a fresh database name: %v", err)
 	}
 	return prefix + "_" + hex.EncodeToString(b[:])
 }

@@ -121,7 +121,7 @@ func (j *job) unlock() { <-j.sem }
 // is nil, a wiring error.
 func New(store RunStore, clock func() time.Time, log *slog.Logger, opts Options) *Scheduler {
 	if store == nil {
-		panic("scheduler: New: nil RunStore")
+		panic("New: nil RunStore")
 	}
 	if clock == nil {
 		clock = time.Now
@@ -149,28 +149,28 @@ func New(store RunStore, clock func() time.Time, log *slog.Logger, opts Options)
 // has started.
 func (s *Scheduler) Add(j Job) error {
 	if j.Name == "" {
-		return errors.New("scheduler: add job: Name: must not be empty")
+		return errors.New("cannot add a job: Name: must not be empty")
 	}
 	if i := strings.IndexFunc(j.Name, func(r rune) bool { return !nameRune(r) }); i >= 0 {
-		return fmt.Errorf("scheduler: add job %q: Name: character %q not allowed (letters, digits, '_', '-', '.')", j.Name, j.Name[i:i+1])
+		return fmt.Errorf("cannot add job %q: Name: character %q not allowed (letters, digits, '_', '-', '.')", j.Name, j.Name[i:i+1])
 	}
 	if !j.Window.Valid() {
-		return fmt.Errorf("scheduler: add job %q: Window: %d is not Day, Week or Month", j.Name, int(j.Window))
+		return fmt.Errorf("cannot add job %q: Window: %d is not Day, Week or Month", j.Name, int(j.Window))
 	}
 	sched, err := parseSpec(j.Spec)
 	if err != nil {
-		return fmt.Errorf("scheduler: add job %q: Spec %q: %w", j.Name, j.Spec, err)
+		return fmt.Errorf("cannot add job %q: Spec %q: %w", j.Name, j.Spec, err)
 	}
 	if j.Run == nil {
-		return fmt.Errorf("scheduler: add job %q: Run: must not be nil", j.Name)
+		return fmt.Errorf("cannot add job %q: Run: must not be nil", j.Name)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.started {
-		return fmt.Errorf("scheduler: add job %q: the scheduler is already running", j.Name)
+		return fmt.Errorf("cannot add job %q: the scheduler is already running", j.Name)
 	}
 	if _, dup := s.byName[j.Name]; dup {
-		return fmt.Errorf("scheduler: add job %q: Name: already added", j.Name)
+		return fmt.Errorf("cannot add job %q: Name: already added", j.Name)
 	}
 	jj := &job{Job: j, sched: sched, sem: make(chan struct{}, 1)}
 	s.jobs = append(s.jobs, jj)
@@ -198,7 +198,7 @@ func (s *Scheduler) lookup(name string) (*job, error) {
 	defer s.mu.Unlock()
 	j, ok := s.byName[name]
 	if !ok {
-		return nil, fmt.Errorf("scheduler: job %q: %w", name, ErrUnknownJob)
+		return nil, fmt.Errorf("%w %q", ErrUnknownJob, name)
 	}
 	return j, nil
 }
@@ -215,7 +215,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	s.mu.Lock()
 	if s.started {
 		s.mu.Unlock()
-		return errors.New("scheduler: Run called twice")
+		return errors.New("cannot run the scheduler twice")
 	}
 	s.started = true
 	jobs := slices.Clone(s.jobs)
@@ -363,7 +363,7 @@ func (s *Scheduler) runWindow(ctx context.Context, j *job, at time.Time) error {
 	log := s.log.With("job", j.Name, "window_end", at)
 	if err := j.lock(ctx); err != nil {
 		log.Warn("not run: stopped while waiting for the previous run", "err", err)
-		return fmt.Errorf("scheduler: %s, window ending %s: wait for the previous run: %w", j.Name, fmtTime(at), err)
+		return fmt.Errorf("cannot run %s for the window ending %s: stopped while waiting for the previous run: %w", j.Name, fmtTime(at), err)
 	}
 	defer j.unlock()
 
@@ -377,7 +377,7 @@ func (s *Scheduler) runWindow(ctx context.Context, j *job, at time.Time) error {
 	}
 	if err := s.store.RecordRun(ctx, r); err != nil {
 		log.Error("not run: cannot record the start", "err", err)
-		return fmt.Errorf("scheduler: %s, window ending %s: record start: %w", j.Name, fmtTime(at), err)
+		return fmt.Errorf("cannot record the start of %s for the window ending %s: %w", j.Name, fmtTime(at), err)
 	}
 
 	out := call(ctx, j.Run, at)
@@ -388,11 +388,11 @@ func (s *Scheduler) runWindow(ctx context.Context, j *job, at time.Time) error {
 	case out.panicked:
 		r.Status = StatusPanicked
 		r.Err = fmt.Sprintf("panic: %v\n%s", out.value, out.stack)
-		runErr = fmt.Errorf("scheduler: %s, window ending %s: %w: %v", j.Name, fmtTime(at), ErrPanicked, out.value)
+		runErr = fmt.Errorf("cannot run %s for the window ending %s: %w: %v", j.Name, fmtTime(at), ErrPanicked, out.value)
 	case out.err != nil:
 		r.Status = StatusFailed
 		r.Err = out.err.Error()
-		runErr = fmt.Errorf("scheduler: %s, window ending %s: %w", j.Name, fmtTime(at), out.err)
+		runErr = fmt.Errorf("cannot run %s for the window ending %s: %w", j.Name, fmtTime(at), out.err)
 	default:
 		r.Status = StatusOK
 	}
@@ -403,7 +403,7 @@ func (s *Scheduler) runWindow(ctx context.Context, j *job, at time.Time) error {
 	defer cancel()
 	if err := s.store.RecordRun(rctx, r); err != nil {
 		log.Error("cannot record the outcome", "status", r.Status, "err", err)
-		runErr = errors.Join(runErr, fmt.Errorf("scheduler: %s, window ending %s: record outcome: %w", j.Name, fmtTime(at), err))
+		runErr = errors.Join(runErr, fmt.Errorf("cannot record the outcome of %s for the window ending %s: %w", j.Name, fmtTime(at), err))
 	}
 
 	s.metrics.runs.WithLabelValues(j.Name, r.Status).Inc()
@@ -471,7 +471,7 @@ func stackHead(stack []byte, frames int) string {
 // overlaps a cron run or another call for the same job.
 func (s *Scheduler) Backfill(ctx context.Context, name string, from, to time.Time, progress func(done, total int)) error {
 	if to.Before(from) {
-		return fmt.Errorf("scheduler: backfill: from %s is after to %s", fmtTime(from), fmtTime(to))
+		return fmt.Errorf("cannot backfill: from %s is after to %s", fmtTime(from), fmtTime(to))
 	}
 	var jobs []*job
 	if name == "" {
@@ -481,7 +481,7 @@ func (s *Scheduler) Backfill(ctx context.Context, name string, from, to time.Tim
 	} else {
 		j, err := s.lookup(name)
 		if err != nil {
-			return fmt.Errorf("scheduler: backfill: %w", err)
+			return fmt.Errorf("cannot backfill: %w", err)
 		}
 		jobs = []*job{j}
 	}
@@ -508,11 +508,11 @@ func (s *Scheduler) Backfill(ctx context.Context, name string, from, to time.Tim
 	var first error
 	for i, it := range items {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("scheduler: backfill stopped after %d of %d windows: %w", i, total, err)
+			return fmt.Errorf("backfill stopped after %d of %d windows: %w", i, total, err)
 		}
 		if err := s.runWindow(ctx, it.j, it.at); err != nil {
 			if ctx.Err() != nil {
-				return fmt.Errorf("scheduler: backfill stopped after %d of %d windows: %w", i, total, err)
+				return fmt.Errorf("backfill stopped after %d of %d windows: %w", i, total, err)
 			}
 			failed++
 			if first == nil {
@@ -524,7 +524,7 @@ func (s *Scheduler) Backfill(ctx context.Context, name string, from, to time.Tim
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("scheduler: backfill: %d of %d windows failed, the first: %w", failed, total, first)
+		return fmt.Errorf("cannot backfill: %d of %d windows failed, the first: %w", failed, total, first)
 	}
 	return nil
 }

@@ -117,7 +117,7 @@ func New(o Options) (*Generator, error) {
 		g.fromDay = civilDays(fy, fm, fd)
 	}
 	if g.fromDay > toDay {
-		return nil, fmt.Errorf("demo: period from %s to %s is empty", dayString(g.fromDay), dayString(toDay))
+		return nil, fmt.Errorf("the period from %s to %s is empty", dayString(g.fromDay), dayString(toDay))
 	}
 	g.days = toDay - g.fromDay + 1
 	g.now = dayStartUnix(toDay+1) - 1
@@ -125,7 +125,7 @@ func New(o Options) (*Generator, error) {
 		g.now = o.Now.Unix()
 	}
 	if g.now < dayStartUnix(g.fromDay) {
-		return nil, fmt.Errorf("demo: now %s is before the period starts (%s)", o.Now.Format(time.RFC3339), dayString(g.fromDay))
+		return nil, fmt.Errorf("now %s is before the period starts (%s)", o.Now.Format(time.RFC3339), dayString(g.fromDay))
 	}
 	g.lastIdx = min(g.days-1, int(floorDiv(g.now+8*3600, 86400))-g.fromDay)
 	cpy := o.CasesPerYear
@@ -133,19 +133,19 @@ func New(o Options) (*Generator, error) {
 		cpy = DefaultCasesPerYear
 	}
 	if cpy < 0 {
-		return nil, fmt.Errorf("demo: cases per year %d is negative", cpy)
+		return nil, fmt.Errorf("cases per year %d is negative", cpy)
 	}
 	g.reg = o.Registry
 	if g.reg == nil {
 		reg, err := schemas.LoadTongliao()
 		if err != nil {
-			return nil, fmt.Errorf("demo: cannot load the Tongliao regions: %w", err)
+			return nil, fmt.Errorf("cannot load the Tongliao regions: %w", err)
 		}
 		g.reg = reg
 	}
 	kw := allKeywords()
 	if err := g.buildPlaces(kw); err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
+		return nil, fmt.Errorf("cannot place the residents: %w", err)
 	}
 	g.names = buildNames(kw)
 	g.share = shares()
@@ -207,7 +207,7 @@ func New(o Options) (*Generator, error) {
 // records cheaply.
 func NewN(o Options, n int) (*Generator, error) {
 	if n < 0 {
-		return nil, errors.New("demo: negative record count")
+		return nil, errors.New("the record count is negative")
 	}
 	g, err := New(o)
 	if err != nil {
@@ -248,7 +248,7 @@ func Records(o Options, n int) ([]schemas.Record, error) {
 		out = append(out, r)
 	}
 	if len(out) != n {
-		return out, fmt.Errorf("demo: the stream ended after %d of %d records", len(out), n)
+		return out, fmt.Errorf("the stream ended after %d of %d records", len(out), n)
 	}
 	return out, nil
 }

@@ -173,7 +173,7 @@ func civilDays(y int, m time.Month, d int) int {
 func parseDay(s string) int {
 	t, err := time.Parse("2006-01-02", s)
 	if err != nil {
-		panic("demo: bad built-in date " + s) // a broken table in this file
+		panic("bad built-in date " + s) // a broken table in this file
 	}
 	return int(t.Unix() / 86400)
 }

@@ -178,33 +178,33 @@ func (g *Generator) prepareOutbreaks(obs []Outbreak) error {
 		}
 		reg, ok := g.reg.Lookup(o.Region)
 		if !ok {
-			return fmt.Errorf("demo: outbreak %s: unknown region %q", name, o.Region)
+			return fmt.Errorf("outbreak %s: unknown region %q", name, o.Region)
 		}
 		cat := catIndex(o.Category)
 		if cat < 0 {
-			return fmt.Errorf("demo: outbreak %s: category %q is not one the generator draws (%s)", name, o.Category, strings.Join(catCodes[:], ", "))
+			return fmt.Errorf("outbreak %s: category %q is not one the generator draws (%s)", name, o.Category, strings.Join(catCodes[:], ", "))
 		}
 		if o.ExtraCases < 0 {
-			return fmt.Errorf("demo: outbreak %s: negative extra cases", name)
+			return fmt.Errorf("outbreak %s: negative extra cases", name)
 		}
 		if o.Start.IsZero() || o.End.IsZero() {
-			return fmt.Errorf("demo: outbreak %s: start and end are required", name)
+			return fmt.Errorf("outbreak %s: start and end are required", name)
 		}
 		sy, sm, sd := o.Start.Date()
 		ey, em, ed := o.End.Date()
 		start, end := civilDays(sy, sm, sd), civilDays(ey, em, ed)
 		if start > end {
-			return fmt.Errorf("demo: outbreak %s: starts %s after it ends %s", name, dayString(start), dayString(end))
+			return fmt.Errorf("outbreak %s: starts %s after it ends %s", name, dayString(start), dayString(end))
 		}
 		if start < g.fromDay || end > g.fromDay+g.days-1 {
-			return fmt.Errorf("demo: outbreak %s: %s to %s is not inside the period %s to %s", name,
+			return fmt.Errorf("outbreak %s: %s to %s is not inside the period %s to %s", name,
 				dayString(start), dayString(end), dayString(g.fromDay), dayString(g.fromDay+g.days-1))
 		}
 		st := obState{Outbreak: o, cat: cat, level: reg.Level, startIdx: start - g.fromDay, endIdx: end - g.fromDay}
 		st.Start, st.End = dayTime(start), dayTime(end)
 		st.RegionName = regionPath(g.reg, o.Region)
 		if err := g.planOutbreak(&st, uint64(i)); err != nil {
-			return fmt.Errorf("demo: outbreak %s: %w", name, err)
+			return fmt.Errorf("cannot plan outbreak %s: %w", name, err)
 		}
 		g.obs = append(g.obs, st)
 	}

@@ -139,7 +139,7 @@ func (m *Mapping) Convert(r io.Reader, file string, reg *schemas.Registry, emit 
 func (m *Mapping) ConvertFunc(r io.Reader, file string, reg *schemas.Registry, emit func(schemas.Record) error, reject func(Reject) error) (Stats, error) {
 	st := newStats(file)
 	if reg == nil {
-		return st, errors.New("importer: nil region registry")
+		return st, errors.New("no region registry")
 	}
 	var src rowSource
 	var err error

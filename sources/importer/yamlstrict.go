@@ -186,5 +186,5 @@ func decodeNode(n *yaml.Node, v reflect.Value, path string, depth int) error {
 		return nil
 	}
 	// A broken invariant: the spec types only use the kinds above.
-	panic(fmt.Sprintf("importer: decodeNode: unsupported kind %s at %s", v.Kind(), path))
+	panic(fmt.Sprintf("decodeNode: unsupported kind %s at %s", v.Kind(), path))
 }
