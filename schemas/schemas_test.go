@@ -135,7 +135,7 @@ func TestTaxonomy(t *testing.T) {
 	for _, c := range Taxonomy {
 		names[c.NameZH] = true
 	}
-	// The categories the centers asked for (issue 2).
+	// The categories the centers asked for.
 	for _, n := range []string{"邻里纠纷", "噪音扰民", "婚姻家庭", "劳资纠纷", "拖欠农民工工资", "土地承包", "草牧场/山林权属",
 		"征地拆迁", "物业/房产", "消费纠纷", "医疗纠纷", "交通事故", "民间借贷/涉众金融", "环境污染", "涉法涉诉信访", "校园纠纷", "其他"} {
 		if !names[n] {

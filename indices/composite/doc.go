@@ -3,8 +3,8 @@
 //
 // It sits in the statistics core (indices/) next to indices/smallarea,
 // which it uses for empirical Bayes smoothing and the funnel guard. The
-// scheduled index job (issue 5) counts cases per region and window in
-// ClickHouse, calls Run once per parent region (the siblings of one level)
+// scheduled risk index job (package jobs) counts cases per region and
+// window in ClickHouse, calls Run once per parent region (the siblings of one level)
 // and stores every field of the Result together with the Spec's versions.
 // The package is pure: numbers in, numbers out; no I/O, no clock; the only
 // randomness is the sensitivity weight noise, drawn from a generator seeded

@@ -1,9 +1,10 @@
-// Package scheduler runs the index jobs (hot spots, high-frequency types, the
-// risk index, statistical alarms, supervision lights) once per window, on cron
-// schedules read in Asia/Shanghai.
+// Package scheduler runs the scheduled jobs (the index jobs: hot spots,
+// high-frequency types, the risk index, statistical alarms, supervision
+// lights; and the report schedules) once per window, on cron schedules read
+// in Asia/Shanghai.
 //
-// It sits beside the flow, between the wiring in internal/app and the jobs the
-// indices packages provide: the wiring adds each job with its window (day, ISO
+// It sits beside the flow, between the wiring in internal/app and the jobs
+// that package jobs (jobs/) and the report generator provide: the wiring adds each job with its window (day, ISO
 // week or calendar month) and its cron spec, and calls Run. A job is a
 // function of the aligned window end, `at`; the scheduler computes `at` from
 // the cron tick and never lets a job read the clock, so a rerun of a window

@@ -49,6 +49,7 @@
 // silently dropped.
 //
 // The mappings for the NYC Council constituent casework and the NYC 311
-// sample, with the NYC region file, live in the repository's mappings
-// directory; the tests here convert the whole of those real files.
+// sample, with the NYC region file, live in sources/mappings (package
+// mappings, embedded in the binary); the tests here convert the whole of
+// those real files.
 package importer

@@ -6,6 +6,6 @@
 // and the rules behind each choice.
 //
 // The files are embedded in the binary (FS), so an import works without a
-// checkout. The package holds no code: internal/importer reads the mapping
+// checkout. The package holds no code: sources/importer reads the mapping
 // format; the wiring opens files and produces the records to Kafka.
 package mappings
