@@ -261,7 +261,7 @@ func funnelFlags(rows []store.Hotspot, active []int, cases, pops []float64) erro
 	}
 	f, err := smallarea.SRFunnel(cases, expected, smallarea.DefaultFunnelOptions())
 	if err != nil {
-		return fmt.Errorf("cannot compute the funnel flags: %w", err)
+		return err // it says "cannot analyse the funnel"
 	}
 	for k, i := range active {
 		rows[i].FunnelFlag = f.Units[k].Flag.String()

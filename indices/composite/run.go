@@ -760,7 +760,7 @@ func sensitivity(spec Spec, nominal Structure, xEB, xRaw [][]float64, seed uint6
 		if se.Weights != "" {
 			alt, err := alternativeWeights(nominal, in.x, se.Weights, spec.Weighting)
 			if err != nil {
-				return fmt.Errorf("sensitivity %s: %w", in.name, err)
+				return fmt.Errorf("cannot draw the alternative weights of %s: %w", in.name, err)
 			}
 			weights = append(weights, struct {
 				name string
@@ -808,7 +808,7 @@ func sensitivity(spec Spec, nominal Structure, xEB, xRaw [][]float64, seed uint6
 			dw := Noisy(nominal.DimensionWeights, se.NoiseFactor, rng)
 			st, err := NewStructure(dimOf, iw, dw, nominal.Floor, nominal.MinShare)
 			if err != nil {
-				return fmt.Errorf("sensitivity noise: %w", err)
+				return fmt.Errorf("cannot build the structure of the noisy weights: %w", err)
 			}
 			scores := make([]float64, nU)
 			bands := make([]Band, nU)

@@ -34,7 +34,7 @@ type PoissonEB struct {
 // population must be positive and every count non-negative, as in spdep.
 func GlobalPoisson(cases, population []float64) (PoissonEB, error) {
 	if err := checkCounts(cases, population, "population"); err != nil {
-		return PoissonEB{}, fmt.Errorf("poisson EB: %w", err)
+		return PoissonEB{}, fmt.Errorf("cannot smooth (Poisson EB): %w", err)
 	}
 	m := float64(len(cases))
 	var csum, nsum float64
@@ -101,13 +101,13 @@ type BinomialEB struct {
 // share. Cases may not exceed totals.
 func GlobalBinomial(cases, totals []float64, clampRho bool) (BinomialEB, error) {
 	if err := checkCounts(cases, totals, "total"); err != nil {
-		return BinomialEB{}, fmt.Errorf("binomial EB: %w", err)
+		return BinomialEB{}, fmt.Errorf("cannot smooth (binomial EB): %w", err)
 	}
 	m := float64(len(cases))
 	var csum, nsum float64
 	for i := range cases {
 		if cases[i] > totals[i] {
-			return BinomialEB{}, fmt.Errorf("binomial EB: %w: unit %d: %v cases out of %v", ErrInput, i, cases[i], totals[i])
+			return BinomialEB{}, fmt.Errorf("cannot smooth (binomial EB): %w: unit %d: %v cases out of %v", ErrInput, i, cases[i], totals[i])
 		}
 		csum += cases[i]
 		nsum += totals[i]
@@ -194,28 +194,28 @@ type LocalEB struct {
 // in spdep (0/0).
 func LocalPoisson(cases, population []float64, neighbours [][]int, variant LocalVariant) (LocalEB, error) {
 	if err := checkCounts(cases, population, "population"); err != nil {
-		return LocalEB{}, fmt.Errorf("local EB: %w", err)
+		return LocalEB{}, fmt.Errorf("cannot smooth (local EB): %w", err)
 	}
 	n := len(cases)
 	if len(neighbours) != n {
-		return LocalEB{}, fmt.Errorf("local EB: %w: %d units but %d neighbour lists", ErrInput, n, len(neighbours))
+		return LocalEB{}, fmt.Errorf("cannot smooth (local EB): %w: %d units but %d neighbour lists", ErrInput, n, len(neighbours))
 	}
 	for i, nb := range neighbours {
 		seen := make(map[int]bool, len(nb))
 		for _, j := range nb {
 			switch {
 			case j < 0 || j >= n:
-				return LocalEB{}, fmt.Errorf("local EB: %w: unit %d: neighbour index %d out of range [0, %d)", ErrInput, i, j, n)
+				return LocalEB{}, fmt.Errorf("cannot smooth (local EB): %w: unit %d: neighbour index %d out of range [0, %d)", ErrInput, i, j, n)
 			case j == i:
-				return LocalEB{}, fmt.Errorf("local EB: %w: unit %d lists itself as a neighbour", ErrInput, i)
+				return LocalEB{}, fmt.Errorf("cannot smooth (local EB): %w: unit %d lists itself as a neighbour", ErrInput, i)
 			case seen[j]:
-				return LocalEB{}, fmt.Errorf("local EB: %w: unit %d lists neighbour %d twice", ErrInput, i, j)
+				return LocalEB{}, fmt.Errorf("cannot smooth (local EB): %w: unit %d lists neighbour %d twice", ErrInput, i, j)
 			}
 			seen[j] = true
 		}
 	}
 	if variant != LocalSpdep && variant != LocalGeoDa {
-		return LocalEB{}, fmt.Errorf("local EB: %w: unknown variant %d", ErrInput, variant)
+		return LocalEB{}, fmt.Errorf("cannot smooth (local EB): %w: unknown variant %d", ErrInput, variant)
 	}
 	res := LocalEB{Raw: make([]float64, n), Estimate: make([]float64, n), M: make([]float64, n), A: make([]float64, n)}
 	sumN := make([]float64, n)

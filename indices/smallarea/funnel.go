@@ -361,10 +361,10 @@ func SRFunnel(observed, expected []float64, opt FunnelOptions) (Funnel, error) {
 		return Funnel{}, fmt.Errorf("cannot analyse the funnel: %w", err)
 	}
 	if err := checkLevel(opt.AlertLevel); err != nil {
-		return Funnel{}, fmt.Errorf("alert level: %w", err)
+		return Funnel{}, fmt.Errorf("cannot analyse the funnel: alert level: %w", err)
 	}
 	if err := checkLevel(opt.AlarmLevel); err != nil {
-		return Funnel{}, fmt.Errorf("alarm level: %w", err)
+		return Funnel{}, fmt.Errorf("cannot analyse the funnel: alarm level: %w", err)
 	}
 	n := len(observed)
 	units := make([]FunnelUnit, n)
@@ -376,16 +376,16 @@ func SRFunnel(observed, expected []float64, opt FunnelOptions) (Funnel, error) {
 		z[i] = u.Z
 		var err error
 		if u.Alert, err = PoissonPredictiveLimits(e, opt.AlertLevel); err != nil {
-			return Funnel{}, fmt.Errorf("cannot compute the alert limits of unit %d: %w", i, err)
+			return Funnel{}, fmt.Errorf("cannot analyse the funnel: alert limits of unit %d: %w", i, err)
 		}
 		if u.Alarm, err = PoissonPredictiveLimits(e, opt.AlarmLevel); err != nil {
-			return Funnel{}, fmt.Errorf("cannot compute the alarm limits of unit %d: %w", i, err)
+			return Funnel{}, fmt.Errorf("cannot analyse the funnel: alarm limits of unit %d: %w", i, err)
 		}
 		units[i] = u
 	}
 	od, err := EstimateOverdispersion(z, expected, opt.Trim, opt.TestLevel)
 	if err != nil {
-		return Funnel{}, fmt.Errorf("cannot estimate the overdispersion: %w", err)
+		return Funnel{}, fmt.Errorf("cannot analyse the funnel: overdispersion: %w", err)
 	}
 	zAlert, zAlarm := TwoSidedZ(opt.AlertLevel), TwoSidedZ(opt.AlarmLevel)
 	for i := range units {

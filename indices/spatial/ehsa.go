@@ -190,7 +190,7 @@ func classify(z []float64, sig []bool, o EHSAOptions) (EHSAResult, error) {
 	}
 	trend, err := MannKendallAlpha(z, o.TrendAlpha)
 	if err != nil {
-		return EHSAResult{}, fmt.Errorf("trend of the z-scores: %w", err)
+		return EHSAResult{}, fmt.Errorf("cannot test the trend of the z-scores: %w", err)
 	}
 	hot := make([]bool, n)
 	cold := make([]bool, n)
