@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -54,9 +53,9 @@ func mountReports(env *serveEnv) (stop func(), err error) {
 		return nil, nil
 	}
 	// Reports hold region data: they need a token of any role, and a
-	// region-scoped token reads only the reports of its scope (the index
-	// lists them all; the files refuse).
-	env.mux.Handle("GET /reports/", env.requireRole(api.Roles...)(scopedReports(g.Handler("/reports/"))))
+	// region-scoped token reads only the index entries and report files of
+	// its scope.
+	env.mux.Handle("GET /reports/", reportsHandler(g, env.requireRole))
 	log := env.log.With("component", "reports")
 	fmt.Fprintf(env.out, "  预警报告 reports:  %s/reports/ (directory %s)\n", env.baseURL, c.Dir)
 
@@ -219,20 +218,12 @@ func reportCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	return 0
 }
 
-// reportFile matches a report's path under /reports/: date, window, code.
-var reportFile = regexp.MustCompile(`^/reports/[0-9]{4}-[0-9]{2}-[0-9]{2}/(?:day|week|month)/([^/]+)\.[a-z]+$`)
-
-// scopedReports refuses a report file whose region lies outside the
-// request's token scope (403). Without a token in the context (the API is
-// off) everything passes.
-func scopedReports(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if m := reportFile.FindStringSubmatch(r.URL.Path); m != nil {
-			if scope, _, ok := api.ScopeFrom(r.Context()); ok && !strings.HasPrefix(m[1], scope) {
-				http.Error(w, "该报告不在令牌的地区范围内 (report outside the token's region scope)", http.StatusForbidden)
-				return
-			}
-		}
-		next.ServeHTTP(w, r)
-	})
+// reportsHandler is /reports/ behind the token check: the generator's
+// handler restricted to the scope of the request's token. Without a token
+// in the context (the API is off) the whole directory is served.
+func reportsHandler(g *reportgen.Generator, requireRole func(...string) func(http.Handler) http.Handler) http.Handler {
+	return requireRole(api.Roles...)(g.ScopedHandler("/reports/", func(r *http.Request) (string, bool) {
+		scope, _, ok := api.ScopeFrom(r.Context())
+		return scope, ok
+	}))
 }

@@ -258,28 +258,9 @@ const maxIndexEntries = 2000
 
 // writeIndex rewrites index.html from the reports' metadata files.
 func (g *Generator) writeIndex() error {
-	paths, err := filepath.Glob(filepath.Join(g.opts.Dir, "*", "*", "*.json"))
+	entries, err := g.indexEntries("")
 	if err != nil {
 		return err
-	}
-	// Newest dates first: the directory names sort by date.
-	slices.SortFunc(paths, func(a, b string) int { return strings.Compare(b, a) })
-	if len(paths) > maxIndexEntries {
-		paths = paths[:maxIndexEntries]
-	}
-	var entries []reports.IndexEntry
-	for _, p := range paths {
-		raw, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		var m meta
-		if err := json.Unmarshal(raw, &m); err != nil {
-			g.log.Warn("skipping a bad report metadata file", "path", p, "err", err)
-			continue
-		}
-		entries = append(entries, reports.IndexEntry{Title: m.Title, Window: m.Window, Level: m.Level, RegionCode: m.RegionCode,
-			RegionName: m.RegionName, Start: m.Start, End: m.End, Files: m.Files})
 	}
 	if err := os.MkdirAll(g.opts.Dir, 0o755); err != nil {
 		return fmt.Errorf("cannot create the reports directory: %w", err)
@@ -289,6 +270,42 @@ func (g *Generator) writeIndex() error {
 		return err
 	}
 	return writeFile(filepath.Join(g.opts.Dir, "index.html"), buf.Bytes())
+}
+
+// indexEntries reads the reports' metadata files, newest first, keeping
+// the reports whose region code starts with scope ("" = all) up to
+// maxIndexEntries. A missing directory has no reports.
+func (g *Generator) indexEntries(scope string) ([]reports.IndexEntry, error) {
+	paths, err := filepath.Glob(filepath.Join(g.opts.Dir, "*", "*", "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	// Newest dates first: the directory names sort by date.
+	slices.SortFunc(paths, func(a, b string) int { return strings.Compare(b, a) })
+	var entries []reports.IndexEntry
+	for _, p := range paths {
+		if len(entries) == maxIndexEntries {
+			break
+		}
+		if !strings.HasPrefix(strings.TrimSuffix(filepath.Base(p), ".json"), scope) {
+			continue
+		}
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		var m meta
+		if err := json.Unmarshal(raw, &m); err != nil {
+			g.log.Warn("skipping a bad report metadata file", "path", p, "err", err)
+			continue
+		}
+		if !strings.HasPrefix(m.RegionCode, scope) {
+			continue
+		}
+		entries = append(entries, reports.IndexEntry{Title: m.Title, Window: m.Window, Level: m.Level, RegionCode: m.RegionCode,
+			RegionName: m.RegionName, Start: m.Start, End: m.End, Files: m.Files})
+	}
+	return entries, nil
 }
 
 // decodeDrivers reads the drivers the risk job stores as
@@ -315,11 +332,6 @@ func decodeDrivers(ss []string) []reports.Driver {
 		}
 	}
 	return out
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }
 
 // capture opens the report once in a tab and takes the PNG and the PDF.

@@ -1,15 +1,18 @@
 package reportgen
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
-	"path"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/riskwatch/riskwatch/jobs/scheduler"
+	"github.com/riskwatch/riskwatch/reports"
 	"github.com/riskwatch/riskwatch/schemas"
 )
 
@@ -38,40 +41,103 @@ func (g *Generator) Specs(w schemas.Window, end time.Time, levels []int) []Spec 
 	return out
 }
 
-// Handler serves the reports directory: GET prefix shows the index page,
-// the files under it the reports. Pages may load nothing from anywhere
-// (Content-Security-Policy): a report is self-contained.
-func (g *Generator) Handler(prefix string) http.Handler {
-	fs := http.StripPrefix(strings.TrimSuffix(prefix, "/"), http.FileServer(http.Dir(g.opts.Dir)))
+// Handler serves the reports directory with no region restriction (a
+// deployment without tokens); ScopedHandler is the one a service mounts.
+func (g *Generator) Handler(prefix string) http.Handler { return g.ScopedHandler(prefix, nil) }
+
+// reportName is the only shape of a servable report file below the prefix,
+// matched against the decoded path: <last day>/<window>/<12-digit region
+// code>.<format>. It has no room for dot segments, separators other than
+// single slashes, escapes or anything outside the directory tree.
+var reportName = regexp.MustCompile(`^([0-9]{4}-[0-9]{2}-[0-9]{2})/(day|week|month)/([0-9]{12})\.(html|pdf|png)$`)
+
+// reportTypes are the content types of the served formats.
+var reportTypes = map[string]string{HTML: "text/html; charset=utf-8", PDF: "application/pdf", PNG: "image/png"}
+
+// ScopedHandler serves the reports below prefix to the region scope that
+// scope returns for a request (a division-code prefix, "" = everything;
+// ok false = no restriction, a deployment without tokens). It serves
+// exactly two things: the index (prefix or prefix+"index.html"), rendered
+// per request from the reports' metadata and listing only the reports in
+// the scope, and report files named <day>/<window>/<code>.html|pdf|png
+// whose region code lies in the scope (403 otherwise). Anything else is
+// 404: directory listings, metadata, temporary files, dot segments, a
+// path spelled with escapes (%2e, %2f, %5c …: a report has one spelling),
+// backslashes, doubled slashes, symbolic links. The path is decoded by
+// net/http before it is checked, and the file opened is the one named by
+// the checked path, so no later cleaning can change what is served.
+// Pages may load nothing from anywhere (Content-Security-Policy): a report
+// is self-contained.
+func (g *Generator) ScopedHandler(prefix string, scope func(*http.Request) (string, bool)) http.Handler {
+	prefix = "/" + strings.Trim(prefix, "/") + "/"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := path.Clean("/" + strings.TrimPrefix(r.URL.Path, strings.TrimSuffix(prefix, "/")))
-		if strings.HasSuffix(p, ".json") || strings.Contains(p, ".tmp") {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "只支持 GET (method not allowed)", http.StatusMethodNotAllowed)
+			return
+		}
+		rest, ok := strings.CutPrefix(r.URL.Path, prefix)
+		if !ok || r.URL.RawPath != "" || strings.ContainsAny(r.URL.Path, "\\\x00") {
 			http.NotFound(w, r)
 			return
 		}
-		if p == "/" {
-			if !g.indexExists() {
-				if err := g.writeIndexLocked(); err != nil {
-					http.Error(w, "报告索引不可用", http.StatusInternalServerError)
-					return
-				}
+		allowed := ""
+		if scope != nil {
+			if p, ok := scope(r); ok {
+				allowed = p
 			}
 		}
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: 'self'; frame-ancestors 'self'")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Cache-Control", "no-cache")
-		fs.ServeHTTP(w, r)
+		if rest == "" || rest == "index.html" {
+			g.serveIndex(w, r, allowed)
+			return
+		}
+		m := reportName.FindStringSubmatch(rest)
+		if m == nil {
+			http.NotFound(w, r)
+			return
+		}
+		if !strings.HasPrefix(m[3], allowed) {
+			http.Error(w, "该报告不在令牌的地区范围内 (report outside the token's region scope)", http.StatusForbidden)
+			return
+		}
+		g.serveFile(w, r, filepath.Join(g.opts.Dir, m[1], m[2], m[3]+"."+m[4]), reportTypes[m[4]])
 	})
 }
 
-func (g *Generator) indexExists() bool {
-	return fileExists(filepath.Join(g.opts.Dir, "index.html"))
+// serveFile serves one regular file (never a link or a directory).
+func (g *Generator) serveFile(w http.ResponseWriter, r *http.Request, p, contentType string) {
+	fi, err := os.Lstat(p)
+	if err != nil || !fi.Mode().IsRegular() {
+		http.NotFound(w, r)
+		return
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", contentType)
+	http.ServeContent(w, r, "", fi.ModTime(), f)
 }
 
-func (g *Generator) writeIndexLocked() error {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.writeIndex()
+// serveIndex renders the index page of the reports in scope (every report
+// for ""), from the metadata the renders left next to the reports.
+func (g *Generator) serveIndex(w http.ResponseWriter, r *http.Request, scope string) {
+	entries, err := g.indexEntries(scope)
+	if err == nil {
+		var buf bytes.Buffer
+		if err = reports.RenderIndex(&buf, g.reg.Root().Name+"矛盾纠纷风险预警报告", entries); err == nil {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(buf.Bytes()))
+			return
+		}
+	}
+	g.log.Error("cannot render the reports index", "err", err)
+	http.Error(w, "报告索引不可用 (the reports index is unavailable)", http.StatusInternalServerError)
 }
 
 // Schedule is one report schedule: render the reports of a window at the
