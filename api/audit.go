@@ -42,7 +42,10 @@ func newAuditor(st AuditStore, log *slog.Logger, every time.Duration) *auditor {
 	return a
 }
 
+// add queues an entry; its path and query are redacted here, so that no
+// caller can store a token (redactPath, redactQuery).
 func (a *auditor) add(e store.APIAuditEntry) {
+	e.Path, e.Query = redactPath(e.Path), redactQuery(e.Query)
 	a.sendMu.RLock()
 	defer a.sendMu.RUnlock()
 	if a.closed {

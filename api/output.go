@@ -62,7 +62,7 @@ func writeErr(w http.ResponseWriter, r *http.Request, err error, log *slog.Logge
 		writeError(w, r, http.StatusGatewayTimeout, "", "查询超时 (the query took too long; narrow from/to or the filters)")
 		return
 	}
-	log.Error("API query failed", "path", r.URL.Path, "query", r.URL.RawQuery, "err", err)
+	log.Error("API query failed", "path", redactPath(r.URL.Path), "query", redactQuery(r.URL.RawQuery), "err", err)
 	writeError(w, r, http.StatusInternalServerError, "", "查询失败 (the query failed; see the server log)")
 }
 

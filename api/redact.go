@@ -64,3 +64,114 @@ func redactDeliveries(res *result, role string) {
 		}
 	}
 }
+
+// Redaction of the request URLs the audit log and the server log keep: a
+// token may arrive anywhere in a URL and in any spelling (rwk%5F…, %72wk_…,
+// double escapes, a parameter named token[]), so the checks run on the
+// fully decoded text, and what they find is cut from the stored form.
+var (
+	// tokenAnywhere is this service's token prefix in any case.
+	tokenAnywhere = regexp.MustCompile(`(?i)rwk_`)
+	// tokenBody is a run of token characters as long as a token's random
+	// part (43): no parameter of the API is that long, so it is cut even
+	// without its prefix.
+	tokenBody = regexp.MustCompile(`[A-Za-z0-9_\-]{40,}`)
+)
+
+// decodeAll undoes percent-escapes (and + for space) until the text stops
+// changing, at most 4 times, keeping malformed escapes as they are: what a
+// server or a browser could make of the text at any depth.
+func decodeAll(s string) string {
+	for range 4 {
+		if !strings.ContainsAny(s, "%+") {
+			return s
+		}
+		var b strings.Builder
+		for i := 0; i < len(s); i++ {
+			switch c := s[i]; {
+			case c == '+':
+				b.WriteByte(' ')
+			case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+				b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
+				i += 2
+			default:
+				b.WriteByte(c)
+			}
+		}
+		d := b.String()
+		if d == s {
+			return s
+		}
+		s = d
+	}
+	return s
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	default:
+		return c - 'a' + 10
+	}
+}
+
+// holdsToken reports whether s, decoded, has a token's prefix or a run as
+// long as a token's random part.
+func holdsToken(s string) bool {
+	d := decodeAll(s)
+	return tokenAnywhere.MatchString(d) || tokenBody.MatchString(d) || tokenBody.MatchString(s)
+}
+
+// redactQuery is a raw query string as the logs keep it: a pair whose
+// decoded name says token (token, TOKEN, %74oken, access_token, rw_token,
+// token[] …) is dropped, and a pair whose name or value holds a token in
+// any spelling keeps its name with the value cut to rwk_….
+func redactQuery(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	parts := strings.FieldsFunc(raw, func(r rune) bool { return r == '&' || r == ';' })
+	kept := parts[:0]
+	for _, p := range parts {
+		k, v, _ := strings.Cut(p, "=")
+		name := strings.ToLower(decodeAll(k))
+		if strings.Contains(name, "token") {
+			continue
+		}
+		switch {
+		case holdsToken(k):
+			continue
+		case holdsToken(v):
+			p = k + "=" + tokenPrefix + "…"
+		}
+		kept = append(kept, p)
+	}
+	return strings.Join(kept, "&")
+}
+
+// redactPath is a request path as the logs keep it: a segment that holds a
+// token in any spelling is cut to rwk_….
+func redactPath(p string) string {
+	if !holdsToken(p) {
+		return p
+	}
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		if holdsToken(s) {
+			segs[i] = tokenPrefix + "…"
+		}
+	}
+	p = strings.Join(segs, "/")
+	if holdsToken(strings.ReplaceAll(p, tokenPrefix+"…", "/")) {
+		// A token spread over segments by escaped slashes.
+		return tokenPrefix + "…"
+	}
+	return p
+}

@@ -1,6 +1,9 @@
 package api
 
 import (
+	"errors"
+	"log/slog"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -26,5 +29,28 @@ func TestRedactURLs(t *testing.T) {
 		if strings.Contains(got, "SECRET") {
 			t.Errorf("redactURLs(%q) keeps the secret: %q", c.in, got)
 		}
+	}
+}
+
+// TestQueryFailureLogHasNoToken: the server log line of a failed query
+// keeps the path and query without the token in any spelling.
+func TestQueryFailureLogHasNoToken(t *testing.T) {
+	tok, _, err := NewToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := tok[len(tokenPrefix):]
+	var buf strings.Builder
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	for _, target := range []string{"/api/kpis/" + tok + "?x=rwk%5F" + body, "/api/kpis?x=%72wk_" + body + "&token[]=" + tok + "&region=150521"} {
+		r := httptest.NewRequest("GET", target, nil)
+		writeErr(httptest.NewRecorder(), r, errors.New("store down"), log)
+	}
+	out := buf.String()
+	if strings.Contains(out, body[:20]) {
+		t.Errorf("the log holds the token:\n%s", out)
+	}
+	if !strings.Contains(out, "region=150521") || !strings.Contains(out, "store down") {
+		t.Errorf("the log lost the request:\n%s", out)
 	}
 }

@@ -337,3 +337,33 @@ func FuzzReportsScope(f *testing.F) {
 		}
 	})
 }
+
+// TestReportsAuditHidesTokenPaths: a token pasted into a /reports/ path,
+// in any spelling, is refused and never reaches the audit log.
+func TestReportsAuditHidesTokenPaths(t *testing.T) {
+	f := newReportsFixture(t)
+	srv := httptest.NewServer(f.mux)
+	t.Cleanup(srv.Close)
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	tok := f.tokens["analyst-kzz"]
+	body := tok[len("rwk_"):]
+	for _, target := range []string{"/reports/" + tok, "/reports/%72wk_" + body, "/reports/rwk%5F" + body + ".html", "/reports/2026-11-01/week/150521000000.html?x=rwk%5F" + body} {
+		for _, header := range []string{tok, ""} {
+			status, _ := rawGet(t, addr, target, header)
+			if status == 200 && !strings.Contains(target, "?") {
+				t.Errorf("%s: 200", target)
+			}
+		}
+	}
+	f.api.Close()
+	f.st.mu.Lock()
+	defer f.st.mu.Unlock()
+	if len(f.st.audit) != 8 {
+		t.Fatalf("%d audit entries, want 8", len(f.st.audit))
+	}
+	for _, e := range f.st.audit {
+		if strings.Contains(e.Path+e.Query, body[:16]) || !strings.HasPrefix(e.Path, "/reports/") {
+			t.Errorf("audited path %q query %q", e.Path, e.Query)
+		}
+	}
+}
