@@ -47,6 +47,7 @@ type errorBody struct {
 
 func writeError(w http.ResponseWriter, _ *http.Request, status int, param, msg string) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(errorBody{Error: msg, Param: param})
@@ -115,6 +116,7 @@ func (r *result) setCountHeaders(w http.ResponseWriter) {
 
 func (r *result) writeJSON(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
 	body := r.body
 	if body == nil {
@@ -161,6 +163,7 @@ func (o orderedRow) MarshalJSON() ([]byte, error) {
 // reads the Chinese names) and a file name from the path.
 func (r *result) writeCSV(w http.ResponseWriter, p string) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Disposition", `attachment; filename="riskwatch_`+strings.ReplaceAll(strings.Trim(strings.TrimPrefix(p, "/api"), "/"), "/", "_")+`.csv"`)
 	_, _ = w.Write([]byte("\uFEFF"))

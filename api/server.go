@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -246,6 +248,7 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	}
 	mux.HandleFunc("GET /api/openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		_, _ = w.Write(openAPI)
 	})
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
@@ -254,13 +257,16 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	sub, _ := fs.Sub(consoleFS, "console")
 	files := http.FileServerFS(sub)
 	mux.Handle("GET /console/assets/", assets.Handler())
-	mux.Handle("GET /console/", http.StripPrefix("/console/", securityHeaders(files)))
+	mux.Handle("GET /console/", securityHeaders(tokenToCookie(http.StripPrefix("/console/", files))))
+	mux.Handle("POST /console/login", securityHeaders(http.HandlerFunc(consoleLogin)))
 }
 
-// securityHeaders keeps the console from loading anything from elsewhere.
+// securityHeaders keeps the console from loading anything from elsewhere
+// and from being framed by any page (clickjacking).
 func securityHeaders(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'")
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; "+
+			"frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		h.ServeHTTP(w, r)
@@ -321,4 +327,65 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		return
 	}
 	res.writeJSON(w)
+}
+
+// consoleCookie is the cookie the console's token travels in.
+const consoleCookie = "rw_token"
+
+// cookieToken is what may go into the cookie: a token's characters, no
+// longer than a lookup accepts.
+var cookieToken = regexp.MustCompile(`^[A-Za-z0-9_\-]{1,200}$`)
+
+// setTokenCookie stores the console's token in a cookie that scripts
+// cannot read (HttpOnly), that no other site's page or form sends
+// (SameSite=Strict) and that travels only over TLS when the request came
+// over TLS (Secure). A value that cannot be a token sets nothing.
+func setTokenCookie(w http.ResponseWriter, r *http.Request, tok string) {
+	if !cookieToken.MatchString(tok) {
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: consoleCookie, Value: tok, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+}
+
+// tokenToCookie moves a ?token= of a console link into the cookie and
+// redirects to the same page without it, so that the token leaves the
+// address bar, the history and any Referer before the page runs.
+func tokenToCookie(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if !q.Has("token") {
+			h.ServeHTTP(w, r)
+			return
+		}
+		setTokenCookie(w, r, q.Get("token"))
+		q.Del("token")
+		u := url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, u.String(), http.StatusSeeOther)
+	})
+}
+
+// consoleLogin is the console's login form (POST token=…): it sets the
+// cookie and goes to the console. A form posted from another site's page
+// (Origin or Sec-Fetch-Site say so) is refused.
+func consoleLogin(w http.ResponseWriter, r *http.Request) {
+	if o := r.Header.Get("Origin"); o != "" && o != "null" {
+		if u, err := url.Parse(o); err != nil || u.Host != r.Host {
+			writeError(w, r, http.StatusForbidden, "", "跨站登录被拒绝 (a login from another site is refused)")
+			return
+		}
+	}
+	if s := r.Header.Get("Sec-Fetch-Site"); s == "cross-site" || s == "same-site" {
+		writeError(w, r, http.StatusForbidden, "", "跨站登录被拒绝 (a login from another site is refused)")
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if err := r.ParseForm(); err != nil {
+		writeError(w, r, http.StatusBadRequest, "token", "无法读取登录表单 (cannot read the login form)")
+		return
+	}
+	setTokenCookie(w, r, strings.TrimSpace(r.PostForm.Get("token")))
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, "/console/", http.StatusSeeOther)
 }

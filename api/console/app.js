@@ -1,7 +1,9 @@
 // riskwatch analyst console: plain JavaScript, no build step. Every view is
 // described by the URL's query string (view, region, from, to, gran, metric
 // and the case filters), so a view can be shared; the access token is never
-// kept in the URL (it moves into the rw_token cookie on first load).
+// kept in the URL: the server moves a ?token= into the rw_token cookie
+// (HttpOnly, so this script never sees it) and the login form posts to the
+// server, which sets the cookie.
 'use strict';
 
 const LEVEL_NAMES = { 1: '省级', 2: '市级', 3: '旗县区', 4: '苏木乡镇街道', 5: '嘎查村社区' };
@@ -26,7 +28,6 @@ let renderSeq = 0;
 function readURL() {
   const q = new URLSearchParams(location.search);
   if (q.has('token')) {
-    document.cookie = 'rw_token=' + encodeURIComponent(q.get('token')) + '; path=/; SameSite=Strict';
     q.delete('token');
     history.replaceState(null, '', location.pathname + (q.toString() ? '?' + q : ''));
   }
@@ -457,11 +458,6 @@ async function start() {
     o.textContent = n;
     $('f-metric').appendChild(o);
   }
-  $('login-form').addEventListener('submit', (e) => {
-    e.preventDefault();
-    document.cookie = 'rw_token=' + encodeURIComponent($('login-token').value.trim()) + '; path=/; SameSite=Strict';
-    location.reload();
-  });
   for (const a of document.querySelectorAll('#nav a')) {
     a.addEventListener('click', (e) => { e.preventDefault(); setState({ view: a.dataset.view }); });
   }
