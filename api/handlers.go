@@ -142,51 +142,75 @@ var aggregateWarningKinds = map[string]bool{"risk_band": true, "stat_alarm": tru
 // hiddenCaseID replaces a case id in a leader's answer.
 const hiddenCaseID = "〔案件编号已隐藏〕"
 
+// leaderTextColumns are the free-text columns of the alarm and warning
+// lists from which a leader's answer cuts the row's case id.
+var leaderTextColumns = []string{"title", "body", "detail", "summary", "link", "category_text", "reason"}
+
+// minHiddenIDLen is the shortest case id cut from free text: a one-letter
+// id would cut digits out of dates and counts.
+const minHiddenIDLen = 2
+
 // noCaseIDsForLeader applies the case lists' role rule to the alarm and
 // warning lists, which the leader's dashboard needs: a leader token (shut
 // out of /api/cases and /api/supervision/cases) gets no case ids. The rule
-// alarms' case_id is emptied; a warning about a case (any kind but risk_band
-// and stat_alarm) gets an empty subject (source:case_id) and the case id
-// cut from its title and body.
+// is its own, whatever the masking of free text did: the rule alarms'
+// case_id is emptied, a warning about a case (any kind but risk_band and
+// stat_alarm) gets an empty subject (source:case_id), and the row's case
+// id is cut from every free-text column (title, body, detail, link …).
 func (s *Server) noCaseIDsForLeader(h func(*request) (*result, error)) func(*request) (*result, error) {
 	return func(q *request) (*result, error) {
 		res, err := h(q)
 		if err != nil || q.p.Role != RoleLeader {
 			return res, err
 		}
-		col := map[string]int{}
-		for i, c := range res.columns {
-			col[c] = i
+		hideCaseIDs(res)
+		return res, nil
+	}
+}
+
+// hideCaseIDs removes the case ids from every row of res.
+func hideCaseIDs(res *result) {
+	col := map[string]int{}
+	for i, c := range res.columns {
+		col[c] = i
+	}
+	for _, row := range res.rows {
+		var ids []string
+		if i, ok := col["case_id"]; ok {
+			if id, _ := row[i].(string); id != "" {
+				ids = append(ids, id)
+			}
+			row[i] = ""
 		}
-		for _, row := range res.rows {
-			if i, ok := col["case_id"]; ok {
-				row[i] = ""
-			}
-			si, ok := col["subject"]
-			if !ok {
-				continue
-			}
-			if ki, ok := col["kind"]; ok && aggregateWarningKinds[fmt.Sprint(row[ki])] {
-				continue
-			}
-			subject, _ := row[si].(string)
-			row[si] = ""
-			_, id, found := strings.Cut(subject, ":")
-			if !found {
-				id = subject
-			}
-			if id == "" {
-				continue
-			}
-			for _, c := range []string{"title", "body"} {
-				if i, ok := col[c]; ok {
-					if t, ok := row[i].(string); ok {
-						row[i] = strings.ReplaceAll(t, id, hiddenCaseID)
-					}
+		if si, ok := col["subject"]; ok {
+			if ki, ok := col["kind"]; !ok || !aggregateWarningKinds[fmt.Sprint(row[ki])] {
+				subject, _ := row[si].(string)
+				row[si] = ""
+				_, id, found := strings.Cut(subject, ":")
+				if !found {
+					id = subject
+				}
+				if id != "" {
+					ids = append(ids, id)
 				}
 			}
 		}
-		return res, nil
+		for _, c := range leaderTextColumns {
+			i, ok := col[c]
+			if !ok {
+				continue
+			}
+			t, ok := row[i].(string)
+			if !ok {
+				continue
+			}
+			for _, id := range ids {
+				if len(id) >= minHiddenIDLen {
+					t = strings.ReplaceAll(t, id, hiddenCaseID)
+				}
+			}
+			row[i] = t
+		}
 	}
 }
 

@@ -771,7 +771,7 @@ func (b *builder) alarms() {
 	for _, a := range in.RuleAlarms {
 		items = append(items, item{order: bandOrder[a.Level], when: a.ReportedAt, row: AlarmRow{Level: a.Level, LevelText: bandText(a.Level),
 			Color: colorOf(a.Level), Kind: "规则预警·" + lookup(ruleZH, a.Rule), Region: b.name(a.Region), Type: b.category(a.Category),
-			Reason: a.Detail, Summary: clip(a.Summary, 60), When: a.ReportedAt.In(Shanghai).Format("1月2日 15:04")}})
+			Reason: hideCaseID(a.Detail, a.CaseID), Summary: clip(hideCaseID(a.Summary, a.CaseID), 60), When: a.ReportedAt.In(Shanghai).Format("1月2日 15:04")}})
 	}
 	slices.SortStableFunc(items, func(x, y item) int {
 		if c := cmp.Compare(y.order, x.order); c != 0 {
@@ -953,4 +953,17 @@ func (b *builder) advice() {
 		out = append(out, "当前总体平稳，继续落实常态化排查和分级分类处置。")
 	}
 	b.m.Advice = out
+}
+
+// HiddenCaseID stands for a case id in a report. Reports are written for
+// leaders, who see no case ids: the alarm table has no id column, and an
+// alarm's own id is cut from its reason and summary (free text that may
+// quote it), whatever the masking of personal data did.
+const HiddenCaseID = "〔案件编号已隐藏〕"
+
+func hideCaseID(s, id string) string {
+	if len(id) < 2 {
+		return s
+	}
+	return strings.ReplaceAll(s, id, HiddenCaseID)
 }
