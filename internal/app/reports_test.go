@@ -210,17 +210,27 @@ func TestReportCommandAndRun(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	// The index is written after the batch; wait for it to list the city.
+	// The index lists each report once its metadata is written; wait for
+	// the whole batch.
+	codes := []string{"150500000000", "150502000000", "150521000000", "150526000000", "150581000000"}
+	listsAll := func(body string) bool {
+		for _, code := range codes {
+			if !strings.Contains(body, "2026-10-25/week/"+code+".html") {
+				return false
+			}
+		}
+		return true
+	}
 	var body string
 	for time.Now().Before(deadline) {
 		status, b := get(base+"/reports/", allTok)
 		body = b
-		if status == 200 && strings.Contains(body, "2026-10-25/week/150500000000.html") {
+		if status == 200 && listsAll(body) {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	for _, code := range []string{"150500000000", "150502000000", "150521000000", "150526000000", "150581000000"} {
+	for _, code := range codes {
 		if !strings.Contains(body, "2026-10-25/week/"+code+".html") {
 			t.Errorf("index lacks the weekly report of %s", code)
 		}
@@ -244,5 +254,23 @@ func TestReportCommandAndRun(t *testing.T) {
 		if status, _ := get(c.url, c.token); status != c.want {
 			t.Errorf("GET %s (with a token: %v): %d, want %d", c.url, c.token != "", status, c.want)
 		}
+	}
+	// The probes that once read the city's report with 科左中旗's token,
+	// against the running service: refused, and never the city's text.
+	for _, p := range []string{
+		"/reports/2026-10-25/%2e%2e/2026-10-25/week/150500000000.html",
+		"/reports/2026-10-25/week/%2e/150500000000.html",
+		"/reports/2026-10-25/week/%2E%2E/week/150500000000.html",
+		"/reports/2026-10-25%2fweek%2f150500000000.html",
+		"/reports/2026-10-25/week/",
+	} {
+		status, b := get(base+p, kzzTok)
+		if (status != http.StatusForbidden && status != http.StatusNotFound) || strings.Contains(b, "本周全市受理矛盾纠纷") {
+			t.Errorf("GET %s with 科左中旗's token: %d", p, status)
+		}
+	}
+	if status, b := get(base+"/reports/", kzzTok); status != 200 || strings.Contains(b, "150500000000.html") || strings.Contains(b, "150522000000.html") ||
+		!strings.Contains(b, "150521000000.html") {
+		t.Errorf("index for 科左中旗's token: %d, lists other regions' reports or lacks its own", status)
 	}
 }
