@@ -275,6 +275,10 @@ func (s *Server) serveAuthenticated(w http.ResponseWriter, r *http.Request, role
 	case len(roles) > 0 && !slices.Contains(roles, p.Role):
 		writeError(sw, r, http.StatusForbidden, "token", "该令牌的角色无权访问 (role "+p.Role+" may not use this endpoint)")
 	default:
+		if err := checkRawQuery(r.URL.RawQuery); err != nil {
+			writeErr(sw, r, err, s.log)
+			break
+		}
 		ctx := context.WithValue(WithPrincipal(r.Context(), p), rowCountKey{}, rc)
 		h.ServeHTTP(sw, r.WithContext(ctx))
 	}

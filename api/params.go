@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/riskwatch/riskwatch/schemas"
 )
@@ -206,4 +207,53 @@ func (q *request) prefixes(r schemas.Region) []string {
 		rp = "" // the root: every case, those located only to the city too
 	}
 	return []string{q.p.Scope, rp}
+}
+
+// maxEchoedName bounds a parameter name echoed back in an error.
+const maxEchoedName = 64
+
+// echoName is a parameter name as an error may repeat it: cut to
+// maxEchoedName bytes on a rune boundary, so that a huge or crafted name is
+// not reflected whole.
+func echoName(k string) string {
+	if len(k) <= maxEchoedName {
+		return k
+	}
+	n := maxEchoedName
+	for n > 0 && !utf8.RuneStart(k[n]) {
+		n--
+	}
+	return k[:n] + "…"
+}
+
+// checkRawQuery refuses a query string that Go's URL parsing would partly
+// drop: a pair with a bad percent escape or with a ';' (url.Values silently
+// skips such pairs, so a malformed region=… would widen the answer to the
+// token's whole scope). The error names the parameter (its raw name when the
+// name itself is malformed).
+func checkRawQuery(raw string) error {
+	for _, pair := range strings.Split(raw, "&") {
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		name, kerr := url.QueryUnescape(k)
+		if kerr != nil {
+			name = k
+		}
+		name = echoName(name)
+		if strings.Contains(pair, ";") {
+			if name, _, _ = strings.Cut(name, ";"); name == "" {
+				name = echoName(pair)
+			}
+			return badParam(name, "查询串含分号，请用 & 分隔 (the query pair %q contains ';'; separate parameters with '&' and encode ';' as %%3B)", echoName(pair))
+		}
+		if kerr != nil {
+			return badParam(name, "参数名编码无效 (malformed percent-encoding in the parameter name)")
+		}
+		if _, err := url.QueryUnescape(v); err != nil {
+			return badParam(name, "参数值编码无效 (malformed percent-encoding in the value of %s)", name)
+		}
+	}
+	return nil
 }

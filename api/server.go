@@ -279,6 +279,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
 	v := r.URL.Query()
 	for k, vals := range v {
 		if k != "format" && !slices.Contains(rt.params, k) {
+			k = echoName(k)
 			writeError(w, r, http.StatusBadRequest, k, "未知参数 (unknown parameter "+k+"; accepted: "+strings.Join(append(rt.params, "format"), ", ")+")")
 			return
 		}
