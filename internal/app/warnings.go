@@ -45,7 +45,7 @@ func mountWarnings(env *serveEnv) (stop func(), err error) {
 			log.Error("warning engine stopped", "err", err)
 		}
 	}()
-	h := &warningHandlers{st: env.st, engine: svc.Engine, regions: env.regions, now: time.Now}
+	h := &warningHandlers{st: env.st, engine: svc.Engine, regions: env.regions, now: time.Now, maxSilence: env.cfg.Warnings.MaxSilence}
 	guard := env.requireRole
 	if guard == nil {
 		guard = passthrough
@@ -102,6 +102,8 @@ type warningHandlers struct {
 	engine  *warnings.Engine
 	regions *schemas.Registry
 	now     func() time.Time
+	// maxSilence bounds a silence's length (warnings.max_silence).
+	maxSilence time.Duration
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
@@ -271,8 +273,10 @@ type silenceRequest struct {
 	Comment   string            `json:"comment"`
 }
 
-// newSilence validates a silence request; errors name the field.
-func newSilence(req silenceRequest, regions *schemas.Registry, now time.Time) (store.WarningSilence, error) {
+// newSilence validates a silence request; errors name the field. A silence
+// may last at most maxLen from its start (or from now, when it started
+// earlier).
+func newSilence(req silenceRequest, regions *schemas.Registry, now time.Time, maxLen time.Duration) (store.WarningSilence, error) {
 	m := req.Matchers
 	if m.Empty() {
 		return store.WarningSilence{}, errors.New("matchers: at least one of level, kind, category, rule, region is required")
@@ -321,6 +325,18 @@ func newSilence(req silenceRequest, regions *schemas.Registry, now time.Time) (s
 	if !end.After(start) || !end.After(now) {
 		return store.WarningSilence{}, fmt.Errorf("ends_at: %s is not after the start and now", end.Format(time.RFC3339))
 	}
+	from := start
+	if from.Before(now) {
+		from = now
+	}
+	if maxLen > 0 && end.Sub(from) > maxLen {
+		param := "ends_at"
+		if req.Duration != "" {
+			param = "duration"
+		}
+		return store.WarningSilence{}, fmt.Errorf("%s: the silence would last %s, longer than warnings.max_silence (%s); set a shorter one and renew it if needed",
+			param, end.Sub(from).Round(time.Minute), maxLen)
+	}
 	return store.WarningSilence{ID: warnwire.NewSilenceID(), Matchers: m.Strings(), StartsAt: start, EndsAt: end,
 		CreatedBy: req.CreatedBy, Comment: req.Comment, CreatedAt: now, UpdatedAt: now}, nil
 }
@@ -342,10 +358,15 @@ func (h *warningHandlers) createSilence(w http.ResponseWriter, r *http.Request) 
 	}
 	now := h.now()
 	scope, name := caller(r)
-	if req.CreatedBy == "" {
+	if name != "" {
+		// The author is the token's name, never what the body claims.
+		if req.CreatedBy != "" && req.CreatedBy != name {
+			jsonError(w, http.StatusBadRequest, "created_by: the author of a silence is the token's name (%s); leave created_by out", name)
+			return
+		}
 		req.CreatedBy = name
 	}
-	s, err := newSilence(req, h.regions, now)
+	s, err := newSilence(req, h.regions, now, h.maxSilence)
 	if err != nil {
 		jsonError(w, http.StatusBadRequest, "%v", err)
 		return
@@ -532,7 +553,7 @@ func warningsCommand(ctx context.Context, args []string, stdout, stderr io.Write
 			return 2
 		}
 		req.EndsAt = &end
-		if silence, err = newSilence(req, regions, now); err != nil {
+		if silence, err = newSilence(req, regions, now, cfg.Warnings.MaxSilence); err != nil {
 			fmt.Fprintf(stderr, "riskwatch warnings silence: %v\n", strings.NewReplacer("matchers.", "--", "created_by", "--by", "comment:", "--comment:", "ends_at", "--until").Replace(err.Error()))
 			return 2
 		}

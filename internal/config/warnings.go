@@ -58,6 +58,9 @@ type Warnings struct {
 	// Channels by name.
 	Channels map[string]WarningChannel `yaml:"channels"`
 	Retry    WarningRetry              `yaml:"retry"`
+	// MaxSilence bounds how long one silence may last (from its start, or
+	// from now when it started earlier); a longer one is refused.
+	MaxSilence time.Duration `yaml:"max_silence"`
 }
 
 // StringList is a YAML list of strings that also accepts a single string.
@@ -151,6 +154,7 @@ func defaultWarnings() Warnings {
 		StatLevel:     "yellow",
 		EscalateAfter: time.Hour,
 		Retry:         WarningRetry{BaseBackoff: time.Second, MaxBackoff: 5 * time.Minute, GiveUpAfter: 72 * time.Hour, MaxPermanentAttempts: 3},
+		MaxSilence:    30 * 24 * time.Hour,
 	}
 }
 
@@ -263,6 +267,9 @@ func (c Warnings) validate(bad func(key, format string, a ...any)) {
 	}
 	if !oneOf(c.StatLevel, warningLevels) {
 		bad("warnings.stat_level", "%q is not a level (red, orange, yellow, blue)", c.StatLevel)
+	}
+	if c.MaxSilence < time.Minute || c.MaxSilence > 366*24*time.Hour {
+		bad("warnings.max_silence", "must be between 1m and 8784h (366 days), got %s", c.MaxSilence)
 	}
 	if c.EscalateAfter < 0 {
 		bad("warnings.escalate_after", "must not be negative (0 turns escalation off)")
