@@ -124,27 +124,50 @@ func WithPrincipal(ctx context.Context, p Principal) context.Context {
 // TokenStore is what authentication needs from the store.
 type TokenStore interface {
 	APITokenByHash(ctx context.Context, hash string) (store.APIToken, bool, error)
+	// APITokenGeneration changes whenever a token is revoked.
+	APITokenGeneration(ctx context.Context) (uint64, error)
+	APIMarkTokensUsed(ctx context.Context, us []store.APITokenUse) error
 }
 
-// authenticator resolves tokens, caching each lookup for ttl.
+// authenticator resolves tokens. Known tokens and unknown ones are cached
+// for ttl in two bounded LRU maps (a flood of bad tokens cannot push out
+// the good ones); both are dropped when the store's token generation
+// changes, which is checked at most every revocationCheck, so a revocation
+// made by another process bites within that time.
 type authenticator struct {
-	st  TokenStore
-	ttl time.Duration
-	now func() time.Time
+	st              TokenStore
+	ttl             time.Duration
+	revocationCheck time.Duration
+	now             func() time.Time
 
-	mu    sync.Mutex
-	cache map[string]cachedToken // by hash; bounded by maxCachedTokens
+	mu  sync.Mutex
+	pos *lru[cachedToken] // by hash: tokens found (revoked ones go to neg)
+	neg *lru[time.Time]   // by hash: when the token was found unknown
+
+	genMu      sync.Mutex
+	gen        uint64
+	genChecked time.Time // start of the last generation check
+
+	fails     *failLimiter
+	failAudit *failAudit
+	uses      *useTracker
 }
 
 type cachedToken struct {
 	tok     store.APIToken
-	ok      bool
 	fetched time.Time
 }
 
-// maxCachedTokens bounds the cache; unknown tokens are cached too (so a
-// flood of bad tokens is cheap), and the whole cache is dropped when full.
+// maxCachedTokens bounds each of the two caches.
 const maxCachedTokens = 4096
+
+func newAuthenticator(st TokenStore, o Options) *authenticator {
+	return &authenticator{st: st, ttl: o.TokenCacheTTL, revocationCheck: o.RevocationCheck, now: o.Now,
+		pos: newLRU[cachedToken](maxCachedTokens), neg: newLRU[time.Time](maxCachedTokens),
+		fails:     &failLimiter{limit: o.AuthFailLimit, window: o.AuthFailWindow, addrs: newLRU[failWindow](maxTrackedAddrs)},
+		failAudit: &failAudit{every: o.AuthFailWindow, rows: map[failAuditKey]*store.APIAuditEntry{}},
+		uses:      &useTracker{marked: map[string]time.Time{}, pending: map[string]store.APITokenUse{}}}
+}
 
 // tokenOf returns the token a request presents: the Authorization Bearer
 // header, or, for GET and HEAD only, the rw_token cookie the console sets
@@ -166,34 +189,115 @@ func tokenOf(r *http.Request) string {
 	return ""
 }
 
-// lookup returns the principal of a token; ok is false for a missing,
-// unknown or revoked token.
-func (a *authenticator) lookup(ctx context.Context, token string) (Principal, bool, error) {
-	if token == "" || len(token) > 200 {
-		return Principal{}, false, nil
+// authResult is the outcome of authentication.
+type authResult int
+
+const (
+	authOK authResult = iota
+	authMissing
+	authInvalid // unknown or revoked
+	authExpired
+	authThrottled
+)
+
+// syncGeneration drops both caches when the token generation changed
+// since the last check; it asks the store at most every revocationCheck.
+func (a *authenticator) syncGeneration(ctx context.Context) error {
+	a.genMu.Lock()
+	defer a.genMu.Unlock()
+	start := a.now()
+	if !a.genChecked.IsZero() && start.Sub(a.genChecked) < a.revocationCheck {
+		return nil
 	}
-	h := HashToken(token)
+	g, err := a.st.APITokenGeneration(ctx)
+	if err != nil {
+		return err
+	}
+	if g != a.gen {
+		a.mu.Lock()
+		a.pos.clear()
+		a.neg.clear()
+		a.mu.Unlock()
+		a.gen = g
+	}
+	a.genChecked = start
+	return nil
+}
+
+// authenticate resolves the token a request from addr presents. A token
+// known from the cache passes even while addr is throttled (a shared
+// address is not locked out by someone else's guessing); any other token
+// from a throttled address is refused without a lookup (retry says how
+// long). Refused tokens count against addr.
+func (a *authenticator) authenticate(ctx context.Context, token, addr string) (p Principal, res authResult, retry time.Duration, err error) {
+	if token == "" {
+		return Principal{}, authMissing, 0, nil
+	}
 	now := a.now()
-	a.mu.Lock()
-	c, hit := a.cache[h]
-	a.mu.Unlock()
-	if !hit || now.Sub(c.fetched) >= a.ttl {
+	h := HashToken(token)
+	var c cachedToken
+	hit := false
+	if a.ttl > 0 {
+		a.mu.Lock()
+		c, hit = a.pos.get(h)
+		a.mu.Unlock()
+		if hit && now.Sub(c.fetched) >= a.ttl {
+			hit = false
+		}
+		if hit {
+			if err := a.syncGeneration(ctx); err != nil {
+				return Principal{}, 0, 0, err
+			}
+			a.mu.Lock()
+			c, hit = a.pos.get(h) // gone when the generation changed
+			a.mu.Unlock()
+		}
+	}
+	if !hit {
+		if d := a.fails.blocked(addr, now); d > 0 {
+			return Principal{}, authThrottled, d, nil
+		}
+		if len(token) > 200 {
+			a.fails.fail(addr, now)
+			return Principal{}, authInvalid, 0, nil
+		}
+		if a.ttl > 0 {
+			a.mu.Lock()
+			at, neg := a.neg.get(h)
+			a.mu.Unlock()
+			if neg && now.Sub(at) < a.ttl {
+				a.fails.fail(addr, now)
+				return Principal{}, authInvalid, 0, nil
+			}
+		}
 		t, ok, err := a.st.APITokenByHash(ctx, h)
 		if err != nil {
-			return Principal{}, false, err
+			return Principal{}, 0, 0, err
 		}
-		c = cachedToken{tok: t, ok: ok, fetched: now}
-		a.mu.Lock()
-		if len(a.cache) >= maxCachedTokens {
-			clear(a.cache)
+		ok = ok && !t.Revoked
+		if a.ttl > 0 {
+			a.mu.Lock()
+			if ok {
+				a.pos.put(h, cachedToken{tok: t, fetched: now})
+				a.neg.remove(h)
+			} else {
+				a.neg.put(h, now)
+				a.pos.remove(h)
+			}
+			a.mu.Unlock()
 		}
-		a.cache[h] = c
-		a.mu.Unlock()
+		if !ok {
+			a.fails.fail(addr, now)
+			return Principal{}, authInvalid, 0, nil
+		}
+		c = cachedToken{tok: t, fetched: now}
 	}
-	if !c.ok || c.tok.Revoked {
-		return Principal{}, false, nil
+	if c.tok.Expires != nil && !now.Before(*c.tok.Expires) {
+		a.fails.fail(addr, now)
+		return Principal{}, authExpired, 0, nil
 	}
-	return Principal{TokenID: c.tok.ID, Name: c.tok.Name, Role: c.tok.Role, Scope: c.tok.Scope}, true, nil
+	a.uses.used(c.tok.ID, addr, now)
+	return Principal{TokenID: c.tok.ID, Name: c.tok.Name, Role: c.tok.Role, Scope: c.tok.Scope}, authOK, 0, nil
 }
 
 // RequireRole returns a middleware that lets a request through only with a
@@ -265,12 +369,18 @@ func (s *Server) serveAuthenticated(w http.ResponseWriter, r *http.Request, role
 	start := s.now()
 	sw := &statusWriter{ResponseWriter: w}
 	rc := &rowCount{}
-	p, ok, err := s.auth.lookup(r.Context(), tokenOf(r))
+	addr := clientAddr(r)
+	p, res, wait, err := s.auth.authenticate(r.Context(), tokenOf(r), addr)
 	switch {
 	case err != nil:
 		s.log.Error("cannot look up an API token", "err", err)
 		writeError(sw, r, http.StatusServiceUnavailable, "", "暂时无法校验令牌 (cannot check the token now)")
-	case !ok:
+	case res == authThrottled:
+		sw.Header().Set("Retry-After", retryAfter(wait))
+		writeError(sw, r, http.StatusTooManyRequests, "token", "无效令牌尝试过多，请稍后再试 (too many refused tokens from this address; retry after "+retryAfter(wait)+" s)")
+	case res == authExpired:
+		writeError(sw, r, http.StatusUnauthorized, "token", "令牌已过期 (the API token has expired)")
+	case res != authOK:
 		writeError(sw, r, http.StatusUnauthorized, "token", "需要有效的访问令牌 (a valid, unrevoked API token is required)")
 	case len(roles) > 0 && !slices.Contains(roles, p.Role):
 		writeError(sw, r, http.StatusForbidden, "token", "该令牌的角色无权访问 (role "+p.Role+" may not use this endpoint)")
@@ -283,11 +393,18 @@ func (s *Server) serveAuthenticated(w http.ResponseWriter, r *http.Request, role
 		h.ServeHTTP(sw, r.WithContext(ctx))
 	}
 	if s.audit != nil {
-		s.audit.add(store.APIAuditEntry{
+		e := store.APIAuditEntry{
 			At: start, TokenID: p.TokenID, TokenName: p.Name, Role: p.Role, Scope: p.Scope,
 			Method: r.Method, Path: r.URL.Path, Query: truncate(auditQuery(r.URL.RawQuery), 2000), Status: uint16(sw.status),
 			Rows: rc.n, DurationMS: uint32(s.now().Sub(start).Milliseconds()), Remote: r.RemoteAddr,
-		})
+		}
+		if res == authOK || err != nil {
+			s.audit.add(e)
+		} else {
+			// Refused authentication: one row per address, status and
+			// interval, with the count.
+			s.auth.failAudit.add(e, addr)
+		}
 	}
 }
 

@@ -55,6 +55,11 @@ type Options struct {
 	Audit bool
 	// TokenCacheTTL is how long a token lookup is trusted.
 	TokenCacheTTL time.Duration
+	// RevocationCheck, AuthFailLimit and AuthFailWindow: see
+	// config.API (defaults 0 = every request, 10, 1m).
+	RevocationCheck time.Duration
+	AuthFailLimit   int
+	AuthFailWindow  time.Duration
 	// QueryTimeout bounds one request's queries.
 	QueryTimeout time.Duration
 	// Now is the clock (default time.Now): the default date range ends
@@ -96,6 +101,9 @@ type Server struct {
 	dailyFull     time.Time // start of the last refresh of every day
 	stopDaily     context.CancelFunc
 	dailyDone     chan struct{}
+	// The authentication housekeeping (coalesced failure rows, last use).
+	stopAuth context.CancelFunc
+	authDone chan struct{}
 }
 
 // route is one API endpoint: its method and path, the roles that may use
@@ -135,10 +143,19 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{o: o, st: o.Store, reg: o.Regions, log: o.Log.With("component", "api"), now: o.Now,
 		slots: make(chan struct{}, o.MaxConcurrent)}
-	s.auth = &authenticator{st: o.Store, ttl: o.TokenCacheTTL, now: o.Now, cache: map[string]cachedToken{}}
+	if o.AuthFailLimit <= 0 {
+		o.AuthFailLimit = 10
+	}
+	if o.AuthFailWindow <= 0 {
+		o.AuthFailWindow = time.Minute
+	}
+	s.auth = newAuthenticator(o.Store, o)
 	if o.Audit {
 		s.audit = newAuditor(o.Store, s.log, time.Second)
 	}
+	hkCtx, hkCancel := context.WithCancel(context.Background())
+	s.stopAuth, s.authDone = hkCancel, make(chan struct{})
+	go s.housekeeping(hkCtx, s.authDone)
 	s.routes = s.apiRoutes()
 	if o.DailyRefresh > 0 {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -155,6 +172,8 @@ func (s *Server) Close() {
 		s.stopDaily()
 		<-s.dailyDone
 	}
+	s.stopAuth()
+	<-s.authDone
 	if s.audit != nil {
 		s.audit.close()
 	}

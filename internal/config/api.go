@@ -15,9 +15,21 @@ type API struct {
 	MaxPageSize int `yaml:"max_page_size"`
 	// Audit writes who queried what and when into api_audit.
 	Audit bool `yaml:"audit"`
-	// TokenCacheTTL is how long a looked-up token is trusted before it is
-	// read again (a revocation takes at most this long to bite).
+	// TokenCacheTTL is how long a looked-up token (or the answer that a
+	// token is unknown) is kept before it is read again. Revocation does not
+	// wait for it: see RevocationCheck.
 	TokenCacheTTL time.Duration `yaml:"token_cache_ttl"`
+	// RevocationCheck is how often, at most, the API asks ClickHouse
+	// whether any token changed (one small query); a revoked token is
+	// refused at the latest this long after the revocation, and `riskwatch
+	// token revoke` waits this long before it returns. 0 asks on every
+	// request.
+	RevocationCheck time.Duration `yaml:"revocation_check"`
+	// AuthFailLimit refused tokens from one client address within
+	// AuthFailWindow make further requests from it get 429 (with
+	// Retry-After) without a token lookup, until the window ends.
+	AuthFailLimit  int           `yaml:"auth_fail_limit"`
+	AuthFailWindow time.Duration `yaml:"auth_fail_window"`
 	// QueryTimeout bounds one request's queries.
 	QueryTimeout time.Duration `yaml:"query_timeout"`
 	// DailyRefresh is how often the trends' rollup (api_daily) takes in
@@ -33,7 +45,7 @@ type API struct {
 func defaultAPI() API {
 	return API{Enabled: true, MaxRows: 20000, MaxRangeDays: 1100, MaxPageSize: 500, Audit: true,
 		TokenCacheTTL: 10 * time.Second, QueryTimeout: 30 * time.Second, DailyRefresh: time.Minute,
-		MaxConcurrent: 4}
+		MaxConcurrent: 4, RevocationCheck: time.Second, AuthFailLimit: 10, AuthFailWindow: time.Minute}
 }
 
 // validate reports each bad value with its dotted key through bad.
@@ -49,6 +61,15 @@ func (c API) validate(bad func(key, format string, a ...any)) {
 	}
 	if c.TokenCacheTTL < 0 || c.TokenCacheTTL > 10*time.Minute {
 		bad("api.token_cache_ttl", "must be between 0 and 10m, got %s", c.TokenCacheTTL)
+	}
+	if c.RevocationCheck < 0 || c.RevocationCheck > time.Minute {
+		bad("api.revocation_check", "must be between 0 (every request) and 1m, got %s", c.RevocationCheck)
+	}
+	if c.AuthFailLimit < 1 || c.AuthFailLimit > 100_000 {
+		bad("api.auth_fail_limit", "must be between 1 and 100000, got %d", c.AuthFailLimit)
+	}
+	if c.AuthFailWindow < time.Second || c.AuthFailWindow > time.Hour {
+		bad("api.auth_fail_window", "must be between 1s and 1h, got %s", c.AuthFailWindow)
 	}
 	if c.DailyRefresh != 0 && (c.DailyRefresh < 5*time.Second || c.DailyRefresh > 24*time.Hour) {
 		bad("api.daily_refresh", "must be 0 (off) or between 5s and 24h, got %s", c.DailyRefresh)
