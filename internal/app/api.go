@@ -8,11 +8,13 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/riskwatch/riskwatch/api"
+	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/store"
 )
 
@@ -29,7 +31,8 @@ func mountAPI(env *serveEnv) (stop func(), err error) {
 		Store: env.st, Regions: env.regions, Log: env.log,
 		MaxRows: c.MaxRows, MaxRangeDays: c.MaxRangeDays, MaxPageSize: c.MaxPageSize,
 		Audit: c.Audit, TokenCacheTTL: c.TokenCacheTTL, QueryTimeout: c.QueryTimeout, DailyRefresh: c.DailyRefresh,
-		MaxConcurrent: c.MaxConcurrent,
+		MaxConcurrent:   c.MaxConcurrent,
+		RevocationCheck: c.RevocationCheck, AuthFailLimit: c.AuthFailLimit, AuthFailWindow: c.AuthFailWindow,
 	})
 	if err != nil {
 		return nil, err
@@ -74,13 +77,39 @@ func demoToken(ctx context.Context, st *store.Store) (string, error) {
 
 const tokenUsage = `riskwatch token: API tokens of the analyst API and console
 
-  riskwatch token create --name NAME --role ROLE [--scope CODE] [--config FILE]
+  riskwatch token create --name NAME --role ROLE [--scope CODE] [--expires AGE] [--config FILE]
         ROLE: leader (领导), analyst (分析员), center_operator (中心操作员), admin (管理员)
         CODE: a region code (150521 = 科左中旗, 9-digit towns, 12-digit codes); empty = the whole registry
+        AGE: how long the token works, in days (90d) or hours (36h); empty = until revoked
         prints the token once; only its SHA-256 is stored
-  riskwatch token list   [--config FILE]
-  riskwatch token revoke [--config FILE] ID
+  riskwatch token list   [--config FILE]      (with expiry and last use)
+  riskwatch token revoke [--config FILE] ID   (returns once running servers refuse the token)
 `
+
+// maxTokenAge bounds --expires.
+const maxTokenAge = 3660 * 24 * time.Hour
+
+// parseTokenAge reads --expires: a whole number of days ("90d") or a Go
+// duration of hours and minutes ("36h", "1h30m"), positive and at most
+// maxTokenAge.
+func parseTokenAge(s string) (time.Duration, error) {
+	var d time.Duration
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days <= 0 || days > int(maxTokenAge/(24*time.Hour)) {
+			return 0, fmt.Errorf("--expires: %q is not a number of days from 1 to %d (like 90d)", s, int(maxTokenAge/(24*time.Hour)))
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 || d > maxTokenAge {
+		return 0, fmt.Errorf("--expires: %q is neither days (90d) nor hours (36h) between 1m and %dd", s, int(maxTokenAge/(24*time.Hour)))
+	}
+	if d < time.Minute {
+		return 0, fmt.Errorf("--expires: %q is shorter than a minute", s)
+	}
+	return d, nil
+}
 
 // tokenCommand is `riskwatch token create|list|revoke`.
 func tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -98,6 +127,7 @@ func tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	name := fs.String("name", "", "create: who or what the token is for (required)")
 	role := fs.String("role", "", "create: "+strings.Join(api.Roles, ", ")+" (required)")
 	scope := fs.String("scope", "", "create: region code the token is limited to (empty = everything)")
+	expires := fs.String("expires", "", "create: how long the token works (90d, 36h; empty = until revoked)")
 	switch sub {
 	case "create", "list", "revoke":
 	default:
@@ -127,6 +157,7 @@ func tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	// Check the arguments before any server is started.
 	var prefix string
+	var age time.Duration
 	switch sub {
 	case "create":
 		switch {
@@ -146,6 +177,12 @@ func tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return 2
 		}
 		prefix = p
+		if *expires != "" {
+			if age, err = parseTokenAge(*expires); err != nil {
+				fmt.Fprintf(stderr, "riskwatch token create: %v\n", err)
+				return 2
+			}
+		}
 	case "revoke":
 		if len(pos) != 1 {
 			fmt.Fprintln(stderr, "riskwatch token revoke: give exactly one token ID (see riskwatch token list)")
@@ -167,9 +204,14 @@ func tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	switch sub {
 	case "create":
 		tok, id, err := api.NewToken()
+		var exp *time.Time
+		if age > 0 {
+			e := now.Add(age).Truncate(time.Second)
+			exp = &e
+		}
 		if err == nil {
 			err = st.APIInsertToken(ctx, store.APIToken{ID: id, Hash: api.HashToken(tok), Name: *name, Role: *role, Scope: prefix,
-				Created: now, Version: uint64(now.UnixNano())})
+				Created: now, Expires: exp, Version: uint64(now.UnixNano())})
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "riskwatch token create: %v\n", err)
@@ -177,6 +219,9 @@ func tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		_, r, _ := api.ParseScope(reg, prefix)
 		fmt.Fprintf(stderr, "令牌已创建 token created: id %s, %s (%s), 范围 scope %s %s\n", id, *role, api.RoleNames[*role], r.ShortName, prefixOrAll(prefix))
+		if exp != nil {
+			fmt.Fprintf(stderr, "有效期至 expires %s\n", exp.In(scheduler.Shanghai).Format("2006-01-02 15:04"))
+		}
 		fmt.Fprintln(stderr, "请妥善保存，令牌只显示这一次 (store it now: it is shown only once)")
 		fmt.Fprintln(stdout, tok)
 	case "list":
@@ -185,18 +230,35 @@ func tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			fmt.Fprintf(stderr, "riskwatch token list: %v\n", err)
 			return 1
 		}
+		uses, err := st.APITokensLastUse(ctx)
+		if err != nil {
+			fmt.Fprintf(stderr, "riskwatch token list: %v\n", err)
+			return 1
+		}
+		const layout = "2006-01-02 15:04"
+		local := func(t time.Time) string { return t.In(scheduler.Shanghai).Format(layout) }
 		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tROLE\tSCOPE\tCREATED\tSTATUS")
+		fmt.Fprintln(tw, "ID\tNAME\tROLE\tSCOPE\tCREATED\tEXPIRES\tLAST USED\tSTATUS")
 		for _, t := range ts {
 			status := "active"
-			if t.Revoked {
+			switch {
+			case t.Revoked:
 				status = "revoked"
 				if t.RevokedAt != nil {
-					status += " " + t.RevokedAt.Format("2006-01-02 15:04")
+					status += " " + local(*t.RevokedAt)
 				}
+			case t.Expires != nil && !now.Before(*t.Expires):
+				status = "expired"
+			}
+			expiry, last := "never", "never"
+			if t.Expires != nil {
+				expiry = local(*t.Expires)
+			}
+			if u, ok := uses[t.ID]; ok {
+				last = local(u.LastUsed) + " " + u.Remote
 			}
 			_, r, _ := api.ParseScope(reg, t.Scope)
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%s\t%s\n", t.ID, t.Name, t.Role, prefixOrAll(t.Scope), r.ShortName, t.Created.Format("2006-01-02 15:04"), status)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role, prefixOrAll(t.Scope), r.ShortName, local(t.Created), expiry, last, status)
 		}
 		tw.Flush()
 	case "revoke":
@@ -209,7 +271,16 @@ func tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			fmt.Fprintf(stderr, "riskwatch token revoke: %v\n", err)
 			return 1
 		}
-		fmt.Fprintf(stdout, "revoked %s (%s); the API stops accepting it within api.token_cache_ttl (%s)\n", t.ID, t.Name, cfg.API.TokenCacheTTL)
+		// A running server notices the revocation at its next generation
+		// check, at most api.revocation_check after the write: waiting that
+		// long (and a little) means the token is refused once this returns.
+		if wait := cfg.API.RevocationCheck; wait > 0 {
+			select {
+			case <-time.After(wait + 100*time.Millisecond):
+			case <-ctx.Done():
+			}
+		}
+		fmt.Fprintf(stdout, "revoked %s (%s); running servers refuse it from now on\n", t.ID, t.Name)
 	}
 	return 0
 }

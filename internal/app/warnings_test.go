@@ -334,7 +334,7 @@ warnings:
 		!strings.Contains(fmt.Sprint(body["error"]), "comment") {
 		t.Errorf("silence without comment: %d %v", code, body)
 	}
-	if code, body := warnDo(t, admin, "POST", base+"/api/v1/silences", `{"matchers":{"level":["crimson"]},"duration":"1h","created_by":"a","comment":"b"}`); code != 400 ||
+	if code, body := warnDo(t, admin, "POST", base+"/api/v1/silences", `{"matchers":{"level":["crimson"]},"duration":"1h","comment":"b"}`); code != 400 ||
 		!strings.Contains(fmt.Sprint(body["error"]), "matchers") {
 		t.Errorf("silence with a bad level: %d %v", code, body)
 	}
