@@ -758,6 +758,11 @@ func TestTokensRolesAndAudit(t *testing.T) {
 		scopes, ids = map[string]bool{}, map[string]bool{}
 		for _, r := range tb.Rows {
 			scopes[fmt.Sprint(r["scope"])], ids[fmt.Sprint(r["token_id"])] = true, true
+			// Each row says how many requests it stands for (refused
+			// authentication is coalesced per address).
+			if n, ok := r["requests"].(float64); !ok || n < 1 {
+				t.Fatalf("/api/audit as %s: row without a request count: %v", label, r)
+			}
 		}
 		return scopes, ids
 	}

@@ -371,9 +371,9 @@ func (s *Server) auditLog(q *request) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &result{columns: []string{"at", "token_id", "token_name", "role", "scope", "method", "path", "query", "status", "rows", "duration_ms", "remote"}}
+	res := &result{columns: []string{"at", "token_id", "token_name", "role", "scope", "method", "path", "query", "status", "rows", "duration_ms", "remote", "requests"}}
 	for _, e := range es {
-		res.rows = append(res.rows, []any{plain(e.At), e.TokenID, e.TokenName, e.Role, e.Scope, e.Method, e.Path, e.Query, e.Status, e.Rows, e.DurationMS, e.Remote})
+		res.rows = append(res.rows, []any{plain(e.At), e.TokenID, e.TokenName, e.Role, e.Scope, e.Method, e.Path, e.Query, e.Status, e.Rows, e.DurationMS, e.Remote, e.Requests})
 	}
 	return res, nil
 }

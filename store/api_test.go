@@ -231,3 +231,58 @@ func TestAPITokensRevoke(t *testing.T) {
 		t.Errorf("audit: %+v %v", es, err)
 	}
 }
+
+// TestAPITokenGenerationExpiryAndUse: a revocation raises the token
+// generation even when a newer token exists (whose version is higher than
+// the revoked one's); expiry, last use and an audit row's request count
+// round-trip.
+func TestAPITokenGenerationExpiryAndUse(t *testing.T) {
+	st := migrated(t)
+	ctx := context.Background()
+	created := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	exp := created.Add(90 * 24 * time.Hour)
+	if err := st.APIInsertToken(ctx, store.APIToken{ID: "old", Hash: "h1", Name: "a", Role: "analyst", Created: created, Expires: &exp, Version: 100}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.APIInsertToken(ctx, store.APIToken{ID: "new", Hash: "h2", Name: "b", Role: "analyst", Created: created, Version: 5000}); err != nil {
+		t.Fatal(err)
+	}
+	g0, err := st.APITokenGeneration(ctx)
+	if err != nil || g0 != 5000 {
+		t.Fatalf("generation %d %v, want 5000", g0, err)
+	}
+	if _, err := st.APIRevokeToken(ctx, "old", created.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if g1, err := st.APITokenGeneration(ctx); err != nil || g1 <= g0 {
+		t.Errorf("generation after revoking the older token: %d %v, want above %d", g1, err, g0)
+	}
+	got, ok, err := st.APITokenByHash(ctx, "h1")
+	if err != nil || !ok || !got.Revoked || got.Expires == nil || !got.Expires.Equal(exp) {
+		t.Errorf("revoked token with expiry: %+v %v %v", got, ok, err)
+	}
+	if got, _, _ := st.APITokenByHash(ctx, "h2"); got.Expires != nil {
+		t.Errorf("token without expiry read back with %v", got.Expires)
+	}
+	use := func(id string, at time.Time, remote string) store.APITokenUse {
+		return store.APITokenUse{ID: id, LastUsed: at, Remote: remote}
+	}
+	if err := st.APIMarkTokensUsed(ctx, []store.APITokenUse{use("new", created.Add(time.Minute), "10.0.0.1"), use("old", created, "10.0.0.2")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.APIMarkTokensUsed(ctx, []store.APITokenUse{use("new", created.Add(2*time.Minute), "10.0.0.3")}); err != nil {
+		t.Fatal(err)
+	}
+	uses, err := st.APITokensLastUse(ctx)
+	if err != nil || len(uses) != 2 || !uses["new"].LastUsed.Equal(created.Add(2*time.Minute)) || uses["new"].Remote != "10.0.0.3" || uses["old"].Remote != "10.0.0.2" {
+		t.Errorf("last use: %+v %v", uses, err)
+	}
+	if err := st.APIWriteAudit(ctx, []store.APIAuditEntry{{At: created, Path: "/api/me", Status: 401, Remote: "10.0.0.9", Requests: 37},
+		{At: created.Add(time.Second), TokenID: "new", Path: "/api/me", Status: 200}}); err != nil {
+		t.Fatal(err)
+	}
+	es, err := st.APIAudit(ctx, "", 10)
+	if err != nil || len(es) != 2 || es[0].Requests != 1 || es[1].Requests != 37 {
+		t.Errorf("audit request counts: %+v %v, want 1 (unset) and 37", es, err)
+	}
+}
