@@ -121,10 +121,12 @@ func TestTokenCommandAndConsoleMount(t *testing.T) {
 
 // TestAPIConfigErrorsNameTheKey: bad api.* values are refused naming the key.
 func TestAPIConfigErrorsNameTheKey(t *testing.T) {
-	cfg := writeConfig(t, "api:\n  max_rows: 0\n  max_range_days: -1\n  token_cache_ttl: 1h\n  daily_refresh: 1s\n")
+	cfg := writeConfig(t, "api:\n  max_rows: 0\n  max_range_days: -1\n  token_cache_ttl: 1h\n  daily_refresh: 1s\n"+
+		"  revocation_check: 2m\n  auth_fail_limit: 0\n  auth_fail_window: 10ms\nwarnings:\n  max_silence: 0s\n")
 	var out, errb bytes.Buffer
 	code := app.MainContext(context.Background(), []string{"check-config", "--config", cfg}, &out, &errb)
-	for _, key := range []string{"api.max_rows", "api.max_range_days", "api.token_cache_ttl", "api.daily_refresh"} {
+	for _, key := range []string{"api.max_rows", "api.max_range_days", "api.token_cache_ttl", "api.daily_refresh",
+		"api.revocation_check", "api.auth_fail_limit", "api.auth_fail_window", "warnings.max_silence"} {
 		if code != 2 || !strings.Contains(errb.String(), key) {
 			t.Errorf("exit %d, stderr %q; want 2 naming %s", code, errb.String(), key)
 		}
