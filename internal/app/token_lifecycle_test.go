@@ -3,6 +3,8 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -95,5 +97,59 @@ func TestTokenLifecycleThroughTheCLI(t *testing.T) {
 	}
 	if l := lineOf(list, otherID); strings.Contains(l, "never") || !strings.Contains(l, created.Format("2006-01-02")) {
 		t.Errorf("token list of the other token: %q, want today's last use", l)
+	}
+}
+
+// TestRefusedTokensAndMalformedQueriesAgainstRun: against a running
+// `riskwatch run` with the default settings, random tokens from one address
+// get 401 up to api.auth_fail_limit and 429 with Retry-After after it,
+// while a token the server already knows still works from that address;
+// a malformed query pair gets 400 naming the parameter instead of the
+// token's whole scope.
+func TestRefusedTokensAndMalformedQueriesAgainstRun(t *testing.T) {
+	cfg := testConfig(t)
+	var out, errb bytes.Buffer
+	if code := app.MainContext(context.Background(), []string{"token", "create", "--name", "科左中旗分析", "--role", "analyst", "--scope", "150521", "--config", cfg}, &out, &errb); code != 0 {
+		t.Fatalf("token create: %d %s", code, errb.String())
+	}
+	tok := strings.TrimSpace(out.String())
+	base := startRun(t, regexp.MustCompile(`(http://127\.0\.0\.1:\d+)/console/`), "run", "--config", cfg)[1]
+	get := func(path, tok string) (int, http.Header, string) {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var e struct{ Param string }
+		_ = json.NewDecoder(resp.Body).Decode(&e)
+		return resp.StatusCode, resp.Header, e.Param
+	}
+	for _, c := range []struct{ path, param string }{
+		{"/api/me?region=%zz", "region"},
+		{"/api/kpis?region=150521101;window=week", "region"},
+		{"/api/kpis?window=week&region=15052%", "region"},
+	} {
+		if s, _, p := get(c.path, tok); s != http.StatusBadRequest || p != c.param {
+			t.Errorf("%s: %d naming %q, want 400 naming %s", c.path, s, p, c.param)
+		}
+	}
+	if s, _, _ := get("/api/me", tok); s != 200 {
+		t.Fatalf("/api/me: %d", s)
+	}
+	var codes []int
+	for i := 0; i < 15; i++ {
+		s, h, _ := get("/api/me", fmt.Sprintf("rwk_%043d", i))
+		codes = append(codes, s)
+		if s == http.StatusTooManyRequests && h.Get("Retry-After") == "" {
+			t.Errorf("429 without Retry-After")
+		}
+	}
+	if fmt.Sprint(codes) != fmt.Sprint([]int{401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 429, 429, 429, 429, 429}) {
+		t.Errorf("15 random tokens from one address: %v, want 10 × 401 then 429", codes)
+	}
+	if s, _, _ := get("/api/me", tok); s != 200 {
+		t.Errorf("the known token from the throttled address: %d, want 200", s)
 	}
 }
