@@ -93,7 +93,6 @@ const maxTokenAge = 3660 * 24 * time.Hour
 // duration of hours and minutes ("36h", "1h30m"), positive and at most
 // maxTokenAge.
 func parseTokenAge(s string) (time.Duration, error) {
-	var d time.Duration
 	if n, ok := strings.CutSuffix(s, "d"); ok {
 		days, err := strconv.Atoi(n)
 		if err != nil || days <= 0 || days > int(maxTokenAge/(24*time.Hour)) {
