@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/riskwatch/riskwatch/internal/app"
-	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/schemas"
 )
 
 // TestTokenLifecycleThroughTheCLI: with the default token cache, a token
@@ -42,7 +42,7 @@ func TestTokenLifecycleThroughTheCLI(t *testing.T) {
 		}
 		return strings.TrimSpace(out), m[1]
 	}
-	created := time.Now().In(scheduler.Shanghai)
+	created := time.Now().In(schemas.Shanghai)
 	tok, id := create("--name", "临时分析员", "--role", "analyst", "--scope", "150521", "--expires", "90d")
 	other, otherID := create("--name", "值班领导", "--role", "leader", "--expires", "36h")
 	lineOf := func(list, id string) string {
