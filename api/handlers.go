@@ -23,10 +23,10 @@ var (
 
 func (s *Server) apiRoutes() []route {
 	return []route{
-		{method: "GET", path: "/api/me", handle: s.me},
+		{method: "GET", path: "/api/me", noQuery: true, handle: s.me},
 		{method: "GET", path: "/api/regions", params: []string{"parent", "level"}, handle: s.regions},
-		{method: "GET", path: "/api/categories", handle: s.categories},
-		{method: "GET", path: "/api/geo/counties", handle: s.geo},
+		{method: "GET", path: "/api/categories", noQuery: true, handle: s.categories},
+		{method: "GET", path: "/api/geo/counties", noQuery: true, handle: s.geo},
 		{method: "GET", path: "/api/trends", params: append([]string{"metric", "group", "level", "granularity", "from", "to", "region"}, caseFilters...), handle: s.trends},
 		{method: "GET", path: "/api/kpis", params: resultParams, handle: s.table("kpi", Store.APIKPIs, nil)},
 		{method: "GET", path: "/api/hotspots", params: append(resultParams, "hot"), handle: s.table("hotspots", Store.APIHotspots, []string{"hot"})},

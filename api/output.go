@@ -59,7 +59,7 @@ func writeErr(w http.ResponseWriter, r *http.Request, err error, log *slog.Logge
 		writeError(w, r, pe.status, pe.param, pe.msg)
 		return
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.DeadlineExceeded) || store.IsQueryTimeout(err) {
 		writeError(w, r, http.StatusGatewayTimeout, "", "查询超时 (the query took too long; narrow from/to or the filters)")
 		return
 	}

@@ -75,6 +75,16 @@ type Options struct {
 	// connections); a request that cannot start within QueryTimeout gets
 	// 503.
 	MaxConcurrent int
+	// TokenMaxConcurrent bounds one token's requests that run queries at
+	// once (default 2): its further requests wait for one of its own
+	// slots, holding none of the server's, up to QueryTimeout, then get
+	// 429.
+	TokenMaxConcurrent int
+	// TokenRate and TokenBurst are one token's request budget, a token
+	// bucket (default 10 a second, 40 at once); beyond it 429 with
+	// Retry-After.
+	TokenRate  float64
+	TokenBurst int
 }
 
 // Server is the analyst API and the web console.
@@ -89,6 +99,8 @@ type Server struct {
 	routes []route
 	// slots holds one token per request running queries.
 	slots chan struct{}
+	// limits are the per-token request budget and query slots.
+	limits *tokenLimits
 
 	// The trends' rollup: ready after the first complete refresh; the
 	// watermark is the start of the last refresh (wall clock, like
@@ -110,9 +122,12 @@ type Server struct {
 // it (all when empty), the query parameters it accepts and its handler.
 type route struct {
 	method, path string
-	roles        []string
-	params       []string
-	handle       func(*request) (*result, error)
+	// noQuery marks handlers that answer from memory: they take no query
+	// slot, so they answer while every slot is busy.
+	noQuery bool
+	roles   []string
+	params  []string
+	handle  func(*request) (*result, error)
 }
 
 // New builds a server. Close stops its audit writer.
@@ -141,8 +156,18 @@ func New(o Options) (*Server, error) {
 	if o.MaxConcurrent <= 0 {
 		o.MaxConcurrent = 4
 	}
+	if o.TokenMaxConcurrent <= 0 {
+		o.TokenMaxConcurrent = min(2, o.MaxConcurrent)
+	}
+	if o.TokenRate <= 0 {
+		o.TokenRate = 10
+	}
+	if o.TokenBurst <= 0 {
+		o.TokenBurst = 40
+	}
 	s := &Server{o: o, st: o.Store, reg: o.Regions, log: o.Log.With("component", "api"), now: o.Now,
-		slots: make(chan struct{}, o.MaxConcurrent)}
+		slots:  make(chan struct{}, o.MaxConcurrent),
+		limits: newTokenLimits(o.TokenRate, o.TokenBurst, o.TokenMaxConcurrent, time.Now)}
 	if o.AuthFailLimit <= 0 {
 		o.AuthFailLimit = 10
 	}
@@ -292,9 +317,16 @@ func securityHeaders(h http.Handler) http.Handler {
 	})
 }
 
-// serve runs one route: it checks the query's parameter names, runs the
-// handler under the query timeout and writes the result as JSON or CSV.
+// serve runs one route: it checks the token's request budget and the
+// query's parameter names, takes a query slot of the token and one of the
+// server (unless the handler runs no query), runs the handler under the
+// query timeout, with ClickHouse's max_execution_time set to what is left
+// of it, and writes the result as JSON or CSV.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
+	p, _ := PrincipalFrom(r.Context())
+	if s.rateLimited(w, r, p) {
+		return
+	}
 	v := r.URL.Query()
 	for k, vals := range v {
 		if k != "format" && !slices.Contains(rt.params, k) {
@@ -312,16 +344,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		writeErr(w, r, err, s.log)
 		return
 	}
-	p, _ := PrincipalFrom(r.Context())
 	ctx, cancel := context.WithTimeout(r.Context(), s.o.QueryTimeout)
 	defer cancel()
-	select {
-	case s.slots <- struct{}{}:
-		defer func() { <-s.slots }()
-	case <-ctx.Done():
-		w.Header().Set("Retry-After", "5")
-		writeError(w, r, http.StatusServiceUnavailable, "", "服务繁忙，请稍后重试 (too many API queries at once: api.max_concurrent)")
-		return
+	if !rt.noQuery {
+		release, ok := s.acquire(ctx, w, r, p)
+		if !ok {
+			return
+		}
+		defer release()
+		deadline, _ := ctx.Deadline()
+		ctx = store.WithQueryLimit(ctx, time.Until(deadline))
 	}
 	req := &request{s: s, r: r.WithContext(ctx), v: v, p: p}
 	res, err := rt.handle(req)

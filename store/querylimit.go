@@ -21,7 +21,16 @@ func WithQueryLimit(ctx context.Context, d time.Duration) context.Context {
 	ctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{
 		"max_execution_time": secs, // timeout_overflow_mode stays throw, the default
 	}))
-	return noDeadline{ctx}
+	return noDeadline{context.WithValue(ctx, queryLimitKey{}, time.Duration(secs)*time.Second)}
+}
+
+type queryLimitKey struct{}
+
+// QueryLimitFrom returns the max_execution_time that WithQueryLimit set on
+// ctx or a parent of it.
+func QueryLimitFrom(ctx context.Context) (time.Duration, bool) {
+	d, ok := ctx.Value(queryLimitKey{}).(time.Duration)
+	return d, ok
 }
 
 // noDeadline is ctx without its deadline.

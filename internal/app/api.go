@@ -31,7 +31,7 @@ func mountAPI(env *serveEnv) (stop func(), err error) {
 		Store: env.st, Regions: env.regions, Log: env.log,
 		MaxRows: c.MaxRows, MaxRangeDays: c.MaxRangeDays, MaxPageSize: c.MaxPageSize,
 		Audit: c.Audit, TokenCacheTTL: c.TokenCacheTTL, QueryTimeout: c.QueryTimeout, DailyRefresh: c.DailyRefresh,
-		MaxConcurrent:   c.MaxConcurrent,
+		MaxConcurrent: c.MaxConcurrent, TokenMaxConcurrent: c.TokenMaxConcurrent, TokenRate: c.TokenRate, TokenBurst: c.TokenBurst,
 		RevocationCheck: c.RevocationCheck, AuthFailLimit: c.AuthFailLimit, AuthFailWindow: c.AuthFailWindow,
 	})
 	if err != nil {
@@ -41,8 +41,13 @@ func mountAPI(env *serveEnv) (stop func(), err error) {
 	env.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/", http.StatusFound)
 	})
-	env.rootTaken = true
-	env.requireRole = srv.RequireRole
+	env.rootTaken, env.apiMounted = true, true
+	// The parts mounted after the API share its token check, each token's
+	// request budget and the query limits.
+	env.requireRole = func(roles ...string) func(http.Handler) http.Handler {
+		check := srv.RequireRole(roles...)
+		return func(h http.Handler) http.Handler { return check(srv.Limited(h)) }
+	}
 	if env.cfg.Demo.Enabled {
 		// The demo (make run) is a newcomer's first look: it makes an admin
 		// token so that the printed console link opens at once. `riskwatch

@@ -40,12 +40,22 @@ type API struct {
 	// (they share clickhouse.max_open_conns with ingest and the jobs); the
 	// others wait up to query_timeout and then get 503.
 	MaxConcurrent int `yaml:"max_concurrent"`
+	// TokenMaxConcurrent bounds the requests of one token that query at
+	// once: its further requests wait for one of its own slots (never for
+	// another user's), up to query_timeout, then get 429.
+	TokenMaxConcurrent int `yaml:"token_max_concurrent"`
+	// TokenRate and TokenBurst are one token's request budget (a token
+	// bucket: TokenRate requests a second on average, TokenBurst at once);
+	// beyond it the token gets 429 with Retry-After.
+	TokenRate  float64 `yaml:"token_rate"`
+	TokenBurst int     `yaml:"token_burst"`
 }
 
 func defaultAPI() API {
 	return API{Enabled: true, MaxRows: 20000, MaxRangeDays: 1100, MaxPageSize: 500, Audit: true,
 		TokenCacheTTL: 10 * time.Second, QueryTimeout: 30 * time.Second, DailyRefresh: time.Minute,
-		MaxConcurrent: 4, RevocationCheck: time.Second, AuthFailLimit: 10, AuthFailWindow: time.Minute}
+		MaxConcurrent: 4, TokenMaxConcurrent: 2, TokenRate: 10, TokenBurst: 40,
+		RevocationCheck: time.Second, AuthFailLimit: 10, AuthFailWindow: time.Minute}
 }
 
 // validate reports each bad value with its dotted key through bad.
@@ -76,6 +86,15 @@ func (c API) validate(bad func(key, format string, a ...any)) {
 	}
 	if c.MaxConcurrent < 1 || c.MaxConcurrent > 256 {
 		bad("api.max_concurrent", "must be between 1 and 256, got %d", c.MaxConcurrent)
+	}
+	if c.TokenMaxConcurrent < 1 || c.TokenMaxConcurrent > c.MaxConcurrent {
+		bad("api.token_max_concurrent", "must be between 1 and api.max_concurrent (%d), got %d", c.MaxConcurrent, c.TokenMaxConcurrent)
+	}
+	if !(c.TokenRate >= 0.01 && c.TokenRate <= 10_000) {
+		bad("api.token_rate", "must be between 0.01 and 10000 requests a second, got %v", c.TokenRate)
+	}
+	if c.TokenBurst < 1 || c.TokenBurst > 100_000 {
+		bad("api.token_burst", "must be between 1 and 100000, got %d", c.TokenBurst)
 	}
 	if c.QueryTimeout < time.Second || c.QueryTimeout > 10*time.Minute {
 		bad("api.query_timeout", "must be between 1s and 10m, got %s", c.QueryTimeout)
