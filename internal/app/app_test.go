@@ -60,6 +60,8 @@ kafka:
   embedded: true
 http:
   listen: 127.0.0.1:0
+metrics:
+  listen: 127.0.0.1:0
 log:
   level: warn
 warnings:
@@ -94,12 +96,12 @@ func TestRunServesHealthAndMetrics(t *testing.T) {
 	done := make(chan int, 1)
 	go func() { done <- app.MainContext(ctx, []string{"run", "--config", cfg}, &out, &errb) }()
 
-	re := regexp.MustCompile(`(http://127\.0\.0\.1:\d+)/healthz`)
-	var base string
+	re := regexp.MustCompile(`(http://127\.0\.0\.1:\d+)/healthz\n.*监控指标 metrics: +(http://127\.0\.0\.1:\d+/metrics)\n`)
+	var base, metricsURL string
 	deadline := time.Now().Add(60 * time.Second)
 	for base == "" {
 		if m := re.FindStringSubmatch(out.String()); m != nil {
-			base = m[1]
+			base, metricsURL = m[1], m[2]
 			break
 		}
 		select {
@@ -129,7 +131,7 @@ func TestRunServesHealthAndMetrics(t *testing.T) {
 		t.Errorf("clickhouse detail %q", rep.Checks["clickhouse"].Detail)
 	}
 
-	resp, err = http.Get(base + "/metrics")
+	resp, err = http.Get(metricsURL)
 	if err != nil {
 		t.Fatal(err)
 	}

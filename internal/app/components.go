@@ -40,6 +40,8 @@ type serveEnv struct {
 	// reports is the report generator when reports are enabled; its
 	// schedules are jobs of the scheduler.
 	reports *reportgen.Generator
+	// apiMounted says requireRole checks tokens (the API is mounted).
+	apiMounted bool
 }
 
 // passthrough is requireRole until the API part installs the real one.

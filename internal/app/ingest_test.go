@@ -42,6 +42,8 @@ kafka:
   group: g_%s
 http:
   listen: 127.0.0.1:0
+metrics:
+  listen: 127.0.0.1:0
 ingest:
   batch_rows: 50
   batch_age: 100ms

@@ -53,6 +53,8 @@ regions:
   file: %s
 http:
   listen: 127.0.0.1:0
+metrics:
+  listen: 127.0.0.1:0
 log:
   level: warn
 `, ch.Addr, db, k.Addr, db, db, regions))

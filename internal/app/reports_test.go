@@ -82,6 +82,8 @@ kafka:
   embedded: true
 http:
   listen: 127.0.0.1:0
+metrics:
+  listen: 127.0.0.1:0
 log:
   level: warn
 jobs:

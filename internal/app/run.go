@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/riskwatch/riskwatch/api"
 	"github.com/riskwatch/riskwatch/ingest"
 	"github.com/riskwatch/riskwatch/internal/broker"
 	"github.com/riskwatch/riskwatch/internal/config"
@@ -45,7 +46,8 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 }
 
 // Ingest is `riskwatch ingest`: only the Kafka → ClickHouse path (with
-// /healthz and /metrics), for deployments that scale ingest on its own.
+// /healthz, and /metrics on metrics.listen), for deployments that scale
+// ingest on its own.
 func Ingest(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer) error {
 	return serve(ctx, cfg, log, out, true, false)
 }
@@ -182,7 +184,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	base := "http://" + ln.Addr().String()
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", h)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
 	env := &serveEnv{
 		ctx: runCtx, cfg: cfg, st: st, regions: regions, log: log, reg: reg, mux: mux,
 		health: h, out: out, brokers: brokers, baseURL: base, requireRole: passthrough,
@@ -206,19 +208,49 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 			defer stop()
 		}
 	}
+	// The metrics hold city-wide counts: on their own listener (loopback by
+	// default), or on the main one behind an admin token, never public.
+	var metricsURLs []string
+	if cfg.Metrics.MainListener {
+		if env.apiMounted {
+			mux.Handle("GET /metrics", env.requireRole(api.RoleAdmin)(metrics))
+			metricsURLs = append(metricsURLs, base+"/metrics (管理员令牌 admin token)")
+		} else {
+			log.Warn("metrics.main_listener needs the API's token check; /metrics is not served on http.listen here")
+		}
+	}
+	if cfg.Metrics.Listen != "" {
+		mln, err := net.Listen("tcp", cfg.Metrics.Listen)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics.listen: cannot listen on %s: %w", cfg.Metrics.Listen, err)
+		}
+		mmux := http.NewServeMux()
+		mmux.Handle("GET /metrics", metrics)
+		msrv := newHTTPServer(cfg.HTTP, mmux)
+		go func() {
+			if err := msrv.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics listener stopped", "err", err)
+			}
+		}()
+		defer msrv.Close()
+		metricsURLs = append(metricsURLs, "http://"+mln.Addr().String()+"/metrics")
+	}
 	if !env.rootTaken {
 		mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			fmt.Fprintf(w, "riskwatch %s\n/healthz  health of ClickHouse and the broker\n/metrics  Prometheus metrics\n", Version)
+			fmt.Fprintf(w, "riskwatch %s\n/healthz  health of ClickHouse and the broker\n", Version)
 		})
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := newHTTPServer(cfg.HTTP, mux)
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
 
 	fmt.Fprintf(out, "riskwatch 已启动 (running)\n")
 	fmt.Fprintf(out, "  健康检查 health:   %s/healthz\n", base)
-	fmt.Fprintf(out, "  监控指标 metrics:  %s/metrics\n", base)
+	for _, u := range metricsURLs {
+		fmt.Fprintf(out, "  监控指标 metrics:  %s\n", u)
+	}
 	if local != nil {
 		fmt.Fprintf(out, "  ClickHouse %s:  %s (native), http://%s (data in %s)\n", local.Version, local.Addr, local.HTTPAddr, cfg.ClickHouse.Local.Dir)
 	}
@@ -332,4 +364,12 @@ func (h *health) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := enc.Encode(rep); err != nil && !errors.Is(err, http.ErrHandlerTimeout) {
 		return
 	}
+}
+
+// newHTTPServer is a server for h with the timeouts of the http section: a
+// client that sends its request slowly, or keeps an idle connection open,
+// loses it; an answer (a CSV export included) has http.write_timeout.
+func newHTTPServer(c config.HTTP, h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: c.ReadHeaderTimeout, ReadTimeout: c.ReadTimeout,
+		WriteTimeout: c.WriteTimeout, IdleTimeout: c.IdleTimeout}
 }

@@ -45,6 +45,8 @@ kafka:
   embedded: true
 http:
   listen: 127.0.0.1:0
+metrics:
+  listen: 127.0.0.1:0
 log:
   level: error
 jobs:

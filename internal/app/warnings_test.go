@@ -203,6 +203,8 @@ kafka:
   embedded: true
 http:
   listen: 127.0.0.1:0
+metrics:
+  listen: 127.0.0.1:0
 log:
   level: warn
 jobs:
@@ -230,7 +232,8 @@ warnings:
 	kailu := token("--name", "开鲁县中心", "--role", "center_operator", "--scope", "150523000000")
 	analyst := token("--name", "分析员", "--role", "analyst")
 
-	base := startRun(t, regexp.MustCompile(`(http://127\.0\.0\.1:\d+)/healthz`), "run", "--config", cfgPath)[1]
+	urls := startRun(t, regexp.MustCompile(`(http://127\.0\.0\.1:\d+)/healthz\n.*监控指标 metrics: +(http://127\.0\.0\.1:\d+/metrics)\n`), "run", "--config", cfgPath)
+	base, metricsURL := urls[1], urls[2]
 
 	st, err := store.Open(context.Background(), store.Options{Addrs: []string{ch.Addr}, Database: db, Username: "default",
 		DialTimeout: 5 * time.Second, ReadTimeout: time.Minute, MaxOpenConns: 2})
@@ -309,7 +312,7 @@ warnings:
 	}
 	// Metrics: the attempts are counted and the outbox is empty.
 	warnWait(t, "the delivery metrics", 10*time.Second, func() bool {
-		resp, err := http.Get(base + "/metrics")
+		resp, err := http.Get(metricsURL)
 		if err != nil {
 			return false
 		}

@@ -32,6 +32,7 @@ type Config struct {
 	Reports    Reports    `yaml:"reports"`  // reports.go
 	Warnings   Warnings   `yaml:"warnings"` // warnings.go
 	API        API        `yaml:"api"`      // api.go
+	Metrics    Metrics    `yaml:"metrics"`
 }
 
 // Rules configures the alarms raised on the stream.
@@ -151,6 +152,30 @@ type Kafka struct {
 // HTTP is the operator and analyst endpoint.
 type HTTP struct {
 	Listen string `yaml:"listen"`
+	// ReadHeaderTimeout bounds the reading of a request's headers,
+	// ReadTimeout the whole request with its body: a client that sends
+	// slowly loses its connection.
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	ReadTimeout       time.Duration `yaml:"read_timeout"`
+	// WriteTimeout bounds a request from the end of its headers until its
+	// answer is written: long enough for the largest CSV export
+	// (api.query_timeout plus the writing of api.max_rows rows).
+	WriteTimeout time.Duration `yaml:"write_timeout"`
+	// IdleTimeout closes a keep-alive connection that sends no new request.
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+}
+
+// Metrics says where the Prometheus metrics are served. They hold
+// city-wide counts, so they are never public on the main listener.
+type Metrics struct {
+	// Listen is a separate listener for /metrics, loopback by default (a
+	// scraper on the same host, or a port the firewall gives only to the
+	// monitoring network); empty = no separate listener.
+	Listen string `yaml:"listen"`
+	// MainListener also serves /metrics on http.listen, behind an admin
+	// token (Authorization: Bearer), for a scraper that cannot reach
+	// Listen. It needs api.enabled.
+	MainListener bool `yaml:"main_listener"`
 }
 
 // Log configures log/slog.
@@ -186,8 +211,10 @@ func Default() Config {
 			Group:      "riskwatch-ingest",
 			Partitions: 4,
 		},
-		HTTP: HTTP{Listen: "127.0.0.1:8080"},
-		Log:  Log{Level: "info", Format: "text"},
+		HTTP: HTTP{Listen: "127.0.0.1:8080", ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+			WriteTimeout: 10 * time.Minute, IdleTimeout: time.Minute},
+		Metrics: Metrics{Listen: "127.0.0.1:9464"},
+		Log:     Log{Level: "info", Format: "text"},
 		Ingest: Ingest{
 			Enabled: true, BatchRows: 100_000, BatchBytes: 32 << 20, BatchAge: time.Second,
 			BufferBytes: 256 << 20, ShutdownTimeout: 25 * time.Second, FetchBytes: 16 << 20,
@@ -480,6 +507,36 @@ func (c *Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		bad("http.listen", "%q is not host:port", c.HTTP.Listen)
+	}
+	for _, t := range []struct {
+		key      string
+		v        time.Duration
+		min, max time.Duration
+	}{
+		{"http.read_header_timeout", c.HTTP.ReadHeaderTimeout, 100 * time.Millisecond, 5 * time.Minute},
+		{"http.read_timeout", c.HTTP.ReadTimeout, 100 * time.Millisecond, time.Hour},
+		{"http.write_timeout", c.HTTP.WriteTimeout, 100 * time.Millisecond, 24 * time.Hour},
+		{"http.idle_timeout", c.HTTP.IdleTimeout, 100 * time.Millisecond, time.Hour},
+	} {
+		if t.v < t.min || t.v > t.max {
+			bad(t.key, "must be between %s and %s, got %s", t.min, t.max, t.v)
+		}
+	}
+	if c.HTTP.ReadTimeout < c.HTTP.ReadHeaderTimeout {
+		bad("http.read_timeout", "must be at least http.read_header_timeout (%s), got %s", c.HTTP.ReadHeaderTimeout, c.HTTP.ReadTimeout)
+	}
+	if c.API.Enabled && c.HTTP.WriteTimeout <= c.API.QueryTimeout {
+		bad("http.write_timeout", "must be longer than api.query_timeout (%s): an answer is written after its queries, got %s", c.API.QueryTimeout, c.HTTP.WriteTimeout)
+	}
+	if c.Metrics.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.Metrics.Listen); err != nil {
+			bad("metrics.listen", "%q is not host:port (or empty for no separate listener)", c.Metrics.Listen)
+		} else if _, port, _ := net.SplitHostPort(c.Metrics.Listen); c.Metrics.Listen == c.HTTP.Listen && port != "0" {
+			bad("metrics.listen", "must differ from http.listen (set metrics.main_listener to serve /metrics there behind an admin token)")
+		}
+	}
+	if c.Metrics.MainListener && !c.API.Enabled {
+		bad("metrics.main_listener", "needs api.enabled: the admin token is checked by the API")
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -140,6 +140,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	metricsAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
 	cfg := fmt.Sprintf(`clickhouse:
   local: {enabled: false}
   addrs: [%s]
@@ -153,12 +157,14 @@ kafka:
   partitions: %d
 http:
   listen: %s
+metrics:
+  listen: %s
 ingest:
   batch_rows: %d
   batch_age: %s
 %slog:
   level: warn
-`, ch.Addr, *compression, strings.Join(brokers, ", "), topic, *partitions, httpAddr, *batchRows, *batchAge, bufferLine(*bufferBytes)+fetchLine(*fetchBytes)+memLine(*memLimit))
+`, ch.Addr, *compression, strings.Join(brokers, ", "), topic, *partitions, httpAddr, metricsAddr, *batchRows, *batchAge, bufferLine(*bufferBytes)+fetchLine(*fetchBytes)+memLine(*memLimit))
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return err
 	}
@@ -204,7 +210,7 @@ ingest:
 	}
 	elapsed := time.Since(start)
 	chCPU := procCPU(ch.PID()) - chCPU0
-	if resp, err := http.Get("http://" + httpAddr + "/metrics"); err == nil {
+	if resp, err := http.Get("http://" + metricsAddr + "/metrics"); err == nil {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		var parts []string

@@ -199,6 +199,8 @@ kafka:
   partitions: 4
 http:
   listen: %s
+metrics:
+  listen: "" # not read here
 ingest:
   batch_age: %s
 jobs:
