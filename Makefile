@@ -16,7 +16,7 @@ TEST_TIMEOUT ?= 25m
 
 export RISKWATCH_KAFKA_VERSION ?= $(KAFKA_VERSION)
 
-.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices bench-reports bench-warnings bench-api eval-alarms nyc-run lint staticcheck vet check-imports fmt-check check-sql-modern clean
+.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices bench-reports bench-warnings bench-api bench-api-fairness eval-alarms nyc-run lint staticcheck vet check-imports fmt-check check-sql-modern clean
 
 ## deps: install ClickHouse, the Apache Kafka jars, chDB, Chromium + CJK fonts and Go modules when missing
 deps:
@@ -86,6 +86,12 @@ BENCH_API_RECORDS ?= 10000000
 bench-api:
 	scripts/deps.sh clickhouse browser
 	$(GO) run ./internal/tools/benchapi --records $(BENCH_API_RECORDS)
+
+## bench-api-fairness: another token's p95 idle and while one token floods with 50 parallel heavy requests (goal: ratio ≤ 2)
+BENCH_API_FAIRNESS_RECORDS ?= 2000000
+bench-api-fairness:
+	scripts/deps.sh clickhouse
+	$(GO) run ./internal/tools/benchapi --fairness --records $(BENCH_API_FAIRNESS_RECORDS) --renders 0 --requests 200
 
 ## eval-alarms: score the weekly statistical alarms against the demo stream's injected outbreaks
 eval-alarms:

@@ -208,3 +208,34 @@ func TestQueriesCarryMaxExecutionTime(t *testing.T) {
 		t.Errorf("max_execution_time of the query: %v, want 19–20 s (api.query_timeout 20 s)", st.limits)
 	}
 }
+
+// TestLimitedAppliesTheBudgetAndQueryLimit: a handler of another part
+// mounted with RequireRole and Limited (reports, warnings) counts against
+// the token's request budget and runs with max_execution_time set.
+func TestLimitedAppliesTheBudgetAndQueryLimit(t *testing.T) {
+	_, s, base, _, other := limitServerOf(t, Options{TokenRate: 0.01, TokenBurst: 3, QueryTimeout: 10 * time.Second})
+	var limits []time.Duration
+	mux := http.NewServeMux()
+	mux.Handle("GET /part", s.RequireRole()(s.Limited(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d, _ := store.QueryLimitFrom(r.Context())
+		limits = append(limits, d)
+	}))))
+	hs := httptest.NewServer(mux)
+	defer hs.Close()
+	// One request of the budget goes to the API, two to the part; the next
+	// to the part is refused.
+	if code, _, _ := limitGet(t, base+"/api/me", other); code != http.StatusOK {
+		t.Fatalf("/api/me: %d", code)
+	}
+	var codes []int
+	for i := 0; i < 3; i++ {
+		code, _, _ := limitGet(t, hs.URL+"/part", other)
+		codes = append(codes, code)
+	}
+	if codes[0] != 200 || codes[1] != 200 || codes[2] != http.StatusTooManyRequests {
+		t.Errorf("the part's answers %v, want 200 200 429 (budget of 3, one used by /api/me)", codes)
+	}
+	if len(limits) != 2 || limits[0] != 10*time.Second {
+		t.Errorf("max_execution_time in the part's handler: %v, want 10s twice", limits)
+	}
+}

@@ -27,7 +27,7 @@ const usage = `riskwatch: early-warning analytics for social-governance centers 
 Usage:
   riskwatch migrate      [--config FILE]   apply ClickHouse migrations and load reference data
   riskwatch run          [--config FILE]   run the service (ingest, jobs, HTTP)
-  riskwatch ingest       [--config FILE]   run only the Kafka → ClickHouse ingest (with /healthz, /metrics)
+  riskwatch ingest       [--config FILE]   run only the Kafka → ClickHouse ingest (with /healthz; /metrics on metrics.listen)
   riskwatch gen          [flags]           the demo stream (JSON lines, or --produce to Kafka)
   riskwatch import --mapping M FILE…       exports of other platforms (CSV/JSONL) to records on Kafka
   riskwatch stat COMMAND …                 analyst statistics: detect, gistar, mann-kendall, eb (stat --help)

@@ -2,7 +2,8 @@
 // implements the riskwatch command line (migrate, run, ingest, gen, import,
 // stat, backfill, report, warnings, token, check-config, version), builds
 // the logger from the configuration, starts the local ClickHouse and the
-// embedded broker for a first run, and serves /healthz and /metrics. In
+// embedded broker for a first run, and serves /healthz and /metrics (on
+// metrics.listen, or behind an admin token on the main listener). In
 // `run` it mounts, in this order, the analyst API and console (which
 // installs the token check), the reports (/reports/, behind that check and
 // the token's region scope) and the warning engine with its ack, silence

@@ -30,6 +30,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -54,6 +55,8 @@ func run() error {
 	records := flag.Int("records", 10_000_000, "generated records to load")
 	requests := flag.Int("requests", 300, "trend requests of each kind (rollup-only filters; cases-only filters)")
 	renders := flag.Int("renders", 5, "console dashboard loads in headless Chromium (0 = skip)")
+	fairness := flag.Bool("fairness", false, "instead of the trends and render figures: another token's p95 idle and while one token floods with heavy requests (make bench-api-fairness)")
+	flooders := flag.Int("flooders", 50, "fairness: parallel heavy requests of the flooding token")
 	multiply := flag.Int("multiply", 4, "copy the loaded cases this many times in all, server-side with new case ids: 10M records are ~2.4M cases, ×4 ~9.5M (1 = no copies)")
 	flag.Parse()
 	ctx := context.Background()
@@ -223,6 +226,9 @@ func run() error {
 		}
 		return d, string(b), nil
 	}
+	if *fairness {
+		return measureFairness(ctx, st, hs.URL, now, *requests, *flooders, trendURL)
+	}
 	for i := 0; i < 10; i++ { // warm-up: caches, connections
 		if _, _, err := get(trendURL(i%2 == 1)); err != nil {
 			return err
@@ -265,6 +271,116 @@ func run() error {
 			return err
 		}
 	}
+	return nil
+}
+
+// measureFairness measures one token's latency over a fixed list of
+// console requests (me, KPIs, warnings, trends from the rollup) with the
+// server idle, then while another admin token sends heavy trends (they read
+// the cases table) from flooders parallel loops, with the API's default
+// limits. It prints both p95 and their ratio (goal ≤ 2).
+func measureFairness(ctx context.Context, st *store.Store, base string, now time.Time, n, flooders int, trendURL func(cases bool) string) error {
+	mk := func(name, role string) (string, error) {
+		tok, id, err := api.NewToken()
+		if err != nil {
+			return "", err
+		}
+		return tok, st.APIInsertToken(ctx, store.APIToken{ID: id, Hash: api.HashToken(tok), Name: name, Role: role, Created: now, Version: 1})
+	}
+	victim, err := mk("fairness-analyst", api.RoleAnalyst)
+	if err != nil {
+		return err
+	}
+	flood, err := mk("fairness-flood", api.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	var paths []string
+	for i := 0; i < n; i++ {
+		switch i % 4 {
+		case 0:
+			paths = append(paths, "/api/me")
+		case 1:
+			paths = append(paths, "/api/kpis?window=week&latest=true")
+		default:
+			paths = append(paths, trendURL(false))
+		}
+	}
+	var heavy []string
+	for len(heavy) < 200 {
+		if u := trendURL(true); !strings.Contains(u, "metric=satisfaction") {
+			heavy = append(heavy, u)
+		}
+	}
+	do := func(c *http.Client, token, path string) (int, time.Duration, error) {
+		req, _ := http.NewRequestWithContext(ctx, "GET", base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		t := time.Now()
+		resp, err := c.Do(req)
+		if err != nil {
+			return 0, 0, err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, time.Since(t), nil
+	}
+	vc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	// The victim paces itself like a person at the console: one request
+	// every 50 ms at most, well inside its own request budget.
+	measure := func() ([]time.Duration, error) {
+		var ds []time.Duration
+		for _, p := range paths {
+			code, d, err := do(vc, victim, p)
+			if err != nil {
+				return nil, err
+			}
+			if code != http.StatusOK {
+				return nil, fmt.Errorf("victim %s: %d", p, code)
+			}
+			ds = append(ds, d)
+			time.Sleep(max(0, 50*time.Millisecond-d))
+		}
+		return ds, nil
+	}
+	if _, err := measure(); err != nil { // warm-up
+		return err
+	}
+	idle, err := measure()
+	if err != nil {
+		return err
+	}
+	fc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: flooders, MaxConnsPerHost: flooders}}
+	fctx, stop := context.WithCancel(ctx)
+	var mu sync.Mutex
+	codes := map[int]int{}
+	var wg sync.WaitGroup
+	for i := 0; i < flooders; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := i; fctx.Err() == nil; j++ {
+				code, _, err := do(fc, flood, heavy[j%len(heavy)])
+				if err != nil {
+					continue
+				}
+				mu.Lock()
+				codes[code]++
+				mu.Unlock()
+			}
+		}()
+	}
+	time.Sleep(2 * time.Second) // the flood reaches its steady state
+	flooded, err := measure()
+	stop()
+	wg.Wait()
+	if err != nil {
+		return err
+	}
+	_, ip95, imx := stats(idle)
+	_, fp95, fmx := stats(flooded)
+	fmt.Printf("flooding token (%d parallel heavy trends): answers by status %v\n", flooders, codes)
+	fmt.Printf("other token, %d requests each (me, kpis, trends from api_daily): idle max %.0f ms; flooded max %.0f ms\n", len(idle), ms(imx), ms(fmx))
+	fmt.Printf("fairness: idle p95 %.0f ms; flooded p95 %.0f ms; ratio %.2f (goal ≤ 2)\n", ms(ip95), ms(fp95), float64(fp95)/float64(ip95))
 	return nil
 }
 
