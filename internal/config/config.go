@@ -211,7 +211,7 @@ func Default() Config {
 			Group:      "riskwatch-ingest",
 			Partitions: 4,
 		},
-		HTTP: HTTP{Listen: "127.0.0.1:8080", ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		HTTP: HTTP{Listen: "127.0.0.1:8080", ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 			WriteTimeout: 10 * time.Minute, IdleTimeout: time.Minute},
 		Metrics: Metrics{Listen: "127.0.0.1:9464"},
 		Log:     Log{Level: "info", Format: "text"},
