@@ -30,6 +30,8 @@ type tokenState struct {
 	level float64   // requests left in the bucket
 	at    time.Time // when level was computed
 	slots chan struct{}
+	// running counts the token's requests holding a slot (enter, leave).
+	running int
 }
 
 // tokenLimitsSweep is the map size at which idle entries are dropped.
@@ -44,7 +46,7 @@ func (l *tokenLimits) state(id string, now time.Time) *tokenState {
 	if !ok {
 		if len(l.tokens) >= tokenLimitsSweep {
 			for k, v := range l.tokens {
-				if len(v.slots) == 0 && v.level+now.Sub(v.at).Seconds()*l.rate >= l.burst {
+				if len(v.slots) == 0 && v.running == 0 && v.level+now.Sub(v.at).Seconds()*l.rate >= l.burst {
 					delete(l.tokens, k)
 				}
 			}
@@ -80,6 +82,29 @@ func (l *tokenLimits) slots(id string) chan struct{} {
 	return l.state(id, l.now()).slots
 }
 
+// enter counts a query of the token that took one of its slots and returns
+// its ClickHouse priority: 1 when it is the token's only query, 2 when the
+// token has others running, so that a token running queries in parallel
+// yields to the tokens that run one. leave undoes enter.
+func (l *tokenLimits) enter(id string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st := l.state(id, l.now())
+	st.running++
+	if st.running > 1 {
+		return 2
+	}
+	return 1
+}
+
+func (l *tokenLimits) leave(id string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if st, ok := l.tokens[id]; ok && st.running > 0 {
+		st.running--
+	}
+}
+
 // retryAfter is d in whole seconds, at least 1, for a Retry-After header.
 func retryAfter(d time.Duration) string {
 	return strconv.Itoa(max(1, int(math.Ceil(d.Seconds()))))
@@ -98,11 +123,12 @@ func (s *Server) rateLimited(w http.ResponseWriter, r *http.Request, p Principal
 }
 
 // acquire takes one of the token's own query slots, then one of the
-// server's, waiting up to ctx's end for each; it writes 429 (the token's
-// own requests fill its slots) or 503 (the server is busy) and returns
-// false when it cannot. A request waiting for its token's slot holds none
+// server's, waiting up to ctx's end for each, and returns the queries'
+// ClickHouse priority (see enter); it writes 429 (the token's own requests
+// fill its slots) or 503 (the server is busy) and returns false when it
+// cannot. A request waiting for its token's slot holds none
 // of the server's, so one token's queue never delays another token.
-func (s *Server) acquire(ctx context.Context, w http.ResponseWriter, r *http.Request, p Principal) (release func(), ok bool) {
+func (s *Server) acquire(ctx context.Context, w http.ResponseWriter, r *http.Request, p Principal) (release func(), priority int, ok bool) {
 	// A slot freed just as ctx ends may still be taken: ctx is checked
 	// again after each, so that a request never runs out of time.
 	own := s.limits.slots(p.TokenID)
@@ -117,12 +143,13 @@ func (s *Server) acquire(ctx context.Context, w http.ResponseWriter, r *http.Req
 	if !gotOwn {
 		w.Header().Set("Retry-After", retryAfter(s.o.QueryTimeout/2))
 		writeError(w, r, http.StatusTooManyRequests, "", "该令牌同时进行的查询过多，请稍后重试 (too many queries of this token at once: api.token_max_concurrent)")
-		return nil, false
+		return nil, 0, false
 	}
 	select {
 	case s.slots <- struct{}{}:
 		if ctx.Err() == nil {
-			return func() { <-s.slots; <-own }, true
+			prio := s.limits.enter(p.TokenID)
+			return func() { s.limits.leave(p.TokenID); <-s.slots; <-own }, prio, true
 		}
 		<-s.slots
 	case <-ctx.Done():
@@ -130,7 +157,7 @@ func (s *Server) acquire(ctx context.Context, w http.ResponseWriter, r *http.Req
 	<-own
 	w.Header().Set("Retry-After", "5")
 	writeError(w, r, http.StatusServiceUnavailable, "", "服务繁忙，请稍后重试 (too many API queries at once: api.max_concurrent)")
-	return nil, false
+	return nil, 0, false
 }
 
 // Limited applies the token's request budget (api.token_rate,

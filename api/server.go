@@ -321,7 +321,8 @@ func securityHeaders(h http.Handler) http.Handler {
 // query's parameter names, takes a query slot of the token and one of the
 // server (unless the handler runs no query), runs the handler under the
 // query timeout, with ClickHouse's max_execution_time set to what is left
-// of it, and writes the result as JSON or CSV.
+// of it (and a lower priority when the token has other queries running),
+// and writes the result as JSON or CSV.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
 	p, _ := PrincipalFrom(r.Context())
 	if s.rateLimited(w, r, p) {
@@ -347,13 +348,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.o.QueryTimeout)
 	defer cancel()
 	if !rt.noQuery {
-		release, ok := s.acquire(ctx, w, r, p)
+		release, prio, ok := s.acquire(ctx, w, r, p)
 		if !ok {
 			return
 		}
 		defer release()
 		deadline, _ := ctx.Deadline()
-		ctx = store.WithQueryLimit(ctx, time.Until(deadline))
+		ctx = store.WithQueryLimitPriority(ctx, time.Until(deadline), prio)
 	}
 	req := &request{s: s, r: r.WithContext(ctx), v: v, p: p}
 	res, err := rt.handle(req)

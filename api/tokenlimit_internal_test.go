@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -24,7 +25,8 @@ type limitStore struct {
 	release chan struct{}
 	inside  atomic.Int32 // flood requests inside the store
 	mu      sync.Mutex
-	limits  []time.Duration // QueryLimitFrom of every KPI query
+	limits  []time.Duration  // QueryLimitFrom of every KPI query
+	prios   map[string][]int // QueryPriorityFrom of every KPI query by token name
 }
 
 func (l *limitStore) APITokenByHash(_ context.Context, hash string) (store.APIToken, bool, error) {
@@ -36,8 +38,10 @@ func (l *limitStore) APIKPIs(ctx context.Context, _ store.APIResultQuery) (store
 	d, _ := store.QueryLimitFrom(ctx)
 	l.mu.Lock()
 	l.limits = append(l.limits, d)
+	p, _ := PrincipalFrom(ctx)
+	l.prios[p.Name] = append(l.prios[p.Name], store.QueryPriorityFrom(ctx))
 	l.mu.Unlock()
-	if p, _ := PrincipalFrom(ctx); p.Name == "flood" {
+	if p.Name == "flood" {
 		l.inside.Add(1)
 		defer l.inside.Add(-1)
 		<-l.release // a slow query that ignores the deadline
@@ -59,7 +63,7 @@ func limitServerOf(t *testing.T, o Options) (st *limitStore, s *Server, base, fl
 	if err != nil {
 		t.Fatal(err)
 	}
-	st = &limitStore{tokens: map[string]store.APIToken{}, release: make(chan struct{})}
+	st = &limitStore{tokens: map[string]store.APIToken{}, release: make(chan struct{}), prios: map[string][]int{}}
 	toks := map[string]string{}
 	for _, name := range []string{"flood", "other"} {
 		tok, id, err := NewToken()
@@ -158,6 +162,15 @@ func TestTokenConcurrencyLeavesSlotsToOthers(t *testing.T) {
 	code, _, took := limitGet(t, base+"/api/kpis", other)
 	if code != http.StatusOK || took > 500*time.Millisecond {
 		t.Errorf("other token while flooded: %d after %v, want 200 at once", code, took)
+	}
+	// The flooding token's second query yields to the others (priority 2);
+	// the other token's single query has priority 1.
+	st.mu.Lock()
+	fp, op := slices.Clone(st.prios["flood"]), slices.Clone(st.prios["other"])
+	st.mu.Unlock()
+	slices.Sort(fp)
+	if !slices.Equal(fp, []int{1, 2}) || !slices.Equal(op, []int{1}) {
+		t.Errorf("ClickHouse priorities: flood %v, other %v; want [1 2] and [1]", fp, op)
 	}
 	// The six waiting for the token's own slots give up after the query
 	// timeout with 429; then the two in the store are let go.

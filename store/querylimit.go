@@ -17,20 +17,46 @@ import (
 // the returned context hides that deadline from it (Done and Err still
 // follow ctx).
 func WithQueryLimit(ctx context.Context, d time.Duration) context.Context {
+	return WithQueryLimitPriority(ctx, d, 0)
+}
+
+// WithQueryLimitPriority is WithQueryLimit with ClickHouse's priority
+// setting as well (0 = none): while queries with a smaller positive
+// priority run, the server pauses those with a larger one between blocks.
+// The API gives 2 to the queries of a token that already has others
+// running, so that a token's parallel flood yields to other users' single
+// requests.
+func WithQueryLimitPriority(ctx context.Context, d time.Duration, priority int) context.Context {
 	secs := max(1, int(math.Ceil(d.Seconds())))
-	ctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{
+	set := clickhouse.Settings{
 		"max_execution_time": secs, // timeout_overflow_mode stays throw, the default
-	}))
-	return noDeadline{context.WithValue(ctx, queryLimitKey{}, time.Duration(secs)*time.Second)}
+	}
+	if priority > 0 {
+		set["priority"] = priority
+	}
+	ctx = clickhouse.Context(ctx, clickhouse.WithSettings(set))
+	return noDeadline{context.WithValue(ctx, queryLimitKey{}, queryLimit{time.Duration(secs) * time.Second, priority})}
 }
 
 type queryLimitKey struct{}
 
+type queryLimit struct {
+	d        time.Duration
+	priority int
+}
+
 // QueryLimitFrom returns the max_execution_time that WithQueryLimit set on
 // ctx or a parent of it.
 func QueryLimitFrom(ctx context.Context) (time.Duration, bool) {
-	d, ok := ctx.Value(queryLimitKey{}).(time.Duration)
-	return d, ok
+	l, ok := ctx.Value(queryLimitKey{}).(queryLimit)
+	return l.d, ok
+}
+
+// QueryPriorityFrom returns the priority that WithQueryLimitPriority set
+// on ctx or a parent of it (0 = none).
+func QueryPriorityFrom(ctx context.Context) int {
+	l, _ := ctx.Value(queryLimitKey{}).(queryLimit)
+	return l.priority
 }
 
 // noDeadline is ctx without its deadline.

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -51,5 +52,19 @@ func TestQueryLimitKeepsCancellation(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("not done when the parent's deadline passed")
+	}
+}
+
+// TestQueryLimitPriorityIsAccepted: the priority setting reaches the
+// server, which runs the query with it.
+func TestQueryLimitPriorityIsAccepted(t *testing.T) {
+	st := migrated(t)
+	ctx := store.WithQueryLimitPriority(context.Background(), 5*time.Second, 2)
+	tb, err := st.APIQuery(ctx, "SELECT groupArray(value) FROM (SELECT value FROM system.settings WHERE name IN ('max_execution_time', 'priority') ORDER BY name)", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tb.Rows) != 1 || fmt.Sprint(tb.Rows[0]...) != "[5 2]" {
+		t.Errorf("settings seen by the server: %v, want priority 2 and max_execution_time 5", tb.Rows)
 	}
 }
