@@ -5,7 +5,6 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -129,12 +128,6 @@ func (l *failLimiter) blocked(addr string, now time.Time) time.Duration {
 	}
 	l.addrs.remove(addr)
 	return 0
-}
-
-// retryAfter is a wait as the Retry-After header gives it (whole seconds,
-// at least 1).
-func retryAfter(d time.Duration) string {
-	return strconv.Itoa(int((d + time.Second - 1) / time.Second))
 }
 
 // failAuditKey is one coalesced row of refused authentication.
