@@ -63,8 +63,6 @@ func (c *lru[V]) clear() {
 	clear(c.items)
 }
 
-func (c *lru[V]) len() int { return len(c.items) }
-
 // clientAddr is the address failures are counted against: the IP of the
 // connection's peer, an IPv6 address cut to its /64 (one host usually holds
 // a whole /64). Behind a reverse proxy this is the proxy.

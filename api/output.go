@@ -45,6 +45,22 @@ type errorBody struct {
 	Param string `json:"param,omitempty"`
 }
 
+// WriteError writes an error answer in the API's form ({"error", "param"},
+// not cached), for the parts mounted beside the API (warnings, reports).
+func WriteError(w http.ResponseWriter, r *http.Request, status int, param, msg string) {
+	writeError(w, r, status, param, msg)
+}
+
+// WriteJSON writes v as a JSON answer with the API's headers (not cached,
+// nosniff), for the parts mounted beside the API.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
 func writeError(w http.ResponseWriter, _ *http.Request, status int, param, msg string) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")

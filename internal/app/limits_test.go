@@ -61,7 +61,7 @@ func TestRunClosesSlowAndIdleConnections(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer slow.Close()
-	if _, err := io.WriteString(slow, "POST /api/v1/silences HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"); err != nil {
+	if _, err := io.WriteString(slow, "POST /api/silences HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"); err != nil {
 		t.Fatal(err)
 	}
 	stop := make(chan struct{})
@@ -175,4 +175,29 @@ func getWithToken(t *testing.T, url, token string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// Without the API there are no tokens: the reports and the warning
+// endpoints are not served at all (404), rather than served unchecked.
+func TestNoAPINoReportsOrWarningEndpoints(t *testing.T) {
+	cfg := lightConfig(t, "", "api:\n  enabled: false\n")
+	base := startRun(t, regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/healthz`), "run", "--config", cfg)[1]
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/reports/"}, {"GET", "/reports/index.html"},
+		{"POST", "/api/warnings/x/ack"}, {"GET", "/api/silences"}, {"POST", "/api/silences"},
+		{"GET", "/api/warnings/dead"}, {"GET", "/api/v1/silences"},
+	} {
+		req, err := http.NewRequest(c.method, "http://"+base+c.path, strings.NewReader(`{}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s %s without the API: %d, want 404", c.method, c.path, resp.StatusCode)
+		}
+	}
 }

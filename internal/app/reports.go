@@ -54,8 +54,13 @@ func mountReports(env *serveEnv) (stop func(), err error) {
 	}
 	// Reports hold region data: they need a token of any role, and a
 	// region-scoped token reads only the index entries and report files of
-	// its scope.
-	env.mux.Handle("GET /reports/", reportsHandler(g, env.requireRole))
+	// its scope. Without the API there are no tokens: the files are still
+	// written to reports.dir, but not served.
+	if env.apiMounted {
+		env.mux.Handle("GET /reports/", reportsHandler(g, env.requireRole))
+	} else {
+		env.log.Warn("the API is disabled (api.enabled: false): /reports/ is not served; the reports are written to reports.dir", "dir", c.Dir)
+	}
 	log := env.log.With("component", "reports")
 	fmt.Fprintf(env.out, "  预警报告 reports:  %s/reports/ (directory %s)\n", env.baseURL, c.Dir)
 

@@ -367,18 +367,3 @@ func TestReportsAuditHidesTokenPaths(t *testing.T) {
 		}
 	}
 }
-
-// TestWarningAnswersNosniff: the warning endpoints' JSON answers (acks,
-// silences, dead letters, their errors) carry nosniff like the API's.
-func TestWarningAnswersNosniff(t *testing.T) {
-	for _, write := range []func(http.ResponseWriter){
-		func(w http.ResponseWriter) { writeJSON(w, http.StatusOK, map[string]any{"ok": true}) },
-		func(w http.ResponseWriter) { jsonError(w, http.StatusBadRequest, "bad %s", "x") },
-	} {
-		rec := httptest.NewRecorder()
-		write(rec)
-		if got := rec.Header().Get("X-Content-Type-Options"); got != "nosniff" {
-			t.Errorf("X-Content-Type-Options %q, want nosniff", got)
-		}
-	}
-}

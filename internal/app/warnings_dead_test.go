@@ -88,14 +88,14 @@ warnings:
 	}
 	var dead []any
 	warnWait(t, "two dead letters (town and banner)", 20*time.Second, func() bool {
-		_, m := warnDo(t, admin, "GET", base+"/api/v1/warnings/dead", "")
+		_, m := warnDo(t, admin, "GET", base+"/api/warnings/dead", "")
 		dead, _ = m["dead"].([]any)
 		return len(dead) == 2
 	})
-	if code, _ := warnDo(t, analyst, "GET", base+"/api/v1/warnings/dead", ""); code != http.StatusForbidden {
+	if code, _ := warnDo(t, analyst, "GET", base+"/api/warnings/dead", ""); code != http.StatusForbidden {
 		t.Errorf("an analyst listed the dead letters: %d, want 403", code)
 	}
-	if code, _ := warnDo(t, admin, "POST", base+"/api/v1/warnings/dead/0123456789abcdef/requeue", ""); code != http.StatusNotFound {
+	if code, _ := warnDo(t, admin, "POST", base+"/api/warnings/dead/0123456789abcdef/requeue", ""); code != http.StatusNotFound {
 		t.Errorf("requeue of an unknown id: %d, want 404", code)
 	}
 	if n := delivered.Load(); n != 0 {
@@ -104,15 +104,15 @@ warnings:
 	accept.Store(true)
 	for _, d := range dead {
 		id, _ := d.(map[string]any)["delivery_id"].(string)
-		if code, m := warnDo(t, analyst, "POST", base+"/api/v1/warnings/dead/"+id+"/requeue", ""); code != http.StatusForbidden {
+		if code, m := warnDo(t, analyst, "POST", base+"/api/warnings/dead/"+id+"/requeue", ""); code != http.StatusForbidden {
 			t.Errorf("an analyst requeued: %d %v", code, m)
 		}
-		if code, m := warnDo(t, admin, "POST", base+"/api/v1/warnings/dead/"+id+"/requeue", ""); code != http.StatusOK || m["requeued"] != id {
+		if code, m := warnDo(t, admin, "POST", base+"/api/warnings/dead/"+id+"/requeue", ""); code != http.StatusOK || m["requeued"] != id {
 			t.Errorf("requeue %s: %d %v", id, code, m)
 		}
 	}
 	warnWait(t, "the requeued notifications to arrive", 20*time.Second, func() bool { return delivered.Load() == 2 })
-	if _, m := warnDo(t, admin, "GET", base+"/api/v1/warnings/dead", ""); len(m["dead"].([]any)) != 0 {
+	if _, m := warnDo(t, admin, "GET", base+"/api/warnings/dead", ""); len(m["dead"].([]any)) != 0 {
 		t.Errorf("dead letters left after requeue: %v", m["dead"])
 	}
 }

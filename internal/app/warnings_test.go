@@ -298,16 +298,16 @@ warnings:
 	})
 
 	// Only the right roles, within their region scope, may acknowledge.
-	if code, _ := warnDo(t, "", "POST", base+"/api/v1/warnings/"+warningID+"/ack", ``); code != 401 {
+	if code, _ := warnDo(t, "", "POST", base+"/api/warnings/"+warningID+"/ack", ``); code != 401 {
 		t.Errorf("ack without a token: %d", code)
 	}
-	if code, _ := warnDo(t, analyst, "POST", base+"/api/v1/warnings/"+warningID+"/ack", ``); code != 403 {
+	if code, _ := warnDo(t, analyst, "POST", base+"/api/warnings/"+warningID+"/ack", ``); code != 403 {
 		t.Errorf("ack by an analyst: %d", code)
 	}
-	if code, body := warnDo(t, kailu, "POST", base+"/api/v1/warnings/"+warningID+"/ack", ``); code != 403 {
+	if code, body := warnDo(t, kailu, "POST", base+"/api/warnings/"+warningID+"/ack", ``); code != 403 {
 		t.Errorf("ack of a 科左中旗 warning with a 开鲁县 token: %d %v", code, body)
 	}
-	if code, body := warnDo(t, kailu, "POST", base+"/api/v1/silences", `{"matchers":{"region":["150521000000"]},"duration":"1h","comment":"x"}`); code != 403 {
+	if code, body := warnDo(t, kailu, "POST", base+"/api/silences", `{"matchers":{"region":["150521000000"]},"duration":"1h","comment":"x"}`); code != 403 {
 		t.Errorf("silence outside the scope: %d %v", code, body)
 	}
 	// Metrics: the attempts are counted and the outbox is empty.
@@ -322,10 +322,10 @@ warnings:
 			strings.Contains(string(b), "riskwatch_warnings_outbox_pending 0")
 	})
 	// Acknowledgement through the API; an unknown id is a 404.
-	if code, body := warnDo(t, admin, "POST", base+"/api/v1/warnings/"+warningID+"/ack", `{"comment":"已派员"}`); code != 200 || body["acked_by"] != "测试管理员" {
+	if code, body := warnDo(t, admin, "POST", base+"/api/warnings/"+warningID+"/ack", `{"comment":"已派员"}`); code != 200 || body["acked_by"] != "测试管理员" {
 		t.Errorf("ack: %d %v", code, body)
 	}
-	if code, body := warnDo(t, admin, "POST", base+"/api/v1/warnings/nosuch/ack", ``); code != 404 {
+	if code, body := warnDo(t, admin, "POST", base+"/api/warnings/nosuch/ack", ``); code != 404 {
 		t.Errorf("ack of an unknown id: %d %v", code, body)
 	}
 	if acks, err := st.WarningAcks(ctxb, []string{warningID}); err != nil || len(acks) != 1 || acks[0].AckedBy != "测试管理员" || acks[0].Comment != "已派员" {
@@ -333,26 +333,26 @@ warnings:
 	}
 
 	// Silences through the API: bad requests name the field.
-	if code, body := warnDo(t, admin, "POST", base+"/api/v1/silences", `{"matchers":{"region":["150521000000"]},"duration":"1h"}`); code != 400 ||
+	if code, body := warnDo(t, admin, "POST", base+"/api/silences", `{"matchers":{"region":["150521000000"]},"duration":"1h"}`); code != 400 ||
 		!strings.Contains(fmt.Sprint(body["error"]), "comment") {
 		t.Errorf("silence without comment: %d %v", code, body)
 	}
-	if code, body := warnDo(t, admin, "POST", base+"/api/v1/silences", `{"matchers":{"level":["crimson"]},"duration":"1h","comment":"b"}`); code != 400 ||
+	if code, body := warnDo(t, admin, "POST", base+"/api/silences", `{"matchers":{"level":["crimson"]},"duration":"1h","comment":"b"}`); code != 400 ||
 		!strings.Contains(fmt.Sprint(body["error"]), "matchers") {
 		t.Errorf("silence with a bad level: %d %v", code, body)
 	}
-	code, body := warnDo(t, admin, "POST", base+"/api/v1/silences", `{"matchers":{"region":["150521000000"],"kind":["supervision"]},"duration":"1h","comment":"检修"}`)
+	code, body := warnDo(t, admin, "POST", base+"/api/silences", `{"matchers":{"region":["150521000000"],"kind":["supervision"]},"duration":"1h","comment":"检修"}`)
 	if code != 201 || body["status"] != "active" || body["created_by"] != "测试管理员" {
 		t.Fatalf("create silence: %d %v", code, body)
 	}
 	id := fmt.Sprint(body["id"])
-	if code, body := warnDo(t, admin, "GET", base+"/api/v1/silences", ``); code != 200 || len(body["silences"].([]any)) != 2 {
+	if code, body := warnDo(t, admin, "GET", base+"/api/silences", ``); code != 200 || len(body["silences"].([]any)) != 2 {
 		t.Errorf("list silences: %d %v", code, body)
 	}
-	if code, body := warnDo(t, admin, "DELETE", base+"/api/v1/silences/"+id, ``); code != 200 || body["status"] != "expired" {
+	if code, body := warnDo(t, admin, "DELETE", base+"/api/silences/"+id, ``); code != 200 || body["status"] != "expired" {
 		t.Errorf("delete silence: %d %v", code, body)
 	}
-	if code, _ := warnDo(t, admin, "DELETE", base+"/api/v1/silences/nosuch", ``); code != 404 {
+	if code, _ := warnDo(t, admin, "DELETE", base+"/api/silences/nosuch", ``); code != 404 {
 		t.Errorf("delete of an unknown silence: %d", code)
 	}
 

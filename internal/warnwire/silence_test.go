@@ -1,9 +1,10 @@
-package app
+package warnwire
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -38,9 +39,9 @@ func TestSilenceAuthorFromTokenAndLengthCapped(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
-	h := &warningHandlers{st: st, regions: reg, now: func() time.Time { return now }, maxSilence: 30 * 24 * time.Hour}
+	h := &handlers{st: st, regions: reg, now: func() time.Time { return now }, maxSilence: 30 * 24 * time.Hour}
 	post := func(body string) (int, map[string]any) {
-		r := httptest.NewRequest("POST", "/api/v1/silences", bytes.NewBufferString(body))
+		r := httptest.NewRequest("POST", "/api/silences", bytes.NewBufferString(body))
 		r = r.WithContext(api.WithPrincipal(r.Context(), api.Principal{TokenID: "t1", Name: "科左中旗中心", Role: api.RoleCenterOperator, Scope: "150521"}))
 		w := httptest.NewRecorder()
 		h.createSilence(w, r)
@@ -65,7 +66,7 @@ func TestSilenceAuthorFromTokenAndLengthCapped(t *testing.T) {
 	} {
 		code, out := post(c.body)
 		msg, _ := out["error"].(string)
-		if code != c.code || (c.param != "" && !strings.HasPrefix(msg, c.param+":")) {
+		if code != c.code || (c.param != "" && (out["param"] != c.param || !strings.HasPrefix(msg, c.param+":"))) {
 			t.Errorf("%s: %d %v, want %d naming %q", c.body, code, out, c.code, c.param)
 		}
 		if code == http.StatusCreated && out["created_by"] != "科左中旗中心" {
@@ -90,3 +91,42 @@ func TestSilenceAuthorFromTokenAndLengthCapped(t *testing.T) {
 		}
 	}
 }
+
+// The endpoints answer in the API's form: JSON with nosniff and no-store,
+// errors as {"error", "param"}; the paths of earlier releases redirect
+// with their method kept.
+func TestWarningAnswersInTheAPIForm(t *testing.T) {
+	rec := httptest.NewRecorder()
+	fail(rec, httptest.NewRequest("GET", "/api/silences", nil), http.StatusBadRequest, fieldErr("matchers.kind", "%q is not a kind", "x"))
+	var body map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Code != 400 || body["param"] != "matchers.kind" || !strings.Contains(fmt.Sprint(body["error"]), "is not a kind") {
+		t.Errorf("error answer %d %v", rec.Code, body)
+	}
+	for _, h := range []string{"X-Content-Type-Options", "Cache-Control"} {
+		if got := rec.Header().Get(h); got != map[string]string{"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}[h] {
+			t.Errorf("%s = %q", h, got)
+		}
+	}
+	mux := http.NewServeMux()
+	svc := &Service{}
+	svc.Mount(mux, func(...string) func(http.Handler) http.Handler { return func(h http.Handler) http.Handler { return h } }, HTTPOptions{})
+	for _, c := range []struct{ method, old, want string }{
+		{"POST", "/api/v1/warnings/abc/ack", "/api/warnings/abc/ack"},
+		{"POST", "/api/v1/silences", "/api/silences"},
+		{"DELETE", "/api/v1/silences/s1", "/api/silences/s1"},
+		{"GET", "/api/v1/silences?all=true", "/api/silences?all=true"},
+		{"GET", "/api/v1/warnings/dead", "/api/warnings/dead"},
+		{"POST", "/api/v1/warnings/dead/d1/requeue", "/api/warnings/dead/d1/requeue"},
+	} {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest(c.method, c.old, nil))
+		if rec.Code != http.StatusPermanentRedirect || rec.Header().Get("Location") != c.want {
+			t.Errorf("%s %s: %d to %q, want 308 to %s", c.method, c.old, rec.Code, rec.Header().Get("Location"), c.want)
+		}
+	}
+}
+
+func TestMain(m *testing.M) { testenv.Main(m) }
