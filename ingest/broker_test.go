@@ -49,7 +49,7 @@ func roundTrip(t *testing.T, addrs []string) {
 	if err := res.Errors[topic]; err != nil {
 		t.Fatal(err)
 	}
-	info, err := ingest.Probe(ctx, addrs, topic)
+	info, err := ingest.Probe(ctx, ingest.Plain(addrs...), topic)
 	if err != nil {
 		t.Fatal(err)
 	}

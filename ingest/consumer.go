@@ -50,7 +50,11 @@ type Sink interface {
 
 // Config configures a Consumer. Zero values take the defaults noted.
 type Config struct {
-	Brokers  []string
+	Brokers []string
+	// Conn carries the TLS and SASL settings of every connection the
+	// consumer makes (group, partition readers, dead-letter writer); its
+	// Brokers default to Brokers.
+	Conn     Conn
 	Topic    string
 	DLQTopic string
 	Group    string
@@ -83,6 +87,10 @@ type Config struct {
 }
 
 func (c *Config) defaults() error {
+	if len(c.Conn.Brokers) == 0 {
+		c.Conn.Brokers = c.Brokers
+	}
+	c.Brokers = c.Conn.Brokers
 	if len(c.Brokers) == 0 || c.Topic == "" || c.Group == "" {
 		return errors.New("ingest: brokers, topic and group are required")
 	}
@@ -133,6 +141,7 @@ type Consumer struct {
 	m   *Metrics
 
 	dlq    *kafka.Writer
+	dlqT   *kafka.Transport // owned by the dead-letter writer
 	budget *budget
 
 	in     chan *chunk // partition loops → batcher
@@ -166,8 +175,9 @@ func NewConsumer(cfg Config) (*Consumer, error) {
 		drainReq: make(chan chan uint64),
 	}
 	c.cond = sync.NewCond(&c.mu)
+	c.dlqT = cfg.Conn.transport()
 	c.dlq = &kafka.Writer{
-		Addr: kafka.TCP(cfg.Brokers...), Topic: cfg.DLQTopic,
+		Addr: kafka.TCP(cfg.Brokers...), Topic: cfg.DLQTopic, Transport: c.dlqT,
 		RequiredAcks: kafka.RequireAll, Balancer: &kafka.Hash{},
 		BatchTimeout: 5 * time.Millisecond, BatchBytes: 64 << 20,
 		AllowAutoTopicCreation: true,
@@ -188,6 +198,18 @@ func (c *Consumer) Healthy() error {
 
 // Run consumes until ctx ends, then shuts down in order.
 func (c *Consumer) Run(parent context.Context) error {
+	// Credentials and certificates are checked once before anything
+	// starts: a refusal is permanent, so the consumer stops at once with an
+	// error naming what to check instead of retrying forever. A broker that
+	// does not answer yet is transient and left to the retries below.
+	if err := c.cfg.Conn.Check(parent, c.cfg.Topic, checkTimeout); err != nil {
+		if IsRefused(err) {
+			c.dlq.Close()
+			c.dlqT.CloseIdleConnections()
+			return err
+		}
+		c.log.Warn("Kafka does not answer yet; retrying", "err", err)
+	}
 	ctx, cancelRun := context.WithCancel(parent)
 	defer cancelRun()
 	c.cancelRun = cancelRun
@@ -204,12 +226,12 @@ func (c *Consumer) Run(parent context.Context) error {
 
 	// The dead-letter topic takes whatever the source topic took, so it is
 	// created with a generous message size limit when it does not exist.
-	if err := EnsureTopics(ctx, c.cfg.Brokers, TopicSpec{Name: c.cfg.DLQTopic, Partitions: -1, MaxMessageBytes: 64 << 20}); err != nil {
+	if err := EnsureTopics(ctx, c.cfg.Conn, TopicSpec{Name: c.cfg.DLQTopic, Partitions: -1, MaxMessageBytes: 64 << 20}); err != nil {
 		c.log.Warn("cannot ensure the dead-letter topic; relying on auto-creation", "topic", c.cfg.DLQTopic, "err", err)
 	}
 
 	group, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
-		ID: c.cfg.Group, Brokers: c.cfg.Brokers, Topics: []string{c.cfg.Topic},
+		ID: c.cfg.Group, Brokers: c.cfg.Brokers, Topics: []string{c.cfg.Topic}, Dialer: c.cfg.Conn.dialer(),
 		StartOffset:       kafka.FirstOffset,
 		HeartbeatInterval: time.Second, SessionTimeout: 10 * time.Second, RebalanceTimeout: 30 * time.Second,
 		JoinGroupBackoff: 500 * time.Millisecond,
@@ -230,6 +252,14 @@ func (c *Consumer) Run(parent context.Context) error {
 			gen, err := group.Next(ctx)
 			if err != nil {
 				if ctx.Err() != nil || errors.Is(err, kafka.ErrGroupClosed) {
+					return
+				}
+				if IsRefused(err) {
+					// The credentials or certificates stopped being
+					// accepted: permanent, stop with the reason.
+					err = fmt.Errorf("cannot join consumer group %s: %w", c.cfg.Group, c.cfg.Conn.explain(err))
+					c.fatal.CompareAndSwap(nil, &err)
+					c.cancelRun()
 					return
 				}
 				// Coordinator not yet available, rebalance in progress …:
@@ -280,8 +310,12 @@ func (c *Consumer) Run(parent context.Context) error {
 	if err := c.dlq.Close(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("cannot close dead-letter writer: %w", err)
 	}
+	c.dlqT.CloseIdleConnections()
 	return runErr
 }
+
+// checkTimeout bounds the connection check at the start of Run.
+const checkTimeout = 15 * time.Second
 
 // chunkRows is how many consecutive messages of a partition travel
 // together from its loop to the batcher: one channel operation and one
@@ -344,7 +378,7 @@ func (c *Consumer) recycle(ch *chunk) {
 func (c *Consumer) partitionLoop(gctx context.Context, gen *kafka.Generation, partition int, offset int64) {
 	log := c.log.With("partition", partition)
 	r := kafka.NewReader(kafka.ReaderConfig{
-		Brokers: c.cfg.Brokers, Topic: c.cfg.Topic, Partition: partition,
+		Brokers: c.cfg.Brokers, Topic: c.cfg.Topic, Partition: partition, Dialer: c.cfg.Conn.dialer(),
 		MinBytes: 1, MaxBytes: c.cfg.FetchBytes, MaxWait: c.cfg.MaxWait,
 		ReadBackoffMin: 50 * time.Millisecond, ReadBackoffMax: time.Second,
 	})

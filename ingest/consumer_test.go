@@ -75,7 +75,7 @@ func newEnv(t *testing.T, brokers []string, chAddr string) *env {
 		t.Fatal(err)
 	}
 	e := &env{brokers: brokers, topic: "t_" + db, group: "g_" + db, st: st, chAddr: chAddr, db: db}
-	if err := ingest.EnsureTopics(ctx, brokers, ingest.TopicSpec{Name: e.topic, Partitions: 4}); err != nil {
+	if err := ingest.EnsureTopics(ctx, ingest.Plain(brokers...), ingest.TopicSpec{Name: e.topic, Partitions: 4}); err != nil {
 		t.Fatal(err)
 	}
 	return e
@@ -85,7 +85,7 @@ func newEnv(t *testing.T, brokers []string, chAddr string) *env {
 // a version 2, keyed by case id.
 func (e *env) produce(t *testing.T, from, to int, extra ...testRecord) (versions int) {
 	t.Helper()
-	p := ingest.NewProducer(e.brokers, e.topic)
+	p := ingest.NewProducer(ingest.Plain(e.brokers...), e.topic)
 	defer p.Close()
 	var recs []ingest.Record
 	add := func(r testRecord) {

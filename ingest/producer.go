@@ -21,8 +21,9 @@ type TopicSpec struct {
 
 // EnsureTopics creates the topics that do not exist yet. Existing topics
 // are left as they are.
-func EnsureTopics(ctx context.Context, brokers []string, specs ...TopicSpec) error {
-	c := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second}
+func EnsureTopics(ctx context.Context, conn Conn, specs ...TopicSpec) error {
+	c, closeIdle := conn.client(10 * time.Second)
+	defer closeIdle()
 	req := &kafka.CreateTopicsRequest{}
 	for _, s := range specs {
 		tc := kafka.TopicConfig{Topic: s.Name, NumPartitions: s.Partitions, ReplicationFactor: -1}
@@ -33,7 +34,12 @@ func EnsureTopics(ctx context.Context, brokers []string, specs ...TopicSpec) err
 	}
 	res, err := c.CreateTopics(ctx, req)
 	if err != nil {
-		return fmt.Errorf("cannot create topics: %w", err)
+		// kafka-go reports a refused controller connection as "broker not
+		// available"; a plain metadata request tells the real reason.
+		if cerr := conn.Check(ctx, "", 10*time.Second); IsRefused(cerr) {
+			return fmt.Errorf("cannot create topics: %w", cerr)
+		}
+		return fmt.Errorf("cannot create topics: %w", conn.explain(err))
 	}
 	for name, err := range res.Errors {
 		if err != nil && !errors.Is(err, kafka.TopicAlreadyExists) {
@@ -46,13 +52,17 @@ func EnsureTopics(ctx context.Context, brokers []string, specs ...TopicSpec) err
 // Producer writes records to a topic, keyed by case id so that every version
 // of a case lands in the same partition, in order.
 type Producer struct {
-	w *kafka.Writer
+	w    *kafka.Writer
+	t    *kafka.Transport // owned: Close closes its connections
+	conn Conn
 }
 
-// NewProducer returns a producer that waits for all in-sync replicas.
-func NewProducer(brokers []string, topic string) *Producer {
-	return &Producer{w: &kafka.Writer{
-		Addr: kafka.TCP(brokers...), Topic: topic,
+// NewProducer returns a producer that waits for all in-sync replicas; it
+// dials with conn's TLS and SASL.
+func NewProducer(conn Conn, topic string) *Producer {
+	t := conn.transport()
+	return &Producer{conn: conn, t: t, w: &kafka.Writer{
+		Addr: kafka.TCP(conn.Brokers...), Topic: topic, Transport: t,
 		Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll,
 		BatchSize: 10_000, BatchBytes: 16 << 20, BatchTimeout: 20 * time.Millisecond,
 		Compression: kafka.Lz4, AllowAutoTopicCreation: true,
@@ -72,7 +82,7 @@ func (p *Producer) Send(ctx context.Context, recs ...Record) error {
 		msgs[i] = kafka.Message{Key: r.Key, Value: r.Value}
 	}
 	if err := p.w.WriteMessages(ctx, msgs...); err != nil {
-		return fmt.Errorf("cannot produce to %s: %w", p.w.Topic, err)
+		return fmt.Errorf("cannot produce to %s: %w", p.w.Topic, p.conn.explain(err))
 	}
 	return nil
 }
@@ -83,6 +93,7 @@ func (p *Producer) Close() error {
 		return nil
 	}
 	err := p.w.Close()
+	p.t.CloseIdleConnections()
 	p.w = nil
 	return err
 }

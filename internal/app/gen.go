@@ -103,8 +103,11 @@ func genCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			fmt.Fprintln(stderr, "riskwatch gen: --produce needs kafka.brokers (the embedded broker lives inside riskwatch run; use run --demo)")
 			return 2
 		}
-		if err = ensureSourceTopic(ctx, cfg); err == nil {
-			err = produceDemo(ctx, gen, cfg.Kafka.Brokers, cfg.Kafka.Topic, prog)
+		var conn ingest.Conn
+		if conn, err = kafkaConn(cfg, cfg.Kafka.Brokers); err == nil {
+			if err = ensureSourceTopic(ctx, cfg, conn); err == nil {
+				err = produceDemo(ctx, gen, conn, cfg.Kafka.Topic, prog)
+			}
 		}
 	} else {
 		err = writeDemo(gen, *out, stdout, prog)
@@ -148,8 +151,8 @@ func writeDemo(gen *demo.Generator, path string, stdout io.Writer, prog *progres
 }
 
 // produceDemo sends the stream to Kafka keyed by case id, in chunks.
-func produceDemo(ctx context.Context, gen *demo.Generator, brokers []string, topic string, prog *progress) error {
-	p := ingest.NewProducer(brokers, topic)
+func produceDemo(ctx context.Context, gen *demo.Generator, conn ingest.Conn, topic string, prog *progress) error {
+	p := ingest.NewProducer(conn, topic)
 	defer p.Close()
 	const chunk = 5000
 	recs := make([]ingest.Record, 0, chunk)
@@ -200,7 +203,7 @@ func writeGroundTruth(path string, obs []demo.Outbreak) error {
 
 // runDemo produces the demo stream into the running service's broker and
 // writes its ground truth, for `riskwatch run --demo`.
-func runDemo(ctx context.Context, cfg config.Config, reg *schemas.Registry, brokers []string, out io.Writer) error {
+func runDemo(ctx context.Context, cfg config.Config, reg *schemas.Registry, conn ingest.Conn, out io.Writer) error {
 	gen, err := demo.New(demo.Options{Seed: cfg.Demo.Seed, Registry: reg})
 	if err != nil {
 		return err
@@ -211,7 +214,7 @@ func runDemo(ctx context.Context, cfg config.Config, reg *schemas.Registry, brok
 		}
 	}
 	prog := newProgress(io.Discard, "demo", "records")
-	if err := produceDemo(ctx, gen, brokers, cfg.Kafka.Topic, prog); err != nil {
+	if err := produceDemo(ctx, gen, conn, cfg.Kafka.Topic, prog); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "演示数据 demo stream: %d records produced to %s (seed %d; injected outbreaks in %s)\n",

@@ -75,11 +75,15 @@ func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 			fmt.Fprintln(stderr, "riskwatch import: needs kafka.brokers in --config (or --out FILE)")
 			return 2
 		}
-		if err := ensureSourceTopic(ctx, cfg); err != nil {
+		conn, err := kafkaConn(cfg, cfg.Kafka.Brokers)
+		if err == nil {
+			err = ensureSourceTopic(ctx, cfg, conn)
+		}
+		if err != nil {
 			fmt.Fprintf(stderr, "riskwatch import: %v\n", err)
 			return 1
 		}
-		p := ingest.NewProducer(cfg.Kafka.Brokers, cfg.Kafka.Topic)
+		p := ingest.NewProducer(conn, cfg.Kafka.Topic)
 		defer p.Close()
 		var buf []ingest.Record
 		send := func() error {

@@ -53,14 +53,14 @@ func newHandler(cfg config.Config, reg *schemas.Registry, now func() time.Time) 
 }
 
 // startIngest starts the consumer; the returned channel yields its Run error.
-func startIngest(ctx context.Context, cfg config.Config, st *store.Store, reg *schemas.Registry, brokers []string, log *slog.Logger, pr prometheus.Registerer) (*ingest.Consumer, <-chan error, error) {
+func startIngest(ctx context.Context, cfg config.Config, st *store.Store, reg *schemas.Registry, conn ingest.Conn, log *slog.Logger, pr prometheus.Registerer) (*ingest.Consumer, <-chan error, error) {
 	h, err := newHandler(cfg, reg, time.Now)
 	if err != nil {
 		return nil, nil, err
 	}
 	in := cfg.Ingest
 	c, err := ingest.NewConsumer(ingest.Config{
-		Brokers: brokers, Topic: cfg.Kafka.Topic, DLQTopic: cfg.Kafka.DLQ(), Group: cfg.Kafka.Group,
+		Conn: conn, Topic: cfg.Kafka.Topic, DLQTopic: cfg.Kafka.DLQ(), Group: cfg.Kafka.Group,
 		BatchRows: in.BatchRows, BatchBytes: in.BatchBytes, BatchAge: in.BatchAge,
 		BufferBytes: in.BufferBytes, ShutdownTimeout: in.ShutdownTimeout, FetchBytes: in.FetchBytes,
 		Handler: h, Sink: newAlarmingSink(st, cfg, pr), IsTransient: store.IsTransient, IsDataError: store.IsDataError,

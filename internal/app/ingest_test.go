@@ -95,10 +95,10 @@ log:
 		add(fmt.Sprintf("m%d", i), strings.Replace(good(fmt.Sprintf("m%d", i), 1, "张三 13812345678 吵闹"), `"parties":2`, `"parties":2,"party_names":["张三"]`, 1))
 		goodCount++
 	}
-	if err := ingest.EnsureTopics(context.Background(), []string{k.Addr}, ingest.TopicSpec{Name: topic, Partitions: 2, MaxMessageBytes: 16 << 20}); err != nil {
+	if err := ingest.EnsureTopics(context.Background(), ingest.Plain(k.Addr), ingest.TopicSpec{Name: topic, Partitions: 2, MaxMessageBytes: 16 << 20}); err != nil {
 		t.Fatal(err)
 	}
-	p := ingest.NewProducer([]string{k.Addr}, topic)
+	p := ingest.NewProducer(ingest.Plain(k.Addr), topic)
 	// One message at a time keeps the huge one in a request of its own.
 	for _, r := range recs {
 		if err := p.Send(context.Background(), r); err != nil {

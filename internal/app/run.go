@@ -33,8 +33,8 @@ import (
 const sourceTopicMaxMessageBytes = 16 << 20
 
 // ensureSourceTopic creates the configured source topic when it is missing.
-func ensureSourceTopic(ctx context.Context, cfg config.Config) error {
-	return ingest.EnsureTopics(ctx, cfg.Kafka.Brokers, ingest.TopicSpec{
+func ensureSourceTopic(ctx context.Context, cfg config.Config, conn ingest.Conn) error {
+	return ingest.EnsureTopics(ctx, conn, ingest.TopicSpec{
 		Name: cfg.Kafka.Topic, Partitions: cfg.Kafka.Partitions, MaxMessageBytes: sourceTopicMaxMessageBytes,
 	})
 }
@@ -67,6 +67,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	}
 
 	brokers := cfg.Kafka.Brokers
+	conn, err := kafkaConn(cfg, brokers)
+	if err != nil {
+		return err
+	}
 	if cfg.Kafka.Embedded {
 		b, err := broker.Start(broker.Options{
 			Dir: cfg.Kafka.EmbeddedDir, Topics: []string{cfg.Kafka.Topic, cfg.Kafka.DLQ()}, Partitions: cfg.Kafka.Partitions,
@@ -76,8 +80,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		}
 		defer b.Close()
 		brokers = b.Addrs()
+		conn = ingest.Plain(brokers...)
 		log.Info("embedded Kafka-protocol broker started", "addrs", brokers)
-	} else if err := ensureSourceTopic(ctx, cfg); err != nil {
+	} else if err := ensureSourceTopic(ctx, cfg, conn); err != nil {
 		log.Warn("cannot ensure the source topic exists", "topic", cfg.Kafka.Topic, "err", err)
 	}
 
@@ -98,7 +103,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		return "ClickHouse " + chVersion, nil
 	})
 	h.add("kafka", func(ctx context.Context) (string, error) {
-		info, err := ingest.Probe(ctx, brokers, cfg.Kafka.Topic)
+		info, err := ingest.Probe(ctx, conn, cfg.Kafka.Topic)
 		if err != nil {
 			return "", err
 		}
@@ -111,7 +116,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	defer stopRun()
 	var ingestDone <-chan error
 	if withIngest {
-		c, done, err := startIngest(runCtx, cfg, st, regions, brokers, log, reg)
+		c, done, err := startIngest(runCtx, cfg, st, regions, conn, log, reg)
 		if err != nil {
 			return err
 		}
@@ -171,7 +176,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 
 	if cfg.Demo.Enabled {
 		go func() {
-			if err := runDemo(runCtx, cfg, regions, brokers, out); err != nil && runCtx.Err() == nil {
+			if err := runDemo(runCtx, cfg, regions, conn, out); err != nil && runCtx.Err() == nil {
 				log.Error("demo stream failed", "err", err)
 			}
 		}()

@@ -120,6 +120,17 @@ type ClickHouse struct {
 	MaxOpenConns int           `yaml:"max_open_conns"`
 	// Compression is lz4 or none.
 	Compression string `yaml:"compression"`
+	// TLS encrypts the native protocol (the server's tcp_port_secure,
+	// 9440 by default).
+	TLS TLS `yaml:"tls"`
+	// ReadOnly is the user of the API and the reports, whose ClickHouse
+	// profile should be readonly; empty uses Username. Its password may
+	// come from RISKWATCH_CLICKHOUSE_READONLY_PASSWORD.
+	ReadOnly Credentials `yaml:"readonly"`
+	// Migrate is the user that runs the migrations (DDL); empty uses
+	// Username. Its password may come from
+	// RISKWATCH_CLICKHOUSE_MIGRATE_PASSWORD.
+	Migrate Credentials `yaml:"migrate"`
 	// Local starts a ClickHouse server of the machine's own binary with its
 	// data under Dir, for a first run on a fresh machine (make run). Addrs is
 	// then ignored.
@@ -147,6 +158,10 @@ type Kafka struct {
 	DLQTopic   string `yaml:"dlq_topic"`
 	Group      string `yaml:"group"`
 	Partitions int    `yaml:"partitions"` // for topics this service creates
+	// TLS and SASL secure every connection to Brokers (SASL_SSL when both
+	// are set).
+	TLS  TLS       `yaml:"tls"`
+	SASL KafkaSASL `yaml:"sasl"`
 }
 
 // HTTP is the operator and analyst endpoint.
@@ -347,6 +362,9 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 		c.ClickHouse.Password = strings.TrimSpace(string(b))
 	}
+	if err := c.applySecrets(getenv); err != nil {
+		return err
+	}
 	if v := getenv("RISKWATCH_CLICKHOUSE_ADDRS"); v != "" {
 		c.ClickHouse.Addrs = splitList(v)
 		c.ClickHouse.Local.Enabled = false
@@ -546,6 +564,7 @@ func (c *Config) Validate() error {
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		bad("log.format", "must be text or json, not %q", c.Log.Format)
 	}
+	c.validateSecurity(bad)
 	c.Reports.validate(bad)
 	c.Warnings.validate(bad)
 	c.API.validate(bad)
@@ -566,6 +585,7 @@ func (c Config) Redacted() Config {
 		c.ClickHouse.Password = "<redacted>"
 	}
 	c.Warnings = c.Warnings.Redacted()
+	c.redactSecrets()
 	return c
 }
 

@@ -81,6 +81,8 @@ type KafkaOptions struct {
 	// Partitions is num.partitions, the partition count of automatically
 	// created topics; 0 means 4.
 	Partitions int
+	// SASLSSL, when not nil, adds a SASL_SSL listener (see KafkaSASLSSL).
+	SASLSSL *KafkaSASLSSL
 }
 
 // Kafka is a single-node Apache Kafka broker in KRaft mode started by
@@ -104,7 +106,12 @@ type Kafka struct {
 	JarsDir string
 	// Partitions is the partition count of automatically created topics.
 	Partitions int
+	// SecureAddr is the bootstrap address of the SASL_SSL listener,
+	// 127.0.0.1:SecurePort, when KafkaOptions.SASLSSL was given; else "".
+	SecureAddr string
+	SecurePort int
 
+	saslSSL *KafkaSASLSSL
 	java    string
 	tempDir bool
 	log     *slog.Logger
@@ -170,6 +177,7 @@ func StartKafka(ctx context.Context, o KafkaOptions) (*Kafka, error) {
 		Version:    version,
 		JarsDir:    jars,
 		Partitions: o.Partitions,
+		saslSSL:    o.SASLSSL,
 		java:       java,
 		log:        discardLogger(o.Logger),
 	}
@@ -186,11 +194,23 @@ func StartKafka(ctx context.Context, o KafkaOptions) (*Kafka, error) {
 		return nil, fmt.Errorf("servers: Kafka directory: %w", err)
 	}
 	k.Port, k.ControllerPort = o.Port, o.ControllerPort
-	if err := fillPorts(&k.Port, &k.ControllerPort); err != nil {
+	ports := []*int{&k.Port, &k.ControllerPort}
+	if o.SASLSSL != nil {
+		if err := o.SASLSSL.check(); err != nil {
+			k.cleanupFailedStart()
+			return nil, err
+		}
+		k.SecurePort = o.SASLSSL.Port
+		ports = append(ports, &k.SecurePort)
+	}
+	if err := fillPorts(ports...); err != nil {
 		k.cleanupFailedStart()
 		return nil, err
 	}
 	k.Addr, k.ControllerAddr = loopback(k.Port), loopback(k.ControllerPort)
+	if o.SASLSSL != nil {
+		k.SecureAddr = loopback(k.SecurePort)
+	}
 	if err := k.Start(ctx); err != nil {
 		k.cleanupFailedStart()
 		return nil, err
@@ -363,6 +383,13 @@ num.io.threads=4
 broker.heartbeat.interval.ms=1000
 broker.session.timeout.ms=4000
 `, k.Addr, k.ControllerAddr, k.dataDir(), k.Partitions)
+	if k.saslSSL != nil {
+		keystore := filepath.Join(k.Dir, "sasl-ssl-keystore.pem")
+		if err := k.saslSSL.pemKeystore(keystore); err != nil {
+			return err
+		}
+		props = k.saslSSL.properties(props, k.SecureAddr, keystore)
+	}
 	if err := os.WriteFile(k.propertiesPath(), []byte(props), 0o644); err != nil {
 		return fmt.Errorf("servers: write Kafka server.properties: %w", err)
 	}
@@ -384,6 +411,9 @@ func (k *Kafka) formatStorage(ctx context.Context) error {
 	defer cancel()
 	argv := []string{k.java, "-Xmx256m", "-cp", filepath.Join(k.JarsDir, "*"),
 		"kafka.tools.StorageTool", "format", "-t", clusterID, "-c", k.propertiesPath()}
+	if k.saslSSL != nil {
+		argv = append(argv, k.saslSSL.scramArgs()...)
+	}
 	p, err := startProcess("Kafka StorageTool", argv, k.Dir, k.logPath())
 	if err != nil {
 		return err

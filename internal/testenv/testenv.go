@@ -253,3 +253,27 @@ func FreshDatabase(t testing.TB, prefix string) string {
 	}
 	return prefix + "_" + hex.EncodeToString(b[:])
 }
+
+// NewSecureKafka starts a private Apache Kafka broker like NewKafka, with
+// a SASL_SSL listener as well (servers.Kafka.SecureAddr) configured by s.
+func NewSecureKafka(t testing.TB, s servers.KafkaSASLSSL) *servers.Kafka {
+	t.Helper()
+	o, msg := kafkaOptions()
+	if msg != "" {
+		missing(t, msg)
+	}
+	o.SASLSSL = &s
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	k, err := servers.StartKafka(ctx, o)
+	if err != nil {
+		t.Fatalf("testenv: start a private Apache Kafka broker with SASL_SSL: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := k.Stop(); err != nil {
+			t.Errorf("testenv: stop the private Apache Kafka broker: %v", err)
+		}
+	})
+	t.Logf("testenv: private Apache Kafka %s at %s, SASL_SSL at %s (dir %s)", k.Version, k.Addr, k.SecureAddr, k.Dir)
+	return k
+}

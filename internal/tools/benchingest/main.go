@@ -93,7 +93,7 @@ func run() error {
 	}
 
 	const topic = "disputes"
-	if err := ingest.EnsureTopics(ctx, brokers, ingest.TopicSpec{Name: topic, Partitions: *partitions, MaxMessageBytes: 16 << 20}); err != nil {
+	if err := ingest.EnsureTopics(ctx, ingest.Plain(brokers...), ingest.TopicSpec{Name: topic, Partitions: *partitions, MaxMessageBytes: 16 << 20}); err != nil {
 		return err
 	}
 	t0 := time.Now()
@@ -101,7 +101,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	p := ingest.NewProducer(brokers, topic)
+	p := ingest.NewProducer(ingest.Plain(brokers...), topic)
 	var batch []ingest.Record
 	var bytes int64
 	produced := 0

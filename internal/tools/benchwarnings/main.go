@@ -169,7 +169,7 @@ func run() error {
 		return fmt.Errorf("--broker: %q is not kafka or kfake", *brokerKind)
 	}
 	const topic = "disputes"
-	if err := ingest.EnsureTopics(ctx, brokers, ingest.TopicSpec{Name: topic, Partitions: 4, MaxMessageBytes: 16 << 20}); err != nil {
+	if err := ingest.EnsureTopics(ctx, ingest.Plain(brokers...), ingest.TopicSpec{Name: topic, Partitions: 4, MaxMessageBytes: 16 << 20}); err != nil {
 		return err
 	}
 
@@ -251,7 +251,7 @@ warnings:
 		return err
 	}
 	rng := rand.New(rand.NewPCG(7, 40))
-	p := ingest.NewProducer(brokers, topic)
+	p := ingest.NewProducer(ingest.Plain(brokers...), topic)
 	defer p.Close()
 	produced := map[string]time.Time{}
 	perTick := max(1, *rate/10) // records with 40 parties every 100 ms
