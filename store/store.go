@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -24,6 +25,13 @@ type Options struct {
 	// Compression enables LZ4 on the native protocol.
 	Compression bool
 	Logger      *slog.Logger
+	// TLS, when not nil, speaks the native protocol over TLS (the server's
+	// tcp_port_secure).
+	TLS *tls.Config
+	// Existing opens a database that must exist, without CREATE DATABASE:
+	// for users whose profile forbids DDL (readonly, or a writer when a
+	// separate user runs the migrations).
+	Existing bool
 }
 
 // Store is a connection pool bound to one database. It is safe for
@@ -46,14 +54,16 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	boot, err := connect(o, "default")
-	if err != nil {
-		return nil, err
-	}
-	err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+o.Database)
-	boot.Close()
-	if err != nil {
-		return nil, fmt.Errorf("cannot create database %s: %w", o.Database, err)
+	if !o.Existing {
+		boot, err := connect(o, "default")
+		if err != nil {
+			return nil, err
+		}
+		err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+o.Database)
+		boot.Close()
+		if err != nil {
+			return nil, fmt.Errorf("cannot create database %s: %w", o.Database, err)
+		}
 	}
 	conn, err := connect(o, o.Database)
 	if err != nil {
@@ -76,6 +86,7 @@ func connect(o Options, db string) (driver.Conn, error) {
 		MaxIdleConns: o.MaxOpenConns,
 		Logger:       o.Logger.With("component", "clickhouse-go"),
 		ClientInfo:   clickhouse.ClientInfo{Products: []struct{ Name, Version string }{{Name: "riskwatch", Version: "1"}}},
+		TLS:          o.TLS,
 	}
 	if o.Compression {
 		opts.Compression = &clickhouse.Compression{Method: clickhouse.CompressionLZ4}

@@ -28,7 +28,7 @@ func mountAPI(env *serveEnv) (stop func(), err error) {
 		return nil, nil
 	}
 	srv, err := api.New(api.Options{
-		Store: env.st, Regions: env.regions, Log: env.log,
+		Store: apiStore{env.ro, env.st}, Regions: env.regions, Log: env.log,
 		MaxRows: c.MaxRows, MaxRangeDays: c.MaxRangeDays, MaxPageSize: c.MaxPageSize,
 		Audit: c.Audit, TokenCacheTTL: c.TokenCacheTTL, QueryTimeout: c.QueryTimeout, DailyRefresh: c.DailyRefresh,
 		MaxConcurrent: c.MaxConcurrent, TokenMaxConcurrent: c.TokenMaxConcurrent, TokenRate: c.TokenRate, TokenBurst: c.TokenBurst,

@@ -18,9 +18,12 @@ import (
 // warnings, the analyst API and console): the store, the registry, the
 // HTTP mux and the run context, which ends at shutdown.
 type serveEnv struct {
-	ctx     context.Context
-	cfg     config.Config
-	st      *store.Store
+	ctx context.Context
+	cfg config.Config
+	st  *store.Store
+	// ro reads for the API and the reports: the clickhouse.readonly user,
+	// or st when none is configured.
+	ro      *store.Store
 	regions *schemas.Registry
 	log     *slog.Logger
 	reg     prometheus.Registerer

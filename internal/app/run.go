@@ -65,6 +65,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	if err != nil {
 		return err
 	}
+	ro, closeRO, err := openReadStore(ctx, cfg, st, log)
+	if err != nil {
+		return err
+	}
+	defer closeRO()
 
 	brokers := cfg.Kafka.Brokers
 	conn, err := kafkaConn(cfg, brokers)
@@ -140,7 +145,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 
 	var reportGen *reportgen.Generator
 	if cfg.Reports.Enabled && withJobs {
-		g, err := newReportGen(cfg, st, regions, log)
+		g, err := newReportGen(cfg, ro, regions, log)
 		if err != nil {
 			return fmt.Errorf("reports: %w", err)
 		}
@@ -191,7 +196,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	mux.Handle("GET /healthz", h)
 	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
 	env := &serveEnv{
-		ctx: runCtx, cfg: cfg, st: st, regions: regions, log: log, reg: reg, mux: mux,
+		ctx: runCtx, cfg: cfg, st: st, ro: ro, regions: regions, log: log, reg: reg, mux: mux,
 		health: h, out: out, brokers: brokers, baseURL: base, requireRole: passthrough,
 		reports: reportGen,
 	}

@@ -48,17 +48,17 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store
 			}
 		}
 	}
-	st, err := store.Open(ctx, store.Options{
-		Addrs:        addrs,
-		Database:     cfg.ClickHouse.Database,
-		Username:     cfg.ClickHouse.Username,
-		Password:     cfg.ClickHouse.Password,
-		DialTimeout:  cfg.ClickHouse.DialTimeout,
-		ReadTimeout:  cfg.ClickHouse.ReadTimeout,
-		MaxOpenConns: cfg.ClickHouse.MaxOpenConns,
-		Compression:  cfg.ClickHouse.Compression == "lz4",
-		Logger:       log.With("component", "store"),
-	})
+	o, err := storeOptions(cfg, addrs, log)
+	if err == nil && cfg.ClickHouse.Migrate.Username != "" {
+		// The migrations' user creates the database; the writer may lack
+		// the right to.
+		err = ensureDatabase(ctx, cfg, o)
+		o.Existing = true
+	}
+	var st *store.Store
+	if err == nil {
+		st, err = openWithKeys(ctx, o, "clickhouse")
+	}
 	if err != nil {
 		if local != nil {
 			removeLocalState(cfg.ClickHouse.Local.Dir)
@@ -97,6 +97,14 @@ func migrateAndLoad(ctx context.Context, cfg config.Config, st *store.Store, log
 	migs, err := schemas.Migrations()
 	if err != nil {
 		return nil, err
+	}
+	if cfg.ClickHouse.Migrate.Username != "" {
+		mst, err := openMigrateStore(ctx, cfg, st, log)
+		if err != nil {
+			return nil, err
+		}
+		defer mst.Close()
+		st = mst
 	}
 	applied, err := st.Migrate(ctx, migs)
 	if err != nil {

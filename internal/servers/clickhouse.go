@@ -42,6 +42,10 @@ type ClickHouseOptions struct {
 	Binary string
 	// Logger receives progress messages; nil discards them.
 	Logger *slog.Logger
+	// TLS, when not nil, adds a TLS native-protocol port (tcp_port_secure).
+	TLS *ClickHouseTLS
+	// Users are added to users.xml next to "default".
+	Users []ClickHouseUser
 }
 
 // ClickHouse is a ClickHouse server process started by StartClickHouse. Its
@@ -63,6 +67,13 @@ type ClickHouse struct {
 	Dir string
 	// Binary is the path of the server binary.
 	Binary string
+	// SecureAddr is the TLS native protocol address, 127.0.0.1:SecurePort,
+	// when ClickHouseOptions.TLS was given; else "".
+	SecureAddr string
+	SecurePort int
+
+	tls   *ClickHouseTLS
+	users []ClickHouseUser
 
 	args    []string // arguments between the binary and --config-file
 	tempDir bool
@@ -131,11 +142,24 @@ func StartClickHouse(ctx context.Context, o ClickHouseOptions) (*ClickHouse, err
 		c.Dir = dir
 	}
 	c.TCPPort, c.HTTPPort = o.TCPPort, o.HTTPPort
-	if err := fillPorts(&c.TCPPort, &c.HTTPPort); err != nil {
+	c.tls, c.users = o.TLS, o.Users
+	if err := c.checkUsers(); err != nil {
+		c.cleanupFailedStart()
+		return nil, err
+	}
+	ports := []*int{&c.TCPPort, &c.HTTPPort}
+	if o.TLS != nil {
+		c.SecurePort = o.TLS.Port
+		ports = append(ports, &c.SecurePort)
+	}
+	if err := fillPorts(ports...); err != nil {
 		c.cleanupFailedStart()
 		return nil, err
 	}
 	c.Addr, c.HTTPAddr = loopback(c.TCPPort), loopback(c.HTTPPort)
+	if o.TLS != nil {
+		c.SecureAddr = loopback(c.SecurePort)
+	}
 
 	if err := c.Start(ctx); err != nil {
 		c.cleanupFailedStart()

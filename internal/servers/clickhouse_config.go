@@ -114,10 +114,15 @@ func (c *ClickHouse) writeConfig() error {
 	if err := clickHouseConfig.Execute(&cfg, c); err != nil {
 		return fmt.Errorf("servers: render ClickHouse config: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(c.Dir, "config.xml"), cfg.Bytes(), 0o644); err != nil {
+	secure, err := c.secureXML()
+	if err != nil {
+		return fmt.Errorf("servers: render ClickHouse TLS config: %w", err)
+	}
+	out := bytes.Replace(cfg.Bytes(), []byte("</yandex>"), []byte(secure+"</yandex>"), 1)
+	if err := os.WriteFile(filepath.Join(c.Dir, "config.xml"), out, 0o644); err != nil {
 		return fmt.Errorf("servers: write ClickHouse config: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(c.Dir, "users.xml"), []byte(clickHouseUsers), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(c.Dir, "users.xml"), []byte(c.usersXML()), 0o600); err != nil {
 		return fmt.Errorf("servers: write ClickHouse users: %w", err)
 	}
 	return nil

@@ -89,6 +89,18 @@ func missing(t testing.TB, msg string) {
 	t.Skip(msg)
 }
 
+// ReadOnlyUser and ReadOnlyPassword log in to the shared ClickHouse
+// server with the "readonly" profile (readonly = 1), as the API and the
+// reports do in production.
+const (
+	ReadOnlyUser     = "riskwatch_ro"
+	ReadOnlyPassword = "ro-test-password"
+)
+
+// SharedUsers are the users the shared ClickHouse server has besides
+// "default".
+var SharedUsers = []servers.ClickHouseUser{{Name: ReadOnlyUser, Password: ReadOnlyPassword, ReadOnly: true}}
+
 // clickHouseMissingMsg is the skip message when no ClickHouse binary exists.
 const clickHouseMissingMsg = "no ClickHouse server binary (run make deps)"
 
@@ -108,7 +120,7 @@ func ClickHouse(t testing.TB) *servers.ClickHouse {
 			shared.clickHouseErr, shared.clickHouseSkip = err, true
 		} else {
 			ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
-			shared.clickHouse, shared.clickHouseErr = servers.StartClickHouse(ctx, servers.ClickHouseOptions{})
+			shared.clickHouse, shared.clickHouseErr = servers.StartClickHouse(ctx, servers.ClickHouseOptions{Users: SharedUsers})
 			cancel()
 			if shared.clickHouseErr == nil {
 				c := shared.clickHouse
