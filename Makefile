@@ -32,13 +32,18 @@ run: build
 	bin/riskwatch run --demo
 
 ## test: every test against a real ClickHouse and a real Apache Kafka broker
-test: deps lint check-sql-modern test-go
+test: deps lint test-go check-sql-modern
+
+# Every statement the stores send during test-go is recorded here
+# (store.RecordEnv), for the replay of check-sql-modern.
+SQL_RECORD := $(CURDIR)/.run/sql-recorded.jsonl
 
 test-go:
 	@mkdir -p .run
+	@rm -f $(SQL_RECORD)
 	@echo "go test $(RACE) ./... (Apache Kafka $(RISKWATCH_KAFKA_VERSION); full log in .run/test.json)"
 	$(GO) build -o .run/testsummary ./internal/tools/testsummary
-	CI=$${CI:-true} $(GO) test $(RACE) -count=1 -timeout $(TEST_TIMEOUT) -json ./... | tee .run/test.json | .run/testsummary
+	CI=$${CI:-true} RISKWATCH_SQL_RECORD=$(SQL_RECORD) $(GO) test $(RACE) -count=1 -timeout $(TEST_TIMEOUT) -json ./... | tee .run/test.json | .run/testsummary
 
 # The packages whose tests talk to Kafka.
 KAFKA_PACKAGES := ./ingest/ ./internal/app/ ./internal/servers/
@@ -121,10 +126,16 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi; echo "fmt-check: ok"
 
-## check-sql-modern: every migration and query file on current ClickHouse (chDB)
+## check-sql-modern: every migration, and every SELECT the tests sent replayed on current ClickHouse (chDB) against a populated 18.16
 check-sql-modern:
 	scripts/deps.sh chdb
-	$(GO) run ./internal/tools/sqlstatements store/queries | $(CHDB_PY) scripts/check_sql_modern.py
+	@mkdir -p .run
+	@if [ ! -s $(SQL_RECORD) ]; then \
+		echo "check-sql-modern: recording the statements of the store, API, jobs and reports tests"; \
+		CI=$${CI:-true} RISKWATCH_SQL_RECORD=$(SQL_RECORD) $(GO) test -count=1 ./store/ ./api/ ./internal/jobs/ ./internal/reportgen/ >/dev/null; \
+	fi
+	$(GO) run ./internal/tools/sqlreplay -out .run/sqlreplay $(SQL_RECORD)
+	$(GO) run ./internal/tools/sqlstatements | $(CHDB_PY) scripts/check_sql_modern.py --replay .run/sqlreplay
 
 clean:
 	rm -rf bin .run/testsummary .run/test.json

@@ -13,9 +13,18 @@ that the statement is parsed and analysed, not only tokenised.
 
 After the migrations, a smoke test inserts two versions of one case into
 case_events and checks the rollup view counts the case once.
+With --replay DIR (written by internal/tools/sqlreplay), it then loads the
+tables of a populated ClickHouse 18.16 database into a second chDB session
+over the same migrations, replays every SELECT the tests sent (the text the
+18.16 server received, arguments bound) and compares the result with
+18.16's: as a multiset when the statement has no outer ORDER BY, floats to
+1e-9 relative. Each error or difference is printed with the Go call site.
+
 Exit status: 0 when everything ran, 1 otherwise, with file:line for each failure.
 """
 import json
+import os
+import re
 import sys
 import tempfile
 
@@ -27,6 +36,11 @@ except ImportError:
 
 
 def main() -> int:
+    replay_dir = None
+    if len(sys.argv) == 3 and sys.argv[1] == "--replay":
+        replay_dir = sys.argv[2]
+    elif len(sys.argv) != 1:
+        sys.exit("usage: check_sql_modern.py [--replay DIR] < statements.jsonl")
     stmts = [json.loads(line) for line in sys.stdin if line.strip()]
     if not stmts:
         print("check-sql-modern: no statements received", file=sys.stderr)
@@ -48,7 +62,13 @@ def main() -> int:
         smoke_failed = smoke(s) if failed == 0 else 1
         print(f"check-sql-modern: {len(stmts) - failed} of {len(stmts)} statements ran; "
               f"rollup smoke test {'failed' if smoke_failed else 'passed'}")
-        return 1 if failed or smoke_failed else 0
+        if failed or smoke_failed:
+            return 1
+        if replay_dir:
+            # chDB allows one session directory per process: the replay
+            # runs in the same session, in database default.
+            return replay(s, replay_dir, [st for st in stmts if st["kind"] == "migration"])
+    return 0
 
 
 def smoke(s) -> int:
@@ -83,6 +103,103 @@ def smoke(s) -> int:
         print(f"FAIL smoke: {str(e).splitlines()[0][:300]}", file=sys.stderr)
         return 1
     return 0
+
+
+NUM = re.compile(r"-?(?:\d+\.?\d*(?:e[+-]?\d+)?|inf|nan)", re.I)
+
+
+# ClickHouse 18.16 prints the zero DateTime and Date (what max() of no rows
+# gives) as 0000-00-00 …; current releases print the same stored value, the
+# Unix epoch, in the column's time zone (1970-01-01 08:00:00 in Shanghai).
+ZERO_TIME = re.compile(r"^0000-00-00( 00:00:00)?$")
+EPOCH = re.compile(r"^(1970-01-01|1969-12-31)( \d\d:\d\d:00)?$")
+
+# Statements whose answer is the server itself, not the data.
+SERVER_SPECIFIC = re.compile(r"^\s*SELECT\s+version\(\)\s*$", re.I)
+
+
+def cell_equal(a: str, b: str) -> bool:
+    """Equal text, or equal apart from numbers that agree to 1e-9 relative."""
+    if a == b:
+        return True
+    if ZERO_TIME.match(a) and EPOCH.match(b) and (" " in a) == (" " in b):
+        return True
+    if NUM.sub("#", a) != NUM.sub("#", b):
+        return False
+    for x, y in zip(NUM.findall(a), NUM.findall(b)):
+        try:
+            fx, fy = float(x), float(y)
+        except ValueError:
+            return False
+        if fx == fy or (fx != fx and fy != fy):
+            continue
+        if abs(fx - fy) > 1e-9 * max(abs(fx), abs(fy)):
+            return False
+    return True
+
+
+def rows_of(tsv: str):
+    return [line.split("\t") for line in tsv.split("\n") if line != ""]
+
+
+def rows_equal(a, b) -> bool:
+    return len(a) == len(b) and all(len(x) == len(y) and all(cell_equal(p, q) for p, q in zip(x, y)) for x, y in zip(a, b))
+
+
+def results_equal(old: str, new: str, ordered: bool) -> bool:
+    a, b = rows_of(old), rows_of(new)
+    if ordered:
+        return rows_equal(a, b)
+    return rows_equal(sorted(a), sorted(b))
+
+
+def replay(s, path: str, migrations) -> int:
+    """Loads the exported 18.16 tables into chDB and replays the SELECTs."""
+    stmts = [json.loads(line) for line in open(os.path.join(path, "statements.jsonl"), encoding="utf-8") if line.strip()]
+    tables = [json.loads(line) for line in open(os.path.join(path, "tables.jsonl"), encoding="utf-8") if line.strip()]
+    if True:
+        s.query("USE default")  # sqlreplay's database: the statements name tables unqualified
+        for m in migrations:
+            s.query(m["sql"])
+        existing = set(str(s.query("SELECT name FROM system.tables WHERE database = 'default'", "TSV")).split())
+        load_failed = 0
+        for t in tables:
+            try:
+                if t["name"] not in existing:
+                    s.query(t["ddl"])
+                if t["rows"]:
+                    data = os.path.abspath(os.path.join(path, "data", t["name"] + ".tsv"))
+                    cols = ", ".join(t["columns"])
+                    s.query(f"INSERT INTO default.`{t['name']}` ({cols}) "
+                            f"SELECT * FROM file('{data}', 'TSV', '{t['structure'].replace(chr(39), chr(92) + chr(39))}')")
+            except Exception as e:
+                load_failed += 1
+                print(f"FAIL load {t['name']}: {str(e).splitlines()[0][:300]}", file=sys.stderr)
+        rows = sum(t["rows"] for t in tables)
+        print(f"check-sql-modern replay: loaded {len(tables) - load_failed} of {len(tables)} tables ({rows} rows) from ClickHouse 18.16")
+        equal = errors = differ = skipped = 0
+        for st in stmts:
+            if SERVER_SPECIFIC.match(st["sql"]):
+                skipped += 1
+                continue
+            try:
+                got = str(s.query(st["sql"], "TSV"))
+            except Exception as e:
+                errors += 1
+                print(f"FAIL error at {st['caller']}: {str(e).splitlines()[0][:300]}\n    {st['sql'][:400]}", file=sys.stderr)
+                continue
+            if results_equal(st["result"], got, st["ordered"]):
+                equal += 1
+                continue
+            differ += 1
+            a, b = rows_of(st["result"]), rows_of(got)
+            print(f"FAIL differs at {st['caller']} ({len(a)} rows on 18.16, {len(b)} on current; "
+                  f"{'ordered' if st['ordered'] else 'multiset'})\n    {st['sql'][:400]}\n"
+                  f"    18.16:   {a[:3]}\n    current: {b[:3]}", file=sys.stderr)
+        print(f"check-sql-modern replay: {len(stmts) - skipped} statements replayed, {equal} equal, "
+              f"{differ} differ, {errors} fail on current ClickHouse "
+              f"({skipped} asking for the server version not compared)")
+        return 1 if load_failed or differ or errors else 0
 
 
 if __name__ == "__main__":

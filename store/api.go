@@ -768,7 +768,7 @@ func (s *Store) APISupervisionUnits(ctx context.Context, q APIResultQuery) (APIT
 	query := `SELECT window_end, assigned_unit, county_code, count() AS open,
     countIf(light = 'green') AS green, countIf(light = 'yellow') AS yellow, countIf(light = 'red') AS red, sum(rehandle) AS rehandle
 FROM supervision_cases FINAL ` + w.sql() + `
-GROUP BY window_end, assigned_unit, county_code ORDER BY red DESC, yellow DESC, open DESC, assigned_unit LIMIT ?`
+GROUP BY window_end, assigned_unit, county_code ORDER BY red DESC, yellow DESC, open DESC, assigned_unit, county_code LIMIT ?`
 	return s.apiTable(ctx, query, append(w.args, q.Limit+1), q.Limit)
 }
 

@@ -351,7 +351,7 @@ GROUP BY assigned_unit, county_code`
 		q += " AND county_code = ?"
 		args = append(args, county)
 	}
-	rows, err := s.conn.Query(ctx, q+" ORDER BY red DESC, yellow DESC, assigned_unit", args...)
+	rows, err := s.conn.Query(ctx, q+" ORDER BY red DESC, yellow DESC, assigned_unit, county_code", args...)
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("cannot read supervision units: %w", err)
 	}

@@ -73,7 +73,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		conn.Close()
 		return nil, fmt.Errorf("cannot reach ClickHouse at %v: %w", o.Addrs, err)
 	}
-	return &Store{conn: conn, db: o.Database, log: o.Logger}, nil
+	return &Store{conn: withRecording(conn, o.Database), db: o.Database, log: o.Logger}, nil
 }
 
 func connect(o Options, db string) (driver.Conn, error) {

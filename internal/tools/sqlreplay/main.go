@@ -1,0 +1,387 @@
+// Command sqlreplay prepares the SQL replay of make check-sql-modern. It
+// reads the statements the stores recorded during the tests (store.RecordEnv
+// files), populates a ClickHouse 18.16 database like a running center's
+// (three months of the demo stream with its rule alarms, then one run of
+// every index job over two windows), sends every distinct recorded SELECT to it as the store
+// does, and writes to -out:
+//
+//   - statements.jsonl: per statement the text the server received (read
+//     back from system.query_log, arguments bound), the Go call site, the
+//     18.16 result as TSV, and whether it has an outer ORDER BY;
+//   - tables.jsonl and data/<table>.tsv: every table that is not filled by a
+//     materialized view, with its DDL, structure and rows.
+//
+// scripts/check_sql_modern.py then loads the tables into chDB (current
+// ClickHouse) over the same migrations, replays every statement there and
+// compares the results.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/riskwatch/riskwatch/internal/demo"
+	"github.com/riskwatch/riskwatch/internal/jobs"
+	"github.com/riskwatch/riskwatch/internal/rules"
+	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/internal/tools/toolenv"
+	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/store"
+)
+
+// replayDB is the database name on both engines: "default", so that the
+// unqualified table names of the statements resolve over HTTP too.
+const replayDB = "default"
+
+type statement struct {
+	SQL     string `json:"sql"`
+	Caller  string `json:"caller"`
+	Ordered bool   `json:"ordered"`
+	Result  string `json:"result"`
+	Sends   int    `json:"sends"` // how many times the tests sent it
+}
+
+type table struct {
+	Name      string   `json:"name"`
+	DDL       string   `json:"ddl"`
+	Structure string   `json:"structure"`
+	Columns   []string `json:"columns"`
+	Rows      int      `json:"rows"`
+}
+
+func main() {
+	out := flag.String("out", ".run/sqlreplay", "output directory")
+	flag.Parse()
+	if err := run(*out, flag.Args()); err != nil {
+		fmt.Fprintln(os.Stderr, "sqlreplay:", err)
+		os.Exit(1)
+	}
+}
+
+type key struct{ sql, args string }
+
+type pending struct {
+	rec   store.Recorded
+	sends int
+}
+
+func readRecorded(files []string) ([]*pending, error) {
+	seen := map[key]*pending{}
+	var order []*pending
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			return nil, err
+		}
+		sc := bufio.NewScanner(fh)
+		sc.Buffer(make([]byte, 1<<20), 64<<20)
+		for sc.Scan() {
+			var r store.Recorded
+			if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+				fh.Close()
+				return nil, fmt.Errorf("%s: %w", f, err)
+			}
+			if r.Kind != "query" || !isSelect(r.SQL) {
+				continue
+			}
+			// Tests use databases of their own; the replay has one.
+			if r.Database != "" {
+				r.SQL = strings.ReplaceAll(r.SQL, r.Database, replayDB)
+				for i, a := range r.Args {
+					if a.Type == "string" && string(a.Value) == `"`+r.Database+`"` {
+						r.Args[i].Value = json.RawMessage(`"` + replayDB + `"`)
+					}
+				}
+			}
+			ab, _ := json.Marshal(r.Args)
+			k := key{r.SQL, string(ab)}
+			if p := seen[k]; p != nil {
+				p.sends++
+				continue
+			}
+			p := &pending{rec: r, sends: 1}
+			seen[k] = p
+			order = append(order, p)
+		}
+		fh.Close()
+		if err := sc.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return order, nil
+}
+
+var selectStart = regexp.MustCompile(`(?is)^\s*(\(\s*)?(SELECT|WITH)\b`)
+
+func isSelect(q string) bool { return selectStart.MatchString(q) }
+
+// outerOrderBy reports whether q ends with an ORDER BY outside any
+// parentheses (its rows then come in a defined order).
+func outerOrderBy(q string) bool {
+	up := strings.ToUpper(q)
+	depth, found := 0, false
+	for i := 0; i < len(up); i++ {
+		switch up[i] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case '\'':
+			for i++; i < len(up) && up[i] != '\''; i++ {
+				if up[i] == '\\' {
+					i++
+				}
+			}
+		default:
+			if depth == 0 && strings.HasPrefix(up[i:], "ORDER BY") {
+				found = true
+			}
+		}
+	}
+	return found
+}
+
+// decodeArg rebuilds a recorded argument with its Go type.
+func decodeArg(a store.RecordedArg) (any, error) {
+	types := map[string]reflect.Type{
+		"string": reflect.TypeOf(""), "int": reflect.TypeOf(0), "int8": reflect.TypeOf(int8(0)), "int16": reflect.TypeOf(int16(0)),
+		"int32": reflect.TypeOf(int32(0)), "int64": reflect.TypeOf(int64(0)), "uint8": reflect.TypeOf(uint8(0)),
+		"uint16": reflect.TypeOf(uint16(0)), "uint32": reflect.TypeOf(uint32(0)), "uint64": reflect.TypeOf(uint64(0)),
+		"float32": reflect.TypeOf(float32(0)), "float64": reflect.TypeOf(0.0), "bool": reflect.TypeOf(false),
+		"time.Time": reflect.TypeOf(time.Time{}),
+	}
+	name := a.Type
+	slice := strings.HasPrefix(name, "[]")
+	t, ok := types[strings.TrimPrefix(name, "[]")]
+	if !ok {
+		return nil, fmt.Errorf("argument type %s cannot be replayed", name)
+	}
+	if slice {
+		t = reflect.SliceOf(t)
+	}
+	v := reflect.New(t)
+	if err := json.Unmarshal(a.Value, v.Interface()); err != nil {
+		return nil, fmt.Errorf("argument %s %s: %w", name, a.Value, err)
+	}
+	return v.Elem().Interface(), nil
+}
+
+func run(outDir string, files []string) error {
+	if len(files) == 0 {
+		return fmt.Errorf("no recorded statement files given (see store.RecordEnv)")
+	}
+	recs, err := readRecorded(files)
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	env, err := toolenv.Start(ctx, toolenv.Options{Database: replayDB})
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	if err := populate(ctx, env); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(outDir, "data"), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(outDir, "statements.jsonl"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	enc := json.NewEncoder(f)
+	var sent, skipped, failed int
+	type run struct {
+		p  *pending
+		id string
+	}
+	var runs []run
+	for i, p := range recs {
+		args := make([]any, 0, len(p.rec.Args))
+		var argErr error
+		for _, a := range p.rec.Args {
+			v, err := decodeArg(a)
+			if err != nil {
+				argErr = err
+				break
+			}
+			args = append(args, v)
+		}
+		if argErr != nil {
+			skipped++
+			fmt.Fprintf(os.Stderr, "sqlreplay: skip %s: %v\n", p.rec.Caller, argErr)
+			continue
+		}
+		id := fmt.Sprintf("sqlreplay-%d-%d", time.Now().UnixNano(), i)
+		if err := env.Store.RunLogged(ctx, id, p.rec.SQL, args...); err != nil {
+			// A test's statement against a table only that test made, or
+			// one the test expects to fail.
+			failed++
+			fmt.Fprintf(os.Stderr, "sqlreplay: fails on %s, not replayed: %s: %v\n", env.CH.Version, p.rec.Caller, firstLine(err.Error()))
+			continue
+		}
+		runs = append(runs, run{p, id})
+	}
+	ids := make([]string, len(runs))
+	for i, r := range runs {
+		ids[i] = r.id
+	}
+	texts, err := env.Store.LoggedTexts(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, r := range runs {
+		text, ok := texts[r.id]
+		if !ok {
+			failed++
+			fmt.Fprintf(os.Stderr, "sqlreplay: no query_log entry for %s\n", r.p.rec.Caller)
+			continue
+		}
+		res, err := env.CH.Query(ctx, text+"\nFORMAT TSV")
+		if err != nil {
+			failed++
+			fmt.Fprintf(os.Stderr, "sqlreplay: the sent text fails over HTTP: %s: %v\n", r.p.rec.Caller, firstLine(err.Error()))
+			continue
+		}
+		sent++
+		if err := enc.Encode(statement{SQL: text, Caller: r.p.rec.Caller, Ordered: outerOrderBy(text), Result: res, Sends: r.p.sends}); err != nil {
+			return err
+		}
+	}
+	n, err := exportTables(ctx, env, outDir)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("sqlreplay: %d distinct SELECTs recorded, %d sent to ClickHouse %s with their results, %d not replayable (argument types), %d failing on %s; %d tables exported\n",
+		len(recs), sent, env.CH.Version, skipped, failed, env.CH.Version, n)
+	return nil
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > 300 {
+		s = s[:300]
+	}
+	return s
+}
+
+// populate loads three months of the demo stream and runs every index job
+// over two windows, as a center's database looks after a backfill.
+func populate(ctx context.Context, env *toolenv.Env) error {
+	from, to := time.Date(2026, 6, 1, 0, 0, 0, 0, scheduler.Shanghai), time.Date(2026, 8, 31, 0, 0, 0, 0, scheduler.Shanghai)
+	now := time.Date(2026, 9, 1, 10, 0, 0, 0, scheduler.Shanghai)
+	gen, err := demo.New(demo.Options{Seed: 3, Registry: env.Registry, From: from, To: to})
+	if err != nil {
+		return err
+	}
+	// The stream's rule alarms, raised as ingest raises them.
+	rcfg := rules.Config{ExtremeWords: rules.DefaultExtremeWords}
+	_, err = toolenv.Load(ctx, env.Store, env.Registry, gen, now, func(rows []schemas.CaseRow) error {
+		var alarms []store.RuleAlarm
+		for i := range rows {
+			for _, a := range rules.Evaluate(&rows[i], rcfg, rows[i].ReportedAt) {
+				r := a.Row
+				alarms = append(alarms, store.RuleAlarm{Rule: a.Rule, Source: string(r.Source), CaseID: r.CaseID, CaseVersion: r.Version,
+					Level: a.Level, CountyCode: r.CountyCode, TownCode: r.TownCode, RegionCode: r.RegionCode, Category: r.Category,
+					Detail: a.Detail, ReportedAt: r.ReportedAt, DetectedAt: a.DetectedAt})
+			}
+		}
+		return env.Store.InsertRuleAlarms(ctx, alarms)
+	})
+	if err != nil {
+		return err
+	}
+	at := time.Date(2026, 9, 1, 0, 0, 0, 0, scheduler.Shanghai)
+	for _, j := range jobs.All(env.Store, env.Registry, func() time.Time { return now }, jobs.Options{}) {
+		for _, end := range []time.Time{j.Window.Align(at), j.Window.Start(j.Window.Align(at))} {
+			if _, err := j.Run(ctx, end); err != nil {
+				return fmt.Errorf("job %s: %w", j.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+var mvTarget = regexp.MustCompile(`(?i)\bTO\s+` + replayDB + `\.(\w+)`)
+
+// exportTables writes every table not filled by a materialized view.
+func exportTables(ctx context.Context, env *toolenv.Env, outDir string) (int, error) {
+	list, err := env.CH.Query(ctx, "SELECT name, engine FROM system.tables WHERE database = '"+replayDB+"' FORMAT TSV")
+	if err != nil {
+		return 0, err
+	}
+	targets := map[string]bool{}
+	var names []string
+	for _, line := range strings.Split(strings.TrimSpace(list), "\n") {
+		name, engine, _ := strings.Cut(line, "\t")
+		if strings.HasPrefix(name, ".inner.") {
+			continue
+		}
+		if engine == "MaterializedView" {
+			ddl, err := env.CH.Query(ctx, "SHOW CREATE TABLE "+replayDB+"."+name+" FORMAT TSVRaw")
+			if err != nil {
+				return 0, err
+			}
+			if m := mvTarget.FindStringSubmatch(ddl); m != nil {
+				targets[m[1]] = true
+			}
+			continue
+		}
+		if engine == "View" {
+			continue
+		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	f, err := os.Create(filepath.Join(outDir, "tables.jsonl"))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	enc := json.NewEncoder(f)
+	n := 0
+	for _, name := range names {
+		if targets[name] {
+			continue
+		}
+		ddl, err := env.CH.Query(ctx, "SHOW CREATE TABLE "+replayDB+"."+name+" FORMAT TSVRaw")
+		if err != nil {
+			return 0, err
+		}
+		cols, err := env.CH.Query(ctx, "SELECT name, type FROM system.columns WHERE database = '"+replayDB+"' AND table = '"+name+"' AND default_kind NOT IN ('MATERIALIZED', 'ALIAS') FORMAT TSVRaw")
+		if err != nil {
+			return 0, err
+		}
+		var structure, names []string
+		for _, c := range strings.Split(strings.TrimSpace(cols), "\n") {
+			cn, ct, _ := strings.Cut(c, "\t")
+			structure = append(structure, "`"+cn+"` "+ct)
+			names = append(names, "`"+cn+"`")
+		}
+		data, err := env.CH.Query(ctx, "SELECT "+strings.Join(names, ", ")+" FROM "+replayDB+"."+name+" FORMAT TSV")
+		if err != nil {
+			return 0, err
+		}
+		if err := os.WriteFile(filepath.Join(outDir, "data", name+".tsv"), []byte(data), 0o644); err != nil {
+			return 0, err
+		}
+		rows := strings.Count(data, "\n")
+		if err := enc.Encode(table{Name: name, DDL: strings.TrimSpace(ddl), Structure: strings.Join(structure, ", "), Columns: names, Rows: rows}); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	return n, nil
+}
