@@ -116,3 +116,38 @@ func writeCA(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
+
+// TestSecureExampleParses: examples/secure.yaml is a valid configuration
+// once its files exist, with three ClickHouse users and SASL_SSL Kafka.
+func TestSecureExampleParses(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "examples", "secure.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, sub := range []string{"secrets", "tls"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{"clickhouse-ingest", "clickhouse-reader", "clickhouse-admin", "kafka"} {
+		if err := os.WriteFile(filepath.Join(dir, "secrets", f), []byte("pw-"+f+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeCA(t, filepath.Join(dir, "tls", "center-ca.pem"))
+	c, err := Parse([]byte(strings.ReplaceAll(string(b), "/etc/riskwatch/", dir+"/")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, p := c.ClickHouse.ReadOnlyUser(); u != "riskwatch_reader" || p != "pw-clickhouse-reader" {
+		t.Errorf("readonly user %q %q", u, p)
+	}
+	if u, p := c.ClickHouse.MigrateUser(); u != "riskwatch_admin" || p != "pw-clickhouse-admin" {
+		t.Errorf("migrate user %q %q", u, p)
+	}
+	if c.ClickHouse.Username != "riskwatch_ingest" || !c.ClickHouse.TLS.Enabled || !c.Kafka.TLS.Enabled ||
+		c.Kafka.SASL.Mechanism != "SCRAM-SHA-512" || c.Kafka.SASL.Password != "pw-kafka" {
+		t.Errorf("config %+v %+v", c.ClickHouse, c.Kafka)
+	}
+}
