@@ -182,6 +182,12 @@ func (s *Store) RunLogged(ctx context.Context, id, query string, args ...any) er
 	return rows.Err()
 }
 
+// ExecLogged is RunLogged for a statement without rows (INSERT … SELECT).
+func (s *Store) ExecLogged(ctx context.Context, id, query string, args ...any) error {
+	qctx := clickhouse.Context(ctx, clickhouse.WithQueryID(id), clickhouse.WithSettings(clickhouse.Settings{"log_queries": 1}))
+	return s.conn.Exec(qctx, query, args...)
+}
+
 // LoggedTexts returns the texts of finished queries by query_id, read from
 // system.query_log (type 2 is QueryFinish on 18.16 and later) after
 // flushing it. Queries logged later than a few seconds are missing.

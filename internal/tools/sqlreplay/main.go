@@ -7,7 +7,9 @@
 //
 //   - statements.jsonl: per statement the text the server received (read
 //     back from system.query_log, arguments bound), the Go call site, the
-//     18.16 result as TSV, and whether it has an outer ORDER BY;
+//     18.16 result as TSV, and whether it has an outer ORDER BY; for an
+//     INSERT … SELECT its target table and the table's rows after every
+//     write ran;
 //   - tables.jsonl and data/<table>.tsv: every table that is not filled by a
 //     materialized view, with its DDL, structure and rows.
 //
@@ -49,6 +51,9 @@ type statement struct {
 	Ordered bool   `json:"ordered"`
 	Result  string `json:"result"`
 	Sends   int    `json:"sends"` // how many times the tests sent it
+	// Target is the table an INSERT … SELECT writes; Result is then the
+	// whole table on 18.16 after every write ran, in order.
+	Target string `json:"target,omitempty"`
 }
 
 type table struct {
@@ -91,7 +96,7 @@ func readRecorded(files []string) ([]*pending, error) {
 				fh.Close()
 				return nil, fmt.Errorf("%s: %w", f, err)
 			}
-			if r.Kind != "query" || !isSelect(r.SQL) {
+			if !(r.Kind == "query" && isSelect(r.SQL)) && !(r.Kind == "exec" && insertSelect.MatchString(r.SQL)) {
 				continue
 			}
 			// Tests use databases of their own; the replay has one.
@@ -121,7 +126,10 @@ func readRecorded(files []string) ([]*pending, error) {
 	return order, nil
 }
 
-var selectStart = regexp.MustCompile(`(?is)^\s*(\(\s*)?(SELECT|WITH)\b`)
+var (
+	selectStart  = regexp.MustCompile(`(?is)^\s*(\(\s*)?(SELECT|WITH)\b`)
+	insertSelect = regexp.MustCompile(`(?is)^\s*INSERT\s+INTO\s+([A-Za-z_][A-Za-z0-9_.]*)\s*(\([^)]*\))?\s*(SELECT|WITH)\b`)
+)
 
 func isSelect(q string) bool { return selectStart.MatchString(q) }
 
@@ -196,6 +204,11 @@ func run(outDir string, files []string) error {
 	if err := os.MkdirAll(filepath.Join(outDir, "data"), 0o755); err != nil {
 		return err
 	}
+	// The tables are exported before the writes below change them.
+	n, err := exportTables(ctx, env, outDir)
+	if err != nil {
+		return err
+	}
 	f, err := os.Create(filepath.Join(outDir, "statements.jsonl"))
 	if err != nil {
 		return err
@@ -208,6 +221,12 @@ func run(outDir string, files []string) error {
 		id string
 	}
 	var runs []run
+	type write struct {
+		p    *pending
+		id   string
+		args []any
+	}
+	var writes []write
 	for i, p := range recs {
 		args := make([]any, 0, len(p.rec.Args))
 		var argErr error
@@ -225,6 +244,11 @@ func run(outDir string, files []string) error {
 			continue
 		}
 		id := fmt.Sprintf("sqlreplay-%d-%d", time.Now().UnixNano(), i)
+		if p.rec.Kind == "exec" {
+			// Writes run after every SELECT, in the order the tests sent them.
+			writes = append(writes, write{p, id, args})
+			continue
+		}
 		if err := env.Store.RunLogged(ctx, id, p.rec.SQL, args...); err != nil {
 			// A test's statement against a table only that test made, or
 			// one the test expects to fail.
@@ -234,37 +258,71 @@ func run(outDir string, files []string) error {
 		}
 		runs = append(runs, run{p, id})
 	}
-	ids := make([]string, len(runs))
-	for i, r := range runs {
-		ids[i] = r.id
-	}
-	texts, err := env.Store.LoggedTexts(ctx, ids)
-	if err != nil {
-		return err
-	}
-	for _, r := range runs {
-		text, ok := texts[r.id]
-		if !ok {
-			failed++
-			fmt.Fprintf(os.Stderr, "sqlreplay: no query_log entry for %s\n", r.p.rec.Caller)
-			continue
+	// emit reads the sent texts of runs back and writes them with their
+	// 18.16 results: a SELECT's rows now, a write's target table as after.
+	emit := func(runs []run, after map[string]string) error {
+		ids := make([]string, len(runs))
+		for i, r := range runs {
+			ids[i] = r.id
 		}
-		res, err := env.CH.Query(ctx, text+"\nFORMAT TSV")
+		texts, err := env.Store.LoggedTexts(ctx, ids)
 		if err != nil {
-			failed++
-			fmt.Fprintf(os.Stderr, "sqlreplay: the sent text fails over HTTP: %s: %v\n", r.p.rec.Caller, firstLine(err.Error()))
-			continue
-		}
-		sent++
-		if err := enc.Encode(statement{SQL: text, Caller: r.p.rec.Caller, Ordered: outerOrderBy(text), Result: res, Sends: r.p.sends}); err != nil {
 			return err
 		}
+		for _, r := range runs {
+			text, ok := texts[r.id]
+			if !ok {
+				failed++
+				fmt.Fprintf(os.Stderr, "sqlreplay: no query_log entry for %s\n", r.p.rec.Caller)
+				continue
+			}
+			st := statement{SQL: text, Caller: r.p.rec.Caller, Sends: r.p.sends}
+			if r.p.rec.Kind == "exec" {
+				st.Target = insertSelect.FindStringSubmatch(r.p.rec.SQL)[1]
+				st.Result = after[st.Target]
+			} else {
+				res, err := env.CH.Query(ctx, text+"\nFORMAT TSV")
+				if err != nil {
+					failed++
+					fmt.Fprintf(os.Stderr, "sqlreplay: the sent text fails over HTTP: %s: %v\n", r.p.rec.Caller, firstLine(err.Error()))
+					continue
+				}
+				st.Result, st.Ordered = res, outerOrderBy(text)
+			}
+			sent++
+			if err := enc.Encode(st); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	n, err := exportTables(ctx, env, outDir)
-	if err != nil {
+	// Every SELECT's result is taken before any write changes the tables.
+	if err := emit(runs, nil); err != nil {
 		return err
 	}
-	fmt.Printf("sqlreplay: %d distinct SELECTs recorded, %d sent to ClickHouse %s with their results, %d not replayable (argument types), %d failing on %s; %d tables exported\n",
+	var wruns []run
+	targets := map[string]bool{}
+	for _, w := range writes {
+		if err := env.Store.ExecLogged(ctx, w.id, w.p.rec.SQL, w.args...); err != nil {
+			failed++
+			fmt.Fprintf(os.Stderr, "sqlreplay: fails on %s, not replayed: %s: %v\n", env.CH.Version, w.p.rec.Caller, firstLine(err.Error()))
+			continue
+		}
+		targets[insertSelect.FindStringSubmatch(w.p.rec.SQL)[1]] = true
+		wruns = append(wruns, run{w.p, w.id})
+	}
+	after := map[string]string{}
+	for t := range targets {
+		res, err := env.CH.Query(ctx, "SELECT * FROM "+t+" FORMAT TSV")
+		if err != nil {
+			return err
+		}
+		after[t] = res
+	}
+	if err := emit(wruns, after); err != nil {
+		return err
+	}
+	fmt.Printf("sqlreplay: %d distinct SELECTs and INSERT … SELECTs recorded, %d sent to ClickHouse %s with their results, %d not replayable (argument types), %d failing on %s; %d tables exported\n",
 		len(recs), sent, env.CH.Version, skipped, failed, env.CH.Version, n)
 	return nil
 }
