@@ -1,8 +1,9 @@
 // Command sqlreplay prepares the SQL replay of make check-sql-modern. It
 // reads the statements the stores recorded during the tests (store.RecordEnv
 // files), populates a ClickHouse 18.16 database like a running center's
-// (three months of the demo stream with its rule alarms, then one run of
-// every index job over two windows), sends every distinct recorded SELECT to it as the store
+// (three months of the demo stream with its rule alarms, warnings and their
+// deliveries, API tokens and audit entries, then one run of every index job
+// over two windows), sends every distinct recorded SELECT to it as the store
 // does, and writes to -out:
 //
 //   - statements.jsonl: per statement the text the server received (read
@@ -361,6 +362,9 @@ func populate(ctx context.Context, env *toolenv.Env) error {
 	if err != nil {
 		return err
 	}
+	if err := populateWarningsAndAPI(ctx, env.Store, now); err != nil {
+		return err
+	}
 	at := time.Date(2026, 9, 1, 0, 0, 0, 0, scheduler.Shanghai)
 	for _, j := range jobs.All(env.Store, env.Registry, func() time.Time { return now }, jobs.Options{}) {
 		for _, end := range []time.Time{j.Window.Align(at), j.Window.Start(j.Window.Align(at))} {
@@ -370,6 +374,56 @@ func populate(ctx context.Context, env *toolenv.Env) error {
 		}
 	}
 	return nil
+}
+
+// populateWarningsAndAPI writes warnings (from the first rule alarms),
+// their deliveries and acknowledgements, API tokens and audit entries, so
+// that the statements reading them compare rows rather than empty tables.
+func populateWarningsAndAPI(ctx context.Context, st *store.Store, now time.Time) error {
+	alarms, err := st.WarningRuleAlarmsSince(ctx, time.Time{}, 0, 60)
+	if err != nil {
+		return err
+	}
+	var ws []store.WarningRow
+	var ds []store.WarningDelivery
+	for i, a := range alarms {
+		w := store.WarningRow{ID: fmt.Sprintf("w-%03d", i), State: "firing", Level: a.Level, Kind: "rule", Rule: a.Rule,
+			Subject: a.CaseID, RegionCode: a.RegionCode, RegionLevel: 5, CountyCode: a.CountyCode, TownCode: a.TownCode,
+			Category: a.Category, Title: a.Rule + " " + a.CaseID, Body: a.Detail, Labels: []string{"county=" + a.CountyCode[:6]},
+			StartsAt: a.DetectedAt, UpdatedAt: a.DetectedAt, Version: 1}
+		if i%3 == 0 {
+			w.State, w.ResolvedAt, w.UpdatedAt, w.Version = "resolved", a.DetectedAt.Add(time.Hour), a.DetectedAt.Add(time.Hour), 2
+		}
+		ws = append(ws, w)
+		status := []string{"delivered", "retry", "failed"}[i%3]
+		ds = append(ds, store.WarningDelivery{NotificationID: fmt.Sprintf("n-%03d", i/2), GroupKey: a.CountyCode, Receiver: "center-" + a.CountyCode[:6],
+			Channel: "wecom", ChannelType: "webhook", Reason: "new", WarningIDs: []string{w.ID}, Attempt: uint32(1 + i%2), Status: status,
+			StatusCode: int32(200 + 100*(i%3)), Response: "ok", LatencyMS: uint32(10 + i), CreatedAt: a.DetectedAt, AttemptedAt: a.DetectedAt.Add(time.Second)})
+		if i%4 == 0 {
+			if err := st.WriteWarningAck(ctx, store.WarningAck{WarningID: w.ID, AckedBy: "admin", Comment: "已处理", AckedAt: a.DetectedAt.Add(2 * time.Hour)}); err != nil {
+				return err
+			}
+		}
+	}
+	if err := st.WriteWarnings(ctx, ws); err != nil {
+		return err
+	}
+	if err := st.WriteWarningDeliveries(ctx, ds); err != nil {
+		return err
+	}
+	var audit []store.APIAuditEntry
+	for i, role := range []string{"admin", "analyst", "leader", "operator"} {
+		id := fmt.Sprintf("tok-%d", i)
+		if err := st.APIInsertToken(ctx, store.APIToken{ID: id, Hash: fmt.Sprintf("%064x", i+1), Name: role, Role: role,
+			Scope: []string{"", "150521", "150502", "150521100"}[i], Created: now.Add(-time.Duration(i) * time.Hour), Version: 1}); err != nil {
+			return err
+		}
+		for j := 0; j < 5; j++ {
+			audit = append(audit, store.APIAuditEntry{At: now.Add(time.Duration(i*5+j) * time.Minute), TokenID: id, TokenName: role, Role: role,
+				Method: "GET", Path: "/api/trends", Query: "group=county", Status: 200, Rows: uint64(j), DurationMS: uint32(j + 1), Remote: "127.0.0.1"})
+		}
+	}
+	return st.APIWriteAudit(ctx, audit)
 }
 
 var mvTarget = regexp.MustCompile(`(?i)\bTO\s+` + replayDB + `\.(\w+)`)
@@ -422,13 +476,25 @@ func exportTables(ctx context.Context, env *toolenv.Env, outDir string) (int, er
 		if err != nil {
 			return 0, err
 		}
-		var structure, names []string
+		var structure, names, exprs []string
 		for _, c := range strings.Split(strings.TrimSpace(cols), "\n") {
 			cn, ct, _ := strings.Cut(c, "\t")
-			structure = append(structure, "`"+cn+"` "+ct)
-			names = append(names, "`"+cn+"`")
+			q := "`" + cn + "`"
+			names = append(names, q)
+			// 18.16 prints the zero DateTime and Date as 0000-00-00, which
+			// current releases do not read back as zero: such columns
+			// travel as their numbers.
+			switch {
+			case ct == "Date":
+				exprs, ct = append(exprs, "toUInt16("+q+")"), "UInt16"
+			case strings.HasPrefix(ct, "DateTime") && !strings.HasPrefix(ct, "DateTime64"):
+				exprs, ct = append(exprs, "toUInt32("+q+")"), "UInt32"
+			default:
+				exprs = append(exprs, q)
+			}
+			structure = append(structure, q+" "+ct)
 		}
-		data, err := env.CH.Query(ctx, "SELECT "+strings.Join(names, ", ")+" FROM "+replayDB+"."+name+" FORMAT TSV")
+		data, err := env.CH.Query(ctx, "SELECT "+strings.Join(exprs, ", ")+" FROM "+replayDB+"."+name+" FORMAT TSV")
 		if err != nil {
 			return 0, err
 		}
