@@ -132,7 +132,7 @@ check-sql-modern:
 	@mkdir -p .run
 	@if [ ! -s $(SQL_RECORD) ]; then \
 		echo "check-sql-modern: recording the statements of the store, API, jobs and reports tests"; \
-		CI=$${CI:-true} RISKWATCH_SQL_RECORD=$(SQL_RECORD) $(GO) test -count=1 ./store/ ./api/ ./internal/jobs/ ./internal/reportgen/ >/dev/null; \
+		CI=$${CI:-true} RISKWATCH_SQL_RECORD=$(SQL_RECORD) $(GO) test -count=1 ./store/ ./api/ ./jobs/ ./internal/reportgen/ >/dev/null; \
 	fi
 	$(GO) run ./internal/tools/sqlreplay -out .run/sqlreplay $(SQL_RECORD)
 	$(GO) run ./internal/tools/sqlstatements | $(CHDB_PY) scripts/check_sql_modern.py --replay .run/sqlreplay

@@ -33,12 +33,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/riskwatch/riskwatch/internal/demo"
-	"github.com/riskwatch/riskwatch/internal/jobs"
 	"github.com/riskwatch/riskwatch/internal/rules"
-	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/internal/tools/toolenv"
+	"github.com/riskwatch/riskwatch/jobs"
 	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/sources/demo"
 	"github.com/riskwatch/riskwatch/store"
 )
 
@@ -339,8 +338,8 @@ func firstLine(s string) string {
 // populate loads three months of the demo stream and runs every index job
 // over two windows, as a center's database looks after a backfill.
 func populate(ctx context.Context, env *toolenv.Env) error {
-	from, to := time.Date(2026, 6, 1, 0, 0, 0, 0, scheduler.Shanghai), time.Date(2026, 8, 31, 0, 0, 0, 0, scheduler.Shanghai)
-	now := time.Date(2026, 9, 1, 10, 0, 0, 0, scheduler.Shanghai)
+	from, to := time.Date(2026, 6, 1, 0, 0, 0, 0, schemas.Shanghai), time.Date(2026, 8, 31, 0, 0, 0, 0, schemas.Shanghai)
+	now := time.Date(2026, 9, 1, 10, 0, 0, 0, schemas.Shanghai)
 	gen, err := demo.New(demo.Options{Seed: 3, Registry: env.Registry, From: from, To: to})
 	if err != nil {
 		return err
@@ -365,7 +364,7 @@ func populate(ctx context.Context, env *toolenv.Env) error {
 	if err := populateWarningsAndAPI(ctx, env.Store, now); err != nil {
 		return err
 	}
-	at := time.Date(2026, 9, 1, 0, 0, 0, 0, scheduler.Shanghai)
+	at := time.Date(2026, 9, 1, 0, 0, 0, 0, schemas.Shanghai)
 	for _, j := range jobs.All(env.Store, env.Registry, func() time.Time { return now }, jobs.Options{}) {
 		for _, end := range []time.Time{j.Window.Align(at), j.Window.Start(j.Window.Align(at))} {
 			if _, err := j.Run(ctx, end); err != nil {
