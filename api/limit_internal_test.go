@@ -9,10 +9,16 @@ import (
 	"time"
 
 	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/store"
 )
 
 // nopStore answers nothing: the routes used below never reach the store.
 type nopStore struct{ Store }
+
+// The token checks every server makes in the background: one generation,
+// no revocations; last uses are dropped.
+func (nopStore) APITokenGeneration(context.Context) (uint64, error)           { return 1, nil }
+func (nopStore) APIMarkTokensUsed(context.Context, []store.APITokenUse) error { return nil }
 
 // TestConcurrentQueriesAreBounded: with every slot taken, a request waits
 // up to the query timeout and gets 503 naming the limit; once a slot is
