@@ -16,7 +16,7 @@ TEST_TIMEOUT ?= 25m
 
 export RISKWATCH_KAFKA_VERSION ?= $(KAFKA_VERSION)
 
-.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices bench-reports bench-warnings bench-api bench-api-fairness eval-alarms nyc-run lint staticcheck vet check-imports fmt-check check-sql-modern clean
+.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices bench-reports bench-warnings bench-api bench-api-fairness eval-alarms nyc-run lint staticcheck vet check-imports fmt-check check-sql-modern clean eval-risk
 
 ## deps: install ClickHouse, the Apache Kafka jars, chDB, Chromium + CJK fonts and Go modules when missing
 deps:
@@ -102,6 +102,11 @@ bench-api-fairness:
 eval-alarms:
 	scripts/deps.sh go clickhouse
 	$(GO) run ./internal/tools/evalalarms
+
+## eval-risk: the risk bands' shares, outbreak response, false rises and predictive validity, before and after calibration (demo stream and NYC casework)
+eval-risk:
+	scripts/deps.sh go clickhouse
+	$(GO) run ./internal/tools/evalrisk
 
 ## nyc-run: the index jobs over the real NYC council casework 2019-2022 (../shared/data)
 nyc-run:

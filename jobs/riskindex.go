@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/riskwatch/riskwatch/indices/composite"
+	"github.com/riskwatch/riskwatch/indices/smallarea"
 	"github.com/riskwatch/riskwatch/jobs/scheduler"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
@@ -52,6 +53,55 @@ type RiskConfig struct {
 	// poor, which caps their band at yellow unless the funnel alarms (20 in
 	// RISK_INDEX.md §5.1; 0 turns the gate off).
 	MinMedianExpected float64
+	// Thresholds are the calibrated band thresholds per level; a level
+	// without an entry uses Spec.Bands (the INFORM fallback). The job loads
+	// them from the store before each run unless FixedBands is set.
+	Thresholds map[schemas.Level]LevelThresholds
+	// FixedBands keeps Thresholds as configured instead of loading the
+	// stored calibrations (tests and evaluations of a fixed configuration).
+	FixedBands bool
+}
+
+// LevelThresholds are one level's calibrated band thresholds and their
+// version (a risk_thresholds row).
+type LevelThresholds struct {
+	Bands   composite.BandThresholds
+	Version string
+}
+
+// RiskThresholdSource is what a store offers when it keeps calibrated
+// thresholds (risk_thresholds); the job reads the newest per level.
+type RiskThresholdSource interface {
+	LatestRiskThresholds(ctx context.Context, window string) (map[uint8]store.RiskThresholds, error)
+}
+
+// LoadThresholds returns the thresholds in force for window from src, by
+// level.
+func LoadThresholds(ctx context.Context, src RiskThresholdSource, window string) (map[schemas.Level]LevelThresholds, error) {
+	rows, err := src.LatestRiskThresholds(ctx, window)
+	if err != nil {
+		return nil, err
+	}
+	out := map[schemas.Level]LevelThresholds{}
+	for lv, t := range rows {
+		b := composite.BandThresholds{Blue: t.Blue, Yellow: t.Yellow, Orange: t.Orange, Red: t.Red}
+		if err := b.Validate(); err != nil {
+			return nil, fmt.Errorf("risk thresholds %s: %w", t.Version, err)
+		}
+		out[schemas.Level(lv)] = LevelThresholds{Bands: b, Version: t.Version}
+	}
+	return out, nil
+}
+
+// bandsFor returns the spec of level lv (its thresholds in force) and
+// their version.
+func (c RiskConfig) bandsFor(lv schemas.Level) (composite.Spec, string) {
+	spec := c.Spec
+	if t, ok := c.Thresholds[lv]; ok {
+		spec.Bands = t.Bands
+		return spec, t.Version
+	}
+	return spec, c.Spec.Versions.Bands
 }
 
 // DefaultRiskConfig returns SCRI v0 with the counting rules of
@@ -135,6 +185,14 @@ func RiskIndexJob(st RiskStore, reg *schemas.Registry, w schemas.Window, compute
 func RiskIndexJobWith(st RiskStore, reg *schemas.Registry, cfg RiskConfig, w schemas.Window, computedAt func() time.Time) func(ctx context.Context, at time.Time) (uint64, error) {
 	return func(ctx context.Context, at time.Time) (uint64, error) {
 		win := RiskWindowsFor(w, at, cfg.CohortLagDays)
+		cfg := cfg
+		if src, ok := st.(RiskThresholdSource); ok && !cfg.FixedBands {
+			th, err := LoadThresholds(ctx, src, w.String())
+			if err != nil {
+				return 0, err
+			}
+			cfg.Thresholds = th
+		}
 		cells, err := st.RiskCells(ctx, win, cfg.Counts)
 		if err != nil {
 			return 0, err
@@ -313,6 +371,11 @@ func RiskPrevious(spec composite.Spec, row *store.RiskIndexRow) (*composite.Prev
 	if same {
 		p.Values = append([]float64(nil), row.IndicatorValues...)
 	}
+	for f := smallarea.FlagNone; f <= smallarea.FlagAlarm998; f++ {
+		if row.FunnelFlag == f.String() {
+			p.Flag = f
+		}
+	}
 	if row.State != "" {
 		st, err := DecodeBandState(row.State)
 		if err != nil {
@@ -448,7 +511,8 @@ func ComputeRiskIndex(reg *schemas.Registry, cfg RiskConfig, cells []store.RiskC
 	var out []store.RiskIndexRow
 	for _, g := range groups {
 		seed := RiskSeed(window, win.End, g.Level, g.Parent)
-		res, err := composite.Run(cfg.Spec, g.Units, seed)
+		spec, thVersion := cfg.bandsFor(g.Level)
+		res, err := composite.Run(spec, g.Units, seed)
 		if err != nil {
 			return nil, fmt.Errorf("cannot compute the risk index %s %v level %d parent %s: %w", window, win.End, int(g.Level), g.Parent, err)
 		}
@@ -465,7 +529,7 @@ func ComputeRiskIndex(reg *schemas.Registry, cfg RiskConfig, cells []store.RiskC
 				SpecFingerprint: res.Fingerprint, SpecVersion: version, Seed: seed,
 				State: EncodeBandState(u.State), ComputedAt: computedAt,
 				LevelMedianExpected: g.MedianExpected, LevelGate: g.Gate,
-				PopVintageYear: uint16(reg.PopulationYear()), DataLagDays: math.NaN()}
+				PopVintageYear: uint16(reg.PopulationYear()), DataLagDays: math.NaN(), ThresholdsVersion: thVersion}
 			if l := g.Latest[i]; !l.IsZero() {
 				row.DataLagDays = win.End.Sub(l).Hours() / 24
 			}

@@ -219,12 +219,16 @@ type RiskIndexRow struct {
 	// end to the window end (NaN without cases; stored as NULL).
 	PopVintageYear uint16
 	DataLagDays    float64
+	// ThresholdsVersion names the band thresholds the row's bands used (a
+	// risk_thresholds version, or the spec's bands version for its fixed
+	// INFORM thresholds; empty on rows written before versioned thresholds).
+	ThresholdsVersion string
 }
 
 const riskIndexColumns = "window, window_start, window_end, level, region_code, parent_code, `index`, score, band_index, band, band_reasons, " +
 	"funnel_flag, reliability, n_cases, missing_share, rank, indicator_names, indicator_raw, indicator_values, indicator_scores, " +
 	"dimension_names, dimension_scores, drivers_prev, drivers_siblings, agreement, unstable, spec_fingerprint, spec_version, seed, state, computed_at, " +
-	"level_median_expected, level_gate, pop_vintage_year, data_lag_days"
+	"level_median_expected, level_gate, pop_vintage_year, data_lag_days, thresholds_version"
 
 // WriteRiskIndex stores risk index rows; rows of a window computed again
 // replace the earlier ones.
@@ -257,6 +261,7 @@ func (s *Store) WriteRiskIndex(ctx context.Context, rows []RiskIndexRow) error {
 	rank := make([]uint32, n)
 	median, lag := make([]float64, n), make([]*float64, n)
 	gate, vintage := make([]uint8, n), make([]uint16, n)
+	thv := make([]string, n)
 	for i, r := range rows {
 		c, ok := windowCodes[r.Window]
 		if !ok {
@@ -284,12 +289,13 @@ func (s *Store) WriteRiskIndex(ctx context.Context, rows []RiskIndexRow) error {
 		unstable[i] = b2u(r.Unstable)
 		ncases[i], seed[i], missing[i], rank[i] = r.NCases, r.Seed, r.MissingShare, r.Rank
 		median[i], gate[i], vintage[i], lag[i] = r.LevelMedianExpected, b2u(r.LevelGate), r.PopVintageYear, nullableFloat(r.DataLagDays)
+		thv[i] = r.ThresholdsVersion
 	}
 	return s.insertColumns(ctx, "risk_index", riskIndexColumns, []any{
 		win, ws, we, lv, str[0], str[1], nf[0], nf[1], str[2], str[3], arrS[0],
 		str[4], str[5], ncases, missing, rank, arrS[1], arrF[0], arrF[1], arrF[2],
 		arrS[2], arrF[3], arrS[3], arrS[4], nf[2], unstable, str[6], str[7], seed, str[8], ca,
-		median, gate, vintage, lag})
+		median, gate, vintage, lag, thv})
 }
 
 // RiskIndexRows returns the stored rows of one window (the newest
@@ -316,7 +322,7 @@ func (s *Store) RiskIndexRows(ctx context.Context, window string, windowEnd time
 			&r.BandIndex, &r.Band, &r.BandReasons, &r.FunnelFlag, &r.Reliability, &r.NCases, &r.MissingShare, &r.Rank,
 			&r.IndicatorNames, &r.IndicatorRaw, &r.IndicatorValues, &r.IndicatorScores, &r.DimensionNames, &r.DimensionScores,
 			&r.DriversPrev, &r.DriversSiblings, &agree, &unstable, &r.SpecFingerprint, &r.SpecVersion, &r.Seed, &r.State,
-			&r.ComputedAt, &r.LevelMedianExpected, &gate, &r.PopVintageYear, &lag); err != nil {
+			&r.ComputedAt, &r.LevelMedianExpected, &gate, &r.PopVintageYear, &lag, &r.ThresholdsVersion); err != nil {
 			return nil, fmt.Errorf("cannot read risk index row: %w", err)
 		}
 		r.Index, r.Score, r.Agreement = fromNullable(idx), fromNullable(score), fromNullable(agree)

@@ -173,6 +173,74 @@ func Escalate(b Band, flag smallarea.Flag) (Band, bool) {
 	return b, false
 }
 
+// Escalation is the statistical escalation of RISK_INDEX.md §5.5 as a
+// policy: the lowest band an alert_95 and an alarm_99.8 raise a unit to,
+// how many consecutive windows with at least an alert it takes before the
+// alert escalates, and whether hysteresis holds an escalated band.
+type Escalation struct {
+	// Alert and Alarm are the lowest bands an alert_95 and an alarm_99.8
+	// raise to (BandNA: the flag does not escalate).
+	Alert, Alarm Band
+	// AlertRuns is the number of consecutive windows, this one included,
+	// whose funnel flag is at least an alert before an alert_95 escalates
+	// (1: at once; 2: the previous window flagged too; no other value).
+	// An alarm always
+	// escalates at once.
+	AlertRuns int
+	// HoldEscalated makes hysteresis act on the escalated band (SCRI v0):
+	// a band raised by the funnel is then held like one the score reached,
+	// so a score just below the band keeps it for as long as it stays
+	// there. When false, hysteresis acts on the index band alone and the
+	// funnel raises the band of the window it fires in only.
+	HoldEscalated bool
+}
+
+// EscalationV0 returns the SCRI v0 policy: alert to yellow and alarm to
+// orange at once, and escalated bands held by hysteresis.
+func EscalationV0() Escalation {
+	return Escalation{Alert: BandYellow, Alarm: BandOrange, AlertRuns: 1, HoldEscalated: true}
+}
+
+// DefaultEscalation returns the SCRI v1 policy (docs/risk.md): an alarm
+// raises to orange at once; an alert raises to yellow only in its second
+// consecutive flagged window (a single 95 % alert is expected in one
+// window of 20 by chance); the funnel raises the band of the windows it
+// fires in, and hysteresis acts on the index band only.
+func DefaultEscalation() Escalation {
+	return Escalation{Alert: BandYellow, Alarm: BandOrange, AlertRuns: 2, HoldEscalated: false}
+}
+
+// Validate reports a policy whose bands or run length are out of range.
+func (e Escalation) Validate() error {
+	for _, b := range []Band{e.Alert, e.Alarm} {
+		if b < BandNA || b > BandRed {
+			return fmt.Errorf("%w: escalation band %v", ErrInput, b)
+		}
+	}
+	if e.AlertRuns < 1 || e.AlertRuns > 2 {
+		return fmt.Errorf("%w: escalation alert runs %d not 1 or 2", ErrInput, e.AlertRuns)
+	}
+	return nil
+}
+
+// Apply raises b for this window's flag; prevFlag is the previous window's
+// flag (FlagNone without one). It returns the band and the reason, "" when
+// the band did not change. The funnel never lowers a band; an NA band is
+// raised too.
+func (e Escalation) Apply(b Band, flag, prevFlag smallarea.Flag) (Band, Reason) {
+	switch {
+	case flag == smallarea.FlagAlarm998 && e.Alarm != BandNA && e.Alarm > b:
+		return e.Alarm, ReasonAlarmEscalation
+	case flag >= smallarea.FlagAlert95 && e.Alert != BandNA && e.Alert > b &&
+		(e.AlertRuns <= 1 || prevFlag >= smallarea.FlagAlert95):
+		if flag == smallarea.FlagAlarm998 {
+			return e.Alert, ReasonAlarmEscalation
+		}
+		return e.Alert, ReasonAlertEscalation
+	}
+	return b, ""
+}
+
 // Reliability is the data-reliability class of a unit's row, ordered from
 // best to worst.
 type Reliability int8

@@ -28,6 +28,9 @@ type Previous struct {
 	// State is the hysteresis state returned for the previous window; nil:
 	// no hysteresis (the band is taken as computed).
 	State *BandState
+	// Flag is the previous window's funnel flag (FlagNone when unknown),
+	// for an escalation that needs consecutive alerts.
+	Flag smallarea.Flag
 }
 
 // Unit is one region's input for a window.
@@ -426,26 +429,12 @@ func Run(spec Spec, units []Unit, seed uint64) (*Result, error) {
 	// 8. Final band: escalation, hysteresis, cap.
 	for u := range units {
 		r := &res.Units[u]
-		b, changed := Escalate(r.BandIndex, r.Funnel.Flag)
-		if changed {
-			if r.Funnel.Flag == smallarea.FlagAlarm998 {
-				r.Reasons = append(r.Reasons, ReasonAlarmEscalation)
-			} else {
-				r.Reasons = append(r.Reasons, ReasonAlertEscalation)
-			}
-		}
 		var prev *BandState
-		if units[u].Previous != nil {
-			prev = units[u].Previous.State
+		prevFlag := smallarea.FlagNone
+		if p := units[u].Previous; p != nil {
+			prev, prevFlag = p.State, p.Flag
 		}
-		b, r.State, changed = spec.Hysteresis.Apply(prev, b, r.Index1dp, spec.Bands)
-		if changed {
-			r.Reasons = append(r.Reasons, ReasonHysteresisHold)
-		}
-		if b, changed = CapLowReliability(b, r.Reliability, r.Funnel.Flag, spec.CapBand); changed {
-			r.Reasons = append(r.Reasons, ReasonReliabilityCap)
-		}
-		r.Band = b
+		r.Band, r.State, r.Reasons = spec.FinalBand(r.BandIndex, r.Index1dp, r.Funnel.Flag, prevFlag, r.Reliability, prev)
 	}
 
 	// Explanation: contributions and attributions.

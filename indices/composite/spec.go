@@ -198,6 +198,8 @@ type Spec struct {
 	Bands BandThresholds
 	// Hysteresis is the rule against flickering bands.
 	Hysteresis Hysteresis
+	// Escalation is the funnel's statistical escalation policy.
+	Escalation Escalation
 	// CapBand is the highest band of a poor-reliability unit without a
 	// funnel alarm (yellow).
 	CapBand Band
@@ -229,8 +231,11 @@ const (
 
 // DefaultSpec returns SCRI v0 as RISK_INDEX.md §5 recommends: 11
 // indicators in 3 dimensions with the initial goalposts of §5.2, equal
-// weights, the 0.1 floor, the 2/3 rule, INFORM bands, hysteresis 0.2 × 2
-// windows, the yellow cap, the funnel guard on A1, and the sensitivity grid
+// weights, the 0.1 floor, the 2/3 rule, INFORM bands (the fallback of
+// calibrated thresholds), hysteresis 0.2 × 2 windows on the index band, the
+// escalation of DefaultEscalation (an alert escalates in its second
+// consecutive window), the yellow cap, the funnel guard on A1, and the
+// sensitivity grid
 // {EB, raw} × {equal, entropy} × {geometric, arithmetic} with 200
 // weight-noise draws of ±25 %.
 func DefaultSpec() Spec {
@@ -243,7 +248,7 @@ func DefaultSpec() Spec {
 			Methodology: "scri-v0",
 			Goalposts:   "scri-v0-goalposts-initial",
 			Weights:     "scri-v0-weights-equal",
-			Bands:       "scri-v0-bands-inform",
+			Bands:       "scri-v1-bands-inform-alert2",
 			Sensitivity: "scri-v0-sensitivity-grid8-entropy-a-noise200",
 		},
 		Indicators: []IndicatorSpec{
@@ -271,6 +276,7 @@ func DefaultSpec() Spec {
 		MinPresentShare: 2.0 / 3.0,
 		Bands:           DefaultBandThresholds(),
 		Hysteresis:      DefaultHysteresis(),
+		Escalation:      DefaultEscalation(),
 		CapBand:         BandYellow,
 		Funnel:          smallarea.DefaultFunnelOptions(),
 		FunnelIndicator: "A1",
@@ -387,6 +393,9 @@ func (s Spec) Validate() error {
 	}
 	if !(s.Hysteresis.Margin >= 0) || s.Hysteresis.Windows < 1 {
 		return fmt.Errorf("%w: hysteresis %+v", ErrInput, s.Hysteresis)
+	}
+	if err := s.Escalation.Validate(); err != nil {
+		return err
 	}
 	if s.CapBand < BandNormal || s.CapBand > BandRed {
 		return fmt.Errorf("%w: cap band %v", ErrInput, s.CapBand)
