@@ -63,7 +63,8 @@ func CalibrateRisk(ctx context.Context, st RiskCalibrationStore, cfg RiskConfig,
 		Window: w.String(), Level: uint8(lv), Method: c.Method, BaselineFrom: from, BaselineTo: to,
 		BaselineRows: uint64(c.Rows), BaselineWindows: uint32(c.Windows),
 		Blue: c.Thresholds.Blue, Yellow: c.Thresholds.Yellow, Orange: c.Thresholds.Orange, Red: c.Thresholds.Red,
-		TargetShares: c.Targets[:], BaselineShares: c.Shares[:], Note: note, CreatedAt: now,
+		HysteresisMargin: c.Margin,
+		TargetShares:     c.Targets[:], BaselineShares: c.Shares[:], Note: note, CreatedAt: now,
 	}
 	if err := st.WriteRiskThresholds(ctx, t); err != nil {
 		return store.RiskThresholds{}, err

@@ -65,7 +65,9 @@ type RiskConfig struct {
 // LevelThresholds are one level's calibrated band thresholds and their
 // version (a risk_thresholds row).
 type LevelThresholds struct {
-	Bands   composite.BandThresholds
+	Bands composite.BandThresholds
+	// Margin is the hysteresis margin calibrated with them (0: the spec's).
+	Margin  float64
 	Version string
 }
 
@@ -88,17 +90,20 @@ func LoadThresholds(ctx context.Context, src RiskThresholdSource, window string)
 		if err := b.Validate(); err != nil {
 			return nil, fmt.Errorf("risk thresholds %s: %w", t.Version, err)
 		}
-		out[schemas.Level(lv)] = LevelThresholds{Bands: b, Version: t.Version}
+		out[schemas.Level(lv)] = LevelThresholds{Bands: b, Margin: t.HysteresisMargin, Version: t.Version}
 	}
 	return out, nil
 }
 
-// bandsFor returns the spec of level lv (its thresholds in force) and
-// their version.
+// bandsFor returns the spec of level lv (its thresholds and hysteresis
+// margin in force) and their version.
 func (c RiskConfig) bandsFor(lv schemas.Level) (composite.Spec, string) {
 	spec := c.Spec
 	if t, ok := c.Thresholds[lv]; ok {
 		spec.Bands = t.Bands
+		if t.Margin > 0 {
+			spec.Hysteresis.Margin = t.Margin
+		}
 		return spec, t.Version
 	}
 	return spec, c.Spec.Versions.Bands
@@ -334,26 +339,40 @@ func populationReliability(r schemas.Region) composite.Reliability {
 }
 
 // EncodeBandState serialises a hysteresis state as "band:below"
-// ("orange:1").
+// ("orange:1"), or "band:below:pending:above" ("blue:0:yellow:1") while a
+// rise is pending.
 func EncodeBandState(s composite.BandState) string {
-	return s.Band.String() + ":" + strconv.Itoa(s.Below)
+	out := s.Band.String() + ":" + strconv.Itoa(s.Below)
+	if s.Above > 0 {
+		out += ":" + s.Pending.String() + ":" + strconv.Itoa(s.Above)
+	}
+	return out
 }
 
-// DecodeBandState parses EncodeBandState's form.
+// DecodeBandState parses EncodeBandState's forms.
 func DecodeBandState(s string) (composite.BandState, error) {
-	b, n, ok := strings.Cut(s, ":")
-	if !ok {
+	parts := strings.Split(s, ":")
+	if len(parts) != 2 && len(parts) != 4 {
 		return composite.BandState{}, fmt.Errorf("bad band state %q", s)
 	}
-	band, err := composite.ParseBand(b)
+	band, err := composite.ParseBand(parts[0])
 	if err != nil {
 		return composite.BandState{}, err
 	}
-	below, err := strconv.Atoi(n)
+	below, err := strconv.Atoi(parts[1])
 	if err != nil || below < 0 {
 		return composite.BandState{}, fmt.Errorf("bad band state %q", s)
 	}
-	return composite.BandState{Band: band, Below: below}, nil
+	st := composite.BandState{Band: band, Below: below}
+	if len(parts) == 4 {
+		if st.Pending, err = composite.ParseBand(parts[2]); err != nil {
+			return composite.BandState{}, err
+		}
+		if st.Above, err = strconv.Atoi(parts[3]); err != nil || st.Above < 1 {
+			return composite.BandState{}, fmt.Errorf("risk index: bad band state %q", s)
+		}
+	}
+	return st, nil
 }
 
 // RiskPrevious builds a unit's Previous from its row of the previous

@@ -73,6 +73,18 @@ type Risk struct {
 	DimensionScores []float64
 	DriversPrev     []Driver // against the previous window
 	DriversSiblings []Driver // against the siblings' pooled values
+	// ThresholdsVersion names the band thresholds the row used.
+	ThresholdsVersion string
+}
+
+// RiskThresholds is one calibration of the band thresholds (a
+// risk_thresholds row) that rows of the report used.
+type RiskThresholds struct {
+	Version, Method string
+	// BaselineFrom and BaselineTo bound the baseline's window ends;
+	// BaselineShares are the band shares on it (normal … red).
+	BaselineFrom, BaselineTo time.Time
+	BaselineShares           []float64
 }
 
 // Hotspot is one hotspots row (rates NaN when undefined).
@@ -167,6 +179,9 @@ type Input struct {
 	Risk               []Risk
 	RiskWindow         string
 	RiskStart, RiskEnd time.Time
+	// RiskThresholds are the calibrations the Risk rows name (none for the
+	// fixed INFORM thresholds).
+	RiskThresholds []RiskThresholds
 
 	Hotspots   []Hotspot // children's rows
 	Types      []TypeRank

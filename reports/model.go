@@ -530,6 +530,7 @@ func (b *builder) risk() {
 	}
 	rw := lookup(map[string]string{Week: "周", Month: "月", Day: "日"}, in.RiskWindow)
 	b.m.Risk.Note = fmt.Sprintf("风险指数（SCRI，0—10分，%s）分红、橙、黄、蓝四色预警，颜色由风险指数、滞后规则和可靠性共同确定。", b.riskBasis(rw))
+	b.m.Risk.Note += b.bandMeaning()
 	b.m.Risk.Rank = riskRankChart(b.m.Risk.Rows)
 	if len(in.GeoJSON) > 0 {
 		if geo, mapData, err := b.mapData(); err == nil && len(mapData) > 0 {
@@ -575,6 +576,38 @@ func (b *builder) riskBasis(rw string) string {
 		s += "，非本期统计窗口，为截至本期末最近一期的计算结果"
 	}
 	return s
+}
+
+// bandMeaning says per thresholds version of the children's rows what a
+// colour means: the calibrated share of yellow on its baseline, or that the
+// fixed INFORM thresholds apply.
+func (b *builder) bandMeaning() string {
+	var out string
+	seen := map[string]bool{}
+	for _, r := range b.childRsk {
+		v := r.ThresholdsVersion
+		if v == "" || seen[v] {
+			continue
+		}
+		seen[v] = true
+		var cal *RiskThresholds
+		for i := range b.in.RiskThresholds {
+			if b.in.RiskThresholds[i].Version == v {
+				cal = &b.in.RiskThresholds[i]
+			}
+		}
+		if cal == nil || cal.Method != "quantile" || len(cal.BaselineShares) != 5 {
+			out += fmt.Sprintf("色阶版本%s：采用INFORM固定阈值（蓝2.0、黄3.5、橙5.0、红6.5），未按本地基准校准。", v)
+			continue
+		}
+		from, to := cal.BaselineFrom.In(Shanghai).Year(), cal.BaselineTo.Add(-time.Second).In(Shanghai).Year()
+		years := strconv.Itoa(to)
+		if from != to {
+			years = fmt.Sprintf("%d—%d", from, to)
+		}
+		out += fmt.Sprintf("色阶版本%s：本色阶按%s年基准校准：黄色约占%.0f%%。", v, years, 100*cal.BaselineShares[2])
+	}
+	return out
 }
 
 func reliabilityZH(r string) string {

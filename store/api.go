@@ -668,7 +668,7 @@ func (s *Store) APIRiskIndex(ctx context.Context, q APIResultQuery) (APITable, e
 	return s.resultQuery(ctx, "risk_index",
 		"toString(window) AS window, window_start, window_end, level, region_code, parent_code, `index`, score, band_index, band, "+
 			"band_reasons, funnel_flag, reliability, n_cases, missing_share, rank, indicator_names, indicator_raw, indicator_values, "+
-			"indicator_scores, dimension_names, dimension_scores, drivers_prev, drivers_siblings, agreement, unstable, spec_version",
+			"indicator_scores, dimension_names, dimension_scores, drivers_prev, drivers_siblings, agreement, unstable, spec_version, thresholds_version",
 		"region_code LIKE ?", "window_end", "window_end DESC, level, rank, region_code", q, func(w *where) error {
 			if b := q.Extra["band"]; b != "" {
 				w.add("band = ?", b)

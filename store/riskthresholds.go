@@ -26,6 +26,9 @@ type RiskThresholds struct {
 	// Blue, Yellow, Orange and Red are the band lower bounds on the 1-dp
 	// score.
 	Blue, Yellow, Orange, Red float64
+	// HysteresisMargin is how far below a band's lower bound the score must
+	// be (for the hysteresis windows) before the band goes down.
+	HysteresisMargin float64
 	// TargetShares and BaselineShares are the target shares and the shares
 	// the thresholds give on the baseline (normal … red).
 	TargetShares, BaselineShares []float64
@@ -37,7 +40,7 @@ type RiskThresholds struct {
 }
 
 const riskThresholdColumns = "version, window, level, method, baseline_from, baseline_to, baseline_rows, baseline_windows, " +
-	"blue, yellow, orange, red, target_shares, baseline_shares, note, created_at"
+	"blue, yellow, orange, red, hysteresis_margin, target_shares, baseline_shares, note, created_at"
 
 // WriteRiskThresholds stores one calibration.
 func (s *Store) WriteRiskThresholds(ctx context.Context, t RiskThresholds) error {
@@ -54,7 +57,7 @@ func (s *Store) WriteRiskThresholds(ctx context.Context, t RiskThresholds) error
 	return s.insertColumns(ctx, "risk_thresholds", riskThresholdColumns, []any{
 		[]string{t.Version}, []int8{c}, []uint8{t.Level}, []string{t.Method},
 		[]time.Time{t.BaselineFrom}, []time.Time{t.BaselineTo}, []uint64{t.BaselineRows}, []uint32{t.BaselineWindows},
-		[]float64{t.Blue}, []float64{t.Yellow}, []float64{t.Orange}, []float64{t.Red},
+		[]float64{t.Blue}, []float64{t.Yellow}, []float64{t.Orange}, []float64{t.Red}, []float64{t.HysteresisMargin},
 		[][]float64{nz(t.TargetShares)}, [][]float64{nz(t.BaselineShares)}, []string{t.Note}, []time.Time{t.CreatedAt}})
 }
 
@@ -74,7 +77,7 @@ func (s *Store) LatestRiskThresholds(ctx context.Context, window string) (map[ui
 	for rows.Next() {
 		var t RiskThresholds
 		if err := rows.Scan(&t.Window, &t.Level, &t.Method, &t.BaselineFrom, &t.BaselineTo, &t.BaselineRows, &t.BaselineWindows,
-			&t.Blue, &t.Yellow, &t.Orange, &t.Red, &t.TargetShares, &t.BaselineShares, &t.Note, &t.CreatedAt, &t.Version); err != nil {
+			&t.Blue, &t.Yellow, &t.Orange, &t.Red, &t.HysteresisMargin, &t.TargetShares, &t.BaselineShares, &t.Note, &t.CreatedAt, &t.Version); err != nil {
 			return nil, fmt.Errorf("cannot read risk thresholds row: %w", err)
 		}
 		out[t.Level] = t // rows come oldest first: the newest stays
@@ -115,6 +118,30 @@ func (s *Store) RiskBaselineRows(ctx context.Context, window string, level uint8
 		}
 		r.Score = fromNullable(score)
 		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// RiskThresholdsByVersion returns the calibrations named by versions (in
+// any order; unknown versions are left out).
+func (s *Store) RiskThresholdsByVersion(ctx context.Context, versions []string) ([]RiskThresholds, error) {
+	if len(versions) == 0 {
+		return nil, nil
+	}
+	rows, err := s.conn.Query(ctx, "SELECT toString(window), "+riskThresholdColumns[len("version, window, "):]+", version"+
+		" FROM risk_thresholds WHERE has(?, version) ORDER BY created_at, version", versions)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read risk thresholds: %w", err)
+	}
+	defer rows.Close()
+	var out []RiskThresholds
+	for rows.Next() {
+		var t RiskThresholds
+		if err := rows.Scan(&t.Window, &t.Level, &t.Method, &t.BaselineFrom, &t.BaselineTo, &t.BaselineRows, &t.BaselineWindows,
+			&t.Blue, &t.Yellow, &t.Orange, &t.Red, &t.HysteresisMargin, &t.TargetShares, &t.BaselineShares, &t.Note, &t.CreatedAt, &t.Version); err != nil {
+			return nil, fmt.Errorf("cannot read risk thresholds row: %w", err)
+		}
+		out = append(out, t)
 	}
 	return out, rows.Err()
 }

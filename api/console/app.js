@@ -108,6 +108,17 @@ function pct(v) { return v === null || v === undefined ? '–' : (v * 100).toFix
 
 function metricName(m) { return (METRICS.find((x) => x[0] === m) || [m, m])[1]; }
 
+// bandMeaning says what the risk colours mean under a thresholds version
+// ("quantile-week-L3-20241104-20251104@…" from riskwatch risk calibrate,
+// anything else the fixed INFORM thresholds); yellow's share is the
+// calibration target (RISK_INDEX.md §5.5).
+function bandMeaning(v) {
+  const m = /^quantile-\w+-L\d+-(\d{4})\d{4}-(\d{4})(\d{4})@/.exec(v);
+  if (!m) return '色阶版本 ' + v + '：采用 INFORM 固定阈值，未按本地基准校准。';
+  const to = m[3] === '0101' ? String(Number(m[2]) - 1) : m[2];
+  return '色阶版本 ' + v + '：本色阶按 ' + (m[1] === to ? to : m[1] + '—' + to) + ' 年基准校准：黄色约占 15%。';
+}
+
 function isRatio(m) { return m === 'rate' || m === 'resolve_rate' || m === 'satisfaction' || m === 'risk'; }
 
 function showStatus(msg, isError) {
@@ -304,6 +315,7 @@ async function renderDashboard(region) {
     b.appendChild(s);
     cell(row, (r.drivers_siblings || []).slice(0, 2).map((d) => String(d).split('|')[0]).join('、'));
   });
+  $('risk-bands-note').textContent = [...new Set(riskRows.map((r) => r.thresholds_version).filter(Boolean))].map(bandMeaning).join(' ');
   const latest = warnings.rows.map((r) => ({ at: r.starts_at, region: r.region_name || r.region_code, category: r.category_name || r.category, level: r.level, text: r.title }))
     .concat(alarms.rows.map((r) => ({ at: r.reported_at, region: r.region_name || r.region_code, category: r.category_name || r.category, level: r.level, text: (RULE_NAMES[r.rule] || r.rule) + '：' + r.detail })))
     .sort((a, b) => (a.at < b.at ? 1 : -1)).slice(0, 10);

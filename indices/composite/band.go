@@ -279,38 +279,50 @@ func CapLowReliability(b Band, r Reliability, flag smallarea.Flag, capBand Band)
 }
 
 // BandState is what hysteresis carries from one window to the next: the
-// band in force (before the low-reliability cap) and how many consecutive
-// windows so far qualified for going down from it. The job stores it with
-// the row and passes it back for the next window.
+// band in force (before the low-reliability cap), how many consecutive
+// windows so far qualified for going down from it, and how many so far
+// had a higher candidate band (with the lowest of those candidates).
+// The job stores it with the row and passes it back for the next window.
 type BandState struct {
 	// Band is the band in force.
 	Band Band
 	// Below counts the consecutive windows so far whose score qualified for
 	// going down from Band.
 	Below int
+	// Above counts the consecutive windows so far whose candidate band was
+	// above Band without the band going up yet; Pending is the lowest of
+	// their candidates (meaningful only when Above > 0).
+	Above   int
+	Pending Band
 }
 
 // Hysteresis is the SCRI rule against flickering (RISK_INDEX.md §5.5): a
-// band goes up at once; it goes down only after Windows consecutive windows
-// whose 1-dp score is at least Margin below the lower bound of the band in
-// force.
+// band goes down only after Windows consecutive windows whose 1-dp score is
+// at least Margin below the lower bound of the band in force; it goes up
+// once UpWindows consecutive windows (this one included) have a higher
+// candidate band, to the lowest of their candidates (1: at once, as
+// §5.5 has it).
 type Hysteresis struct {
 	// Margin is how far below the band's lower bound a score must be (0.2).
 	Margin float64
 	// Windows is how many consecutive such windows it takes (2).
 	Windows int
+	// UpWindows is how many consecutive windows above the band in force it
+	// takes to go up (0 or 1: at once).
+	UpWindows int
 }
 
-// DefaultHysteresis returns the SCRI v0 rule: 0.2 below, 2 windows.
-func DefaultHysteresis() Hysteresis { return Hysteresis{Margin: 0.2, Windows: 2} }
+// DefaultHysteresis returns the rule of RISK_INDEX.md §5.5: 0.2 below, 2
+// windows, up at once.
+func DefaultHysteresis() Hysteresis { return Hysteresis{Margin: 0.2, Windows: 2, UpWindows: 1} }
 
 // Apply returns the band to publish for this window and the state to carry
 // to the next, given the previous state (nil: no history), this window's
 // candidate band (after escalation) and its 1-dp score. held reports that
-// the previous band was kept although the candidate is lower. A window
-// with no candidate band (BandNA) publishes BandNA and carries the
-// previous state unchanged: a missing window neither confirms nor resets a
-// pending drop.
+// the previous band was kept although the candidate differs. A window with
+// no candidate band (BandNA) publishes BandNA and carries the previous
+// state unchanged: a missing window neither confirms nor resets a pending
+// change.
 func (h Hysteresis) Apply(prev *BandState, candidate Band, score1dp float64, t BandThresholds) (band Band, next BandState, held bool) {
 	if candidate == BandNA {
 		if prev != nil {
@@ -318,8 +330,18 @@ func (h Hysteresis) Apply(prev *BandState, candidate Band, score1dp float64, t B
 		}
 		return BandNA, BandState{Band: BandNA}, false
 	}
-	if prev == nil || prev.Band == BandNA || candidate >= prev.Band {
+	if prev == nil || prev.Band == BandNA || candidate == prev.Band {
 		return candidate, BandState{Band: candidate}, false
+	}
+	if candidate > prev.Band {
+		pending := candidate
+		if prev.Above > 0 && prev.Pending < pending {
+			pending = prev.Pending
+		}
+		if prev.Above+1 >= h.UpWindows {
+			return pending, BandState{Band: pending}, false
+		}
+		return prev.Band, BandState{Band: prev.Band, Above: prev.Above + 1, Pending: pending}, true
 	}
 	below := 0
 	if score1dp <= t.Lower(prev.Band)-h.Margin+bandEps {

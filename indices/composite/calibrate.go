@@ -50,8 +50,12 @@ type Calibration struct {
 	// Rows are the baseline windows with a score, Windows the distinct
 	// window orders among them.
 	Rows, Windows int
+	// Margin is the hysteresis margin the thresholds go with: the
+	// baseline's window-to-window noise of a unit's score (see
+	// CalibrateBands), at least the spec's margin.
+	Margin float64
 	// Shares are the shares of the published bands on the baseline under
-	// Thresholds, Targets the shares aimed at.
+	// Thresholds and Margin, Targets the shares aimed at.
 	Shares, Targets BandShares
 }
 
@@ -63,12 +67,20 @@ type Calibration struct {
 // closest to the cumulative target from the top (3, 10, 25, 50 %), where
 // the published bands are simulated over every unit's baseline windows in
 // order with spec's escalation, hysteresis and cap (spec.FinalBand); red
-// and blue take the lowest value whose share does not exceed the target
-// (targets "≤ 3 % red" and "≥ 50 % normal"). Without hysteresis and
+// takes the lowest value whose share does not exceed its target (a ceiling,
+// "≤ 3 %"); the others the closest (ties: the lower). Without hysteresis and
 // escalation these are the quantiles of the scores; with them the
 // thresholds rise until the held and escalated windows are counted in. The
 // low-reliability cap is left out of the search (it only lowers bands where
 // the data are thin); Shares are the published shares, cap included.
+//
+// The hysteresis margin is calibrated first, from the same baseline: a band
+// goes down once the score is clearly below it, and "clearly" is the
+// baseline's noise of a unit's score from one window to the next (the
+// median over units of the root mean square of consecutive differences
+// over √2, rounded to 0.1), never less than the spec's margin (0.2). With
+// thresholds closer together than the noise, a fixed 0.2 would let every
+// noisy window change the colour.
 //
 // With fewer than minWindows distinct windows, or fewer than 20 scored
 // rows, the baseline is too short and spec.Bands (the INFORM thresholds)
@@ -102,12 +114,14 @@ func CalibrateBands(spec Spec, obs []CalibrationObs, targets BandShares, minWind
 			windows[o.Order] = true
 		}
 	}
-	c := Calibration{Rows: len(scores), Windows: len(windows), Targets: targets}
+	c := Calibration{Rows: len(scores), Windows: len(windows), Targets: targets, Margin: spec.Hysteresis.Margin}
 	if c.Windows < minWindows || c.Rows < 20 {
 		c.Method, c.Thresholds = CalibrationINFORM, spec.Bands
 		c.Shares = simulateShares(spec, sorted)
 		return c, nil
 	}
+	c.Margin = math.Max(spec.Hysteresis.Margin, RoundHalfUp1(scoreNoise(sorted)))
+	spec.Hysteresis.Margin = c.Margin
 	sort.Float64s(scores)
 	// The grid: every tenth from the lowest score to 0.1 above the highest.
 	lo, hi := tenths(scores[0]), tenths(scores[len(scores)-1])+1
@@ -116,8 +130,8 @@ func CalibrateBands(spec Spec, obs []CalibrationObs, targets BandShares, minWind
 	// score does, and hysteresis holds a band by that band's own bound), so
 	// each threshold is set in turn, red first, to the grid value whose
 	// share at or above it is closest to the cumulative target from the
-	// top; red and blue (the "≥ 50 % normal" target) take the lowest value
-	// that does not exceed theirs.
+	// top; red takes the lowest value that does not exceed its target (a
+	// ceiling: "≤ 3 %").
 	// The search leaves the low-reliability cap out: the thresholds say
 	// what a score means at this level, and the cap then shows the bands
 	// above it as the cap band where the data are thin (a level below the
@@ -144,7 +158,7 @@ func CalibrateBands(spec Spec, obs []CalibrationObs, targets BandShares, minWind
 			for b := k + 1; b < 5; b++ {
 				got += sh[b]
 			}
-			oneSided := k == 3 || k == 0
+			oneSided := k == 3
 			if oneSided && got > above+1e-12 {
 				break // lower values only raise the share further
 			}
@@ -168,6 +182,42 @@ func CalibrateBands(spec Spec, obs []CalibrationObs, targets BandShares, minWind
 func withBands(spec Spec, t [4]int) Spec {
 	spec.Bands = BandThresholds{Blue: float64(t[0]) / 10, Yellow: float64(t[1]) / 10, Orange: float64(t[2]) / 10, Red: float64(t[3]) / 10}
 	return spec
+}
+
+// scoreNoise returns the median over units of the noise of a unit's 1-dp
+// score from one window to the next: the root mean square of its
+// consecutive differences divided by √2 (the standard deviation of one
+// window's noise around a steady level); 0 without two consecutive scores.
+// obs are sorted by unit and order.
+func scoreNoise(obs []CalibrationObs) float64 {
+	var per []float64
+	ss, n := 0.0, 0
+	flush := func() {
+		if n > 0 {
+			per = append(per, math.Sqrt(ss/float64(n)/2))
+		}
+		ss, n = 0, 0
+	}
+	for i := 1; i < len(obs); i++ {
+		if obs[i].Unit != obs[i-1].Unit {
+			flush()
+			continue
+		}
+		a, b := RoundHalfUp1(obs[i-1].Score), RoundHalfUp1(obs[i].Score)
+		if !math.IsNaN(a) && !math.IsNaN(b) {
+			ss += (b - a) * (b - a)
+			n++
+		}
+	}
+	flush()
+	if len(per) == 0 {
+		return 0
+	}
+	sort.Float64s(per)
+	if len(per)%2 == 1 {
+		return per[len(per)/2]
+	}
+	return (per[len(per)/2-1] + per[len(per)/2]) / 2
 }
 
 // tenths returns x (a 1-dp score) in tenths.

@@ -142,6 +142,7 @@ func TestCalibrateBandsAccountsForHysteresis(t *testing.T) {
 	}
 	qs := spec
 	qs.Bands = q.Thresholds
+	qs.Hysteresis.Margin = c.Margin // the same hysteresis, so that only the thresholds differ
 	dist := func(s composite.BandShares) float64 {
 		d := 0.0
 		for b := range s {
@@ -203,5 +204,66 @@ func TestCalibrateBandsLeavesTheCapOut(t *testing.T) {
 	}
 	if wantShares := (composite.BandShares{0.50, 0.25, 0.25, 0, 0}); math.Abs(c.Shares[2]-wantShares[2]) > 1e-9 || c.Shares[3] != 0 || c.Shares[4] != 0 {
 		t.Errorf("published shares %v, want %v", c.Shares, wantShares)
+	}
+}
+
+// Two units whose score alternates 3.0, 3.6, 3.0, …: consecutive
+// differences of 0.6, noise 0.6/√2 = 0.42 → margin 0.4; a steady unit
+// (noise 0) does not move the median of three below it when two are noisy.
+func TestCalibrateBandsMarginFromNoise(t *testing.T) {
+	var obs []composite.CalibrationObs
+	for _, u := range []string{"a", "b", "c"} {
+		for w := 0; w < 30; w++ {
+			s := 3.0
+			if u != "c" && w%2 == 1 {
+				s = 3.6
+			}
+			obs = append(obs, composite.CalibrationObs{Unit: u, Order: int64(w), Score: s})
+		}
+	}
+	c, err := composite.CalibrateBands(composite.DefaultSpec(), obs, composite.DefaultBandTargets(), 26)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Margin != 0.4 {
+		t.Errorf("margin %v, want 0.4", c.Margin)
+	}
+	// Steady scores: the spec's 0.2 is the floor.
+	for i := range obs {
+		obs[i].Score = 3
+	}
+	if c, err = composite.CalibrateBands(composite.DefaultSpec(), obs, composite.DefaultBandTargets(), 26); err != nil || c.Margin != 0.2 {
+		t.Errorf("steady scores: margin %v, %v; want 0.2", c.Margin, err)
+	}
+}
+
+func TestHysteresisUpWindows(t *testing.T) {
+	th := composite.DefaultBandThresholds()
+	h := composite.Hysteresis{Margin: 0.2, Windows: 2, UpWindows: 2}
+	N, B, Y, O := composite.BandNormal, composite.BandBlue, composite.BandYellow, composite.BandOrange
+	st := func(b composite.Band, below, above int, pending composite.Band) *composite.BandState {
+		return &composite.BandState{Band: b, Below: below, Above: above, Pending: pending}
+	}
+	tests := []struct {
+		name      string
+		prev      *composite.BandState
+		candidate composite.Band
+		score     float64
+		want      composite.Band
+		next      composite.BandState
+		held      bool
+	}{
+		{"no history: at once", nil, O, 5.2, O, composite.BandState{Band: O}, false},
+		{"first window above waits", st(B, 0, 0, N), O, 5.2, B, *st(B, 0, 1, O), true},
+		{"second window above goes up to the lower candidate", st(B, 0, 1, O), Y, 3.6, Y, composite.BandState{Band: Y}, false},
+		{"second window above, higher candidate: the first's", st(B, 0, 1, Y), O, 5.5, Y, composite.BandState{Band: Y}, false},
+		{"back to the band resets", st(B, 0, 1, O), B, 3.0, B, composite.BandState{Band: B}, false},
+		{"a drop resets a pending rise", st(Y, 0, 1, O), N, 1.0, Y, *st(Y, 1, 0, N), true},
+	}
+	for _, tc := range tests {
+		got, next, held := h.Apply(tc.prev, tc.candidate, tc.score, th)
+		if got != tc.want || next != tc.next || held != tc.held {
+			t.Errorf("%s: got %v %+v %v, want %v %+v %v", tc.name, got, next, held, tc.want, tc.next, tc.held)
+		}
 	}
 }

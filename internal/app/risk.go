@@ -103,8 +103,8 @@ func riskCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			for _, s := range th.BaselineShares {
 				sh = append(sh, strconv.FormatFloat(100*s, 'f', 0, 64))
 			}
-			fmt.Fprintf(stdout, "%s: %s level %d, %s on %d rows in %d windows: blue ≥ %.1f, yellow ≥ %.1f, orange ≥ %.1f, red ≥ %.1f; baseline shares normal/blue/yellow/orange/red %s %%\n",
-				th.Version, w, int(lv), th.Method, th.BaselineRows, th.BaselineWindows, th.Blue, th.Yellow, th.Orange, th.Red, strings.Join(sh, "/"))
+			fmt.Fprintf(stdout, "%s: %s level %d, %s on %d rows in %d windows: blue ≥ %.1f, yellow ≥ %.1f, orange ≥ %.1f, red ≥ %.1f, hysteresis margin %.1f; baseline shares normal/blue/yellow/orange/red %s %%\n",
+				th.Version, w, int(lv), th.Method, th.BaselineRows, th.BaselineWindows, th.Blue, th.Yellow, th.Orange, th.Red, th.HysteresisMargin, strings.Join(sh, "/"))
 		}
 	}
 	fmt.Fprintln(stdout, "the risk jobs use these thresholds from their next run; riskwatch backfill --job risk_week (or risk_month) recomputes published windows")

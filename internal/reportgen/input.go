@@ -3,6 +3,7 @@ package reportgen
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/riskwatch/riskwatch/reports"
@@ -156,7 +157,11 @@ func (g *Generator) Input(ctx context.Context, spec Spec) (reports.Input, error)
 			in.Risk = append(in.Risk, reports.Risk{Region: r.RegionCode, Index: r.Index, Score: r.Score, Band: r.Band,
 				BandReasons: r.BandReasons, Reliability: r.Reliability, NCases: r.NCases, Rank: r.Rank,
 				DimensionNames: r.DimensionNames, DimensionScores: r.DimensionScores,
-				DriversPrev: decodeDrivers(r.DriversPrev), DriversSiblings: decodeDrivers(r.DriversSiblings)})
+				DriversPrev: decodeDrivers(r.DriversPrev), DriversSiblings: decodeDrivers(r.DriversSiblings),
+				ThresholdsVersion: r.ThresholdsVersion})
+		}
+		if err := g.riskThresholds(ctx, &in); err != nil {
+			return in, err
 		}
 	}
 
@@ -236,4 +241,34 @@ func (g *Generator) descendants(code string) []string {
 		}
 	}
 	return out
+}
+
+// riskThresholdSource is what a store offers that keeps versioned band
+// thresholds.
+type riskThresholdSource interface {
+	RiskThresholdsByVersion(ctx context.Context, versions []string) ([]store.RiskThresholds, error)
+}
+
+// riskThresholds loads the calibrations the risk rows name, when the store
+// keeps them.
+func (g *Generator) riskThresholds(ctx context.Context, in *reports.Input) error {
+	src, ok := g.st.(riskThresholdSource)
+	if !ok {
+		return nil
+	}
+	var versions []string
+	for _, r := range in.Risk {
+		if r.ThresholdsVersion != "" && !slices.Contains(versions, r.ThresholdsVersion) {
+			versions = append(versions, r.ThresholdsVersion)
+		}
+	}
+	ts, err := src.RiskThresholdsByVersion(ctx, versions)
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		in.RiskThresholds = append(in.RiskThresholds, reports.RiskThresholds{Version: t.Version, Method: t.Method,
+			BaselineFrom: t.BaselineFrom, BaselineTo: t.BaselineTo, BaselineShares: t.BaselineShares})
+	}
+	return nil
 }

@@ -1,6 +1,8 @@
 -- risk_thresholds: the versioned band thresholds of the risk index
 -- (RISK_INDEX.md §5.5), one row per calibration of a (window, level): the
--- lower bounds of blue, yellow, orange and red on the 1-dp score, how they
+-- lower bounds of blue, yellow, orange and red on the 1-dp score and the
+-- hysteresis margin that goes with them (the baseline's window-to-window
+-- noise of a unit's score, at least 0.2), how they
 -- were derived (method: "quantile", calibrated on the baseline's scores so
 -- that the published bands hit the target shares, or "inform", the fixed
 -- INFORM thresholds when the baseline was too short), the baseline they come
@@ -22,6 +24,7 @@ CREATE TABLE IF NOT EXISTS risk_thresholds
     yellow Float64,
     orange Float64,
     red Float64,
+    hysteresis_margin Float64,
     target_shares Array(Float64),
     baseline_shares Array(Float64),
     note String,

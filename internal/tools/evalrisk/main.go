@@ -250,9 +250,9 @@ func evaluate(ctx context.Context, d dataset, variants bool) error {
 				if err != nil {
 					return err
 				}
-				fmt.Printf("%s %s level %s: calibrated %s on %d rows in %d weeks ending %s…%s: blue %.1f, yellow %.1f, orange %.1f, red %.1f; baseline shares n/b/y/o/r %s\n",
+				fmt.Printf("%s %s level %s: calibrated %s on %d rows in %d weeks ending %s…%s: blue %.1f, yellow %.1f, orange %.1f, red %.1f, hysteresis margin %.1f; baseline shares n/b/y/o/r %s (%s)\n",
 					d.name, rc.name, levelName(lv), t.Method, t.BaselineRows, t.BaselineWindows,
-					t.BaselineFrom.Format(time.DateOnly), t.BaselineTo.Format(time.DateOnly), t.Blue, t.Yellow, t.Orange, t.Red, pct(t.BaselineShares))
+					t.BaselineFrom.Format(time.DateOnly), t.BaselineTo.Format(time.DateOnly), t.Blue, t.Yellow, t.Orange, t.Red, t.HysteresisMargin, pct(t.BaselineShares), t.Version)
 			}
 		}
 		rs.rows = nil
