@@ -113,17 +113,18 @@ func TestRiskThresholdsVersionedAndUsed(t *testing.T) {
 }
 
 func TestBandStatePendingRoundTrip(t *testing.T) {
-	for _, s := range []composite.BandState{{Band: composite.BandBlue, Below: 0, Above: 1, Pending: composite.BandYellow}, {Band: composite.BandOrange, Below: 1}} {
+	for _, s := range []composite.BandState{{Band: composite.BandBlue, Below: 0, Above: 1, Pending: composite.BandYellow},
+		{Band: composite.BandOrange, Below: 1}, {Band: composite.BandYellow, Missing: 2}} {
 		enc := EncodeBandState(s)
 		got, err := DecodeBandState(enc)
 		if err != nil || got != s {
 			t.Errorf("%+v → %q → %+v, %v", s, enc, got, err)
 		}
 	}
-	if got := EncodeBandState(composite.BandState{Band: composite.BandBlue, Above: 1, Pending: composite.BandYellow}); got != "blue:0:yellow:1" {
-		t.Errorf("encoded %q, want blue:0:yellow:1", got)
+	if got := EncodeBandState(composite.BandState{Band: composite.BandBlue, Above: 1, Pending: composite.BandYellow}); got != "blue:0:yellow:1:0" {
+		t.Errorf("encoded %q, want blue:0:yellow:1:0", got)
 	}
-	for _, bad := range []string{"blue:0:yellow", "blue:0:yellow:0", "blue:0:purple:1"} {
+	for _, bad := range []string{"blue:0:yellow", "blue:0:yellow:1", "blue:0:yellow:0:0", "blue:0:purple:1:0", "blue:0:yellow:1:-1"} {
 		if _, err := DecodeBandState(bad); err == nil {
 			t.Errorf("%q decoded", bad)
 		}

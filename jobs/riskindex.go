@@ -339,21 +339,23 @@ func populationReliability(r schemas.Region) composite.Reliability {
 }
 
 // EncodeBandState serialises a hysteresis state as "band:below"
-// ("orange:1"), or "band:below:pending:above" ("blue:0:yellow:1") while a
-// rise is pending.
+// ("orange:1"), or "band:below:pending:above:missing" ("blue:0:yellow:1:0")
+// while a rise is pending or the band is carried through windows without
+// an index.
 func EncodeBandState(s composite.BandState) string {
 	out := s.Band.String() + ":" + strconv.Itoa(s.Below)
-	if s.Above > 0 {
-		out += ":" + s.Pending.String() + ":" + strconv.Itoa(s.Above)
+	if s.Above > 0 || s.Missing > 0 {
+		out += ":" + s.Pending.String() + ":" + strconv.Itoa(s.Above) + ":" + strconv.Itoa(s.Missing)
 	}
 	return out
 }
 
 // DecodeBandState parses EncodeBandState's forms.
 func DecodeBandState(s string) (composite.BandState, error) {
+	bad := fmt.Errorf("bad band state %q", s)
 	parts := strings.Split(s, ":")
-	if len(parts) != 2 && len(parts) != 4 {
-		return composite.BandState{}, fmt.Errorf("bad band state %q", s)
+	if len(parts) != 2 && len(parts) != 5 {
+		return composite.BandState{}, bad
 	}
 	band, err := composite.ParseBand(parts[0])
 	if err != nil {
@@ -361,15 +363,18 @@ func DecodeBandState(s string) (composite.BandState, error) {
 	}
 	below, err := strconv.Atoi(parts[1])
 	if err != nil || below < 0 {
-		return composite.BandState{}, fmt.Errorf("bad band state %q", s)
+		return composite.BandState{}, bad
 	}
 	st := composite.BandState{Band: band, Below: below}
-	if len(parts) == 4 {
+	if len(parts) == 5 {
 		if st.Pending, err = composite.ParseBand(parts[2]); err != nil {
 			return composite.BandState{}, err
 		}
-		if st.Above, err = strconv.Atoi(parts[3]); err != nil || st.Above < 1 {
-			return composite.BandState{}, fmt.Errorf("risk index: bad band state %q", s)
+		var err1, err2 error
+		st.Above, err1 = strconv.Atoi(parts[3])
+		st.Missing, err2 = strconv.Atoi(parts[4])
+		if err1 != nil || err2 != nil || st.Above < 0 || st.Missing < 0 || st.Above+st.Missing == 0 {
+			return composite.BandState{}, bad
 		}
 	}
 	return st, nil

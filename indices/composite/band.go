@@ -294,6 +294,9 @@ type BandState struct {
 	// their candidates (meaningful only when Above > 0).
 	Above   int
 	Pending Band
+	// Missing counts the consecutive windows so far without an index
+	// through which Band was carried.
+	Missing int
 }
 
 // Hysteresis is the SCRI rule against flickering (RISK_INDEX.md §5.5): a
@@ -310,6 +313,11 @@ type Hysteresis struct {
 	// UpWindows is how many consecutive windows above the band in force it
 	// takes to go up (0 or 1: at once).
 	UpWindows int
+	// CarryMissing is how many consecutive windows without an index
+	// (candidate BandNA) keep showing the band in force (0: they show no
+	// band). A week too thin for an index is no evidence that the risk
+	// went away.
+	CarryMissing int
 }
 
 // DefaultHysteresis returns the rule of RISK_INDEX.md §5.5: 0.2 below, 2
@@ -320,11 +328,16 @@ func DefaultHysteresis() Hysteresis { return Hysteresis{Margin: 0.2, Windows: 2,
 // to the next, given the previous state (nil: no history), this window's
 // candidate band (after escalation) and its 1-dp score. held reports that
 // the previous band was kept although the candidate differs. A window with
-// no candidate band (BandNA) publishes BandNA and carries the previous
-// state unchanged: a missing window neither confirms nor resets a pending
-// change.
+// no candidate band (BandNA) shows the band in force for up to CarryMissing
+// consecutive such windows, then BandNA; either way it neither confirms
+// nor resets a pending change.
 func (h Hysteresis) Apply(prev *BandState, candidate Band, score1dp float64, t BandThresholds) (band Band, next BandState, held bool) {
 	if candidate == BandNA {
+		if prev != nil && prev.Band != BandNA && prev.Missing < h.CarryMissing {
+			next := *prev
+			next.Missing++
+			return prev.Band, next, true
+		}
 		if prev != nil {
 			return BandNA, *prev, false
 		}

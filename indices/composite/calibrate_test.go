@@ -267,3 +267,27 @@ func TestHysteresisUpWindows(t *testing.T) {
 		}
 	}
 }
+
+func TestHysteresisCarriesThroughMissingWindows(t *testing.T) {
+	th := composite.DefaultBandThresholds()
+	h := composite.Hysteresis{Margin: 0.2, Windows: 2, UpWindows: 2, CarryMissing: 2}
+	Y, NA := composite.BandYellow, composite.BandNA
+	var st *composite.BandState = &composite.BandState{Band: Y}
+	var got []composite.Band
+	for i := 0; i < 3; i++ {
+		b, next, _ := h.Apply(st, NA, math.NaN(), th)
+		st = &next
+		got = append(got, b)
+	}
+	if want := []composite.Band{Y, Y, NA}; !equalBands(got, want) {
+		t.Errorf("three windows without an index show %v, want %v", got, want)
+	}
+	// The index is back, at yellow: the band stays and the count resets.
+	if b, next, _ := h.Apply(st, Y, 4.0, th); b != Y || next != (composite.BandState{Band: Y}) {
+		t.Errorf("back at yellow: %v %+v", b, next)
+	}
+	// v0 shows no band at once.
+	if b, _, _ := composite.DefaultHysteresis().Apply(&composite.BandState{Band: Y}, NA, math.NaN(), th); b != NA {
+		t.Errorf("v0: %v, want na", b)
+	}
+}

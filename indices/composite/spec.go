@@ -233,7 +233,8 @@ const (
 // indicators in 3 dimensions with the initial goalposts of §5.2, equal
 // weights, the 0.1 floor, the 2/3 rule, INFORM bands (the fallback of
 // calibrated thresholds), hysteresis on the index band (down after 2
-// windows 0.2 below, up after 2 windows above: docs/risk.md), the
+// windows 0.2 below, up after 2 windows above, shown through up to 2
+// windows without an index: docs/risk.md), the
 // escalation of DefaultEscalation (an alert escalates in its second
 // consecutive window), the yellow cap, the funnel guard on A1, and the
 // sensitivity grid
@@ -249,7 +250,7 @@ func DefaultSpec() Spec {
 			Methodology: "scri-v0",
 			Goalposts:   "scri-v0-goalposts-initial",
 			Weights:     "scri-v0-weights-equal",
-			Bands:       "scri-v1-bands-inform-alert2-up2",
+			Bands:       "scri-v1-bands-inform-alert2-up2-carry2",
 			Sensitivity: "scri-v0-sensitivity-grid8-entropy-a-noise200",
 		},
 		Indicators: []IndicatorSpec{
@@ -276,7 +277,7 @@ func DefaultSpec() Spec {
 		Floor:           0.1,
 		MinPresentShare: 2.0 / 3.0,
 		Bands:           DefaultBandThresholds(),
-		Hysteresis:      Hysteresis{Margin: 0.2, Windows: 2, UpWindows: 2},
+		Hysteresis:      Hysteresis{Margin: 0.2, Windows: 2, UpWindows: 2, CarryMissing: 2},
 		Escalation:      DefaultEscalation(),
 		CapBand:         BandYellow,
 		Funnel:          smallarea.DefaultFunnelOptions(),
@@ -392,7 +393,7 @@ func (s Spec) Validate() error {
 	if err := s.Bands.Validate(); err != nil {
 		return err
 	}
-	if !(s.Hysteresis.Margin >= 0) || s.Hysteresis.Windows < 1 || s.Hysteresis.UpWindows < 0 {
+	if !(s.Hysteresis.Margin >= 0) || s.Hysteresis.Windows < 1 || s.Hysteresis.UpWindows < 0 || s.Hysteresis.CarryMissing < 0 {
 		return fmt.Errorf("%w: hysteresis %+v", ErrInput, s.Hysteresis)
 	}
 	if err := s.Escalation.Validate(); err != nil {

@@ -10,7 +10,8 @@
 //   - which rule raised how many unit-weeks above the index's own band;
 //   - outbreak response (demo only): the share of injected outbreak units
 //     whose band rises at least one step within [start, end+7 days] above
-//     the band of the last week before the start, and the median weeks
+//     the band of the last week before the start (a week without a band
+//     shows no warning and counts as normal), and the median weeks
 //     from the week holding the start to the rise;
 //   - false rises: band rises (one step or more over the previous week)
 //     that no outbreak explains, per unit-year;
@@ -213,21 +214,23 @@ type runConfig struct {
 }
 
 // runs are the configurations scored, in order: SCRI v0 as it was (INFORM
-// thresholds, an alert escalates at once and hysteresis holds escalated
-// bands), the current escalation with INFORM thresholds, and the current
+// thresholds, an alert escalates at once, hysteresis holds escalated bands
+// and bands go up at once), the current escalation and hysteresis with
+// INFORM thresholds, and the current
 // configuration with thresholds calibrated on the baseline (the default).
 // With -variants, calibrated thresholds under the v0 escalation and under
 // an alert escalating at once without hysteresis hold are scored too.
 func runs(variants bool) []runConfig {
 	v0 := jobs.DefaultRiskConfig()
 	v0.Spec.Escalation = composite.EscalationV0()
+	v0.Spec.Hysteresis = composite.DefaultHysteresis()
 	v0.Spec.Versions.Bands = "scri-v0-bands-inform"
 	v0.FixedBands = true
 	esc := jobs.DefaultRiskConfig()
 	esc.FixedBands = true
 	out := []runConfig{
 		{name: "before", cfg: v0},
-		{name: "escalation-only", cfg: esc},
+		{name: "new-rules-inform", cfg: esc},
 	}
 	if variants {
 		cal0 := v0
@@ -322,8 +325,11 @@ func report(d dataset, runName string, lv schemas.Level, rs *recStore) {
 			fmt.Printf("%s: outbreak rise %d/%d, median weeks to the rise %s; %s\n", prefix, r, n, med, detail)
 		}
 	}
-	fr, frn, uy := falseRises(reg, units, d.outbreaks)
-	fmt.Printf("%s: false rises %d in %.1f unit-years\n", prefix, frn, uy)
+	fr, frn, uy, fromNA := falseRises(reg, units, d.outbreaks)
+	fmt.Printf("%s: false rises %d in %.1f unit-years (%d of them from a week without a band)\n", prefix, frn, uy, fromNA)
+	if len(d.outbreaks) > 0 {
+		fmt.Printf("%s: chance of a rise within the outbreak windows at the false-rise rate (no signal): %.2f\n", prefix, chanceRise(reg, lv, units, d.outbreaks, fr))
+	}
 
 	rho, naive, detail := predictive(units, rs.counts)
 	fmt.Printf("%s: predictive rho by outcome (index / naive): %s\n", prefix, detail)
@@ -470,10 +476,12 @@ func inWindow(e time.Time, o demo.Outbreak) bool {
 	return e.After(o.Start) && ws.Before(o.End.AddDate(0, 0, 8))
 }
 
-func bandOf(s string) composite.Band {
+// shownBand returns the warning a row shows: its band, with a row without
+// a band (no index, no funnel flag) showing no warning, like normal.
+func shownBand(s string) composite.Band {
 	b, err := composite.ParseBand(s)
-	if err != nil {
-		return composite.BandNA
+	if err != nil || b == composite.BandNA {
+		return composite.BandNormal
 	}
 	return b
 }
@@ -492,20 +500,20 @@ func outbreakResponse(reg *schemas.Registry, lv schemas.Level, units []series, o
 			continue
 		}
 		// The band before: the last week ending at or before the start.
-		before := composite.BandNA
+		before, seen := composite.BandNormal, false
 		for _, r := range u.rows {
 			if !r.WindowEnd.After(o.Start) {
-				before = bandOf(r.Band)
+				before, seen = shownBand(r.Band), true
 			}
 		}
-		if before == composite.BandNA {
+		if !seen {
 			continue
 		}
 		n++
 		startWeek := schemas.Week.Next(o.Start)
 		hit := false
 		for _, r := range u.rows {
-			if inWindow(r.WindowEnd, o) && bandOf(r.Band) > before {
+			if inWindow(r.WindowEnd, o) && shownBand(r.Band) > before {
 				rose++
 				delays = append(delays, math.Round(r.WindowEnd.Sub(startWeek).Hours()/(24*7)))
 				hit = true
@@ -527,6 +535,33 @@ func outbreakResponse(reg *schemas.Registry, lv schemas.Level, units []series, o
 	return rose, n, med, detail
 }
 
+// chanceRise returns the mean over the outbreaks scored at lv of the
+// probability that a unit rising at the false-rise rate f (per unit-year,
+// as a Poisson process) rises at least once in as many weeks as the
+// outbreak's window holds: what the outbreak rise would be without any
+// signal.
+func chanceRise(reg *schemas.Registry, lv schemas.Level, units []series, obs []demo.Outbreak, f float64) float64 {
+	byCode := map[string]series{}
+	for _, u := range units {
+		byCode[u.code] = u
+	}
+	var ps []float64
+	for _, o := range obs {
+		u, ok := byCode[unitOf(reg, o.Region, lv)]
+		if !ok {
+			continue
+		}
+		weeks := 0
+		for _, r := range u.rows {
+			if inWindow(r.WindowEnd, o) {
+				weeks++
+			}
+		}
+		ps = append(ps, 1-math.Exp(-f*float64(weeks)/52))
+	}
+	return mean(ps)
+}
+
 // related reports whether a and b are the same region or one is an
 // ancestor of the other.
 func related(reg *schemas.Registry, a, b string) bool {
@@ -546,17 +581,16 @@ func related(reg *schemas.Registry, a, b string) bool {
 	return false
 }
 
-// falseRises counts band rises over the previous week that no outbreak
-// explains (an outbreak on the unit, an ancestor or a descendant whose
+// falseRises counts band rises over the previous week (a week without a
+// band shows no warning, like normal) that no outbreak explains (an outbreak on the unit, an ancestor or a descendant whose
 // window holds the week), per unit-year (units with rows × weeks / 52).
-func falseRises(reg *schemas.Registry, units []series, obs []demo.Outbreak) (perUnitYear float64, n int, unitYears float64) {
+func falseRises(reg *schemas.Registry, units []series, obs []demo.Outbreak) (perUnitYear float64, n int, unitYears float64, fromNoBand int) {
 	weeks := 0
 	for _, u := range units {
-		prev := composite.BandNA
-		for _, r := range u.rows {
-			b := bandOf(r.Band)
+		for i, r := range u.rows {
+			b := shownBand(r.Band)
 			weeks++
-			if prev != composite.BandNA && b > prev {
+			if i > 0 && b > shownBand(u.rows[i-1].Band) {
 				explained := false
 				for _, o := range obs {
 					if inWindow(r.WindowEnd, o) && related(reg, u.code, o.Region) {
@@ -566,18 +600,26 @@ func falseRises(reg *schemas.Registry, units []series, obs []demo.Outbreak) (per
 				}
 				if !explained {
 					n++
+					if bandOrNA(u.rows[i-1].Band) == composite.BandNA {
+						fromNoBand++
+					}
 				}
-			}
-			if b != composite.BandNA {
-				prev = b
 			}
 		}
 	}
 	unitYears = float64(weeks) / 52
 	if unitYears == 0 {
-		return math.NaN(), n, 0
+		return math.NaN(), n, 0, fromNoBand
 	}
-	return float64(n) / unitYears, n, unitYears
+	return float64(n) / unitYears, n, unitYears, fromNoBand
+}
+
+func bandOrNA(s string) composite.Band {
+	b, err := composite.ParseBand(s)
+	if err != nil {
+		return composite.BandNA
+	}
+	return b
 }
 
 // predictive returns the mean over the outcomes (cases, overdue,
