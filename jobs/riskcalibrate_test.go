@@ -101,6 +101,11 @@ func TestRiskThresholdsVersionedAndUsed(t *testing.T) {
 	if got := latest[uint8(schemas.LevelTown)]; got.Version != th.Version || got.Note != "test" || len(got.BaselineShares) != 5 {
 		t.Errorf("newest town thresholds %+v, want the calibration %s", got, th.Version)
 	}
+	byVersion, err := st.RiskThresholdsByVersion(ctx, []string{th.Version, custom.Version, "unknown"})
+	if err != nil || len(byVersion) != 2 || byVersion[0].Version != custom.Version || byVersion[1].Version != th.Version ||
+		byVersion[1].HysteresisMargin != 0.2 || byVersion[0].Orange != 0.1 {
+		t.Errorf("thresholds by version: %+v, %v; want the custom row, then the calibration (margin 0.2)", byVersion, err)
+	}
 	if _, ok := latest[uint8(schemas.LevelCounty)]; ok {
 		t.Error("county thresholds stored without a calibration")
 	}
