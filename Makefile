@@ -7,6 +7,7 @@ SHELL := /bin/bash
 GO ?= go
 KAFKA_VERSION ?= 4.4.0
 KAFKA_COMPAT_VERSION ?= 3.9.1
+ZOOKEEPER_VERSION ?= 3.8.4
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/riskwatch/riskwatch/internal/app.Version=$(VERSION)
 CHDB_PY := $(HOME)/.cache/riskwatch/venv-chdb/bin/python
@@ -18,9 +19,9 @@ export RISKWATCH_KAFKA_VERSION ?= $(KAFKA_VERSION)
 
 .PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices bench-reports bench-warnings bench-api bench-api-fairness eval-alarms nyc-run lint staticcheck vet check-imports fmt-check check-sql-modern clean eval-risk
 
-## deps: install ClickHouse, the Apache Kafka jars, chDB, Chromium + CJK fonts and Go modules when missing
+## deps: install ClickHouse, the Apache Kafka and ZooKeeper jars, chDB, Chromium + CJK fonts and Go modules when missing
 deps:
-	scripts/deps.sh go clickhouse kafka $(KAFKA_VERSION) chdb browser staticcheck
+	scripts/deps.sh go clickhouse kafka $(KAFKA_VERSION) zookeeper $(ZOOKEEPER_VERSION) chdb browser staticcheck
 
 ## build: the riskwatch binary in bin/
 build:

@@ -2,7 +2,7 @@
 # Installs what riskwatch needs on a fresh Debian machine, skipping whatever
 # is already there. Run by `make deps` (and so by `make run` and `make test`).
 #
-#   scripts/deps.sh [clickhouse] [kafka VERSION] [chdb] [go] [browser]
+#   scripts/deps.sh [clickhouse] [kafka VERSION] [zookeeper VERSION] [chdb] [go] [browser]
 #
 # With no arguments it installs everything the tests need.
 set -euo pipefail
@@ -52,6 +52,19 @@ deps_kafka() {
 	"${here}/kafka-jars.sh" "${version}" >/dev/null
 }
 
+# ZooKeeper coordinates the replicated tables of the local ClickHouse cluster
+# that the cluster tests start (make test-cluster).
+deps_zookeeper() {
+	local version="$1"
+	if ! command -v java >/dev/null 2>&1; then
+		apt_install openjdk-17-jre-headless
+	fi
+	if ! command -v mvn >/dev/null 2>&1; then
+		apt_install maven
+	fi
+	"${here}/zookeeper-jars.sh" "${version}" >/dev/null
+}
+
 deps_chdb() {
 	local venv="${cache}/venv-chdb"
 	if [[ -x "${venv}/bin/python" ]] && "${venv}/bin/python" -c 'import chdb' 2>/dev/null; then
@@ -98,12 +111,13 @@ deps_staticcheck() {
 }
 
 if [[ $# -eq 0 ]]; then
-	set -- go clickhouse kafka "${RISKWATCH_KAFKA_VERSION:-4.4.0}" chdb browser staticcheck
+	set -- go clickhouse kafka "${RISKWATCH_KAFKA_VERSION:-4.4.0}" zookeeper "${RISKWATCH_ZOOKEEPER_VERSION:-3.8.4}" chdb browser staticcheck
 fi
 while [[ $# -gt 0 ]]; do
 	case "$1" in
 	clickhouse) deps_clickhouse ;;
 	kafka) deps_kafka "$2"; shift ;;
+	zookeeper) deps_zookeeper "$2"; shift ;;
 	chdb) deps_chdb ;;
 	go) deps_go ;;
 	browser) deps_browser ;;

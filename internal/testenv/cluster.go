@@ -1,0 +1,59 @@
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/riskwatch/riskwatch/internal/servers"
+)
+
+// clusterStartTimeout bounds the start of ZooKeeper and four ClickHouse
+// servers on a busy two-core machine.
+const clusterStartTimeout = 5 * time.Minute
+
+// ZooKeeperVersion returns the ZooKeeper version the cluster tests run:
+// $RISKWATCH_ZOOKEEPER_VERSION, or servers.DefaultZooKeeperVersion.
+func ZooKeeperVersion() string {
+	if v := strings.TrimSpace(os.Getenv("RISKWATCH_ZOOKEEPER_VERSION")); v != "" {
+		return v
+	}
+	return servers.DefaultZooKeeperVersion
+}
+
+// NewCluster starts a private ClickHouse cluster of 2 shards × 2 replicas
+// with its ZooKeeper, named "riskwatch", on loopback ports in a temporary
+// directory, and stops it and removes the directory when the test ends. It
+// skips, or fails under CI=true, when ClickHouse, java or the ZooKeeper jars
+// are missing. It prints the cluster it started (servers and versions).
+func NewCluster(t testing.TB) *servers.Cluster {
+	t.Helper()
+	if _, err := servers.FindClickHouse(); err != nil {
+		missing(t, clickHouseMissingMsg)
+	}
+	if _, err := servers.FindJava(); err != nil {
+		missing(t, "no java on PATH to run ZooKeeper (run make deps)")
+	}
+	version := ZooKeeperVersion()
+	jars := servers.ZooKeeperJarsDir(version)
+	if _, err := servers.ZooKeeperJarsVersion(jars); err != nil {
+		missing(t, fmt.Sprintf("no Apache ZooKeeper %s jars in %s (run make deps, or scripts/zookeeper-jars.sh %s): %v", version, jars, version, err))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), clusterStartTimeout)
+	defer cancel()
+	c, err := servers.StartCluster(ctx, servers.ClusterOptions{ZooKeeperJarsDir: jars})
+	if err != nil {
+		t.Fatalf("testenv: start a ClickHouse cluster: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := c.Stop(); err != nil {
+			t.Errorf("testenv: stop the ClickHouse cluster: %v", err)
+		}
+	})
+	t.Logf("testenv: %s", c.Describe())
+	fmt.Printf("testenv: %s\n", c.Describe())
+	return c
+}
