@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -55,8 +56,11 @@ func firstLine(s string) string {
 
 // AppliedMigrations returns what schema_migrations records, in version order.
 func (s *Store) AppliedMigrations(ctx context.Context) ([]AppliedMigration, error) {
-	if err := s.conn.Exec(ctx, migrationsTable); err != nil {
+	if err := s.execDDL(ctx, s.dialect(nil), migrationsTable); err != nil {
 		return nil, fmt.Errorf("cannot create schema_migrations: %w", err)
+	}
+	if err := s.syncMigrations(ctx); err != nil {
+		return nil, err
 	}
 	rows, err := s.conn.Query(ctx, "SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version")
 	if err != nil {
@@ -84,7 +88,15 @@ func (s *Store) AppliedMigrations(ctx context.Context) ([]AppliedMigration, erro
 // are append-only. A failing statement is reported as a *MigrationError; the
 // statements before it stay applied and, being IF NOT EXISTS, are harmless
 // when the fixed migration runs again.
-func (s *Store) Migrate(ctx context.Context, migs []schemas.Migration) ([]string, error) {
+func (s *Store) Migrate(ctx context.Context, migs []schemas.Migration) (_ []string, err error) {
+	d := s.dialect(migs)
+	if d != nil {
+		unlock, err := s.lockMigrations(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { err = errors.Join(err, unlock()) }()
+	}
 	applied, err := s.AppliedMigrations(ctx)
 	if err != nil {
 		return nil, err
@@ -102,7 +114,7 @@ func (s *Store) Migrate(ctx context.Context, migs []schemas.Migration) ([]string
 			continue
 		}
 		for i, st := range m.Statements {
-			if err := s.conn.Exec(ctx, st.SQL); err != nil {
+			if err := s.execDDL(ctx, d, st.SQL); err != nil {
 				return names, &MigrationError{File: m.Name, Statement: i + 1, Line: st.Line, SQL: st.SQL, Err: err}
 			}
 		}

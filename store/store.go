@@ -32,6 +32,14 @@ type Options struct {
 	// for users whose profile forbids DDL (readonly, or a writer when a
 	// separate user runs the migrations).
 	Existing bool
+	// Cluster, when set, is the name of the ClickHouse cluster (in the
+	// servers' remote_servers) the store runs on: see cluster.go.
+	Cluster string
+	// ZooKeeperPath and ReplicaName are the replicated tables' ZooKeeper
+	// path and replica name in cluster mode; empty means
+	// DefaultZooKeeperPath and DefaultReplicaName.
+	ZooKeeperPath string
+	ReplicaName   string
 }
 
 // Store is a connection pool bound to one database. It is safe for
@@ -40,6 +48,7 @@ type Store struct {
 	conn driver.Conn
 	db   string
 	log  *slog.Logger
+	cl   clusterOptions // zero on a single node
 }
 
 var plainIdent = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -51,6 +60,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if !plainIdent.MatchString(o.Database) {
 		return nil, fmt.Errorf("cannot open store: database name %q is not a plain identifier", o.Database)
 	}
+	if o.Cluster != "" && !plainIdent.MatchString(o.Cluster) {
+		return nil, fmt.Errorf("cannot open store: cluster name %q is not a plain identifier", o.Cluster)
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -59,7 +71,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+o.Database)
+		err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+o.Database+onCluster(o.Cluster))
 		boot.Close()
 		if err != nil {
 			return nil, fmt.Errorf("cannot create database %s: %w", o.Database, err)
@@ -73,7 +85,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		conn.Close()
 		return nil, fmt.Errorf("cannot reach ClickHouse at %v: %w", o.Addrs, err)
 	}
-	return &Store{conn: withRecording(conn, o.Database), db: o.Database, log: o.Logger}, nil
+	return &Store{conn: withRecording(conn, o.Database), db: o.Database, log: o.Logger,
+		cl: clusterOptions{name: o.Cluster, zkPath: o.ZooKeeperPath, replica: o.ReplicaName, opts: o}}, nil
 }
 
 func connect(o Options, db string) (driver.Conn, error) {
@@ -87,6 +100,9 @@ func connect(o Options, db string) (driver.Conn, error) {
 		Logger:       o.Logger.With("component", "clickhouse-go"),
 		ClientInfo:   clickhouse.ClientInfo{Products: []struct{ Name, Version string }{{Name: "riskwatch", Version: "1"}}},
 		TLS:          o.TLS,
+	}
+	if o.Cluster != "" {
+		opts.Settings = clusterSettings()
 	}
 	if o.Compression {
 		opts.Compression = &clickhouse.Compression{Method: clickhouse.CompressionLZ4}
@@ -132,5 +148,5 @@ func (s *Store) ServerVersion(ctx context.Context) (string, error) {
 
 // DropDatabase removes the store's database; tests use it to clean up.
 func (s *Store) DropDatabase(ctx context.Context) error {
-	return s.conn.Exec(ctx, "DROP DATABASE IF EXISTS "+s.db)
+	return s.conn.Exec(ctx, "DROP DATABASE IF EXISTS "+s.db+onCluster(s.cl.name))
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"text/template"
+	"time"
 )
 
 // ClusterOptions configures StartCluster.
@@ -176,6 +177,13 @@ func StartCluster(ctx context.Context, o ClusterOptions) (*Cluster, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("servers: start cluster: %w", errors.Join(errs...))
 	}
+	// A server answers /ping before its ZooKeeper session is up, and an ON
+	// CLUSTER query sent then fails; wait until every server reads ZooKeeper.
+	for _, n := range c.All() {
+		if err := waitZooKeeperSession(ctx, n); err != nil {
+			return nil, err
+		}
+	}
 	ok = true
 	log.Info("ClickHouse cluster started", "cluster", c.Name, "shards", o.Shards, "replicas", o.Replicas, "zookeeper", c.ZooKeeper.Addr)
 	return c, nil
@@ -249,4 +257,22 @@ func (c *Cluster) Stop() error {
 		errs = append(errs, fmt.Errorf("servers: remove cluster directory: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// waitZooKeeperSession polls n until it can read ZooKeeper's root, for up to
+// clickHouseReadyTimeout.
+func waitZooKeeperSession(ctx context.Context, n *ClickHouse) error {
+	ctx, cancel := context.WithTimeout(ctx, clickHouseReadyTimeout)
+	defer cancel()
+	for {
+		_, err := n.Query(ctx, "SELECT count() FROM system.zookeeper WHERE path = '/clickhouse'")
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("servers: ClickHouse at %s has no ZooKeeper session: %w (last: %v)", n.Addr, ctx.Err(), err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
