@@ -17,7 +17,7 @@ TEST_TIMEOUT ?= 25m
 
 export RISKWATCH_KAFKA_VERSION ?= $(KAFKA_VERSION)
 
-.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices bench-reports bench-warnings bench-api bench-api-fairness eval-alarms nyc-run lint staticcheck vet check-imports fmt-check check-sql-modern clean eval-risk
+.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices bench-reports bench-warnings bench-api bench-api-fairness eval-alarms nyc-run lint staticcheck vet check-imports fmt-check check-sql-modern clean eval-risk test-cluster
 
 ## deps: install ClickHouse, the Apache Kafka and ZooKeeper jars, chDB, Chromium + CJK fonts and Go modules when missing
 deps:
@@ -44,7 +44,21 @@ test-go:
 	@rm -f $(SQL_RECORD)
 	@echo "go test $(RACE) ./... (Apache Kafka $(RISKWATCH_KAFKA_VERSION); full log in .run/test.json)"
 	$(GO) build -o .run/testsummary ./internal/tools/testsummary
-	CI=$${CI:-true} RISKWATCH_SQL_RECORD=$(SQL_RECORD) $(GO) test $(RACE) -count=1 -timeout $(TEST_TIMEOUT) -json ./... | tee .run/test.json | .run/testsummary
+	CI=$${CI:-true} RISKWATCH_SQL_RECORD=$(SQL_RECORD) $(GO) test $(RACE) -count=1 -timeout $(TEST_TIMEOUT) -skip '$(CLUSTER_TESTS)' -json ./... | tee .run/test.json | .run/testsummary
+
+# The tests that start the local ClickHouse cluster (ZooKeeper + 2 shards x 2
+# replicas) are named TestCluster*; `make test` leaves them to test-cluster,
+# which .ci/run calls after it, to keep each within its time budget.
+CLUSTER_TESTS := ^TestCluster
+CLUSTER_PACKAGES := ./internal/servers/ ./store/ ./internal/app/
+
+## test-cluster: the cluster tests (store, ingest, jobs, API, reports on a local 2 x 2 ClickHouse cluster)
+test-cluster: deps
+	@mkdir -p .run
+	$(GO) build -o .run/testsummary ./internal/tools/testsummary
+	CI=$${CI:-true} $(GO) test -count=1 -p 1 -timeout $(TEST_TIMEOUT) -run '$(CLUSTER_TESTS)' -v $(CLUSTER_PACKAGES) 2>&1 \
+		| tee .run/test-cluster.log | grep -E '^(testenv: |  shard |=== RUN|--- |    cluster_test|ok |FAIL|PASS)' ; \
+		test $${PIPESTATUS[0]} -eq 0
 
 # The packages whose tests talk to Kafka.
 KAFKA_PACKAGES := ./ingest/ ./internal/app/ ./internal/servers/

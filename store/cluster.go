@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"regexp"
 	"strconv"
@@ -365,4 +366,90 @@ func (s *Store) syncMigrations(ctx context.Context) error {
 		return fmt.Errorf("cannot sync schema_migrations with the other replicas: %w", err)
 	}
 	return nil
+}
+
+// ErrUnknownCluster is returned, wrapped, by DescribeCluster when the server
+// does not list the cluster in system.clusters.
+var ErrUnknownCluster = errors.New("cluster not in system.clusters")
+
+// ClusterInfo is what a server's system.clusters says about a cluster.
+type ClusterInfo struct {
+	Server   string // the server asked, host:port
+	Shards   int
+	Replicas int // the most replicas of any shard
+	Nodes    int
+}
+
+// DescribeCluster connects to o.Addrs without creating or using o.Database
+// and reads what system.clusters says about o.Cluster. A connection failure
+// is returned as is; a cluster the server does not know wraps
+// ErrUnknownCluster and names the clusters it knows.
+func DescribeCluster(ctx context.Context, o Options) (ClusterInfo, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	want := o.Cluster
+	o.Cluster = "" // no cluster settings needed to read system tables
+	conn, err := connect(o, "default")
+	if err != nil {
+		return ClusterInfo{}, err
+	}
+	defer conn.Close()
+	if err := conn.Ping(ctx); err != nil {
+		return ClusterInfo{}, fmt.Errorf("cannot reach ClickHouse at %v: %w", o.Addrs, err)
+	}
+	var (
+		name             string
+		shards, replicas uint64
+		nodes            uint64
+	)
+	rows, err := conn.Query(ctx, "SELECT cluster, uniqExact(shard_num), max(replica_num), count() FROM system.clusters GROUP BY cluster ORDER BY cluster")
+	if err != nil {
+		return ClusterInfo{}, fmt.Errorf("cannot read system.clusters: %w", err)
+	}
+	defer rows.Close()
+	var known []string
+	info := ClusterInfo{Server: strings.Join(o.Addrs, ",")}
+	found := false
+	for rows.Next() {
+		var maxReplica uint32
+		if err := rows.Scan(&name, &shards, &maxReplica, &nodes); err != nil {
+			return ClusterInfo{}, fmt.Errorf("cannot read system.clusters: %w", err)
+		}
+		replicas = uint64(maxReplica)
+		known = append(known, name)
+		if name == want {
+			info.Shards, info.Replicas, info.Nodes = int(shards), int(replicas), int(nodes)
+			found = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return ClusterInfo{}, fmt.Errorf("cannot read system.clusters: %w", err)
+	}
+	if !found {
+		return info, fmt.Errorf("%w: %q (the server knows: %s)", ErrUnknownCluster, want, strings.Join(known, ", "))
+	}
+	return info, nil
+}
+
+// ClusterHealth reports, in cluster mode, whether the node the store talks
+// to has a working ZooKeeper session and no read-only replica of the store's
+// tables (a replicated table turns read-only while ZooKeeper is away, and
+// inserts into it fail until it is back). On a single node it returns "".
+func (s *Store) ClusterHealth(ctx context.Context) (string, error) {
+	if s.cl.name == "" {
+		return "", nil
+	}
+	var n uint64
+	if err := s.conn.QueryRow(ctx, "SELECT count() FROM system.zookeeper WHERE path = '/'").Scan(&n); err != nil {
+		return "", fmt.Errorf("cannot reach ZooKeeper through ClickHouse: %w", err)
+	}
+	var replicas, readonly uint64
+	if err := s.conn.QueryRow(ctx, "SELECT count(), countIf(is_readonly OR is_session_expired) FROM system.replicas WHERE database = ?", s.db).Scan(&replicas, &readonly); err != nil {
+		return "", fmt.Errorf("cannot read system.replicas: %w", err)
+	}
+	if readonly > 0 {
+		return "", fmt.Errorf("%d of %d replicated tables are read-only (no ZooKeeper session)", readonly, replicas)
+	}
+	return fmt.Sprintf("cluster %s: ZooKeeper answers, %d replicated tables writable", s.cl.name, replicas), nil
 }

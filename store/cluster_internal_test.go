@@ -7,9 +7,9 @@ import (
 	"github.com/riskwatch/riskwatch/schemas"
 )
 
-// TestClusterDialect checks the cluster form of the statement shapes the
+// TestDialectForCluster checks the cluster form of the statement shapes the
 // migrations use, and that every embedded migration has one.
-func TestClusterDialect(t *testing.T) {
+func TestDialectForCluster(t *testing.T) {
 	migs, err := schemas.Migrations()
 	if err != nil {
 		t.Fatal(err)

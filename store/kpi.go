@@ -35,6 +35,9 @@ type KPICell struct {
 
 // kpiQuery counts, per cell, everything a KPI row needs in one scan of
 // cases. Windows are bound client-side; no value is formatted into the SQL.
+// The handling time is summed in whole seconds (exact in any order) and the
+// cells come sorted, so that the job's float sums are the same bits however
+// the server split the scan (threads, or the shards of a cluster).
 const kpiQuery = `SELECT county_code, town_code, village_code,
     countIf(reported_at >= ? AND reported_at < ?) AS accepted,
     countIf(reported_at >= ? AND reported_at < ? AND (status = 'resolved' OR (status = 'closed' AND resolved_at IS NOT NULL))) AS resolved,
@@ -42,14 +45,15 @@ const kpiQuery = `SELECT county_code, town_code, village_code,
     countIf(reported_at >= ? AND reported_at < ? AND satisfaction != '') AS evaluated,
     countIf(reported_at >= ? AND reported_at < ? AND satisfaction IN ('satisfied', 'basic')) AS satisfied,
     countIf(resolved_at IS NOT NULL AND assumeNotNull(resolved_at) >= ? AND assumeNotNull(resolved_at) < ?) AS handled,
-    sumIf((toFloat64(toUInt32(assumeNotNull(resolved_at))) - toFloat64(toUInt32(reported_at))) / 86400,
-          resolved_at IS NOT NULL AND assumeNotNull(resolved_at) >= ? AND assumeNotNull(resolved_at) < ?) AS handling_days,
+    sumIf(toInt64(toUInt32(assumeNotNull(resolved_at))) - toInt64(toUInt32(reported_at)),
+          resolved_at IS NOT NULL AND assumeNotNull(resolved_at) >= ? AND assumeNotNull(resolved_at) < ?) / 86400 AS handling_days,
     countIf(reported_at < ? AND due_at IS NOT NULL AND assumeNotNull(due_at) < ? AND status NOT IN ('resolved', 'failed', 'closed')) AS overdue,
     countIf(reported_at >= ? AND reported_at < ?) AS prev_accepted,
     countIf(reported_at >= ? AND reported_at < ?) AS yoy_accepted
 FROM cases FINAL
 WHERE reported_at < ?
-GROUP BY county_code, town_code, village_code`
+GROUP BY county_code, town_code, village_code
+ORDER BY county_code, town_code, village_code`
 
 // KPICells counts cases per cell for the windows.
 func (s *Store) KPICells(ctx context.Context, w KPIWindows) ([]KPICell, error) {

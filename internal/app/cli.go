@@ -143,6 +143,10 @@ func MainContext(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			fmt.Fprintf(stderr, "riskwatch: %v\n", err)
 			return 1
 		}
+		if err := checkCluster(ctx, cfg, stdout); err != nil {
+			fmt.Fprintf(stderr, "riskwatch: %v\n", err)
+			return 2
+		}
 		fmt.Fprintf(stdout, "# configuration OK (defaults filled in)\n%s", out)
 		return 0
 	}

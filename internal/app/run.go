@@ -107,6 +107,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		}
 		return "ClickHouse " + chVersion, nil
 	})
+	addClusterHealth(h, st) // cluster.go
 	h.add("kafka", func(ctx context.Context) (string, error) {
 		info, err := ingest.Probe(ctx, conn, cfg.Kafka.Topic)
 		if err != nil {

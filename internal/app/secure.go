@@ -55,6 +55,10 @@ func storeOptions(cfg config.Config, addrs []string, log *slog.Logger) (store.Op
 		Compression:  cfg.ClickHouse.Compression == "lz4",
 		Logger:       log.With("component", "store"),
 		TLS:          tc,
+		// Cluster mode (see store/cluster.go).
+		Cluster:       cfg.ClickHouse.Cluster,
+		ZooKeeperPath: cfg.ClickHouse.ZooKeeperPath,
+		ReplicaName:   cfg.ClickHouse.ReplicaName,
 	}, nil
 }
 

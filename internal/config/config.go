@@ -135,6 +135,11 @@ type ClickHouse struct {
 	// data under Dir, for a first run on a fresh machine (make run). Addrs is
 	// then ignored.
 	Local LocalClickHouse `yaml:"local"`
+	// Cluster, ZooKeeperPath and ReplicaName turn on cluster mode: see
+	// cluster.go.
+	Cluster       string `yaml:"cluster"`
+	ZooKeeperPath string `yaml:"zookeeper_path"`
+	ReplicaName   string `yaml:"replica_name"`
 }
 
 // LocalClickHouse configures the locally started server.
@@ -429,6 +434,7 @@ func (c *Config) Validate() error {
 	if ch.Compression != "lz4" && ch.Compression != "none" {
 		bad("clickhouse.compression", "must be lz4 or none, not %q", ch.Compression)
 	}
+	errs = append(errs, validateCluster(ch)...)
 	for _, p := range []struct {
 		key string
 		v   int

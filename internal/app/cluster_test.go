@@ -1,0 +1,221 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/riskwatch/riskwatch/internal/app"
+	"github.com/riskwatch/riskwatch/internal/servers"
+	"github.com/riskwatch/riskwatch/internal/testenv"
+	"github.com/riskwatch/riskwatch/store"
+)
+
+// clusterConfig writes a configuration for database db on addrs, in
+// cluster mode when cluster is not empty, consuming topic as group.
+func clusterConfig(t *testing.T, addrs []string, cluster, db, broker, topic, group string) string {
+	t.Helper()
+	cl := ""
+	if cluster != "" {
+		cl = "  cluster: " + cluster + "\n"
+	}
+	return writeConfig(t, fmt.Sprintf(`
+clickhouse:
+  local: {enabled: false}
+  addrs: [%s]
+  database: %s
+  read_timeout: 5m
+%skafka:
+  embedded: false
+  brokers: [%s]
+  topic: %s
+  group: %s
+http:
+  listen: 127.0.0.1:0
+log:
+  level: warn
+warnings:
+  outbox: %s
+reports:
+  dir: %s
+`, strings.Join(addrs, ", "), db, cl, broker, topic, group, filepath.Join(t.TempDir(), "outbox.db"), filepath.Join(t.TempDir(), "reports")))
+}
+
+// runCmd runs one command line and fails the test unless it exits 0.
+func runCmd(t *testing.T, args ...string) string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := app.MainContext(context.Background(), args, &out, &errb); code != 0 {
+		t.Fatalf("%v exited %d:\n%s\n%s", args, code, out.String(), errb.String())
+	}
+	return out.String()
+}
+
+// TestClusterCheckConfig: check-config reads system.clusters when the
+// servers answer: the local cluster is described, an unknown name fails
+// naming the key.
+func TestClusterCheckConfig(t *testing.T) {
+	c := testenv.NewCluster(t)
+	out := runCmd(t, "check-config", "--config", clusterConfig(t, c.Addrs(), "riskwatch", "x", "127.0.0.1:9", "t", "g"))
+	if !strings.Contains(out, "# clickhouse.cluster riskwatch: 2 shards, 2 replicas, 4 nodes") {
+		t.Errorf("check-config does not describe the cluster:\n%s", out)
+	}
+	var o, e bytes.Buffer
+	code := app.MainContext(context.Background(), []string{"check-config", "--config", clusterConfig(t, c.Addrs(), "nosuch", "x", "127.0.0.1:9", "t", "g")}, &o, &e)
+	if code != 2 || !strings.Contains(e.String(), "clickhouse.cluster") || !strings.Contains(e.String(), "riskwatch") {
+		t.Errorf("an unknown cluster: exit %d, stderr %q; want 2 naming clickhouse.cluster and the known cluster", code, e.String())
+	}
+}
+
+// resultTables are the tables whose rows must be the same on a single node
+// and on the cluster after the same stream and the same backfill.
+var resultTables = []string{
+	"cases", "case_events", "region_kpis", "hotspots", "stat_alarms", "supervision_cases", "supervision_units",
+	"rule_alarms", "type_ranks", "risk_index", "api_daily",
+}
+
+// volatileColumns differ between two runs by design: when a row was
+// computed, received or detected (rule alarms are raised at ingest).
+var volatileColumns = map[string]bool{"computed_at": true, "ingested_at": true, "detected_at": true}
+
+// tableRows returns the rows of db.table (FINAL) as sorted TSV lines without
+// the volatile columns.
+func tableRows(t *testing.T, n *servers.ClickHouse, db, table string) []string {
+	t.Helper()
+	ctx := context.Background()
+	colsOut, err := n.Query(ctx, "SELECT name FROM system.columns WHERE database = '"+db+"' AND table = '"+table+"'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cols []string
+	for _, c := range strings.Fields(colsOut) {
+		if !volatileColumns[c] {
+			cols = append(cols, "toString("+c+")")
+		}
+	}
+	if len(cols) == 0 {
+		t.Fatalf("%s.%s has no columns on %s", db, table, n.Addr)
+	}
+	list := strings.Join(cols, ", ")
+	out, err := n.Query(ctx, "SELECT "+list+" FROM "+db+"."+table+" FINAL ORDER BY "+list+" FORMAT TabSeparated")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out = strings.TrimSuffix(out, "\n")
+	if out == "" {
+		return nil
+	}
+	return strings.Split(out, "\n")
+}
+
+// differing counts the lines of a and b (both sorted) that the other lacks.
+func differing(a, b []string) int {
+	n := 0
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] == b[j]:
+			i++
+			j++
+		case a[i] < b[j]:
+			n++
+			i++
+		default:
+			n++
+			j++
+		}
+	}
+	return n + len(a) - i + len(b) - j
+}
+
+// TestClusterMatchesSingleNode ingests the demo stream from one Kafka topic
+// into a single node and into the 2 × 2 cluster, backfills the index jobs
+// and the API rollup on both, and requires every result table to hold the
+// same rows on both.
+func TestClusterMatchesSingleNode(t *testing.T) {
+	k := testenv.Kafka(t)
+	single := testenv.ClickHouse(t)
+	c := testenv.NewCluster(t)
+	topic := testenv.FreshDatabase(t, "clmatch")
+	dbSingle, dbCluster := testenv.FreshDatabase(t, "one"), testenv.FreshDatabase(t, "cl")
+	cfgSingle := clusterConfig(t, []string{single.Addr}, "", dbSingle, k.Addr, topic, "g_"+dbSingle)
+	cfgCluster := clusterConfig(t, c.Addrs(), "riskwatch", dbCluster, k.Addr, topic, "g_"+dbCluster)
+
+	runCmd(t, "gen", "--produce", "--config", cfgSingle, "--from", "2026-03-01", "--to", "2026-04-30")
+	runCmd(t, "migrate", "--config", cfgSingle)
+	runCmd(t, "migrate", "--config", cfgCluster)
+
+	stores := map[string]*store.Store{}
+	for name, o := range map[string]store.Options{
+		"single":  {Addrs: []string{single.Addr}, Database: dbSingle},
+		"cluster": {Addrs: c.Addrs(), Database: dbCluster, Cluster: "riskwatch"},
+	} {
+		o.Username, o.DialTimeout, o.ReadTimeout, o.MaxOpenConns = "default", 10*time.Second, 5*time.Minute, 2
+		st, err := store.Open(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		stores[name] = st
+	}
+	t.Cleanup(func() { stores["single"].DropDatabase(context.Background()) })
+
+	// Both ingesters consume the whole topic; wait until both hold the
+	// same number of case versions and it has stopped growing.
+	for _, cfg := range []string{cfgSingle, cfgCluster} {
+		ctx, cancel := context.WithCancel(context.Background())
+		var out, errb syncBuffer
+		done := make(chan int, 1)
+		go func() { done <- app.MainContext(ctx, []string{"ingest", "--config", cfg}, &out, &errb) }()
+		t.Cleanup(func() {
+			cancel()
+			if code := <-done; code != 0 {
+				t.Errorf("ingest exited %d: %s", code, errb.String())
+			}
+		})
+	}
+	var last [2]store.CaseStats
+	stable := 0
+	for deadline := time.Now().Add(4 * time.Minute); stable < 3; time.Sleep(2 * time.Second) {
+		a, err1 := stores["single"].CaseStats(context.Background())
+		b, err2 := stores["cluster"].CaseStats(context.Background())
+		if err1 == nil && err2 == nil && a.Events > 0 && a == b && a == last[0] && b == last[1] {
+			stable++
+		} else {
+			stable = 0
+		}
+		last = [2]store.CaseStats{a, b}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 4 min: single node %+v (%v), cluster %+v (%v)", a, err1, b, err2)
+		}
+	}
+	t.Logf("ingested on both: %+v", last[0])
+
+	runCmd(t, "backfill", "--config", cfgSingle, "--from", "2026-04-01", "--to", "2026-04-30")
+	runCmd(t, "backfill", "--config", cfgCluster, "--from", "2026-04-01", "--to", "2026-04-30")
+	var days []time.Time
+	for d := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC); d.Before(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)); d = d.AddDate(0, 0, 1) {
+		days = append(days, d)
+	}
+	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	for _, st := range stores {
+		if err := st.APIRefreshDaily(context.Background(), days, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	for _, table := range resultTables {
+		a := tableRows(t, single, dbSingle, table)
+		// Read through another node than the one the jobs wrote on.
+		b := tableRows(t, c.Nodes[1][1], dbCluster, table)
+		d := differing(a, b)
+		t.Logf("%-18s single node %6d rows, cluster %6d rows, %d differing", table, len(a), len(b), d)
+		if d != 0 || len(a) == 0 {
+			t.Errorf("%s: %d rows on the single node, %d on the cluster, %d differing; want the same, non-empty", table, len(a), len(b), d)
+		}
+	}
+}
