@@ -7,4 +7,10 @@
 // idempotent, failures named by file and statement) and the loading of
 // reference data (regions, categories). It does not decide what to store or
 // when: callers do.
+//
+// With Options.Cluster the same migrations run on a ClickHouse cluster
+// (cluster.go): the store translates each single-node statement into its
+// ON CLUSTER form, with Replicated engines, the case tables sharded behind
+// Distributed tables that keep the names every query uses, and a ZooKeeper
+// lock so that concurrent migrate runs apply each migration once.
 package store

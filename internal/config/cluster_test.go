@@ -26,3 +26,17 @@ func TestConfigClusterKeys(t *testing.T) {
 		t.Errorf("cluster keys parsed as %+v", c.ClickHouse)
 	}
 }
+
+// TestExampleConfigsAreValid loads every configuration under examples/.
+func TestExampleConfigsAreValid(t *testing.T) {
+	for _, name := range []string{"city", "province", "national"} {
+		c, err := Load("../../examples/" + name + ".yaml")
+		if err != nil {
+			t.Errorf("examples/%s.yaml: %v", name, err)
+			continue
+		}
+		if (name == "city") != (c.ClickHouse.Cluster == "") {
+			t.Errorf("examples/%s.yaml: clickhouse.cluster %q", name, c.ClickHouse.Cluster)
+		}
+	}
+}

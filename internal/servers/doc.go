@@ -1,7 +1,11 @@
 // Package servers starts real, throwaway server processes on the loopback
 // interface: a ClickHouse server (the Debian 18.16 clickhouse-server or a
-// modern single-binary clickhouse) and a single-node Apache Kafka broker in
-// KRaft mode, run from the official jars on the machine's Java.
+// modern single-binary clickhouse), a single-node Apache Kafka broker in
+// KRaft mode, run from the official jars on the machine's Java, and for the
+// cluster tests a standalone Apache ZooKeeper (jars from Maven Central, see
+// scripts/zookeeper-jars.sh) with a ClickHouse cluster of shards × replicas
+// around it (cluster.go: generated remote_servers, macros, zookeeper and
+// interserver settings in each server's config.d/cluster.xml).
 //
 // It sits below both the test helpers in internal/testenv and the
 // `riskwatch run` command, which uses it to start a local ClickHouse under
