@@ -17,7 +17,7 @@ TEST_TIMEOUT ?= 25m
 
 export RISKWATCH_KAFKA_VERSION ?= $(KAFKA_VERSION)
 
-.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices bench-reports bench-warnings bench-api bench-api-fairness eval-alarms nyc-run lint staticcheck vet check-imports fmt-check check-sql-modern clean eval-risk test-cluster
+.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices bench-reports bench-warnings bench-api bench-api-fairness eval-alarms nyc-run lint staticcheck vet check-imports fmt-check check-sql-modern clean eval-risk test-cluster bench-cluster
 
 ## deps: install ClickHouse, the Apache Kafka and ZooKeeper jars, chDB, Chromium + CJK fonts and Go modules when missing
 deps:
@@ -84,6 +84,12 @@ bench-ingest: build
 bench-ingest-kfake: build
 	scripts/deps.sh clickhouse
 	$(GO) run ./internal/tools/benchingest --bin bin/riskwatch --records $(BENCH_RECORDS) --broker kfake
+
+## bench-cluster: demo records through a real Apache Kafka broker into one ClickHouse node and into the local 2 x 2 cluster, one run
+BENCH_CLUSTER_RECORDS ?= 200000
+bench-cluster: build
+	scripts/deps.sh clickhouse kafka $(KAFKA_VERSION) zookeeper $(ZOOKEEPER_VERSION)
+	$(GO) run ./internal/tools/benchcluster --bin bin/riskwatch --records $(BENCH_CLUSTER_RECORDS)
 
 ## bench-indices: 10M generated cases, every index job for one window, ratio to a GROUP BY
 BENCH_INDEX_RECORDS ?= 10000000

@@ -342,3 +342,13 @@ func (z *ZooKeeper) Running() bool {
 	defer z.mu.Unlock()
 	return z.proc != nil && !z.proc.exited()
 }
+
+// PID returns the process id of the running server JVM, or 0.
+func (z *ZooKeeper) PID() int {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if z.proc == nil || z.proc.exited() {
+		return 0
+	}
+	return z.proc.cmd.Process.Pid
+}

@@ -1,0 +1,114 @@
+package ingest
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/segmentio/kafka-go"
+)
+
+// lagTimeout bounds the Kafka requests of one scrape.
+const lagTimeout = 3 * time.Second
+
+// LagCollector exports the consumer group's lag per partition of the topic
+// on every scrape: the partition's end offset minus the group's committed
+// offset (the whole partition when the group has committed nothing), as
+// riskwatch_ingest_group_lag{topic, partition}. With several ingesters in one
+// group every one of them exports the lag of the whole group, so any one
+// scrape shows the partitions that fall behind, whoever owns them. A scrape
+// while Kafka does not answer exports nothing and counts a scrape error.
+type LagCollector struct {
+	Brokers []string
+	Topic   string
+	Group   string
+	// Transport reaches the brokers; nil means kafka-go's default.
+	Transport kafka.RoundTripper
+
+	lag    *prometheus.Desc
+	errors prometheus.Counter
+}
+
+// NewLagCollector returns the collector for group on topic.
+func NewLagCollector(brokers []string, topic, group string) *LagCollector {
+	return &LagCollector{
+		Brokers: brokers, Topic: topic, Group: group,
+		lag: prometheus.NewDesc("riskwatch_ingest_group_lag",
+			"Messages of the partition not yet committed by the consumer group (end offset minus committed offset).",
+			[]string{"topic", "partition"}, nil),
+		errors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "riskwatch_ingest_group_lag_errors_total",
+			Help: "Scrapes of the consumer-group lag that Kafka did not answer.",
+		}),
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (l *LagCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- l.lag
+	l.errors.Describe(ch)
+}
+
+// Collect implements prometheus.Collector.
+func (l *LagCollector) Collect(ch chan<- prometheus.Metric) {
+	lags, err := l.Lags(context.Background())
+	if err != nil {
+		l.errors.Inc()
+	}
+	for p, n := range lags {
+		ch <- prometheus.MustNewConstMetric(l.lag, prometheus.GaugeValue, float64(n), l.Topic, strconv.Itoa(p))
+	}
+	l.errors.Collect(ch)
+}
+
+// Lags returns the group's lag per partition of the topic.
+func (l *LagCollector) Lags(ctx context.Context) (map[int]int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, lagTimeout)
+	defer cancel()
+	c := &kafka.Client{Addr: kafka.TCP(l.Brokers...), Timeout: lagTimeout, Transport: l.Transport}
+	md, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{l.Topic}})
+	if err != nil {
+		return nil, err
+	}
+	var parts []int
+	for _, t := range md.Topics {
+		if t.Name == l.Topic && t.Error == nil {
+			for _, p := range t.Partitions {
+				parts = append(parts, p.ID)
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return nil, nil
+	}
+	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
+	for _, p := range parts {
+		req.Topics[l.Topic] = append(req.Topics[l.Topic], kafka.LastOffsetOf(p))
+	}
+	ends, err := c.ListOffsets(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	committed, err := c.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: l.Group, Topics: map[string][]int{l.Topic: parts}})
+	if err != nil {
+		return nil, err
+	}
+	if committed.Error != nil {
+		return nil, committed.Error
+	}
+	done := map[int]int64{}
+	for _, p := range committed.Topics[l.Topic] {
+		if p.Error == nil && p.CommittedOffset >= 0 {
+			done[p.Partition] = p.CommittedOffset
+		}
+	}
+	out := map[int]int64{}
+	for _, p := range ends.Topics[l.Topic] {
+		if p.Error != nil {
+			continue
+		}
+		out[p.Partition] = max(p.LastOffset-done[p.Partition], 0)
+	}
+	return out, nil
+}

@@ -1,0 +1,275 @@
+// Command benchcluster measures the cost per row of replication and
+// distribution (make bench-cluster): N demo records are produced once to a
+// real Apache Kafka topic, then `riskwatch ingest` runs as its own process
+// twice, with its own consumer group each time: into a single ClickHouse
+// node, and into the local 2 × 2 cluster (cluster mode: synchronous inserts
+// into the Distributed table, replicated tables). For each it prints
+//
+//	<target>: rows/s N; rows per ingester CPU-second M; server CPU-s per million rows S; bytes on disk per case B
+//
+// where the time runs from the ingester's start to the moment the last row
+// is visible, ingester CPU is the process's own (getrusage), server CPU is
+// the sum over the ClickHouse servers (and ZooKeeper for the cluster) from
+// /proc, and bytes on disk are the active parts of every table of the
+// database on every server, divided by the cases. Both runs share the
+// machine, so only their ratio means anything.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/riskwatch/riskwatch/ingest"
+	"github.com/riskwatch/riskwatch/internal/demo"
+	"github.com/riskwatch/riskwatch/internal/servers"
+	"github.com/riskwatch/riskwatch/schemas"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench-cluster:", err)
+		os.Exit(1)
+	}
+}
+
+type target struct {
+	name    string
+	nodes   []*servers.ClickHouse
+	extra   []int // other server PIDs whose CPU counts (ZooKeeper)
+	cluster string
+}
+
+func run() error {
+	records := flag.Int("records", 200_000, "demo records to ingest")
+	kafkaVersion := flag.String("kafka-version", envOr("RISKWATCH_KAFKA_VERSION", "4.4.0"), "Apache Kafka version (jars from make deps)")
+	zkVersion := flag.String("zookeeper-version", envOr("RISKWATCH_ZOOKEEPER_VERSION", servers.DefaultZooKeeperVersion), "ZooKeeper version (jars from make deps)")
+	bin := flag.String("bin", "bin/riskwatch", "the riskwatch binary")
+	partitions := flag.Int("partitions", 4, "topic partitions")
+	flag.Parse()
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	binPath, err := filepath.Abs(*bin)
+	if err != nil {
+		return err
+	}
+
+	single, err := servers.StartClickHouse(ctx, servers.ClickHouseOptions{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer single.Stop()
+	c, err := servers.StartCluster(ctx, servers.ClusterOptions{ZooKeeperJarsDir: servers.ZooKeeperJarsDir(*zkVersion), Logger: log})
+	if err != nil {
+		return err
+	}
+	defer c.Stop()
+	k, err := servers.StartKafka(ctx, servers.KafkaOptions{JarsDir: servers.KafkaJarsDir(*kafkaVersion), Logger: log, Partitions: *partitions})
+	if err != nil {
+		return err
+	}
+	defer k.Stop()
+	fmt.Printf("single node: ClickHouse %s at %s\n%s\nApache Kafka %s at %s\n", single.Version, single.Addr, c.Describe(), k.Version, k.Addr)
+
+	const topic = "disputes"
+	brokers := []string{k.Addr}
+	if err := ingest.EnsureTopics(ctx, brokers, ingest.TopicSpec{Name: topic, Partitions: *partitions, MaxMessageBytes: 16 << 20}); err != nil {
+		return err
+	}
+	gen, err := demo.NewN(demo.Options{Seed: 7}, *records)
+	if err != nil {
+		return err
+	}
+	p := ingest.NewProducer(brokers, topic)
+	var batch []ingest.Record
+	produced := 0
+	for {
+		r, ok := gen.Next()
+		if ok {
+			b, err := schemas.MarshalRecord(r)
+			if err != nil {
+				return err
+			}
+			batch = append(batch, ingest.Record{Key: []byte(r.CaseID), Value: b})
+		}
+		if len(batch) == 10_000 || (!ok && len(batch) > 0) {
+			if err := p.Send(ctx, batch...); err != nil {
+				return err
+			}
+			produced += len(batch)
+			batch = batch[:0]
+		}
+		if !ok {
+			break
+		}
+	}
+	p.Close()
+	fmt.Printf("produced %d records (not timed)\n", produced)
+
+	dir, err := os.MkdirTemp("", "riskwatch-bench-cluster-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	zkPID := c.ZooKeeper.PID()
+	for _, t := range []target{
+		{name: "single node", nodes: []*servers.ClickHouse{single}},
+		{name: "cluster 2x2", nodes: c.All(), extra: []int{zkPID}, cluster: c.Name},
+	} {
+		if err := measure(ctx, t, binPath, dir, brokers, topic, produced); err != nil {
+			return fmt.Errorf("%s: %w", t.name, err)
+		}
+	}
+	return nil
+}
+
+func measure(ctx context.Context, t target, bin, dir string, brokers []string, topic string, produced int) error {
+	addrs := make([]string, len(t.nodes))
+	for i, n := range t.nodes {
+		addrs[i] = n.Addr
+	}
+	db := "bench_" + strings.ReplaceAll(strings.Fields(t.name)[0], " ", "_")
+	httpAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	cl := ""
+	if t.cluster != "" {
+		cl = "  cluster: " + t.cluster + "\n"
+	}
+	cfgPath := filepath.Join(dir, db+".yaml")
+	cfg := fmt.Sprintf(`clickhouse:
+  local: {enabled: false}
+  addrs: [%s]
+  database: %s
+%skafka:
+  embedded: false
+  brokers: [%s]
+  topic: %s
+  group: %s
+http:
+  listen: %s
+ingest:
+  batch_rows: 100000
+  batch_age: 1s
+log:
+  level: warn
+`, strings.Join(addrs, ", "), db, cl, strings.Join(brokers, ", "), topic, db, httpAddr)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		return err
+	}
+	mig := exec.Command(bin, "migrate", "--config", cfgPath)
+	mig.Stderr = os.Stderr
+	if out, err := mig.Output(); err != nil {
+		return fmt.Errorf("migrate: %w: %s", err, out)
+	}
+	var pids []int
+	for _, n := range t.nodes {
+		pids = append(pids, n.PID())
+	}
+	pids = append(pids, t.extra...)
+	cpu0 := sumCPU(pids)
+	cmd := exec.Command(bin, "ingest", "--config", cfgPath)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	reader := t.nodes[0]
+	for {
+		out, err := reader.Query(ctx, "SELECT count() FROM "+db+".case_events")
+		if err == nil {
+			if n, _ := strconv.Atoi(strings.TrimSpace(out)); n >= produced {
+				break
+			}
+		}
+		if time.Since(start) > 30*time.Minute {
+			_ = cmd.Process.Kill()
+			return fmt.Errorf("not all %d rows after 30 minutes", produced)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	serverCPU := sumCPU(pids) - cpu0
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Wait()
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return fmt.Errorf("no resource usage for the ingester")
+	}
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	cases, err := reader.Query(ctx, "SELECT count() FROM "+db+".cases FINAL")
+	if err != nil {
+		return err
+	}
+	nCases, _ := strconv.ParseFloat(strings.TrimSpace(cases), 64)
+	var bytes float64
+	for _, n := range t.nodes {
+		out, err := n.Query(ctx, "SELECT sum(bytes_on_disk) FROM system.parts WHERE active AND database = '"+db+"'")
+		if err != nil {
+			return err
+		}
+		b, _ := strconv.ParseFloat(strings.TrimSpace(out), 64)
+		bytes += b
+	}
+	fmt.Printf("%s: %d rows in %.1f s, ingester CPU %.1f s, server CPU %.1f s, %.0f cases\n",
+		t.name, produced, elapsed.Seconds(), cpu.Seconds(), serverCPU.Seconds(), nCases)
+	fmt.Printf("%s: rows/s %.0f; rows per ingester CPU-second %.0f; server CPU-s per million rows %.1f; bytes on disk per case %.0f\n",
+		t.name, float64(produced)/elapsed.Seconds(), float64(produced)/cpu.Seconds(),
+		serverCPU.Seconds()/float64(produced)*1e6, bytes/nCases)
+	return nil
+}
+
+// sumCPU returns the CPU time (user + system) the processes have used.
+func sumCPU(pids []int) time.Duration {
+	var d time.Duration
+	for _, pid := range pids {
+		d += procCPU(pid)
+	}
+	return d
+}
+
+// procCPU returns the CPU time (user + system) a process has used so far.
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		s = s[i+2:]
+	}
+	f := strings.Fields(s)
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * (time.Second / 100) // USER_HZ is 100 on Linux
+}
+
+// freeAddr returns a free loopback host:port.
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
