@@ -57,3 +57,29 @@ func NewCluster(t testing.TB) *servers.Cluster {
 	fmt.Printf("testenv: %s\n", c.Describe())
 	return c
 }
+
+// NewKafkaCluster starts a private three-broker Apache Kafka (KRaft) cluster
+// with replication factor 3 and min.insync.replicas 2 for topics, of the
+// version Kafka would use, and stops it when the test ends. It skips, or
+// fails under CI=true, when the jars or java are missing.
+func NewKafkaCluster(t testing.TB) *servers.KafkaCluster {
+	t.Helper()
+	o, msg := kafkaOptions()
+	if msg != "" {
+		missing(t, msg)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), clusterStartTimeout)
+	defer cancel()
+	k, err := servers.StartKafkaCluster(ctx, servers.KafkaClusterOptions{JarsDir: o.JarsDir})
+	if err != nil {
+		t.Fatalf("testenv: start a Kafka cluster: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := k.Stop(); err != nil {
+			t.Errorf("testenv: stop the Kafka cluster: %v", err)
+		}
+	})
+	t.Logf("testenv: %s", k.Describe())
+	fmt.Printf("testenv: %s\n", k.Describe())
+	return k
+}
