@@ -53,12 +53,12 @@ CLUSTER_TESTS := ^TestCluster
 CLUSTER_PACKAGES := ./internal/servers/ ./store/ ./internal/app/
 
 ## test-cluster: the cluster tests (store, ingest, jobs, API, reports on a local 2 x 2 ClickHouse cluster)
+# It prints the servers it starts, each test's result and the comparison
+# lines; the whole output is in .run/test-cluster.log.
 test-cluster: deps
 	@mkdir -p .run
-	$(GO) build -o .run/testsummary ./internal/tools/testsummary
 	CI=$${CI:-true} $(GO) test -count=1 -p 1 -timeout $(TEST_TIMEOUT) -run '$(CLUSTER_TESTS)' -v $(CLUSTER_PACKAGES) 2>&1 \
-		| tee .run/test-cluster.log | grep -E '^(testenv: |  shard |=== RUN|--- |    cluster_test|ok |FAIL|PASS)' ; \
-		test $${PIPESTATUS[0]} -eq 0
+		| tee .run/test-cluster.log | grep --line-buffered -E '^(testenv: |  shard |--- |    cluster_|ok |FAIL|PASS)'
 
 # The packages whose tests talk to Kafka.
 KAFKA_PACKAGES := ./ingest/ ./internal/app/ ./internal/servers/

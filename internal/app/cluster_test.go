@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -10,8 +11,11 @@ import (
 	"time"
 
 	"github.com/riskwatch/riskwatch/internal/app"
+	"github.com/riskwatch/riskwatch/internal/reportgen"
+	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/internal/servers"
 	"github.com/riskwatch/riskwatch/internal/testenv"
+	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
 )
 
@@ -205,6 +209,37 @@ func TestClusterMatchesSingleNode(t *testing.T) {
 	for _, st := range stores {
 		if err := st.APIRefreshDaily(context.Background(), days, at); err != nil {
 			t.Fatal(err)
+		}
+	}
+
+	// The reports read the same through the Distributed tables: the input
+	// model of the city's and a banner's weekly report is the same.
+	reg, err := schemas.LoadTongliao()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return at }
+	for _, region := range []string{"150500000000", "150521000000"} {
+		var models [2]string
+		for i, name := range []string{"single", "cluster"} {
+			g, err := reportgen.New(stores[name], reg, reportgen.Options{Dir: t.TempDir(), Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := g.Input(context.Background(), reportgen.SpecAt(region, scheduler.Week, time.Date(2026, 4, 28, 0, 0, 0, 0, scheduler.Shanghai)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := json.Marshal(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			models[i] = string(b)
+		}
+		if models[0] != models[1] || len(models[0]) < 1000 {
+			t.Errorf("weekly report input of %s: %d bytes on the single node, %d on the cluster, equal %v; want equal", region, len(models[0]), len(models[1]), models[0] == models[1])
+		} else {
+			t.Logf("weekly report input of %s: the same %d bytes on both", region, len(models[0]))
 		}
 	}
 
