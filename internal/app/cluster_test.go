@@ -4,11 +4,18 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/segmentio/kafka-go"
+
+	"github.com/riskwatch/riskwatch/ingest"
 	"github.com/riskwatch/riskwatch/internal/app"
 	"github.com/riskwatch/riskwatch/internal/reportgen"
 	"github.com/riskwatch/riskwatch/internal/scheduler"
@@ -138,7 +145,8 @@ func differing(a, b []string) int {
 // TestClusterMatchesSingleNode ingests the demo stream from one Kafka topic
 // into a single node and into the 2 × 2 cluster, backfills the index jobs
 // and the API rollup on both, and requires every result table to hold the
-// same rows on both.
+// same rows on both, the weekly report inputs to be the same, and the API
+// (a `riskwatch run` on each) to give the same answers.
 func TestClusterMatchesSingleNode(t *testing.T) {
 	k := testenv.Kafka(t)
 	single := testenv.ClickHouse(t)
@@ -148,6 +156,12 @@ func TestClusterMatchesSingleNode(t *testing.T) {
 	cfgSingle := clusterConfig(t, []string{single.Addr}, "", dbSingle, k.Addr, topic, "g_"+dbSingle)
 	cfgCluster := clusterConfig(t, c.Addrs(), "riskwatch", dbCluster, k.Addr, topic, "g_"+dbCluster)
 
+	// The topic exists with a leader for every partition before gen
+	// produces (a just-created topic on a busy broker refuses writes a while).
+	if err := ingest.EnsureTopics(context.Background(), []string{k.Addr}, ingest.TopicSpec{Name: topic, Partitions: 4}); err != nil {
+		t.Fatal(err)
+	}
+	waitLeaders(t, k.Addr, topic, 4)
 	runCmd(t, "gen", "--produce", "--config", cfgSingle, "--from", "2026-03-01", "--to", "2026-04-30")
 	runCmd(t, "migrate", "--config", cfgSingle)
 	runCmd(t, "migrate", "--config", cfgCluster)
@@ -245,6 +259,47 @@ func TestClusterMatchesSingleNode(t *testing.T) {
 		}
 	}
 
+	// The API answers the same from both.
+	apiGet := apiOn(t, cfgSingle, cfgCluster)
+	for _, path := range []string{
+		"/api/trends?metric=cases&group=level&level=county&granularity=week&from=2026-03-01&to=2026-04-30",
+		"/api/trends?metric=cases&group=category&granularity=day&from=2026-04-01&to=2026-04-30&severity=difficult",
+		"/api/kpis?window=week&level=county&from=2026-04-01&to=2026-04-30",
+		"/api/hotspots?window=week&level=town&from=2026-04-01&to=2026-04-30",
+		"/api/risk?window=week&level=town&from=2026-04-01&to=2026-04-30",
+		"/api/types?window=week&level=county&from=2026-04-01&to=2026-04-30",
+		"/api/alarms/stat?window=week&from=2026-04-01&to=2026-04-30",
+		"/api/alarms/rule?from=2026-03-01&to=2026-04-30",
+		"/api/supervision/units?from=2026-04-01&to=2026-04-30",
+		"/api/supervision/cases?from=2026-04-25&to=2026-04-30",
+		"/api/cases?region=150521&from=2026-04-01&to=2026-04-30&page_size=500",
+	} {
+		a, b := apiGet(path)
+		// Trends come from api_daily once the server has built it at start;
+		// until then from the rollup: compare answers from the same source.
+		for deadline := time.Now().Add(2 * time.Minute); strings.HasPrefix(path, "/api/trends") &&
+			!(strings.Contains(a, `"source":"api_daily"`) && strings.Contains(b, `"source":"api_daily"`)) &&
+			time.Now().Before(deadline); time.Sleep(time.Second) {
+			a, b = apiGet(path)
+		}
+		// as_of is when the server last refreshed api_daily and detected_at
+		// when ingest raised a rule alarm: clock readings.
+		for _, re := range []*regexp.Regexp{asOf, detectedAt} {
+			a, b = re.ReplaceAllString(a, "…"), re.ReplaceAllString(b, "…")
+		}
+		if a != b || !strings.HasPrefix(a, "200 ") || len(a) < 100 {
+			i := 0
+			for i < min(len(a), len(b)) && a[i] == b[i] {
+				i++
+			}
+			from := max(i-150, 0)
+			t.Errorf("GET %s: single node %d bytes, cluster %d, first difference at byte %d: single node …%q…, cluster …%q…; want the same 200 answer",
+				path, len(a), len(b), i, a[from:min(i+150, len(a))], b[from:min(i+150, len(b))])
+		} else {
+			t.Logf("GET %s: the same %d bytes from both", path, len(a))
+		}
+	}
+
 	for _, table := range resultTables {
 		a := tableRows(t, single, dbSingle, table)
 		// Read through another node than the one the jobs wrote on.
@@ -253,6 +308,73 @@ func TestClusterMatchesSingleNode(t *testing.T) {
 		t.Logf("%-18s single node %6d rows, cluster %6d rows, %d differing", table, len(a), len(b), d)
 		if d != 0 || len(a) == 0 {
 			t.Errorf("%s: %d rows on the single node, %d on the cluster, %d differing; want the same, non-empty", table, len(a), len(b), d)
+		}
+	}
+}
+
+// asOf and detectedAt match clock readings in API answers.
+var (
+	asOf       = regexp.MustCompile(`"as_of":"[^"]*"`)
+	detectedAt = regexp.MustCompile(`"detected_at":"[^"]*"`)
+)
+
+// apiOn starts `riskwatch run` (API only: no ingest, jobs or startup
+// reports) on each configuration with an admin token, and returns a function
+// that GETs a path from both and returns "STATUS BODY" of each.
+func apiOn(t *testing.T, cfgs ...string) func(path string) (string, string) {
+	t.Helper()
+	var bases, toks []string
+	for _, cfg := range cfgs {
+		body, err := os.ReadFile(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		apiCfg := writeConfig(t, string(body)+"ingest:\n  enabled: false\njobs:\n  enabled: false\n")
+		b, _ := os.ReadFile(apiCfg)
+		b = []byte(strings.Replace(string(b), "reports:\n", "reports:\n  startup: false\n", 1))
+		if err := os.WriteFile(apiCfg, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		tok := strings.TrimSpace(runCmd(t, "token", "create", "--name", "cluster-compare", "--role", "admin", "--config", apiCfg))
+		base := startRun(t, regexp.MustCompile(`(http://127\.0\.0\.1:\d+)/healthz`), "run", "--config", apiCfg)[1]
+		bases, toks = append(bases, base), append(toks, tok)
+	}
+	get := func(i int, path string) string {
+		req, _ := http.NewRequest("GET", bases[i]+path, nil)
+		req.Header.Set("Authorization", "Bearer "+toks[i])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return fmt.Sprintf("%d %s", resp.StatusCode, b)
+	}
+	return func(path string) (string, string) { return get(0, path), get(1, path) }
+}
+
+// waitLeaders waits up to a minute until every one of the n partitions of
+// topic has a leader.
+func waitLeaders(t *testing.T, broker, topic string, n int) {
+	t.Helper()
+	c := &kafka.Client{Addr: kafka.TCP(broker)}
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(250 * time.Millisecond) {
+		md, err := c.Metadata(context.Background(), &kafka.MetadataRequest{Topics: []string{topic}})
+		led := 0
+		if err == nil {
+			for _, tp := range md.Topics {
+				for _, p := range tp.Partitions {
+					if p.Error == nil && p.Leader.Host != "" {
+						led++
+					}
+				}
+			}
+		}
+		if led == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("topic %s: %d of %d partitions have a leader after a minute (%v)", topic, led, n, err)
 		}
 	}
 }
