@@ -20,20 +20,19 @@ const lagTimeout = 3 * time.Second
 // scrape shows the partitions that fall behind, whoever owns them. A scrape
 // while Kafka does not answer exports nothing and counts a scrape error.
 type LagCollector struct {
-	Brokers []string
-	Topic   string
-	Group   string
-	// Transport reaches the brokers; nil means kafka-go's default.
-	Transport kafka.RoundTripper
+	// Conn reaches the brokers (TLS and SASL as the consumer's).
+	Conn  Conn
+	Topic string
+	Group string
 
 	lag    *prometheus.Desc
 	errors prometheus.Counter
 }
 
 // NewLagCollector returns the collector for group on topic.
-func NewLagCollector(brokers []string, topic, group string) *LagCollector {
+func NewLagCollector(conn Conn, topic, group string) *LagCollector {
 	return &LagCollector{
-		Brokers: brokers, Topic: topic, Group: group,
+		Conn: conn, Topic: topic, Group: group,
 		lag: prometheus.NewDesc("riskwatch_ingest_group_lag",
 			"Messages of the partition not yet committed by the consumer group (end offset minus committed offset).",
 			[]string{"topic", "partition"}, nil),
@@ -66,7 +65,8 @@ func (l *LagCollector) Collect(ch chan<- prometheus.Metric) {
 func (l *LagCollector) Lags(ctx context.Context) (map[int]int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, lagTimeout)
 	defer cancel()
-	c := &kafka.Client{Addr: kafka.TCP(l.Brokers...), Timeout: lagTimeout, Transport: l.Transport}
+	c, closeIdle := l.Conn.client(lagTimeout)
+	defer closeIdle()
 	md, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{l.Topic}})
 	if err != nil {
 		return nil, err

@@ -19,7 +19,7 @@ func TestLagPerPartition(t *testing.T) {
 	k := testenv.Kafka(t)
 	topic := testenv.FreshDatabase(t, "lag")
 	ctx := context.Background()
-	if err := ingest.EnsureTopics(ctx, []string{k.Addr}, ingest.TopicSpec{Name: topic, Partitions: 2}); err != nil {
+	if err := ingest.EnsureTopics(ctx, ingest.Plain(k.Addr), ingest.TopicSpec{Name: topic, Partitions: 2}); err != nil {
 		t.Fatal(err)
 	}
 	w := &kafka.Writer{Addr: kafka.TCP(k.Addr), Topic: topic, Balancer: kafka.BalancerFunc(func(m kafka.Message, _ ...int) int { return m.Partition }), RequiredAcks: kafka.RequireAll, BatchSize: 1}
@@ -34,7 +34,7 @@ func TestLagPerPartition(t *testing.T) {
 	if err := w.WriteMessages(ctx, msgs...); err != nil {
 		t.Fatal(err)
 	}
-	l := ingest.NewLagCollector([]string{k.Addr}, topic, "g_"+topic)
+	l := ingest.NewLagCollector(ingest.Plain(k.Addr), topic, "g_"+topic)
 	// A fresh broker answers "not coordinator" until its offsets topic is
 	// up; a scrape then exports nothing, so the test asks again.
 	var lags map[int]int64

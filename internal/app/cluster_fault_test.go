@@ -112,7 +112,7 @@ func TestClusterIngestSurvivesFaults(t *testing.T) {
 	db := testenv.FreshDatabase(t, "clfault")
 	topic := "disputes_" + db
 	cfg := clusterConfig(t, c.Addrs(), "riskwatch", db, k.Addr, topic, "g_"+db)
-	if err := ingest.EnsureTopics(context.Background(), []string{k.Addr}, ingest.TopicSpec{Name: topic, Partitions: 4}); err != nil {
+	if err := ingest.EnsureTopics(context.Background(), ingest.Plain(k.Addr), ingest.TopicSpec{Name: topic, Partitions: 4}); err != nil {
 		t.Fatal(err)
 	}
 	runCmd(t, "migrate", "--config", cfg)
@@ -123,7 +123,7 @@ func TestClusterIngestSurvivesFaults(t *testing.T) {
 	}
 	defer st.Close()
 	base := startRun(t, regexp.MustCompile(`(http://127\.0\.0\.1:\d+)/healthz`), "ingest", "--config", cfg)[1]
-	p := ingest.NewProducer([]string{k.Addr}, topic)
+	p := ingest.NewProducer(ingest.Plain(k.Addr), topic)
 	defer p.Close()
 
 	// 1. One replica of each shard dies in the middle of the stream.

@@ -76,7 +76,9 @@ func startIngester(t *testing.T, cfg string) *ingester {
 	})
 	found := make(chan string, 1)
 	go func() {
-		re := regexp.MustCompile(`(http://127\.0\.0\.1:\d+)/healthz`)
+		// The metrics listener's address: the group lag and the inserted
+		// rows are read from /metrics there.
+		re := regexp.MustCompile(`监控指标 metrics: +(http://127\.0\.0\.1:\d+)/metrics`)
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			in.out.Write([]byte(sc.Text() + "\n"))
@@ -130,7 +132,7 @@ func TestClusterThreeIngestersOneKilled(t *testing.T) {
 	db := testenv.FreshDatabase(t, "clthree")
 	topic := "disputes_" + db
 	cfg := clusterConfig(t, c.Addrs(), "riskwatch", db, k.Addr, topic, "g_"+db)
-	if err := ingest.EnsureTopics(context.Background(), []string{k.Addr}, ingest.TopicSpec{Name: topic, Partitions: 12}); err != nil {
+	if err := ingest.EnsureTopics(context.Background(), ingest.Plain(k.Addr), ingest.TopicSpec{Name: topic, Partitions: 12}); err != nil {
 		t.Fatal(err)
 	}
 	runCmd(t, "migrate", "--config", cfg)
@@ -144,7 +146,7 @@ func TestClusterThreeIngestersOneKilled(t *testing.T) {
 	for range 3 {
 		ins = append(ins, startIngester(t, cfg))
 	}
-	p := ingest.NewProducer([]string{k.Addr}, topic)
+	p := ingest.NewProducer(ingest.Plain(k.Addr), topic)
 	defer p.Close()
 
 	const n = 8000

@@ -24,7 +24,7 @@ func TestClusterKafkaBrokerKilled(t *testing.T) {
 	db := testenv.FreshDatabase(t, "clkafka")
 	topic := "disputes_" + db
 	cfg := clusterConfig(t, c.Addrs(), "riskwatch", db, strings.Join(kc.Addrs(), ", "), topic, "g_"+db)
-	if err := ingest.EnsureTopics(context.Background(), kc.Addrs(), ingest.TopicSpec{Name: topic, Partitions: 6}); err != nil {
+	if err := ingest.EnsureTopics(context.Background(), ingest.Plain(kc.Addrs()...), ingest.TopicSpec{Name: topic, Partitions: 6}); err != nil {
 		t.Fatal(err)
 	}
 	md, err := (&kafka.Client{Addr: kafka.TCP(kc.Addrs()...)}).Metadata(context.Background(), &kafka.MetadataRequest{Topics: []string{topic}})
@@ -46,7 +46,7 @@ func TestClusterKafkaBrokerKilled(t *testing.T) {
 	}
 	defer st.Close()
 	startIngester(t, cfg)
-	p := ingest.NewProducer(kc.Addrs(), topic)
+	p := ingest.NewProducer(ingest.Plain(kc.Addrs()...), topic)
 	defer p.Close()
 
 	const n = 6000

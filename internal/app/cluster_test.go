@@ -18,7 +18,6 @@ import (
 	"github.com/riskwatch/riskwatch/ingest"
 	"github.com/riskwatch/riskwatch/internal/app"
 	"github.com/riskwatch/riskwatch/internal/reportgen"
-	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/internal/servers"
 	"github.com/riskwatch/riskwatch/internal/testenv"
 	"github.com/riskwatch/riskwatch/schemas"
@@ -45,6 +44,8 @@ clickhouse:
   topic: %s
   group: %s
 http:
+  listen: 127.0.0.1:0
+metrics:
   listen: 127.0.0.1:0
 log:
   level: warn
@@ -158,7 +159,7 @@ func TestClusterMatchesSingleNode(t *testing.T) {
 
 	// The topic exists with a leader for every partition before gen
 	// produces (a just-created topic on a busy broker refuses writes a while).
-	if err := ingest.EnsureTopics(context.Background(), []string{k.Addr}, ingest.TopicSpec{Name: topic, Partitions: 4}); err != nil {
+	if err := ingest.EnsureTopics(context.Background(), ingest.Plain(k.Addr), ingest.TopicSpec{Name: topic, Partitions: 4}); err != nil {
 		t.Fatal(err)
 	}
 	waitLeaders(t, k.Addr, topic, 4)
@@ -239,7 +240,7 @@ func TestClusterMatchesSingleNode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			in, err := g.Input(context.Background(), reportgen.SpecAt(region, scheduler.Week, time.Date(2026, 4, 28, 0, 0, 0, 0, scheduler.Shanghai)))
+			in, err := g.Input(context.Background(), reportgen.SpecAt(region, schemas.Week, time.Date(2026, 4, 28, 0, 0, 0, 0, schemas.Shanghai)))
 			if err != nil {
 				t.Fatal(err)
 			}

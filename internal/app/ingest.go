@@ -71,7 +71,7 @@ func startIngest(ctx context.Context, cfg config.Config, st *store.Store, reg *s
 	}
 	if pr != nil {
 		// The group's lag per partition, asked of Kafka on each scrape.
-		pr.MustRegister(ingest.NewLagCollector(brokers, cfg.Kafka.Topic, cfg.Kafka.Group))
+		pr.MustRegister(ingest.NewLagCollector(conn, cfg.Kafka.Topic, cfg.Kafka.Group))
 	}
 	done := make(chan error, 1)
 	go func() { done <- c.Run(ctx) }()

@@ -30,9 +30,9 @@ import (
 	"time"
 
 	"github.com/riskwatch/riskwatch/ingest"
-	"github.com/riskwatch/riskwatch/internal/demo"
 	"github.com/riskwatch/riskwatch/internal/servers"
 	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/sources/demo"
 )
 
 func main() {
@@ -82,14 +82,14 @@ func run() error {
 
 	const topic = "disputes"
 	brokers := []string{k.Addr}
-	if err := ingest.EnsureTopics(ctx, brokers, ingest.TopicSpec{Name: topic, Partitions: *partitions, MaxMessageBytes: 16 << 20}); err != nil {
+	if err := ingest.EnsureTopics(ctx, ingest.Plain(brokers...), ingest.TopicSpec{Name: topic, Partitions: *partitions, MaxMessageBytes: 16 << 20}); err != nil {
 		return err
 	}
 	gen, err := demo.NewN(demo.Options{Seed: 7}, *records)
 	if err != nil {
 		return err
 	}
-	p := ingest.NewProducer(brokers, topic)
+	p := ingest.NewProducer(ingest.Plain(brokers...), topic)
 	var batch []ingest.Record
 	produced := 0
 	for {
