@@ -197,3 +197,129 @@ func SobolIndices(yA, yB []float64, yAB [][]float64) (first, total []float64, er
 	}
 	return first, total, nil
 }
+
+func sensitivity(spec Spec, nominal Structure, xEB, xRaw [][]float64, seed uint64, res *Result) error {
+	se := spec.Sensitivity
+	nU := len(res.Units)
+	type input struct {
+		name string
+		x    [][]float64
+	}
+	smoothings := []input{{"EB", xEB}}
+	if se.Smoothing {
+		smoothings = append(smoothings, input{"raw", xRaw})
+	}
+	var inputs []input
+	for _, s := range smoothings {
+		inputs = append(inputs, s)
+		if se.MinMax {
+			vals := func(u, k int) float64 { return res.Units[u].Indicators[k].Value }
+			if s.name == "raw" {
+				vals = func(u, k int) float64 { return res.Units[u].Indicators[k].Raw }
+			}
+			inputs = append(inputs, input{s.name + "|minmax", minMaxWithin(spec, vals, nU)})
+		}
+	}
+	nominalBands := make([]Band, nU)
+	for u := range res.Units {
+		nominalBands[u] = res.Units[u].BandIndex
+	}
+	var allBands [][]Band
+	var allRanks [][]int
+	dims := make([]float64, len(nominal.Members))
+	idx := make([]int, 0, nU)
+	score := func(st Structure, x [][]float64, geo bool, scores []float64, bands []Band) {
+		for u := range x {
+			dims = st.Dimensions(x[u], dims)
+			if geo {
+				scores[u] = st.Geometric(dims)
+			} else {
+				scores[u] = st.Arithmetic(dims)
+			}
+			bands[u] = spec.Bands.Band(RoundHalfUp1(scores[u]))
+		}
+	}
+	for _, in := range inputs {
+		weights := []struct {
+			name string
+			st   Structure
+		}{{string(spec.Weighting.Method), nominal}}
+		if se.Weights != "" {
+			alt, err := alternativeWeights(nominal, in.x, se.Weights, spec.Weighting)
+			if err != nil {
+				return fmt.Errorf("cannot draw the alternative weights of %s: %w", in.name, err)
+			}
+			weights = append(weights, struct {
+				name string
+				st   Structure
+			}{string(se.Weights), alt})
+		}
+		for _, w := range weights {
+			aggs := []string{"geo"}
+			if se.Aggregation {
+				aggs = append(aggs, "arith")
+			}
+			for _, agg := range aggs {
+				sc := Scenario{Name: in.name + "|" + w.name + "|" + agg, Scores: make([]float64, nU), Bands: make([]Band, nU)}
+				score(w.st, in.x, agg == "geo", sc.Scores, sc.Bands)
+				sc.Ranks = ranksInto(sc.Scores, nil, idx)
+				res.Scenarios = append(res.Scenarios, sc)
+				allBands = append(allBands, sc.Bands)
+				allRanks = append(allRanks, sc.Ranks)
+			}
+		}
+	}
+	nominalRanks := res.Scenarios[0].Ranks
+	for i := range res.Scenarios {
+		res.Scenarios[i].MeanAbsRankShift = MeanAbsRankShift(nominalRanks, res.Scenarios[i].Ranks)
+	}
+	nGrid := len(allBands)
+
+	res.Noise = NoiseSummary{Draws: se.NoiseDraws, Factor: se.NoiseFactor, MeanAbsRankShift: math.NaN()}
+	if se.NoiseDraws > 0 {
+		rng := rand.New(rand.NewPCG(seed, RNGStream))
+		dimOf := nominal.dimOf()
+		iw := make([]float64, len(nominal.IndicatorWeights))
+		sub := make([]float64, 0, len(iw))
+		var shift float64
+		for range se.NoiseDraws {
+			for _, m := range nominal.Members {
+				sub = sub[:0]
+				for _, i := range m {
+					sub = append(sub, nominal.IndicatorWeights[i])
+				}
+				for j, v := range Noisy(sub, se.NoiseFactor, rng) {
+					iw[m[j]] = v
+				}
+			}
+			dw := Noisy(nominal.DimensionWeights, se.NoiseFactor, rng)
+			st, err := NewStructure(dimOf, iw, dw, nominal.Floor, nominal.MinShare)
+			if err != nil {
+				return fmt.Errorf("cannot build the structure of the noisy weights: %w", err)
+			}
+			scores := make([]float64, nU)
+			bands := make([]Band, nU)
+			score(st, xEB, true, scores, bands)
+			ranks := ranksInto(scores, nil, idx)
+			shift += MeanAbsRankShift(nominalRanks, ranks)
+			allBands = append(allBands, bands)
+			allRanks = append(allRanks, ranks)
+		}
+		res.Noise.MeanAbsRankShift = shift / float64(se.NoiseDraws)
+	}
+
+	all := Stability(nominalBands, allBands, allRanks, se.UnstableBelow)
+	grid := Stability(nominalBands, allBands[:nGrid], allRanks[:nGrid], se.UnstableBelow)
+	var noise []UnitStability
+	if len(allBands) > nGrid {
+		noise = Stability(nominalBands, allBands[nGrid:], allRanks[nGrid:], se.UnstableBelow)
+	}
+	for u := range res.Units {
+		us := UnitSensitivity{UnitStability: all[u], AgreementGrid: grid[u].Agreement, AgreementNoise: math.NaN()}
+		if noise != nil {
+			us.AgreementNoise = noise[u].Agreement
+		}
+		res.Units[u].Sensitivity = us
+	}
+	return nil
+}
