@@ -48,9 +48,9 @@ type ETSFit struct {
 	// Fitted are the one-step-ahead in-sample forecasts, Resid = y − Fitted.
 	Fitted, Resid []float64
 	// Sigma2 is SSE / (n − k) with k the number of estimated parameters
-	// plus one, as R's ets reports it.
+	// (smoothing parameters and free initial states), as R's ets reports it.
 	Sigma2 float64
-	// LogLik is −½·n·log(SSE/n) − n/2·(1+log 2π), AIC = −2 LogLik + 2k.
+	// LogLik is −½·n·log(SSE/n) − n/2·(1+log 2π), AIC = −2 LogLik + 2(k+1).
 	LogLik, AIC float64
 	// Last state after the last observation.
 	level, slope float64
@@ -173,7 +173,7 @@ func (s ETSSpec) result(y []float64, p ETSParams) *ETSFit {
 		fit.Resid[t] = y[t] - fit.Fitted[t]
 	}
 	k := s.nParams() + 1
-	fit.Sigma2 = sse / float64(n-k)
+	fit.Sigma2 = sse / float64(n-s.nParams())
 	nf := float64(n)
 	fit.LogLik = -0.5*nf*math.Log(sse/nf) - 0.5*nf*(1+math.Log(2*math.Pi))
 	fit.AIC = -2*fit.LogLik + 2*float64(k)

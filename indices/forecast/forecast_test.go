@@ -51,12 +51,12 @@ func TestETSSimpleExponentialSmoothingByHand(t *testing.T) {
 	for i, w := range wantFitted {
 		near(t, "fitted", fit.Fitted[i], w, 1e-12)
 	}
-	// SSE = 0+4+0+16 = 20; k = 2 params + 1 → σ² = 20/(4−3) = 20.
-	near(t, "sigma2", fit.Sigma2, 20, 1e-12)
+	// SSE = 0+4+0+16 = 20; k = 2 params (α, l0) → σ² = 20/(4−2) = 10.
+	near(t, "sigma2", fit.Sigma2, 10, 1e-12)
 	fc := fit.Forecast(3)
 	near(t, "point", fc.Point[2], 13, 1e-12)
-	// Var h=3: σ²(1 + 2α²) = 20·1.5 = 30.
-	near(t, "hi95 h=3", fc.Hi95[2], 13+1.959963984540054*math.Sqrt(30), 1e-9)
+	// Var h=3: σ²(1 + 2α²) = 10·1.5 = 15.
+	near(t, "hi95 h=3", fc.Hi95[2], 13+1.959963984540054*math.Sqrt(15), 1e-9)
 }
 
 func TestETSDampedSeasonalForecastByHand(t *testing.T) {
