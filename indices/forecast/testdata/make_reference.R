@@ -77,3 +77,30 @@ g <- expand.grid(p = c(0.025, 0.1, 0.5, 0.9, 0.975), mu = c(0.3, 2.5, 17, 240.5)
 g$q <- qnbinom(g$p, size = g$size, mu = g$mu)
 g$qpois <- qpois(g$p, g$mu)
 w(g, "qnbinom.csv")
+
+# --- MinT with shrinkage -------------------------------------------------
+# shrink.estim as in hts (earowang/hts R/MinT.R, Schäfer & Strimmer 2005).
+shrink.estim <- function(x, tar) {
+  p <- ncol(x); n <- nrow(x)
+  covm <- crossprod(x) / n
+  corm <- cov2cor(covm)
+  xs <- scale(x, center = FALSE, scale = sqrt(diag(covm)))
+  v <- (1 / (n * (n - 1))) * (crossprod(xs^2) - 1 / n * (crossprod(xs))^2)
+  diag(v) <- 0
+  corapn <- cov2cor(tar)
+  d <- (corm - corapn)^2
+  lambda <- sum(v) / sum(d)
+  lambda <- max(min(lambda, 1), 0)
+  list(cov = lambda * tar + (1 - lambda) * covm, lambda = lambda)
+}
+# Hierarchy: node 1 total; 2, 3 counties; 4, 5 under 2; 6, 7 under 3.
+S <- rbind(c(1, 1, 1, 1), c(1, 1, 0, 0), c(0, 0, 1, 1), diag(4))
+tt <- 1:30
+res <- sapply(1:7, function(j) sin(tt * j * 0.7 + j) * (1 + j / 3) + cos(tt * 0.3) * (j %% 3))
+yhat <- c(100, 48, 57, 20, 25, 30, 24)
+sh <- shrink.estim(res, diag(diag(crossprod(res) / nrow(res))))
+Wi <- solve(sh$cov)
+rec <- S %*% solve(t(S) %*% Wi %*% S) %*% t(S) %*% Wi %*% yhat
+w(as.data.frame(res), "mint_residuals.csv")
+w(data.frame(node = 1:7, base = yhat, mint = as.numeric(rec), bu = as.numeric(S %*% yhat[4:7])), "mint_reconciled.csv")
+w(data.frame(name = "lambda", value = sh$lambda), "mint_lambda.csv")
