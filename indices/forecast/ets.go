@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"gonum.org/v1/gonum/optimize"
 )
 
 // ETSSpec names an additive-error ETS model: the trend (none, additive or
@@ -259,7 +258,8 @@ func (s ETSSpec) initStates(y []float64) (l0, b0 float64, season []float64) {
 // minimises n·log(SSE) over the smoothing parameters (R's usual bounds:
 // 1e-4 ≤ α ≤ 0.9999, 1e-4 ≤ β ≤ α, 1e-4 ≤ γ ≤ 1 − α, 0.8 ≤ φ ≤ 0.98) and
 // the initial states (the seasonal states summing to zero) with
-// Nelder-Mead, restarted once from its optimum. The starting point follows
+// Nelder-Mead (see nelderMead), restarted from its optimum while that
+// improves the likelihood. The starting point follows
 // R's initparam.
 func FitETS(y []float64, spec ETSSpec) (*ETSFit, error) {
 	if err := checkSeries(y, 1); err != nil {
@@ -361,19 +361,20 @@ func FitETS(y []float64, spec ETSSpec) (*ETSFit, error) {
 		}
 		return n * math.Log(sse)
 	}
-	prob := optimize.Problem{Func: obj}
-	best := x0
-	for round := 0; round < 3; round++ {
-		settings := &optimize.Settings{
-			Converger:       &optimize.FunctionConverge{Absolute: 1e-10, Relative: 1e-10, Iterations: 200},
-			FuncEvaluations: 4000,
+	// Nelder-Mead as R's ets runs it (reltol √ε, at most 2000 iterations),
+	// restarted from its end point while that still improves the
+	// likelihood (at most 6 runs): a restart resets a simplex that has
+	// collapsed along the flat directions of the likelihood.
+	const reltol = 1.4901161193847656e-08
+	best, fbest := nelderMead(obj, x0, reltol, 2000)
+	for run := 1; run < 6; run++ {
+		x, fx := nelderMead(obj, best, reltol, 2000)
+		improved := fbest-fx > 1e-7*math.Abs(fbest)
+		if fx <= fbest {
+			best, fbest = x, fx
 		}
-		res, err := optimize.Minimize(prob, best, settings, &optimize.NelderMead{SimplexSize: 0.1})
-		if err != nil && res == nil {
-			return nil, fmt.Errorf("cannot fit %v: %w", spec, err)
-		}
-		if res != nil && obj(res.X) <= obj(best) {
-			best = res.X
+		if !improved {
+			break
 		}
 	}
 	if !decode(best) {

@@ -28,7 +28,7 @@ const (
 	glmMaxit    = 25   // glm.control()$maxit
 	thetaMax    = 1e8  // θ beyond this is treated as Poisson
 	thetaMLEps  = 1.220703125e-04
-	nbMixNodes  = 48
+	nbMixNodes  = 16
 	quantileTol = 1e-12
 )
 
