@@ -3,7 +3,6 @@ package forecast
 import (
 	"fmt"
 	"math"
-
 )
 
 // ETSSpec names an additive-error ETS model: the trend (none, additive or
