@@ -17,7 +17,7 @@ TEST_TIMEOUT ?= 25m
 
 export RISKWATCH_KAFKA_VERSION ?= $(KAFKA_VERSION)
 
-.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices bench-reports bench-warnings bench-api bench-api-fairness eval-alarms nyc-run lint staticcheck vet check-imports fmt-check check-sql-modern clean eval-risk test-cluster bench-cluster
+.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices bench-reports bench-warnings bench-api bench-api-fairness eval-alarms nyc-run lint staticcheck vet check-imports fmt-check check-sql-modern clean eval-risk test-cluster bench-cluster eval-forecast
 
 ## deps: install ClickHouse, the Apache Kafka and ZooKeeper jars, chDB, Chromium + CJK fonts and Go modules when missing
 deps:
@@ -128,6 +128,11 @@ eval-alarms:
 eval-risk:
 	scripts/deps.sh go clickhouse
 	$(GO) run ./internal/tools/evalrisk
+
+## eval-forecast: backtest the forecasts on the demo stream and the NYC council casework 2019-2022
+eval-forecast:
+	scripts/deps.sh go clickhouse
+	$(GO) run ./internal/tools/evalforecast
 
 ## nyc-run: the index jobs over the real NYC council casework 2019-2022 (../shared/data)
 nyc-run:

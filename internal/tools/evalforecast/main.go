@@ -1,0 +1,210 @@
+// Command evalforecast backtests the forecasts (make eval-forecast) on the
+// demo stream and on the NYC Council casework 2019–2022.
+//
+// For each dataset it starts a throwaway ClickHouse (toolenv), loads the
+// cases through the real transform, and runs jobs.BacktestForecasts: weekly
+// counts per level (city, county/borough, town/community board) × category
+// group, a forecast after every week of the scored period for the next
+// -horizon weeks, the model chosen per series by rolling-origin validation
+// on its own history. It prints one line per level and horizon:
+//
+//	forecast <dataset> level <L> h=<H>: MASE ratio to seasonal naive R; coverage80 C80; coverage95 C95
+//
+// followed by MASE, sMAPE, pinball loss, the number of forecasts and the
+// models chosen.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/riskwatch/riskwatch/indices/forecast"
+	"github.com/riskwatch/riskwatch/internal/demo"
+	"github.com/riskwatch/riskwatch/internal/importer"
+	"github.com/riskwatch/riskwatch/internal/jobs"
+	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/internal/tools/toolenv"
+	"github.com/riskwatch/riskwatch/mappings"
+	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/transform"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "eval-forecast:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	horizon := flag.Int("horizon", 4, "largest horizon in weeks")
+	every := flag.Int("every", 1, "score every n-th week as an origin")
+	levels := flag.String("levels", "city,county,town", "levels scored")
+	datasets := flag.String("datasets", "demo,nyc", "datasets: demo, nyc")
+	nycDir := flag.String("nyc-data", "../shared/data/complaints/nyc_council_constituent_services", "folder of nyc_council_constituent_services_20*.csv")
+	flag.Parse()
+	var lv []int
+	for _, l := range strings.Split(*levels, ",") {
+		switch strings.TrimSpace(l) {
+		case "city":
+			lv = append(lv, jobs.ForecastCity)
+		case "county":
+			lv = append(lv, jobs.ForecastCounty)
+		case "town":
+			lv = append(lv, jobs.ForecastTown)
+		default:
+			return fmt.Errorf("-levels: unknown level %q", l)
+		}
+	}
+	ctx := context.Background()
+	for _, ds := range strings.Split(*datasets, ",") {
+		var err error
+		switch ds {
+		case "demo":
+			err = evalDemo(ctx, lv, *horizon, *every)
+		case "nyc":
+			err = evalNYC(ctx, *nycDir, lv, *horizon, *every)
+		default:
+			err = fmt.Errorf("-datasets: unknown dataset %q", ds)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func evalDemo(ctx context.Context, lv []int, horizon, every int) error {
+	env, err := toolenv.Start(ctx, toolenv.Options{Database: "evalforecast", ReadTimeout: 10 * time.Minute})
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	gen, err := demo.New(demo.Options{Seed: 1, Registry: env.Registry})
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	n, err := toolenv.Load(ctx, env.Store, env.Registry, gen, toolenv.StreamEnd(), nil)
+	if err != nil {
+		return err
+	}
+	from, to := demo.DefaultPeriod()
+	fmt.Printf("demo: %d cases (seed 1, %s to %s) loaded in %.0f s\n", n, from.Format(time.DateOnly), to.Format(time.DateOnly), time.Since(t0).Seconds())
+	// Score the second year: forecasts made after each week ending from
+	// 2025-11-03 on; the outcomes run to the stream's last full week.
+	lastEnd := scheduler.Week.Next(to)
+	lastEnd = lastEnd.AddDate(0, 0, -7) // the last complete week ends here
+	c := jobs.ForecastBacktestConfig{
+		Window: "week", From: time.Date(2025, 11, 3, 0, 0, 0, 0, scheduler.Shanghai), To: lastEnd.AddDate(0, 0, -7),
+		Horizon: horizon, History: 104, Levels: lv, Holidays: forecast.ChinaHolidays, Every: every,
+	}
+	return report(ctx, env, "demo", c, map[int]string{})
+}
+
+func evalNYC(ctx context.Context, dir string, lv []int, horizon, every int) error {
+	files, _ := filepath.Glob(filepath.Join(dir, "nyc_council_constituent_services_20*.csv"))
+	if len(files) == 0 {
+		return fmt.Errorf("no casework files in %s", dir)
+	}
+	m, reg, err := importer.Open(mappings.FS, "nyc_council.yaml")
+	if err != nil {
+		return err
+	}
+	env, err := toolenv.Start(ctx, toolenv.Options{Database: "evalforecastnyc", ReadTimeout: 10 * time.Minute, Registry: reg})
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	tr, err := transform.New(transform.Options{Registry: reg})
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	var rows []schemas.CaseRow
+	for _, f := range files {
+		r, err := os.Open(f)
+		if err != nil {
+			return err
+		}
+		_, err = m.Convert(r, f, reg, func(rec schemas.Record) error {
+			b, err := schemas.MarshalRecord(rec)
+			if err != nil {
+				return err
+			}
+			row, err := tr.Transform(b, transform.Meta{Topic: "nyc"}, now)
+			if err != nil {
+				var re *transform.RejectError
+				if errors.As(err, &re) {
+					return nil
+				}
+				return err
+			}
+			rows = append(rows, row)
+			return nil
+		})
+		r.Close()
+		if err != nil {
+			return err
+		}
+	}
+	if err := env.Store.InsertCases(ctx, rows); err != nil {
+		return err
+	}
+	fmt.Printf("nyc: %d cases of the NYC Council casework 2019–2022 loaded\n", len(rows))
+	// Forecasts after each week ending from 2020-01-06 (one year of
+	// history) to the end of 2022, COVID-2020 included.
+	c := jobs.ForecastBacktestConfig{
+		Window: "week", From: time.Date(2020, 1, 6, 0, 0, 0, 0, scheduler.Shanghai), To: time.Date(2022, 12, 26, 0, 0, 0, 0, scheduler.Shanghai).AddDate(0, 0, -7*horizon),
+		Horizon: horizon, History: 60, Levels: lv, Every: every,
+	}
+	return report(ctx, env, "nyc", c, map[int]string{jobs.ForecastCounty: "borough", jobs.ForecastTown: "community-board"})
+}
+
+func report(ctx context.Context, env *toolenv.Env, name string, c jobs.ForecastBacktestConfig, labels map[int]string) error {
+	t0 := time.Now()
+	res, err := jobs.BacktestForecasts(ctx, env.Store, c)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s: backtest of %d level×horizon cells in %.0f s (origins %s … %s, every %d week)\n", name, len(res), time.Since(t0).Seconds(),
+		c.From.Format(time.DateOnly), c.To.Format(time.DateOnly), c.Every)
+	for _, r := range res {
+		l := labels[r.Level]
+		if l == "" {
+			l = jobs.ForecastLevelName(r.Level)
+		}
+		s := r.Score
+		fmt.Printf("forecast %s level %s h=%d: MASE ratio to seasonal naive %.3f; coverage80 %.3f; coverage95 %.3f\n", name, l, r.H, s.MASERatio(), s.Coverage80(), s.Coverage95())
+		fmt.Printf("  MASE %.3f (seasonal naive %.3f); sMAPE %.1f; pinball %.3f; %d forecasts; models %s\n",
+			s.MASE(), s.NaiveScal/float64(s.N), s.SMAPE(), s.Pinball(), s.N, models(r.Models))
+	}
+	return nil
+}
+
+func models(m map[string]int) string {
+	type kv struct {
+		k string
+		v int
+	}
+	var l []kv
+	for k, v := range m {
+		l = append(l, kv{k, v})
+	}
+	sort.Slice(l, func(i, j int) bool { return l[i].v > l[j].v || (l[i].v == l[j].v && l[i].k < l[j].k) })
+	var b strings.Builder
+	for i, x := range l {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "%s:%d", x.k, x.v)
+	}
+	return b.String()
+}
