@@ -33,6 +33,7 @@ Usage:
   riskwatch stat COMMAND …                 analyst statistics: detect, gistar, mann-kendall, eb (stat --help)
   riskwatch backfill --from D --to D [--job NAME]   compute the index jobs' windows for past dates
   riskwatch risk calibrate --level L --baseline-from D --baseline-to D   version the risk bands' thresholds (risk --help)
+  riskwatch forecast backtest --from D --to D [--level L] [--horizon H]   backtest the forecasts on stored history
   riskwatch report       [flags]           render one warning report (预警报告) on demand (report --help)
   riskwatch warnings     COMMAND …         list, acknowledge and silence warnings (warnings --help)
   riskwatch token        COMMAND …         create, list and revoke API tokens (token --help)
@@ -115,6 +116,8 @@ func MainContext(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return backfillCommand(ctx, rest, stdout, stderr)
 	case "risk":
 		return riskCommand(ctx, rest, stdout, stderr) // risk.go
+	case "forecast":
+		return forecastCommand(ctx, rest, stdout, stderr) // forecast.go
 	case "report":
 		return reportCommand(ctx, rest, stdout, stderr) // reports.go
 	case "warnings":

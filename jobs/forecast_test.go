@@ -1,0 +1,85 @@
+package jobs
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/store"
+)
+
+type fakeCounts []store.AlarmCount
+
+func (f fakeCounts) AlarmCounts(_ context.Context, levels []uint8, window string, from, to time.Time, _ bool) ([]store.AlarmCount, error) {
+	var out []store.AlarmCount
+	for _, c := range f {
+		if c.WindowEnd.After(from) && !c.WindowEnd.After(to) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func TestForecastSeriesZeroFillsAndSumsTheCity(t *testing.T) {
+	mon := func(d int) time.Time { return time.Date(2026, 1, 5+7*d, 0, 0, 0, 0, scheduler.Shanghai) }
+	st := fakeCounts{
+		{Level: 3, Region: "150521", Category: "labor", WindowEnd: mon(1), Count: 4},
+		{Level: 3, Region: "150521", Category: "labor", WindowEnd: mon(3), Count: 2},
+		{Level: 3, Region: "150502", Category: "labor", WindowEnd: mon(3), Count: 5},
+		{Level: 4, Region: "150521100", Category: "labor", WindowEnd: mon(3), Count: 2},
+	}
+	series, start, err := ForecastSeries(context.Background(), st, "week", mon(0), mon(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !start.Equal(mon(0)) {
+		t.Errorf("start %v, want %v (the first week with a case begins there)", start, mon(0))
+	}
+	got := map[string][]float64{}
+	for _, s := range series {
+		got[s.Key] = s.Y
+	}
+	want := map[string][]float64{
+		"2|city|labor":      {4, 0, 7},
+		"3|150502|labor":    {0, 0, 5},
+		"3|150521|labor":    {4, 0, 2},
+		"4|150521100|labor": {0, 0, 2},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("series %v, want %v", got, want)
+	}
+	for k, w := range want {
+		g := got[k]
+		for i := range w {
+			if i >= len(g) || g[i] != w[i] {
+				t.Errorf("%s = %v, want %v", k, g, w)
+				break
+			}
+		}
+	}
+}
+
+func TestBacktestForecastsScoresEachOrigin(t *testing.T) {
+	var st fakeCounts
+	base := time.Date(2024, 1, 8, 0, 0, 0, 0, scheduler.Shanghai)
+	for w := 0; w < 120; w++ {
+		st = append(st, store.AlarmCount{Level: 3, Region: "150521", Category: "labor", WindowEnd: base.AddDate(0, 0, 7*w),
+			Count: uint64(20 + w/4 + int(3*math.Sin(float64(w))))})
+	}
+	from := base.AddDate(0, 0, 7*100)
+	res, err := BacktestForecasts(context.Background(), st, ForecastBacktestConfig{Window: "week", From: from, To: from.AddDate(0, 0, 7*9), Horizon: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// city and county, h = 1 and 2; origins after weeks 100..109: 10 each.
+	if len(res) != 4 {
+		t.Fatalf("%d cells, want 4: %+v", len(res), res)
+	}
+	for _, r := range res {
+		if r.Score.N != 10 {
+			t.Errorf("level %d h=%d: %d forecasts, want 10", r.Level, r.H, r.Score.N)
+		}
+	}
+}
