@@ -83,3 +83,49 @@ func TestBacktestForecastsScoresEachOrigin(t *testing.T) {
 		}
 	}
 }
+
+type fakeForecastStore struct {
+	fakeCounts
+	rows []store.ForecastRow
+}
+
+func (f *fakeForecastStore) WriteForecasts(_ context.Context, rows []store.ForecastRow) error {
+	f.rows = append(f.rows, rows...)
+	return nil
+}
+
+func TestForecastJobWritesEverySeriesAndHorizon(t *testing.T) {
+	st := &fakeForecastStore{}
+	base := time.Date(2025, 1, 6, 0, 0, 0, 0, scheduler.Shanghai)
+	for w := 0; w < 80; w++ {
+		st.fakeCounts = append(st.fakeCounts,
+			store.AlarmCount{Level: 3, Region: "150521", Category: "labor", WindowEnd: base.AddDate(0, 0, 7*w), Count: uint64(30 + w%5)},
+			store.AlarmCount{Level: 4, Region: "150521100", Category: "labor", WindowEnd: base.AddDate(0, 0, 7*w), Count: uint64(w % 3)})
+	}
+	// One town with too little history: one case only.
+	st.fakeCounts = append(st.fakeCounts, store.AlarmCount{Level: 4, Region: "150521200", Category: "labor", WindowEnd: base.AddDate(0, 0, 7*70), Count: 1})
+	at := base.AddDate(0, 0, 7*79)
+	stamp := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	n, err := ForecastJob(st, scheduler.Week, DefaultForecastConfig(scheduler.Week), func() time.Time { return stamp })(context.Background(), at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// city, county and the one town with history, 4 horizons each.
+	if n != 12 || len(st.rows) != 12 {
+		t.Fatalf("%d rows (%d written), want 12", n, len(st.rows))
+	}
+	for _, r := range st.rows {
+		if r.RegionCode == "150521200" {
+			t.Errorf("forecast written for a series with one case: %+v", r)
+		}
+		if !r.Origin.Equal(at) || !r.TargetEnd.Equal(at.AddDate(0, 0, 7*int(r.Horizon))) || !r.TrainTo.Equal(at) || !r.TrainFrom.Equal(base) {
+			t.Errorf("dates of %+v", r)
+		}
+		if r.Model == "" || !(r.Lower95 <= r.Lower80 && r.Lower80 <= r.Point && r.Point <= r.Upper80 && r.Upper80 <= r.Upper95) || !r.FittedAt.Equal(stamp) {
+			t.Errorf("row %+v", r)
+		}
+		if r.Level == 3 && (r.Point < 25 || r.Point > 40) {
+			t.Errorf("county forecast %v outside the series' range 30–34 by far", r.Point)
+		}
+	}
+}

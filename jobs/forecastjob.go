@@ -1,0 +1,139 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/riskwatch/riskwatch/indices/forecast"
+	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/store"
+)
+
+// ForecastStore is what the forecast jobs read and write.
+type ForecastStore interface {
+	ForecastCounter
+	WriteForecasts(ctx context.Context, rows []store.ForecastRow) error
+}
+
+// ForecastConfig configures a forecast job.
+type ForecastConfig struct {
+	Horizon int // windows ahead
+	History int // windows of training history read
+	// MinNonZero: a series is forecast only when its history has at least
+	// this many windows with cases.
+	MinNonZero int
+	Holidays   []forecast.Holiday
+	Workers    int
+}
+
+// DefaultForecastConfig is 1–4 weeks ahead from three years of weekly
+// history, or 1–14 days ahead from one year of days, with the Chinese
+// holiday calendar.
+func DefaultForecastConfig(w scheduler.Window) ForecastConfig {
+	if w == scheduler.Day {
+		return ForecastConfig{Horizon: 14, History: 365, MinNonZero: 3, Holidays: forecast.ChinaHolidays, Workers: 2}
+	}
+	return ForecastConfig{Horizon: 4, History: 156, MinNonZero: 3, Holidays: forecast.ChinaHolidays, Workers: 2}
+}
+
+// ForecastJob returns the job that forecasts, after the window ending at
+// `at`, every city, county and town × category group series with enough
+// history for the next cfg.Horizon windows and writes one forecasts row per
+// series and horizon (model chosen per series by forecast.Auto).
+func ForecastJob(st ForecastStore, w scheduler.Window, cfg ForecastConfig, computedAt func() time.Time) func(ctx context.Context, at time.Time) (uint64, error) {
+	return func(ctx context.Context, at time.Time) (uint64, error) {
+		step, period := 7, 52
+		switch w {
+		case scheduler.Week:
+		case scheduler.Day:
+			step, period = 1, 7
+		default:
+			return 0, fmt.Errorf("forecasts: window %v is not day or week", w)
+		}
+		end := w.Align(at)
+		series, start, err := ForecastSeries(ctx, st, w.String(), end.AddDate(0, 0, -step*cfg.History), end)
+		if err != nil {
+			return 0, err
+		}
+		stamp := computedAt()
+		cal := &forecast.Calendar{Start: start, StepDays: step, Holidays: cfg.Holidays}
+		opts := forecast.Options{Period: period, Horizon: cfg.Horizon, Calendar: cal}
+		trainFrom := start.AddDate(0, 0, step)
+		var (
+			mu   sync.Mutex
+			rows []store.ForecastRow
+			wg   sync.WaitGroup
+		)
+		ch := make(chan forecast.Series)
+		for i := 0; i < max(cfg.Workers, 1); i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for s := range ch {
+					r := forecastRows(s, opts, cfg, w.String(), end, trainFrom, step, stamp)
+					mu.Lock()
+					rows = append(rows, r...)
+					mu.Unlock()
+				}
+			}()
+		}
+	feed:
+		for _, s := range series {
+			select {
+			case ch <- s:
+			case <-ctx.Done():
+				break feed
+			}
+		}
+		close(ch)
+		wg.Wait()
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		if err := st.WriteForecasts(ctx, rows); err != nil {
+			return 0, err
+		}
+		return uint64(len(rows)), nil
+	}
+}
+
+func forecastRows(s forecast.Series, opts forecast.Options, cfg ForecastConfig, window string, end, trainFrom time.Time, step int, stamp time.Time) []store.ForecastRow {
+	nz := 0
+	for _, v := range s.Y {
+		if v > 0 {
+			nz++
+		}
+	}
+	if nz < cfg.MinNonZero {
+		return nil
+	}
+	c, err := forecast.Auto(s.Y, opts)
+	if err != nil {
+		return nil
+	}
+	parts := strings.SplitN(s.Key, "|", 3)
+	lv, _ := strconv.Atoi(parts[0])
+	out := make([]store.ForecastRow, 0, opts.Horizon)
+	for h := 0; h < opts.Horizon; h++ {
+		out = append(out, store.ForecastRow{
+			Window: window, Origin: end, Horizon: uint8(h + 1), TargetEnd: end.AddDate(0, 0, step*(h+1)),
+			Level: uint8(lv), RegionCode: parts[1], Category: parts[2],
+			Point: c.Point[h], Lower80: c.Lo80[h], Upper80: c.Hi80[h], Lower95: c.Lo95[h], Upper95: c.Hi95[h],
+			Model: c.Model, TrainFrom: trainFrom, TrainTo: end, FittedAt: stamp,
+		})
+	}
+	return out
+}
+
+// ForecastJobs returns the weekly and daily forecast jobs, after the alarm
+// jobs of the same window.
+func ForecastJobs(st ForecastStore, computedAt func() time.Time) []scheduler.Job {
+	return []scheduler.Job{
+		{Name: "forecast_day", Window: scheduler.Day, Spec: "50 0 * * *", Run: ForecastJob(st, scheduler.Day, DefaultForecastConfig(scheduler.Day), computedAt)},
+		{Name: "forecast_week", Window: scheduler.Week, Spec: "55 0 * * 1", Run: ForecastJob(st, scheduler.Week, DefaultForecastConfig(scheduler.Week), computedAt)},
+	}
+}

@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// ForecastRow is one row of forecasts: the forecast of one (region,
+// category) series made at Origin (the end of the last window seen) for
+// the window Horizon windows later, ending at TargetEnd.
+type ForecastRow struct {
+	Window     string // day or week
+	Origin     time.Time
+	Horizon    uint8
+	TargetEnd  time.Time
+	Level      uint8 // 2 city, 3 county, 4 town
+	RegionCode string
+	Category   string
+	Point      float64
+	Lower80    float64
+	Upper80    float64
+	Lower95    float64
+	Upper95    float64
+	Model      string
+	// TrainFrom and TrainTo are the first and last window ends of the
+	// training history.
+	TrainFrom, TrainTo time.Time
+	FittedAt           time.Time
+}
+
+// WriteForecasts stores forecast rows; the rows of an origin computed
+// again replace the old ones once read with FINAL (newest fitted_at wins).
+func (s *Store) WriteForecasts(ctx context.Context, rows []ForecastRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	n := len(rows)
+	win := make([]int8, n)
+	org, tgt, tf, tt, fa := make([]time.Time, n), make([]time.Time, n), make([]time.Time, n), make([]time.Time, n), make([]time.Time, n)
+	hz, lv := make([]uint8, n), make([]uint8, n)
+	rc, cat, mod := make([]string, n), make([]string, n), make([]string, n)
+	pt, l80, u80, l95, u95 := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	for i, r := range rows {
+		c, ok := statAlarmWindows[r.Window]
+		if !ok {
+			return fmt.Errorf("forecast: unknown window %q", r.Window)
+		}
+		win[i], org[i], hz[i], tgt[i], lv[i] = c, r.Origin, r.Horizon, r.TargetEnd, r.Level
+		rc[i], cat[i], mod[i] = r.RegionCode, r.Category, r.Model
+		pt[i], l80[i], u80[i], l95[i], u95[i] = r.Point, r.Lower80, r.Upper80, r.Lower95, r.Upper95
+		tf[i], tt[i], fa[i] = r.TrainFrom, r.TrainTo, r.FittedAt
+	}
+	return s.insertColumns(ctx, "forecasts",
+		"window, origin, horizon, target_end, level, region_code, category, point, lower80, upper80, lower95, upper95, model, train_from, train_to, fitted_at",
+		[]any{win, org, hz, tgt, lv, rc, cat, pt, l80, u80, l95, u95, mod, tf, tt, fa})
+}
+
+// Forecasts reads the stored forecasts (FINAL) made at the origin of kind
+// window, ordered by level, region, category and horizon.
+func (s *Store) Forecasts(ctx context.Context, window string, origin time.Time) ([]ForecastRow, error) {
+	if _, ok := statAlarmWindows[window]; !ok {
+		return nil, fmt.Errorf("forecasts: unknown window %q", window)
+	}
+	rows, err := s.conn.Query(ctx, `SELECT toString(window), origin, horizon, target_end, level, region_code, category,
+    point, lower80, upper80, lower95, upper95, model, train_from, train_to, fitted_at
+FROM forecasts FINAL
+WHERE window = ? AND origin = ?
+ORDER BY level, region_code, category, horizon`, window, origin.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("cannot read forecasts: %w", err)
+	}
+	defer rows.Close()
+	var out []ForecastRow
+	for rows.Next() {
+		var r ForecastRow
+		if err := rows.Scan(&r.Window, &r.Origin, &r.Horizon, &r.TargetEnd, &r.Level, &r.RegionCode, &r.Category,
+			&r.Point, &r.Lower80, &r.Upper80, &r.Lower95, &r.Upper95, &r.Model, &r.TrainFrom, &r.TrainTo, &r.FittedAt); err != nil {
+			return nil, fmt.Errorf("cannot read forecasts: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,53 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/store"
+)
+
+func TestForecastsRoundTripAndReplace(t *testing.T) {
+	st := openFresh(t)
+	ctx := context.Background()
+	migs, err := schemas.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Migrate(ctx, migs); err != nil {
+		t.Fatal(err)
+	}
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	origin := time.Date(2026, 10, 26, 0, 0, 0, 0, sh)
+	row := func(h uint8, point float64, fitted time.Time) store.ForecastRow {
+		return store.ForecastRow{Window: "week", Origin: origin, Horizon: h, TargetEnd: origin.AddDate(0, 0, 7*int(h)),
+			Level: 3, RegionCode: "150521", Category: "labor", Point: point, Lower80: point - 5, Upper80: point + 6,
+			Lower95: point - 9, Upper95: point + 11, Model: "ets_aadn", TrainFrom: origin.AddDate(0, 0, -7*155), TrainTo: origin, FittedAt: fitted}
+	}
+	t1 := time.Date(2026, 10, 26, 0, 55, 0, 0, time.UTC)
+	if err := st.WriteForecasts(ctx, []store.ForecastRow{row(1, 52, t1), row(2, 50, t1)}); err != nil {
+		t.Fatal(err)
+	}
+	// Computed again: the newer rows replace the older ones.
+	if err := st.WriteForecasts(ctx, []store.ForecastRow{row(1, 53, t1.Add(time.Hour)), row(2, 51, t1.Add(time.Hour))}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Forecasts(ctx, "week", origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d rows, want 2: %+v", len(got), got)
+	}
+	if got[0].Point != 53 || got[1].Point != 51 || got[0].Upper95 != 64 || got[1].Horizon != 2 {
+		t.Errorf("rows %+v", got)
+	}
+	if !got[1].TargetEnd.Equal(origin.AddDate(0, 0, 14)) || got[0].Model != "ets_aadn" || !got[0].TrainTo.Equal(origin) {
+		t.Errorf("row 0 %+v", got[0])
+	}
+	if err := st.WriteForecasts(ctx, []store.ForecastRow{{Window: "month"}}); err == nil {
+		t.Error("window month accepted")
+	}
+}
