@@ -124,3 +124,14 @@ func PrintForecastScores(w io.Writer, dataset string, res []forecast.LevelScore)
 		fmt.Fprintf(w, "  MASE %.3f; sMAPE %.1f; pinball %.3f; %d forecasts; models %s\n", s.MASE(), s.SMAPE(), s.Pinball(), s.N, strings.Join(ms, " "))
 	}
 }
+
+// addForecastJobs schedules forecast_day and forecast_week after the index
+// jobs.
+func addForecastJobs(s *scheduler.Scheduler, st jobs.ForecastStore) error {
+	for _, j := range jobs.ForecastJobs(st, time.Now) {
+		if err := s.Add(j); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -3,8 +3,13 @@ package app
 import (
 	"bytes"
 	"context"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/riskwatch/riskwatch/internal/scheduler"
 )
 
 func TestForecastBacktestFlags(t *testing.T) {
@@ -25,6 +30,19 @@ func TestForecastBacktestFlags(t *testing.T) {
 		}
 		if !strings.Contains(errb.String(), c.want) {
 			t.Errorf("%v: stderr %q does not name %q", c.args, errb.String(), c.want)
+		}
+	}
+}
+
+func TestForecastJobsAreScheduled(t *testing.T) {
+	s := scheduler.New(scheduler.NewMemoryRunStore(), time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)), scheduler.Options{})
+	if err := addForecastJobs(s, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(s.Jobs(), ",")
+	for _, want := range []string{"forecast_day", "forecast_week"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("scheduled jobs %s lack %s", got, want)
 		}
 	}
 }

@@ -56,6 +56,9 @@ func newScheduler(cfg config.Config, st *store.Store, reg *schemas.Registry, log
 			return nil, err
 		}
 	}
+	if err := addForecastJobs(s, st); err != nil { // forecast.go
+		return nil, err
+	}
 	return s, nil
 }
 

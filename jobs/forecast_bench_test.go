@@ -1,0 +1,99 @@
+package jobs
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/riskwatch/riskwatch/internal/demo"
+	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/store"
+	"github.com/riskwatch/riskwatch/transform"
+)
+
+// demoWeeklyCounts runs the default demo stream (seed 1, two years of
+// Tongliao) through the transform and counts its cases per county and town
+// × category group and week, as store.AlarmCounts returns them (latest
+// version of each case).
+func demoWeeklyCounts(b *testing.B) (fakeCounts, time.Time) {
+	reg, err := schemas.LoadTongliao()
+	if err != nil {
+		b.Fatal(err)
+	}
+	gen, err := demo.New(demo.Options{Seed: 1, Registry: reg})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr, err := transform.New(transform.Options{Registry: reg})
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, to := demo.DefaultPeriod()
+	now := time.Date(to.Year(), to.Month(), to.Day(), 23, 59, 59, 0, scheduler.Shanghai)
+	latest := map[string]schemas.CaseRow{}
+	for {
+		r, ok := gen.Next()
+		if !ok {
+			break
+		}
+		buf, _ := schemas.MarshalRecord(r)
+		row, err := tr.Transform(buf, transform.Meta{Topic: "bench"}, now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if old, ok := latest[row.CaseID]; !ok || row.Version >= old.Version {
+			latest[row.CaseID] = row
+		}
+	}
+	type key struct {
+		level       uint8
+		region, cat string
+		end         time.Time
+	}
+	sums := map[key]uint64{}
+	for _, row := range latest {
+		y, m, d := row.ReportedDate.Date()
+		day := time.Date(y, m, d, 0, 0, 0, 0, scheduler.Shanghai)
+		end := scheduler.Week.Next(day)
+		if row.CountyCode != "" {
+			sums[key{3, row.CountyCode, row.CategoryGroup, end}]++
+		}
+		if row.TownCode != "" {
+			sums[key{4, row.TownCode, row.CategoryGroup, end}]++
+		}
+	}
+	var out fakeCounts
+	for k, n := range sums {
+		out = append(out, store.AlarmCount{Level: k.level, Region: k.region, Category: k.cat, WindowEnd: k.end, Count: n})
+	}
+	return out, scheduler.Week.Align(now)
+}
+
+type discardForecasts struct {
+	fakeCounts
+	n int
+}
+
+func (d *discardForecasts) WriteForecasts(_ context.Context, rows []store.ForecastRow) error {
+	d.n += len(rows)
+	return nil
+}
+
+// BenchmarkForecastWeekTongliao is one run of the weekly forecast job over
+// every Tongliao city, county and town × category group series of the demo
+// stream with history (counts in memory, no ClickHouse): model choice by
+// rolling-origin validation and the 1–4 week forecasts of each series.
+func BenchmarkForecastWeekTongliao(b *testing.B) {
+	counts, at := demoWeeklyCounts(b)
+	st := &discardForecasts{fakeCounts: counts}
+	run := ForecastJob(st, scheduler.Week, DefaultForecastConfig(scheduler.Week), time.Now)
+	b.ResetTimer()
+	for b.Loop() {
+		st.n = 0
+		if _, err := run(context.Background(), at); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(st.n/4), "series")
+}
