@@ -116,61 +116,11 @@ func backtestSeries(s Series, o BacktestOptions) seriesScores {
 	for h := range res.models {
 		res.models[h] = map[string]int{}
 	}
-	chosen := ""
-	k := 0
+	sf := &seriesForecaster{o: o, y: s.Y}
 	for org := o.First; org <= o.Last && org < len(s.Y); org += o.Every {
-		hist := s.Y[:org]
-		nz := 0
-		for _, v := range hist {
-			if v > 0 {
-				nz++
-			}
-		}
-		if nz < o.MinNonZero || org < 2 {
-			continue
-		}
-		var f Forecast
-		ok := false
-		if chosen != "" && k%o.Reselect != 0 {
-			var zeros int
-			for _, v := range hist {
-				if v == 0 {
-					zeros++
-				}
-			}
-			for _, c := range Candidates(o.Options, len(hist), float64(zeros)/float64(len(hist))) {
-				if c.Name == chosen {
-					if fc, err := c.Fn(hist, H, o.Calendar); err == nil {
-						f, ok = fc, true
-						f.Model = chosen
-					}
-				}
-			}
-		}
+		f, naive, scale, ok := sf.at(org)
 		if !ok {
-			c, err := Auto(hist, o.Options)
-			if err != nil {
-				continue
-			}
-			f, chosen = c.Forecast, c.Model
-		}
-		k++
-		m := o.Period
-		if len(hist) <= m {
-			m = 1
-		}
-		naive, err := SeasonalNaive(hist, m, H)
-		if err != nil {
 			continue
-		}
-		scale := MASEScale(hist, o.Period)
-		if !(scale > 0) {
-			// A constant history: scale by the mean instead (at least 1).
-			var mean float64
-			for _, v := range hist {
-				mean += v
-			}
-			scale = max(mean/float64(len(hist)), 1)
 		}
 		for h := 0; h < H && org+h < len(s.Y); h++ {
 			res.scores[h].Add(f, h, s.Y[org+h], naive.Point[h], scale)
@@ -178,4 +128,68 @@ func backtestSeries(s Series, o BacktestOptions) seriesScores {
 		}
 	}
 	return res
+}
+
+// seriesForecaster makes the backtest forecasts of one series at
+// increasing origins: Auto at the first origin and every Reselect origins,
+// the chosen model refitted in between.
+type seriesForecaster struct {
+	o      BacktestOptions
+	y      []float64
+	chosen string
+	k      int
+}
+
+// at forecasts from y[:org] and returns the forecast, the seasonal naive
+// benchmark and the MASE scale; ok is false when the series is not
+// forecast at this origin (too little history).
+func (sf *seriesForecaster) at(org int) (f Forecast, naive Forecast, scale float64, ok bool) {
+	o, H := sf.o, sf.o.Horizon
+	hist := sf.y[:org]
+	nz := 0
+	for _, v := range hist {
+		if v > 0 {
+			nz++
+		}
+	}
+	if nz < o.MinNonZero || org < 2 {
+		return Forecast{}, Forecast{}, 0, false
+	}
+	if sf.chosen != "" && sf.k%o.Reselect != 0 {
+		zeros := len(hist) - nz
+		for _, c := range Candidates(o.Options, len(hist), float64(zeros)/float64(len(hist))) {
+			if c.Name == sf.chosen {
+				if fc, err := c.Fn(hist, H, o.Calendar); err == nil {
+					f, ok = fc, true
+					f.Model = sf.chosen
+				}
+			}
+		}
+	}
+	if !ok {
+		c, err := Auto(hist, o.Options)
+		if err != nil {
+			return Forecast{}, Forecast{}, 0, false
+		}
+		f, sf.chosen = c.Forecast, c.Model
+	}
+	sf.k++
+	m := o.Period
+	if len(hist) <= m {
+		m = 1
+	}
+	naive, err := SeasonalNaive(hist, m, H)
+	if err != nil {
+		return Forecast{}, Forecast{}, 0, false
+	}
+	scale = MASEScale(hist, o.Period)
+	if !(scale > 0) {
+		// A constant history: scale by the mean instead (at least 1).
+		var mean float64
+		for _, v := range hist {
+			mean += v
+		}
+		scale = max(mean/float64(len(hist)), 1)
+	}
+	return f, naive, scale, true
 }

@@ -41,3 +41,39 @@ func TestBacktestCountsAndBeatsNaiveOnTrend(t *testing.T) {
 		t.Errorf("county h=1 MASE ratio %v on a trending series, want < 0.8 (models %v)", r, res[0].Models)
 	}
 }
+
+func TestBacktestHierarchyMethodsOnSameForecasts(t *testing.T) {
+	n := 120
+	a, b, root := make([]float64, n), make([]float64, n), make([]float64, n)
+	for i := range root {
+		a[i] = math.Round(15 + 0.2*float64(i) + 4*math.Sin(float64(i)*0.9))
+		b[i] = math.Round(8 + 3*math.Cos(float64(i)*1.3))
+		root[i] = a[i] + b[i]
+	}
+	tree := Tree{Parent: []int{-1, 0, 0}, Level: []int{3, 4, 4}, Y: [][]float64{root, a, b}}
+	o := BacktestOptions{Options: Options{Period: 52, Horizon: 1}, First: 80, Last: 119, Every: 1}
+	res := BacktestHierarchy([]Tree{tree}, o)
+	for _, m := range []string{ReconBase, ReconBU, ReconMinT} {
+		if len(res[m]) != 2 {
+			t.Fatalf("%s: %d cells, want 2 (levels 3 and 4 at h=1)", m, len(res[m]))
+		}
+		for _, ls := range res[m] {
+			if ls.Score.N != 40*map[int]int{3: 1, 4: 2}[ls.Level] {
+				t.Errorf("%s level %d: %d forecasts", m, ls.Level, ls.Score.N)
+			}
+		}
+	}
+	// At the leaves bottom-up is the base forecast itself.
+	if res[ReconBU][1].Score != res[ReconBase][1].Score {
+		t.Errorf("leaf scores differ: bottom-up %+v, base %+v", res[ReconBU][1].Score, res[ReconBase][1].Score)
+	}
+	// At the root bottom-up is the sum of the leaves, not the root's own
+	// forecast.
+	if res[ReconBU][0].Score == res[ReconBase][0].Score {
+		t.Error("root bottom-up scores equal the base scores")
+	}
+	// MinT starts after minTErrors origins and then differs from bottom-up.
+	if res[ReconMinT][0].Score == res[ReconBU][0].Score {
+		t.Error("MinT scores equal bottom-up at the root")
+	}
+}
