@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/riskwatch/riskwatch/indices/forecast"
@@ -107,6 +108,65 @@ type ForecastBacktestConfig struct {
 
 // BacktestForecasts reads the counts and runs forecast.Backtest.
 func BacktestForecasts(ctx context.Context, st ForecastCounter, c ForecastBacktestConfig) ([]forecast.LevelScore, error) {
+	series, o, err := backtestInput(ctx, st, &c)
+	if err != nil || len(series) == 0 {
+		return nil, err
+	}
+	var keep []forecast.Series
+	for _, s := range series {
+		for _, l := range c.Levels {
+			if s.Level == l {
+				keep = append(keep, s)
+			}
+		}
+	}
+	if len(keep) == 0 {
+		return nil, nil
+	}
+	return forecast.Backtest(keep, o), nil
+}
+
+// BacktestReconciled compares base, bottom-up and MinT(shrink) forecasts
+// on the city–county hierarchy of each category group (the city series is
+// the sum of its counties): scores per method, level and horizon.
+func BacktestReconciled(ctx context.Context, st ForecastCounter, c ForecastBacktestConfig) (map[string][]forecast.LevelScore, error) {
+	series, o, err := backtestInput(ctx, st, &c)
+	if err != nil || len(series) == 0 {
+		return nil, err
+	}
+	byCat := map[string]*forecast.Tree{}
+	var cats []string
+	for _, s := range series {
+		if s.Level != ForecastCity && s.Level != ForecastCounty {
+			continue
+		}
+		cat := s.Key[strings.LastIndex(s.Key, "|")+1:]
+		t := byCat[cat]
+		if t == nil {
+			t = &forecast.Tree{Parent: []int{-1}, Level: []int{ForecastCity}, Y: [][]float64{nil}}
+			byCat[cat] = t
+			cats = append(cats, cat)
+		}
+		if s.Level == ForecastCity {
+			t.Y[0] = s.Y
+		} else {
+			t.Parent = append(t.Parent, 0)
+			t.Level = append(t.Level, ForecastCounty)
+			t.Y = append(t.Y, s.Y)
+		}
+	}
+	sort.Strings(cats)
+	var trees []forecast.Tree
+	for _, cat := range cats {
+		if t := byCat[cat]; t.Y[0] != nil && len(t.Y) > 1 {
+			trees = append(trees, *t)
+		}
+	}
+	return forecast.BacktestHierarchy(trees, o), nil
+}
+
+// backtestInput reads the series and sets the defaults and origins.
+func backtestInput(ctx context.Context, st ForecastCounter, c *ForecastBacktestConfig) ([]forecast.Series, forecast.BacktestOptions, error) {
 	step, period := 7, 52
 	if c.Window == "day" {
 		step, period = 1, 7
@@ -128,20 +188,9 @@ func BacktestForecasts(ctx context.Context, st ForecastCounter, c ForecastBackte
 	}
 	readFrom := c.From.AddDate(0, 0, -step*c.History)
 	readTo := c.To.AddDate(0, 0, step*c.Horizon)
-	all, start, err := ForecastSeries(ctx, st, c.Window, readFrom, readTo)
-	if err != nil {
-		return nil, err
-	}
-	var series []forecast.Series
-	for _, s := range all {
-		for _, l := range c.Levels {
-			if s.Level == l {
-				series = append(series, s)
-			}
-		}
-	}
-	if len(series) == 0 {
-		return nil, nil
+	series, start, err := ForecastSeries(ctx, st, c.Window, readFrom, readTo)
+	if err != nil || len(series) == 0 {
+		return nil, forecast.BacktestOptions{}, err
 	}
 	// Period i covers [start + i·step, start + (i+1)·step); a forecast at
 	// origin o has seen the windows ending up to start + o·step.
@@ -151,10 +200,10 @@ func BacktestForecasts(ctx context.Context, st ForecastCounter, c ForecastBackte
 		first = 1
 	}
 	cal := &forecast.Calendar{Start: start, StepDays: step, Holidays: c.Holidays}
-	return forecast.Backtest(series, forecast.BacktestOptions{
+	return series, forecast.BacktestOptions{
 		Options: forecast.Options{Period: period, Horizon: c.Horizon, Calendar: cal},
 		First:   first, Last: last, Every: c.Every, Workers: c.Workers,
-	}), nil
+	}, nil
 }
 
 // ForecastLevelName names a forecast level in the reports of the backtest.

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riskwatch/riskwatch/indices/forecast"
 	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/store"
 )
@@ -126,6 +127,27 @@ func TestForecastJobWritesEverySeriesAndHorizon(t *testing.T) {
 		}
 		if r.Level == 3 && (r.Point < 25 || r.Point > 40) {
 			t.Errorf("county forecast %v outside the series' range 30–34 by far", r.Point)
+		}
+	}
+}
+
+func TestBacktestReconciledBuildsCityCountyTrees(t *testing.T) {
+	var st fakeCounts
+	base := time.Date(2024, 1, 8, 0, 0, 0, 0, scheduler.Shanghai)
+	for w := 0; w < 100; w++ {
+		st = append(st,
+			store.AlarmCount{Level: 3, Region: "150521", Category: "labor", WindowEnd: base.AddDate(0, 0, 7*w), Count: uint64(20 + w%7)},
+			store.AlarmCount{Level: 3, Region: "150502", Category: "labor", WindowEnd: base.AddDate(0, 0, 7*w), Count: uint64(10 + w%3)})
+	}
+	from := base.AddDate(0, 0, 7*80)
+	res, err := BacktestReconciled(context.Background(), st, ForecastBacktestConfig{Window: "week", From: from, To: from.AddDate(0, 0, 7*9), Horizon: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{forecast.ReconBase, forecast.ReconBU, forecast.ReconMinT} {
+		// city and county level at h=1: 10 origins, 1 city and 2 counties.
+		if len(res[m]) != 2 || res[m][0].Score.N != 10 || res[m][1].Score.N != 20 {
+			t.Errorf("%s: %+v", m, res[m])
 		}
 	}
 }

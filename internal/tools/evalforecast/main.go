@@ -11,7 +11,9 @@
 //	forecast <dataset> level <L> h=<H>: MASE ratio to seasonal naive R; coverage80 C80; coverage95 C95
 //
 // followed by MASE, sMAPE, pinball loss, the number of forecasts and the
-// models chosen.
+// models chosen. With the city and county levels it then compares base,
+// bottom-up and MinT(shrink) forecasts on the city–county hierarchy of each
+// category group (jobs.BacktestReconciled).
 package main
 
 import (
@@ -186,7 +188,40 @@ func report(ctx context.Context, env *toolenv.Env, name string, c jobs.ForecastB
 		fmt.Printf("  MASE %.3f (seasonal naive %.3f); sMAPE %.1f; pinball %.3f; %d forecasts; models %s\n",
 			s.MASE(), s.NaiveScal/float64(s.N), s.SMAPE(), s.Pinball(), s.N, models(r.Models))
 	}
+	if !hasLevels(c.Levels, jobs.ForecastCity, jobs.ForecastCounty) {
+		return nil
+	}
+	t0 = time.Now()
+	rec, err := jobs.BacktestReconciled(ctx, env.Store, c)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s: city–county reconciliation backtest in %.0f s (same origins; MinT after %d origins of one-step errors)\n", name, time.Since(t0).Seconds(), 12)
+	for _, m := range []string{forecast.ReconBase, forecast.ReconBU, forecast.ReconMinT} {
+		for _, r := range rec[m] {
+			l := labels[r.Level]
+			if l == "" {
+				l = jobs.ForecastLevelName(r.Level)
+			}
+			s := r.Score
+			fmt.Printf("forecast %s %s level %s h=%d: MASE ratio to seasonal naive %.3f; coverage80 %.3f; coverage95 %.3f; pinball %.3f\n",
+				name, m, l, r.H, s.MASERatio(), s.Coverage80(), s.Coverage95(), s.Pinball())
+		}
+	}
 	return nil
+}
+
+func hasLevels(have []int, want ...int) bool {
+	for _, w := range want {
+		found := false
+		for _, h := range have {
+			found = found || h == w
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 func models(m map[string]int) string {
