@@ -95,6 +95,16 @@ func Candidates(o Options, n int, zeros float64) []Model {
 			}})
 		}
 	}
+	for i := range out {
+		fn := out[i].Fn
+		out[i].Fn = func(y []float64, h int, cal *Calendar) (Forecast, error) {
+			f, err := fn(y, h, cal)
+			if err == nil && !f.finite() {
+				err = fmt.Errorf("forecast: %s gave a non-finite forecast: %w", f.Model, ErrTooShort)
+			}
+			return f, err
+		}
+	}
 	if len(o.Candidates) > 0 {
 		keep := out[:0]
 		for _, c := range out {

@@ -81,3 +81,15 @@ func checkSeries(y []float64, h int) error {
 }
 
 func normalQuantile(p float64) float64 { return distuv.UnitNormal.Quantile(p) }
+
+// finite reports whether every value of the forecast is a finite number.
+func (f Forecast) finite() bool {
+	for _, s := range [][]float64{f.Point, f.Lo80, f.Hi80, f.Lo95, f.Hi95} {
+		for _, v := range s {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return false
+			}
+		}
+	}
+	return true
+}

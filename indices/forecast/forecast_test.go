@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 func near(t *testing.T, what string, got, want, tol float64) {
@@ -195,5 +197,31 @@ func TestAutoPrefersModelOverNaiveOnTrend(t *testing.T) {
 	}
 	if math.Abs(c.Point[0]-111) > 4 {
 		t.Errorf("h=1 forecast %v, want near 111", c.Point[0])
+	}
+}
+
+func TestQuantileOfNonFiniteMeanDoesNotHang(t *testing.T) {
+	// A linear predictor with a huge standard error made the mixture
+	// quantile search loop forever on NaN means.
+	if q := nbMixQuantile(0.9, -5.5, 42183, 1.4); !math.IsNaN(q) {
+		t.Errorf("quantile %v, want NaN", q)
+	}
+	if q := QNBinom(0.9, math.Inf(1), 2); !math.IsNaN(q) {
+		t.Errorf("quantile of an infinite mean %v, want NaN", q)
+	}
+}
+
+func TestRegressionWithHugeUncertaintyGivesNoForecast(t *testing.T) {
+	// se(xᵀβ) = 10 on the log scale: the forecast is NaN, so Auto's
+	// finiteness check drops the model.
+	g := &GLMForecaster{Fit: &NBGLM{Coef: []float64{1}, Theta: 2, Cov: mat.NewSymDense(1, []float64{100})},
+		Cal: Calendar{Start: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), StepDays: 7}, n: 10, keep: []int{0}}
+	f := g.Forecast(1)
+	if f.finite() || !math.IsNaN(f.Point[0]) {
+		t.Errorf("forecast %+v, want NaN", f)
+	}
+	g.Fit.Cov = mat.NewSymDense(1, []float64{0.01})
+	if f := g.Forecast(1); !f.finite() || math.Abs(f.Point[0]-math.E) > 1e-12 {
+		t.Errorf("forecast %+v, want mean e", f)
 	}
 }

@@ -129,13 +129,24 @@ func pick(r []float64, idx []int) []float64 {
 	return out
 }
 
+// maxSEEta is the largest standard error of the linear predictor at which
+// the regression still forecasts: beyond it (a term the history barely
+// identifies, extrapolated) the interval spans orders of magnitude.
+const maxSEEta = 2.0
+
 // Forecast returns the mean exp(xᵀβ) for horizons 1..h and the quantiles
-// of the NB predictive distribution mixed over the uncertainty of xᵀβ.
+// of the NB predictive distribution mixed over the uncertainty of xᵀβ. A
+// horizon whose mean is not finite or whose linear predictor has a standard
+// error above maxSEEta gets NaN everywhere (Auto then drops the model).
 func (g *GLMForecaster) Forecast(h int) Forecast {
 	out := newForecast(g.Label, h)
 	for i := 0; i < h; i++ {
 		x := pick(designRow(g.Spec, g.Cal, g.n+i, g.n), g.keep)
 		mu, se := g.Fit.Mean(x)
+		if !(se <= maxSEEta) || math.IsInf(mu, 0) || math.IsNaN(mu) {
+			out.Point[i], out.Lo80[i], out.Hi80[i], out.Lo95[i], out.Hi95[i] = math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()
+			continue
+		}
 		eta := math.Log(mu)
 		out.Point[i] = mu
 		out.Lo95[i] = nbMixQuantile(0.025, eta, se, g.Fit.Theta)

@@ -329,6 +329,9 @@ func discreteQuantile(p, mean, sd float64, cdf func(float64) float64) float64 {
 	if p <= 0 {
 		return 0
 	}
+	if math.IsNaN(mean) || math.IsInf(mean, 0) || math.IsNaN(sd) || math.IsInf(sd, 0) {
+		return math.NaN()
+	}
 	guess := math.Max(0, math.Floor(mean))
 	step := math.Max(1, math.Ceil(sd))
 	lo, hi := guess, guess
@@ -349,6 +352,9 @@ func discreteQuantile(p, mean, sd float64, cdf func(float64) float64) float64 {
 			lo = hi
 			hi += step
 			step *= 2
+			if hi > 1e15 {
+				return math.NaN()
+			}
 		}
 	}
 	// cdf(lo) < p ≤ cdf(hi)
