@@ -4,8 +4,9 @@
 // For each dataset it starts a throwaway ClickHouse (toolenv), loads the
 // cases through the real transform, and runs jobs.BacktestForecasts: weekly
 // counts per level (city, county/borough, town/community board) × category
-// group, a forecast after every week of the scored period for the next
-// -horizon weeks, the model chosen per series by rolling-origin validation
+// group, a forecast after every week (-every; every -town-every weeks at the
+// town level, whose 2,000-odd series cost the most) of the scored period
+// for the next -horizon weeks, the model chosen per series by rolling-origin validation
 // on its own history. It prints one line per level and horizon:
 //
 //	forecast <dataset> level <L> h=<H>: MASE ratio to seasonal naive R; coverage80 C80; coverage95 C95
@@ -47,7 +48,8 @@ func main() {
 
 func run() error {
 	horizon := flag.Int("horizon", 4, "largest horizon in weeks")
-	every := flag.Int("every", 1, "score every n-th week as an origin")
+	every := flag.Int("every", 1, "score every n-th week as an origin (city and county levels)")
+	townEvery := flag.Int("town-every", 4, "score every n-th week as an origin at the town level")
 	levels := flag.String("levels", "city,county,town", "levels scored")
 	datasets := flag.String("datasets", "demo,nyc", "datasets: demo, nyc")
 	nycDir := flag.String("nyc-data", "../shared/data/complaints/nyc_council_constituent_services", "folder of nyc_council_constituent_services_20*.csv")
@@ -70,9 +72,9 @@ func run() error {
 		var err error
 		switch ds {
 		case "demo":
-			err = evalDemo(ctx, lv, *horizon, *every)
+			err = evalDemo(ctx, lv, *horizon, *every, *townEvery)
 		case "nyc":
-			err = evalNYC(ctx, *nycDir, lv, *horizon, *every)
+			err = evalNYC(ctx, *nycDir, lv, *horizon, *every, *townEvery)
 		default:
 			err = fmt.Errorf("-datasets: unknown dataset %q", ds)
 		}
@@ -83,7 +85,7 @@ func run() error {
 	return nil
 }
 
-func evalDemo(ctx context.Context, lv []int, horizon, every int) error {
+func evalDemo(ctx context.Context, lv []int, horizon, every, townEvery int) error {
 	env, err := toolenv.Start(ctx, toolenv.Options{Database: "evalforecast", ReadTimeout: 10 * time.Minute})
 	if err != nil {
 		return err
@@ -108,10 +110,10 @@ func evalDemo(ctx context.Context, lv []int, horizon, every int) error {
 		Window: "week", From: time.Date(2025, 11, 3, 0, 0, 0, 0, scheduler.Shanghai), To: lastEnd.AddDate(0, 0, -7),
 		Horizon: horizon, History: 104, Levels: lv, Holidays: forecast.ChinaHolidays, Every: every,
 	}
-	return report(ctx, env, "demo", c, map[int]string{})
+	return report(ctx, env, "demo", c, map[int]string{}, townEvery)
 }
 
-func evalNYC(ctx context.Context, dir string, lv []int, horizon, every int) error {
+func evalNYC(ctx context.Context, dir string, lv []int, horizon, every, townEvery int) error {
 	files, _ := filepath.Glob(filepath.Join(dir, "nyc_council_constituent_services_20*.csv"))
 	if len(files) == 0 {
 		return fmt.Errorf("no casework files in %s", dir)
@@ -167,10 +169,57 @@ func evalNYC(ctx context.Context, dir string, lv []int, horizon, every int) erro
 		Window: "week", From: time.Date(2020, 1, 6, 0, 0, 0, 0, scheduler.Shanghai), To: time.Date(2022, 12, 26, 0, 0, 0, 0, scheduler.Shanghai).AddDate(0, 0, -7*horizon),
 		Horizon: horizon, History: 60, Levels: lv, Every: every,
 	}
-	return report(ctx, env, "nyc", c, map[int]string{jobs.ForecastCounty: "borough", jobs.ForecastTown: "community-board"})
+	return report(ctx, env, "nyc", c, map[int]string{jobs.ForecastCounty: "borough", jobs.ForecastTown: "community-board"}, townEvery)
 }
 
-func report(ctx context.Context, env *toolenv.Env, name string, c jobs.ForecastBacktestConfig, labels map[int]string) error {
+func report(ctx context.Context, env *toolenv.Env, name string, c jobs.ForecastBacktestConfig, labels map[int]string, townEvery int) error {
+	var upper []int
+	town := false
+	for _, l := range c.Levels {
+		if l == jobs.ForecastTown {
+			town = true
+		} else {
+			upper = append(upper, l)
+		}
+	}
+	if len(upper) > 0 {
+		cu := c
+		cu.Levels = upper
+		if err := printLevels(ctx, env, name, cu, labels); err != nil {
+			return err
+		}
+	}
+	if town {
+		ct := c
+		ct.Levels, ct.Every = []int{jobs.ForecastTown}, townEvery
+		if err := printLevels(ctx, env, name, ct, labels); err != nil {
+			return err
+		}
+	}
+	if !hasLevels(c.Levels, jobs.ForecastCity, jobs.ForecastCounty) {
+		return nil
+	}
+	t0 := time.Now()
+	rec, err := jobs.BacktestReconciled(ctx, env.Store, c)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s: city–county reconciliation backtest in %.0f s (same origins; MinT after %d origins of one-step errors)\n", name, time.Since(t0).Seconds(), 12)
+	for _, m := range []string{forecast.ReconBase, forecast.ReconBU, forecast.ReconMinT} {
+		for _, r := range rec[m] {
+			l := labels[r.Level]
+			if l == "" {
+				l = jobs.ForecastLevelName(r.Level)
+			}
+			s := r.Score
+			fmt.Printf("forecast %s %s level %s h=%d: MASE ratio to seasonal naive %.3f; coverage80 %.3f; coverage95 %.3f; pinball %.3f\n",
+				name, m, l, r.H, s.MASERatio(), s.Coverage80(), s.Coverage95(), s.Pinball())
+		}
+	}
+	return nil
+}
+
+func printLevels(ctx context.Context, env *toolenv.Env, name string, c jobs.ForecastBacktestConfig, labels map[int]string) error {
 	t0 := time.Now()
 	res, err := jobs.BacktestForecasts(ctx, env.Store, c)
 	if err != nil {
@@ -187,26 +236,6 @@ func report(ctx context.Context, env *toolenv.Env, name string, c jobs.ForecastB
 		fmt.Printf("forecast %s level %s h=%d: MASE ratio to seasonal naive %.3f; coverage80 %.3f; coverage95 %.3f\n", name, l, r.H, s.MASERatio(), s.Coverage80(), s.Coverage95())
 		fmt.Printf("  MASE %.3f (seasonal naive %.3f); sMAPE %.1f; pinball %.3f; %d forecasts; models %s\n",
 			s.MASE(), s.NaiveScal/float64(s.N), s.SMAPE(), s.Pinball(), s.N, models(r.Models))
-	}
-	if !hasLevels(c.Levels, jobs.ForecastCity, jobs.ForecastCounty) {
-		return nil
-	}
-	t0 = time.Now()
-	rec, err := jobs.BacktestReconciled(ctx, env.Store, c)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("%s: city–county reconciliation backtest in %.0f s (same origins; MinT after %d origins of one-step errors)\n", name, time.Since(t0).Seconds(), 12)
-	for _, m := range []string{forecast.ReconBase, forecast.ReconBU, forecast.ReconMinT} {
-		for _, r := range rec[m] {
-			l := labels[r.Level]
-			if l == "" {
-				l = jobs.ForecastLevelName(r.Level)
-			}
-			s := r.Score
-			fmt.Printf("forecast %s %s level %s h=%d: MASE ratio to seasonal naive %.3f; coverage80 %.3f; coverage95 %.3f; pinball %.3f\n",
-				name, m, l, r.H, s.MASERatio(), s.Coverage80(), s.Coverage95(), s.Pinball())
-		}
 	}
 	return nil
 }
