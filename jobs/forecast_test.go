@@ -151,3 +151,26 @@ func TestBacktestReconciledBuildsCityCountyTrees(t *testing.T) {
 		}
 	}
 }
+
+func TestForecastDayJobSkipsTowns(t *testing.T) {
+	st := &fakeForecastStore{}
+	base := time.Date(2026, 6, 1, 0, 0, 0, 0, scheduler.Shanghai)
+	for d := 1; d <= 60; d++ {
+		st.fakeCounts = append(st.fakeCounts,
+			store.AlarmCount{Level: 3, Region: "150521", Category: "labor", WindowEnd: base.AddDate(0, 0, d), Count: uint64(3 + d%4)},
+			store.AlarmCount{Level: 4, Region: "150521100", Category: "labor", WindowEnd: base.AddDate(0, 0, d), Count: uint64(1 + d%2)})
+	}
+	at := base.AddDate(0, 0, 60)
+	if _, err := ForecastJob(st, scheduler.Day, DefaultForecastConfig(scheduler.Day), time.Now)(context.Background(), at); err != nil {
+		t.Fatal(err)
+	}
+	// city and county, 14 horizons each; no town.
+	if len(st.rows) != 28 {
+		t.Errorf("%d rows, want 28", len(st.rows))
+	}
+	for _, r := range st.rows {
+		if r.Level == ForecastTown || r.Window != "day" || !r.TargetEnd.Equal(at.AddDate(0, 0, int(r.Horizon))) {
+			t.Errorf("row %+v", r)
+		}
+	}
+}

@@ -28,14 +28,19 @@ type ForecastConfig struct {
 	MinNonZero int
 	Holidays   []forecast.Holiday
 	Workers    int
+	// Levels forecast (nil: city, county and town).
+	Levels []int
 }
 
 // DefaultForecastConfig is 1–4 weeks ahead from three years of weekly
-// history, or 1–14 days ahead from one year of days, with the Chinese
-// holiday calendar.
+// history for the city, counties and towns, or 1–14 days ahead from one
+// year of days for the city and counties (daily town series are mostly
+// zeros, and their 2,000-odd daily fits would cost minutes a day), with the
+// Chinese holiday calendar.
 func DefaultForecastConfig(w scheduler.Window) ForecastConfig {
 	if w == scheduler.Day {
-		return ForecastConfig{Horizon: 14, History: 365, MinNonZero: 3, Holidays: forecast.ChinaHolidays, Workers: 2}
+		return ForecastConfig{Horizon: 14, History: 365, MinNonZero: 3, Holidays: forecast.ChinaHolidays, Workers: 2,
+			Levels: []int{ForecastCity, ForecastCounty}}
 	}
 	return ForecastConfig{Horizon: 4, History: 156, MinNonZero: 3, Holidays: forecast.ChinaHolidays, Workers: 2}
 }
@@ -74,6 +79,9 @@ func ForecastJob(st ForecastStore, w scheduler.Window, cfg ForecastConfig, compu
 			go func() {
 				defer wg.Done()
 				for s := range ch {
+					if !wantLevel(cfg.Levels, s.Level) {
+						continue
+					}
 					r := forecastRows(s, opts, cfg, w.String(), end, trainFrom, step, stamp)
 					mu.Lock()
 					rows = append(rows, r...)
@@ -136,4 +144,16 @@ func ForecastJobs(st ForecastStore, computedAt func() time.Time) []scheduler.Job
 		{Name: "forecast_day", Window: scheduler.Day, Spec: "50 0 * * *", Run: ForecastJob(st, scheduler.Day, DefaultForecastConfig(scheduler.Day), computedAt)},
 		{Name: "forecast_week", Window: scheduler.Week, Spec: "55 0 * * 1", Run: ForecastJob(st, scheduler.Week, DefaultForecastConfig(scheduler.Week), computedAt)},
 	}
+}
+
+func wantLevel(levels []int, l int) bool {
+	if levels == nil {
+		return true
+	}
+	for _, x := range levels {
+		if x == l {
+			return true
+		}
+	}
+	return false
 }
