@@ -135,7 +135,8 @@ func pick(r []float64, idx []int) []float64 {
 const maxSEEta = 2.0
 
 // Forecast returns the mean exp(xᵀβ) for horizons 1..h and the quantiles
-// of the NB predictive distribution mixed over the uncertainty of xᵀβ. A
+// of the NB predictive distribution mixed over the uncertainty of xᵀβ
+// (moment-matched, see nbMixQuantile). A
 // horizon whose mean is not finite or whose linear predictor has a standard
 // error above maxSEEta gets NaN everywhere (Auto then drops the model).
 func (g *GLMForecaster) Forecast(h int) Forecast {

@@ -75,9 +75,21 @@ var holidayGroups = []string{"spring_festival", "spring_festival_after", "nation
 func holidayShares(cal []Holiday, start time.Time, days int) []float64 {
 	out := make([]float64, len(holidayGroups))
 	s := civil(start)
+	e := s.AddDate(0, 0, days)
+	// Only the holidays near the period (the week after the Spring
+	// Festival counts too).
+	var near []Holiday
+	for _, h := range cal {
+		if h.First.Before(e) && !h.Last.AddDate(0, 0, 8).Before(s) {
+			near = append(near, h)
+		}
+	}
+	if len(near) == 0 {
+		return out
+	}
 	for d := 0; d < days; d++ {
 		day := s.AddDate(0, 0, d)
-		for _, h := range cal {
+		for _, h := range near {
 			var g int
 			switch {
 			case !day.Before(h.First) && !day.After(h.Last):

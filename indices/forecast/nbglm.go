@@ -28,7 +28,6 @@ const (
 	glmMaxit    = 25   // glm.control()$maxit
 	thetaMax    = 1e8  // θ beyond this is treated as Poisson
 	thetaMLEps  = 1.220703125e-04
-	nbMixNodes  = 16
 	quantileTol = 1e-12
 )
 
@@ -370,28 +369,23 @@ func discreteQuantile(p, mean, sd float64, cdf func(float64) float64) float64 {
 }
 
 // nbMixQuantile is the p-quantile of the NB(θ) mixture over μ = exp(η),
-// η ~ N(eta, se²), on a fixed grid of normal quantile nodes.
+// η ~ N(eta, se²), approximated by the negative binomial with the
+// mixture's mean and variance: E μ = exp(eta + se²/2), Var μ =
+// (exp(se²) − 1)(E μ)², Var Y = E μ + E μ²/θ + Var μ, so the matched size is
+// (E μ)² / (Var Y − E μ).
 func nbMixQuantile(p, eta, se, theta float64) float64 {
-	if se == 0 {
-		return QNBinom(p, math.Exp(eta), theta)
+	m := math.Exp(eta + se*se/2)
+	if math.IsNaN(m) || math.IsInf(m, 0) {
+		return math.NaN()
 	}
-	mus := make([]float64, nbMixNodes)
-	var mean, v float64
-	for i := range mus {
-		z := normalQuantile((float64(i) + 0.5) / nbMixNodes)
-		mus[i] = math.Exp(eta + z*se)
-		mean += mus[i]
+	vmu := math.Expm1(se*se) * m * m
+	v := m + vmu
+	if !math.IsInf(theta, 1) {
+		v += (vmu + m*m) / theta
 	}
-	mean /= nbMixNodes
-	for _, m := range mus {
-		v += (m-mean)*(m-mean) + m + m*m/math.Min(theta, 1e300)
+	size := math.Inf(1)
+	if v > m {
+		size = m * m / (v - m)
 	}
-	v /= nbMixNodes
-	return discreteQuantile(p, mean, math.Sqrt(v), func(k float64) float64 {
-		var c float64
-		for _, m := range mus {
-			c += PNBinom(k, m, theta)
-		}
-		return c / nbMixNodes
-	})
+	return QNBinom(p, m, size)
 }
