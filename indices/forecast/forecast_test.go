@@ -225,3 +225,24 @@ func TestRegressionWithHugeUncertaintyGivesNoForecast(t *testing.T) {
 		t.Errorf("forecast %+v, want mean e", f)
 	}
 }
+
+func TestCandidatesForSparseSeries(t *testing.T) {
+	cal := &Calendar{Start: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), StepDays: 7}
+	names := func(zeros float64) map[string]bool {
+		m := map[string]bool{}
+		for _, c := range Candidates(Options{Period: 52, Horizon: 1, Calendar: cal}, 100, zeros) {
+			m[c.Name] = true
+		}
+		return m
+	}
+	dense, some, sparse := names(0.1), names(0.4), names(0.6)
+	if !dense["nbglm"] || !dense["ets_aadn"] || dense["sba"] {
+		t.Errorf("dense series candidates %v", dense)
+	}
+	if !some["nbglm"] || !some["sba"] || !some["tsb"] {
+		t.Errorf("30–50 %% zeros candidates %v", some)
+	}
+	if sparse["nbglm"] || sparse["ets_aadn"] || !sparse["tsb"] || !sparse["ets_ann"] || !sparse["snaive"] {
+		t.Errorf("sparse series candidates %v", sparse)
+	}
+}
