@@ -6,9 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riskwatch/riskwatch/internal/demo"
-	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/sources/demo"
 	"github.com/riskwatch/riskwatch/store"
 	"github.com/riskwatch/riskwatch/transform"
 )
@@ -31,7 +30,7 @@ func demoWeeklyCounts(b *testing.B) (fakeCounts, time.Time) {
 		b.Fatal(err)
 	}
 	_, to := demo.DefaultPeriod()
-	now := time.Date(to.Year(), to.Month(), to.Day(), 23, 59, 59, 0, scheduler.Shanghai)
+	now := time.Date(to.Year(), to.Month(), to.Day(), 23, 59, 59, 0, schemas.Shanghai)
 	latest := map[string]schemas.CaseRow{}
 	for {
 		r, ok := gen.Next()
@@ -55,8 +54,8 @@ func demoWeeklyCounts(b *testing.B) (fakeCounts, time.Time) {
 	sums := map[key]uint64{}
 	for _, row := range latest {
 		y, m, d := row.ReportedDate.Date()
-		day := time.Date(y, m, d, 0, 0, 0, 0, scheduler.Shanghai)
-		end := scheduler.Week.Next(day)
+		day := time.Date(y, m, d, 0, 0, 0, 0, schemas.Shanghai)
+		end := schemas.Week.Next(day)
 		if row.CountyCode != "" {
 			sums[key{3, row.CountyCode, row.CategoryGroup, end}]++
 		}
@@ -68,7 +67,7 @@ func demoWeeklyCounts(b *testing.B) (fakeCounts, time.Time) {
 	for k, n := range sums {
 		out = append(out, store.AlarmCount{Level: k.level, Region: k.region, Category: k.cat, WindowEnd: k.end, Count: n})
 	}
-	return out, scheduler.Week.Align(now)
+	return out, schemas.Week.Align(now)
 }
 
 type discardForecasts struct {
@@ -88,7 +87,7 @@ func (d *discardForecasts) WriteForecasts(_ context.Context, rows []store.Foreca
 func BenchmarkForecastWeekTongliao(b *testing.B) {
 	counts, at := demoWeeklyCounts(b)
 	st := &discardForecasts{fakeCounts: counts}
-	run := ForecastJob(st, scheduler.Week, DefaultForecastConfig(scheduler.Week), time.Now)
+	run := ForecastJob(st, schemas.Week, DefaultForecastConfig(schemas.Week), time.Now)
 	var r0, r1 syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r0)
 	b.ResetTimer()

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/riskwatch/riskwatch/indices/forecast"
-	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
 )
 
@@ -24,7 +24,7 @@ func (f fakeCounts) AlarmCounts(_ context.Context, levels []uint8, window string
 }
 
 func TestForecastSeriesZeroFillsAndSumsTheCity(t *testing.T) {
-	mon := func(d int) time.Time { return time.Date(2026, 1, 5+7*d, 0, 0, 0, 0, scheduler.Shanghai) }
+	mon := func(d int) time.Time { return time.Date(2026, 1, 5+7*d, 0, 0, 0, 0, schemas.Shanghai) }
 	st := fakeCounts{
 		{Level: 3, Region: "150521", Category: "labor", WindowEnd: mon(1), Count: 4},
 		{Level: 3, Region: "150521", Category: "labor", WindowEnd: mon(3), Count: 2},
@@ -64,7 +64,7 @@ func TestForecastSeriesZeroFillsAndSumsTheCity(t *testing.T) {
 
 func TestBacktestForecastsScoresEachOrigin(t *testing.T) {
 	var st fakeCounts
-	base := time.Date(2024, 1, 8, 0, 0, 0, 0, scheduler.Shanghai)
+	base := time.Date(2024, 1, 8, 0, 0, 0, 0, schemas.Shanghai)
 	for w := 0; w < 120; w++ {
 		st = append(st, store.AlarmCount{Level: 3, Region: "150521", Category: "labor", WindowEnd: base.AddDate(0, 0, 7*w),
 			Count: uint64(20 + w/4 + int(3*math.Sin(float64(w))))})
@@ -97,7 +97,7 @@ func (f *fakeForecastStore) WriteForecasts(_ context.Context, rows []store.Forec
 
 func TestForecastJobWritesEverySeriesAndHorizon(t *testing.T) {
 	st := &fakeForecastStore{}
-	base := time.Date(2025, 1, 6, 0, 0, 0, 0, scheduler.Shanghai)
+	base := time.Date(2025, 1, 6, 0, 0, 0, 0, schemas.Shanghai)
 	for w := 0; w < 80; w++ {
 		st.fakeCounts = append(st.fakeCounts,
 			store.AlarmCount{Level: 3, Region: "150521", Category: "labor", WindowEnd: base.AddDate(0, 0, 7*w), Count: uint64(30 + w%5)},
@@ -107,7 +107,7 @@ func TestForecastJobWritesEverySeriesAndHorizon(t *testing.T) {
 	st.fakeCounts = append(st.fakeCounts, store.AlarmCount{Level: 4, Region: "150521200", Category: "labor", WindowEnd: base.AddDate(0, 0, 7*70), Count: 1})
 	at := base.AddDate(0, 0, 7*79)
 	stamp := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	n, err := ForecastJob(st, scheduler.Week, DefaultForecastConfig(scheduler.Week), func() time.Time { return stamp })(context.Background(), at)
+	n, err := ForecastJob(st, schemas.Week, DefaultForecastConfig(schemas.Week), func() time.Time { return stamp })(context.Background(), at)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestForecastJobWritesEverySeriesAndHorizon(t *testing.T) {
 
 func TestBacktestReconciledBuildsCityCountyTrees(t *testing.T) {
 	var st fakeCounts
-	base := time.Date(2024, 1, 8, 0, 0, 0, 0, scheduler.Shanghai)
+	base := time.Date(2024, 1, 8, 0, 0, 0, 0, schemas.Shanghai)
 	for w := 0; w < 100; w++ {
 		st = append(st,
 			store.AlarmCount{Level: 3, Region: "150521", Category: "labor", WindowEnd: base.AddDate(0, 0, 7*w), Count: uint64(20 + w%7)},
@@ -154,14 +154,14 @@ func TestBacktestReconciledBuildsCityCountyTrees(t *testing.T) {
 
 func TestForecastDayJobSkipsTowns(t *testing.T) {
 	st := &fakeForecastStore{}
-	base := time.Date(2026, 6, 1, 0, 0, 0, 0, scheduler.Shanghai)
+	base := time.Date(2026, 6, 1, 0, 0, 0, 0, schemas.Shanghai)
 	for d := 1; d <= 60; d++ {
 		st.fakeCounts = append(st.fakeCounts,
 			store.AlarmCount{Level: 3, Region: "150521", Category: "labor", WindowEnd: base.AddDate(0, 0, d), Count: uint64(3 + d%4)},
 			store.AlarmCount{Level: 4, Region: "150521100", Category: "labor", WindowEnd: base.AddDate(0, 0, d), Count: uint64(1 + d%2)})
 	}
 	at := base.AddDate(0, 0, 60)
-	if _, err := ForecastJob(st, scheduler.Day, DefaultForecastConfig(scheduler.Day), time.Now)(context.Background(), at); err != nil {
+	if _, err := ForecastJob(st, schemas.Day, DefaultForecastConfig(schemas.Day), time.Now)(context.Background(), at); err != nil {
 		t.Fatal(err)
 	}
 	// city and county, 14 horizons each; no town.

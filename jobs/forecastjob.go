@@ -9,7 +9,8 @@ import (
 	"time"
 
 	"github.com/riskwatch/riskwatch/indices/forecast"
-	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/jobs/scheduler"
+	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
 )
 
@@ -37,8 +38,8 @@ type ForecastConfig struct {
 // year of days for the city and counties (daily town series are mostly
 // zeros, and their 2,000-odd daily fits would cost minutes a day), with the
 // Chinese holiday calendar.
-func DefaultForecastConfig(w scheduler.Window) ForecastConfig {
-	if w == scheduler.Day {
+func DefaultForecastConfig(w schemas.Window) ForecastConfig {
+	if w == schemas.Day {
 		return ForecastConfig{Horizon: 14, History: 365, MinNonZero: 3, Holidays: forecast.ChinaHolidays, Workers: 2,
 			Levels: []int{ForecastCity, ForecastCounty}}
 	}
@@ -49,12 +50,12 @@ func DefaultForecastConfig(w scheduler.Window) ForecastConfig {
 // `at`, every city, county and town × category group series with enough
 // history for the next cfg.Horizon windows and writes one forecasts row per
 // series and horizon (model chosen per series by forecast.Auto).
-func ForecastJob(st ForecastStore, w scheduler.Window, cfg ForecastConfig, computedAt func() time.Time) func(ctx context.Context, at time.Time) (uint64, error) {
+func ForecastJob(st ForecastStore, w schemas.Window, cfg ForecastConfig, computedAt func() time.Time) func(ctx context.Context, at time.Time) (uint64, error) {
 	return func(ctx context.Context, at time.Time) (uint64, error) {
 		step, period := 7, 52
 		switch w {
-		case scheduler.Week:
-		case scheduler.Day:
+		case schemas.Week:
+		case schemas.Day:
 			step, period = 1, 7
 		default:
 			return 0, fmt.Errorf("forecasts: window %v is not day or week", w)
@@ -141,8 +142,10 @@ func forecastRows(s forecast.Series, opts forecast.Options, cfg ForecastConfig, 
 // jobs of the same window.
 func ForecastJobs(st ForecastStore, computedAt func() time.Time) []scheduler.Job {
 	return []scheduler.Job{
-		{Name: "forecast_day", Window: scheduler.Day, Spec: "50 0 * * *", Run: ForecastJob(st, scheduler.Day, DefaultForecastConfig(scheduler.Day), computedAt)},
-		{Name: "forecast_week", Window: scheduler.Week, Spec: "55 0 * * 1", Run: ForecastJob(st, scheduler.Week, DefaultForecastConfig(scheduler.Week), computedAt)},
+		{Name: "forecast_day", Window: schemas.Day, Spec: "50 0 * * *", CatchUp: 1, OnlyNamedBackfill: true,
+			Run: ForecastJob(st, schemas.Day, DefaultForecastConfig(schemas.Day), computedAt)},
+		{Name: "forecast_week", Window: schemas.Week, Spec: "55 0 * * 1", CatchUp: 1, OnlyNamedBackfill: true,
+			Run: ForecastJob(st, schemas.Week, DefaultForecastConfig(schemas.Week), computedAt)},
 	}
 }
 

@@ -80,8 +80,6 @@ func checkSeries(y []float64, h int) error {
 	return nil
 }
 
-func normalQuantile(p float64) float64 { return distuv.UnitNormal.Quantile(p) }
-
 // finite reports whether every value of the forecast is a finite number.
 func (f Forecast) finite() bool {
 	for _, s := range [][]float64{f.Point, f.Lo80, f.Hi80, f.Lo95, f.Hi95} {

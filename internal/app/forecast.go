@@ -10,8 +10,9 @@ import (
 	"time"
 
 	"github.com/riskwatch/riskwatch/indices/forecast"
-	"github.com/riskwatch/riskwatch/internal/jobs"
-	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/jobs"
+	"github.com/riskwatch/riskwatch/jobs/scheduler"
+	"github.com/riskwatch/riskwatch/schemas"
 )
 
 const forecastUsage = `Usage:
@@ -41,8 +42,8 @@ func forecastCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
-	f, err1 := time.ParseInLocation(time.DateOnly, *from, scheduler.Shanghai)
-	t, err2 := time.ParseInLocation(time.DateOnly, *to, scheduler.Shanghai)
+	f, err1 := time.ParseInLocation(time.DateOnly, *from, schemas.Shanghai)
+	t, err2 := time.ParseInLocation(time.DateOnly, *to, schemas.Shanghai)
 	var levels []int
 	switch *level {
 	case "":

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riskwatch/riskwatch/internal/scheduler"
+	"github.com/riskwatch/riskwatch/jobs/scheduler"
 )
 
 func TestForecastBacktestFlags(t *testing.T) {

@@ -57,6 +57,10 @@ type Job struct {
 	// runs none. Jobs whose output only matters for recent
 	// windows (the reports) catch up one.
 	CatchUp int
+	// OnlyNamedBackfill leaves the job out of a Backfill of every job; a
+	// Backfill that names it still runs it (forecasts: a forecast from a
+	// past window's end only matters to a backtest).
+	OnlyNamedBackfill bool
 }
 
 // Options tunes a Scheduler. The zero value is usable.
@@ -476,7 +480,11 @@ func (s *Scheduler) Backfill(ctx context.Context, name string, from, to time.Tim
 	var jobs []*job
 	if name == "" {
 		s.mu.Lock()
-		jobs = slices.Clone(s.jobs)
+		for _, j := range s.jobs {
+			if !j.OnlyNamedBackfill {
+				jobs = append(jobs, j)
+			}
+		}
 		s.mu.Unlock()
 	} else {
 		j, err := s.lookup(name)

@@ -495,6 +495,20 @@ func TestBackfill(t *testing.T) {
 		})
 	})
 
+	t.Run("a job that runs only when named is left out of a backfill of all", func(t *testing.T) {
+		var c calls
+		s := New(NewMemoryRunStore(), nil, nil, Options{})
+		mustAdd(t, s, Job{Name: "d", Window: schemas.Day, Spec: "5 0 * * *", Run: recordingJob("d", &c)})
+		mustAdd(t, s, Job{Name: "f", Window: schemas.Day, Spec: "50 0 * * *", OnlyNamedBackfill: true, Run: recordingJob("f", &c)})
+		if err := s.Backfill(ctx, "", cst(t, "2026-01-01 00:00"), cst(t, "2026-01-02 00:00"), nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Backfill(ctx, "f", cst(t, "2026-01-02 00:00"), cst(t, "2026-01-02 00:00"), nil); err != nil {
+			t.Fatal(err)
+		}
+		equalStrings(t, "calls", c.get(), []string{"d@2026-01-01", "d@2026-01-02", "f@2026-01-02"})
+	})
+
 	t.Run("failures are recorded and counted, the rest still run", func(t *testing.T) {
 		var c calls
 		var last string

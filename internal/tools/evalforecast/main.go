@@ -29,13 +29,12 @@ import (
 	"time"
 
 	"github.com/riskwatch/riskwatch/indices/forecast"
-	"github.com/riskwatch/riskwatch/internal/demo"
-	"github.com/riskwatch/riskwatch/internal/importer"
-	"github.com/riskwatch/riskwatch/internal/jobs"
-	"github.com/riskwatch/riskwatch/internal/scheduler"
 	"github.com/riskwatch/riskwatch/internal/tools/toolenv"
-	"github.com/riskwatch/riskwatch/mappings"
+	"github.com/riskwatch/riskwatch/jobs"
 	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/sources/demo"
+	"github.com/riskwatch/riskwatch/sources/importer"
+	"github.com/riskwatch/riskwatch/sources/mappings"
 	"github.com/riskwatch/riskwatch/transform"
 )
 
@@ -104,10 +103,10 @@ func evalDemo(ctx context.Context, lv []int, horizon, every, townEvery int) erro
 	fmt.Printf("demo: %d cases (seed 1, %s to %s) loaded in %.0f s\n", n, from.Format(time.DateOnly), to.Format(time.DateOnly), time.Since(t0).Seconds())
 	// Score the second year: forecasts made after each week ending from
 	// 2025-11-03 on; the outcomes run to the stream's last full week.
-	lastEnd := scheduler.Week.Next(to)
+	lastEnd := schemas.Week.Next(to)
 	lastEnd = lastEnd.AddDate(0, 0, -7) // the last complete week ends here
 	c := jobs.ForecastBacktestConfig{
-		Window: "week", From: time.Date(2025, 11, 3, 0, 0, 0, 0, scheduler.Shanghai), To: lastEnd.AddDate(0, 0, -7),
+		Window: "week", From: time.Date(2025, 11, 3, 0, 0, 0, 0, schemas.Shanghai), To: lastEnd.AddDate(0, 0, -7),
 		Horizon: horizon, History: 104, Levels: lv, Holidays: forecast.ChinaHolidays, Every: every,
 	}
 	return report(ctx, env, "demo", c, map[int]string{}, townEvery)
@@ -166,7 +165,7 @@ func evalNYC(ctx context.Context, dir string, lv []int, horizon, every, townEver
 	// Forecasts after each week ending from 2020-01-06 (one year of
 	// history) to the end of 2022, COVID-2020 included.
 	c := jobs.ForecastBacktestConfig{
-		Window: "week", From: time.Date(2020, 1, 6, 0, 0, 0, 0, scheduler.Shanghai), To: time.Date(2022, 12, 26, 0, 0, 0, 0, scheduler.Shanghai).AddDate(0, 0, -7*horizon),
+		Window: "week", From: time.Date(2020, 1, 6, 0, 0, 0, 0, schemas.Shanghai), To: time.Date(2022, 12, 26, 0, 0, 0, 0, schemas.Shanghai).AddDate(0, 0, -7*horizon),
 		Horizon: horizon, History: 60, Levels: lv, Every: every,
 	}
 	return report(ctx, env, "nyc", c, map[int]string{jobs.ForecastCounty: "borough", jobs.ForecastTown: "community-board"}, townEvery)
