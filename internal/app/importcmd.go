@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/riskwatch/riskwatch/ingest"
@@ -21,7 +22,9 @@ import (
 // importCommand is `riskwatch import --mapping M FILE…`: exports of other
 // platforms (CSV or JSON lines) turned into records on Kafka (or, with
 // --out, into a JSON-lines file). Rejected rows are listed with file, line
-// and reason; a summary per file follows.
+// and reason (which names the column); a summary per file follows, then the
+// totals by reason and the values the mapping's maps did not know. It exits
+// 1 when the rejected share of all rows exceeds --max-reject-rate.
 func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("riskwatch import", flag.ContinueOnError)
 	fset.SetOutput(stderr)
@@ -29,7 +32,13 @@ func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	cfgPath := fset.String("config", "", "configuration file (kafka.brokers and kafka.topic)")
 	out := fset.String("out", "", "write records as JSON lines here instead of producing to Kafka (- = standard output)")
 	maxRejects := fset.Int("show-rejects", 50, "list at most this many rejected rows per file (all are counted)")
+	maxRateText := fset.String("max-reject-rate", "1%", "exit 1 when more than this share of the rows is rejected (percent; 0 = any reject fails)")
 	if err := fset.Parse(args); err != nil {
+		return 2
+	}
+	maxRate, err := parsePercent(*maxRateText)
+	if err != nil {
+		fmt.Fprintf(stderr, "riskwatch import: --max-reject-rate: %v\n", err)
 		return 2
 	}
 	if *mapping == "" || fset.NArg() == 0 {
@@ -109,6 +118,7 @@ func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 
 	failed := false
+	var total importer.Stats
 	for _, path := range fset.Args() {
 		f, err := os.Open(path)
 		if err != nil {
@@ -124,7 +134,7 @@ func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 		st, err := m.ConvertFunc(f, path, reg, counted, func(r importer.Reject) error {
 			if shown < *maxRejects {
-				fmt.Fprintf(stderr, "%s:%d: rejected: %s\n", r.File, r.Line, r.Reason)
+				fmt.Fprintln(stderr, rejectLine(r))
 			}
 			shown++
 			return nil
@@ -134,17 +144,87 @@ func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 			err = finish()
 		}
 		prog.done()
+		total.Add(st)
 		if err != nil {
-			fmt.Fprintf(stderr, "riskwatch import: %s: %v\n", path, err)
+			// Errors of the conversion name the file already.
+			fmt.Fprintf(stderr, "riskwatch import: %v\n", err)
 			failed = true
 			continue
 		}
+		if shown > *maxRejects {
+			fmt.Fprintf(stderr, "%s: %d more rejected rows not listed (--show-rejects)\n", path, shown-*maxRejects)
+		}
 		fmt.Fprintf(stdout, "%s: %d rows, %d records, %d rejected%s\n", path, st.Rows, st.Records, st.Rejected, reasons(st.ByReason))
+	}
+	if fset.NArg() > 1 {
+		fmt.Fprintf(stdout, "total: %d rows, %d records, %d rejected\n", total.Rows, total.Records, total.Rejected)
+	}
+	for _, l := range reasonSummary(total) {
+		fmt.Fprintln(stdout, l)
+	}
+	for _, l := range total.UnmappedReport() {
+		fmt.Fprintln(stdout, "unmapped: "+l)
 	}
 	if failed {
 		return 1
 	}
+	if rate := rejectRate(total); total.Rejected > 0 && rate > maxRate {
+		fmt.Fprintf(stderr, "riskwatch import: %d of %d rows rejected (%.2f %%), more than --max-reject-rate %s\n",
+			total.Rejected, total.Rows, rate, *maxRateText)
+		return 1
+	}
 	return 0
+}
+
+// rejectLine is one rejected row as import lists it: file, line (and the
+// byte in the line when the fault has one), then the reason, which names
+// the column.
+func rejectLine(r importer.Reject) string {
+	if r.Pos > 0 {
+		return fmt.Sprintf("%s:%d:%d: rejected: %s", r.File, r.Line, r.Pos, r.Reason)
+	}
+	return fmt.Sprintf("%s:%d: rejected: %s", r.File, r.Line, r.Reason)
+}
+
+// rejectRate is the rejected share of the rows in percent.
+func rejectRate(st importer.Stats) float64 {
+	if st.Rows == 0 {
+		return 0
+	}
+	return 100 * float64(st.Rejected) / float64(st.Rows)
+}
+
+// parsePercent reads "1", "1%" or "0.5 %" as a percentage from 0 to 100.
+func parsePercent(s string) (float64, error) {
+	t := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "%"))
+	x, err := strconv.ParseFloat(t, 64)
+	if err != nil || x < 0 || x > 100 || x != x {
+		return 0, fmt.Errorf("%q is not a percentage from 0 to 100", s)
+	}
+	return x, nil
+}
+
+// reasonSummary lists the rejected rows by reason, most first, with their
+// share of all rows.
+func reasonSummary(st importer.Stats) []string {
+	if st.Rejected == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(st.ByReason))
+	for k := range st.ByReason {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if st.ByReason[keys[i]] != st.ByReason[keys[j]] {
+			return st.ByReason[keys[i]] > st.ByReason[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	out := []string{fmt.Sprintf("rejected: %d of %d rows (%.2f %%)", st.Rejected, st.Rows, rejectRate(st))}
+	for _, k := range keys {
+		out = append(out, fmt.Sprintf("  %-40s %7d", k, st.ByReason[k]))
+	}
+	return out
 }
 
 // openMapping opens a mapping file, or a shipped mapping by name.

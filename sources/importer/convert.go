@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -58,6 +59,10 @@ type Reject struct {
 	// Reason says what is wrong, naming the column and quoting the value:
 	// `column OPENDATE: "2019-13-01" does not match 2006-01-02`.
 	Reason string
+	// Pos is the position in the line where the fault was found (1-based
+	// byte offset into the line as read), or 0 when the fault is a whole
+	// value rather than a place in the line.
+	Pos int
 }
 
 // Key is the Stats.ByReason key of the reject: its kind, with the column
@@ -69,10 +74,40 @@ func (r Reject) Key() string {
 	return r.Kind + "(" + r.Column + ")"
 }
 
-// String formats the reject as file:line: reason.
+// String formats the reject as file:line: reason, or file:line:pos: reason
+// when the fault has a position in the line. The reason names the column.
 func (r Reject) String() string {
+	if r.Pos > 0 {
+		return fmt.Sprintf("%s:%d:%d: %s", r.File, r.Line, r.Pos, r.Reason)
+	}
 	return fmt.Sprintf("%s:%d: %s", r.File, r.Line, r.Reason)
 }
+
+// Unmapped is a value a field's map did not know, replaced by the field's
+// default in accepted rows.
+type Unmapped struct {
+	Field   string // record field (category, status …)
+	Column  string // input column, "" for templates
+	Value   string // the raw value
+	Default string // what the row got instead
+}
+
+// String says what happened to the value, without the count.
+func (u Unmapped) String() string {
+	where := "field " + u.Field
+	if u.Column != "" {
+		where = "column " + u.Column
+	}
+	d := u.Default
+	if d == "" {
+		d = "(empty)"
+	}
+	return fmt.Sprintf("%s %s is not in the %s value map → %s", where, quote(u.Value), u.Field, d)
+}
+
+// maxUnmappedKeys bounds Stats.Unmapped; further distinct values are counted
+// in Stats.UnmappedOther.
+const maxUnmappedKeys = 1000
 
 // Stats sums up one Convert call.
 type Stats struct {
@@ -93,6 +128,11 @@ type Stats struct {
 	// Defaults counts accepted rows whose field took the mapping's default,
 	// by field name: a high count means the map misses common values.
 	Defaults map[string]int
+	// Unmapped counts accepted rows by the value a field's map did not know
+	// (the default stood in), for at most maxUnmappedKeys distinct values;
+	// UnmappedOther counts the rows of the values beyond them.
+	Unmapped      map[Unmapped]int
+	UnmappedOther int
 	// Dropped counts values left out of accepted records, by reason key.
 	// Closing values (resolved_at, feedback_at, evaluated_at, satisfaction)
 	// are kept only when the final status closes the case.
@@ -104,7 +144,68 @@ type Stats struct {
 
 func newStats(file string) Stats {
 	return Stats{File: file, ByReason: map[string]int{}, ByRegionColumn: map[string]int{},
-		Defaults: map[string]int{}, Dropped: map[string]int{}}
+		Defaults: map[string]int{}, Dropped: map[string]int{}, Unmapped: map[Unmapped]int{}}
+}
+
+// Add adds the counts of o to s (for a total over several files; the zero
+// Stats is a valid start); File and Rejects are left as they are.
+func (s *Stats) Add(o Stats) {
+	if s.ByReason == nil {
+		t := newStats(s.File)
+		t.Rows, t.Records, t.Rejected, t.UnmappedOther, t.Rejects = s.Rows, s.Records, s.Rejected, s.UnmappedOther, s.Rejects
+		*s = t
+	}
+	s.Rows += o.Rows
+	s.Records += o.Records
+	s.Rejected += o.Rejected
+	s.UnmappedOther += o.UnmappedOther
+	for _, m := range []struct{ dst, src map[string]int }{{s.ByReason, o.ByReason},
+		{s.ByRegionColumn, o.ByRegionColumn}, {s.Defaults, o.Defaults}, {s.Dropped, o.Dropped}} {
+		for k, n := range m.src {
+			m.dst[k] += n
+		}
+	}
+	for k, n := range o.Unmapped {
+		if _, ok := s.Unmapped[k]; ok || len(s.Unmapped) < maxUnmappedKeys {
+			s.Unmapped[k] += n
+		} else {
+			s.UnmappedOther += n
+		}
+	}
+}
+
+// UnmappedReport lists the unmapped values, most rows first, one line each:
+// `21 rows: column TYPE "SMALL BUSINESS" is not in the category value map → other`.
+func (s *Stats) UnmappedReport() []string {
+	type kv struct {
+		u Unmapped
+		n int
+	}
+	l := make([]kv, 0, len(s.Unmapped))
+	for u, n := range s.Unmapped {
+		l = append(l, kv{u, n})
+	}
+	sort.Slice(l, func(i, j int) bool {
+		if l[i].n != l[j].n {
+			return l[i].n > l[j].n
+		}
+		return l[i].u.String() < l[j].u.String()
+	})
+	out := make([]string, 0, len(l)+1)
+	for _, e := range l {
+		out = append(out, fmt.Sprintf("%d %s: %s", e.n, rowsWord(e.n), e.u))
+	}
+	if s.UnmappedOther > 0 {
+		out = append(out, fmt.Sprintf("%d %s: further unmapped values (not listed)", s.UnmappedOther, rowsWord(s.UnmappedOther)))
+	}
+	return out
+}
+
+func rowsWord(n int) string {
+	if n == 1 {
+		return "row"
+	}
+	return "rows"
 }
 
 // rowError is why one row is rejected.
@@ -112,6 +213,7 @@ type rowError struct {
 	kind   string
 	column string
 	reason string
+	pos    int // 1-based byte offset in the line, 0 when none
 }
 
 // Convert reads rows from r (named file in rejects), turns each into one or
@@ -140,6 +242,9 @@ func (m *Mapping) ConvertFunc(r io.Reader, file string, reg *schemas.Registry, e
 	st := newStats(file)
 	if reg == nil {
 		return st, errors.New("no region registry")
+	}
+	if err := m.CheckRegions(reg); err != nil {
+		return st, err
 	}
 	var src rowSource
 	var err error
@@ -174,7 +279,7 @@ func (m *Mapping) ConvertFunc(r io.Reader, file string, reg *schemas.Registry, e
 		}
 		if rerr != nil {
 			st.Rejected++
-			rj := Reject{File: file, Line: line, Kind: rerr.kind, Column: rerr.column, Reason: rerr.reason}
+			rj := Reject{File: file, Line: line, Pos: rerr.pos, Kind: rerr.kind, Column: rerr.column, Reason: rerr.reason}
 			st.ByReason[rj.Key()]++
 			if err := reject(rj); err != nil {
 				return st, fmt.Errorf("%s line %d: %w", file, line, err)
@@ -222,16 +327,20 @@ func isFinal(s schemas.Status) bool {
 func (c *converter) row(vals []string, line int, out *[2]schemas.Record) (int, *rowError) {
 	m := c.m
 	defaults := make([]string, 0, 2)
+	var unmapped []Unmapped
 	text := func(f *field) (string, *rowError) {
 		if f == nil {
 			return "", nil
 		}
-		v, def, err := f.value(vals)
+		v, def, miss, err := f.value(vals)
 		if err != nil {
 			return "", err
 		}
 		if def {
 			defaults = append(defaults, f.name)
+			if miss != "" {
+				unmapped = append(unmapped, Unmapped{Field: f.name, Column: f.column, Value: miss, Default: v})
+			}
 		}
 		if limit, ok := maxChars[f.name]; ok && len(v) > limit && utf8.RuneCountInString(v) > limit {
 			return "", &rowError{kind: KindTooLong, column: f.column,
@@ -415,6 +524,13 @@ func (c *converter) row(vals []string, line int, out *[2]schemas.Record) (int, *
 	for _, d := range defaults {
 		c.st.Defaults[d]++
 	}
+	for _, u := range unmapped {
+		if _, ok := c.st.Unmapped[u]; ok || len(c.st.Unmapped) < maxUnmappedKeys {
+			c.st.Unmapped[u]++
+		} else {
+			c.st.UnmappedOther++
+		}
+	}
 	if !isFinal(r.Status) {
 		if r.ResolvedAt != nil {
 			c.st.Dropped["resolved_at: status "+string(r.Status)+" is not final"]++
@@ -449,10 +565,9 @@ func (c *converter) region(vals []string) (code, via string, err *rowError) {
 	given := false // an earlier non-fallback candidate had a value
 	for i, p := range c.m.places {
 		if p.constant != "" {
-			if _, ok := c.reg.Lookup(p.constant); ok {
-				return p.constant, "constant", nil
-			}
-			continue
+			// CheckRegions made sure the registry knows it.
+			code, _ := c.reg.Normalize(p.constant)
+			return code, "constant", nil
 		}
 		raw := strings.TrimSpace(vals[p.slot])
 		if raw == "" {
@@ -468,9 +583,9 @@ func (c *converter) region(vals []string) (code, via string, err *rowError) {
 		if !hit {
 			code, _ = p.resolve(raw)
 			if code != "" {
-				if _, ok := c.reg.Lookup(code); !ok {
-					code = ""
-				}
+				// The same normalisation as at ingest: a 6-digit county or
+				// 9-digit town code stands for its 12-digit code.
+				code, _ = c.reg.Normalize(code)
 			}
 			if c.cache[i] == nil {
 				c.cache[i] = map[string]string{}
@@ -484,6 +599,21 @@ func (c *converter) region(vals []string) (code, via string, err *rowError) {
 		}
 	}
 	return "", "", &rowError{kind: KindNoRegion, reason: c.explainRegion(vals)}
+}
+
+// CheckRegions checks the mapping's constant region codes against a
+// registry (normalised as at ingest: a 6-digit county code stands for its
+// 12-digit code), so that a wrong constant fails before any row is read.
+func (m *Mapping) CheckRegions(reg *schemas.Registry) error {
+	for i, p := range m.places {
+		if p.constant == "" {
+			continue
+		}
+		if _, ok := reg.Normalize(p.constant); !ok {
+			return fmt.Errorf("mapping %s: region[%d].constant: %s is not in the region registry", m.name, i, p.constant)
+		}
+	}
+	return nil
 }
 
 // explainRegion says, candidate by candidate, why a row got no region. It

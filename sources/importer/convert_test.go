@@ -243,6 +243,15 @@ func TestValueMapsAndDefaults(t *testing.T) {
 	if st.Defaults["category"] != 2 || st.Defaults["channel"] != 2 || len(st.Defaults) != 2 {
 		t.Errorf("defaults %v, want category 2, channel 2", st.Defaults)
 	}
+	// Only the defaults that stood in for an unknown value (not for an
+	// empty cell) are reported, with the value.
+	wantUnmapped := []string{
+		`1 row: column CHANNEL "FAX" is not in the channel value map → (empty)`,
+		`1 row: column TYPE "Martian Affairs" is not in the category value map → other`,
+	}
+	if got := st.UnmappedReport(); strings.Join(got, "\n") != strings.Join(wantUnmapped, "\n") {
+		t.Errorf("unmapped report\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(wantUnmapped, "\n"))
+	}
 	if st.Rows != 8 || st.Records != 6 || st.Rejected != 2 {
 		t.Errorf("rows %d records %d rejected %d", st.Rows, st.Records, st.Rejected)
 	}
@@ -332,9 +341,9 @@ func TestRegionOrder(t *testing.T) {
 		t.Errorf("multi-line summary %q", recs[4].Summary)
 	}
 	wantRej := []Reject{
-		{"in.csv", 8, KindNoRegion, "", `no known region: column ZIP: "10530" gives NYC-ZIP-10530, not in the registry; column BOARD is empty; column BOROUGH is empty; column ACCOUNT not used (a place was given)`},
-		{"in.csv", 9, KindNoRegion, "", `no known region: column ZIP is empty; column BOARD is empty; column BOROUGH is empty; column ACCOUNT is empty`},
-		{"in.csv", 10, KindNoRegion, "", `no known region: column ZIP: "NY" is not a well-formed value; column BOARD: "06" does not match the pattern; column BOROUGH: "Queens" is not in the map; column ACCOUNT not used (a place was given)`},
+		{"in.csv", 8, KindNoRegion, "", `no known region: column ZIP: "10530" gives NYC-ZIP-10530, not in the registry; column BOARD is empty; column BOROUGH is empty; column ACCOUNT not used (a place was given)`, 0},
+		{"in.csv", 9, KindNoRegion, "", `no known region: column ZIP is empty; column BOARD is empty; column BOROUGH is empty; column ACCOUNT is empty`, 0},
+		{"in.csv", 10, KindNoRegion, "", `no known region: column ZIP: "NY" is not a well-formed value; column BOARD: "06" does not match the pattern; column BOROUGH: "Queens" is not in the map; column ACCOUNT not used (a place was given)`, 0},
 	}
 	if len(st.Rejects) != len(wantRej) {
 		t.Fatalf("rejects %+v", st.Rejects)
@@ -402,7 +411,7 @@ func TestVersions(t *testing.T) {
 			}
 		}
 		wantRej := Reject{"in.csv", 4, KindTimeOrder, "CLOSEDATE",
-			"column CLOSEDATE: resolved_at is 2019-03-09T00:00:00-05:00 24h0m0s before reported_at 2019-03-10T00:00:00-05:00"}
+			"column CLOSEDATE: resolved_at is 2019-03-09T00:00:00-05:00 24h0m0s before reported_at 2019-03-10T00:00:00-05:00", 0}
 		if len(st.Rejects) != 1 || st.Rejects[0] != wantRej {
 			t.Fatalf("rejects %+v, want %+v", st.Rejects, wantRej)
 		}
@@ -468,7 +477,7 @@ func TestDuplicates(t *testing.T) {
 	if len(recs) != 2 || recs[0].CaseID != "a" || recs[1].CaseID != "b" || recs[1].ReportedAt.Day() != 3 {
 		t.Fatalf("records %+v", recs)
 	}
-	want := Reject{"in.csv", 4, KindDuplicate, "KEY", `column KEY: duplicate case id "a" (first at line 2)`}
+	want := Reject{"in.csv", 4, KindDuplicate, "KEY", `column KEY: duplicate case id "a" (first at line 2)`, 0}
 	if len(st.Rejects) != 2 || st.Rejects[1] != want {
 		t.Fatalf("rejects %+v, want second %+v", st.Rejects, want)
 	}
@@ -657,5 +666,70 @@ func TestConvertFuncStreamsRejects(t *testing.T) {
 	st, _ = m.Convert(strings.NewReader(input.String()), "in.csv", testRegistry(t), func(schemas.Record) error { return nil })
 	if len(st.Rejects) != MaxKeptRejects || st.Rejected != MaxKeptRejects+5 {
 		t.Errorf("Convert kept %d of %d", len(st.Rejects), st.Rejected)
+	}
+}
+
+// statRegions is a registry of 12-digit statistical codes, where a 6-digit
+// county code stands for its 12-digit code.
+const statRegions = `code,name,level,parent_code,population
+150500000000,通辽市,2,,100
+150502000000,科尔沁区,3,150500000000,60
+150521000000,科左中旗,3,150500000000,40
+`
+
+func TestRegionCodesNormalisedAsAtIngest(t *testing.T) {
+	reg, err := schemas.LoadCSV(strings.NewReader(statRegions), "stat regions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mustLoad(t, `
+fields:
+  case_id: {column: KEY}
+  reported_at: {column: OPENDATE, format: date}
+  status: {constant: accepted}
+region:
+  - {column: AREA}
+`)
+	var recs []schemas.Record
+	st, err := m.Convert(strings.NewReader("KEY,OPENDATE,AREA\na,2020-01-01,150502\nb,2020-01-01,150521000000\nc,2020-01-01,150599\n"),
+		"in.csv", reg, func(r schemas.Record) error { recs = append(recs, r); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2 || recs[0].RegionCode != "150502000000" || recs[1].RegionCode != "150521000000" {
+		t.Fatalf("records %+v", recs)
+	}
+	if st.Rejected != 1 || st.Rejects[0].Line != 4 {
+		t.Errorf("rejects %+v, want line 4 (150599 is no county)", st.Rejects)
+	}
+
+	// A constant code is normalised too, and checked before any row is read.
+	constant := func(code string) *Mapping {
+		return mustLoad(t, `
+fields:
+  case_id: {column: KEY}
+  reported_at: {column: OPENDATE, format: date}
+  status: {constant: accepted}
+region:
+  - {constant: "`+code+`"}
+`)
+	}
+	recs = nil
+	if _, err := constant("150521").Convert(strings.NewReader("KEY,OPENDATE\na,2020-01-01\n"), "in.csv", reg,
+		func(r schemas.Record) error { recs = append(recs, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1 || recs[0].RegionCode != "150521000000" {
+		t.Errorf("constant 150521: records %+v", recs)
+	}
+	bad := constant("150599")
+	if err := bad.CheckRegions(reg); err == nil || !strings.Contains(err.Error(), "region[0].constant: 150599 is not in the region registry") {
+		t.Errorf("CheckRegions: %v", err)
+	}
+	rows := 0
+	_, err = bad.Convert(strings.NewReader("KEY,OPENDATE\na,2020-01-01\n"), "in.csv", reg,
+		func(schemas.Record) error { rows++; return nil })
+	if err == nil || rows != 0 {
+		t.Errorf("convert with an unknown constant: err %v, %d records", err, rows)
 	}
 }

@@ -46,7 +46,12 @@
 // valid record (a date that does not parse, no known region, an unmapped
 // value without a default, a duplicate case id …) is rejected with its file,
 // physical line and a reason naming the column; it is counted, never
-// silently dropped.
+// silently dropped. A value a map does not know that the field's default
+// replaces is counted too (Stats.Unmapped), so that a new category in an
+// export shows at the end of the import rather than vanishing into the
+// default. Region codes are normalised as at ingest (Registry.Normalize:
+// a 6-digit county code stands for its 12-digit code), and a constant
+// region code is checked against the registry before any row is read.
 //
 // The mappings for the NYC Council constituent casework and the NYC 311
 // sample, with the NYC region file, live in sources/mappings (package

@@ -105,11 +105,12 @@ func (f *field) checkValue(v string) error {
 }
 
 // value computes the field's text for one row. usedDefault reports that the
-// mapping's default stood in for a missing or unmapped value.
-func (f *field) value(vals []string) (v string, usedDefault bool, err *rowError) {
+// mapping's default stood in for a missing or unmapped value; unmapped is
+// the raw value the map did not know when the default stood in for it.
+func (f *field) value(vals []string) (v string, usedDefault bool, unmapped string, err *rowError) {
 	for i := range f.rules {
 		if f.rules[i].matches(vals) {
-			return f.rules[i].value, false, nil
+			return f.rules[i].value, false, "", nil
 		}
 	}
 	var raw string
@@ -124,34 +125,34 @@ func (f *field) value(vals []string) (v string, usedDefault bool, err *rowError)
 	if raw == "" {
 		switch {
 		case f.empty != nil:
-			return *f.empty, false, nil
+			return *f.empty, false, "", nil
 		case f.deflt != nil:
-			return *f.deflt, true, nil
+			return *f.deflt, true, "", nil
 		}
-		return "", false, nil
+		return "", false, "", nil
 	}
 	if f.present != nil {
-		return *f.present, false, nil
+		return *f.present, false, "", nil
 	}
 	if f.mapping != nil {
 		if v, ok := f.mapping[raw]; ok {
-			return v, false, nil
+			return v, false, "", nil
 		}
 		if f.ignoreCase {
 			if v, ok := f.mapping[strings.ToLower(raw)]; ok {
-				return v, false, nil
+				return v, false, "", nil
 			}
 		}
 		if f.deflt != nil {
-			return *f.deflt, true, nil
+			return *f.deflt, true, raw, nil
 		}
-		return "", false, &rowError{kind: KindUnmapped, column: f.column,
+		return "", false, "", &rowError{kind: KindUnmapped, column: f.column,
 			reason: fmt.Sprintf("%s: %s is not in the %s map and there is no default", f.where(), quote(raw), f.name)}
 	}
 	if f.prefix != "" {
 		raw = f.prefix + raw
 	}
-	return raw, false, nil
+	return raw, false, "", nil
 }
 
 // parseDate reads a time with the field's layouts in its zone.

@@ -155,6 +155,9 @@ func Open(fsys fs.FS, name string) (*Mapping, *schemas.Registry, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("mapping %s: %w", name, err)
 	}
+	if err := m.CheckRegions(reg); err != nil {
+		return nil, nil, err
+	}
 	return m, reg, nil
 }
 

@@ -91,7 +91,17 @@ func (s *csvSource) next(vals []string) (int, *rowError, error) {
 		} else {
 			s.lastLine, s.repeats = pe.StartLine, 0
 		}
-		return pe.StartLine, &rowError{kind: KindBadRow, reason: "unreadable CSV: " + pe.Err.Error()}, nil
+		// The error is at pe.Line, which can lie below StartLine for a
+		// quoted field over several lines.
+		where := ""
+		if pe.Line != pe.StartLine {
+			where = fmt.Sprintf(" (at line %d, byte %d)", pe.Line, pe.Column)
+		}
+		pos := 0
+		if pe.Line == pe.StartLine {
+			pos = pe.Column
+		}
+		return pe.StartLine, &rowError{kind: KindBadRow, pos: pos, reason: "unreadable CSV: " + pe.Err.Error() + where}, nil
 	}
 	if err != nil {
 		line, _ := s.r.FieldPos(0)
