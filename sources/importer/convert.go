@@ -19,6 +19,9 @@ const (
 	// KindBadRow: the row cannot be read (broken CSV quoting, a field count
 	// other than the header's, invalid JSON, an over-long line).
 	KindBadRow = "bad_row"
+	// KindBadEncoding: the row holds bytes that are not valid in the
+	// file's encoding (declared or detected); they are never replaced.
+	KindBadEncoding = "bad_encoding"
 	// KindMissing: a required field (case_id, reported_at, status) is empty.
 	KindMissing = "missing"
 	// KindBadDate: a time does not match the mapping's layouts.
@@ -59,9 +62,10 @@ type Reject struct {
 	// Reason says what is wrong, naming the column and quoting the value:
 	// `column OPENDATE: "2019-13-01" does not match 2006-01-02`.
 	Reason string
-	// Pos is the position in the line where the fault was found (1-based
-	// byte offset into the line as read), or 0 when the fault is a whole
-	// value rather than a place in the line.
+	// Pos is the 1-based column in the line where the fault was found: the
+	// character of the first invalid byte of a bad_encoding reject, the
+	// byte (as encoding/csv counts) of broken CSV quoting; 0 when the fault
+	// is a whole value rather than a place in the line.
 	Pos int
 }
 
@@ -213,7 +217,7 @@ type rowError struct {
 	kind   string
 	column string
 	reason string
-	pos    int // 1-based byte offset in the line, 0 when none
+	pos    int // 1-based column in the line (see Reject.Pos), 0 when none
 }
 
 // Convert reads rows from r (named file in rejects), turns each into one or
@@ -246,13 +250,16 @@ func (m *Mapping) ConvertFunc(r io.Reader, file string, reg *schemas.Registry, e
 	if err := m.CheckRegions(reg); err != nil {
 		return st, err
 	}
+	text, err := newTextReader(r, m.encoding)
+	if err != nil {
+		return st, fmt.Errorf("%s: %w", file, err)
+	}
 	var src rowSource
-	var err error
 	switch m.format {
 	case FormatJSONL:
-		src = newJSONLSource(r, m.columns)
+		src = newJSONLSource(text, m.columns)
 	default:
-		src, err = newCSVSource(r, m)
+		src, err = newCSVSource(text, m)
 		if err != nil {
 			return st, fmt.Errorf("%s: %w", file, err)
 		}

@@ -42,6 +42,13 @@
 //	    normalize: upper
 //	    map: {BROOKLYN: NYC-BK, MANHATTAN: NYC-MN}
 //
+// The input's text encoding is the mapping's encoding key: utf-8, gb18030
+// (gbk, gb2312), utf-16 (a byte order mark is required and gives the byte
+// order), latin-1 or windows-1252, decoded with golang.org/x/text. Without
+// the key a byte order mark decides, else the input is UTF-8. Bytes that are
+// not valid in the encoding are never replaced: the row that holds them is
+// rejected (bad_encoding) naming the line and the character.
+//
 // Conversion streams row by row in bounded memory. A row that cannot make a
 // valid record (a date that does not parse, no known region, an unmapped
 // value without a default, a duplicate case id …) is rejected with its file,

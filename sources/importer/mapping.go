@@ -57,6 +57,7 @@ type Mapping struct {
 	name        string
 	description string
 	format      string
+	encoding    string // "" = detect
 	delimiter   rune
 	header      bool
 	columnsList []string // CSV column names when the file has no header
@@ -190,6 +191,11 @@ func compile(s *mappingSpec, name string) (*Mapping, error) {
 	if !oneOf(m.format, FormatCSV, FormatJSONL) {
 		return nil, fmt.Errorf("format: %q is not csv or jsonl", s.Format)
 	}
+	enc, err := parseEncoding(s.Encoding)
+	if err != nil {
+		return nil, fmt.Errorf("encoding: %w", err)
+	}
+	m.encoding = enc
 	m.delimiter, m.header = ',', true
 	if s.CSV != nil {
 		if m.format != FormatCSV {

@@ -23,14 +23,15 @@ type rowSource interface {
 // csvSource reads CSV with a header (or the mapping's column list).
 type csvSource struct {
 	r        *csv.Reader
+	text     *textReader
 	index    []int // slot → CSV field index
 	width    int   // fields per row
 	lastLine int
 	repeats  int
 }
 
-func newCSVSource(r io.Reader, m *Mapping) (*csvSource, error) {
-	cr := csv.NewReader(bufio.NewReaderSize(r, 256<<10))
+func newCSVSource(text *textReader, m *Mapping) (*csvSource, error) {
+	cr := csv.NewReader(bufio.NewReaderSize(text, 256<<10))
 	cr.Comma = m.delimiter
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = m.lazyQuotes
@@ -43,6 +44,9 @@ func newCSVSource(r io.Reader, m *Mapping) (*csvSource, error) {
 		}
 		if err != nil {
 			return nil, fmt.Errorf("cannot read the header: %w", err)
+		}
+		if l, b, bad := text.check(1, 1+newlines(h)); bad {
+			return nil, fmt.Errorf("header: %s", text.invalid(l, b).reason)
 		}
 		names = make([]string, len(h))
 		for i, n := range h {
@@ -59,7 +63,7 @@ func newCSVSource(r io.Reader, m *Mapping) (*csvSource, error) {
 			pos[n] = i
 		}
 	}
-	s := &csvSource{r: cr, index: make([]int, len(m.columns)), width: len(names)}
+	s := &csvSource{r: cr, text: text, index: make([]int, len(m.columns)), width: len(names)}
 	var missing []string
 	for slot, col := range m.columns {
 		i, ok := pos[col]
@@ -108,6 +112,11 @@ func (s *csvSource) next(vals []string) (int, *rowError, error) {
 		return line, nil, err
 	}
 	line, _ := s.r.FieldPos(0)
+	if len(s.text.bad) > 0 {
+		if l, b, bad := s.text.check(line, line+newlines(rec)); bad {
+			return line, s.text.invalid(l, b), nil
+		}
+	}
 	if len(rec) != s.width {
 		return line, &rowError{kind: KindBadRow,
 			reason: fmt.Sprintf("%d fields, the header has %d", len(rec), s.width)}, nil
@@ -121,18 +130,29 @@ func (s *csvSource) next(vals []string) (int, *rowError, error) {
 	return line, nil, nil
 }
 
+// newlines counts the line breaks inside the fields of a record, so that
+// the record's last physical line is its first plus the count.
+func newlines(rec []string) int {
+	n := 0
+	for _, f := range rec {
+		n += strings.Count(f, "\n")
+	}
+	return n
+}
+
 // jsonlSource reads one JSON object per line; the mapping's columns are its
 // top-level keys. Strings are taken as they are, numbers and booleans as
 // written, null as empty, and nested objects or arrays as compact JSON.
 type jsonlSource struct {
 	r       *bufio.Reader
+	text    *textReader
 	columns []string
 	line    int
 	buf     []byte
 }
 
-func newJSONLSource(r io.Reader, columns []string) *jsonlSource {
-	return &jsonlSource{r: bufio.NewReaderSize(r, 256<<10), columns: columns}
+func newJSONLSource(text *textReader, columns []string) *jsonlSource {
+	return &jsonlSource{r: bufio.NewReaderSize(text, 256<<10), text: text, columns: columns}
 }
 
 // readLine returns the next line without its line break; tooLong reports a
@@ -170,6 +190,11 @@ func (s *jsonlSource) next(vals []string) (int, *rowError, error) {
 		s.line++
 		if tooLong {
 			return s.line, &rowError{kind: KindBadRow, reason: fmt.Sprintf("line longer than %d bytes", maxLineBytes)}, nil
+		}
+		if len(s.text.bad) > 0 {
+			if l, b, bad := s.text.check(s.line, s.line); bad {
+				return s.line, s.text.invalid(l, b), nil
+			}
 		}
 		b = bytes.TrimSpace(b)
 		if len(b) == 0 {

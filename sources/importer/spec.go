@@ -9,8 +9,12 @@ type mappingSpec struct {
 	// Description is free text for the reader of the file.
 	Description string `yaml:"description"`
 	// Format is csv (default) or jsonl.
-	Format string   `yaml:"format"`
-	CSV    *csvSpec `yaml:"csv"`
+	Format string `yaml:"format"`
+	// Encoding is the text encoding of the input: utf-8, gb18030, gbk,
+	// utf-16 (with a byte order mark), latin-1 or windows-1252. Default:
+	// detected from a byte order mark, else UTF-8.
+	Encoding string   `yaml:"encoding"`
+	CSV      *csvSpec `yaml:"csv"`
 	// Source is the record source, a schemas.Source; default import.
 	Source string `yaml:"source"`
 	// Timezone is the IANA zone of times written without an offset;
