@@ -240,7 +240,7 @@ func plain(v any) any {
 	case nil:
 		return nil
 	case time.Time:
-		t := x.In(schemas.Shanghai)
+		t := x.In(schemas.Zone())
 		if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 {
 			return t.Format(time.DateOnly)
 		}

@@ -163,7 +163,7 @@ func (q *request) level(name string) (schemas.Level, error) {
 
 // today is the current local date.
 func (q *request) today() time.Time {
-	t := q.s.now().In(schemas.Shanghai)
+	t := q.s.now().In(schemas.Zone())
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 

@@ -197,8 +197,8 @@ func Build(in Input) (*Model, error) {
 		RegionName: in.Region.Name,
 		Level:      in.Region.Level,
 		Window:     in.Window,
-		Start:      in.Start.In(Shanghai).Format(time.RFC3339),
-		End:        in.End.In(Shanghai).Format(time.RFC3339),
+		Start:      in.Start.In(zone()).Format(time.RFC3339),
+		End:        in.End.In(zone()).Format(time.RFC3339),
 		SubUnits:   childWord(in.Region.Level),
 	}
 	b := builder{in: &in, m: m, ww: ww,
@@ -440,7 +440,7 @@ func (b *builder) trend() {
 		}
 		slices.Reverse(buckets)
 	} else {
-		for d := in.TrendStart.In(Shanghai); d.Before(in.End); d = d.AddDate(0, 0, 1) {
+		for d := in.TrendStart.In(zone()); d.Before(in.End); d = d.AddDate(0, 0, 1) {
 			buckets = append(buckets, bucket{d, monthDayZH(d)})
 		}
 	}
@@ -804,7 +804,7 @@ func (b *builder) alarms() {
 	for _, a := range in.RuleAlarms {
 		items = append(items, item{order: bandOrder[a.Level], when: a.ReportedAt, row: AlarmRow{Level: a.Level, LevelText: bandText(a.Level),
 			Color: colorOf(a.Level), Kind: "规则预警·" + lookup(ruleZH, a.Rule), Region: b.name(a.Region), Type: b.category(a.Category),
-			Reason: hideCaseID(a.Detail, a.CaseID), Summary: clip(hideCaseID(a.Summary, a.CaseID), 60), When: a.ReportedAt.In(Shanghai).Format("1月2日 15:04")}})
+			Reason: hideCaseID(a.Detail, a.CaseID), Summary: clip(hideCaseID(a.Summary, a.CaseID), 60), When: a.ReportedAt.In(zone()).Format("1月2日 15:04")}})
 	}
 	slices.SortStableFunc(items, func(x, y item) int {
 		if c := cmp.Compare(y.order, x.order); c != 0 {
@@ -910,7 +910,7 @@ func (b *builder) supervisionAt() string {
 // timeZH prints a time as 2026年3月9日0时, with the minutes when they are
 // not zero.
 func timeZH(t time.Time) string {
-	t = t.In(Shanghai)
+	t = t.In(zone())
 	if t.Minute() != 0 || t.Second() != 0 {
 		return fmt.Sprintf("%s%d时%02d分", dateZH(t), t.Hour(), t.Minute())
 	}

@@ -10,8 +10,12 @@ import (
 	"github.com/riskwatch/riskwatch/schemas"
 )
 
-// Shanghai is the time zone every date in a report is printed in.
+// Shanghai is Asia/Shanghai, the default deployment zone (fixtures use it).
 var Shanghai = schemas.Shanghai
+
+// zone is the deployment time zone, in which every date in a report is
+// printed.
+func zone() *time.Location { return schemas.Zone() }
 
 // Band colours (REPORTS_ALERTS.md §5): the same in charts, tables and the
 // legend.
@@ -76,19 +80,19 @@ func childWord(level int) string {
 }
 
 func dateZH(t time.Time) string {
-	t = t.In(Shanghai)
+	t = t.In(zone())
 	return fmt.Sprintf("%d年%d月%d日", t.Year(), int(t.Month()), t.Day())
 }
 
 func monthDayZH(t time.Time) string {
-	t = t.In(Shanghai)
+	t = t.In(zone())
 	return fmt.Sprintf("%d月%d日", int(t.Month()), t.Day())
 }
 
 // periodZH prints [start, end) the way the reports name their period.
 func periodZH(window string, start, end time.Time) string {
-	last := end.In(Shanghai).AddDate(0, 0, -1)
-	start = start.In(Shanghai)
+	last := end.In(zone()).AddDate(0, 0, -1)
+	start = start.In(zone())
 	switch window {
 	case Day:
 		return dateZH(start)
@@ -104,7 +108,7 @@ func periodZH(window string, start, end time.Time) string {
 // issueNo is the number of the issue within its year: the day of the year,
 // the ISO week or the month of the period's start.
 func issueNo(window string, start time.Time) string {
-	start = start.In(Shanghai)
+	start = start.In(zone())
 	n := 0
 	y := start.Year()
 	switch window {

@@ -6,7 +6,7 @@ import (
 )
 
 // Window is the period a job computes: a day, an ISO week starting on Monday,
-// or a calendar month, all in Asia/Shanghai.
+// or a calendar month, all in the deployment time zone (Zone).
 //
 // A window is the half-open interval [start, end) between two local
 // midnights. Windows are named by their end: the day window ending at
@@ -73,22 +73,22 @@ func (w *Window) UnmarshalText(b []byte) error {
 // Align returns the end of the latest complete window at or before t: the
 // local midnight that starts t's day (Day), the Monday 00:00 that starts t's
 // ISO week (Week), or the 1st 00:00 that starts t's month (Month). A window
-// end is aligned to itself. The result is in Shanghai whatever t's location.
+// end is aligned to itself. The result is in Zone() whatever t's location.
 //
 // Align panics if w is not valid; Add rejects such jobs, so this is a broken
 // invariant.
 func (w Window) Align(t time.Time) time.Time {
-	t = t.In(Shanghai)
+	t = t.In(Zone())
 	y, m, d := t.Date()
 	switch w {
 	case Day:
-		return time.Date(y, m, d, 0, 0, 0, 0, Shanghai)
+		return time.Date(y, m, d, 0, 0, 0, 0, Zone())
 	case Week:
 		// Weekday counts from Sunday = 0; ISO weeks start on Monday.
 		back := (int(t.Weekday()) + 6) % 7
-		return time.Date(y, m, d-back, 0, 0, 0, 0, Shanghai)
+		return time.Date(y, m, d-back, 0, 0, 0, 0, Zone())
 	case Month:
-		return time.Date(y, m, 1, 0, 0, 0, 0, Shanghai)
+		return time.Date(y, m, 1, 0, 0, 0, 0, Zone())
 	}
 	panic(fmt.Sprintf("invalid window %d", int(w)))
 }

@@ -76,9 +76,9 @@ type Transformer struct {
 	other      string            // group of schemas.OtherCategory
 	classifier *classifier
 	enums      [numFields]schemas.Enum // enumerated fields, by field
-	// shanghai is the deployment time zone (schemas.Shanghai), in which a
+	// zone is the deployment time zone (schemas.Zone()), in which a
 	// record's reported date is its local calendar day.
-	shanghai *time.Location
+	zone     *time.Location
 	earliest time.Time // no time of a record lies before it
 }
 
@@ -140,7 +140,7 @@ func New(o Options) (*Transformer, error) {
 		opts:       o,
 		categories: make(map[string]string, len(o.Taxonomy)),
 		classifier: cl,
-		shanghai:   schemas.Shanghai,
+		zone:       schemas.Zone(),
 		earliest:   time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC),
 	}
 	for _, c := range o.Taxonomy {
@@ -270,7 +270,7 @@ func (t *Transformer) build(w *wire, now time.Time) (schemas.CaseRow, *RejectErr
 	row.ReportedAt = *reported
 	// ClickHouse's Date is a calendar day; the day that counts is the one
 	// on the centers' wall clocks.
-	y, mo, d := reported.In(t.shanghai).Date()
+	y, mo, d := reported.In(t.zone).Date()
 	row.ReportedDate = time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
 	if row.OccurredAt, e = t.instant(fOccurredAt, w, m, latest); e != nil {
 		return row, e

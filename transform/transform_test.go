@@ -526,3 +526,32 @@ func TestConcurrentUse(t *testing.T) {
 		})
 	}
 }
+
+func TestReportedDateInDeploymentZone(t *testing.T) {
+	ny, err := schemas.LoadZone("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev := schemas.SetZone(ny)
+	t.Cleanup(func() { schemas.SetZone(prev) })
+	tr := newTestTransformer(t, Options{})
+	// 23:30 in New York is the next morning in Shanghai; the record counts
+	// on its New York day.
+	for _, c := range []struct {
+		reportedAt string
+		want       time.Time
+	}{
+		{"2024-03-09T23:30:00-05:00", time.Date(2024, 3, 9, 0, 0, 0, 0, time.UTC)},
+		{"2024-03-10T04:30:00Z", time.Date(2024, 3, 9, 0, 0, 0, 0, time.UTC)},
+		{"2024-03-10T05:00:00Z", time.Date(2024, 3, 10, 0, 0, 0, 0, time.UTC)},
+		{"2024-07-01T03:59:00Z", time.Date(2024, 6, 30, 0, 0, 0, 0, time.UTC)}, // EDT, UTC-4
+	} {
+		row, err := tr.Transform(record(t, map[string]any{"reported_at": c.reportedAt}), Meta{}, testNow)
+		if err != nil {
+			t.Fatalf("%s: %v", c.reportedAt, err)
+		}
+		if !row.ReportedDate.Equal(c.want) {
+			t.Errorf("%s: ReportedDate %s, want %s", c.reportedAt, row.ReportedDate.Format(time.DateOnly), c.want.Format(time.DateOnly))
+		}
+	}
+}

@@ -243,18 +243,18 @@ func (n *Notification) WarningIDs() []string {
 func (n *Notification) Markdown() string {
 	var b strings.Builder
 	b.WriteString("### " + n.Title() + "\n")
-	fmt.Fprintf(&b, "> 接收单位：%s　　类型：%s　　时间：%s\n", n.ReceiverName, n.ReasonZH(), n.CreatedAt.In(shanghai).Format("2006-01-02 15:04"))
+	fmt.Fprintf(&b, "> 接收单位：%s　　类型：%s　　时间：%s\n", n.ReceiverName, n.ReasonZH(), n.CreatedAt.In(schemas.Zone()).Format("2006-01-02 15:04"))
 	firing := append([]Warning(nil), n.Firing...)
 	sort.SliceStable(firing, func(i, j int) bool { return firing[i].Level > firing[j].Level })
 	for _, w := range firing {
 		fmt.Fprintf(&b, "\n**【%s】%s**\n%s\n[查看详情](%s)\n", w.Level.ZH(), w.Title, w.Body, w.Link)
 	}
 	for _, w := range n.Resolved {
-		fmt.Fprintf(&b, "\n【已解除】%s（%s）\n", w.Title, w.ResolvedAt.In(shanghai).Format("01-02 15:04"))
+		fmt.Fprintf(&b, "\n【已解除】%s（%s）\n", w.Title, w.ResolvedAt.In(schemas.Zone()).Format("01-02 15:04"))
 	}
 	return b.String()
 }
 
-// shanghai is the deployment time zone, in which times in messages are
-// printed.
+// shanghai is Asia/Shanghai, the default deployment zone; messages print
+// times in schemas.Zone().
 var shanghai = schemas.Shanghai

@@ -182,7 +182,7 @@ func (b *Builder) FromBand(r BandRow) (Warning, bool) {
 	w.Title = fmt.Sprintf("%s社会矛盾风险指数%s预警", b.fullName(&w), lv.ZH())
 	var body strings.Builder
 	fmt.Fprintf(&body, "%s风险指数 %.1f（%s级，%s—%s）。", win, r.Score, lv.ZH(),
-		r.WindowStart.In(shanghai).Format("01-02"), r.WindowEnd.Add(-time.Second).In(shanghai).Format("01-02"))
+		r.WindowStart.In(schemas.Zone()).Format("01-02"), r.WindowEnd.Add(-time.Second).In(schemas.Zone()).Format("01-02"))
 	if len(r.Drivers) > 0 {
 		var ds []string
 		for _, d := range r.Drivers {
@@ -224,7 +224,7 @@ func (b *Builder) FromStatAlarm(r StatAlarmRow) Warning {
 	win := map[string]string{"day": "日", "week": "周"}[r.Window]
 	w.Title = fmt.Sprintf("%s%s%s异常增多", b.fullName(&w), b.catName(r.Category), win+"案件量")
 	var body strings.Builder
-	fmt.Fprintf(&body, "截至 %s，本%s受理%s %.0f 件", r.WindowEnd.In(shanghai).Format("2006-01-02 15:04"), win, b.catName(r.Category), r.Observed)
+	fmt.Fprintf(&body, "截至 %s，本%s受理%s %.0f 件", r.WindowEnd.In(schemas.Zone()).Format("2006-01-02 15:04"), win, b.catName(r.Category), r.Observed)
 	if r.Expected == r.Expected { // not NaN
 		fmt.Fprintf(&body, "，基线预期 %.1f 件", r.Expected)
 	}
@@ -265,7 +265,7 @@ func (b *Builder) FromRuleAlarm(r RuleAlarmRow, ttl time.Duration) (Warning, err
 		name = r.Rule
 	}
 	w.Title = fmt.Sprintf("%s发生%s（%s）", b.fullName(&w), name, b.catName(r.Category))
-	w.Body = fmt.Sprintf("案件 %s，%s受理。%s。", r.CaseID, r.ReportedAt.In(shanghai).Format("2006-01-02 15:04"), r.Detail)
+	w.Body = fmt.Sprintf("案件 %s，%s受理。%s。", r.CaseID, r.ReportedAt.In(schemas.Zone()).Format("2006-01-02 15:04"), r.Detail)
 	w.Link = b.regionLink(w.Region)
 	w.ExpiresAt = r.DetectedAt.Add(ttl)
 	w.DetectedAt = r.DetectedAt

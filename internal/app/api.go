@@ -224,7 +224,7 @@ func tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		_, r, _ := api.ParseScope(reg, prefix)
 		fmt.Fprintf(stderr, "令牌已创建 token created: id %s, %s (%s), 范围 scope %s %s\n", id, *role, api.RoleNames[*role], r.ShortName, prefixOrAll(prefix))
 		if exp != nil {
-			fmt.Fprintf(stderr, "有效期至 expires %s\n", exp.In(schemas.Shanghai).Format("2006-01-02 15:04"))
+			fmt.Fprintf(stderr, "有效期至 expires %s\n", exp.In(schemas.Zone()).Format("2006-01-02 15:04"))
 		}
 		fmt.Fprintln(stderr, "请妥善保存，令牌只显示这一次 (store it now: it is shown only once)")
 		fmt.Fprintln(stdout, tok)
@@ -240,7 +240,7 @@ func tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return 1
 		}
 		const layout = "2006-01-02 15:04"
-		local := func(t time.Time) string { return t.In(schemas.Shanghai).Format(layout) }
+		local := func(t time.Time) string { return t.In(schemas.Zone()).Format(layout) }
 		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tNAME\tROLE\tSCOPE\tCREATED\tEXPIRES\tLAST USED\tSTATUS")
 		for _, t := range ts {

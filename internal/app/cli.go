@@ -17,6 +17,7 @@ import (
 
 	"github.com/riskwatch/riskwatch/internal/config"
 	"github.com/riskwatch/riskwatch/internal/statcli"
+	"github.com/riskwatch/riskwatch/schemas"
 )
 
 // Version is set at build time with -ldflags "-X …/internal/app.Version=…".
@@ -171,13 +172,27 @@ func MainContext(ctx context.Context, args []string, stdout, stderr io.Writer) i
 }
 
 func loadConfig(path string) (config.Config, error) {
+	var c config.Config
+	var err error
 	if path == "" {
-		c := config.Default()
+		c = config.Default()
 		// The defaults still take secrets and addresses from the environment.
 		b, _ := c.YAML()
-		return config.Parse(b)
+		c, err = config.Parse(b)
+	} else {
+		c, err = config.Load(path)
 	}
-	return config.Load(path)
+	if err != nil {
+		return c, err
+	}
+	// The deployment time zone is set once, before anything computes a
+	// window or builds a schedule.
+	loc, err := c.Location()
+	if err != nil {
+		return c, fmt.Errorf("timezone: %w", err)
+	}
+	schemas.SetZone(loc)
+	return c, nil
 }
 
 // NewLogger builds the slog logger the configuration asks for.

@@ -74,8 +74,8 @@ func backfillCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	f, err1 := time.ParseInLocation("2006-01-02", *from, schemas.Shanghai)
-	t, err2 := time.ParseInLocation("2006-01-02", *to, schemas.Shanghai)
+	f, err1 := time.ParseInLocation("2006-01-02", *from, schemas.Zone())
+	t, err2 := time.ParseInLocation("2006-01-02", *to, schemas.Zone())
 	switch {
 	case *from == "" || err1 != nil:
 		fmt.Fprintf(stderr, "riskwatch backfill: --from: %q is not a date YYYY-MM-DD\n", *from)
@@ -92,6 +92,9 @@ func backfillCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		fmt.Fprintf(stderr, "riskwatch backfill: %v\n", err)
 		return 2
 	}
+	// The dates are dates of the configured zone, known only now.
+	f, _ = time.ParseInLocation("2006-01-02", *from, schemas.Zone())
+	t, _ = time.ParseInLocation("2006-01-02", *to, schemas.Zone())
 	log := NewLogger(cfg.Log, stderr)
 	st, _, cleanup, err := openStore(ctx, cfg, log)
 	if err != nil {

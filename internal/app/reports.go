@@ -156,7 +156,7 @@ func reportCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	when := time.Now()
 	if *at != "" {
-		d, err := time.ParseInLocation(time.DateOnly, *at, schemas.Shanghai)
+		d, err := time.ParseInLocation(time.DateOnly, *at, schemas.Zone())
 		if err != nil {
 			return bad("--at: %q is not a date YYYY-MM-DD", *at)
 		}
@@ -165,6 +165,10 @@ func reportCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {
 		return bad("%v", err)
+	}
+	if *at != "" {
+		// --at is a date of the configured zone, known only now.
+		when, _ = time.ParseInLocation(time.DateOnly, *at, schemas.Zone())
 	}
 	formats := cfg.Reports.Formats
 	if *format != "" {

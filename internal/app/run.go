@@ -24,6 +24,7 @@ import (
 	"github.com/riskwatch/riskwatch/internal/config"
 	"github.com/riskwatch/riskwatch/internal/reportgen"
 	"github.com/riskwatch/riskwatch/jobs/scheduler"
+	"github.com/riskwatch/riskwatch/schemas"
 )
 
 // sourceTopicMaxMessageBytes is the message size limit of a source topic
@@ -176,7 +177,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 			}
 		}()
 		h.add("scheduler", func(context.Context) (string, error) {
-			return fmt.Sprintf("%d jobs scheduled (Asia/Shanghai)", len(sched.Jobs())), nil
+			return fmt.Sprintf("%d jobs scheduled (%s)", len(sched.Jobs()), schemas.Zone()), nil
 		})
 	}
 

@@ -84,7 +84,7 @@ func parseUntil(s string, now time.Time) (time.Time, error) {
 		return t, nil
 	}
 	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, s, schemas.Shanghai); err == nil {
+		if t, err := time.ParseInLocation(layout, s, schemas.Zone()); err == nil {
 			return t, nil
 		}
 	}
@@ -228,7 +228,7 @@ func warningsRun(ctx context.Context, st *store.Store, regions *schemas.Registry
 		for _, w := range rows {
 			state := map[string]string{"firing": "预警中", "resolved": "已解除"}[w.State]
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", w.ID, levelZH[w.Level], warnings.KindZH(w.Kind), name(w.RegionCode), state,
-				w.StartsAt.In(schemas.Shanghai).Format("2006-01-02 15:04"), w.Title)
+				w.StartsAt.In(schemas.Zone()).Format("2006-01-02 15:04"), w.Title)
 		}
 		fmt.Fprintf(tw, "共 %d 条\n", len(rows))
 	case "ack":
@@ -241,7 +241,7 @@ func warningsRun(ctx context.Context, st *store.Store, regions *schemas.Registry
 			return err
 		}
 		fmt.Fprintf(tw, "已设置静默 %s：%s，至 %s（%s：%s）\n", silence.ID, strings.Join(silence.Matchers, " "),
-			silence.EndsAt.In(schemas.Shanghai).Format("2006-01-02 15:04"), silence.CreatedBy, silence.Comment)
+			silence.EndsAt.In(schemas.Zone()).Format("2006-01-02 15:04"), silence.CreatedBy, silence.Comment)
 	case "silences":
 		rows, err := st.WarningSilences(ctx, now, all)
 		if err != nil {
@@ -252,7 +252,7 @@ func warningsRun(ctx context.Context, st *store.Store, regions *schemas.Registry
 			s := warnwire.SilenceOut(r, now)
 			status := map[string]string{"active": "生效中", "pending": "未开始", "expired": "已结束"}[s.Status]
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, strings.Join(r.Matchers, " "),
-				r.StartsAt.In(schemas.Shanghai).Format("01-02 15:04"), r.EndsAt.In(schemas.Shanghai).Format("01-02 15:04"),
+				r.StartsAt.In(schemas.Zone()).Format("01-02 15:04"), r.EndsAt.In(schemas.Zone()).Format("01-02 15:04"),
 				r.CreatedBy, r.Comment, status)
 		}
 	case "unsilence":
@@ -268,7 +268,7 @@ func warningsRun(ctx context.Context, st *store.Store, regions *schemas.Registry
 		}
 		fmt.Fprintln(tw, "时间\t接收单位\t通道\t原因\t第几次\t结果\tHTTP\t耗时ms\t错误")
 		for _, d := range rows {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%d\t%d\t%s\n", d.AttemptedAt.In(schemas.Shanghai).Format("01-02 15:04:05"),
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%d\t%d\t%s\n", d.AttemptedAt.In(schemas.Zone()).Format("01-02 15:04:05"),
 				name(d.Receiver), d.Channel, d.Reason, d.Attempt, d.Status, d.StatusCode, d.LatencyMS, d.Error)
 		}
 	}

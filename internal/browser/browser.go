@@ -17,6 +17,8 @@ import (
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/riskwatch/riskwatch/schemas"
 )
 
 // EnvChromium names the environment variable that overrides the browser
@@ -143,7 +145,7 @@ func Start(ctx context.Context, opts Options) (*Browser, error) {
 		chromedp.Flag("host-resolver-rules", rules),
 		chromedp.Flag("lang", "zh-CN"),
 		chromedp.WindowSize(1280, 1024),
-		chromedp.Env("TZ=Asia/Shanghai", "LANG=zh_CN.UTF-8"),
+		chromedp.Env("TZ="+schemas.Zone().String(), "LANG=zh_CN.UTF-8"),
 	}
 	actx, acancel := chromedp.NewExecAllocator(context.WithoutCancel(ctx), aopts...)
 	logf := opts.Logf

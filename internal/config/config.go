@@ -19,6 +19,10 @@ import (
 
 // Config is the whole configuration file.
 type Config struct {
+	// Timezone is the deployment time zone (IANA name): windows, KPIs,
+	// report dates, cron schedules and the console read it. Imported
+	// timestamps keep their own zone.
+	Timezone   string     `yaml:"timezone"`
 	ClickHouse ClickHouse `yaml:"clickhouse"`
 	Kafka      Kafka      `yaml:"kafka"`
 	HTTP       HTTP       `yaml:"http"`
@@ -33,6 +37,15 @@ type Config struct {
 	Warnings   Warnings   `yaml:"warnings"` // warnings.go
 	API        API        `yaml:"api"`      // api.go
 	Metrics    Metrics    `yaml:"metrics"`
+}
+
+// Location loads the deployment time zone (the embedded zone database of
+// package time/tzdata is linked into the binary through schemas).
+func (c *Config) Location() (*time.Location, error) {
+	if c.Timezone == "" {
+		return nil, errors.New("empty time zone")
+	}
+	return time.LoadLocation(c.Timezone)
 }
 
 // Rules configures the alarms raised on the stream.
@@ -215,6 +228,7 @@ type Regions struct {
 // embedded first-run setup (local ClickHouse under .run/, in-process broker).
 func Default() Config {
 	c := Config{
+		Timezone: "Asia/Shanghai",
 		ClickHouse: ClickHouse{
 			Addrs:        []string{"127.0.0.1:9000"},
 			Database:     "riskwatch",
@@ -402,6 +416,9 @@ func (c *Config) Validate() error {
 	var errs []error
 	bad := func(key, format string, a ...any) {
 		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{key}, a...)...))
+	}
+	if _, err := c.Location(); err != nil {
+		bad("timezone", "%q is not an IANA time zone (such as Asia/Shanghai or America/New_York)", c.Timezone)
 	}
 	ch := c.ClickHouse
 	if !ch.Local.Enabled {

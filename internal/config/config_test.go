@@ -39,6 +39,16 @@ http:
 	if c.Kafka.DLQ() != "disputes_v1.dlq" {
 		t.Errorf("DLQ = %s", c.Kafka.DLQ())
 	}
+	if loc, err := c.Location(); err != nil || loc.String() != "Asia/Shanghai" {
+		t.Errorf("default zone %v %v", loc, err)
+	}
+	c, err = Parse([]byte("timezone: America/New_York\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loc, err := c.Location(); err != nil || loc.String() != "America/New_York" {
+		t.Errorf("timezone America/New_York: %v %v", loc, err)
+	}
 }
 
 func TestErrorsNameTheKey(t *testing.T) {
@@ -46,6 +56,8 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"clickhouse:\n  databse: x\n", "clickhouse.databse: unknown key (line 2)"},
 		{"kafka:\n  embedded: true\n  brokerz: []\n", "kafka.brokerz: unknown key (line 3)"},
 		{"nonsense: 1\n", "nonsense: unknown key (line 1)"},
+		{"timezone: Mars/Olympus\n", `timezone: "Mars/Olympus" is not an IANA time zone`},
+		{"timezone: \"\"\n", `timezone: "" is not an IANA time zone`},
 		{"clickhouse:\n  max_open_conns: many\n", "clickhouse.max_open_conns: "},
 		{"clickhouse:\n  read_timeout: soon\n", "clickhouse.read_timeout: "},
 		{"clickhouse:\n  database: \"drop table\"\n", "clickhouse.database: "},

@@ -113,7 +113,7 @@ type Result struct {
 // relBase is the path of a report's files relative to the directory,
 // without extension: <last day of period>/<window>/<region code>.
 func relBase(s Spec) string {
-	return filepath.Join(s.End.In(schemas.Shanghai).AddDate(0, 0, -1).Format(time.DateOnly), s.Window.String(), s.Region)
+	return filepath.Join(s.End.In(schemas.Zone()).AddDate(0, 0, -1).Format(time.DateOnly), s.Window.String(), s.Region)
 }
 
 // Exists reports whether the HTML of the report is in the directory.

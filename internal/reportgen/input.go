@@ -115,7 +115,7 @@ func (g *Generator) Input(ctx context.Context, spec Spec) (reports.Input, error)
 		}
 	}
 
-	daily, err := g.st.ReportDaily(ctx, in.TrendStart, end, reports.Shanghai, scope)
+	daily, err := g.st.ReportDaily(ctx, in.TrendStart, end, schemas.Zone(), scope)
 	if err != nil {
 		return in, err
 	}

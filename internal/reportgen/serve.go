@@ -194,7 +194,7 @@ func (g *Generator) Latest(ctx context.Context, w schemas.Window, region string,
 	if err != nil || !found {
 		return time.Time{}, false, err
 	}
-	return end.In(schemas.Shanghai), true, nil
+	return end.In(schemas.Zone()), true, nil
 }
 
 // EnsureLatest renders the reports of the latest weekly window with data

@@ -37,7 +37,7 @@ func NextTick(spec string, after time.Time) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	return sched.Next(after.In(schemas.Shanghai)), nil
+	return sched.Next(after.In(schemas.Zone())), nil
 }
 
 // parseSpec parses a standard five-field cron spec (or a descriptor such as
@@ -48,14 +48,14 @@ func NextTick(spec string, after time.Time) (time.Time, error) {
 func parseSpec(spec string) (cron.Schedule, error) {
 	s := strings.TrimSpace(spec)
 	if strings.HasPrefix(s, "TZ=") || strings.HasPrefix(s, "CRON_TZ=") {
-		return nil, errors.New("time zone prefix not allowed: specs are read in Asia/Shanghai")
+		return nil, errors.New("time zone prefix not allowed: specs are read in the deployment time zone (timezone)")
 	}
 	sched, err := cron.ParseStandard(s)
 	if err != nil {
 		return nil, err
 	}
 	if ss, ok := sched.(*cron.SpecSchedule); ok {
-		ss.Location = schemas.Shanghai
+		ss.Location = schemas.Zone()
 	}
 	return sched, nil
 }

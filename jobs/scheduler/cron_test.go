@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/riskwatch/riskwatch/schemas"
 )
 
 // TestSpecRunsInShanghai checks with cron's parser that a spec means
@@ -100,5 +102,33 @@ func TestStackHead(t *testing.T) {
 	want := "x.job()\n\t/x/job.go:5 +0x2"
 	if got != want {
 		t.Fatalf("stackHead = %q, want %q", got, want)
+	}
+}
+
+func TestSpecRunsInTheDeploymentZone(t *testing.T) {
+	ny, err := schemas.LoadZone("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev := schemas.SetZone(ny)
+	t.Cleanup(func() { schemas.SetZone(prev) })
+	for _, tc := range []struct{ spec, from, want string }{
+		// 00:05 New York: 05:05 UTC in winter (EST), 04:05 after the
+		// spring-forward of Sunday 10 March 2024 (EDT).
+		{"5 0 * * *", "2024-03-09T12:00:00Z", "2024-03-10T05:05:00Z"},
+		{"5 0 * * *", "2024-03-10T06:00:00Z", "2024-03-11T04:05:00Z"},
+		// Monday 00:20 New York after the fall-back of 3 November 2024.
+		{"20 0 * * 1", "2024-11-01T00:00:00Z", "2024-11-04T05:20:00Z"},
+	} {
+		sched, err := parseSpec(tc.spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := sched.Next(utc(t, tc.from)), utc(t, tc.want); !got.Equal(want) {
+			t.Errorf("%q from %s: next %s, want %s", tc.spec, tc.from, got.UTC(), tc.want)
+		}
+		if got, err := NextTick(tc.spec, utc(t, tc.from)); err != nil || !got.Equal(utc(t, tc.want)) {
+			t.Errorf("NextTick %q from %s: %s %v", tc.spec, tc.from, got.UTC(), err)
+		}
 	}
 }

@@ -232,7 +232,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		return nil
 	}
 
-	c := cron.New(cron.WithLocation(schemas.Shanghai), cron.WithLogger(cronLogger{log: s.log}))
+	c := cron.New(cron.WithLocation(schemas.Zone()), cron.WithLogger(cronLogger{log: s.log}))
 	for _, j := range jobs {
 		l := cronLogger{
 			log:     s.log.With("job", j.Name),
@@ -377,7 +377,7 @@ func (s *Scheduler) runWindow(ctx context.Context, j *job, at time.Time) error {
 		WindowStart: j.Window.Prev(at),
 		WindowEnd:   at,
 		Status:      StatusRunning,
-		StartedAt:   start.In(schemas.Shanghai),
+		StartedAt:   start.In(schemas.Zone()),
 	}
 	if err := s.store.RecordRun(ctx, r); err != nil {
 		log.Error("not run: cannot record the start", "err", err)
@@ -537,4 +537,4 @@ func (s *Scheduler) Backfill(ctx context.Context, name string, from, to time.Tim
 	return nil
 }
 
-func fmtTime(t time.Time) string { return t.In(schemas.Shanghai).Format(time.RFC3339) }
+func fmtTime(t time.Time) string { return t.In(schemas.Zone()).Format(time.RFC3339) }

@@ -441,7 +441,7 @@ type feishuTag map[string]string
 // under the bot's 20 KB limit.
 func FeishuBody(n *warnings.Notification, secret string, tsSec int64) ([]byte, error) {
 	lines := [][]feishuTag{{{"tag": "text", "text": fmt.Sprintf("接收单位：%s　类型：%s　时间：%s", n.ReceiverName, n.ReasonZH(),
-		n.CreatedAt.In(shanghaiZone).Format("2006-01-02 15:04"))}}}
+		n.CreatedAt.In(schemas.Zone()).Format("2006-01-02 15:04"))}}}
 	size := 0
 	left := 0
 	add := func(p ...[]feishuTag) {
@@ -471,10 +471,6 @@ func FeishuBody(n *warnings.Notification, secret string, tsSec int64) ([]byte, e
 	}
 	return json.Marshal(msg)
 }
-
-// shanghaiZone is the deployment time zone, in which robot cards print
-// times.
-var shanghaiZone = schemas.Shanghai
 
 // Send implements warnings.Channel.
 func (c *Feishu) Send(ctx context.Context, n *warnings.Notification, deliveryID string) warnings.Result {

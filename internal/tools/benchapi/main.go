@@ -102,7 +102,7 @@ func run() error {
 	if firstDay.IsZero() || lastDay.IsZero() {
 		return fmt.Errorf("no data span: %q", span)
 	}
-	now := time.Date(lastDay.Year(), lastDay.Month(), lastDay.Day(), 23, 0, 0, 0, schemas.Shanghai)
+	now := time.Date(lastDay.Year(), lastDay.Month(), lastDay.Day(), 23, 0, 0, 0, schemas.Zone())
 	for _, j := range jobs.RiskIndexJobs(st, reg, func() time.Time { return now }) {
 		if j.Window != schemas.Week {
 			continue

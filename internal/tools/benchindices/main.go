@@ -67,7 +67,7 @@ func run() error {
 	}
 	var lastUnix int64
 	fmt.Sscan(strings.TrimSpace(last), &lastUnix)
-	at := schemas.Week.Align(time.Unix(lastUnix, 0).In(schemas.Shanghai))
+	at := schemas.Week.Align(time.Unix(lastUnix, 0).In(schemas.Zone()))
 	var total time.Duration
 	for _, j := range jobs.All(st, reg, time.Now, jobs.Options{}) {
 		jat := j.Window.Align(at)

@@ -62,7 +62,7 @@ func run() error {
 		return err
 	}
 	_, to := demo.DefaultPeriod()
-	now := time.Date(to.Year(), to.Month(), to.Day(), 23, 59, 59, 0, schemas.Shanghai)
+	now := time.Date(to.Year(), to.Month(), to.Day(), 23, 59, 59, 0, schemas.Zone())
 	loaded, err := load(ctx, st, reg, gen, now)
 	if err != nil {
 		return err
@@ -86,7 +86,7 @@ func run() error {
 	}
 	var lastUnix int64
 	fmt.Sscan(strings.TrimSpace(last), &lastUnix)
-	now = time.Unix(lastUnix, 0).In(schemas.Shanghai)
+	now = time.Unix(lastUnix, 0).In(schemas.Zone())
 	week := schemas.Week.Align(now)
 	t1 := time.Now()
 	for _, j := range jobs.All(st, reg, func() time.Time { return now }, jobs.Options{}) {

@@ -86,7 +86,7 @@ func run() error {
 		return err
 	}
 	from, to := demo.DefaultPeriod()
-	now := time.Date(to.Year(), to.Month(), to.Day(), 23, 59, 59, 0, schemas.Shanghai)
+	now := time.Date(to.Year(), to.Month(), to.Day(), 23, 59, 59, 0, schemas.Zone())
 	var batch []schemas.CaseRow
 	records := 0
 	for {

@@ -39,6 +39,12 @@ func run() error {
 	dir := flag.String("data", "../shared/data/complaints/nyc_council_constituent_services", "folder of nyc_council_constituent_services_20*.csv")
 	flag.Parse()
 	ctx := context.Background()
+	// The NYC deployment runs in New York time: its days, weeks and months.
+	ny, err := schemas.LoadZone("America/New_York")
+	if err != nil {
+		return err
+	}
+	schemas.SetZone(ny)
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	files, _ := filepath.Glob(filepath.Join(*dir, "nyc_council_constituent_services_20*.csv"))
 	if len(files) == 0 {
@@ -107,8 +113,8 @@ func run() error {
 			_ = sched.Add(j)
 		}
 	}
-	from := time.Date(2019, 2, 1, 0, 0, 0, 0, schemas.Shanghai)
-	to := time.Date(2023, 1, 1, 0, 0, 0, 0, schemas.Shanghai)
+	from := time.Date(2019, 2, 1, 0, 0, 0, 0, schemas.Zone())
+	to := time.Date(2023, 1, 1, 0, 0, 0, 0, schemas.Zone())
 	t0 := time.Now()
 	if err := sched.Backfill(ctx, "", from, to, nil); err != nil {
 		return err

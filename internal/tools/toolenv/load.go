@@ -18,7 +18,7 @@ import (
 // default period, so that no generated record lies in the future.
 func StreamEnd() time.Time {
 	_, to := demo.DefaultPeriod()
-	return time.Date(to.Year(), to.Month(), to.Day(), 23, 59, 59, 0, schemas.Shanghai)
+	return time.Date(to.Year(), to.Month(), to.Day(), 23, 59, 59, 0, schemas.Zone())
 }
 
 // Load runs gen through the real transform (one worker per CPU) into the
