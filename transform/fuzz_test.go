@@ -15,7 +15,27 @@ var (
 	idPattern = regexp.MustCompile(`\d{17}[\dXx]`)
 	// mobilePattern is an 11-digit mobile number on digit boundaries.
 	mobilePattern = regexp.MustCompile(`(?:^|\D)1[3-9]\d{9}(?:\D|$)`)
+	// qqPattern is a QQ number after its keyword.
+	qqPattern = regexp.MustCompile(`(?i)(?:qq|扣扣)(?:号码|号)?[ :：是为=]{0,3}[1-9]\d{4,10}(?:\D|$)`)
+	// wechatPattern is a WeChat id after its keyword (an ASCII keyword not
+	// inside a word).
+	wechatPattern = regexp.MustCompile(`(?i)(?:微信|(?:^|[^a-z])(?:wechat|weixin|wx|vx))(?:号码|号|id)?[ :：是为=]{0,3}[a-z][a-z0-9_-]{5,19}(?:[^a-z0-9_-]|$)`)
+	// platePattern is a licence plate.
+	platePattern = regexp.MustCompile(`[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-Z](?:·|•|-| )?[A-Z0-9]{5,6}(?:[^A-Za-z0-9]|$)`)
 )
+
+// leaksContact reports which contact kind masked text still holds, or "".
+func leaksContact(text string) string {
+	switch {
+	case qqPattern.MatchString(text):
+		return "a QQ number"
+	case wechatPattern.MatchString(text):
+		return "a WeChat id"
+	case platePattern.MatchString(text):
+		return "a licence plate"
+	}
+	return ""
+}
 
 func fuzzSeeds() []string {
 	seeds := []string{
@@ -74,6 +94,9 @@ func FuzzTransform(f *testing.F) {
 			if mobilePattern.MatchString(text) {
 				t.Fatalf("masked text holds a mobile number: %q", text)
 			}
+			if kind := leaksContact(text); kind != "" {
+				t.Fatalf("masked text holds %s: %q", kind, text)
+			}
 			if !utf8.ValidString(text) || strings.IndexByte(text, 0) >= 0 {
 				t.Fatalf("masked text is not clean UTF-8: %q", text)
 			}
@@ -102,6 +125,8 @@ func FuzzMask(f *testing.F) {
 	}
 	f.Add("11010119900307451X13812345678", "欧阳娜娜")
 	f.Add("张三张三三", "三三")
+	f.Add("QQ号 12345678 微信：zhang_san88 车牌蒙G·12345 wx abcdefg@qq.com", "张三")
+	f.Add("微信idabcde qq:0123456 扣扣号码是10001 京A1234567", "李四")
 	f.Fuzz(func(t *testing.T, text, name string) {
 		got := Mask(text, []string{name})
 		if !utf8.ValidString(got) {
@@ -110,11 +135,14 @@ func FuzzMask(f *testing.F) {
 		if idPattern.MatchString(got) || mobilePattern.MatchString(got) {
 			t.Fatalf("Mask(%q) = %q still holds a number", text, got)
 		}
+		if kind := leaksContact(got); kind != "" {
+			t.Fatalf("Mask(%q) = %q still holds %s", text, got, kind)
+		}
 		if utf8.RuneCountInString(name) >= 2 && isHan(name) {
 			// Placeholders are made of Han characters too; a name that is
 			// part of one would be found in them, so they are cut out.
 			rest := got
-			for _, p := range []string{maskID, maskBankCard, maskMobile, maskLandline, maskEmail, maskNumber} {
+			for _, p := range []string{maskID, maskBankCard, maskMobile, maskLandline, maskEmail, maskNumber, maskQQ, maskWeChat, maskPlate} {
 				rest = strings.ReplaceAll(rest, p, "\x00")
 			}
 			if strings.Contains(rest, name) {

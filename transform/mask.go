@@ -31,7 +31,10 @@ const nameIndexMin = 16
 // digits, also in groups of four), mobile numbers (11 digits starting
 // 13–19, with an optional +86/86 prefix, also grouped 3-4-4 or 3-8),
 // landlines (0 + 2–3 digit area code + 7–8 digits, with or without a
-// separator), e-mail addresses, any run of 20 or more digits, and every name
+// separator), e-mail addresses, QQ numbers and WeChat ids after their
+// keyword (QQ号 12345678, 微信：zhang_san88), licence plates (蒙G·12345;
+// a Transformer with KeepPlates leaves them), any run of 20 or more
+// digits, and every name
 // in names of at least two runes (a name keeps its first rune: 张三 → 张*).
 //
 // Numbers are matched only as whole digit runs, so an ID is never taken
@@ -72,6 +75,9 @@ func MaskMessage(msg []byte) string {
 type masker struct {
 	names   []string          // cleaned, ≥ 2 runes, unique, longest first
 	byFirst map[rune][]string // names by first rune, only for long lists
+	// keepPlates leaves licence plates readable (transform.keep_plates);
+	// the zero masker masks them.
+	keepPlates bool
 }
 
 func newMasker(raw []string) masker {
@@ -118,7 +124,7 @@ func newMasker(raw []string) masker {
 // mask masks s, which must be valid UTF-8 with normalized width. It returns
 // s itself when there is nothing to mask.
 func (m *masker) mask(s string) string {
-	if len(m.names) == 0 && !strings.ContainsAny(s, "0123456789@") {
+	if len(m.names) == 0 && !strings.ContainsAny(s, "0123456789@") && !mayHoldWeChat(s) {
 		return s
 	}
 	var emails []span
@@ -142,6 +148,13 @@ func (m *masker) mask(s string) string {
 			if nm := matchNumber(s, i, limit); nm.label != "" {
 				out.replace(nm.start, nm.end, nm.label)
 				i = nm.end
+				continue
+			}
+		}
+		if !isDigit(c) && c != '+' {
+			if from, to, label := matchContact(s, i, limit, m.keepPlates); label != "" {
+				out.replace(from, to, label)
+				i = to
 				continue
 			}
 		}

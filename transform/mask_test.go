@@ -120,3 +120,52 @@ func TestMaskReturnsInputWhenClean(t *testing.T) {
 		t.Errorf("Mask of clean text allocates %v times", n)
 	}
 }
+
+func TestMaskContacts(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"QQ号 12345678", "QQ号 [QQ号]"},
+		{"qq:987654321，找他", "qq:[QQ号]，找他"},
+		{"扣扣号码是 10001", "扣扣号码是 [QQ号]"},
+		{"ＱＱ：１２３４５６７８", "QQ：[QQ号]"},      // full width
+		{"QQ 1234", "QQ 1234"},           // too short for a QQ number
+		{"QQ 012345678", "QQ 012345678"}, // no leading zero
+		{"欠款12345678元", "欠款12345678元"},   // no keyword: an amount
+		{"微信号 zhang_san88 加我", "微信号 [微信号] 加我"},
+		{"微信：Li-Si-2024", "微信：[微信号]"},
+		{"wx: abc12345", "wx: [微信号]"},
+		{"VX是wangwu_1990", "VX是[微信号]"},
+		{"微信id abcdefg", "微信id [微信号]"},
+		{"微信idabcde", "微信[微信号]"},             // "id" is part of the id when it must be
+		{"wechat abc", "wechat abc"},         // too short for an id
+		{"newx: abcdefgh", "newx: abcdefgh"}, // wx inside a word is no keyword
+		{"微信 13812345678", "微信 [手机号]"},       // a phone number as WeChat id is a phone number
+		{"车牌蒙G12345停在门口", "车牌[车牌号]停在门口"},
+		{"京A·D12345 新能源", "[车牌号] 新能源"},
+		{"粤B 8888X", "[车牌号]"},
+		{"蒙G1234567", "蒙G1234567"}, // 7: no plate
+		{"新华书店", "新华书店"},
+	} {
+		if got := Mask(c.in, nil); got != c.want {
+			t.Errorf("Mask(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestKeepPlates(t *testing.T) {
+	tr := newTestTransformer(t, Options{KeepPlates: true})
+	row, err := tr.Transform(record(t, map[string]any{"summary": "蒙G12345 刮蹭，车主QQ 12345678"}), Meta{}, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row.Summary != "蒙G12345 刮蹭，车主QQ [QQ号]" {
+		t.Errorf("KeepPlates: summary %q", row.Summary)
+	}
+	tr = newTestTransformer(t, Options{})
+	row, err = tr.Transform(record(t, map[string]any{"summary": "蒙G12345 刮蹭"}), Meta{}, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row.Summary != "[车牌号] 刮蹭" {
+		t.Errorf("default: summary %q", row.Summary)
+	}
+}

@@ -66,6 +66,10 @@ type Options struct {
 	// MaxSummaryRunes bounds summary in characters; 0 means
 	// DefaultMaxSummaryRunes.
 	MaxSummaryRunes int
+	// KeepPlates leaves licence plates readable in summary and
+	// category_text (a deployment whose analysts need them: traffic
+	// disputes); by default they are masked like the other contact data.
+	KeepPlates bool
 }
 
 // Transformer turns messages into rows. It is immutable after New and safe
@@ -237,6 +241,7 @@ func (t *Transformer) build(w *wire, now time.Time) (schemas.CaseRow, *RejectErr
 		}
 	}
 	names := newMasker(w.partyNames)
+	names.keepPlates = t.opts.KeepPlates
 	m := &names
 
 	var e *RejectError

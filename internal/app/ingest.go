@@ -30,6 +30,7 @@ func newHandler(cfg config.Config, reg *schemas.Registry, now func() time.Time) 
 		LargeAmountCNY:  cfg.Transform.LargeAmountCNY,
 		FutureTolerance: cfg.Transform.FutureTolerance,
 		MaxMessageBytes: cfg.Transform.MaxMessageBytes,
+		KeepPlates:      !cfg.Transform.MaskPlates,
 	})
 	if err != nil {
 		return nil, err

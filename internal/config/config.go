@@ -116,6 +116,7 @@ type Transform struct {
 	LargeAmountCNY  float64       `yaml:"large_amount_cny"`  // amount ≥ this: large amount
 	FutureTolerance time.Duration `yaml:"future_tolerance"`  // how far reported_at may be ahead of the clock
 	MaxMessageBytes int           `yaml:"max_message_bytes"` // larger messages go to the dead letters
+	MaskPlates      bool          `yaml:"mask_plates"`       // mask licence plates in summaries (QQ, WeChat, phones … always are)
 }
 
 // ClickHouse says how to reach the store.
@@ -258,6 +259,7 @@ func Default() Config {
 		Rules: Rules{ExtremeWords: append([]string(nil), rules.DefaultExtremeWords...)},
 		Transform: Transform{
 			GroupThreshold: 30, LargeAmountCNY: 1_000_000, FutureTolerance: 10 * time.Minute, MaxMessageBytes: 1 << 20,
+			MaskPlates: true,
 		},
 	}
 	c.Reports = defaultReports()
