@@ -53,8 +53,13 @@ func importDir(t *testing.T, rows []string) (mapping, csv string) {
 
 func runImport(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runCommand(t, append([]string{"import"}, args...)...)
+}
+
+func runCommand(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	code = app.MainContext(context.Background(), append([]string{"import"}, args...), &out, &errb)
+	code = app.MainContext(context.Background(), args, &out, &errb)
 	return code, out.String(), errb.String()
 }
 
