@@ -427,14 +427,7 @@ func (c *converter) row(vals []string, line int, out *[2]schemas.Record) (int, *
 	if r.OccurredAt, err = date(m.occurredAt); err != nil {
 		return 0, err
 	}
-	code, via, err := c.region(vals)
-	if err != nil {
-		return 0, err
-	}
-	r.RegionCode = code
-	if r.GridID, err = text(m.gridID); err != nil {
-		return 0, err
-	}
+	// Coordinates are read before the region, which they can give.
 	for _, ll := range []struct {
 		f   *field
 		dst **float64
@@ -446,6 +439,14 @@ func (c *converter) row(vals []string, line int, out *[2]schemas.Record) (int, *
 		if ok {
 			*ll.dst = &x
 		}
+	}
+	code, via, err := c.region(vals, r.Lat, r.Lon)
+	if err != nil {
+		return 0, err
+	}
+	r.RegionCode = code
+	if r.GridID, err = text(m.gridID); err != nil {
+		return 0, err
 	}
 	if r.Category, err = enum(m.category); err != nil {
 		return 0, err
@@ -568,9 +569,19 @@ func (c *converter) row(vals []string, line int, out *[2]schemas.Record) (int, *
 
 // region tries the candidates in order and returns the first code the
 // registry knows, with the column that gave it.
-func (c *converter) region(vals []string) (code, via string, err *rowError) {
+func (c *converter) region(vals []string, lat, lon *float64) (code, via string, err *rowError) {
 	given := false // an earlier non-fallback candidate had a value
 	for i, p := range c.m.places {
+		if p.coordinates {
+			if lat == nil || lon == nil || (p.fallback && given) || c.m.placer == nil {
+				continue
+			}
+			given = given || !p.fallback
+			if code, ok := c.m.placer.Place(*lon, *lat); ok {
+				return code, "coordinates", nil
+			}
+			continue
+		}
 		if p.constant != "" {
 			// CheckRegions made sure the registry knows it.
 			code, _ := c.reg.Normalize(p.constant)
@@ -605,7 +616,7 @@ func (c *converter) region(vals []string) (code, via string, err *rowError) {
 			return code, p.column, nil
 		}
 	}
-	return "", "", &rowError{kind: KindNoRegion, reason: c.explainRegion(vals)}
+	return "", "", &rowError{kind: KindNoRegion, reason: c.explainRegion(vals, lat, lon)}
 }
 
 // CheckRegions checks the mapping's constant region codes against a
@@ -613,6 +624,9 @@ func (c *converter) region(vals []string) (code, via string, err *rowError) {
 // 12-digit code), so that a wrong constant fails before any row is read.
 func (m *Mapping) CheckRegions(reg *schemas.Registry) error {
 	for i, p := range m.places {
+		if p.coordinates && m.placer == nil {
+			return fmt.Errorf("mapping %s: region[%d]: coordinates: true, but no polygons are loaded (Open loads polygons.file)", m.name, i)
+		}
 		if p.constant == "" {
 			continue
 		}
@@ -625,10 +639,24 @@ func (m *Mapping) CheckRegions(reg *schemas.Registry) error {
 
 // explainRegion says, candidate by candidate, why a row got no region. It
 // runs only for rejected rows.
-func (c *converter) explainRegion(vals []string) string {
+func (c *converter) explainRegion(vals []string, lat, lon *float64) string {
 	var parts []string
 	given := false
 	for _, p := range c.m.places {
+		if p.coordinates {
+			switch {
+			case lat == nil || lon == nil:
+				parts = append(parts, "no coordinates")
+			case c.m.placer == nil:
+				parts = append(parts, "no polygons loaded for coordinates")
+			case p.fallback && given:
+				parts = append(parts, "coordinates not used (a place was given)")
+			default:
+				given = given || !p.fallback
+				parts = append(parts, fmt.Sprintf("coordinates %g,%g lie in no polygon", *lat, *lon))
+			}
+			continue
+		}
 		if p.constant != "" {
 			parts = append(parts, fmt.Sprintf("constant %s is not in the registry", p.constant))
 			continue

@@ -42,6 +42,13 @@
 //	    normalize: upper
 //	    map: {BROOKLYN: NYC-BK, MANHATTAN: NYC-MN}
 //
+// A region candidate {coordinates: true} places a row by its lat and lon
+// fields in the polygons of the mapping's polygons key (a GeoJSON file and
+// the feature property holding the region code; schemas.Placer, a grid
+// index over the polygons): candidates are tried in the order written, so
+// code, name and coordinates resolve in whatever order the mapping lists
+// them.
+//
 // The input's text encoding is the mapping's encoding key: utf-8, gb18030
 // (gbk, gb2312), utf-16 (a byte order mark is required and gives the byte
 // order), latin-1 or windows-1252, decoded with golang.org/x/text. Without

@@ -400,6 +400,8 @@ type place struct {
 	mapping   map[string]string
 	code      *template
 	fallback  bool
+	// coordinates places the row by its lat/lon in the mapping's polygons.
+	coordinates bool
 }
 
 // resolve turns a non-empty raw value into a region code, or explains why

@@ -79,7 +79,17 @@ type Mapping struct {
 	parties, amount, lat, lon                                     *field
 	petition, superiorAssigned, escalated                         *field
 
-	places []*place
+	places   []*place
+	polygons *polygonsSpec
+	placer   *schemas.Placer // set by Open or WithPlacer
+}
+
+// WithPlacer returns a copy of the mapping that places rows by coordinates
+// with p (Open does this from the mapping's polygons file).
+func (m *Mapping) WithPlacer(p *schemas.Placer) *Mapping {
+	c := *m
+	c.placer = p
+	return &c
 }
 
 // Name returns the name the mapping was loaded under.
@@ -155,6 +165,19 @@ func Open(fsys fs.FS, name string) (*Mapping, *schemas.Registry, error) {
 	reg, err := schemas.LoadCSV(rf, rp)
 	if err != nil {
 		return nil, nil, fmt.Errorf("mapping %s: %w", name, err)
+	}
+	if m.polygons != nil {
+		pp := path.Join(path.Dir(name), m.polygons.File)
+		pf, err := fsys.Open(pp)
+		if err != nil {
+			return nil, nil, fmt.Errorf("mapping %s: polygons.file: %w", name, err)
+		}
+		p, err := schemas.LoadPlacer(pf, pp, m.polygons.Code, reg)
+		pf.Close()
+		if err != nil {
+			return nil, nil, fmt.Errorf("mapping %s: polygons: %w", name, err)
+		}
+		m.placer = p
 	}
 	if err := m.CheckRegions(reg); err != nil {
 		return nil, nil, err
@@ -318,6 +341,12 @@ func compile(s *mappingSpec, name string) (*Mapping, error) {
 
 	if len(s.Region) == 0 {
 		return nil, errors.New("region: required (a list of candidate columns)")
+	}
+	if s.Polygons != nil {
+		if s.Polygons.File == "" || s.Polygons.Code == "" {
+			return nil, errors.New("polygons: give file (GeoJSON) and code (the property with the region code)")
+		}
+		m.polygons = s.Polygons
 	}
 	for i := range s.Region {
 		p, err := m.compilePlace(&s.Region[i], fmt.Sprintf("region[%d]", i))
@@ -545,6 +574,18 @@ const valueRef = -1
 
 func (m *Mapping) compilePlace(s *placeSpec, p string) (*place, error) {
 	pl := &place{column: s.Column, slot: -1, constant: s.Constant, fallback: s.Fallback}
+	if s.Coordinates {
+		switch {
+		case s.Column != "" || s.Constant != "" || s.Normalize != "" || s.Pattern != "" || len(s.Groups) > 0 || len(s.Map) > 0 || s.Code != "":
+			return nil, fmt.Errorf("%s: coordinates: true takes nothing else but fallback", p)
+		case m.lat == nil || m.lon == nil:
+			return nil, fmt.Errorf("%s: coordinates: true needs fields.lat and fields.lon", p)
+		case m.polygons == nil:
+			return nil, fmt.Errorf("%s: coordinates: true needs polygons (file and code)", p)
+		}
+		pl.coordinates, pl.column = true, "coordinates"
+		return pl, nil
+	}
 	switch {
 	case s.Column != "" && s.Constant != "":
 		return nil, fmt.Errorf("%s: give column or constant, not both", p)

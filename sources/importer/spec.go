@@ -29,9 +29,12 @@ type mappingSpec struct {
 	Versions string `yaml:"versions"`
 	// Duplicates is reject (default: a case id seen before in the same file
 	// is rejected) or keep.
-	Duplicates string      `yaml:"duplicates"`
-	Fields     fieldsSpec  `yaml:"fields"`
-	Region     []placeSpec `yaml:"region"`
+	Duplicates string `yaml:"duplicates"`
+	// Polygons are the region boundaries for region candidates with
+	// coordinates: true.
+	Polygons *polygonsSpec `yaml:"polygons"`
+	Fields   fieldsSpec    `yaml:"fields"`
+	Region   []placeSpec   `yaml:"region"`
 }
 
 // csvSpec holds the CSV reading options.
@@ -141,4 +144,16 @@ type placeSpec struct {
 	// is empty: a place that was given but is unknown (outside the registry,
 	// unreadable) rejects the row instead of falling back.
 	Fallback bool `yaml:"fallback"`
+	// Coordinates places the row by its lat and lon fields in the
+	// polygons of the mapping's polygons file (point in polygon).
+	Coordinates bool `yaml:"coordinates"`
+}
+
+// polygonsSpec names the boundaries used to place rows by coordinates.
+type polygonsSpec struct {
+	// File is a GeoJSON FeatureCollection of Polygon/MultiPolygon features,
+	// relative to the mapping file.
+	File string `yaml:"file"`
+	// Code is the feature property that holds the region code.
+	Code string `yaml:"code"`
 }
