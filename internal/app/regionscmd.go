@@ -14,6 +14,8 @@ import (
 const regionsUsage = `usage:
   riskwatch regions export [--config FILE] [--out FILE]   the registry in force (built-in Tongliao, or regions.file) as the regions CSV
   riskwatch regions check FILE                            check a regions CSV: tree, codes, levels, population (problems with line numbers)
+  riskwatch regions build --geojson F --code-field C --name-field N [--parent-field P] [--root-code R --root-name NAME]
+                          [--population P.csv --join-on name|code] [--out FILE]   a regions CSV from a boundary file
 `
 
 // regionsCommand is `riskwatch regions export|check`.
@@ -27,6 +29,8 @@ func regionsCommand(_ context.Context, args []string, stdout, stderr io.Writer) 
 		return regionsExport(args[1:], stdout, stderr)
 	case "check":
 		return regionsCheck(args[1:], stdout, stderr)
+	case "build":
+		return regionsBuild(args[1:], stdout, stderr) // regionsbuild.go
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, regionsUsage)
 		return 0

@@ -32,3 +32,52 @@ func TestRegionsExportThenCheck(t *testing.T) {
 		t.Errorf("check of a bad file: exit %d\n%s", code, stdout)
 	}
 }
+
+func TestRegionsBuildFromGeoJSON(t *testing.T) {
+	dir := t.TempDir()
+	geo := filepath.Join(dir, "cd.geojson")
+	pop := filepath.Join(dir, "pop.csv")
+	sq := `"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}`
+	if err := os.WriteFile(geo, []byte(`{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"cd":101,"name":"Financial District","boro":"MN"},`+sq+`},
+{"type":"Feature","properties":{"cd":102,"name":"Greenwich Village","boro":"MN"},`+sq+`},
+{"type":"Feature","properties":{"cd":301,"name":"Williamsburg","boro":"BK"},`+sq+`}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pop, []byte("name,population\nFinancial District,60976\nGreenwhich Village,91638\nWilliamsburg,\"151,308\"\nAtlantis,5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "regions.csv")
+	code, stdout, stderr := runCommand(t, "regions", "build", "--geojson", geo, "--code-field", "cd", "--name-field", "name",
+		"--parent-field", "boro", "--root-code", "NYC", "--root-name", "New York City", "--population", pop, "--join-on", "name", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	for _, want := range []string{
+		`population line 3: name "Greenwhich Village" matches no unit (did you mean "greenwich village"?)`,
+		`population line 5: name "Atlantis" matches no unit` + "\n",
+		"population: 2 of 4 rows joined, 3 units without population",
+		"6 regions written to " + out,
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("report lacks %q:\n%s", want, stdout)
+		}
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCSV := "code,name,level,parent_code,population,short_name\n" +
+		"NYC,New York City,2,,,\n" +
+		"BK,BK,3,NYC,,\n" +
+		"301,Williamsburg,4,BK,151308,\n" +
+		"MN,MN,3,NYC,,\n" +
+		"101,Financial District,4,MN,60976,\n" +
+		"102,Greenwich Village,4,MN,,\n"
+	if string(b) != wantCSV {
+		t.Errorf("regions CSV\n%s\nwant\n%s", b, wantCSV)
+	}
+	if code, stdout, _ := runCommand(t, "regions", "check", out); code != 0 {
+		t.Errorf("the built file does not check: %s", stdout)
+	}
+}
