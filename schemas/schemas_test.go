@@ -317,3 +317,46 @@ func TestCheckCSVListsEveryProblemWithItsLine(t *testing.T) {
 		t.Errorf("reloaded registry does not normalise 150502: %q %v", c, ok)
 	}
 }
+
+func TestCategoriesCSV(t *testing.T) {
+	var b strings.Builder
+	if err := WriteCategoriesCSV(&b, Taxonomy); err != nil {
+		t.Fatal(err)
+	}
+	back, err := LoadCategoriesCSV(strings.NewReader(b.String()), "categories.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, Taxonomy) {
+		t.Errorf("the exported taxonomy does not load back equal")
+	}
+	// A 问政 board's first-level classes, with one leaf.
+	board := "code,parent,name_zh,name_en,keywords\n" +
+		"urban,,城乡建设,Urban and rural construction,住房|物业|拆迁\n" +
+		"env,,环境保护,Environmental protection,污染|噪音\n" +
+		"env.noise,env,噪音污染,Noise,噪音|扰民\n" +
+		"other,,其他,Other,\n"
+	cats, err := LoadCategoriesCSV(strings.NewReader(board), "board.csv")
+	if err != nil || len(cats) != 4 || cats[2].Parent != "env" || len(cats[0].Keywords) != 3 {
+		t.Fatalf("board taxonomy: %v %+v", err, cats)
+	}
+	bad := "code,parent,name_zh,name_en,keywords\n" +
+		"a,,甲,,\n" + // 2
+		"a,,甲again,,\n" + // 3
+		"b.x,b,乙,,\n" + // 4: parent not above
+		"c,,,,\n" + // 5: no Chinese name
+		"a.y,a,丙,,\n" + // 6
+		"a.y.z,a.y,丁,,\n" // 7: three levels; no other
+	_, err = LoadCategoriesCSV(strings.NewReader(bad), "bad.csv")
+	for _, want := range []string{
+		"bad.csv line 3: column code: a is repeated (first in row 1)",
+		"bad.csv line 4: column parent: b is not a group listed above",
+		"bad.csv line 5: column name_zh: empty",
+		"bad.csv line 7: column parent: a.y is itself a leaf (of a); the taxonomy has two levels",
+		`bad.csv line 7: no fallback category "other"`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
+	}
+}

@@ -32,6 +32,7 @@ Usage:
   riskwatch gen          [flags]           the demo stream (JSON lines, or --produce to Kafka)
   riskwatch import --mapping M FILE…       exports of other platforms (CSV/JSONL) to records on Kafka
   riskwatch regions export|check …        the region registry as the regions CSV; check a regions CSV
+  riskwatch categories export|check …     the built-in taxonomy as the categories CSV; check a categories CSV
   riskwatch stat COMMAND …                 analyst statistics: detect, gistar, mann-kendall, eb (stat --help)
   riskwatch backfill --from D --to D [--job NAME]   compute the index jobs' windows for past dates
   riskwatch risk calibrate --level L --baseline-from D --baseline-to D   version the risk bands' thresholds (risk --help)
@@ -114,6 +115,8 @@ func MainContext(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return importCommand(ctx, rest, stdout, stderr)
 	case "regions":
 		return regionsCommand(ctx, rest, stdout, stderr) // regionscmd.go
+	case "categories":
+		return categoriesCommand(ctx, rest, stdout, stderr) // categoriescmd.go
 	case "stat":
 		return statcli.Main(rest, stdout, stderr)
 	case "backfill":

@@ -81,3 +81,23 @@ func TestRegionsBuildFromGeoJSON(t *testing.T) {
 		t.Errorf("the built file does not check: %s", stdout)
 	}
 }
+
+func TestCategoriesExportThenCheck(t *testing.T) {
+	code, stdout, stderr := runCommand(t, "categories", "export")
+	if code != 0 || !strings.HasPrefix(stdout, "code,parent,name_zh,name_en,keywords\nneighbor,,邻里纠纷,") {
+		t.Fatalf("export: exit %d %q %s", code, stdout[:min(len(stdout), 80)], stderr)
+	}
+	f := filepath.Join(t.TempDir(), "categories.csv")
+	if err := os.WriteFile(f, []byte(stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, stderr := runCommand(t, "categories", "check", f); code != 0 || !strings.Contains(stdout, ": 18 categories, 15 groups") {
+		t.Errorf("check: exit %d %s%s", code, stdout, stderr)
+	}
+	if err := os.WriteFile(f, []byte("code,parent,name_zh,name_en,keywords\nx,,,,\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCommand(t, "categories", "check", f); code != 1 || !strings.Contains(stderr, "line 2: column name_zh: empty") {
+		t.Errorf("check of a bad file: exit %d %s", code, stderr)
+	}
+}
