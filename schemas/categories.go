@@ -16,7 +16,9 @@ type Category struct {
 	Keywords []string
 }
 
-// Taxonomy is the built-in category taxonomy. Groups (Parent == "") come
+// Taxonomy is the category taxonomy in force: the built-in one below unless
+// SetTaxonomy replaced it at start with a deployment's categories file.
+// Groups (Parent == "") come
 // first; leaves point at their group. "other" is the fallback and has no
 // keywords.
 var Taxonomy = []Category{

@@ -11,6 +11,22 @@ import (
 // by '|'.
 var categoryColumns = []string{"code", "parent", "name_zh", "name_en", "keywords"}
 
+// SetTaxonomy makes cats the deployment's taxonomy (Taxonomy), as loaded
+// from a categories file. Call it once at start, before anything reads the
+// taxonomy; nil restores the built-in one. It returns the previous taxonomy
+// (tests restore it).
+func SetTaxonomy(cats []Category) []Category {
+	prev := Taxonomy
+	if cats == nil {
+		cats = builtinTaxonomy
+	}
+	Taxonomy = cats
+	return prev
+}
+
+// builtinTaxonomy is the taxonomy Taxonomy starts as.
+var builtinTaxonomy = Taxonomy
+
 // WriteCategoriesCSV writes a taxonomy as the categories CSV that
 // LoadCategoriesCSV reads, in taxonomy order.
 func WriteCategoriesCSV(w io.Writer, cats []Category) error {

@@ -198,6 +198,19 @@ func loadConfig(path string) (config.Config, error) {
 		return c, fmt.Errorf("timezone: %w", err)
 	}
 	schemas.SetZone(loc)
+	// So is the taxonomy, before anything classifies or names a category.
+	if c.Regions.Categories != "" {
+		f, err := os.Open(c.Regions.Categories)
+		if err != nil {
+			return c, fmt.Errorf("regions.categories: %w", err)
+		}
+		cats, err := schemas.LoadCategoriesCSV(f, c.Regions.Categories)
+		f.Close()
+		if err != nil {
+			return c, fmt.Errorf("regions.categories: %w", err)
+		}
+		schemas.SetTaxonomy(cats)
+	}
 	return c, nil
 }
 

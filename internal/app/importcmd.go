@@ -45,6 +45,13 @@ func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintln(stderr, "usage: riskwatch import --mapping MAPPING.yaml [--config FILE | --out FILE] FILE…")
 		return 2
 	}
+	if *cfgPath != "" {
+		// The configuration's time zone and taxonomy apply to --out too.
+		if _, err := loadConfig(*cfgPath); err != nil {
+			fmt.Fprintf(stderr, "riskwatch import: %v\n", err)
+			return 2
+		}
+	}
 	m, reg, err := openMapping(*mapping)
 	if err != nil {
 		fmt.Fprintf(stderr, "riskwatch import: %v\n", err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/riskwatch/riskwatch/internal/app"
+	"github.com/riskwatch/riskwatch/schemas"
 )
 
 const importTestMapping = `
@@ -131,5 +132,45 @@ func TestImportReportsUnmappedValues(t *testing.T) {
 	want := `unmapped: 21 rows: column TYPE "SMALL BUSINESS" is not in the category value map → other`
 	if !strings.Contains(stdout, want+"\n") {
 		t.Errorf("stdout lacks %q:\n%s", want, stdout)
+	}
+}
+
+func TestImportUsesTheConfiguredTaxonomy(t *testing.T) {
+	t.Cleanup(func() { schemas.SetTaxonomy(nil); schemas.SetZone(nil) })
+	dir := t.TempDir()
+	cats := filepath.Join(dir, "categories.csv")
+	cfg := filepath.Join(dir, "rw.yaml")
+	for name, body := range map[string]string{
+		cats: "code,parent,name_zh,name_en,keywords\nurban,,城乡建设,,住房\nenv,,环境保护,,污染\nenv.noise,env,噪音污染,,噪音\nother,,其他,,\n",
+		cfg:  "timezone: America/New_York\nregions:\n  categories: " + cats + "\n",
+	} {
+		if err := os.WriteFile(name, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, in := importDir(t, []string{"a,2020-01-01,Housing,C-A"})
+	b, err := os.ReadFile(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb := strings.Replace(string(b), "map: {Housing: property}", "map: {Housing: env.noise}", 1)
+	if err := os.WriteFile(m, []byte(mb), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The built-in taxonomy has no env.noise.
+	if code, _, stderr := runImport(t, "--mapping", m, "--out", filepath.Join(dir, "o.jsonl"), in); code != 2 ||
+		!strings.Contains(stderr, `"env.noise" is not a taxonomy code`) {
+		t.Fatalf("without the categories file: exit %d %s", code, stderr)
+	}
+	out := filepath.Join(dir, "out.jsonl")
+	if code, stdout, stderr := runImport(t, "--mapping", m, "--config", cfg, "--out", out, in); code != 0 {
+		t.Fatalf("with the categories file: exit %d %s%s", code, stdout, stderr)
+	}
+	rec, err := os.ReadFile(out)
+	if err != nil || !strings.Contains(string(rec), `"category":"env.noise"`) {
+		t.Errorf("record %s %v", rec, err)
+	}
+	if schemas.Zone().String() != "America/New_York" || len(schemas.Taxonomy) != 4 {
+		t.Errorf("zone %s, %d categories in force", schemas.Zone(), len(schemas.Taxonomy))
 	}
 }

@@ -223,6 +223,9 @@ type Regions struct {
 	// File is a generic CSV (code,name,level,parent_code,population); empty
 	// means the built-in Tongliao registry.
 	File string `yaml:"file"`
+	// Categories is a categories CSV (code,parent,name_zh,name_en,keywords)
+	// for the deployment's own taxonomy; empty means the built-in one.
+	Categories string `yaml:"categories"`
 }
 
 // Default returns the configuration used when a key is not given: the

@@ -38,9 +38,6 @@ var enumField = map[fieldKind]string{
 	kindSatisfaction: "satisfaction",
 }
 
-// categories are the taxonomy codes a category may take.
-var categories = schemas.CategoryByCode()
-
 // field is one compiled record field.
 type field struct {
 	name string
@@ -58,6 +55,8 @@ type field struct {
 	empty       *string
 	deflt       *string
 	prefix      string
+
+	categories map[string]schemas.Category // the taxonomy in force when the mapping loaded
 
 	layouts    []string // date fields
 	layoutText string   // the layouts as a reject reason names them
@@ -83,7 +82,7 @@ func (f *field) checkValue(v string) error {
 	case kindText:
 		return nil
 	case kindCategory:
-		if _, ok := categories[v]; !ok {
+		if _, ok := f.categories[v]; !ok {
 			return fmt.Errorf("%q is not a taxonomy code", v)
 		}
 		return nil

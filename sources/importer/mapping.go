@@ -379,6 +379,9 @@ func layoutNameList() string {
 func (m *Mapping) compileField(s *valueSpec, name string, kind fieldKind, loc *time.Location) (*field, error) {
 	p := "fields." + name
 	f := &field{name: name, kind: kind, slot: -1, loc: loc}
+	if kind == kindCategory {
+		f.categories = schemas.CategoryByCode()
+	}
 	sources := 0
 	if s.Column != "" {
 		sources++
