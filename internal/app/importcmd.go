@@ -169,7 +169,12 @@ func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	for _, l := range reasonSummary(total) {
 		fmt.Fprintln(stdout, l)
 	}
-	for _, l := range total.UnmappedReport() {
+	unmapped := total.UnmappedReport()
+	for i, l := range unmapped {
+		if i == maxUnmappedLines && len(unmapped) > maxUnmappedLines+1 {
+			fmt.Fprintf(stdout, "unmapped: %d more values not listed\n", len(unmapped)-i)
+			break
+		}
 		fmt.Fprintln(stdout, "unmapped: "+l)
 	}
 	if failed {
@@ -182,6 +187,9 @@ func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	return 0
 }
+
+// maxUnmappedLines bounds the unmapped values listed, most rows first.
+const maxUnmappedLines = 20
 
 // rejectLine is one rejected row as import lists it: file, line (and the
 // byte in the line when the fault has one), then the reason, which names

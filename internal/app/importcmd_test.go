@@ -174,3 +174,18 @@ func TestImportUsesTheConfiguredTaxonomy(t *testing.T) {
 		t.Errorf("zone %s, %d categories in force", schemas.Zone(), len(schemas.Taxonomy))
 	}
 }
+
+func TestImportListsAtMostTwentyUnmappedValues(t *testing.T) {
+	var rows []string
+	for i := 0; i < 25; i++ {
+		rows = append(rows, fmt.Sprintf("k%d,2020-01-01,TYPE %02d,C-A", i, i))
+	}
+	m, in := importDir(t, rows)
+	code, stdout, stderr := runImport(t, "--mapping", m, "--out", filepath.Join(t.TempDir(), "out.jsonl"), in)
+	if code != 0 {
+		t.Fatalf("exit %d %s", code, stderr)
+	}
+	if n := strings.Count(stdout, "is not in the category value map"); n != 20 || !strings.Contains(stdout, "unmapped: 5 more values not listed\n") {
+		t.Errorf("%d values listed:\n%s", n, stdout)
+	}
+}
