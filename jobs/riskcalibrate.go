@@ -58,8 +58,8 @@ func CalibrateRisk(ctx context.Context, st RiskCalibrationStore, cfg RiskConfig,
 		return store.RiskThresholds{}, fmt.Errorf("cannot calibrate: %w", err)
 	}
 	t := store.RiskThresholds{
-		Version: fmt.Sprintf("%s-%s-L%d-%s-%s@%s", c.Method, w, int(lv), from.In(schemas.Shanghai).Format("20060102"),
-			to.In(schemas.Shanghai).Format("20060102"), now.UTC().Format("20060102T150405Z")),
+		Version: fmt.Sprintf("%s-%s-L%d-%s-%s@%s", c.Method, w, int(lv), from.In(schemas.Zone()).Format("20060102"),
+			to.In(schemas.Zone()).Format("20060102"), now.UTC().Format("20060102T150405Z")),
 		Window: w.String(), Level: uint8(lv), Method: c.Method, BaselineFrom: from, BaselineTo: to,
 		BaselineRows: uint64(c.Rows), BaselineWindows: uint32(c.Windows),
 		Blue: c.Thresholds.Blue, Yellow: c.Thresholds.Yellow, Orange: c.Thresholds.Orange, Red: c.Thresholds.Red,

@@ -42,8 +42,8 @@ func forecastCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
-	f, err1 := time.ParseInLocation(time.DateOnly, *from, schemas.Shanghai)
-	t, err2 := time.ParseInLocation(time.DateOnly, *to, schemas.Shanghai)
+	f, err1 := time.ParseInLocation(time.DateOnly, *from, schemas.Zone())
+	t, err2 := time.ParseInLocation(time.DateOnly, *to, schemas.Zone())
 	var levels []int
 	switch *level {
 	case "":

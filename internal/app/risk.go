@@ -62,8 +62,8 @@ func riskCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "riskwatch risk calibrate: --window: %q is not week, month or all\n", *windowFlag)
 		return 2
 	}
-	f, err1 := time.ParseInLocation("2006-01-02", *from, schemas.Shanghai)
-	t, err2 := time.ParseInLocation("2006-01-02", *to, schemas.Shanghai)
+	f, err1 := time.ParseInLocation("2006-01-02", *from, schemas.Zone())
+	t, err2 := time.ParseInLocation("2006-01-02", *to, schemas.Zone())
 	switch {
 	case *from == "" || err1 != nil:
 		fmt.Fprintf(stderr, "riskwatch risk calibrate: --baseline-from: %q is not a date YYYY-MM-DD\n", *from)

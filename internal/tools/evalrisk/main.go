@@ -166,11 +166,11 @@ func evalNYC(ctx context.Context, dir string, variants bool) error {
 		return err
 	}
 	fmt.Printf("nyc: stored %d cases (%d rejected by the transform)\n", len(rows), rejected)
-	from := time.Date(2019, 1, 1, 0, 0, 0, 0, schemas.Shanghai)
-	to := time.Date(2022, 12, 31, 0, 0, 0, 0, schemas.Shanghai)
+	from := time.Date(2019, 1, 1, 0, 0, 0, 0, schemas.Zone())
+	to := time.Date(2022, 12, 31, 0, 0, 0, 0, schemas.Zone())
 	weeks := schemas.Week.Between(schemas.Week.Next(from), schemas.Week.Next(to))
 	// The baseline is 2019, the year before the pandemic.
-	bEnd := schemas.Week.Align(time.Date(2020, 1, 1, 0, 0, 0, 0, schemas.Shanghai))
+	bEnd := schemas.Week.Align(time.Date(2020, 1, 1, 0, 0, 0, 0, schemas.Zone()))
 	return evaluate(ctx, dataset{name: "nyc", env: env, weeks: weeks, baseline: [2]time.Time{weeks[0], bEnd}}, variants)
 }
 
