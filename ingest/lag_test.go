@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -31,8 +32,16 @@ func TestLagPerPartition(t *testing.T) {
 	for i := range 3 {
 		msgs = append(msgs, kafka.Message{Partition: 1, Value: []byte{byte(i)}})
 	}
-	if err := w.WriteMessages(ctx, msgs...); err != nil {
-		t.Fatal(err)
+	// A topic just created may be unknown to the broker's metadata for a
+	// moment: the first writes are retried until it is known.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		err := w.WriteMessages(ctx, msgs...)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, kafka.UnknownTopicOrPartition) || time.Now().After(deadline) {
+			t.Fatal(err)
+		}
 	}
 	l := ingest.NewLagCollector(ingest.Plain(k.Addr), topic, "g_"+topic)
 	// A fresh broker answers "not coordinator" until its offsets topic is
