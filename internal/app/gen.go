@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -202,9 +203,12 @@ func writeGroundTruth(path string, obs []demo.Outbreak) error {
 }
 
 // runDemo produces the demo stream into the running service's broker and
-// writes its ground truth, for `riskwatch run --demo`.
-func runDemo(ctx context.Context, cfg config.Config, reg *schemas.Registry, conn ingest.Conn, out io.Writer) error {
-	gen, err := demo.New(demo.Options{Seed: cfg.Demo.Seed, Registry: reg})
+// writes its ground truth, for `riskwatch run --demo`: the two years up to
+// the clock at start, then the trickle of new cases (demoTrickle) until ctx
+// ends.
+func runDemo(ctx context.Context, cfg config.Config, reg *schemas.Registry, conn ingest.Conn, out io.Writer, log *slog.Logger) error {
+	start := time.Now()
+	gen, err := demo.New(demo.UpTo(demo.Options{Seed: cfg.Demo.Seed, Registry: reg}, start))
 	if err != nil {
 		return err
 	}
@@ -217,7 +221,10 @@ func runDemo(ctx context.Context, cfg config.Config, reg *schemas.Registry, conn
 	if err := produceDemo(ctx, gen, conn, cfg.Kafka.Topic, prog); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "演示数据 demo stream: %d records produced to %s (seed %d; injected outbreaks in %s)\n",
-		prog.n, cfg.Kafka.Topic, cfg.Demo.Seed, cfg.Demo.GroundTruth)
-	return nil
+	fmt.Fprintf(out, "演示数据 demo stream: %d records up to %s produced to %s (seed %d; injected outbreaks in %s)\n",
+		prog.n, start.In(schemas.Shanghai).Format("2006-01-02 15:04"), cfg.Kafka.Topic, cfg.Demo.Seed, cfg.Demo.GroundTruth)
+	if cfg.Demo.Rate <= 0 {
+		return nil
+	}
+	return demoTrickle(ctx, cfg, reg, conn, start, out, log, time.Now, demoTick)
 }

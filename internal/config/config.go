@@ -87,6 +87,14 @@ type Demo struct {
 	Seed    int64 `yaml:"seed"`
 	// GroundTruth is where the injected outbreaks are written (CSV).
 	GroundTruth string `yaml:"ground_truth"`
+	// Rate is the number of new cases a minute that keep arriving after
+	// the two years up to the start (each followed by its later versions);
+	// 0 stops the stream at the start.
+	Rate float64 `yaml:"rate"`
+	// OutbreakEvery is the mean time between the outbreaks injected into
+	// that trickle (a burst of one category in one town for 30–60
+	// minutes); 0 injects none.
+	OutbreakEvery time.Duration `yaml:"outbreak_every"`
 }
 
 // Ingest tunes the Kafka → ClickHouse path.
@@ -257,7 +265,7 @@ func Default() Config {
 			Enabled: true, BatchRows: 100_000, BatchBytes: 32 << 20, BatchAge: time.Second,
 			BufferBytes: 256 << 20, ShutdownTimeout: 25 * time.Second, FetchBytes: 16 << 20,
 		},
-		Demo:  Demo{Seed: 1, GroundTruth: ".run/demo/ground_truth.csv"},
+		Demo:  Demo{Seed: 1, GroundTruth: ".run/demo/ground_truth.csv", Rate: 3, OutbreakEvery: 2 * time.Hour},
 		Jobs:  Jobs{Enabled: true, CatchUp: 31},
 		Rules: Rules{ExtremeWords: append([]string(nil), rules.DefaultExtremeWords...)},
 		Transform: Transform{
@@ -547,6 +555,12 @@ func (c *Config) Validate() error {
 				bad(key+al.k, "must be in [0, 1)")
 			}
 		}
+	}
+	if r := c.Demo.Rate; !(r >= 0 && r <= 600) {
+		bad("demo.rate", "must be between 0 and 600 new cases a minute, got %v", r)
+	}
+	if c.Demo.OutbreakEvery < 0 {
+		bad("demo.outbreak_every", "must not be negative (0: no outbreaks)")
 	}
 	if c.Jobs.CatchUp < 0 || c.Jobs.CatchUp > 3660 {
 		bad("jobs.catch_up", "must be between 0 and 3660")

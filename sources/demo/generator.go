@@ -506,3 +506,14 @@ func (h caseHeap) down(i int) {
 		i = m
 	}
 }
+
+// UpTo returns o for the two years up to now: To is now's day in
+// Asia/Shanghai, From two years before it, Now is now. `riskwatch run
+// --demo` uses it with the clock at start, so that the demo reaches today;
+// tests and benchmarks keep a fixed end.
+func UpTo(o Options, now time.Time) Options {
+	o.From, o.Now = time.Time{}, now
+	y, m, d := now.In(cst).Date()
+	o.To = time.Date(y, m, d, 0, 0, 0, 0, cst)
+	return o
+}
