@@ -305,6 +305,11 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	mux.Handle("POST /console/login", securityHeaders(http.HandlerFunc(consoleLogin)))
 }
 
+// ConsolePage wraps a page served under /console/ by another part (the
+// demo inbox, say) like the console's own files: the same security headers,
+// and a ?token= of a printed link moved into the console's cookie.
+func ConsolePage(h http.Handler) http.Handler { return securityHeaders(tokenToCookie(h)) }
+
 // securityHeaders keeps the console from loading anything from elsewhere
 // and from being framed by any page (clickjacking).
 func securityHeaders(h http.Handler) http.Handler {

@@ -58,6 +58,7 @@ func mountAPI(env *serveEnv) (stop func(), err error) {
 			srv.Close()
 			return nil, err
 		}
+		env.demoToken = tok
 		fmt.Fprintf(env.out, "  分析控制台 console: %s/console/?token=%s  (演示管理员令牌 demo admin token; API %s/api/openapi.json)\n", env.baseURL, tok, env.baseURL)
 	} else {
 		fmt.Fprintf(env.out, "  分析控制台 console: %s/console/?token=…  (API %s/api/openapi.json; tokens: riskwatch token create)\n", env.baseURL, env.baseURL)

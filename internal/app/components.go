@@ -45,6 +45,8 @@ type serveEnv struct {
 	reports *reportgen.Generator
 	// apiMounted says requireRole checks tokens (the API is mounted).
 	apiMounted bool
+	// demoToken is the admin token the demo printed ("" outside the demo).
+	demoToken string
 }
 
 // passthrough is requireRole until the API part installs the real one.

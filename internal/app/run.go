@@ -204,7 +204,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	}
 	// The API mounts first (it installs requireRole); the parts of issues 6–8 mount their handlers and background work
 	// here; each returns a stop function that runs before the store closes.
-	mounts := []func(*serveEnv) (func(), error){mountAPI, mountReports, mountWarnings}
+	mounts := []func(*serveEnv) (func(), error){mountAPI, mountReports, mountDemoInbox, mountWarnings}
 	if !withJobs {
 		// `riskwatch ingest` scales on its own: no API, reports or warning
 		// engine (several would fight over the outbox and push twice).

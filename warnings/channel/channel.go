@@ -359,10 +359,16 @@ const truncated = "\n…（内容过长，已截断，请点击链接查看）"
 // credential; there is no signing).
 type WeCom struct{ o Options }
 
+// WeComContent is the markdown a WeCom robot receives for a notification's
+// markdown: cut to the robot's limit, with a notice.
+func WeComContent(markdown string) string { return TruncateUTF8(markdown, WeComMaxBytes, truncated) }
+
+// DingTalkText is the markdown text a DingTalk robot receives.
+func DingTalkText(markdown string) string { return TruncateUTF8(markdown, dingTalkMaxBytes, truncated) }
+
 // WeComBody is the robot's JSON body for the notification.
 func WeComBody(n *warnings.Notification) ([]byte, error) {
-	md := TruncateUTF8(n.Markdown(), WeComMaxBytes, truncated)
-	return json.Marshal(map[string]any{"msgtype": "markdown", "markdown": map[string]string{"content": md}})
+	return json.Marshal(map[string]any{"msgtype": "markdown", "markdown": map[string]string{"content": WeComContent(n.Markdown())}})
 }
 
 // Send implements warnings.Channel.
@@ -404,7 +410,7 @@ const dingTalkMaxBytes = 18000
 
 // Send implements warnings.Channel.
 func (c *DingTalk) Send(ctx context.Context, n *warnings.Notification, deliveryID string) warnings.Result {
-	md := TruncateUTF8(n.Markdown(), dingTalkMaxBytes, truncated)
+	md := DingTalkText(n.Markdown())
 	body, err := json.Marshal(map[string]any{"msgtype": "markdown",
 		"markdown": map[string]string{"title": n.Title(), "text": md}})
 	if err != nil {

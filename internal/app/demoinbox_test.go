@@ -1,0 +1,78 @@
+package app_test
+
+import (
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDemoInboxShowsWhatTheCentersReceive: `run --demo` without
+// warnings.centers prints the demo inbox's link; the engine pushes the
+// demo's rule alarms to the inbox's signed webhook, and the page (behind
+// the console's token check) shows them as the WeCom and DingTalk cards
+// the centers would get.
+func TestDemoInboxShowsWhatTheCentersReceive(t *testing.T) {
+	base := readFile(t, testConfig(t))
+	base = strings.Replace(base, "reports:\n", "reports:\n  startup: false\n", 1)
+	base = strings.Replace(base, "warnings:\n", "warnings:\n  group_wait: 0s\n", 1)
+	cfg := writeConfig(t, base+"demo:\n  ground_truth: "+filepath.Join(t.TempDir(), "gt.csv")+
+		"\n  rate: 60\njobs:\n  enabled: false\n")
+	m := startRun(t, regexp.MustCompile(`(http://127\.0\.0\.1:\d+)/console/inbox\?token=(rwk_[A-Za-z0-9_-]+)`), "run", "--demo", "--config", cfg)
+	inbox, token := m[1]+"/console/inbox", m[2]
+	get := func(url, tok string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", url, nil)
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if s, _ := get(inbox, ""); s != http.StatusUnauthorized {
+		t.Errorf("inbox without a token: %d, want 401", s)
+	}
+	if s, _ := get(inbox, "rwk_"+strings.Repeat("A", 43)); s != http.StatusUnauthorized {
+		t.Errorf("inbox with a made-up token: %d, want 401", s)
+	}
+	card := regexp.MustCompile(`(?s)<div class="card wecom">.*?<h3>(.*?预警.*?)</h3>.*?<strong>【(红色|橙色|黄色|蓝色)】.*?<a href="http://127\.0\.0\.1:\d+/[^"]*"[^>]*>查看详情</a>`)
+	var page string
+	for deadline := time.Now().Add(4 * time.Minute); ; time.Sleep(2 * time.Second) {
+		s, body := get(inbox, token)
+		if s != http.StatusOK {
+			t.Fatalf("inbox with the printed token: %d %s", s, body)
+		}
+		if card.MatchString(body) {
+			page = body
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no warning card in the inbox within 4 minutes:\n%s", body)
+		}
+	}
+	for _, want := range []string{"钉钉机器人", "企业微信群机器人", "接收单位：", "通辽市"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the inbox page lacks %q", want)
+		}
+	}
+	// A request with the signature of another secret is refused.
+	req, _ := http.NewRequest("POST", inbox+"/hook", strings.NewReader(`{"id":"x","receiver":"150500000000","title":"伪造"}`))
+	req.Header.Set("X-Riskwatch-Timestamp", "1765000000")
+	req.Header.Set("X-Riskwatch-Signature", "sha256="+strings.Repeat("0", 64))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("an unsigned post to the hook: %d, want 401", resp.StatusCode)
+	}
+}
