@@ -598,8 +598,17 @@ type APIResultQuery struct {
 	Limit int
 }
 
-// latestConds are the extra conditions a table's Latest window must meet.
-var latestConds = map[string]string{"risk_index": "`index` IS NOT NULL"}
+// latestConds are the extra conditions a table's Latest window must meet:
+// a window with data. The jobs write rows for every region of a window even
+// when nothing happened in it (a window past the end of the data, say), and
+// "the latest month" must not be such a window.
+var latestConds = map[string]string{"risk_index": "`index` IS NOT NULL", "type_ranks": "cases > 0",
+	"region_kpis": "accepted > 0", "hotspots": "cases > 0"}
+
+// latestAnyCategory lists the tables whose Latest window is chosen over
+// every category: a category without cases in the latest month shows that
+// month's zero, not an older month.
+var latestAnyCategory = map[string]bool{"type_ranks": true}
 
 // resultQuery builds and runs a query on a result table: cols is the select
 // list, codeCond the scope condition with ? per prefix, endCol the window
@@ -627,19 +636,29 @@ func (s *Store) resultQuery(ctx context.Context, table, cols, codeCond, endCol, 
 	if !q.Filter.To.IsZero() {
 		w.add("toDate("+endCol+") <= toDate(?)", day(q.Filter.To))
 	}
+	// sub selects the rows among which Latest finds the newest window.
+	var sub where
+	if latestAnyCategory[table] {
+		sub = where{conds: append([]string(nil), w.conds...), args: append([]any(nil), w.args...)}
+	}
 	if len(q.Filter.Categories) > 0 {
 		w.add("has(?, category)", q.Filter.Categories)
+	}
+	if !latestAnyCategory[table] {
+		sub = where{conds: append([]string(nil), w.conds...), args: append([]any(nil), w.args...)}
 	}
 	if extra != nil {
 		if err := extra(&w); err != nil {
 			return APITable{}, err
 		}
+		if err := extra(&sub); err != nil {
+			return APITable{}, err
+		}
 	}
 	if q.Latest {
-		// The newest end among the rows the other conditions keep (and, for
-		// the risk index, that have an index: a week past the data has rows
+		// The newest end among the rows the other conditions keep that has
+		// data (for the risk index, an index: a week past the data has rows
 		// without one, and "the latest ranking" would be empty).
-		sub := where{conds: append([]string(nil), w.conds...), args: append([]any(nil), w.args...)}
 		if c, ok := latestConds[table]; ok {
 			sub.add(c)
 		}
