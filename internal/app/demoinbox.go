@@ -284,7 +284,6 @@ section{flex:1;min-width:0}
 .body blockquote{margin:4px 0;padding-left:8px;border-left:3px solid #dee0e3;color:#646a73;font-size:12px}
 .body p{margin:4px 0}
 .body a{color:#2b7de9}
-.ding .title{font-weight:600;padding:8px 14px 0}
 .lv-red{color:#d83931}.lv-orange{color:#de7802}.lv-yellow{color:#b88e00}.lv-blue{color:#245bdb}
 .empty{background:#fff;border-radius:6px;padding:24px;color:#646a73}
 </style></head><body>
@@ -301,7 +300,7 @@ section{flex:1;min-width:0}
 <p class="meta"><b>{{.ReceiverName}}</b>（{{.Receiver}}）· 收到 {{.Received}} · <span class="lv-{{.Level}}">{{.LevelZH}}</span> · {{.Warnings}} 条预警</p>
 <div class="pair">
 <div class="card wecom"><div class="bar">企业微信群机器人</div><div class="bot"><i>预</i>风险预警机器人</div><div class="body">{{.WeCom}}</div></div>
-<div class="card ding"><div class="bar">钉钉机器人</div><div class="bot"><i>预</i>风险预警机器人</div><div class="title">{{.Title}}</div><div class="body">{{.DingTalk}}</div></div>
+<div class="card ding"><div class="bar" title="会话列表显示：{{.Title}}">钉钉机器人</div><div class="bot"><i>预</i>风险预警机器人</div><div class="body">{{.DingTalk}}</div></div>
 </div></div>
 {{else}}<div class="empty">尚未收到预警推送。演示数据写入后，规则预警约半分钟内到达（warnings.group_wait）；指数与统计预警在各窗口计算完成后到达。</div>
 {{end}}</section></main></body></html>

@@ -1,13 +1,21 @@
 package app_test
 
 import (
+	"bytes"
+	"context"
 	"io"
 	"net/http"
+	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/riskwatch/riskwatch/internal/browser"
 )
 
 // TestDemoInboxShowsWhatTheCentersReceive: `run --demo` without
@@ -63,6 +71,8 @@ func TestDemoInboxShowsWhatTheCentersReceive(t *testing.T) {
 			t.Errorf("the inbox page lacks %q", want)
 		}
 	}
+	screenshotInbox(t, inbox+"?token="+url.QueryEscape(token))
+
 	// A request with the signature of another secret is refused.
 	req, _ := http.NewRequest("POST", inbox+"/hook", strings.NewReader(`{"id":"x","receiver":"150500000000","title":"伪造"}`))
 	req.Header.Set("X-Riskwatch-Timestamp", "1765000000")
@@ -74,5 +84,57 @@ func TestDemoInboxShowsWhatTheCentersReceive(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("an unsigned post to the hook: %d, want 401", resp.StatusCode)
+	}
+}
+
+// screenshotInbox opens the inbox in headless Chromium with the printed
+// token (moved into the console's cookie), waits for a WeCom card and
+// saves a PNG as an artefact: $RISKWATCH_ARTIFACTS/inbox/inbox.png, or in
+// the test's temporary directory. The page asks nothing of other hosts.
+func screenshotInbox(t *testing.T, link string) {
+	t.Helper()
+	if _, err := browser.Path(); err != nil {
+		if strings.EqualFold(os.Getenv("CI"), "true") {
+			t.Fatalf("%v; CI=true requires Chromium", err)
+		}
+		t.Skip(err)
+	}
+	b, err := browser.Start(context.Background(), browser.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	tab, closeTab, err := b.OpenTab(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeTab()
+	if err := browser.Open(tab, browser.Page{URL: link, Width: 1280, Height: 1000, Timeout: time.Minute,
+		Ready: `document.querySelector('.card.wecom .body h3') !== null && document.querySelector('.card.ding .body h3') !== null`}); err != nil {
+		t.Fatalf("inbox in the browser: %v", err)
+	}
+	// The first screen (the whole page holds up to 100 messages).
+	png, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("cannot take a screenshot of the inbox: %v", err)
+	}
+	if !bytes.HasPrefix(png, []byte("\x89PNG")) || len(png) < 10000 {
+		t.Fatalf("the screenshot is not a PNG of a page (%d bytes)", len(png))
+	}
+	dir := t.TempDir()
+	if d := os.Getenv("RISKWATCH_ARTIFACTS"); d != "" {
+		dir = filepath.Join(d, "inbox")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "inbox.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("inbox screenshot: %s", filepath.Join(dir, "inbox.png"))
+	if ext := b.External(); len(ext) > 0 {
+		t.Errorf("the inbox page asked other hosts: %v", ext)
 	}
 }

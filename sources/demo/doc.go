@@ -58,6 +58,18 @@
 // Generator.Outbreaks, written out by WriteGroundTruth, is the ground truth
 // the alarm evaluation (`make eval-alarms`) scores detectors against.
 //
+// # The trickle after the stream
+//
+// `riskwatch run --demo` generates the two years up to the clock at start
+// (UpTo) and then keeps the demo alive with Live: new cases arrive as a
+// Poisson process of a configured rate at any hour, each drawn like a
+// stream case (category mix, season, place, text, life) and moved to its
+// arrival time, with ids numbered from 5001 per banner and day so that
+// they never meet the stream's; now and then an outbreak adds, for 30 to
+// 60 minutes, a case a minute of one category in one town. Live.Until(t)
+// returns what happened up to t, so a test drives it with a fake clock;
+// the same seed and start give the same records however the clock steps.
+//
 // # Determinism and cost
 //
 // The same Options give the same records, byte for byte once marshalled.
