@@ -18,8 +18,9 @@ import (
 	"github.com/riskwatch/riskwatch/internal/browser"
 )
 
-// TestDemoInboxShowsWhatTheCentersReceive: `run --demo` without
-// warnings.centers prints the demo inbox's link; the engine pushes the
+// TestDemoInboxShowsWhatTheCentersReceive: `run --demo` produces the two
+// years up to today, then starts its trickle; without warnings.centers it
+// prints the demo inbox's link; the engine pushes the
 // demo's rule alarms to the inbox's signed webhook, and the page (behind
 // the console's token check) shows them as the WeCom and DingTalk cards
 // the centers would get.
@@ -29,8 +30,15 @@ func TestDemoInboxShowsWhatTheCentersReceive(t *testing.T) {
 	base = strings.Replace(base, "warnings:\n", "warnings:\n  group_wait: 0s\n", 1)
 	cfg := writeConfig(t, base+"demo:\n  ground_truth: "+filepath.Join(t.TempDir(), "gt.csv")+
 		"\n  rate: 60\njobs:\n  enabled: false\n")
-	m := startRun(t, regexp.MustCompile(`(http://127\.0\.0\.1:\d+)/console/inbox\?token=(rwk_[A-Za-z0-9_-]+)`), "run", "--demo", "--config", cfg)
+	// The stream reaches the clock at start, and the trickle follows it.
+	cst := time.FixedZone("CST", 8*3600)
+	before := time.Now().In(cst).Format(time.DateOnly)
+	m := startRun(t, regexp.MustCompile(`(?s)(http://127\.0\.0\.1:\d+)/console/inbox\?token=(rwk_[A-Za-z0-9_-]+).*`+
+		`演示数据 demo stream: \d+ records up to (\d{4}-\d{2}-\d{2}) .*演示数据 demo trickle: about 60 new cases a minute`), "run", "--demo", "--config", cfg)
 	inbox, token := m[1]+"/console/inbox", m[2]
+	if after := time.Now().In(cst).Format(time.DateOnly); m[3] != before && m[3] != after {
+		t.Errorf("the demo stream ends on %s, want today %s", m[3], after)
+	}
 	get := func(url, tok string) (int, string) {
 		t.Helper()
 		req, _ := http.NewRequest("GET", url, nil)
