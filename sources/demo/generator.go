@@ -97,6 +97,7 @@ type Generator struct {
 	sbuf     []byte // summaries
 	limit    int    // 0: no limit
 	emitted  int
+	last     int64 // time of the last record returned
 }
 
 // New prepares a stream. It checks the options (period, outbreaks and
@@ -295,6 +296,7 @@ func (g *Generator) Next() (schemas.Record, bool) {
 		return schemas.Record{}, false
 	}
 	rec := c.record()
+	g.last = g.heap[0].t
 	c.next++
 	if c.next < c.nev {
 		g.heap[0].t = c.ev[c.next].t
@@ -304,6 +306,15 @@ func (g *Generator) Next() (schemas.Record, bool) {
 	}
 	g.emitted++
 	return rec, true
+}
+
+// Last returns the time of the last record Next returned (the zero time
+// before the first).
+func (g *Generator) Last() time.Time {
+	if g.emitted == 0 {
+		return time.Time{}
+	}
+	return time.Unix(g.last, 0).In(cst)
 }
 
 // generateDay draws the cases reported on the next day of the period and

@@ -48,6 +48,9 @@ func TestStreamUpToNowEndsAtNow(t *testing.T) {
 	if last.After(now) || now.Sub(last) > 6*time.Hour {
 		t.Errorf("last case reported at %s, want within the 6 hours before %s", last, now)
 	}
+	if l := g.Last(); l.Before(last) || l.After(now) {
+		t.Errorf("Last() = %s, want the last record's time, between the last case's report (%s) and now", l, last)
+	}
 	if today < 10 {
 		t.Errorf("%d cases reported on the day of now, want a working day's share (at least 10)", today)
 	}
