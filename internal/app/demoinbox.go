@@ -64,7 +64,9 @@ func mountDemoInbox(env *serveEnv) (func(), error) {
 	env.cfg.Warnings.Centers = map[string]config.StringList{"*": {demoInboxChannel}}
 
 	env.mux.Handle("POST /console/inbox/hook", http.HandlerFunc(in.receive))
-	env.mux.Handle("GET /console/inbox", api.ConsolePage(env.requireRole(warningRoles...)(http.HandlerFunc(in.page))))
+	// The roles that may acknowledge warnings may read them here.
+	page := env.requireRole(api.RoleLeader, api.RoleCenterOperator, api.RoleAdmin)(http.HandlerFunc(in.page))
+	env.mux.Handle("GET /console/inbox", api.ConsolePage(page))
 	link := env.baseURL + "/console/inbox"
 	if env.demoToken != "" {
 		link += "?token=" + env.demoToken

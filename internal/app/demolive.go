@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"time"
 
 	"github.com/riskwatch/riskwatch/ingest"
@@ -17,12 +16,17 @@ import (
 // broker.
 const demoTick = 2 * time.Second
 
+// recordSender is where the trickle's records go (an ingest.Producer).
+type recordSender interface {
+	Send(ctx context.Context, recs ...ingest.Record) error
+}
+
 // demoTrickle keeps the demo alive after its two years: every tick it
-// produces the trickle's records up to now (demo.rate new cases a minute,
-// an outbreak every demo.outbreak_every on average), and announces each
+// sends the trickle's records up to now (demo.rate new cases a minute, an
+// outbreak every demo.outbreak_every on average) and announces each
 // injected outbreak, until ctx ends.
-func demoTrickle(ctx context.Context, cfg config.Config, reg *schemas.Registry, conn ingest.Conn, start time.Time,
-	out io.Writer, log *slog.Logger, now func() time.Time, tick time.Duration) error {
+func demoTrickle(ctx context.Context, cfg config.Config, reg *schemas.Registry, p recordSender, start time.Time,
+	out io.Writer, now func() time.Time, tick time.Duration) error {
 	every := cfg.Demo.OutbreakEvery
 	if every == 0 {
 		every = -1 // none
@@ -32,13 +36,10 @@ func demoTrickle(ctx context.Context, cfg config.Config, reg *schemas.Registry, 
 	if err != nil {
 		return err
 	}
-	p := ingest.NewProducer(conn, cfg.Kafka.Topic)
-	defer p.Close()
 	fmt.Fprintf(out, "演示数据 demo trickle: about %g new cases a minute from now on (demo.rate)\n", cfg.Demo.Rate)
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	announced := 0
-	total := 0
 	for {
 		select {
 		case <-ctx.Done():
@@ -61,7 +62,6 @@ func demoTrickle(ctx context.Context, cfg config.Config, reg *schemas.Registry, 
 				}
 				return fmt.Errorf("cannot produce the demo trickle: %w", err)
 			}
-			total += len(batch)
 		}
 		for _, o := range live.Outbreaks()[announced:] {
 			announced++
@@ -71,8 +71,6 @@ func demoTrickle(ctx context.Context, cfg config.Config, reg *schemas.Registry, 
 			}
 			fmt.Fprintf(out, "演示数据 demo: %s 起 %s 出现%s突发，约 %d 分钟（injected outbreak %s）\n",
 				o.Start.In(schemas.Shanghai).Format("15:04"), o.RegionName, name, int(o.End.Sub(o.Start).Minutes()), o.Label)
-			log.Info("demo outbreak injected", "label", o.Label, "region", o.Region, "category", o.Category,
-				"start", o.Start, "end", o.End, "records_so_far", total)
 		}
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -206,7 +205,7 @@ func writeGroundTruth(path string, obs []demo.Outbreak) error {
 // writes its ground truth, for `riskwatch run --demo`: the two years up to
 // the clock at start, then the trickle of new cases (demoTrickle) until ctx
 // ends.
-func runDemo(ctx context.Context, cfg config.Config, reg *schemas.Registry, conn ingest.Conn, out io.Writer, log *slog.Logger) error {
+func runDemo(ctx context.Context, cfg config.Config, reg *schemas.Registry, conn ingest.Conn, out io.Writer) error {
 	start := time.Now()
 	gen, err := demo.New(demo.UpTo(demo.Options{Seed: cfg.Demo.Seed, Registry: reg}, start))
 	if err != nil {
@@ -226,5 +225,7 @@ func runDemo(ctx context.Context, cfg config.Config, reg *schemas.Registry, conn
 	if cfg.Demo.Rate <= 0 {
 		return nil
 	}
-	return demoTrickle(ctx, cfg, reg, conn, start, out, log, time.Now, demoTick)
+	p := ingest.NewProducer(conn, cfg.Kafka.Topic)
+	defer p.Close()
+	return demoTrickle(ctx, cfg, reg, p, start, out, time.Now, demoTick)
 }

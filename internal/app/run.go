@@ -183,7 +183,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 
 	if cfg.Demo.Enabled {
 		go func() {
-			if err := runDemo(runCtx, cfg, regions, conn, out, log.With("component", "demo")); err != nil && runCtx.Err() == nil {
+			if err := runDemo(runCtx, cfg, regions, conn, out); err != nil && runCtx.Err() == nil {
 				log.Error("demo stream failed", "err", err)
 			}
 		}()
