@@ -205,7 +205,7 @@ func (in *demoInbox) page(w http.ResponseWriter, r *http.Request) {
 		}
 		c.N++
 		if (center == "" || m.Receiver == center) && len(cards) < 100 {
-			cards = append(cards, inboxCard{Received: m.Received.In(schemas.Shanghai).Format("2006-01-02 15:04:05"),
+			cards = append(cards, inboxCard{Received: m.Received.In(schemas.Zone()).Format("2006-01-02 15:04:05"),
 				Receiver: m.Receiver, ReceiverName: m.ReceiverName, Reason: m.Reason, Level: m.Level,
 				LevelZH: levelZH[m.Level], Status: m.Status, Title: m.Title, Warnings: len(m.Warnings),
 				WeCom: markdownHTML(channel.WeComContent(m.Text)), DingTalk: markdownHTML(channel.DingTalkText(m.Text))})

@@ -70,7 +70,7 @@ func demoTrickle(ctx context.Context, cfg config.Config, reg *schemas.Registry, 
 				name = c.NameZH
 			}
 			fmt.Fprintf(out, "演示数据 demo: %s 起 %s 出现%s突发，约 %d 分钟（injected outbreak %s）\n",
-				o.Start.In(schemas.Shanghai).Format("15:04"), o.RegionName, name, int(o.End.Sub(o.Start).Minutes()), o.Label)
+				o.Start.In(schemas.Zone()).Format("15:04"), o.RegionName, name, int(o.End.Sub(o.Start).Minutes()), o.Label)
 		}
 	}
 }

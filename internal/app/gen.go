@@ -221,7 +221,7 @@ func runDemo(ctx context.Context, cfg config.Config, reg *schemas.Registry, conn
 		return err
 	}
 	fmt.Fprintf(out, "演示数据 demo stream: %d records up to %s produced to %s (seed %d; injected outbreaks in %s)\n",
-		prog.n, gen.Last().In(schemas.Shanghai).Format("2006-01-02 15:04"), cfg.Kafka.Topic, cfg.Demo.Seed, cfg.Demo.GroundTruth)
+		prog.n, gen.Last().In(schemas.Zone()).Format("2006-01-02 15:04"), cfg.Kafka.Topic, cfg.Demo.Seed, cfg.Demo.GroundTruth)
 	if cfg.Demo.Rate <= 0 {
 		return nil
 	}
