@@ -49,3 +49,21 @@ FROM job_runs FINAL WHERE job = ? AND status = 'ok' ORDER BY window_end DESC LIM
 	r.Duration = time.Duration(ms) * time.Millisecond
 	return r, true, nil
 }
+
+// JobRunStatus returns the current status of a job's window ending at end;
+// false when the window has no run.
+func (s *Store) JobRunStatus(ctx context.Context, job string, end time.Time) (string, bool, error) {
+	rows, err := s.conn.Query(ctx, `SELECT toString(status) FROM job_runs FINAL WHERE job = ? AND window_end = ?`, job, end)
+	if err != nil {
+		return "", false, fmt.Errorf("cannot read job_runs: %w", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return "", false, rows.Err()
+	}
+	var status string
+	if err := rows.Scan(&status); err != nil {
+		return "", false, fmt.Errorf("cannot read job_runs: %w", err)
+	}
+	return status, true, nil
+}

@@ -34,6 +34,10 @@ func (r runStore) LastRun(ctx context.Context, job string) (scheduler.Run, bool,
 		StartedAt: jr.StartedAt, Duration: jr.Duration, Rows: jr.Rows}, true, nil
 }
 
+func (r runStore) RunStatus(ctx context.Context, job string, end time.Time) (string, bool, error) {
+	return r.st.JobRunStatus(ctx, job, end)
+}
+
 // newScheduler builds the one scheduler with every index job and then the
 // extra jobs (the report schedules), in that order, so that a catch-up
 // computes a window's results before its reports.

@@ -20,7 +20,7 @@ import (
 
 // newReportGen builds the report generator of the configuration.
 func newReportGen(cfg config.Config, st *store.Store, reg *schemas.Registry, log *slog.Logger) (*reportgen.Generator, error) {
-	o := reportgen.Options{Dir: cfg.Reports.Dir, Issuer: cfg.Reports.Issuer, Chromium: cfg.Reports.Chromium}
+	o := reportgen.Options{Dir: cfg.Reports.Dir, Issuer: cfg.Reports.Issuer, Chromium: cfg.Reports.Chromium, WaitForJobs: cfg.Jobs.Enabled}
 	if log != nil {
 		o.Log = log.With("component", "reports")
 	}

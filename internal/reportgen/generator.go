@@ -42,6 +42,10 @@ type Options struct {
 	// means time.Now.
 	Now func() time.Time
 	Log *slog.Logger
+	// WaitForJobs makes EnsureLatest wait until every job the report
+	// reads has computed the window: set when the scheduler runs the
+	// index jobs.
+	WaitForJobs bool
 }
 
 // Generator builds, renders and files reports.

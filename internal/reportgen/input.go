@@ -23,6 +23,58 @@ type Store interface {
 	ReportRuleAlarms(ctx context.Context, from, to time.Time, sc store.ReportScope, limit int) ([]store.ReportRuleAlarm, uint64, error)
 	ReportSupervisionUnits(ctx context.Context, at time.Time, county, town string) ([]store.SupervisionUnit, time.Time, error)
 	RiskIndexRows(ctx context.Context, window string, windowEnd time.Time) ([]store.RiskIndexRow, error)
+	JobRunStatus(ctx context.Context, job string, end time.Time) (string, bool, error)
+}
+
+// jobRead is a job whose stored rows a report reads, with the job's window.
+type jobRead struct {
+	Job    string
+	Window schemas.Window
+}
+
+// reads lists the jobs whose rows the report of a window reads (see Input):
+// the KPIs, types and hot spots of the window, the risk index of its week
+// (a daily report) or of the window, the statistical alarms of its last
+// day or week, and the supervision snapshot of its end.
+func reads(w schemas.Window) []jobRead {
+	risk := jobRead{"risk_week", schemas.Week}
+	alarms := jobRead{"alarms_day", schemas.Day}
+	switch w {
+	case schemas.Week:
+		alarms = jobRead{"alarms_week", schemas.Week}
+	case schemas.Month:
+		risk = jobRead{"risk_month", schemas.Month}
+	}
+	n := w.String()
+	return []jobRead{{"kpi_" + n, w}, {"supervision_day", schemas.Day}, {"types_" + n, w}, {"hotspots_" + n, w}, risk, alarms}
+}
+
+// Reads returns the names of the jobs whose runs the report of a window
+// reads: its jobs wait for them (scheduler.Job.After).
+func Reads(w schemas.Window) []string {
+	var out []string
+	for _, r := range reads(w) {
+		out = append(out, r.Job)
+	}
+	return out
+}
+
+// Missing returns the runs the report of the window ending at end reads
+// that are not ok in job_runs, as "job@window end"; empty when the report
+// can be rendered.
+func (g *Generator) Missing(ctx context.Context, w schemas.Window, end time.Time) ([]string, error) {
+	var out []string
+	for _, r := range reads(w) {
+		e := r.Window.Align(end)
+		status, ok, err := g.st.JobRunStatus(ctx, r.Job, e)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || status != "ok" {
+			out = append(out, r.Job+"@"+e.Format(time.DateOnly))
+		}
+	}
+	return out, nil
 }
 
 // Spec names one report: a region, a window, and the end of the window

@@ -131,7 +131,8 @@ func TestSpecs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(js) != 2 || js[0].Name != "reports_day" || js[1].Name != "reports_week" || js[1].Window != schemas.Week || js[1].Spec != "30 8 * * 1" || js[1].CatchUp != 1 {
+	if len(js) != 2 || js[0].Name != "reports_day" || js[1].Name != "reports_week" || js[1].Window != schemas.Week || js[1].Spec != "30 8 * * 1" || js[1].CatchUp != 1 ||
+		strings.Join(js[1].After, ",") != "kpi_week,supervision_day,types_week,hotspots_week,risk_week,alarms_week" {
 		t.Errorf("report jobs = %+v", js)
 	}
 	if d := decodeDrivers([]string{"A3|0.31|0.312|0.125", "bad", "C1|x|1|2"}); len(d) != 1 || d[0].Code != "A3" || d[0].Value != 0.312 {
@@ -149,6 +150,68 @@ func TestFromDemoStore(t *testing.T) {
 	t.Run("pdf and png", func(t *testing.T) { testRenderPDFAndPNG(t, d) })
 	t.Run("served under CSP", func(t *testing.T) { testServedInBrowser(t, d) })
 	t.Run("day and month", func(t *testing.T) { testDayAndMonth(t, d) })
+	t.Run("latest waits for its jobs", func(t *testing.T) { testLatestWaitsForJobs(t, d) })
+}
+
+// The latest weekly reports are rendered only once every job they read
+// has an ok run for the week in job_runs: never a report saying that a
+// scheduled job's figures are not computed.
+func testLatestWaitsForJobs(t *testing.T, d demoData) {
+	ctx := context.Background()
+	g, err := New(d.st, d.reg, Options{Dir: t.TempDir(), WaitForJobs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := d.week.Add(12 * time.Hour)
+	record := func(job string, w schemas.Window, status string) {
+		t.Helper()
+		end := w.Align(d.week)
+		if err := d.st.RecordJobRun(ctx, store.JobRun{Job: job, WindowStart: w.Prev(end), WindowEnd: end, Status: status,
+			StartedAt: time.Now().Truncate(time.Second)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ensure := func() (time.Time, []Result) {
+		t.Helper()
+		end, res, err := g.EnsureLatest(ctx, now, []int{2}, []string{HTML}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return end, res
+	}
+	if end, res := ensure(); !end.IsZero() || len(res) != 0 {
+		t.Fatalf("no job has run: EnsureLatest rendered %d reports of the week ending %v", len(res), end)
+	}
+	for _, j := range []struct {
+		name string
+		w    schemas.Window
+	}{{"kpi_week", schemas.Week}, {"supervision_day", schemas.Day}, {"types_week", schemas.Week}, {"hotspots_week", schemas.Week}, {"alarms_week", schemas.Week}} {
+		record(j.name, j.w, "ok")
+	}
+	record("risk_week", schemas.Week, "running")
+	if end, res := ensure(); !end.IsZero() || len(res) != 0 {
+		t.Fatalf("risk_week still running: EnsureLatest rendered %d reports of the week ending %v", len(res), end)
+	}
+	missing, err := g.Missing(ctx, schemas.Week, d.week)
+	if err != nil || len(missing) != 1 || missing[0] != "risk_week@"+d.week.Format(time.DateOnly) {
+		t.Fatalf("Missing = %v, %v", missing, err)
+	}
+	time.Sleep(time.Second) // a later started_at wins in job_runs
+	record("risk_week", schemas.Week, "ok")
+	end, res := ensure()
+	if !end.Equal(d.week) || len(res) != 1 {
+		t.Fatalf("every job ok: EnsureLatest rendered %d reports of the week ending %v", len(res), end)
+	}
+	b, err := os.ReadFile(res[0].Files[HTML])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "尚未计算") {
+		t.Errorf("the report says a figure is not computed")
+	}
+	if got := Reads(schemas.Day); strings.Join(got, ",") != "kpi_day,supervision_day,types_day,hotspots_day,risk_week,alarms_day" {
+		t.Errorf("Reads(day) = %v", got)
+	}
 }
 
 // count runs a count query on the demo store.

@@ -160,7 +160,9 @@ func (s Schedule) Next(after time.Time) (time.Time, error) {
 // reports of the window that ended before it, the run is recorded in
 // job_runs like the index jobs, and on start only the latest missed window
 // is caught up (older reports are rendered on demand with `riskwatch
-// report`). A run's row count is the number of files written.
+// report`). A run waits for the index jobs it reads (Reads) and runs again
+// when one of them recomputes its window. A run's row count is the number
+// of files written.
 func (g *Generator) Jobs(ss []Schedule) ([]scheduler.Job, error) {
 	var out []scheduler.Job
 	for _, s := range ss {
@@ -173,6 +175,7 @@ func (g *Generator) Jobs(ss []Schedule) ([]scheduler.Job, error) {
 			Window:  s.Window,
 			Spec:    s.Spec,
 			CatchUp: 1,
+			After:   Reads(s.Window),
 			Run: func(ctx context.Context, at time.Time) (uint64, error) {
 				res, err := g.Render(ctx, g.Specs(s.Window, at, s.Levels), s.Formats)
 				var files uint64
@@ -200,11 +203,23 @@ func (g *Generator) Latest(ctx context.Context, w schemas.Window, region string,
 // EnsureLatest renders the reports of the latest weekly window with data
 // (Latest of the root region) at the levels, those that are missing or
 // all of them when force is set, and returns the window end; the zero time
-// when no window has data yet.
+// when no window has data yet. With Options.WaitForJobs it renders nothing
+// and returns the zero time while a job the weekly report reads has no ok
+// run for that window (Missing): the scheduler is still computing it.
 func (g *Generator) EnsureLatest(ctx context.Context, at time.Time, levels []int, formats []string, force bool) (time.Time, []Result, error) {
 	end, found, err := g.Latest(ctx, schemas.Week, g.reg.Root().Code, at)
 	if err != nil || !found {
 		return time.Time{}, nil, err
+	}
+	if g.opts.WaitForJobs {
+		missing, err := g.Missing(ctx, schemas.Week, end)
+		if err != nil {
+			return time.Time{}, nil, err
+		}
+		if len(missing) > 0 {
+			g.log.Info("latest weekly reports wait for their jobs", "week_end", end, "missing", missing)
+			return time.Time{}, nil, nil
+		}
 	}
 	var todo []Spec
 	for _, s := range g.Specs(schemas.Week, end, levels) {

@@ -61,6 +61,16 @@ type Job struct {
 	// Backfill that names it still runs it (forecasts: a forecast from a
 	// past window's end only matters to a backtest).
 	OnlyNamedBackfill bool
+	// After names the jobs whose runs this job reads. A scheduled run (a
+	// tick or the catch-up) of the window ending at `at` starts only when
+	// each of them has an ok run for its own window ending at
+	// Window.Align(at); otherwise the window waits, unrecorded, and runs
+	// as soon as the last missing run succeeds. When one of them computes
+	// a window again (a rerun or a backfill), this job runs again every
+	// window of its own that it had run and that reads the recomputed
+	// one. Runs asked for by RunWindow and Backfill of this job do not
+	// wait.
+	After []string
 }
 
 // Options tunes a Scheduler. The zero value is usable.
@@ -103,6 +113,9 @@ type job struct {
 	// lastOK is the latest window end this process completed; guarded by
 	// sem.
 	lastOK time.Time
+	// waiting holds the window ends (Unix seconds) whose scheduled run
+	// waits for a job of After; guarded by Scheduler.mu.
+	waiting map[int64]bool
 }
 
 func (j *job) lock(ctx context.Context) error {
@@ -168,6 +181,9 @@ func (s *Scheduler) Add(j Job) error {
 	if j.Run == nil {
 		return fmt.Errorf("cannot add job %q: Run: must not be nil", j.Name)
 	}
+	if slices.Contains(j.After, j.Name) {
+		return fmt.Errorf("cannot add job %q: After: a job cannot wait for itself", j.Name)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.started {
@@ -176,7 +192,7 @@ func (s *Scheduler) Add(j Job) error {
 	if _, dup := s.byName[j.Name]; dup {
 		return fmt.Errorf("cannot add job %q: Name: already added", j.Name)
 	}
-	jj := &job{Job: j, sched: sched, sem: make(chan struct{}, 1)}
+	jj := &job{Job: j, sched: sched, sem: make(chan struct{}, 1), waiting: map[int64]bool{}}
 	s.jobs = append(s.jobs, jj)
 	s.byName[j.Name] = jj
 	return nil
@@ -223,6 +239,14 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	}
 	s.started = true
 	jobs := slices.Clone(s.jobs)
+	for _, j := range jobs {
+		for _, a := range j.After {
+			if _, ok := s.byName[a]; !ok {
+				s.mu.Unlock()
+				return fmt.Errorf("cannot run the scheduler: job %q: After: %w %q", j.Name, ErrUnknownJob, a)
+			}
+		}
+	}
 	s.mu.Unlock()
 
 	s.log.Info("starting", "jobs", len(jobs), "catch_up", s.catchUp)
@@ -271,7 +295,99 @@ func tickTime(c *cron.Cron, id cron.EntryID, clock func() time.Time) time.Time {
 // tick runs j for the latest window complete at the tick time. The outcome
 // is recorded and logged by runWindow.
 func (s *Scheduler) tick(ctx context.Context, j *job, tick time.Time) error {
-	return s.runWindow(ctx, j, j.Window.Align(tick))
+	return s.runScheduled(ctx, j, j.Window.Align(tick))
+}
+
+// runScheduled runs j for the window ending at at if the runs it reads
+// (After) are ok, and otherwise marks the window waiting: follow runs it
+// when the last of them succeeds.
+func (s *Scheduler) runScheduled(ctx context.Context, j *job, at time.Time) error {
+	missing, err := s.missing(ctx, j, at)
+	if err != nil {
+		s.log.Error("not run: cannot read the runs it waits for", "job", j.Name, "window_end", at, "err", err)
+		return err
+	}
+	if len(missing) > 0 {
+		s.mu.Lock()
+		j.waiting[at.Unix()] = true
+		s.mu.Unlock()
+		s.log.Info("waiting for the runs it reads", "job", j.Name, "window_end", at, "missing", missing)
+		return nil
+	}
+	return s.runWindow(ctx, j, at)
+}
+
+// Missing returns the runs that a scheduled run of the named job for the
+// window ending at Align(at) waits for (see Job.After), as "job@window
+// end"; empty when it would start.
+func (s *Scheduler) Missing(ctx context.Context, name string, at time.Time) ([]string, error) {
+	j, err := s.lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	return s.missing(ctx, j, j.Window.Align(at))
+}
+
+func (s *Scheduler) missing(ctx context.Context, j *job, at time.Time) ([]string, error) {
+	var out []string
+	for _, name := range j.After {
+		d, err := s.lookup(name)
+		if err != nil {
+			return nil, err
+		}
+		end := d.Window.Align(at)
+		status, ok, err := s.store.RunStatus(ctx, name, end)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the run of %s for the window ending %s: %w", name, fmtTime(end), err)
+		}
+		if !ok || status != StatusOK {
+			out = append(out, name+"@"+fmtTime(end))
+		}
+	}
+	return out, nil
+}
+
+// follow runs, after j computed the window ending at end, the windows of
+// the jobs waiting for j (After) that read it and that are waiting or
+// have run before, once nothing else they read is missing. Jobs in skip
+// are left alone (a backfill runs them itself).
+func (s *Scheduler) follow(ctx context.Context, j *job, end time.Time, skip map[*job]bool) {
+	s.mu.Lock()
+	var deps []*job
+	for _, d := range s.jobs {
+		if slices.Contains(d.After, j.Name) && !skip[d] {
+			deps = append(deps, d)
+		}
+	}
+	s.mu.Unlock()
+	for _, d := range deps {
+		latest := d.Window.Align(s.clock())
+		e := d.Window.Align(end)
+		if e.Before(end) {
+			e = d.Window.Next(e)
+		}
+		for ; e.Before(j.Window.Next(end)) && !e.After(latest) && ctx.Err() == nil; e = d.Window.Next(e) {
+			if !j.Window.Align(e).Equal(end) {
+				continue
+			}
+			s.mu.Lock()
+			waiting := d.waiting[e.Unix()]
+			s.mu.Unlock()
+			if !waiting {
+				if _, ran, err := s.store.RunStatus(ctx, d.Name, e); err != nil || !ran {
+					continue
+				}
+			}
+			if missing, err := s.missing(ctx, d, e); err != nil || len(missing) > 0 {
+				continue
+			}
+			s.mu.Lock()
+			delete(d.waiting, e.Unix())
+			s.mu.Unlock()
+			s.log.Info("running after the runs it reads", "job", d.Name, "window_end", e, "after", j.Name)
+			_ = s.runWindow(ctx, d, e) // recorded and logged there
+		}
+	}
 }
 
 // catchUpAll catches up each job in turn, in Add order, so that jobs reading
@@ -328,7 +444,7 @@ func (s *Scheduler) catchUpJob(ctx context.Context, j *job) {
 			if ctx.Err() != nil {
 				return
 			}
-			_ = s.runWindow(ctx, j, at) // recorded and logged there; go on with the next window
+			_ = s.runScheduled(ctx, j, at) // recorded and logged there; go on with the next window
 		}
 		after = ends[len(ends)-1]
 	}
@@ -362,12 +478,26 @@ func (s *Scheduler) RunWindow(ctx context.Context, name string, at time.Time) er
 }
 
 // runWindow runs j for the window ending at the aligned end at, under j's
-// lock, and records and logs the outcome.
+// lock, and records and logs the outcome; when it is ok, the jobs waiting
+// for j follow (see follow).
 func (s *Scheduler) runWindow(ctx context.Context, j *job, at time.Time) error {
+	return s.runWindowSkip(ctx, j, at, nil)
+}
+
+func (s *Scheduler) runWindowSkip(ctx context.Context, j *job, at time.Time, skip map[*job]bool) error {
+	ok, err := s.runLocked(ctx, j, at)
+	if ok {
+		s.follow(ctx, j, at, skip)
+	}
+	return err
+}
+
+// runLocked is runWindow without follow; ok is true when the run succeeded.
+func (s *Scheduler) runLocked(ctx context.Context, j *job, at time.Time) (ok bool, _ error) {
 	log := s.log.With("job", j.Name, "window_end", at)
 	if err := j.lock(ctx); err != nil {
 		log.Warn("not run: stopped while waiting for the previous run", "err", err)
-		return fmt.Errorf("cannot run %s for the window ending %s: stopped while waiting for the previous run: %w", j.Name, fmtTime(at), err)
+		return false, fmt.Errorf("cannot run %s for the window ending %s: stopped while waiting for the previous run: %w", j.Name, fmtTime(at), err)
 	}
 	defer j.unlock()
 
@@ -381,7 +511,7 @@ func (s *Scheduler) runWindow(ctx context.Context, j *job, at time.Time) error {
 	}
 	if err := s.store.RecordRun(ctx, r); err != nil {
 		log.Error("not run: cannot record the start", "err", err)
-		return fmt.Errorf("cannot record the start of %s for the window ending %s: %w", j.Name, fmtTime(at), err)
+		return false, fmt.Errorf("cannot record the start of %s for the window ending %s: %w", j.Name, fmtTime(at), err)
 	}
 
 	out := call(ctx, j.Run, at)
@@ -425,7 +555,7 @@ func (s *Scheduler) runWindow(ctx context.Context, j *job, at time.Time) error {
 	case StatusPanicked:
 		log.Error("run panicked", "duration", r.Duration, "panic", fmt.Sprint(out.value), "stack", out.stack)
 	}
-	return runErr
+	return r.Status == StatusOK, runErr
 }
 
 // outcome is what one call of a job function produced.
@@ -494,6 +624,12 @@ func (s *Scheduler) Backfill(ctx context.Context, name string, from, to time.Tim
 		jobs = []*job{j}
 	}
 
+	// The jobs of this backfill run their windows themselves: they do not
+	// also follow the jobs they wait for.
+	inRun := map[*job]bool{}
+	for _, j := range jobs {
+		inRun[j] = true
+	}
 	type item struct {
 		j  *job
 		at time.Time
@@ -518,7 +654,7 @@ func (s *Scheduler) Backfill(ctx context.Context, name string, from, to time.Tim
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("backfill stopped after %d of %d windows: %w", i, total, err)
 		}
-		if err := s.runWindow(ctx, it.j, it.at); err != nil {
+		if err := s.runWindowSkip(ctx, it.j, it.at, inRun); err != nil {
 			if ctx.Err() != nil {
 				return fmt.Errorf("backfill stopped after %d of %d windows: %w", i, total, err)
 			}

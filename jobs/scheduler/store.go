@@ -50,6 +50,9 @@ type RunStore interface {
 	// LastRun returns the run with the latest WindowEnd among the job's
 	// runs whose current status is ok; false if there is none.
 	LastRun(ctx context.Context, job string) (Run, bool, error)
+	// RunStatus returns the current status of the job's window ending at
+	// end; false if the window has no run.
+	RunStatus(ctx context.Context, job string, end time.Time) (string, bool, error)
 }
 
 // MemoryRunStore is a RunStore in memory, for tests. Its zero value is ready
@@ -104,6 +107,15 @@ func (m *MemoryRunStore) LastRun(ctx context.Context, job string) (Run, bool, er
 		}
 	}
 	return last, found, nil
+}
+
+// RunStatus implements RunStore. It fails only when ctx is done.
+func (m *MemoryRunStore) RunStatus(ctx context.Context, job string, end time.Time) (string, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return "", false, err
+	}
+	r, ok := m.Get(job, end)
+	return r.Status, ok, nil
 }
 
 // Runs returns a copy of the current row of every (job, window), ordered by
