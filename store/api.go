@@ -784,7 +784,9 @@ func (s *Store) APISupervisionUnits(ctx context.Context, q APIResultQuery) (APIT
 	}
 	sub := where{conds: append([]string(nil), w.conds...), args: append([]any(nil), w.args...)}
 	w.add("window_end = (SELECT max(window_end) FROM supervision_cases "+sub.sql()+")", sub.args...)
-	query := `SELECT window_end, assigned_unit, county_code, count() AS open,
+	// open counts the cases not concluded, as supervision_units does: the
+	// snapshot also holds concluded cases that need re-handling.
+	query := `SELECT window_end, assigned_unit, county_code, countIf(status NOT IN ('resolved', 'failed', 'closed')) AS open,
     countIf(light = 'green') AS green, countIf(light = 'yellow') AS yellow, countIf(light = 'red') AS red, sum(rehandle) AS rehandle
 FROM supervision_cases FINAL ` + w.sql() + `
 GROUP BY window_end, assigned_unit, county_code ORDER BY red DESC, yellow DESC, open DESC, assigned_unit, county_code LIMIT ?`

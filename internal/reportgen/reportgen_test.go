@@ -151,6 +151,7 @@ func TestFromDemoStore(t *testing.T) {
 	t.Run("served under CSP", func(t *testing.T) { testServedInBrowser(t, d) })
 	t.Run("day and month", func(t *testing.T) { testDayAndMonth(t, d) })
 	t.Run("latest waits for its jobs", func(t *testing.T) { testLatestWaitsForJobs(t, d) })
+	t.Run("agrees with the API and the rows", func(t *testing.T) { testReportsAgreeWithAPIAndRows(t, d) })
 }
 
 // The latest weekly reports are rendered only once every job they read
