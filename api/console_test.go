@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -143,6 +144,22 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	if got, want := num("kpi-cases"), f.sumTrend(t, "admin", "metric=cases&granularity=month&"+period); got != want || want == 0 {
 		t.Errorf("dashboard shows %v cases, the API %v", got, want)
+	}
+	// The risk ranking's drivers are words with direction and size, never
+	// indicator codes (B1、B3).
+	var drivers []string
+	eval(`Array.from(document.querySelectorAll('#risk-table tbody tr')).map(tr => tr.lastElementChild.textContent)`, &drivers)
+	worded := 0
+	for _, d := range drivers {
+		if code := regexp.MustCompile(`\b[ABC][1-5]\b`).FindString(d); code != "" {
+			t.Errorf("the risk ranking shows the indicator code %s: %q", code, d)
+		}
+		if regexp.MustCompile(`(上升|下降|高于同级|低于同级)[0-9.]+(个百分点|件/万人)`).MatchString(d) {
+			worded++
+		}
+	}
+	if len(drivers) == 0 || worded == 0 {
+		t.Errorf("risk ranking drivers %q: none in words with direction and size", drivers)
 	}
 	var drawn int
 	eval(`document.querySelectorAll('#chart-trend canvas, #chart-map canvas').length`, &drawn)

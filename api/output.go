@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/riskwatch/riskwatch/indices/composite"
 	"log/slog"
 	"math"
 	"mime"
@@ -302,16 +303,20 @@ func (s *Server) fromTable(t store.APITable) *result {
 		} else if (c == "level" || c == "region_level") && i < len(t.Types) && t.Types[i] == "UInt8" {
 			cols = append(cols, c+"_name")
 			adds = append(adds, add{i, "level"})
+		} else if c == "drivers_prev" || c == "drivers_siblings" {
+			cols = append(cols, c+"_text")
+			adds = append(adds, add{i, c})
 		}
 	}
 	res := &result{columns: cols, rows: make([][]any, 0, len(t.Rows))}
 	for _, row := range t.Rows {
 		out := make([]any, 0, len(cols))
 		ai := 0
+		ids := rowCaseIDs(t.Columns, row)
 		for i, v := range row {
 			pv := plain(v)
 			if str, ok := pv.(string); ok && maskedColumns[t.Columns[i]] {
-				pv = transform.Mask(str, nil)
+				pv = transform.MaskKeeping(str, nil, ids)
 			}
 			out = append(out, pv)
 			if ai < len(adds) && adds[ai].at == i {
@@ -322,6 +327,10 @@ func (s *Server) fromTable(t store.APITable) *result {
 					out = append(out, cats[fmt.Sprint(v)].NameZH)
 				case "level":
 					out = append(out, levelName(v))
+				case "drivers_prev":
+					out = append(out, driversText(v, composite.AgainstPrevious))
+				case "drivers_siblings":
+					out = append(out, driversText(v, composite.AgainstSiblings))
 				}
 				ai++
 			}
@@ -333,6 +342,60 @@ func (s *Server) fromTable(t store.APITable) *result {
 		res.truncated = true
 	}
 	return res
+}
+
+// driversText turns the risk job's drivers ("code|attribution|value|
+// reference") into words with direction and size (超期办理率上升3.2个百分点,
+// 超期办理率高于同级3.2个百分点); a malformed entry is left out.
+func driversText(v any, against composite.Against) []string {
+	var raw []string
+	switch x := v.(type) {
+	case []string:
+		raw = x
+	case []any:
+		for _, e := range x {
+			raw = append(raw, fmt.Sprint(e))
+		}
+	}
+	out := []string{}
+	for _, d := range raw {
+		p := strings.Split(d, "|")
+		if len(p) != 4 {
+			continue
+		}
+		value, err1 := strconv.ParseFloat(p[2], 64)
+		ref, err2 := strconv.ParseFloat(p[3], 64)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		out = append(out, composite.DriverZH(p[0], value, ref, against))
+	}
+	return out
+}
+
+// rowCaseIDs returns the case ids of a row: its case_id, and the id of a
+// subject "source:case_id". Masking keeps them in the row's free text (an
+// id is no personal data, whatever digits it holds); whether a role may see
+// them at all is noCaseIDsForLeader's rule.
+func rowCaseIDs(cols []string, row []any) []string {
+	var ids []string
+	for i, c := range cols {
+		if i >= len(row) {
+			break
+		}
+		v, _ := plain(row[i]).(string)
+		switch c {
+		case "case_id":
+			if v != "" {
+				ids = append(ids, v)
+			}
+		case "subject":
+			if _, id, ok := strings.Cut(v, ":"); ok && id != "" {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids
 }
 
 func levelName(v any) string {

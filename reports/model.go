@@ -3,6 +3,7 @@ package reports
 import (
 	"cmp"
 	"fmt"
+	"github.com/riskwatch/riskwatch/indices/composite"
 	"math"
 	"slices"
 	"strconv"
@@ -255,6 +256,35 @@ func (b *builder) name(code string) string {
 		return "—"
 	}
 	return code
+}
+
+// place names a region for the warning tables: a town or village with
+// the county (and town) above it, 科尔沁区永清街道; a county or the city by
+// its name. A code the registry lacks is named by its nearest known
+// ancestor, never printed as a code, when one is known.
+func (b *builder) place(code string) string {
+	r, ok := b.in.Regions[code]
+	if !ok {
+		// A village the input does not list: its town, else its county.
+		if len(code) == 12 {
+			for _, up := range []string{code[:9] + "000", code[:6] + "000000"} {
+				if _, found := b.in.Regions[up]; found {
+					return b.place(up)
+				}
+			}
+		}
+		return b.name(code)
+	}
+	name := r.Name
+	for r.Level > 3 {
+		pr, found := b.in.Regions[r.Parent]
+		if !found {
+			break
+		}
+		name = pr.Name + name
+		r = pr
+	}
+	return name
 }
 
 func (b *builder) category(code string) string {
@@ -617,19 +647,19 @@ func reliabilityZH(r string) string {
 func (b *builder) driverSentence(r Risk) string {
 	var sib, prev []string
 	for _, d := range r.DriversSiblings {
-		sib = append(sib, driverText(d))
+		sib = append(sib, driverText(d, composite.AgainstSiblings))
 	}
 	for _, d := range r.DriversPrev {
-		prev = append(prev, driverText(d))
+		prev = append(prev, driverText(d, composite.AgainstPrevious))
 	}
 	s := fmt.Sprintf("%s（%s预警，风险指数%s）：", b.name(r.Region), bandText(r.Band), num1(r.Score))
 	switch {
 	case len(sib) > 0 && len(prev) > 0:
-		s += "与同级平均相比，主要因" + strings.Join(sib, "、") + "偏高；与上期相比，" + strings.Join(prev, "、") + "升幅较大。"
+		s += strings.Join(sib, "、") + "；与上期相比，" + strings.Join(prev, "、") + "。"
 	case len(sib) > 0:
-		s += "与同级平均相比，主要因" + strings.Join(sib, "、") + "偏高。"
+		s += strings.Join(sib, "、") + "。"
 	case len(prev) > 0:
-		s += "与上期相比，" + strings.Join(prev, "、") + "升幅较大。"
+		s += "与上期相比，" + strings.Join(prev, "、") + "。"
 	default:
 		s += "未记录主要驱动因素。"
 	}
@@ -798,12 +828,12 @@ func (b *builder) alarms() {
 		reason := fmt.Sprintf("%s检测：观测%s件，超过预期上限%s件（预期%s件）", lookup(detectorZH, a.Detector),
 			num0(a.Observed), num1(a.UpperBound), num1(a.Expected))
 		items = append(items, item{order: 3, when: a.WindowEnd, row: AlarmRow{Level: "yellow", LevelText: "黄色",
-			Color: colorOf("yellow"), Kind: "统计预警", Region: b.name(a.Region), Type: b.category(a.Category),
+			Color: colorOf("yellow"), Kind: "统计预警", Region: b.place(a.Region), Type: b.category(a.Category),
 			Reason: reason, When: dateZH(a.WindowEnd.AddDate(0, 0, -1))}})
 	}
 	for _, a := range in.RuleAlarms {
 		items = append(items, item{order: bandOrder[a.Level], when: a.ReportedAt, row: AlarmRow{Level: a.Level, LevelText: bandText(a.Level),
-			Color: colorOf(a.Level), Kind: "规则预警·" + lookup(ruleZH, a.Rule), Region: b.name(a.Region), Type: b.category(a.Category),
+			Color: colorOf(a.Level), Kind: "规则预警·" + lookup(ruleZH, a.Rule), Region: b.place(a.Region), Type: b.category(a.Category),
 			Reason: hideCaseID(a.Detail, a.CaseID), Summary: clip(hideCaseID(a.Summary, a.CaseID), 60), When: a.ReportedAt.In(zone()).Format("1月2日 15:04")}})
 	}
 	slices.SortStableFunc(items, func(x, y item) int {

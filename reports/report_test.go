@@ -77,7 +77,8 @@ func TestNarrative(t *testing.T) {
 	if m.Title != "通辽市矛盾纠纷风险预警周报" || m.Period != "2026年3月2日至3月8日" || m.IssueNo != "2026年第10期" {
 		t.Errorf("title %q, period %q, issue %q", m.Title, m.Period, m.IssueNo)
 	}
-	wantDriver := "科尔沁区（红色预警，风险指数6.8）：与同级平均相比，主要因疑难复杂纠纷占比31.2%（参照12.5%）、超期办理率20.0%（参照8.0%）偏高；与上期相比，受理量增幅上升60.0%（参照持平）升幅较大。"
+	// Words, direction and size, never an indicator code.
+	wantDriver := "科尔沁区（红色预警，风险指数6.8）：疑难复杂纠纷占比高于同级18.7个百分点（31.2%，同级12.5%）、超期办理率高于同级12.0个百分点（20.0%，同级8.0%）；与上期相比，受理量增幅上升60.0个百分点（60.0%，上期0.0%）。"
 	if len(m.Risk.Drivers) != 2 || m.Risk.Drivers[0] != wantDriver {
 		t.Errorf("drivers %q,\nwant first %q", m.Risk.Drivers, wantDriver)
 	}

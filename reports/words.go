@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"github.com/riskwatch/riskwatch/indices/composite"
 	"math"
 	"strconv"
 	"strings"
@@ -166,13 +167,6 @@ func arrow(c float64) string {
 	return "→0.0%"
 }
 
-// Indicators of SCRI v0 (RISK_INDEX.md §5.2) as the reports name them.
-var indicatorZH = map[string]string{
-	"A1": "万人受理量", "A2": "受理量增幅", "A3": "疑难复杂纠纷占比", "A4": "群体性纠纷占比", "A5": "大额纠纷占比",
-	"B1": "敏感类型纠纷占比", "B2": "重复来访占比", "B3": "上交升级占比",
-	"C1": "超期办理率", "C2": "未化解率", "C3": "群众不满意率",
-}
-
 var dimensionZH = map[string]string{
 	"A_pressure": "风险压力", "B_vulnerability": "风险脆弱性", "C_lack_of_capacity": "处置能力短板",
 	"A": "风险压力", "B": "风险脆弱性", "C": "处置能力短板",
@@ -185,27 +179,15 @@ func dimensionText(n string) string {
 	return n
 }
 
-// indicatorValue prints an indicator's value in its unit.
-func indicatorValue(code string, v float64) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return "—"
+// driverText is one driver in words, its direction and size first and
+// the two values after: 超期办理率高于同级12.0个百分点（20.0%，同级8.0%）.
+func driverText(d Driver, against composite.Against) string {
+	ref := "同级"
+	if against == composite.AgainstPrevious {
+		ref = "上期"
 	}
-	switch code {
-	case "A1":
-		return num1(v) + "件/万人"
-	case "A2":
-		return change(math.Exp(v) - 1)
-	}
-	return pct(v)
-}
-
-// driverText is one driver in words: 疑难复杂纠纷占比31.2%（参照12.5%）.
-func driverText(d Driver) string {
-	name, ok := indicatorZH[d.Code]
-	if !ok {
-		name = d.Code
-	}
-	return name + indicatorValue(d.Code, d.Value) + "（参照" + indicatorValue(d.Code, d.Ref) + "）"
+	return composite.DriverZH(d.Code, d.Value, d.Ref, against) +
+		"（" + composite.IndicatorValueZH(d.Code, d.Value) + "，" + ref + composite.IndicatorValueZH(d.Code, d.Ref) + "）"
 }
 
 // advice is the recommendation for a region whose top driver is the code.

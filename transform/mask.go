@@ -451,3 +451,55 @@ func validDomain(d string) bool {
 	}
 	return true
 }
+
+// maxKeptIDBytes is the longest identifier MaskKeeping keeps: a case id's
+// limit in the record contract.
+const maxKeptIDBytes = maxCaseIDBytes
+
+// maxKeptIDs bounds the identifiers one text keeps.
+const maxKeptIDs = 16
+
+// MaskKeeping is Mask that leaves every occurrence of the identifiers in
+// keep untouched: the case id of the row a text belongs to is no personal
+// data, whatever digits it holds (WG-150521-20241103-0012 has the grouped
+// 6-8-4 shape of an ID number). An identifier is kept only if it is valid
+// by its own format, the record contract's case_id: 2 to 128 bytes of
+// valid UTF-8 without control characters; the personal data around it is
+// masked as Mask does.
+func MaskKeeping(text string, names, keep []string) string {
+	if !utf8.ValidString(text) {
+		text = strings.ToValidUTF8(text, "\uFFFD")
+	}
+	text = normalizeWidth(text)
+	var ids []string
+	for _, id := range keep {
+		id = normalizeWidth(id)
+		if len(ids) == maxKeptIDs {
+			break
+		}
+		if len(id) < 2 || len(id) > maxKeptIDBytes || !utf8.ValidString(id) || indexControl(id) >= 0 || !strings.Contains(text, id) {
+			continue
+		}
+		ids = append(ids, id)
+	}
+	m := newMasker(names)
+	if len(ids) == 0 {
+		return m.mask(text)
+	}
+	// Longer ids first, so that one id inside another is kept whole. Each
+	// is swapped for a private-use rune (no digit, no letter, no name) and
+	// put back after masking.
+	slices.SortFunc(ids, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
+	pairs := make([]string, 0, 2*len(ids))
+	back := make([]string, 0, 2*len(ids))
+	for i, id := range ids {
+		ph := string(rune(0xE000 + i))
+		if strings.Contains(text, ph) {
+			return m.mask(text) // no safe placeholder: mask all
+		}
+		pairs = append(pairs, id, ph)
+		back = append(back, ph, id)
+	}
+	masked := m.mask(strings.NewReplacer(pairs...).Replace(text))
+	return strings.NewReplacer(back...).Replace(masked)
+}

@@ -313,7 +313,10 @@ async function renderDashboard(region) {
     s.className = 'band band-' + r.band;
     s.textContent = BAND_NAMES[r.band] || r.band || '–';
     b.appendChild(s);
-    cell(row, (r.drivers_siblings || []).slice(0, 2).map((d) => String(d).split('|')[0]).join('、'));
+    // Drivers in words, with direction and size (the API's *_text
+    // columns): the two largest against the siblings, the largest against
+    // the previous week.
+    cell(row, (r.drivers_siblings_text || []).slice(0, 2).concat((r.drivers_prev_text || []).slice(0, 1)).join('；') || '–');
   });
   $('risk-bands-note').textContent = [...new Set(riskRows.map((r) => r.thresholds_version).filter(Boolean))].map(bandMeaning).join(' ');
   const latest = warnings.rows.map((r) => ({ at: r.starts_at, region: r.region_name || r.region_code, category: r.category_name || r.category, level: r.level, text: r.title }))

@@ -68,7 +68,7 @@ func New(st Store, reg *schemas.Registry, opts Options) (*Generator, error) {
 	}
 	// The directory is made at the first write: a service with no data
 	// leaves no empty directory behind.
-	g := &Generator{st: st, reg: reg, opts: opts, regions: reports.RegionsOf(reg, schemas.LevelTown),
+	g := &Generator{st: st, reg: reg, opts: opts, regions: reports.RegionsOf(reg, schemas.LevelVillage),
 		categories: reports.CategoriesOf(schemas.Taxonomy), log: opts.Log}
 	if g.log == nil {
 		g.log = slog.New(slog.DiscardHandler)
