@@ -77,16 +77,14 @@ func (e *Engine) flush(now time.Time) []Notification {
 				continue
 			}
 			g = &GroupState{Key: key, Route: m.route.id, Receiver: m.receiver, Labels: m.labels,
-				CreatedAt: now, NextFlush: now.Add(m.route.Timing.GroupWait), Sent: map[string]Level{}}
+				CreatedAt: now, NextFlush: m.route.nextFlush(time.Time{}, now, true), Sent: map[string]Level{}}
 			e.groups[key] = g
 			e.dirtyGroup[key] = true
 		}
 		if now.Before(g.NextFlush) {
 			continue
 		}
-		for !g.NextFlush.After(now) {
-			g.NextFlush = g.NextFlush.Add(m.route.Timing.GroupInterval)
-		}
+		g.NextFlush = m.route.nextFlush(g.NextFlush, now, false)
 		e.dirtyGroup[key] = true
 		if n, ok := e.decide(g, m, mute, now); ok {
 			out = append(out, n)

@@ -154,6 +154,13 @@ type Route struct {
 	// SendResolved sends a message when a group's warnings resolve; nil
 	// inherits (the root's default is true).
 	SendResolved *bool
+	// Digest makes the route a daily digest: its groups are evaluated once
+	// a day at DigestAt (the time of day in Asia/Shanghai) instead of after
+	// group_wait and every group_interval, so that a receiver gets at most
+	// one message a day from each of the route's groups, listing what
+	// fired since the last. Not inherited.
+	Digest   bool
+	DigestAt time.Duration
 
 	id string // path, e.g. "0.2.1"; set by Finish
 }
@@ -254,16 +261,53 @@ func (r *Route) find(id string) *Route {
 	return nil
 }
 
+// DefaultDigestAt is when the default digest goes out: 08:00 in
+// Asia/Shanghai, the start of a center's working day.
+const DefaultDigestAt = 8 * time.Hour
+
+// DefaultRoutes are the root's children when the configuration gives
+// none, not finished: a red warning also goes to the city; yellow rule
+// alarms go into one daily digest per center (at DefaultDigestAt, grouped
+// by kind and level, without resolve messages: a rule alarm is an event).
+// Red and orange ones, and every other kind, are sent at once.
+func DefaultRoutes() []*Route {
+	noResolved := false
+	return []*Route{
+		{Matchers: Matchers{Level: []string{"red"}}, Targets: []string{TargetSelf, TargetCounty, TargetCity}},
+		{Matchers: Matchers{Kind: []string{KindRuleAlarm}, Level: []string{"yellow"}}, GroupBy: []string{"kind", "level"},
+			SendResolved: &noResolved, Digest: true, DigestAt: DefaultDigestAt},
+	}
+}
+
 // DefaultRoute is the routing used when the configuration gives none: a
-// warning goes to its own center and its banner; a red one also goes to the
-// city.
+// warning goes to its own center and its banner; a red one also goes to
+// the city; yellow rule alarms go into a daily digest (DefaultRoutes).
 func DefaultRoute() *Route {
-	r := &Route{Routes: []*Route{{
-		Matchers: Matchers{Level: []string{"red"}},
-		Targets:  []string{TargetSelf, TargetCounty, TargetCity},
-	}}}
+	r := &Route{Routes: DefaultRoutes()}
 	r.Finish()
 	return r
+}
+
+// nextFlush is when a group of the route is evaluated first (created at
+// now) or next (evaluated at now): after group_wait or group_interval, or
+// at the next digest time of day for a digest route.
+func (r *Route) nextFlush(prev, now time.Time, first bool) time.Time {
+	if r.Digest {
+		l := now.In(schemas.Shanghai)
+		t := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, schemas.Shanghai).Add(r.DigestAt)
+		if !t.After(now) {
+			t = time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, schemas.Shanghai).Add(r.DigestAt)
+		}
+		return t
+	}
+	if first {
+		return now.Add(r.Timing.GroupWait)
+	}
+	next := prev
+	for !next.After(now) {
+		next = next.Add(r.Timing.GroupInterval)
+	}
+	return next
 }
 
 // groupKey is the route, the receiver and the group_by label values.

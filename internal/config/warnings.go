@@ -46,7 +46,8 @@ type Warnings struct {
 	RepeatInterval *time.Duration `yaml:"repeat_interval"`
 	SendResolved   *bool          `yaml:"send_resolved"`
 	// Routes are the root's children. Empty: a red warning also goes to
-	// the city ([self, county, city]).
+	// the city ([self, county, city]), and yellow rule alarms go into a
+	// daily digest per center at 08:00 (warnings.DefaultRoutes).
 	Routes []WarningRoute `yaml:"routes"`
 	// InhibitRules mute target warnings while a source warning fires with
 	// equal labels. Empty: a red warning mutes the yellow and blue ones of
@@ -103,7 +104,24 @@ type WarningRoute struct {
 	GroupInterval  *time.Duration `yaml:"group_interval"`
 	RepeatInterval *time.Duration `yaml:"repeat_interval"`
 	SendResolved   *bool          `yaml:"send_resolved"`
-	Routes         []WarningRoute `yaml:"routes"`
+	// Digest "HH:MM" makes the route a daily digest sent at that time of
+	// day (Asia/Shanghai) instead of after its timers; "" (the default)
+	// sends at once. Not inherited.
+	Digest string         `yaml:"digest"`
+	Routes []WarningRoute `yaml:"routes"`
+}
+
+// DigestAt parses a route's digest time: the time of day and whether the
+// route is a digest.
+func (r WarningRoute) DigestAt() (time.Duration, bool, error) {
+	if r.Digest == "" {
+		return 0, false, nil
+	}
+	t, err := time.Parse("15:04", r.Digest)
+	if err != nil {
+		return 0, false, fmt.Errorf("%q is not a time of day HH:MM", r.Digest)
+	}
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, true, nil
 }
 
 // WarningInhibitRule is one inhibition rule.
@@ -240,6 +258,9 @@ func (r WarningRoute) validate(key string, root bool, bad func(key, format strin
 	}
 	if r.RepeatInterval != nil && *r.RepeatInterval <= 0 {
 		bad(key+".repeat_interval", "must be positive")
+	}
+	if _, _, err := r.DigestAt(); err != nil {
+		bad(key+".digest", "%v", err)
 	}
 	for i, c := range r.Routes {
 		c.validate(fmt.Sprintf("%s.routes[%d]", key, i), false, bad)

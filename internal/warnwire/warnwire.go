@@ -215,6 +215,8 @@ func route(r config.WarningRoute) *warnings.Route {
 	if r.RepeatInterval != nil {
 		out.Timing.RepeatInterval = *r.RepeatInterval
 	}
+	// Validated with the configuration.
+	out.DigestAt, out.Digest, _ = r.DigestAt()
 	for _, c := range r.Routes {
 		out.Routes = append(out.Routes, route(c))
 	}
@@ -226,11 +228,8 @@ func route(r config.WarningRoute) *warnings.Route {
 func Route(c config.Warnings) *warnings.Route {
 	root := route(c.RootRoute())
 	if len(c.Routes) == 0 {
-		root.Routes = warnings.DefaultRoute().Routes
-		for _, r := range root.Routes {
-			r.Targets = append([]string(nil), r.Targets...)
-			r.GroupBy, r.SendResolved, r.Timing = nil, nil, warnings.Timing{}
-		}
+		// Not finished: they inherit the configured root's values.
+		root.Routes = warnings.DefaultRoutes()
 	}
 	root.Finish()
 	return root

@@ -58,10 +58,32 @@ warnings:
 		t.Errorf("root %+v child %+v", r.Timing, c)
 	}
 	def := Route(config.Default().Warnings)
-	if len(def.Routes) != 1 || strings.Join(def.Routes[0].Targets, ",") != "self,county,city" ||
+	if len(def.Routes) != 2 || strings.Join(def.Routes[0].Targets, ",") != "self,county,city" ||
 		strings.Join(def.Routes[0].Matchers.Level, ",") != "red" || def.Timing.GroupWait != 30*time.Second ||
-		def.Routes[0].Timing.GroupWait != 30*time.Second {
+		def.Routes[0].Timing.GroupWait != 30*time.Second || def.Routes[0].Digest {
 		t.Errorf("default tree %+v / %+v", def, def.Routes[0])
+	}
+	// The second default child: yellow rule alarms in a daily digest at
+	// 08:00 per center, without resolve messages.
+	if d := def.Routes[len(def.Routes)-1]; !d.Digest || d.DigestAt != 8*time.Hour || strings.Join(d.Matchers.Kind, ",") != "rule_alarm" ||
+		strings.Join(d.Matchers.Level, ",") != "yellow" || *d.SendResolved || strings.Join(d.Targets, ",") != "self,county" ||
+		strings.Join(d.GroupBy, ",") != "kind,level" {
+		t.Errorf("default digest route %+v", d)
+	}
+	if c.Digest {
+		t.Errorf("a route without digest became one")
+	}
+
+	// A configured route may be a digest; a bad time names the key.
+	cfg, err = config.Parse([]byte("warnings:\n  routes:\n    - matchers: {kind: rule_alarm, level: [yellow, blue]}\n      digest: \"07:30\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := Route(cfg.Warnings).Routes[0]; !d.Digest || d.DigestAt != 7*time.Hour+30*time.Minute {
+		t.Errorf("configured digest route %+v", d)
+	}
+	if _, err := config.Parse([]byte("warnings:\n  routes:\n    - digest: \"25:00\"\n")); err == nil || !strings.Contains(err.Error(), "warnings.routes[0].digest") {
+		t.Errorf("a bad digest time: %v", err)
 	}
 	w := &warnings.Warning{Kind: warnings.KindSupervision, Level: warnings.Red}
 	if got := r.Match(w); len(got) != 1 || got[0] != c {
