@@ -17,9 +17,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
+	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/riskwatch/riskwatch/internal/config"
@@ -38,19 +40,47 @@ func main() {
 	}
 }
 
-// source serves the alarms, sorted by detection time, as the store would.
-type source struct{ rows []warnings.RuleAlarmRow }
+// source serves the alarms detected up to the simulated now, sorted by
+// detection time, as the store would.
+type source struct {
+	rows []warnings.RuleAlarmRow
+	now  time.Time
+}
 
 func (s *source) RuleAlarmsSince(_ context.Context, since time.Time, offset, limit int) ([]warnings.RuleAlarmRow, error) {
+	end := sort.Search(len(s.rows), func(i int) bool { return s.rows[i].DetectedAt.After(s.now) })
 	i := sort.Search(len(s.rows), func(i int) bool { return !s.rows[i].DetectedAt.Before(since) }) + offset
-	i = min(i, len(s.rows))
-	return s.rows[i:min(i+limit, len(s.rows))], nil
+	i = min(i, end)
+	return s.rows[i:min(i+limit, end)], nil
 }
+
+// stop ends the simulation early (SIGINT), so that a profile is written.
+var stop atomic.Bool
+
+// nopSink takes the warnings' states and drops them.
+type nopSink struct{}
+
+func (nopSink) WriteWarnings(context.Context, []warnings.Warning) error { return nil }
 
 func run() error {
 	seed := flag.Int64("seed", 1, "demo seed (1: the stream of make run and make bench-reports)")
 	step := flag.Duration("step", 5*time.Minute, "engine tick of the simulated clock")
+	profile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	flag.Parse()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	go func() { <-sig; stop.Store(true) }()
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	reg, err := schemas.LoadTongliao()
 	if err != nil {
 		return err
@@ -146,23 +176,20 @@ func simulate(reg *schemas.Registry, alarms []warnings.RuleAlarmRow, routes []*w
 	fresh := &warnings.Route{Targets: root.Targets, GroupBy: root.GroupBy, Timing: root.Timing, SendResolved: root.SendResolved, Routes: root.Routes}
 	fresh.Finish()
 	cfg.Route = fresh
-	dir, err := os.MkdirTemp("", "warnbudget")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	ob, err := warnings.OpenOutbox(filepath.Join(dir, "outbox.db"), time.Second)
-	if err != nil {
-		return nil, err
-	}
-	defer ob.Close()
-	e, err := warnings.NewEngine(cfg, &source{rows: alarms}, nil, nil, nil, ob)
+	// No outbox: the messages are counted, not delivered. The sink takes
+	// the warnings' states, so that resolved ones can be forgotten.
+	src := &source{rows: alarms}
+	e, err := warnings.NewEngine(cfg, src, nil, nil, nopSink{}, nil)
 	if err != nil {
 		return nil, err
 	}
 	counts := map[string]map[string]int{}
 	end := alarms[len(alarms)-1].DetectedAt.Add(48 * time.Hour)
 	for now := alarms[0].DetectedAt.Truncate(step); !now.After(end); now = now.Add(step) {
+		if stop.Load() {
+			break
+		}
+		src.now = now
 		ns, err := e.Tick(context.Background(), now)
 		if err != nil {
 			return nil, err
@@ -202,6 +229,10 @@ func report(name string, counts map[string]map[string]int) {
 		if sum > busiestN {
 			busiest, busiestN = c, sum
 		}
+	}
+	if len(cells) == 0 {
+		fmt.Printf("%s: no pushes\n", name)
+		return
 	}
 	sort.Ints(cells)
 	mean := float64(total) / float64(len(cells))
