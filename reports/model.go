@@ -630,7 +630,7 @@ func (b *builder) bandMeaning() string {
 			out += fmt.Sprintf("色阶版本%s：采用INFORM固定阈值（蓝2.0、黄3.5、橙5.0、红6.5），未按本地基准校准。", v)
 			continue
 		}
-		from, to := cal.BaselineFrom.In(Shanghai).Year(), cal.BaselineTo.Add(-time.Second).In(Shanghai).Year()
+		from, to := cal.BaselineFrom.In(zone()).Year(), cal.BaselineTo.Add(-time.Second).In(zone()).Year()
 		years := strconv.Itoa(to)
 		if from != to {
 			years = fmt.Sprintf("%d—%d", from, to)

@@ -293,10 +293,10 @@ func DefaultRoute() *Route {
 // at the next digest time of day for a digest route.
 func (r *Route) nextFlush(prev, now time.Time, first bool) time.Time {
 	if r.Digest {
-		l := now.In(schemas.Shanghai)
-		t := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, schemas.Shanghai).Add(r.DigestAt)
+		l := now.In(schemas.Zone())
+		t := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, schemas.Zone()).Add(r.DigestAt)
 		if !t.After(now) {
-			t = time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, schemas.Shanghai).Add(r.DigestAt)
+			t = time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, schemas.Zone()).Add(r.DigestAt)
 		}
 		return t
 	}

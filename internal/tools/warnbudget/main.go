@@ -195,7 +195,7 @@ func simulate(reg *schemas.Registry, alarms []warnings.RuleAlarmRow, routes []*w
 			return nil, err
 		}
 		for _, n := range ns {
-			y, w := n.CreatedAt.In(schemas.Shanghai).ISOWeek()
+			y, w := n.CreatedAt.In(schemas.Zone()).ISOWeek()
 			wk := fmt.Sprintf("%d-W%02d", y, w)
 			if counts[n.Receiver] == nil {
 				counts[n.Receiver] = map[string]int{}
