@@ -1,0 +1,297 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// This file holds the analyst API's trends: from the api_daily rollup
+// where the filters allow, from cases otherwise, and the rollup's refresh.
+
+// APITrendQuery asks for a trend of case counts.
+type APITrendQuery struct {
+	Filter APIFilter
+	// Granularity is day, week or month.
+	Granularity string
+	// Group is "" (one series), category, county, town or village: the
+	// column whose values make the series.
+	Group string
+	// AsOf is the time overdue is judged at.
+	AsOf time.Time
+	// Limit bounds the rows (period × series).
+	Limit int
+	// NoResolved skips the resolved count when the metric does not need it
+	// (on cases_daily it costs a second merge of hash sets).
+	NoResolved bool
+	// Satisfaction asks for the evaluated and satisfied counts; Overdue for
+	// the overdue count (only the cases table has it).
+	Satisfaction, Overdue bool
+	// UseDaily says api_daily is built (APIRefreshDaily ran once) and may
+	// answer.
+	UseDaily bool
+	// Villages says the series or a prefix are at village level: only the
+	// village slice of api_daily and the cases table resolve villages.
+	Villages bool
+}
+
+// APITrendRow is one period of one series.
+type APITrendRow struct {
+	Period time.Time
+	Key    string
+	// Cases reported in the period; Resolved (化解: resolved or closed) among
+	// them; Evaluated and Satisfied (满意 or 基本满意) among them; Overdue:
+	// among them, not concluded and due before AsOf. Each is only counted
+	// when the query asks for it.
+	Cases, Resolved, Evaluated, Satisfied, Overdue uint64
+}
+
+var (
+	apiPeriods = map[string]string{"day": "toDate", "week": "toMonday", "month": "toStartOfMonth"}
+	// apiGroups are the series keys; the rollups have no village or city column.
+	apiGroupsCases  = map[string]string{"": "''", "category": "category", "county": "county_code", "town": "town_code", "village": "village_code"}
+	apiGroupsRollup = map[string]string{"": "''", "category": "category", "county": "county_code", "town": "town_code"}
+)
+
+// Trend sources.
+const (
+	// APISourceDaily is api_daily: the latest version of every case counted
+	// per day, county, town and category (refreshed by the API).
+	APISourceDaily = "api_daily"
+	// APISourceRollup is cases_daily, the rollup of migration 0001.
+	APISourceRollup = "cases_daily"
+	// APISourceCases is the cases table itself.
+	APISourceCases = "cases"
+)
+
+// dailyDim returns the api_daily slice a filter reads: "" and no values
+// when none of severity, channel, source and status filters; the one that
+// does and its values; ok is false when more than one does.
+func dailyDim(f APIFilter) (dim string, values []string, ok bool) {
+	n := 0
+	for _, d := range []struct {
+		name string
+		vals []string
+	}{{"severity", f.Severities}, {"channel", f.Channels}, {"source", f.Sources}, {"status", f.Statuses}} {
+		if len(d.vals) > 0 {
+			dim, values = d.name, d.vals
+			n++
+		}
+	}
+	return dim, values, n <= 1
+}
+
+// dailySlice returns the api_daily slice that answers q and the values
+// it keeps ("" values = all); ok is false when none does: two case filters,
+// or villages with a case filter.
+func dailySlice(q APITrendQuery) (dim string, values []string, ok bool) {
+	dim, values, ok = dailyDim(q.Filter)
+	if !ok {
+		return "", nil, false
+	}
+	if q.Villages || q.Group == "village" {
+		if dim != "" {
+			return "", nil, false
+		}
+		return "village", nil, true
+	}
+	return dim, values, true
+}
+
+// APITrendSource returns the table that answers q: api_daily (when built)
+// unless q needs the overdue count, has two of the severity, channel,
+// source and status filters, or villages with one of them; cases_daily
+// (before api_daily is built) when only region and category filter, down to
+// towns, without satisfaction; the cases table otherwise.
+func APITrendSource(q APITrendQuery) string {
+	f := q.Filter
+	if _, ok := apiGroupsCases[q.Group]; !ok || q.Overdue {
+		return APISourceCases
+	}
+	if _, _, ok := dailySlice(q); q.UseDaily && ok {
+		return APISourceDaily
+	}
+	if _, ok := apiGroupsRollup[q.Group]; !ok || q.Villages || q.Satisfaction ||
+		len(f.Severities)+len(f.Channels)+len(f.Statuses)+len(f.Sources) > 0 {
+		return APISourceCases
+	}
+	return APISourceRollup
+}
+
+// APITrends counts cases per period and series from the table
+// APITrendSource names, which it returns. Rows come ordered by key and
+// period; truncated says the limit was hit.
+func (s *Store) APITrends(ctx context.Context, q APITrendQuery) (rows []APITrendRow, truncated bool, source string, err error) {
+	period, ok := apiPeriods[q.Granularity]
+	if !ok {
+		return nil, false, "", fmt.Errorf("trend: unknown granularity %q", q.Granularity)
+	}
+	if q.Limit <= 0 {
+		return nil, false, "", fmt.Errorf("trend: limit must be positive")
+	}
+	source = APITrendSource(q)
+	var w where
+	var query string
+	switch source {
+	case APISourceDaily:
+		dim, values, _ := dailySlice(q)
+		key := apiGroupsRollup[q.Group]
+		prefixCond := "(county_code LIKE ? OR town_code LIKE ?)"
+		if dim == "village" {
+			// value is the village code ('' for cases located to a town).
+			prefixCond = "(county_code LIKE ? OR town_code LIKE ? OR value LIKE ?)"
+			if q.Group == "village" {
+				key = "value"
+			}
+		}
+		if err := w.prefixes(q.Filter.Prefixes, prefixCond); err != nil {
+			return nil, false, "", err
+		}
+		if len(values) > 0 {
+			w.add("has(?, value)", values)
+		}
+		// Each day counts in the rows of its newest computation only.
+		var days where
+		days.add("dim = ?", dim)
+		if !q.Filter.From.IsZero() {
+			days.add("day >= toDate(?)", day(q.Filter.From))
+		}
+		if !q.Filter.To.IsZero() {
+			days.add("day <= toDate(?)", day(q.Filter.To))
+		}
+		w.conds, w.args = append(days.conds, w.conds...), append(days.args, w.args...)
+		w.add("(day, computed_at) IN (SELECT day, max(computed_at) FROM api_daily "+days.sql()+" GROUP BY day)", days.args...)
+		if len(q.Filter.Categories) > 0 {
+			w.add("has(?, category)", q.Filter.Categories)
+		}
+		query = "SELECT " + period + "(day) AS period, " + key + " AS key, " +
+			"sum(cases), sum(resolved), sum(evaluated), sum(satisfied), toUInt64(0)\n" +
+			"FROM api_daily " + w.sql() + "\nGROUP BY period, key ORDER BY key, period LIMIT ?"
+	case APISourceRollup:
+		resolved := "uniqExactIfMerge(resolved)"
+		if q.NoResolved {
+			resolved = "toUInt64(0)"
+		}
+		if err := w.prefixes(q.Filter.Prefixes, "(county_code LIKE ? OR town_code LIKE ?)"); err != nil {
+			return nil, false, "", err
+		}
+		if !q.Filter.From.IsZero() {
+			w.add("day >= toDate(?)", day(q.Filter.From))
+		}
+		if !q.Filter.To.IsZero() {
+			w.add("day <= toDate(?)", day(q.Filter.To))
+		}
+		if len(q.Filter.Categories) > 0 {
+			w.add("has(?, category)", q.Filter.Categories)
+		}
+		query = "SELECT " + period + "(day) AS period, " + apiGroupsRollup[q.Group] + " AS key, " +
+			"uniqExactMerge(cases) AS n, " + resolved + " AS r, toUInt64(0), toUInt64(0), toUInt64(0)\n" +
+			"FROM cases_daily " + w.sql() + "\nGROUP BY period, key ORDER BY key, period LIMIT ?"
+	default:
+		key, ok := apiGroupsCases[q.Group]
+		if !ok {
+			return nil, false, "", fmt.Errorf("trend: unknown group %q", q.Group)
+		}
+		// The report date is the same in every version of a case (the
+		// contract keeps it fixed), so it may filter before FINAL merges the
+		// versions: only the range's rows are read and merged.
+		f := q.Filter
+		var pre where
+		if !f.From.IsZero() {
+			pre.add("reported_date >= toDate(?)", day(f.From))
+		}
+		if !f.To.IsZero() {
+			pre.add("reported_date <= toDate(?)", day(f.To))
+		}
+		f.From, f.To = time.Time{}, time.Time{}
+		if err := w.caseFilters(f); err != nil {
+			return nil, false, "", err
+		}
+		prewhere := ""
+		if len(pre.conds) > 0 {
+			prewhere = "PREWHERE " + strings.Join(pre.conds, " AND ") + " "
+		}
+		asOf := q.AsOf
+		if asOf.IsZero() {
+			asOf = time.Now()
+		}
+		query = "SELECT " + period + "(reported_date) AS period, " + key + " AS key, count() AS n, " +
+			"countIf(status IN ('resolved', 'closed')) AS r, countIf(satisfaction != '') AS e, " +
+			"countIf(satisfaction IN ('satisfied', 'basic')) AS sat, " +
+			"countIf(due_at IS NOT NULL AND assumeNotNull(due_at) < ? AND status NOT IN ('resolved', 'failed', 'closed')) AS od\n" +
+			"FROM cases FINAL " + prewhere + w.sql() + "\nGROUP BY period, key ORDER BY key, period LIMIT ?"
+		w.args = append(append([]any{asOf.UTC()}, pre.args...), w.args...)
+	}
+	rs, err := s.conn.Query(ctx, query, append(w.args, q.Limit+1)...)
+	if err != nil {
+		return nil, false, source, fmt.Errorf("cannot query the trend: %w", err)
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var r APITrendRow
+		if err := rs.Scan(&r.Period, &r.Key, &r.Cases, &r.Resolved, &r.Evaluated, &r.Satisfied, &r.Overdue); err != nil {
+			return nil, false, source, fmt.Errorf("cannot read a trend row: %w", err)
+		}
+		rows = append(rows, r)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, false, source, fmt.Errorf("cannot read the trend: %w", err)
+	}
+	if len(rows) > q.Limit {
+		return rows[:q.Limit], true, source, nil
+	}
+	return rows, false, source, nil
+}
+
+// APIDailyChangedDays returns the report days of the cases ingested at or
+// after since (every day with cases when since is zero): the days whose
+// api_daily rows are stale.
+func (s *Store) APIDailyChangedDays(ctx context.Context, since time.Time) ([]time.Time, error) {
+	query, args := "SELECT DISTINCT reported_date FROM cases ORDER BY reported_date", []any(nil)
+	if !since.IsZero() {
+		query, args = "SELECT DISTINCT reported_date FROM cases WHERE ingested_at >= ? ORDER BY reported_date", []any{since.UTC()}
+	}
+	rows, err := s.conn.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot find the changed days: %w", err)
+	}
+	defer rows.Close()
+	var out []time.Time
+	for rows.Next() {
+		var d time.Time
+		if err := rows.Scan(&d); err != nil {
+			return nil, fmt.Errorf("cannot read a changed day: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// APIRefreshDaily recomputes the api_daily rows of the days from the latest
+// version of every case (cases FINAL), stamped computedAt; readers use only
+// the newest computation of each day. computedAt must be later than the
+// previous refresh's.
+func (s *Store) APIRefreshDaily(ctx context.Context, days []time.Time, computedAt time.Time) error {
+	const chunk = 62
+	for i := 0; i < len(days); i += chunk {
+		ds := make([]string, 0, chunk)
+		for _, d := range days[i:min(i+chunk, len(days))] {
+			ds = append(ds, day(d))
+		}
+		// One scan: every case counts once in the '' slice and once in the
+		// slice of each of its four fields and of its village.
+		err := s.conn.Exec(ctx, `INSERT INTO api_daily (dim, value, day, county_code, town_code, category, cases, resolved, evaluated, satisfied, computed_at)
+SELECT d.1 AS dim, d.2 AS value, reported_date, county_code, town_code, category, count(), countIf(status IN ('resolved', 'closed')),
+    countIf(satisfaction != ''), countIf(satisfaction IN ('satisfied', 'basic')), toDateTime(?)
+FROM cases FINAL
+ARRAY JOIN [('', ''), ('severity', toString(severity)), ('channel', toString(channel)), ('source', toString(source)),
+    ('status', toString(status)), ('village', village_code)] AS d
+PREWHERE has(?, toString(reported_date))
+GROUP BY dim, value, reported_date, county_code, town_code, category`, computedAt.UTC(), ds)
+		if err != nil {
+			return fmt.Errorf("cannot refresh api_daily: %w", err)
+		}
+	}
+	return nil
+}
