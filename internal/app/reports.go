@@ -61,48 +61,14 @@ func mountReports(env *serveEnv) (stop func(), err error) {
 	} else {
 		env.log.Warn("the API is disabled (api.enabled: false): /reports/ is not served; the reports are written to reports.dir", "dir", c.Dir)
 	}
-	log := env.log.With("component", "reports")
 	fmt.Fprintf(env.out, "  预警报告 reports:  %s/reports/ (directory %s)\n", env.baseURL, c.Dir)
 
 	ctx, cancel := context.WithCancel(env.ctx)
 	done := make(chan struct{}, 1)
 	go func() {
 		defer func() { done <- struct{}{} }()
-		// The latest weekly reports are HTML (cheap, what a browser shows);
-		// the schedules write every configured format. Until the first
-		// week with data exists (a fresh demo is still loading), look every
-		// 30 s; then every reports.refresh.
-		latest := func(force bool) bool {
-			end, res, err := g.EnsureLatest(ctx, time.Now(), []int{2, 3}, []string{reportgen.HTML}, force)
-			if err != nil && ctx.Err() == nil {
-				log.Warn("latest weekly reports", "week_end", end, "err", err)
-			}
-			if len(res) > 0 {
-				log.Info("latest weekly reports rendered", "week_end", end, "reports", len(res))
-			}
-			return !end.IsZero()
-		}
-		if !c.Startup {
-			return
-		}
-		have := latest(false)
-		if have && c.Refresh <= 0 {
-			return
-		}
-		wait := 30 * time.Second
-		for {
-			if have {
-				if c.Refresh <= 0 {
-					return
-				}
-				wait = c.Refresh
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(wait):
-				have = latest(have) || have
-			}
+		if c.Startup {
+			g.KeepLatest(ctx, []int{2, 3}, c.Refresh, time.Now)
 		}
 	}()
 	return func() { cancel(); <-done }, nil

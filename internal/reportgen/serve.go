@@ -233,3 +233,40 @@ func (g *Generator) EnsureLatest(ctx context.Context, at time.Time, levels []int
 	res, err := g.Render(ctx, todo, formats)
 	return end, res, err
 }
+
+// KeepLatest keeps the latest weekly reports of the levels (HTML: cheap,
+// what a browser shows; the schedules write every configured format)
+// rendered until ctx ends: at once from whatever is stored, then again
+// every refresh (0: only once). Until the first week with data exists (a
+// fresh demo is still loading) it looks every 30 s. now is the clock.
+func (g *Generator) KeepLatest(ctx context.Context, levels []int, refresh time.Duration, now func() time.Time) {
+	latest := func(force bool) bool {
+		end, res, err := g.EnsureLatest(ctx, now(), levels, []string{HTML}, force)
+		if err != nil && ctx.Err() == nil {
+			g.log.Warn("latest weekly reports", "week_end", end, "err", err)
+		}
+		if len(res) > 0 {
+			g.log.Info("latest weekly reports rendered", "week_end", end, "reports", len(res))
+		}
+		return !end.IsZero()
+	}
+	have := latest(false)
+	if have && refresh <= 0 {
+		return
+	}
+	wait := 30 * time.Second
+	for {
+		if have {
+			if refresh <= 0 {
+				return
+			}
+			wait = refresh
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+			have = latest(have) || have
+		}
+	}
+}
