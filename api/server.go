@@ -133,7 +133,7 @@ type route struct {
 // New builds a server. Close stops its audit writer.
 func New(o Options) (*Server, error) {
 	if o.Store == nil || o.Regions == nil {
-		return nil, errors.New("api: Store and Regions are required")
+		return nil, errors.New("cannot start the API: Store and Regions are required")
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)

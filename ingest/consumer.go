@@ -92,10 +92,10 @@ func (c *Config) defaults() error {
 	}
 	c.Brokers = c.Conn.Brokers
 	if len(c.Brokers) == 0 || c.Topic == "" || c.Group == "" {
-		return errors.New("ingest: brokers, topic and group are required")
+		return errors.New("cannot start the consumer: brokers, topic and group are required")
 	}
 	if c.Handler == nil || c.Sink == nil || c.IsTransient == nil {
-		return errors.New("ingest: handler, sink and IsTransient are required")
+		return errors.New("cannot start the consumer: handler, sink and IsTransient are required")
 	}
 	if c.DLQTopic == "" {
 		c.DLQTopic = c.Topic + ".dlq"

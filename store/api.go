@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -354,10 +355,10 @@ const apiCaseColumns = "toString(source) AS source, case_id, version, toString(c
 func (s *Store) APICases(ctx context.Context, q APICaseQuery) (APITable, uint64, error) {
 	order, ok := APICaseSorts[q.Sort]
 	if !ok {
-		return APITable{}, 0, fmt.Errorf("cases: unknown sort %q", q.Sort)
+		return APITable{}, 0, fmt.Errorf("cannot list cases: unknown sort %q", q.Sort)
 	}
 	if q.Size <= 0 || q.Offset < 0 {
-		return APITable{}, 0, fmt.Errorf("cases: bad page (offset %d, size %d)", q.Offset, q.Size)
+		return APITable{}, 0, fmt.Errorf("cannot list cases: bad page (offset %d, size %d)", q.Offset, q.Size)
 	}
 	var w where
 	if err := w.caseFilters(q.Filter); err != nil {
@@ -471,7 +472,7 @@ type APIRegionQuery struct {
 // ordered by code.
 func (s *Store) APIRegions(ctx context.Context, q APIRegionQuery) (APITable, error) {
 	if q.Limit <= 0 {
-		return APITable{}, fmt.Errorf("regions: limit must be positive")
+		return APITable{}, errors.New("cannot list regions: the limit must be positive")
 	}
 	var w where
 	if err := w.prefixes(q.Prefixes, "code LIKE ?"); err != nil {

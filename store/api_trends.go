@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -125,10 +126,10 @@ func APITrendSource(q APITrendQuery) string {
 func (s *Store) APITrends(ctx context.Context, q APITrendQuery) (rows []APITrendRow, truncated bool, source string, err error) {
 	period, ok := apiPeriods[q.Granularity]
 	if !ok {
-		return nil, false, "", fmt.Errorf("trend: unknown granularity %q", q.Granularity)
+		return nil, false, "", fmt.Errorf("cannot query trends: unknown granularity %q", q.Granularity)
 	}
 	if q.Limit <= 0 {
-		return nil, false, "", fmt.Errorf("trend: limit must be positive")
+		return nil, false, "", errors.New("cannot query trends: the limit must be positive")
 	}
 	source = APITrendSource(q)
 	var w where
@@ -191,7 +192,7 @@ func (s *Store) APITrends(ctx context.Context, q APITrendQuery) (rows []APITrend
 	default:
 		key, ok := apiGroupsCases[q.Group]
 		if !ok {
-			return nil, false, "", fmt.Errorf("trend: unknown group %q", q.Group)
+			return nil, false, "", fmt.Errorf("cannot query trends: unknown group %q", q.Group)
 		}
 		// The report date is the same in every version of a case (the
 		// contract keeps it fixed), so it may filter before FINAL merges the

@@ -44,7 +44,7 @@ func (s *Store) WriteForecasts(ctx context.Context, rows []ForecastRow) error {
 	for i, r := range rows {
 		c, ok := statAlarmWindows[r.Window]
 		if !ok {
-			return fmt.Errorf("forecast: unknown window %q", r.Window)
+			return fmt.Errorf("cannot write forecasts: unknown window %q", r.Window)
 		}
 		win[i], org[i], hz[i], tgt[i], lv[i] = c, r.Origin, r.Horizon, r.TargetEnd, r.Level
 		rc[i], cat[i], mod[i] = r.RegionCode, r.Category, r.Model
@@ -60,7 +60,7 @@ func (s *Store) WriteForecasts(ctx context.Context, rows []ForecastRow) error {
 // window, ordered by level, region, category and horizon.
 func (s *Store) Forecasts(ctx context.Context, window string, origin time.Time) ([]ForecastRow, error) {
 	if _, ok := statAlarmWindows[window]; !ok {
-		return nil, fmt.Errorf("forecasts: unknown window %q", window)
+		return nil, fmt.Errorf("cannot read forecasts: unknown window %q", window)
 	}
 	rows, err := s.conn.Query(ctx, `SELECT toString(window), origin, horizon, target_end, level, region_code, category,
     point, lower80, upper80, lower95, upper95, model, train_from, train_to, fitted_at

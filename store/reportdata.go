@@ -110,10 +110,10 @@ func (s *Store) ReportLatestWindowEnd(ctx context.Context, table, window string,
 	switch table {
 	case "region_kpis", "risk_index", "hotspots", "type_ranks":
 	default:
-		return time.Time{}, false, fmt.Errorf("report: no window ends in table %q", table)
+		return time.Time{}, false, fmt.Errorf("cannot find report windows: no window ends in table %q", table)
 	}
 	if _, ok := windowCodes[window]; !ok {
-		return time.Time{}, false, fmt.Errorf("report: unknown window %q", window)
+		return time.Time{}, false, fmt.Errorf("cannot find report windows: unknown window %q", window)
 	}
 	var n uint64
 	var end time.Time
@@ -372,7 +372,7 @@ GROUP BY assigned_unit, county_code`
 // is none: the latest period a report has something to say about.
 func (s *Store) ReportLatestActiveWindowEnd(ctx context.Context, window, region string, at time.Time) (time.Time, bool, error) {
 	if _, ok := windowCodes[window]; !ok {
-		return time.Time{}, false, fmt.Errorf("report: unknown window %q", window)
+		return time.Time{}, false, fmt.Errorf("cannot find report windows: unknown window %q", window)
 	}
 	var n uint64
 	var end time.Time

@@ -213,7 +213,7 @@ func (s *Store) Warnings(ctx context.Context, f WarningFilter) ([]WarningRow, er
 		f.Limit = 1000
 	}
 	if f.State != "" && warningStates[f.State] == 0 {
-		return nil, fmt.Errorf("warnings: unknown state %q", f.State)
+		return nil, fmt.Errorf("cannot list warnings: unknown state %q", f.State)
 	}
 	// The id condition is one of two fixed texts: an empty array cannot be
 	// bound (its type would be Array(Nothing)).

@@ -149,7 +149,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	if cfg.Reports.Enabled && withJobs {
 		g, err := newReportGen(cfg, ro, regions, log)
 		if err != nil {
-			return fmt.Errorf("reports: %w", err)
+			return fmt.Errorf("cannot set up the reports: %w", err)
 		}
 		reportGen = g
 	}
@@ -277,7 +277,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		runErr = fmt.Errorf("http server: %w", err)
 	case err := <-ingestDone:
 		// The consumer stopped by itself: a permanent failure.
-		runErr = fmt.Errorf("ingest: %w", err)
+		runErr = fmt.Errorf("ingest stopped: %w", err)
 		ingestDone = nil
 	}
 	log.Info("shutting down")

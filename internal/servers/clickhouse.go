@@ -113,7 +113,7 @@ func StartClickHouse(ctx context.Context, o ClickHouseOptions) (*ClickHouse, err
 			return nil, err
 		}
 	} else if p, err := exec.LookPath(bin); err != nil {
-		return nil, fmt.Errorf("servers: ClickHouse binary %q: %w (%w)", bin, err, ErrClickHouseNotFound)
+		return nil, fmt.Errorf("ClickHouse binary %q: %w (%w)", bin, err, ErrClickHouseNotFound)
 	} else {
 		bin = p
 	}
@@ -131,13 +131,13 @@ func StartClickHouse(ctx context.Context, o ClickHouseOptions) (*ClickHouse, err
 	if o.Dir == "" {
 		dir, err := os.MkdirTemp("", "riskwatch-clickhouse-")
 		if err != nil {
-			return nil, fmt.Errorf("servers: create ClickHouse directory: %w", err)
+			return nil, fmt.Errorf("cannot create ClickHouse directory: %w", err)
 		}
 		c.Dir, c.tempDir = dir, true
 	} else {
 		dir, err := filepath.Abs(o.Dir)
 		if err != nil {
-			return nil, fmt.Errorf("servers: ClickHouse directory: %w", err)
+			return nil, fmt.Errorf("ClickHouse directory: %w", err)
 		}
 		c.Dir = dir
 	}
@@ -168,7 +168,7 @@ func StartClickHouse(ctx context.Context, o ClickHouseOptions) (*ClickHouse, err
 	v, err := c.Query(ctx, "SELECT version()")
 	if err != nil {
 		c.Stop()
-		return nil, fmt.Errorf("servers: read ClickHouse version: %w", err)
+		return nil, fmt.Errorf("cannot read ClickHouse version: %w", err)
 	}
 	c.Version = strings.TrimSpace(v)
 	c.log.Info("ClickHouse started", "version", c.Version, "addr", c.Addr, "http", c.HTTPAddr, "dir", c.Dir)
@@ -189,10 +189,10 @@ func (c *ClickHouse) Start(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.removed {
-		return errors.New("servers: ClickHouse was stopped and its temporary directory removed")
+		return errors.New("ClickHouse was stopped and its temporary directory removed")
 	}
 	if c.proc != nil && !c.proc.exited() {
-		return errors.New("servers: ClickHouse is already running")
+		return errors.New("ClickHouse is already running")
 	}
 	c.proc = nil
 	if err := c.writeConfig(); err != nil {
@@ -252,7 +252,7 @@ func (c *ClickHouse) Stop() error {
 	if c.tempDir && !c.removed {
 		c.removed = true
 		if rmErr := os.RemoveAll(c.Dir); rmErr != nil {
-			err = errors.Join(err, fmt.Errorf("servers: remove ClickHouse directory: %w", rmErr))
+			err = errors.Join(err, fmt.Errorf("cannot remove ClickHouse directory: %w", rmErr))
 		}
 	}
 	return err
@@ -300,15 +300,15 @@ func (c *ClickHouse) Query(ctx context.Context, sql string) (string, error) {
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("servers: ClickHouse query: %w", err)
+		return "", fmt.Errorf("ClickHouse query: %w", err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return "", fmt.Errorf("servers: ClickHouse query: %w", err)
+		return "", fmt.Errorf("ClickHouse query: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("servers: ClickHouse query %q: HTTP %d: %s", sql, resp.StatusCode, strings.TrimSpace(string(body)))
+		return "", fmt.Errorf("ClickHouse query %q: HTTP %d: %s", sql, resp.StatusCode, strings.TrimSpace(string(body)))
 	}
 	return string(body), nil
 }
@@ -347,9 +347,9 @@ func (c *ClickHouse) waitReady(ctx context.Context, p *process) error {
 		}
 		select {
 		case <-p.done:
-			return fmt.Errorf("servers: ClickHouse (%s) %s before answering /ping\n%s", c.Binary, p.exitError(), c.logTails())
+			return fmt.Errorf("ClickHouse (%s) %s before answering /ping\n%s", c.Binary, p.exitError(), c.logTails())
 		case <-ctx.Done():
-			return fmt.Errorf("servers: ClickHouse (%s) did not answer http://%s/ping: %w (last: %v)\n%s",
+			return fmt.Errorf("ClickHouse (%s) did not answer http://%s/ping: %w (last: %v)\n%s",
 				c.Binary, c.HTTPAddr, ctx.Err(), last, c.logTails())
 		case <-tick.C:
 		}

@@ -107,23 +107,23 @@ func xmlText(s string) (string, error) {
 func (c *ClickHouse) writeConfig() error {
 	for _, sub := range []string{"data", "tmp", "user_files", "format_schemas", "log"} {
 		if err := os.MkdirAll(filepath.Join(c.Dir, sub), 0o755); err != nil {
-			return fmt.Errorf("servers: create ClickHouse directory: %w", err)
+			return fmt.Errorf("cannot create ClickHouse directory: %w", err)
 		}
 	}
 	var cfg bytes.Buffer
 	if err := clickHouseConfig.Execute(&cfg, c); err != nil {
-		return fmt.Errorf("servers: render ClickHouse config: %w", err)
+		return fmt.Errorf("cannot render ClickHouse config: %w", err)
 	}
 	secure, err := c.secureXML()
 	if err != nil {
-		return fmt.Errorf("servers: render ClickHouse TLS config: %w", err)
+		return fmt.Errorf("cannot render ClickHouse TLS config: %w", err)
 	}
 	out := bytes.Replace(cfg.Bytes(), []byte("</yandex>"), []byte(secure+"</yandex>"), 1)
 	if err := os.WriteFile(filepath.Join(c.Dir, "config.xml"), out, 0o644); err != nil {
-		return fmt.Errorf("servers: write ClickHouse config: %w", err)
+		return fmt.Errorf("cannot write ClickHouse config: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(c.Dir, "users.xml"), []byte(c.usersXML()), 0o600); err != nil {
-		return fmt.Errorf("servers: write ClickHouse users: %w", err)
+		return fmt.Errorf("cannot write ClickHouse users: %w", err)
 	}
 	return nil
 }

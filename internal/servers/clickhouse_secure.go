@@ -32,7 +32,7 @@ var userName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 func (c *ClickHouse) checkUsers() error {
 	for _, u := range c.users {
 		if !userName.MatchString(u.Name) || u.Name == "default" {
-			return fmt.Errorf("servers: ClickHouse user %q: must be a plain identifier other than default", u.Name)
+			return fmt.Errorf("ClickHouse user %q: must be a plain identifier other than default", u.Name)
 		}
 	}
 	return nil

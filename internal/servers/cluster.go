@@ -94,7 +94,7 @@ func StartCluster(ctx context.Context, o ClusterOptions) (*Cluster, error) {
 		o.Name = "riskwatch"
 	}
 	if !clusterName.MatchString(o.Name) {
-		return nil, fmt.Errorf("servers: cluster name %q is not a plain identifier", o.Name)
+		return nil, fmt.Errorf("cluster name %q is not a plain identifier", o.Name)
 	}
 	if o.Shards <= 0 {
 		o.Shards = 2
@@ -105,7 +105,7 @@ func StartCluster(ctx context.Context, o ClusterOptions) (*Cluster, error) {
 	log := discardLogger(o.Logger)
 	dir, err := os.MkdirTemp("", "riskwatch-cluster-")
 	if err != nil {
-		return nil, fmt.Errorf("servers: create cluster directory: %w", err)
+		return nil, fmt.Errorf("cannot create cluster directory: %w", err)
 	}
 	c := &Cluster{Name: o.Name, Dir: dir}
 	ok := false
@@ -151,13 +151,13 @@ func StartCluster(ctx context.Context, o ClusterOptions) (*Cluster, error) {
 				"InterserverPort": ports[i+2],
 			})
 			if err != nil {
-				return nil, fmt.Errorf("servers: render cluster config: %w", err)
+				return nil, fmt.Errorf("cannot render cluster config: %w", err)
 			}
 			if err := os.MkdirAll(filepath.Join(nodeDir, "config.d"), 0o755); err != nil {
-				return nil, fmt.Errorf("servers: create cluster directory: %w", err)
+				return nil, fmt.Errorf("cannot create cluster directory: %w", err)
 			}
 			if err := os.WriteFile(filepath.Join(nodeDir, "config.d", "cluster.xml"), cfg.Bytes(), 0o644); err != nil {
-				return nil, fmt.Errorf("servers: write cluster config: %w", err)
+				return nil, fmt.Errorf("cannot write cluster config: %w", err)
 			}
 			wg.Add(1)
 			go func() {
@@ -175,7 +175,7 @@ func StartCluster(ctx context.Context, o ClusterOptions) (*Cluster, error) {
 	}
 	wg.Wait()
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("servers: start cluster: %w", errors.Join(errs...))
+		return nil, fmt.Errorf("cannot start cluster: %w", errors.Join(errs...))
 	}
 	// A server answers /ping before its ZooKeeper session is up, and an ON
 	// CLUSTER query sent then fails; wait until every server reads ZooKeeper.
@@ -254,7 +254,7 @@ func (c *Cluster) Stop() error {
 		errs = append(errs, c.ZooKeeper.Stop())
 	}
 	if err := os.RemoveAll(c.Dir); err != nil {
-		errs = append(errs, fmt.Errorf("servers: remove cluster directory: %w", err))
+		errs = append(errs, fmt.Errorf("cannot remove cluster directory: %w", err))
 	}
 	return errors.Join(errs...)
 }
@@ -271,7 +271,7 @@ func waitZooKeeperSession(ctx context.Context, n *ClickHouse) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("servers: ClickHouse at %s has no ZooKeeper session: %w (last: %v)", n.Addr, ctx.Err(), err)
+			return fmt.Errorf("ClickHouse at %s has no ZooKeeper session: %w (last: %v)", n.Addr, ctx.Err(), err)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}

@@ -31,14 +31,14 @@ type KafkaSASLSSL struct {
 // the JAAS configuration.
 func (s *KafkaSASLSSL) check() error {
 	if s.CertFile == "" || s.KeyFile == "" {
-		return fmt.Errorf("servers: KafkaSASLSSL needs CertFile and KeyFile")
+		return fmt.Errorf("KafkaSASLSSL needs CertFile and KeyFile")
 	}
 	if len(s.Users) == 0 {
-		return fmt.Errorf("servers: KafkaSASLSSL needs at least one user")
+		return fmt.Errorf("KafkaSASLSSL needs at least one user")
 	}
 	for u, p := range s.Users {
 		if u == "" || strings.ContainsAny(u+p, "\"\\\n\r,=[]") {
-			return fmt.Errorf("servers: KafkaSASLSSL user %q: names and passwords must not contain quotes, backslashes, newlines, commas, '=' or brackets", u)
+			return fmt.Errorf("KafkaSASLSSL user %q: names and passwords must not contain quotes, backslashes, newlines, commas, '=' or brackets", u)
 		}
 	}
 	return nil
@@ -49,11 +49,11 @@ func (s *KafkaSASLSSL) check() error {
 func (s *KafkaSASLSSL) pemKeystore(path string) error {
 	key, err := os.ReadFile(s.KeyFile)
 	if err != nil {
-		return fmt.Errorf("servers: Kafka SASL_SSL key: %w", err)
+		return fmt.Errorf("Kafka SASL_SSL key: %w", err)
 	}
 	cert, err := os.ReadFile(s.CertFile)
 	if err != nil {
-		return fmt.Errorf("servers: Kafka SASL_SSL certificate: %w", err)
+		return fmt.Errorf("Kafka SASL_SSL certificate: %w", err)
 	}
 	return os.WriteFile(path, append(append(key, '\n'), cert...), 0o600)
 }

@@ -33,7 +33,7 @@ type process struct {
 func startProcess(name string, argv []string, workDir, outPath string) (*process, error) {
 	out, err := os.OpenFile(outPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("servers: open %s output: %w", name, err)
+		return nil, fmt.Errorf("cannot open %s output: %w", name, err)
 	}
 	fmt.Fprintf(out, "---- %s: %s\n", time.Now().UTC().Format(time.RFC3339), strings.Join(argv, " "))
 	cmd := exec.Command(argv[0], argv[1:]...)
@@ -43,7 +43,7 @@ func startProcess(name string, argv []string, workDir, outPath string) (*process
 	cmd.SysProcAttr = serverSysProcAttr()
 	if err := onSpawnThread(cmd.Start); err != nil {
 		out.Close()
-		return nil, fmt.Errorf("servers: start %s: %w", name, err)
+		return nil, fmt.Errorf("cannot start %s: %w", name, err)
 	}
 	p := &process{name: name, cmd: cmd, done: make(chan struct{})}
 	go func() {
