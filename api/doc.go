@@ -1,4 +1,4 @@
-// Package api is the analyst API and the Chinese web console (issue 8).
+// Package api is the analyst API and the Chinese web console.
 //
 // Where it sits: it reads what ingest and the index jobs wrote (cases, the
 // cases_daily rollup, region_kpis, hotspots, risk_index, type_ranks,

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// This file serves the warnings engine (issue 7): it reads the latest
+// This file serves the warnings engine (package warnings, through internal/warnwire): it reads the latest
 // index results and the rule alarms, and stores warnings, the delivery log,
 // silences and acknowledgements (migration 0009).
 

@@ -202,7 +202,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		health: h, out: out, brokers: brokers, baseURL: base, requireRole: passthrough,
 		reports: reportGen,
 	}
-	// The API mounts first (it installs requireRole); the parts of issues 6–8 mount their handlers and background work
+	// The API mounts first (it installs requireRole); the reports, the warnings and the demo inbox mount their handlers and background work
 	// here; each returns a stop function that runs before the store closes.
 	mounts := []func(*serveEnv) (func(), error){mountAPI, mountReports, mountDemoInbox, mountWarnings}
 	if !withJobs {

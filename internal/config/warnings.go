@@ -12,7 +12,7 @@ import (
 )
 
 // Warnings configures the warnings pushed to the centers (section
-// `warnings`, issue 7): where the engine keeps its outbox, how often it
+// `warnings`): where the engine keeps its outbox, how often it
 // polls, the routing tree, inhibition, the centers' channels and the
 // retries. See docs/warnings.md.
 type Warnings struct {
