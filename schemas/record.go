@@ -56,6 +56,12 @@ type Record struct {
 	Petition         bool   `json:"petition,omitempty"`
 	SuperiorAssigned bool   `json:"superior_assigned,omitempty"`
 	Escalated        bool   `json:"escalated,omitempty"`
+
+	// UpdatedAt is the event time of this version: when the case reached
+	// the state the record describes. When absent, the ingest time stands
+	// in. Windowed figures read the state of each case at the window end
+	// from its versions with UpdatedAt at or before it.
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
 }
 
 // Source is the platform a record came from.

@@ -63,6 +63,10 @@ type CaseRow struct {
 	Topic      string
 	Partition  int32
 	Offset     int64
+
+	// UpdatedAt is the event time of this version (the record's updated_at,
+	// or IngestedAt when the record has none); column added by migration 0015.
+	UpdatedAt time.Time
 }
 
 // IngestErrorRow is one rejected record as the ingest_errors table stores it.

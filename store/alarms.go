@@ -23,7 +23,10 @@ type AlarmCount struct {
 // by window kind. Only these constant expressions are put into the SQL.
 var alarmBuckets = map[string]string{"week": "toMonday(reported_date)", "day": "reported_date"}
 
-// AlarmCounts counts the cases (FINAL, by reported_date) per region of each
+// alarmState is the cases' state the alarm series count (stateAtSQL).
+var alarmState = stateAtSQL("county_code", "town_code", "category", "category_group", "reported_date")
+
+// AlarmCounts counts the cases (in their state at to, by reported_date) per region of each
 // level (3: 旗县区 by county_code, 4: 苏木乡镇街道 by town_code), category
 // and window, for the windows of kind window ("day" or "week") ending after
 // from and at or before to (both window ends, local midnights). Categories
@@ -51,11 +54,12 @@ func (s *Store) AlarmCounts(ctx context.Context, levels []uint8, window string, 
 	// code too (arrayJoin makes one row per series the case belongs to).
 	q := "SELECT county_code, town_code, category, bucket, count() FROM (SELECT county_code, town_code, " +
 		"arrayJoin(if(? = 1 AND category != category_group, [category_group, category], [category_group])) AS category, " +
-		bucket + " AS bucket FROM cases FINAL " +
+		bucket + " AS bucket FROM " + alarmState + " " +
 		"WHERE reported_date >= toDate(?) AND reported_date < toDate(?) AND (county_code != '' OR town_code != '')) " +
 		"GROUP BY county_code, town_code, category, bucket"
 	day := func(t time.Time) string { return t.Format(time.DateOnly) }
-	rows, err := s.conn.Query(ctx, q, b2u(leaves), day(from), day(to))
+	args := append([]any{b2u(leaves)}, stateAtArgs(from, to)...)
+	rows, err := s.conn.Query(ctx, q, append(args, day(from), day(to))...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot count alarm series: %w", err)
 	}

@@ -23,7 +23,7 @@ const caseColumns = "source, case_id, version, contract, channel, reported_at, r
 	"category, category_group, category_rule, category_text, summary, severity, parties, amount_cny, " +
 	"status, assigned_unit, due_at, resolved_at, feedback_at, evaluated_at, satisfaction, " +
 	"repeat_of, petition, superior_assigned, escalated, group_dispute, large_amount, " +
-	"ingested_at, _topic, _partition, _offset"
+	"ingested_at, _topic, _partition, _offset, updated_at"
 
 var (
 	enumSource, _       = schemas.EnumFor("source")
@@ -131,7 +131,7 @@ type caseBlock struct {
 	version, parties                                                []uint32
 	contract                                                        []uint16
 	regionLevel, petition, superior, escalated, group, large        []uint8
-	reportedAt, reportedDate, ingestedAt                            []time.Time
+	reportedAt, reportedDate, ingestedAt, updatedAt                 []time.Time
 	occurredAt, dueAt, resolvedAt, feedbackAt, evaluatedAt          []*time.Time
 	lat, lon                                                        []*float64
 	amount                                                          []decimal.Decimal
@@ -160,7 +160,7 @@ func (c *caseBlock) grow(n int) {
 	for _, p := range []*[]*time.Time{&c.occurredAt, &c.dueAt, &c.resolvedAt, &c.feedbackAt, &c.evaluatedAt} {
 		*p = make([]*time.Time, 0, n)
 	}
-	c.reportedAt, c.reportedDate, c.ingestedAt = make([]time.Time, 0, n), make([]time.Time, 0, n), make([]time.Time, 0, n)
+	c.reportedAt, c.reportedDate, c.ingestedAt, c.updatedAt = make([]time.Time, 0, n), make([]time.Time, 0, n), make([]time.Time, 0, n), make([]time.Time, 0, n)
 	c.version, c.parties = make([]uint32, 0, n), make([]uint32, 0, n)
 	c.contract = make([]uint16, 0, n)
 	c.lat, c.lon = make([]*float64, 0, n), make([]*float64, 0, n)
@@ -212,6 +212,11 @@ func (c *caseBlock) add(r *schemas.CaseRow) {
 	c.topic = append(c.topic, r.Topic)
 	c.partition = append(c.partition, r.Partition)
 	c.offset = append(c.offset, r.Offset)
+	u := r.UpdatedAt
+	if u.IsZero() {
+		u = r.IngestedAt
+	}
+	c.updatedAt = append(c.updatedAt, u)
 }
 
 // columns returns the block's columns in caseColumns order.
@@ -221,7 +226,7 @@ func (c *caseBlock) columns() []any {
 		c.category, c.categoryGroup, c.categoryRule, c.categoryText, c.summary, c.severity, c.parties, c.amount,
 		c.status, c.assignedUnit, c.dueAt, c.resolvedAt, c.feedbackAt, c.evaluatedAt, c.satisfaction,
 		c.repeatOf, c.petition, c.superior, c.escalated, c.group, c.large,
-		c.ingestedAt, c.topic, c.partition, c.offset}
+		c.ingestedAt, c.topic, c.partition, c.offset, c.updatedAt}
 }
 
 // reset empties the block, dropping its references to the rows' strings.
@@ -246,7 +251,7 @@ func (c *caseBlock) reset() {
 	for _, p := range []*[]uint8{&c.regionLevel, &c.petition, &c.superior, &c.escalated, &c.group, &c.large} {
 		*p = (*p)[:0]
 	}
-	c.reportedAt, c.reportedDate, c.ingestedAt = c.reportedAt[:0], c.reportedDate[:0], c.ingestedAt[:0]
+	c.reportedAt, c.reportedDate, c.ingestedAt, c.updatedAt = c.reportedAt[:0], c.reportedDate[:0], c.ingestedAt[:0], c.updatedAt[:0]
 	c.version, c.parties, c.contract = c.version[:0], c.parties[:0], c.contract[:0]
 	c.partition, c.offset = c.partition[:0], c.offset[:0]
 }

@@ -16,16 +16,15 @@ type HotspotCell struct {
 }
 
 // hotspotCellsQuery counts the cases reported in [start, end) per cell, in
-// their latest version. The window is bound client-side; no value is
-// formatted into the SQL.
-const hotspotCellsQuery = `SELECT county_code, town_code, village_code, count() AS cases
-FROM cases FINAL
-WHERE reported_at >= ? AND reported_at < ?
+// their state at end (stateAtSQL). The window is bound client-side; no
+// value is formatted into the SQL.
+var hotspotCellsQuery = `SELECT county_code, town_code, village_code, count() AS cases
+FROM ` + stateAtSQL("county_code", "town_code", "village_code") + `
 GROUP BY county_code, town_code, village_code`
 
 // HotspotCells counts the cases reported in [start, end) per cell.
 func (s *Store) HotspotCells(ctx context.Context, start, end time.Time) ([]HotspotCell, error) {
-	rows, err := s.conn.Query(ctx, hotspotCellsQuery, start.UTC(), end.UTC())
+	rows, err := s.conn.Query(ctx, hotspotCellsQuery, stateAtArgs(start, end)...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot count cases for hot spots: %w", err)
 	}

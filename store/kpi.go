@@ -21,24 +21,26 @@ type KPICell struct {
 	County, Town, Village string
 	// Accepted cases were reported in the window; Resolved (化解), Concluded
 	// (办结: resolved, failed or closed) and Evaluated/Satisfied count among
-	// them, in their current state.
+	// them, in their state at the window end.
 	Accepted, Resolved, Concluded, Evaluated, Satisfied uint64
 	// Handled cases were resolved in the window; HandlingDaysSum is the sum
 	// of their days from report to resolution.
 	Handled         uint64
 	HandlingDaysSum float64
 	// Overdue cases were reported before the window end, are not concluded
-	// and were due before the window end.
+	// and were due before the window end, all in their state at the window
+	// end.
 	Overdue                   uint64
 	PrevAccepted, YoYAccepted uint64
 }
 
 // kpiQuery counts, per cell, everything a KPI row needs in one scan of
-// cases. Windows are bound client-side; no value is formatted into the SQL.
-// The handling time is summed in whole seconds (exact in any order) and the
-// cells come sorted, so that the job's float sums are the same bits however
-// the server split the scan (threads, or the shards of a cluster).
-const kpiQuery = `SELECT county_code, town_code, village_code,
+// the cases' state at the window end (stateAtSQL). Windows are bound
+// client-side; no value is formatted into the SQL. The handling time is
+// summed in whole seconds (exact in any order) and the cells come sorted,
+// so that the job's float sums are the same bits however the server split
+// the scan (threads, or the shards of a cluster).
+var kpiQuery = `SELECT county_code, town_code, village_code,
     countIf(reported_at >= ? AND reported_at < ?) AS accepted,
     countIf(reported_at >= ? AND reported_at < ? AND (status = 'resolved' OR (status = 'closed' AND resolved_at IS NOT NULL))) AS resolved,
     countIf(reported_at >= ? AND reported_at < ? AND status IN ('resolved', 'failed', 'closed')) AS concluded,
@@ -50,8 +52,7 @@ const kpiQuery = `SELECT county_code, town_code, village_code,
     countIf(reported_at < ? AND due_at IS NOT NULL AND assumeNotNull(due_at) < ? AND status NOT IN ('resolved', 'failed', 'closed')) AS overdue,
     countIf(reported_at >= ? AND reported_at < ?) AS prev_accepted,
     countIf(reported_at >= ? AND reported_at < ?) AS yoy_accepted
-FROM cases FINAL
-WHERE reported_at < ?
+FROM ` + stateAtSQL("county_code", "town_code", "village_code", "reported_at", "status", "resolved_at", "due_at", "satisfaction") + `
 GROUP BY county_code, town_code, village_code
 ORDER BY county_code, town_code, village_code`
 
@@ -60,7 +61,8 @@ func (s *Store) KPICells(ctx context.Context, w KPIWindows) ([]KPICell, error) {
 	u := func(t time.Time) time.Time { return t.UTC() }
 	s0, e0 := u(w.Start), u(w.End)
 	args := []any{s0, e0, s0, e0, s0, e0, s0, e0, s0, e0, s0, e0, s0, e0, e0, e0,
-		u(w.PrevStart), u(w.PrevEnd), u(w.YoYStart), u(w.YoYEnd), e0}
+		u(w.PrevStart), u(w.PrevEnd), u(w.YoYStart), u(w.YoYEnd)}
+	args = append(args, stateAtArgs(time.Time{}, e0)...)
 	rows, err := s.conn.Query(ctx, kpiQuery, args...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot count KPIs: %w", err)

@@ -80,11 +80,11 @@ type RiskCell struct {
 }
 
 // riskQuery counts, per cell, everything the risk index needs in one scan
-// of cases. Windows and options are bound client-side; no value is
+// of the cases' state at the window end (stateAtSQL). Windows and options are bound client-side; no value is
 // formatted into the SQL. "Handled" is resolved_at before the limit, or a
 // failed or closed case without a resolution time (concluded without one).
 // evaluated_at falls back to reported_at when a source does not give it.
-const riskQuery = `SELECT county_code, town_code, village_code,
+var riskQuery = `SELECT county_code, town_code, village_code,
     countIf(reported_at >= ? AND reported_at < ?) AS accepted,
     countIf(reported_at >= ? AND reported_at < ?) AS prev1,
     countIf(reported_at >= ? AND reported_at < ?) AS prev2,
@@ -108,8 +108,8 @@ const riskQuery = `SELECT county_code, town_code, village_code,
     countIf(satisfaction IN ('satisfied', 'basic') AND ifNull(evaluated_at, reported_at) >= ? AND ifNull(evaluated_at, reported_at) < ?) AS satisfied,
     min(reported_at) AS earliest,
     max(reported_at) AS latest
-FROM cases FINAL
-WHERE reported_at < ?
+FROM ` + stateAtSQL("county_code", "town_code", "village_code", "reported_at", "severity", "parties", "amount_cny",
+	"category", "category_group", "repeat_of", "escalated", "status", "due_at", "resolved_at", "evaluated_at", "satisfaction") + `
 GROUP BY county_code, town_code, village_code`
 
 // RiskCells counts cases per cell for the risk index windows.
@@ -136,8 +136,8 @@ func (s *Store) RiskCells(ctx context.Context, w RiskWindows, o RiskCountOptions
 		u(w.CohortStart), u(w.CohortEnd),
 		u(w.CohortStart), u(w.CohortEnd), e0,
 		s0, e0,
-		s0, e0,
-		e0)
+		s0, e0)
+	args = append(args, stateAtArgs(time.Time{}, e0)...)
 	rows, err := s.conn.Query(ctx, riskQuery, args...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot count risk index cases: %w", err)

@@ -24,12 +24,13 @@ type SupervisionCase struct {
 }
 
 // SupervisionCases returns the cases reported before at that are not
-// concluded, or whose evaluation is 不满意.
+// concluded, or whose evaluation is 不满意, in their state at `at` (their
+// newest version with updated_at at or before it).
 func (s *Store) SupervisionCases(ctx context.Context, at time.Time) ([]SupervisionCase, error) {
 	rows, err := s.conn.Query(ctx, `SELECT toString(source), case_id, county_code, town_code, region_code, category, assigned_unit,
     toString(status), toString(satisfaction), reported_at, due_at, petition, superior_assigned
-FROM cases FINAL
-WHERE reported_at < ? AND (status NOT IN ('resolved', 'failed', 'closed') OR satisfaction = 'dissatisfied')`, at.UTC())
+FROM `+supervisionState+`
+WHERE status NOT IN ('resolved', 'failed', 'closed') OR satisfaction = 'dissatisfied'`, stateAtArgs(time.Time{}, at)...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read cases for supervision: %w", err)
 	}
@@ -47,6 +48,9 @@ WHERE reported_at < ? AND (status NOT IN ('resolved', 'failed', 'closed') OR sat
 	}
 	return out, rows.Err()
 }
+
+var supervisionState = stateAtSQL("county_code", "town_code", "region_code", "category", "assigned_unit",
+	"status", "satisfaction", "reported_at", "due_at", "petition", "superior_assigned")
 
 // SupervisionUnit counts one responsible unit's lit cases.
 type SupervisionUnit struct {

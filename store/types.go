@@ -31,15 +31,16 @@ type TypeCell struct {
 
 // typeQuery counts, per cell and category, the cases of the window, of each
 // of the four previous windows and of the year-ago window in one scan of
-// cases. Windows are bound client-side; no value is formatted into the SQL.
-const typeQuery = `SELECT county_code, town_code, village_code, category,
+// the cases' state at the window end. Windows are bound client-side; no
+// value is formatted into the SQL.
+var typeQuery = `SELECT county_code, town_code, village_code, category,
     countIf(reported_at >= ? AND reported_at < ?) AS cur,
     countIf(reported_at >= ? AND reported_at < ?) AS prev1,
     countIf(reported_at >= ? AND reported_at < ?) AS prev2,
     countIf(reported_at >= ? AND reported_at < ?) AS prev3,
     countIf(reported_at >= ? AND reported_at < ?) AS prev4,
     countIf(reported_at >= ? AND reported_at < ?) AS yoy
-FROM cases FINAL
+FROM ` + stateAtSQL("county_code", "town_code", "village_code", "category", "reported_at") + `
 WHERE (reported_at >= ? AND reported_at < ?) OR (reported_at >= ? AND reported_at < ?)
 GROUP BY county_code, town_code, village_code, category`
 
@@ -55,8 +56,13 @@ func (s *Store) TypeCells(ctx context.Context, w TypeWindows) ([]TypeCell, error
 			earliest = w.PrevStart[i]
 		}
 	}
-	args = append(args, u(w.YoYStart), u(w.YoYEnd),
-		u(earliest), u(w.End), u(w.YoYStart), u(w.YoYEnd))
+	from := earliest
+	if w.YoYStart.Before(from) {
+		from = w.YoYStart
+	}
+	args = append(args, u(w.YoYStart), u(w.YoYEnd))
+	args = append(args, stateAtArgs(from, w.End)...)
+	args = append(args, u(earliest), u(w.End), u(w.YoYStart), u(w.YoYEnd))
 	rows, err := s.conn.Query(ctx, typeQuery, args...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot count case types: %w", err)

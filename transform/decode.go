@@ -43,6 +43,7 @@ const (
 	fPetition
 	fSuperiorAssigned
 	fEscalated
+	fUpdatedAt
 	numFields
 )
 
@@ -119,6 +120,8 @@ func fieldByName(name string) (field, bool) {
 		return fSuperiorAssigned, true
 	case "escalated":
 		return fEscalated, true
+	case "updated_at":
+		return fUpdatedAt, true
 	}
 	return 0, false
 }
@@ -184,6 +187,8 @@ func (f field) name() string {
 		return "superior_assigned"
 	case fEscalated:
 		return "escalated"
+	case fUpdatedAt:
+		return "updated_at"
 	}
 	return fmt.Sprintf("field(%d)", int(f))
 }

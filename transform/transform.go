@@ -198,6 +198,10 @@ func (t *Transformer) Transform(msg []byte, meta Meta, now time.Time) (schemas.C
 	// Contract 0 or absent is read as version 1, the only one there is.
 	row.Contract = schemas.ContractVersion
 	row.IngestedAt = now.UTC()
+	if row.UpdatedAt.IsZero() {
+		// No updated_at: the version counts from when it was ingested.
+		row.UpdatedAt = row.IngestedAt
+	}
 	row.Topic, row.Partition, row.Offset = meta.Topic, meta.Partition, meta.Offset
 	return row, nil
 }
@@ -380,6 +384,13 @@ func (t *Transformer) build(w *wire, now time.Time) (schemas.CaseRow, *RejectErr
 	row.Escalated = w.flag[fEscalated]
 	row.GroupDispute = row.Parties >= t.opts.GroupThreshold
 	row.LargeAmount = row.AmountCNY >= t.opts.LargeAmountCNY
+	updated, e := t.instant(fUpdatedAt, w, m, latest)
+	if e != nil {
+		return row, e
+	}
+	if updated != nil {
+		row.UpdatedAt = *updated
+	}
 	return row, nil
 }
 

@@ -102,6 +102,7 @@ func TestTransformGolden(t *testing.T) {
 		Topic:      "disputes",
 		Partition:  2,
 		Offset:     12345,
+		UpdatedAt:  testNow, // no updated_at: the ingest time stands in
 	}
 	for _, d := range diffRows(got, want) {
 		t.Error(d)
@@ -184,6 +185,8 @@ func TestTransformRejects(t *testing.T) {
 		{"reported_at as a date", record(t, map[string]any{"reported_at": "2026-03-01"}), ReasonBadValue, "reported_at"},
 		{"reported_at with a space", record(t, map[string]any{"reported_at": "2026-03-01 09:00:00+08:00"}), ReasonBadValue, "reported_at"},
 		{"resolved_at in the future", record(t, map[string]any{"resolved_at": "2026-04-01T00:00:00Z"}), ReasonFutureTime, "resolved_at"},
+		{"updated_at in the future", record(t, map[string]any{"updated_at": "2026-04-01T00:00:00Z"}), ReasonFutureTime, "updated_at"},
+		{"updated_at without offset", record(t, map[string]any{"updated_at": "2026-03-01 10:00:00"}), ReasonBadValue, "updated_at"},
 		{"occurred_at in 1970", record(t, map[string]any{"occurred_at": "1970-01-01T00:00:00Z"}), ReasonBadValue, "occurred_at"},
 		{"due_at 11 years ahead", record(t, map[string]any{"due_at": "2037-03-06T00:00:00Z"}), ReasonFutureTime, "due_at"},
 		{"summary too long", record(t, map[string]any{"summary": strings.Repeat("纠", 20001)}), ReasonTooLong, "summary"},
@@ -224,6 +227,26 @@ func TestTransformBaseIsValid(t *testing.T) {
 	}
 	if row.CaseID != "TL-2026-000001" || row.Version != 1 || row.Parties != 2 {
 		t.Errorf("row = %+v", row)
+	}
+}
+
+// TestTransformUpdatedAt: a given updated_at is the version's event time;
+// without one the ingest time stands in.
+func TestTransformUpdatedAt(t *testing.T) {
+	tr := newTestTransformer(t, Options{})
+	row, err := tr.Transform(record(t, map[string]any{"updated_at": "2026-03-02T09:15:00+08:00"}), Meta{}, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2026, 3, 2, 1, 15, 0, 0, time.UTC); !row.UpdatedAt.Equal(want) {
+		t.Errorf("UpdatedAt = %s, want %s", row.UpdatedAt, want)
+	}
+	row, err = tr.Transform(record(t, nil), Meta{}, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !row.UpdatedAt.Equal(testNow) {
+		t.Errorf("UpdatedAt without updated_at = %s, want the ingest time %s", row.UpdatedAt, testNow)
 	}
 }
 

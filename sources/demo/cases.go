@@ -50,6 +50,7 @@ type caseState struct {
 	occurred, due           time.Time
 	resolved, feedback      [2]time.Time
 	evaluated               [2]time.Time
+	updated                 [maxEvents]time.Time // event times, backing updated_at
 	resolvedOK, evaluatedOK [2]bool
 	sat                     [2]schemas.Satisfaction
 	intake, handler         string
@@ -59,6 +60,7 @@ type caseState struct {
 
 func (c *caseState) add(t int64, kind, round uint8) {
 	c.ev[c.nev] = event{t: t, kind: kind, round: round}
+	c.updated[c.nev] = time.Unix(t, 0).In(cst)
 	c.nev++
 }
 
@@ -67,6 +69,7 @@ func (c *caseState) record() schemas.Record {
 	e := c.ev[c.next]
 	r := c.rec
 	r.Version = uint32(c.next) + 1
+	r.UpdatedAt = &c.updated[c.next]
 	r.AssignedUnit = c.handler
 	r.Escalated = c.escalated && e.kind != evAccepted
 	switch e.kind {

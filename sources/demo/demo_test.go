@@ -197,6 +197,7 @@ var allowedFields = map[string]bool{
 	"severity": true, "parties": true, "amount_cny": true, "status": true, "assigned_unit": true,
 	"due_at": true, "resolved_at": true, "feedback_at": true, "evaluated_at": true,
 	"satisfaction": true, "repeat_of": true, "petition": true, "superior_assigned": true, "escalated": true,
+	"updated_at": true,
 }
 
 var enums = map[string][]string{
@@ -247,6 +248,13 @@ func (st *streamStats) validate(b []byte, r schemas.Record, reg *schemas.Registr
 		}
 	}
 	str := func(k string) string { s, _ := m[k].(string); return s }
+	// updated_at is the version's event time: given on every version, not
+	// before the report and not after the stream's now.
+	if u, err := time.Parse(time.RFC3339, str("updated_at")); err != nil {
+		bad("updated_at %q", str("updated_at"))
+	} else if u.Before(r.ReportedAt) || u.After(now) {
+		bad("updated_at %s outside [reported_at %s, now %s]", u, r.ReportedAt, now)
+	}
 	num := func(k string) (float64, bool) {
 		n, ok := m[k].(json.Number)
 		if !ok {
