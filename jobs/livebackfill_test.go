@@ -101,7 +101,7 @@ func TestLiveEqualsBackfill(t *testing.T) {
 	if pending != nil {
 		t.Fatalf("the stream goes on after %s: %+v", last, pending)
 	}
-	if records < 3000 {
+	if records < 2000 {
 		t.Fatalf("only %d records in the slice", records)
 	}
 	live := snapshotResults(t, ctx, ch, st.Database())

@@ -58,7 +58,11 @@ func (s *Store) AlarmCounts(ctx context.Context, levels []uint8, window string, 
 		"WHERE reported_date >= toDate(?) AND reported_date < toDate(?) AND (county_code != '' OR town_code != '')) " +
 		"GROUP BY county_code, town_code, category, bucket"
 	day := func(t time.Time) string { return t.Format(time.DateOnly) }
-	args := append([]any{b2u(leaves)}, stateAtArgs(from, to)...)
+	sa, err := s.stateArgs(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	args := append([]any{b2u(leaves)}, sa...)
 	rows, err := s.conn.Query(ctx, q, append(args, day(from), day(to))...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot count alarm series: %w", err)

@@ -24,7 +24,11 @@ GROUP BY county_code, town_code, village_code`
 
 // HotspotCells counts the cases reported in [start, end) per cell.
 func (s *Store) HotspotCells(ctx context.Context, start, end time.Time) ([]HotspotCell, error) {
-	rows, err := s.conn.Query(ctx, hotspotCellsQuery, stateAtArgs(start, end)...)
+	sa, err := s.stateArgs(ctx, start, end)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.conn.Query(ctx, hotspotCellsQuery, sa...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot count cases for hot spots: %w", err)
 	}

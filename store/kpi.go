@@ -62,7 +62,11 @@ func (s *Store) KPICells(ctx context.Context, w KPIWindows) ([]KPICell, error) {
 	s0, e0 := u(w.Start), u(w.End)
 	args := []any{s0, e0, s0, e0, s0, e0, s0, e0, s0, e0, s0, e0, s0, e0, e0, e0,
 		u(w.PrevStart), u(w.PrevEnd), u(w.YoYStart), u(w.YoYEnd)}
-	args = append(args, stateAtArgs(time.Time{}, e0)...)
+	sa, err := s.stateArgs(ctx, time.Time{}, w.End)
+	if err != nil {
+		return nil, err
+	}
+	args = append(args, sa...)
 	rows, err := s.conn.Query(ctx, kpiQuery, args...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot count KPIs: %w", err)

@@ -137,7 +137,11 @@ func (s *Store) RiskCells(ctx context.Context, w RiskWindows, o RiskCountOptions
 		u(w.CohortStart), u(w.CohortEnd), e0,
 		s0, e0,
 		s0, e0)
-	args = append(args, stateAtArgs(time.Time{}, e0)...)
+	sa, err := s.stateArgs(ctx, time.Time{}, w.End)
+	if err != nil {
+		return nil, err
+	}
+	args = append(args, sa...)
 	rows, err := s.conn.Query(ctx, riskQuery, args...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot count risk index cases: %w", err)

@@ -1,45 +1,107 @@
 package store
 
 import (
-	"strconv"
+	"context"
+	"fmt"
+	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 )
 
-// stateAtSQL returns a FROM subquery with one row per case: source, case_id
-// and cols as the case's newest version with updated_at at or before a time
-// T says, for the cases reported in [from, T). case_events holds every
-// version, so the state of a past window end never changes when later
-// versions arrive: a window recomputed later gives the same figures.
-//
-// The subquery binds three arguments, in this order: from, T, T (see
-// stateAtArgs). All columns are taken from one argMax over a tuple, so that
-// a NULL in a newer version (a cleared due_at) wins over an older value, as
-// it would not with argMax on a Nullable column. Only constant column names
-// are put into the SQL.
-func stateAtSQL(cols ...string) string {
-	var inner, outer strings.Builder
-	for i, c := range cols {
+// stateColumns are the columns of case_state after build and at, as the
+// newest version of a case with updated_at at or before `at` gives them.
+var stateColumns = []string{"source", "case_id", "reported_at", "reported_date", "region_code", "county_code", "town_code",
+	"village_code", "category", "category_group", "severity", "parties", "amount_cny", "status", "assigned_unit",
+	"due_at", "resolved_at", "evaluated_at", "satisfaction", "repeat_of", "petition", "superior_assigned", "escalated"}
+
+// stateBuildSQL fills one build of case_state: one row per case reported
+// before T, from one argMax over a tuple (so that a NULL in a newer version,
+// a cleared due_at, wins over an older value, as it would not with argMax
+// on a Nullable column). Arguments: build, T, T, T.
+var stateBuildSQL = func() string {
+	var tuple, outer strings.Builder
+	for i, c := range stateColumns[2:] {
 		if i > 0 {
-			inner.WriteString(", ")
+			tuple.WriteString(", ")
 		}
-		inner.WriteString(c)
-		outer.WriteString(", tupleElement(st, ")
-		outer.WriteString(strconv.Itoa(i + 1))
-		outer.WriteString(") AS ")
-		outer.WriteString(c)
+		tuple.WriteString(c)
+		fmt.Fprintf(&outer, ", tupleElement(st, %d)", i+1)
 	}
-	return "(SELECT source, case_id" + outer.String() +
-		" FROM (SELECT source, case_id, argMax(tuple(" + inner.String() + "), version) AS st" +
-		" FROM case_events WHERE reported_at >= ? AND reported_at < ? AND updated_at <= ?" +
-		" GROUP BY source, case_id))"
+	return "INSERT INTO case_state (build, at, " + strings.Join(stateColumns, ", ") + ") " +
+		"SELECT ?, ?, source, case_id" + outer.String() +
+		" FROM (SELECT source, case_id, argMax(tuple(" + tuple.String() + "), version) AS st" +
+		" FROM case_events WHERE reported_at < ? AND updated_at <= ? GROUP BY source, case_id)"
+}()
+
+// stateAtSQL returns a FROM subquery with one row per case: cols as the
+// case's newest version with updated_at at or before a window end T says,
+// for the cases reported in [from, T). case_events holds every version, so
+// the state at a past window end never changes when later versions arrive:
+// a window recomputed later gives the same figures. It binds two
+// arguments, from stateArgs. Only constant column names are put into the
+// SQL.
+func stateAtSQL(cols ...string) string {
+	return "(SELECT " + strings.Join(cols, ", ") + " FROM case_state WHERE build = ? AND reported_at >= ?)"
 }
 
-// stateAtArgs returns the arguments of a stateAtSQL subquery: the cases
-// reported from `from` (zero: all) until at, in their state at at.
-func stateAtArgs(from, at time.Time) []any {
+// stateBuild is one build of case_state.
+type stateBuild struct {
+	id     uint64
+	at     time.Time
+	events uint64 // case_events rows in effect at `at` when it was built
+}
+
+// stateCache remembers this process's builds of case_state, so that the
+// jobs of one window end share one scan of case_events.
+type stateCache struct {
+	mu     sync.Mutex
+	builds []stateBuild // oldest first
+}
+
+// keepStateBuilds is how many builds a store keeps (a tick has at most the
+// day, week and month ends).
+const keepStateBuilds = 3
+
+// stateArgs returns the arguments of a stateAtSQL subquery: the cases
+// reported from `from` (zero: all) until at, in their state at at. It
+// builds the state at `at` unless this store built it already and no
+// version in effect at `at` has arrived since.
+func (s *Store) stateArgs(ctx context.Context, from, at time.Time) ([]any, error) {
 	if from.IsZero() {
 		from = time.Unix(0, 0)
 	}
-	return []any{from.UTC(), at.UTC(), at.UTC()}
+	id, err := s.stateAt(ctx, at)
+	if err != nil {
+		return nil, err
+	}
+	return []any{id, from.UTC()}, nil
+}
+
+func (s *Store) stateAt(ctx context.Context, at time.Time) (uint64, error) {
+	c := &s.state
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var events uint64
+	if err := s.conn.QueryRow(ctx, "SELECT count() FROM case_events WHERE reported_at < ? AND updated_at <= ?", at.UTC(), at.UTC()).Scan(&events); err != nil {
+		return 0, fmt.Errorf("cannot count case versions: %w", err)
+	}
+	for _, b := range c.builds {
+		if b.at.Equal(at) && b.events == events {
+			return b.id, nil
+		}
+	}
+	id := rand.Uint64()
+	if err := s.conn.Exec(ctx, stateBuildSQL, id, at.UTC(), at.UTC(), at.UTC()); err != nil {
+		return 0, fmt.Errorf("cannot build the cases' state at %s: %w", at.Format(time.RFC3339), err)
+	}
+	c.builds = append(c.builds, stateBuild{id: id, at: at, events: events})
+	for len(c.builds) > keepStateBuilds {
+		old := c.builds[0]
+		c.builds = c.builds[1:]
+		if err := s.conn.Exec(ctx, fmt.Sprintf("ALTER TABLE case_state DROP PARTITION %d", old.id)); err != nil {
+			s.log.Warn("cannot drop an old build of case_state", "build", old.id, "err", err)
+		}
+	}
+	return id, nil
 }

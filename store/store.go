@@ -45,10 +45,11 @@ type Options struct {
 // Store is a connection pool bound to one database. It is safe for
 // concurrent use. Close is safe to call twice.
 type Store struct {
-	conn driver.Conn
-	db   string
-	log  *slog.Logger
-	cl   clusterOptions // zero on a single node
+	conn  driver.Conn
+	db    string
+	log   *slog.Logger
+	cl    clusterOptions // zero on a single node
+	state stateCache
 }
 
 var plainIdent = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)

@@ -27,10 +27,14 @@ type SupervisionCase struct {
 // concluded, or whose evaluation is 不满意, in their state at `at` (their
 // newest version with updated_at at or before it).
 func (s *Store) SupervisionCases(ctx context.Context, at time.Time) ([]SupervisionCase, error) {
+	sa, err := s.stateArgs(ctx, time.Time{}, at)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.conn.Query(ctx, `SELECT toString(source), case_id, county_code, town_code, region_code, category, assigned_unit,
     toString(status), toString(satisfaction), reported_at, due_at, petition, superior_assigned
 FROM `+supervisionState+`
-WHERE status NOT IN ('resolved', 'failed', 'closed') OR satisfaction = 'dissatisfied'`, stateAtArgs(time.Time{}, at)...)
+WHERE status NOT IN ('resolved', 'failed', 'closed') OR satisfaction = 'dissatisfied'`, sa...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read cases for supervision: %w", err)
 	}
@@ -49,7 +53,7 @@ WHERE status NOT IN ('resolved', 'failed', 'closed') OR satisfaction = 'dissatis
 	return out, rows.Err()
 }
 
-var supervisionState = stateAtSQL("county_code", "town_code", "region_code", "category", "assigned_unit",
+var supervisionState = stateAtSQL("source", "case_id", "county_code", "town_code", "region_code", "category", "assigned_unit",
 	"status", "satisfaction", "reported_at", "due_at", "petition", "superior_assigned")
 
 // SupervisionUnit counts one responsible unit's lit cases.

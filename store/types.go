@@ -61,7 +61,11 @@ func (s *Store) TypeCells(ctx context.Context, w TypeWindows) ([]TypeCell, error
 		from = w.YoYStart
 	}
 	args = append(args, u(w.YoYStart), u(w.YoYEnd))
-	args = append(args, stateAtArgs(from, w.End)...)
+	sa, err := s.stateArgs(ctx, from, w.End)
+	if err != nil {
+		return nil, err
+	}
+	args = append(args, sa...)
 	args = append(args, u(earliest), u(w.End), u(w.YoYStart), u(w.YoYEnd))
 	rows, err := s.conn.Query(ctx, typeQuery, args...)
 	if err != nil {
