@@ -557,9 +557,22 @@ func (c *converter) row(vals []string, line int, out *[2]schemas.Record) (int, *
 			r.Satisfaction = ""
 		}
 	}
+	// updated_at: an import holds history, so its versions count from when
+	// they happened, not from the import. One version stands for the case
+	// from its report on; with open/close versions the closing one counts
+	// from the latest of its times.
+	reportedAt := r.ReportedAt
+	r.UpdatedAt = &reportedAt
 	if m.versions == VersionsOpenClose && r.Status != schemas.StatusAccepted {
 		out[1] = *r
 		out[1].Version = 2
+		closed := reportedAt
+		for _, t := range []*time.Time{r.ResolvedAt, r.FeedbackAt, r.EvaluatedAt} {
+			if t != nil && t.After(closed) {
+				closed = *t
+			}
+		}
+		out[1].UpdatedAt = &closed
 		r.Status = schemas.StatusAccepted
 		r.ResolvedAt, r.FeedbackAt, r.EvaluatedAt, r.Satisfaction = nil, nil, nil, ""
 		return 2, nil

@@ -390,13 +390,14 @@ func TestVersions(t *testing.T) {
 			version  uint32
 			status   schemas.Status
 			resolved string
+			updated  string // the version's event time: opened, then closed
 		}
 		want := []w{
-			{"k1", 1, "accepted", "<absent>"},
-			{"k1", 2, "closed", "2019-03-05T00:00:00-05:00"},
-			{"k2", 1, "accepted", "<absent>"},
-			{"k4", 1, "accepted", "<absent>"},
-			{"k4", 2, "closed", "2019-03-10T00:00:00-05:00"},
+			{"k1", 1, "accepted", "<absent>", "2019-03-01T00:00:00-05:00"},
+			{"k1", 2, "closed", "2019-03-05T00:00:00-05:00", "2019-03-05T00:00:00-05:00"},
+			{"k2", 1, "accepted", "<absent>", "2019-03-02T00:00:00-05:00"},
+			{"k4", 1, "accepted", "<absent>", "2019-03-10T00:00:00-05:00"},
+			{"k4", 2, "closed", "2019-03-10T00:00:00-05:00", "2019-03-10T00:00:00-05:00"},
 		}
 		if len(recs) != len(want) {
 			t.Fatalf("%d records, want %d", len(recs), len(want))
@@ -405,6 +406,9 @@ func TestVersions(t *testing.T) {
 			r := recs[i]
 			if r.CaseID != x.id || r.Version != x.version || r.Status != x.status || wire(t, r, "resolved_at") != x.resolved {
 				t.Errorf("record %d = %s v%d %s %s, want %+v", i, r.CaseID, r.Version, r.Status, wire(t, r, "resolved_at"), x)
+			}
+			if got := wire(t, r, "updated_at"); got != x.updated {
+				t.Errorf("record %d: updated_at %s, want %s", i, got, x.updated)
 			}
 			if wire(t, r, "reported_at") != wire(t, recs[i-int(r.Version)+1], "reported_at") {
 				t.Errorf("record %d: versions differ in reported_at", i)
@@ -424,7 +428,8 @@ func TestVersions(t *testing.T) {
 		if len(recs) != 3 || st.Records != 3 {
 			t.Fatalf("%d records, want 3", len(recs))
 		}
-		if r := recs[0]; r.CaseID != "k1" || r.Version != 1 || r.Status != "closed" || wire(t, r, "resolved_at") != "2019-03-05T00:00:00-05:00" {
+		if r := recs[0]; r.CaseID != "k1" || r.Version != 1 || r.Status != "closed" || wire(t, r, "resolved_at") != "2019-03-05T00:00:00-05:00" ||
+			wire(t, r, "updated_at") != "2019-03-01T00:00:00-05:00" {
 			t.Errorf("k1 = %+v", r)
 		}
 		if r := recs[1]; r.CaseID != "k2" || r.Status != "accepted" || r.ResolvedAt != nil {
