@@ -82,10 +82,24 @@ func TestWindowsArePointInTime(t *testing.T) {
 	if again := read(end); again != want {
 		t.Errorf("03-01 recomputed after the case closed on 03-02: %q, want %q", again, want)
 	}
+	// A version in effect at the day's end that arrives late (another case
+	// reported on 03-01, delivered after the day was computed) counts when
+	// the day is computed again.
+	late := version(1, schemas.StatusAccepted, reported.Add(time.Hour))
+	late.CaseID = "y"
+	if err := st.InsertCases(ctx, []schemas.CaseRow{late}); err != nil {
+		t.Fatal(err)
+	}
+	run(end)
+	// By hand: y is open and was due at 12:00 too, so overdue as well.
+	if got, want := read(end), "2\t0\t0\t2\t0\nlight yellow\n"; got != want {
+		t.Errorf("03-01 recomputed after a late record of 03-01: %q, want %q", got, want)
+	}
 	run(end.AddDate(0, 0, 1))
-	// 03-02: the case closed (resolved and handled in the window, not overdue,
-	// not in the snapshot); it was reported the day before, so not accepted.
-	if next, want := read(end.AddDate(0, 0, 1)), "0\t0\t0\t0\t1\nlight "; next != want {
+	// 03-02: x closed (resolved and handled in the window, not overdue, not
+	// in the snapshot); y still open and overdue; both were reported the day
+	// before, so not accepted.
+	if next, want := read(end.AddDate(0, 0, 1)), "0\t0\t0\t1\t1\nlight "; next != want {
 		t.Errorf("03-02 figures: %q, want %q", next, want)
 	}
 }
