@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -96,11 +97,30 @@ func (s *Store) stateAt(ctx context.Context, at time.Time) (uint64, error) {
 		return 0, fmt.Errorf("cannot build the cases' state at %s: %w", at.Format(time.RFC3339), err)
 	}
 	c.builds = append(c.builds, stateBuild{id: id, at: at, events: events})
+	var drop []string
 	for len(c.builds) > keepStateBuilds {
-		old := c.builds[0]
+		drop = append(drop, strconv.FormatUint(c.builds[0].id, 10))
 		c.builds = c.builds[1:]
-		if err := s.conn.Exec(ctx, fmt.Sprintf("ALTER TABLE case_state DROP PARTITION %d", old.id)); err != nil {
-			s.log.Warn("cannot drop an old build of case_state", "build", old.id, "err", err)
+	}
+	// Builds of processes that stopped: no process keeps a build for a day.
+	rows, err := s.conn.Query(ctx, "SELECT DISTINCT partition FROM system.parts WHERE database = currentDatabase() "+
+		"AND table = 'case_state' AND active AND modification_time < now() - 86400")
+	if err == nil {
+		for rows.Next() {
+			var p string
+			if rows.Scan(&p) == nil {
+				if _, err := strconv.ParseUint(p, 10, 64); err == nil {
+					drop = append(drop, p)
+				}
+			}
+		}
+		rows.Close()
+	}
+	for _, p := range drop {
+		// p is a decimal build id (checked above), the one value put into
+		// the SQL: DROP PARTITION takes no bound arguments.
+		if err := s.conn.Exec(ctx, "ALTER TABLE case_state DROP PARTITION "+p); err != nil {
+			s.log.Warn("cannot drop an old build of case_state", "build", p, "err", err)
 		}
 	}
 	return id, nil
