@@ -22,17 +22,21 @@ var stateColumns = []string{"source", "case_id", "reported_at", "reported_date",
 // on a Nullable column). Arguments: build, T, T, T.
 var stateBuildSQL = func() string {
 	var tuple, outer strings.Builder
-	for i, c := range stateColumns[2:] {
+	for i, c := range stateColumns {
 		if i > 0 {
 			tuple.WriteString(", ")
+			outer.WriteString(", ")
 		}
 		tuple.WriteString(c)
-		fmt.Fprintf(&outer, ", tupleElement(st, %d)", i+1)
+		fmt.Fprintf(&outer, "tupleElement(st, %d)", i+1)
 	}
+	// Grouped by a 64-bit hash of the case key (as the daily rollup counts
+	// cases): a number groups much faster than (source, case_id), and a
+	// collision among a city's cases is astronomically unlikely.
 	return "INSERT INTO case_state (build, at, " + strings.Join(stateColumns, ", ") + ") " +
-		"SELECT ?, ?, source, case_id" + outer.String() +
-		" FROM (SELECT source, case_id, argMax(tuple(" + tuple.String() + "), version) AS st" +
-		" FROM case_events WHERE reported_at < ? AND updated_at <= ? GROUP BY source, case_id)"
+		"SELECT ?, ?, " + outer.String() +
+		" FROM (SELECT argMax(tuple(" + tuple.String() + "), version) AS st" +
+		" FROM case_events WHERE reported_at < ? AND updated_at <= ? GROUP BY cityHash64(toString(source), case_id))"
 }()
 
 // stateAtSQL returns a FROM subquery with one row per case: cols as the
@@ -50,7 +54,8 @@ func stateAtSQL(cols ...string) string {
 type stateBuild struct {
 	id     uint64
 	at     time.Time
-	events uint64 // case_events rows in effect at `at` when it was built
+	events uint64    // case_events rows in effect at `at` when it was built
+	used   time.Time // when a reader last got it (the wall clock: housekeeping only)
 }
 
 // stateCache remembers this process's builds of case_state, so that the
@@ -58,11 +63,17 @@ type stateBuild struct {
 type stateCache struct {
 	mu     sync.Mutex
 	builds []stateBuild // oldest first
+	// grace is how long a build stays after a reader last got it, so that
+	// a query still running on it never loses its rows (0: stateGrace).
+	grace time.Duration
 }
 
 // keepStateBuilds is how many builds a store keeps (a tick has at most the
-// day, week and month ends).
+// day, week and month ends); older ones go once unused for stateGrace.
 const keepStateBuilds = 3
+
+// stateGrace is longer than any job query runs.
+const stateGrace = 30 * time.Minute
 
 // stateArgs returns the arguments of a stateAtSQL subquery: the cases
 // reported from `from` (zero: all) until at, in their state at at. It
@@ -87,8 +98,9 @@ func (s *Store) stateAt(ctx context.Context, at time.Time) (uint64, error) {
 	if err := s.conn.QueryRow(ctx, "SELECT count() FROM case_events WHERE reported_at < ? AND updated_at <= ?", at.UTC(), at.UTC()).Scan(&events); err != nil {
 		return 0, fmt.Errorf("cannot count case versions: %w", err)
 	}
-	for _, b := range c.builds {
-		if b.at.Equal(at) && b.events == events {
+	for i := range c.builds {
+		if b := &c.builds[i]; b.at.Equal(at) && b.events == events {
+			b.used = time.Now()
 			return b.id, nil
 		}
 	}
@@ -96,12 +108,26 @@ func (s *Store) stateAt(ctx context.Context, at time.Time) (uint64, error) {
 	if err := s.conn.Exec(ctx, stateBuildSQL, id, at.UTC(), at.UTC(), at.UTC()); err != nil {
 		return 0, fmt.Errorf("cannot build the cases' state at %s: %w", at.Format(time.RFC3339), err)
 	}
-	c.builds = append(c.builds, stateBuild{id: id, at: at, events: events})
-	var drop []string
-	for len(c.builds) > keepStateBuilds {
-		drop = append(drop, strconv.FormatUint(c.builds[0].id, 10))
-		c.builds = c.builds[1:]
+	now := time.Now()
+	c.builds = append(c.builds, stateBuild{id: id, at: at, events: events, used: now})
+	grace := c.grace
+	if grace == 0 {
+		grace = stateGrace
 	}
+	// Oldest first: drop builds while more than keepStateBuilds remain,
+	// skipping any a reader got within the grace.
+	var drop []string
+	n := len(c.builds)
+	kept := c.builds[:0]
+	for _, b := range c.builds {
+		if n > keepStateBuilds && now.Sub(b.used) > grace {
+			drop = append(drop, strconv.FormatUint(b.id, 10))
+			n--
+			continue
+		}
+		kept = append(kept, b)
+	}
+	c.builds = kept
 	// Builds of processes that stopped: no process keeps a build for a day.
 	rows, err := s.conn.Query(ctx, "SELECT DISTINCT partition FROM system.parts WHERE database = currentDatabase() "+
 		"AND table = 'case_state' AND active AND modification_time < now() - 86400")

@@ -8,11 +8,12 @@ import (
 
 	"github.com/riskwatch/riskwatch/internal/testenv"
 	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/store"
 )
 
 // TestStateBuildsAreSharedAndDropped: the jobs of one window end share one
 // build of case_state; builds of other ends replace the oldest, so a store
-// keeps at most three.
+// keeps three once the others are no longer read.
 func TestStateBuildsAreSharedAndDropped(t *testing.T) {
 	ch := testenv.ClickHouse(t)
 	st := migrated(t)
@@ -47,7 +48,14 @@ func TestStateBuildsAreSharedAndDropped(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if got := builds(); got != "5\t5" {
+		t.Errorf("after five window ends read just now: builds, rows = %q, want all 5 kept (a query may still read them)", got)
+	}
+	store.SetStateGrace(st, time.Nanosecond)
+	if _, err := st.HotspotCells(ctx, start, end.AddDate(0, 0, 5)); err != nil {
+		t.Fatal(err)
+	}
 	if got := builds(); got != "3\t3" {
-		t.Errorf("after five window ends: builds, rows = %q, want 3 builds of 1 row", got)
+		t.Errorf("after six window ends, the older ones unused: builds, rows = %q, want 3 builds of 1 row", got)
 	}
 }
