@@ -73,6 +73,7 @@ type stateBuild struct {
 	id     uint64
 	at     time.Time
 	events uint64    // case_events rows in effect at `at` when it was built
+	total  uint64    // case_events rows when it was last checked
 	used   time.Time // when a reader last got it (the wall clock: housekeeping only)
 }
 
@@ -112,13 +113,26 @@ func (s *Store) stateAt(ctx context.Context, at time.Time) (uint64, error) {
 	c := &s.state
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	// count() of a whole table is read from the parts' metadata: when no
+	// row came since the build, it is current without a scan. Otherwise
+	// the versions in effect at `at` are counted.
+	var total uint64
+	if err := s.conn.QueryRow(ctx, "SELECT count() FROM case_events").Scan(&total); err != nil {
+		return 0, fmt.Errorf("cannot count case versions: %w", err)
+	}
+	for i := range c.builds {
+		if b := &c.builds[i]; b.at.Equal(at) && b.total == total {
+			b.used = time.Now()
+			return b.id, nil
+		}
+	}
 	var events uint64
 	if err := s.conn.QueryRow(ctx, "SELECT count() FROM case_events WHERE reported_at < ? AND updated_at <= ?", at.UTC(), at.UTC()).Scan(&events); err != nil {
 		return 0, fmt.Errorf("cannot count case versions: %w", err)
 	}
 	for i := range c.builds {
 		if b := &c.builds[i]; b.at.Equal(at) && b.events == events {
-			b.used = time.Now()
+			b.used, b.total = time.Now(), total
 			return b.id, nil
 		}
 	}
@@ -127,7 +141,7 @@ func (s *Store) stateAt(ctx context.Context, at time.Time) (uint64, error) {
 		return 0, fmt.Errorf("cannot build the cases' state at %s: %w", at.Format(time.RFC3339), err)
 	}
 	now := time.Now()
-	c.builds = append(c.builds, stateBuild{id: id, at: at, events: events, used: now})
+	c.builds = append(c.builds, stateBuild{id: id, at: at, events: events, total: total, used: now})
 	grace := c.grace
 	if grace == 0 {
 		grace = stateGrace
