@@ -106,6 +106,7 @@ var (
 	createTable = regexp.MustCompile(`(?is)^CREATE\s+TABLE\s+IF\s+NOT\s+EXISTS\s+([A-Za-z_][A-Za-z0-9_]*)\s*(\(.*\))\s*ENGINE\s*=\s*([A-Za-z]*MergeTree)\s*(\(([^()]*)\))?(.*)$`)
 	createView  = regexp.MustCompile(`(?is)^CREATE\s+MATERIALIZED\s+VIEW\s+IF\s+NOT\s+EXISTS\s+([A-Za-z_][A-Za-z0-9_]*)\s+TO\s+([A-Za-z_][A-Za-z0-9_]*)\s+AS\s+(SELECT\b.*)$`)
 	fromTable   = regexp.MustCompile(`(?is)\bFROM\s+([A-Za-z_][A-Za-z0-9_]*)\b`)
+	dropTable   = regexp.MustCompile(`(?is)^DROP\s+TABLE\s+IF\s+EXISTS\s+([A-Za-z_][A-Za-z0-9_]*)\s*$`)
 	alterTable  = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+([A-Za-z_][A-Za-z0-9_]*)(\s+(?:ADD|DROP|MODIFY|COMMENT)\s+COLUMN\b.*)$`)
 )
 
@@ -113,7 +114,7 @@ var (
 // statement. It knows the statement shapes the migrations use (CREATE TABLE
 // IF NOT EXISTS … ENGINE = *MergeTree, CREATE MATERIALIZED VIEW IF NOT
 // EXISTS … TO … AS SELECT … FROM one table, ALTER TABLE … ADD/DROP/MODIFY
-// COLUMN); any other statement is an error, so that a new shape is noticed by
+// COLUMN, DROP TABLE IF EXISTS); any other statement is an error, so that a new shape is noticed by
 // the cluster tests instead of running on one node only.
 func (d *clusterDialect) Statements(sql string) ([]string, error) {
 	sql = strings.TrimSpace(sql)
@@ -177,7 +178,17 @@ func (d *clusterDialect) Statements(sql string) ([]string, error) {
 			everyNode + fmt.Sprintf("ALTER TABLE %s.%s%s", d.db, name, rest),
 		}, nil
 	}
-	return nil, fmt.Errorf("cannot translate statement for a cluster (only CREATE TABLE IF NOT EXISTS … MergeTree, CREATE MATERIALIZED VIEW IF NOT EXISTS … TO and ALTER TABLE … COLUMN are known): %q", firstLine(sql))
+	if m := dropTable.FindStringSubmatch(sql); m != nil {
+		// A view (or a table) dropped to be created again: ON CLUSTER, and
+		// a sharded table's local tables with it.
+		name := m[1]
+		out := []string{fmt.Sprintf("DROP TABLE IF EXISTS %s.%s%s", d.db, name, on)}
+		if d.Sharded(name) {
+			out = append(out, fmt.Sprintf("DROP TABLE IF EXISTS %s.%s%s%s", d.db, name, LocalSuffix, on))
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("cannot translate statement for a cluster (only CREATE TABLE IF NOT EXISTS … MergeTree, CREATE MATERIALIZED VIEW IF NOT EXISTS … TO, ALTER TABLE … COLUMN and DROP TABLE IF EXISTS are known): %q", firstLine(sql))
 }
 
 // everyNode prefixes a statement of Statements that the store runs on each

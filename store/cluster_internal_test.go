@@ -30,6 +30,8 @@ func TestDialectForCluster(t *testing.T) {
 			"CREATE MATERIALIZED VIEW IF NOT EXISTS db.cases_daily_mv ON CLUSTER rw TO db.cases_daily_local AS SELECT day FROM db.cases_local GROUP BY day",
 		}},
 		{"ALTER TABLE risk_index ADD COLUMN x UInt8", []string{"ALTER TABLE db.risk_index ADD COLUMN x UInt8"}},
+		{"DROP TABLE IF EXISTS case_events_mv", []string{"DROP TABLE IF EXISTS db.case_events_mv ON CLUSTER rw"}},
+		{"DROP TABLE IF EXISTS cases", []string{"DROP TABLE IF EXISTS db.cases ON CLUSTER rw", "DROP TABLE IF EXISTS db.cases_local ON CLUSTER rw"}},
 		{"ALTER TABLE cases ADD COLUMN x UInt8", []string{
 			"ALTER TABLE db.cases_local ON CLUSTER rw ADD COLUMN x UInt8",
 			everyNode + "ALTER TABLE db.cases ADD COLUMN x UInt8",
