@@ -303,6 +303,9 @@ func (c *caseState) shift(d int64) {
 	}
 	for i := uint8(0); i < c.nev; i++ {
 		c.ev[i].t += d
+		if !c.updated[i].IsZero() {
+			c.updated[i] = c.updated[i].Add(dur)
+		}
 	}
 }
 
