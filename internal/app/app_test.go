@@ -182,6 +182,14 @@ func TestConfigErrorsExitTwoAndNameTheKey(t *testing.T) {
 // 30 s for it to stop.
 func startRun(t *testing.T, re *regexp.Regexp, args ...string) []string {
 	t.Helper()
+	return startRunWithin(t, 60*time.Second, re, args...)
+}
+
+// startRunWithin is startRun waiting up to wait for the output: for a
+// command that first produces the whole demo stream (two years, ~136,000
+// records, slower under the race detector).
+func startRunWithin(t *testing.T, wait time.Duration, re *regexp.Regexp, args ...string) []string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errb syncBuffer
 	done := make(chan int, 1)
@@ -194,7 +202,7 @@ func startRun(t *testing.T, re *regexp.Regexp, args ...string) []string {
 			t.Errorf("%v did not stop within 30 s", args)
 		}
 	})
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(wait); ; time.Sleep(50 * time.Millisecond) {
 		if m := re.FindStringSubmatch(out.String()); m != nil {
 			return m
 		}
@@ -205,7 +213,7 @@ func startRun(t *testing.T, re *regexp.Regexp, args ...string) []string {
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%v printed nothing matching %s within 60 s:\n%s\n%s", args, re, out.String(), errb.String())
+			t.Fatalf("%v printed nothing matching %s within %s:\n%s\n%s", args, re, wait, out.String(), errb.String())
 		}
 	}
 }

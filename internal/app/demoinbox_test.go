@@ -33,7 +33,7 @@ func TestDemoInboxShowsWhatTheCentersReceive(t *testing.T) {
 	// The stream reaches the clock at start, and the trickle follows it.
 	cst := time.FixedZone("CST", 8*3600)
 	before := time.Now().In(cst).Format(time.DateOnly)
-	m := startRun(t, regexp.MustCompile(`(?s)(http://127\.0\.0\.1:\d+)/console/inbox\?token=(rwk_[A-Za-z0-9_-]+).*`+
+	m := startRunWithin(t, 5*time.Minute, regexp.MustCompile(`(?s)(http://127\.0\.0\.1:\d+)/console/inbox\?token=(rwk_[A-Za-z0-9_-]+).*`+
 		`演示数据 demo stream: \d+ records up to (\d{4}-\d{2}-\d{2}) .*演示数据 demo trickle: about 60 new cases a minute`), "run", "--demo", "--config", cfg)
 	inbox, token := m[1]+"/console/inbox", m[2]
 	if after := time.Now().In(cst).Format(time.DateOnly); m[3] != before && m[3] != after {
