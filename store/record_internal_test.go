@@ -55,7 +55,7 @@ func TestRecordingConnWritesStatementArgsAndCallSite(t *testing.T) {
 	if len(r.Args) != 1 || r.Args[0].Type != "time.Time" || string(r.Args[0].Value) != `"2026-03-01T00:00:00Z"` {
 		t.Errorf("args %+v, want one time.Time 2026-03-01T00:00:00Z", r.Args)
 	}
-	if !strings.HasPrefix(r.Caller, "store/api.go:") || !strings.Contains(r.Caller, " < store/record_internal_test.go:") {
-		t.Errorf("caller %q, want store/api.go:N < store/record_internal_test.go:M", r.Caller)
+	if !strings.HasPrefix(r.Caller, "store/api_trends.go:") || !strings.Contains(r.Caller, " < store/record_internal_test.go:") {
+		t.Errorf("caller %q, want store/api_trends.go:N < store/record_internal_test.go:M", r.Caller)
 	}
 }
