@@ -72,7 +72,19 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+o.Database+onCluster(o.Cluster))
+		exists := false
+		if o.Cluster != "" {
+			// On a cluster the CREATE is distributed DDL, which waits for
+			// every node: a command opening an existing database (backfill,
+			// report, token) does not need it.
+			var n uint64
+			if err := boot.QueryRow(ctx, "SELECT count() FROM system.databases WHERE name = ?", o.Database).Scan(&n); err == nil && n > 0 {
+				exists = true
+			}
+		}
+		if !exists {
+			err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+o.Database+onCluster(o.Cluster))
+		}
 		boot.Close()
 		if err != nil {
 			return nil, fmt.Errorf("cannot create database %s: %w", o.Database, err)
