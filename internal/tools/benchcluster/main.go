@@ -20,7 +20,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,6 +30,7 @@ import (
 
 	"github.com/riskwatch/riskwatch/ingest"
 	"github.com/riskwatch/riskwatch/internal/servers"
+	"github.com/riskwatch/riskwatch/internal/tools/toolenv"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/sources/demo"
 )
@@ -51,8 +51,8 @@ type target struct {
 
 func run() error {
 	records := flag.Int("records", 200_000, "demo records to ingest")
-	kafkaVersion := flag.String("kafka-version", envOr("RISKWATCH_KAFKA_VERSION", "4.4.0"), "Apache Kafka version (jars from make deps)")
-	zkVersion := flag.String("zookeeper-version", envOr("RISKWATCH_ZOOKEEPER_VERSION", servers.DefaultZooKeeperVersion), "ZooKeeper version (jars from make deps)")
+	kafkaVersion := flag.String("kafka-version", toolenv.EnvOr("RISKWATCH_KAFKA_VERSION", "4.4.0"), "Apache Kafka version (jars from make deps)")
+	zkVersion := flag.String("zookeeper-version", toolenv.EnvOr("RISKWATCH_ZOOKEEPER_VERSION", servers.DefaultZooKeeperVersion), "ZooKeeper version (jars from make deps)")
 	bin := flag.String("bin", "bin/riskwatch", "the riskwatch binary")
 	partitions := flag.Int("partitions", 4, "topic partitions")
 	flag.Parse()
@@ -138,7 +138,7 @@ func measure(ctx context.Context, t target, bin, dir string, brokers []string, t
 		addrs[i] = n.Addr
 	}
 	db := "bench_" + strings.ReplaceAll(strings.Fields(t.name)[0], " ", "_")
-	httpAddr, err := freeAddr()
+	httpAddr, err := toolenv.FreeAddr()
 	if err != nil {
 		return err
 	}
@@ -233,43 +233,11 @@ log:
 func sumCPU(pids []int) time.Duration {
 	var d time.Duration
 	for _, pid := range pids {
-		d += procCPU(pid)
+		d += toolenv.ProcCPU(pid)
 	}
 	return d
 }
 
 // procCPU returns the CPU time (user + system) a process has used so far.
-func procCPU(pid int) time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	if i := strings.LastIndexByte(s, ')'); i >= 0 {
-		s = s[i+2:]
-	}
-	f := strings.Fields(s)
-	if len(f) < 13 {
-		return 0
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * (time.Second / 100) // USER_HZ is 100 on Linux
-}
 
 // freeAddr returns a free loopback host:port.
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
-}

@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -30,6 +29,7 @@ import (
 	"github.com/riskwatch/riskwatch/ingest"
 	"github.com/riskwatch/riskwatch/internal/broker"
 	"github.com/riskwatch/riskwatch/internal/servers"
+	"github.com/riskwatch/riskwatch/internal/tools/toolenv"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/sources/demo"
 )
@@ -44,7 +44,7 @@ func main() {
 func run() error {
 	records := flag.Int("records", 1_000_000, "demo records to ingest")
 	brokerKind := flag.String("broker", "kafka", "kafka (a real Apache Kafka broker) or kfake (in-process)")
-	kafkaVersion := flag.String("kafka-version", envOr("RISKWATCH_KAFKA_VERSION", "4.4.0"), "Apache Kafka version (jars from make deps)")
+	kafkaVersion := flag.String("kafka-version", toolenv.EnvOr("RISKWATCH_KAFKA_VERSION", "4.4.0"), "Apache Kafka version (jars from make deps)")
 	bin := flag.String("bin", "bin/riskwatch", "the riskwatch binary")
 	partitions := flag.Int("partitions", 4, "topic partitions")
 	batchRows := flag.Int("batch-rows", 100_000, "ingest.batch_rows")
@@ -136,11 +136,11 @@ func run() error {
 	}
 	defer os.RemoveAll(dir)
 	cfgPath := filepath.Join(dir, "bench.yaml")
-	httpAddr, err := freeAddr()
+	httpAddr, err := toolenv.FreeAddr()
 	if err != nil {
 		return err
 	}
-	metricsAddr, err := freeAddr()
+	metricsAddr, err := toolenv.FreeAddr()
 	if err != nil {
 		return err
 	}
@@ -188,7 +188,7 @@ ingest:
 	if *cpuprofile != "" {
 		cmd.Env = append(os.Environ(), "RISKWATCH_CPUPROFILE="+*cpuprofile)
 	}
-	chCPU0 := procCPU(ch.PID())
+	chCPU0 := toolenv.ProcCPU(ch.PID())
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return err
@@ -209,7 +209,7 @@ ingest:
 		time.Sleep(50 * time.Millisecond)
 	}
 	elapsed := time.Since(start)
-	chCPU := procCPU(ch.PID()) - chCPU0
+	chCPU := toolenv.ProcCPU(ch.PID()) - chCPU0
 	if resp, err := http.Get("http://" + metricsAddr + "/metrics"); err == nil {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
@@ -238,23 +238,6 @@ ingest:
 }
 
 // procCPU returns the CPU time (user + system) a process has used so far.
-func procCPU(pid int) time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	if i := strings.LastIndexByte(s, ')'); i >= 0 {
-		s = s[i+2:]
-	}
-	f := strings.Fields(s)
-	if len(f) < 13 {
-		return 0
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * (time.Second / 100) // USER_HZ is 100 on Linux
-}
 
 func memLine(n int64) string {
 	if n == 0 {
@@ -278,18 +261,3 @@ func bufferLine(n int64) string {
 }
 
 // freeAddr returns a free loopback host:port.
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
-}

@@ -36,6 +36,7 @@ import (
 	"github.com/riskwatch/riskwatch/ingest"
 	"github.com/riskwatch/riskwatch/internal/broker"
 	"github.com/riskwatch/riskwatch/internal/servers"
+	"github.com/riskwatch/riskwatch/internal/tools/toolenv"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/sources/demo"
 	"github.com/riskwatch/riskwatch/warnings/channel"
@@ -94,28 +95,12 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 
 func (r *receiver) count() int { r.mu.Lock(); defer r.mu.Unlock(); return len(r.arrived) }
 
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
-}
-
 func run() error {
 	records := flag.Int("records", 1000, "records with 40 parties, each expecting a warning")
 	demoRecords := flag.Int("demo", 50_000, "demo records mixed in around them")
 	rate := flag.Int("rate", 20, "records with 40 parties produced per second")
 	brokerKind := flag.String("broker", "kafka", "kafka (a real Apache Kafka broker) or kfake (in-process)")
-	kafkaVersion := flag.String("kafka-version", envOr("RISKWATCH_KAFKA_VERSION", "4.4.0"), "Apache Kafka version (jars from make deps)")
+	kafkaVersion := flag.String("kafka-version", toolenv.EnvOr("RISKWATCH_KAFKA_VERSION", "4.4.0"), "Apache Kafka version (jars from make deps)")
 	bin := flag.String("bin", "", "the riskwatch binary (empty: build one into a temporary directory)")
 	tick := flag.Duration("tick", 500*time.Millisecond, "warnings.tick")
 	batchAge := flag.Duration("batch-age", time.Second, "ingest.batch_age")
@@ -182,7 +167,7 @@ func run() error {
 	go func() { _ = hook.Serve(hookLn) }()
 	defer hook.Close()
 
-	httpAddr, err := freeAddr()
+	httpAddr, err := toolenv.FreeAddr()
 	if err != nil {
 		return err
 	}
