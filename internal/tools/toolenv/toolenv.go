@@ -2,7 +2,8 @@
 // bench-indices, bench-api, bench-reports, eval-alarms, nyc-run) measure
 // against: a throwaway ClickHouse server of the machine's own binary on
 // loopback, a store on a migrated database and the region registry loaded
-// into it. Close stops the server and removes its directory.
+// into it. Close stops the server and removes its directory. It also holds
+// the small helpers several tools share (ProcCPU, FreeAddr, EnvOr).
 package toolenv
 
 import (
