@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/riskwatch/riskwatch/api"
-	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
 )
 
@@ -44,27 +43,7 @@ func (demoIDStore) APIRiskIndex(context.Context, store.APIResultQuery) (store.AP
 // whole while the ID numbers and phone next to it are masked, and a leader
 // still gets no case id.
 func TestCaseIDsAreNotMaskedAsIDNumbers(t *testing.T) {
-	reg, err := schemas.LoadTongliao()
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs := &fakeStore{toks: map[string]store.APIToken{}}
-	toks := map[string]string{}
-	for _, role := range []string{api.RoleLeader, api.RoleAnalyst} {
-		tok, id, err := api.NewToken()
-		if err != nil {
-			t.Fatal(err)
-		}
-		fs.toks[api.HashToken(tok)] = store.APIToken{ID: id, Name: role, Role: role, Scope: "150521"}
-		toks[role] = tok
-	}
-	srv, err := api.New(api.Options{Store: demoIDStore{fs}, Regions: reg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	mux := http.NewServeMux()
-	srv.Mount(mux)
+	mux, toks := leaderAndAnalyst(t, func(fs *fakeStore) api.Store { return demoIDStore{fs} })
 	get := func(role, path string) string {
 		req := httptest.NewRequest("GET", path, nil)
 		req.Header.Set("Authorization", "Bearer "+toks[role])

@@ -37,12 +37,11 @@ func (shortIDStore) APIWarnings(context.Context, store.APIResultQuery) (store.AP
 		[]any{"w3", "firing", "orange", "risk_band", "week", "week", "150521000000", "科左中旗 风险橙色", "", ""}), nil
 }
 
-// TestLeaderNeverSeesShortCaseIDs: the rule that hides case ids from
-// leaders does not lean on masking: with a case id masking leaves alone
-// a leader's rule alarms and warnings, as JSON and CSV, hold it
-// nowhere (case_id, subject, title, body, detail, link), an analyst's
-// do, and the aggregate warning keeps its subject.
-func TestLeaderNeverSeesShortCaseIDs(t *testing.T) {
+// leaderAndAnalyst mounts an API over the store wrap builds around a fake
+// store that knows one leader and one analyst token, both scoped to 150521,
+// and returns the mux and each role's token.
+func leaderAndAnalyst(t *testing.T, wrap func(*fakeStore) api.Store) (*http.ServeMux, map[string]string) {
+	t.Helper()
 	reg, err := schemas.LoadTongliao()
 	if err != nil {
 		t.Fatal(err)
@@ -57,13 +56,23 @@ func TestLeaderNeverSeesShortCaseIDs(t *testing.T) {
 		fs.toks[api.HashToken(tok)] = store.APIToken{ID: id, Name: role, Role: role, Scope: "150521"}
 		toks[role] = tok
 	}
-	srv, err := api.New(api.Options{Store: shortIDStore{fs}, Regions: reg})
+	srv, err := api.New(api.Options{Store: wrap(fs), Regions: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
 	mux := http.NewServeMux()
 	srv.Mount(mux)
+	return mux, toks
+}
+
+// TestLeaderNeverSeesShortCaseIDs: the rule that hides case ids from
+// leaders does not lean on masking: with a case id masking leaves alone
+// a leader's rule alarms and warnings, as JSON and CSV, hold it
+// nowhere (case_id, subject, title, body, detail, link), an analyst's
+// do, and the aggregate warning keeps its subject.
+func TestLeaderNeverSeesShortCaseIDs(t *testing.T) {
+	mux, toks := leaderAndAnalyst(t, func(fs *fakeStore) api.Store { return shortIDStore{fs} })
 	for _, path := range []string{"/api/alarms/rule", "/api/warnings"} {
 		for _, format := range []string{"json", "csv"} {
 			for role, tok := range toks {
