@@ -155,10 +155,10 @@ func (s *Store) resultQuery(ctx context.Context, table, cols, codeCond, endCol, 
 		w.add("level = ?", q.Level)
 	}
 	if !q.Filter.From.IsZero() {
-		w.add("toDate("+endCol+") >= toDate(?)", day(q.Filter.From))
+		w.add(localDate(endCol)+" >= toDate(?)", day(q.Filter.From))
 	}
 	if !q.Filter.To.IsZero() {
-		w.add("toDate("+endCol+") <= toDate(?)", day(q.Filter.To))
+		w.add(localDate(endCol)+" <= toDate(?)", day(q.Filter.To))
 	}
 	// sub selects the rows among which Latest finds the newest window.
 	var sub where
@@ -301,10 +301,10 @@ func (s *Store) APISupervisionUnits(ctx context.Context, q APIResultQuery) (APIT
 		return APITable{}, err
 	}
 	if !q.Filter.From.IsZero() {
-		w.add("toDate(window_end) >= toDate(?)", day(q.Filter.From))
+		w.add(localDate("window_end")+" >= toDate(?)", day(q.Filter.From))
 	}
 	if !q.Filter.To.IsZero() {
-		w.add("toDate(window_end) <= toDate(?)", day(q.Filter.To))
+		w.add(localDate("window_end")+" <= toDate(?)", day(q.Filter.To))
 	}
 	sub := where{conds: append([]string(nil), w.conds...), args: append([]any(nil), w.args...)}
 	w.add("window_end = (SELECT max(window_end) FROM supervision_cases "+sub.sql()+")", sub.args...)
@@ -443,10 +443,10 @@ func (s *Store) APIWarningDeliveries(ctx context.Context, q APIResultQuery) (API
 	w.add("notification_id IN (SELECT notification_id FROM warning_deliveries ARRAY JOIN warning_ids AS wid "+
 		"WHERE wid IN (SELECT id FROM warnings "+scope.sql()+"))", scope.args...)
 	if !q.Filter.From.IsZero() {
-		w.add("toDate(attempted_at) >= toDate(?)", day(q.Filter.From))
+		w.add(localDate("attempted_at")+" >= toDate(?)", day(q.Filter.From))
 	}
 	if !q.Filter.To.IsZero() {
-		w.add("toDate(attempted_at) <= toDate(?)", day(q.Filter.To))
+		w.add(localDate("attempted_at")+" <= toDate(?)", day(q.Filter.To))
 	}
 	if v := q.Extra["status"]; v != "" {
 		w.add("toString(status) = ?", v)
