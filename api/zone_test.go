@@ -55,7 +55,7 @@ func TestNewYorkDeploymentDates(t *testing.T) {
 	}
 	town := reg.Children(kzzCode)[0].Code
 	village := reg.Children(town)[0].Code
-	late := time.Date(2026, 8, 10, 23, 30, 0, 0, ny)  // counts on 08-10
+	late := time.Date(2026, 8, 10, 23, 30, 0, 0, ny) // counts on 08-10
 	early := time.Date(2026, 8, 11, 0, 30, 0, 0, ny) // counts on 08-11
 	now := time.Date(2026, 8, 12, 10, 0, 0, 0, ny)
 	tr, err := transform.New(transform.Options{Registry: reg})
