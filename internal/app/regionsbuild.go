@@ -11,23 +11,42 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/paulmach/orb"
+
 	"github.com/riskwatch/riskwatch/schemas"
 )
 
 // regionsBuild is `riskwatch regions build`: a registry (the regions CSV)
 // from a boundary file, with populations joined from a CSV by name or code
-// and a report of what did not match, with suggested matches.
+// and a report of what did not match, with suggested matches. Given the
+// parents' polygons (--parent-geojson), it reports the units that straddle
+// two parents with the share of their area on each side, and, given
+// records with coordinates (--records), the share of their records; a unit
+// without a --parent-field goes under the parent that holds most of its
+// area (most of its records when it has no polygon inside a parent).
 func regionsBuild(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("riskwatch regions build", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	geo := fs.String("geojson", "", "boundary file: a GeoJSON FeatureCollection (required)")
 	codeField := fs.String("code-field", "", "feature property with the unit's code (required)")
 	nameField := fs.String("name-field", "", "feature property with the unit's name (required)")
-	parentField := fs.String("parent-field", "", "feature property with the parent's code (empty: every unit is a child of the root)")
+	codeFormat := fs.String("code-format", "{}", "how a unit's code is written: {} stands for the code property (NYC-ZIP-{})")
+	parentField := fs.String("parent-field", "", "feature property with the parent's code (empty: the parent polygons decide, else the root)")
+	parentFormat := fs.String("parent-format", "{}", "how a parent's code is written from --parent-field or --parent-code-field: {} stands for the value")
+	parents := fs.String("parents", "", "a regions CSV the units go under (its root is the root; --root-code and --root-name are ignored)")
+	parentGeo := fs.String("parent-geojson", "", "the parents' polygons: report units straddling two parents and place units without --parent-field")
+	parentCodeField := fs.String("parent-code-field", "", "feature property of --parent-geojson with the parent's code")
+	records := fs.String("records", "", "CSV of records with a unit code and coordinates: the share of each unit's records under each parent")
+	recCode := fs.String("records-code", "", "column of --records with the unit's code (written through --code-format)")
+	recLat := fs.String("records-lat", "latitude", "column of --records with the latitude")
+	recLon := fs.String("records-lon", "longitude", "column of --records with the longitude")
+	straddleMin := fs.Float64("straddle-min", 5, "a unit straddles when a second parent holds at least this percentage of its area or records")
 	rootCode := fs.String("root-code", "ROOT", "code of the root (the city)")
 	rootName := fs.String("root-name", "City", "name of the root")
 	popFile := fs.String("population", "", "CSV with a population column and a name or code column (see --join-on)")
 	joinOn := fs.String("join-on", "code", "join the population on name or code")
+	popKey := fs.String("population-key", "", "column of --population with the name or code (default: the --join-on value)")
+	sumPop := fs.Bool("sum-population", false, "a unit without population gets the sum of its children's")
 	out := fs.String("out", "-", "write the regions CSV here (- = standard output)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -41,71 +60,161 @@ func regionsBuild(args []string, stdout, stderr io.Writer) int {
 		return bad("--geojson, --code-field and --name-field are required")
 	case *joinOn != "name" && *joinOn != "code":
 		return bad("--join-on: %q is not name or code", *joinOn)
+	case (*parentGeo == "") != (*parentCodeField == ""):
+		return bad("--parent-geojson and --parent-code-field go together")
+	case *records != "" && (*parentGeo == "" || *recCode == ""):
+		return bad("--records needs --parent-geojson and --records-code")
+	case !strings.Contains(*codeFormat, "{}") || !strings.Contains(*parentFormat, "{}"):
+		return bad("--code-format and --parent-format must contain {}")
 	}
-	b, err := os.ReadFile(*geo)
+	codeOf := func(v string) string { return strings.ReplaceAll(*codeFormat, "{}", v) }
+	parentOf := func(v string) string { return strings.ReplaceAll(*parentFormat, "{}", v) }
+	fc, err := readFeatures(*geo)
 	if err != nil {
 		return bad("--geojson: %v", err)
-	}
-	var fc struct {
-		Features []struct {
-			Properties map[string]any `json:"properties"`
-		} `json:"features"`
-	}
-	if err := json.Unmarshal(b, &fc); err != nil {
-		return bad("--geojson: %s: cannot decode: %v", *geo, err)
-	}
-	prop := func(p map[string]any, k string) string {
-		v, ok := p[k]
-		if !ok || v == nil {
-			return ""
-		}
-		if f, ok := v.(float64); ok {
-			return strconv.FormatFloat(f, 'f', -1, 64)
-		}
-		return strings.TrimSpace(fmt.Sprint(v))
 	}
 	type unit struct {
 		code, name, parent string
 		pop                int64
 		hasPop             bool
+		geom               orb.MultiPolygon
 	}
 	units := map[string]*unit{}
 	var order []string
 	for i, f := range fc.Features {
 		u := &unit{code: prop(f.Properties, *codeField), name: prop(f.Properties, *nameField)}
-		if *parentField != "" {
-			u.parent = prop(f.Properties, *parentField)
-		}
 		if u.code == "" {
 			return bad("%s: feature %d: no %s", *geo, i, *codeField)
+		}
+		u.code = codeOf(u.code)
+		if *parentField != "" {
+			if v := prop(f.Properties, *parentField); v != "" {
+				u.parent = parentOf(v)
+			}
 		}
 		if u.name == "" {
 			u.name = u.code
 		}
+		mp, _ := multiPolygon(f.Geometry)
 		if prev, dup := units[u.code]; dup {
 			// Several features of one unit (islands written separately).
 			if prev.parent != u.parent {
 				fmt.Fprintf(stderr, "feature %d: unit %s has parents %s and %s; kept under %s\n", i, u.code, prev.parent, u.parent, prev.parent)
 			}
+			prev.geom = append(prev.geom, mp...)
 			continue
 		}
+		u.geom = mp
 		units[u.code] = u
 		order = append(order, u.code)
 	}
-	// Parents that are no feature become units of their own under the root.
+	var base []schemas.Region
+	root, rootRegion := *rootCode, schemas.Region{Code: *rootCode, Name: *rootName, Level: 2}
+	known := map[string]schemas.Region{}
+	if *parents != "" {
+		f, err := os.Open(*parents)
+		if err != nil {
+			return bad("--parents: %v", err)
+		}
+		preg, err := schemas.LoadCSV(f, *parents)
+		f.Close()
+		if err != nil {
+			return bad("--parents: %v", err)
+		}
+		base = preg.All()
+		rootRegion = preg.Root()
+		root = rootRegion.Code
+		for _, r := range base {
+			if _, clash := units[r.Code]; clash {
+				return bad("%s: unit %s is already a region of %s", *geo, r.Code, *parents)
+			}
+			known[r.Code] = r
+		}
+	}
+	if *parentGeo != "" {
+		pfc, err := readFeatures(*parentGeo)
+		if err != nil {
+			return bad("--parent-geojson: %v", err)
+		}
+		var shapes []shape
+		for i, f := range pfc.Features {
+			c := prop(f.Properties, *parentCodeField)
+			mp, ok := multiPolygon(f.Geometry)
+			if c == "" || !ok {
+				return bad("%s: feature %d: no %s or no polygon", *parentGeo, i, *parentCodeField)
+			}
+			shapes = append(shapes, shape{code: parentOf(c), geom: mp, bound: mp.Bound()})
+		}
+		var byRecords map[string]map[string]int
+		if *records != "" {
+			var placed int
+			if byRecords, placed, err = recordShares(*records, *recCode, *recLat, *recLon, codeOf, shapes); err != nil {
+				return bad("--records: %v", err)
+			}
+			fmt.Fprintf(stdout, "records: %d with coordinates placed in the parents\n", placed)
+		}
+		min := *straddleMin / 100
+		nArea, nRec := 0, 0
+		for _, c := range order {
+			u := units[c]
+			var byArea []side
+			if len(u.geom) > 0 {
+				shares, _ := areaShares(u.geom, shapes)
+				byArea = sides(shares, nil)
+				if straddles(byArea, min) {
+					nArea++
+					fmt.Fprintf(stdout, "straddles: unit %s (%s) by area: %s\n", u.code, u.name, formatSides(byArea, shares[""], 0, false))
+				}
+			}
+			var byRec []side
+			if rc := byRecords[c]; len(rc) > 0 {
+				total := 0
+				for _, k := range rc {
+					total += k
+				}
+				shares := map[string]float64{}
+				for p, k := range rc {
+					shares[p] = float64(k) / float64(total)
+				}
+				byRec = sides(shares, rc)
+				if straddles(byRec, min) {
+					nRec++
+					fmt.Fprintf(stdout, "straddles: unit %s (%s) by records: %s\n", u.code, u.name, formatSides(byRec, shares[""], rc[""], true))
+				}
+			}
+			if u.parent == "" {
+				switch {
+				case len(byArea) > 0:
+					u.parent = byArea[0].parent
+				case len(byRec) > 0:
+					u.parent = byRec[0].parent
+				}
+			}
+		}
+		fmt.Fprintf(stdout, "straddling units (a second parent with at least %g %%): %d by area, %d by records\n", *straddleMin, nArea, nRec)
+	}
+	// Parents that are no feature and no region of --parents become units
+	// of their own under the root, named by their code.
 	for _, c := range order {
 		u := units[c]
-		if u.parent == "" || u.parent == *rootCode {
-			u.parent = *rootCode
+		if u.parent == "" || u.parent == root {
+			u.parent = root
+			continue
+		}
+		if _, ok := known[u.parent]; ok {
 			continue
 		}
 		if _, ok := units[u.parent]; !ok {
-			units[u.parent] = &unit{code: u.parent, name: u.parent, parent: *rootCode}
+			units[u.parent] = &unit{code: u.parent, name: u.parent, parent: root}
 			order = append(order, u.parent)
 		}
 	}
 	if *popFile != "" {
-		pops, err := readPopulation(*popFile, *joinOn)
+		keyCol := *joinOn
+		if *popKey != "" {
+			keyCol = *popKey
+		}
+		pops, err := readPopulation(*popFile, keyCol)
 		if err != nil {
 			return bad("--population: %v", err)
 		}
@@ -125,6 +234,8 @@ func regionsBuild(args []string, stdout, stderr io.Writer) int {
 			k := p.key
 			if *joinOn == "name" {
 				k = normName(k)
+			} else {
+				k = codeOf(k)
 			}
 			u, ok := byKey[k]
 			if !ok {
@@ -144,8 +255,14 @@ func regionsBuild(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "population: %d of %d rows joined, %d units without population\n", len(pops)-len(unmatched), len(pops), missing)
 	}
-	regs := []schemas.Region{{Code: *rootCode, Name: *rootName, Level: 2}}
-	level := map[string]int{*rootCode: 2}
+	regs := []schemas.Region{rootRegion}
+	level := map[string]int{root: int(rootRegion.Level)}
+	for _, r := range base {
+		if r.Code != root {
+			regs = append(regs, r)
+			level[r.Code] = int(r.Level)
+		}
+	}
 	var depth func(c string, seen map[string]bool) (int, error)
 	depth = func(c string, seen map[string]bool) (int, error) {
 		if l, ok := level[c]; ok {
@@ -175,6 +292,9 @@ func regionsBuild(args []string, stdout, stderr io.Writer) int {
 		}
 		regs = append(regs, r)
 	}
+	if *sumPop {
+		sumPopulations(regs)
+	}
 	reg, err := schemas.NewRegistry(regs)
 	if err != nil {
 		fmt.Fprintf(stderr, "riskwatch regions build: %v\n", err)
@@ -198,6 +318,126 @@ func regionsBuild(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%d regions written to %s\n", reg.Len(), *out)
 	}
 	return 0
+}
+
+// feature is one GeoJSON feature: its properties and its polygons
+// (Polygon and MultiPolygon geometries; nil for any other).
+type feature struct {
+	Properties map[string]any
+	Geometry   orb.Geometry
+}
+
+// readFeatures reads a GeoJSON FeatureCollection.
+func readFeatures(path string) (*struct{ Features []feature }, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var fc struct {
+		Features []struct {
+			Properties map[string]any `json:"properties"`
+			Geometry   *struct {
+				Type        string          `json:"type"`
+				Coordinates json.RawMessage `json:"coordinates"`
+			} `json:"geometry"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(b, &fc); err != nil {
+		return nil, fmt.Errorf("%s: cannot decode: %w", path, err)
+	}
+	out := &struct{ Features []feature }{}
+	for i, f := range fc.Features {
+		ft := feature{Properties: f.Properties}
+		if f.Geometry != nil {
+			var err error
+			switch f.Geometry.Type {
+			case "Polygon":
+				var c [][][2]float64
+				if err = json.Unmarshal(f.Geometry.Coordinates, &c); err == nil {
+					ft.Geometry = ringsPolygon(c)
+				}
+			case "MultiPolygon":
+				var c [][][][2]float64
+				if err = json.Unmarshal(f.Geometry.Coordinates, &c); err == nil {
+					mp := make(orb.MultiPolygon, len(c))
+					for j, p := range c {
+						mp[j] = ringsPolygon(p)
+					}
+					ft.Geometry = mp
+				}
+			}
+			if err != nil {
+				return nil, fmt.Errorf("%s: feature %d: cannot decode the coordinates: %w", path, i, err)
+			}
+		}
+		out.Features = append(out.Features, ft)
+	}
+	return out, nil
+}
+
+func ringsPolygon(rings [][][2]float64) orb.Polygon {
+	p := make(orb.Polygon, len(rings))
+	for i, r := range rings {
+		p[i] = make(orb.Ring, len(r))
+		for j, pt := range r {
+			p[i][j] = orb.Point(pt)
+		}
+	}
+	return p
+}
+
+// prop returns a feature property as text (numbers without a fraction
+// as integers).
+func prop(p map[string]any, k string) string {
+	v, ok := p[k]
+	if !ok || v == nil {
+		return ""
+	}
+	if f, ok := v.(float64); ok {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return strings.TrimSpace(fmt.Sprint(v))
+}
+
+// sumPopulations gives every region without a census population the sum
+// of its children's, when every child has one, bottom-up from the root
+// (regs[0]).
+func sumPopulations(regs []schemas.Region) {
+	idx := map[string]int{}
+	for i, r := range regs {
+		idx[r.Code] = i
+	}
+	children := map[string][]int{}
+	for i, r := range regs {
+		if r.Parent != "" {
+			children[r.Parent] = append(children[r.Parent], i)
+		}
+	}
+	var sum func(i int) bool
+	sum = func(i int) bool {
+		r := &regs[i]
+		if r.PopulationSource == schemas.PopulationCensus {
+			return true
+		}
+		kids := children[r.Code]
+		if len(kids) == 0 {
+			return false
+		}
+		var total int64
+		all := true
+		for _, k := range kids {
+			if !sum(k) {
+				all = false
+			}
+			total += regs[k].Population
+		}
+		if !all {
+			return false
+		}
+		r.Population, r.PopulationSource = total, schemas.PopulationCensus
+		return true
+	}
+	sum(idx[regs[0].Code])
 }
 
 type popRow struct {

@@ -1,0 +1,188 @@
+package app
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
+)
+
+// shape is the polygon of one unit or parent of `regions build`.
+type shape struct {
+	code  string
+	geom  orb.MultiPolygon
+	bound orb.Bound
+}
+
+// multiPolygon returns the polygons of a GeoJSON geometry (Polygon or
+// MultiPolygon); ok is false for any other type.
+func multiPolygon(g orb.Geometry) (orb.MultiPolygon, bool) {
+	switch x := g.(type) {
+	case orb.Polygon:
+		return orb.MultiPolygon{x}, true
+	case orb.MultiPolygon:
+		return x, true
+	}
+	return nil, false
+}
+
+// parentAt returns the code of the first parent shape that holds pt, ""
+// when none does.
+func parentAt(parents []shape, pt orb.Point) string {
+	for i := range parents {
+		p := &parents[i]
+		if p.bound.Contains(pt) && planar.MultiPolygonContains(p.geom, pt) {
+			return p.code
+		}
+	}
+	return ""
+}
+
+// shareGrid is the side of the grid of sample points over a unit's bounds:
+// the area shares are those of the points inside the unit (about 1,000 to
+// 2,500 for most shapes: a share is known to about a tenth of a percent
+// of the unit's area).
+const shareGrid = 50
+
+// areaShares estimates which share of unit's area lies in each parent: a
+// regular grid of points over the unit's bounds, those inside the unit
+// placed in the parents ("" = in none). Over a unit the size of a city
+// district, degrees of longitude and latitude keep one ratio, so shares of
+// points are shares of area.
+func areaShares(unit orb.MultiPolygon, parents []shape) (map[string]float64, int) {
+	b := unit.Bound()
+	var near []shape
+	for _, p := range parents {
+		if p.bound.Intersects(b) {
+			near = append(near, p)
+		}
+	}
+	counts, n := map[string]int{}, 0
+	dx, dy := (b.Max[0]-b.Min[0])/shareGrid, (b.Max[1]-b.Min[1])/shareGrid
+	for i := 0; i < shareGrid; i++ {
+		for j := 0; j < shareGrid; j++ {
+			pt := orb.Point{b.Min[0] + (float64(i)+0.5)*dx, b.Min[1] + (float64(j)+0.5)*dy}
+			if !planar.MultiPolygonContains(unit, pt) {
+				continue
+			}
+			n++
+			counts[parentAt(near, pt)]++
+		}
+	}
+	shares := map[string]float64{}
+	for c, k := range counts {
+		shares[c] = float64(k) / float64(n)
+	}
+	return shares, n
+}
+
+// recordShares places the records of a CSV (a unit code column, latitude
+// and longitude) in the parents: per unit code (written through codeOf),
+// how many records fall in each parent ("" = in none). Rows without
+// coordinates are skipped; so are 0,0 coordinates (a common "unknown").
+func recordShares(path, codeCol, latCol, lonCol string, codeOf func(string) string, parents []shape) (map[string]map[string]int, int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	cr := csv.NewReader(f)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	h, err := cr.Read()
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: cannot read the header: %w", path, err)
+	}
+	col := map[string]int{}
+	for i, c := range h {
+		col[strings.TrimSpace(strings.TrimPrefix(c, "\ufeff"))] = i
+	}
+	ci, okc := col[codeCol]
+	yi, oky := col[latCol]
+	xi, okx := col[lonCol]
+	if !okc || !oky || !okx {
+		return nil, 0, fmt.Errorf("%s line 1: needs the columns %s, %s and %s", path, codeCol, latCol, lonCol)
+	}
+	out := map[string]map[string]int{}
+	placed := 0
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return out, placed, nil
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("%s: %w", path, err)
+		}
+		if ci >= len(rec) || yi >= len(rec) || xi >= len(rec) {
+			continue
+		}
+		code := strings.TrimSpace(rec[ci])
+		lat, err1 := strconv.ParseFloat(strings.TrimSpace(rec[yi]), 64)
+		lon, err2 := strconv.ParseFloat(strings.TrimSpace(rec[xi]), 64)
+		if code == "" || err1 != nil || err2 != nil || (lat == 0 && lon == 0) {
+			continue
+		}
+		code = codeOf(code)
+		if out[code] == nil {
+			out[code] = map[string]int{}
+		}
+		out[code][parentAt(parents, orb.Point{lon, lat})]++
+		placed++
+	}
+}
+
+// side is one parent's part of a unit.
+type side struct {
+	parent string
+	share  float64
+	n      int
+}
+
+// sides orders a unit's parts, largest first (ties by code), leaving out
+// the part in no parent.
+func sides(shares map[string]float64, counts map[string]int) []side {
+	var out []side
+	for c, s := range shares {
+		if c != "" {
+			out = append(out, side{parent: c, share: s, n: counts[c]})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].share != out[j].share {
+			return out[i].share > out[j].share
+		}
+		return out[i].parent < out[j].parent
+	})
+	return out
+}
+
+// straddles says whether at least two parents each hold min or more of a
+// unit.
+func straddles(s []side, min float64) bool { return len(s) >= 2 && s[1].share >= min }
+
+// formatSides writes the parts as "P1 81.2 %, P2 18.8 %" (with counts when
+// withCounts: "P1 930 (93.0 %)"), and the part in no parent last.
+func formatSides(s []side, outside float64, outsideN int, withCounts bool) string {
+	var parts []string
+	for _, x := range s {
+		if withCounts {
+			parts = append(parts, fmt.Sprintf("%s %d (%.1f %%)", x.parent, x.n, 100*x.share))
+		} else {
+			parts = append(parts, fmt.Sprintf("%s %.1f %%", x.parent, 100*x.share))
+		}
+	}
+	if outside > 0 {
+		if withCounts {
+			parts = append(parts, fmt.Sprintf("in no parent %d (%.1f %%)", outsideN, 100*outside))
+		} else {
+			parts = append(parts, fmt.Sprintf("in no parent %.1f %%", 100*outside))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
