@@ -30,6 +30,8 @@ func regionsBuild(args []string, stdout, stderr io.Writer) int {
 	geo := fs.String("geojson", "", "boundary file: a GeoJSON FeatureCollection (required)")
 	codeField := fs.String("code-field", "", "feature property with the unit's code (required)")
 	nameField := fs.String("name-field", "", "feature property with the unit's name (required)")
+	codeSplit := fs.String("code-split", "", "the code property may list several codes separated by this (a feature standing for several units: each becomes a unit with its polygon, named by its code)")
+	skipCodes := fs.String("skip-codes", "", "codes (of the code property, comma-separated) whose features are no units (a placeholder such as 99999)")
 	codeFormat := fs.String("code-format", "{}", "how a unit's code is written: {} stands for the code property (NYC-ZIP-{})")
 	parentField := fs.String("parent-field", "", "feature property with the parent's code (empty: the parent polygons decide, else the root)")
 	parentFormat := fs.String("parent-format", "{}", "how a parent's code is written from --parent-field or --parent-code-field: {} stands for the value")
@@ -81,32 +83,51 @@ func regionsBuild(args []string, stdout, stderr io.Writer) int {
 	}
 	units := map[string]*unit{}
 	var order []string
+	skip := map[string]bool{}
+	for _, c := range strings.Split(*skipCodes, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			skip[c] = true
+		}
+	}
 	for i, f := range fc.Features {
-		u := &unit{code: prop(f.Properties, *codeField), name: prop(f.Properties, *nameField)}
-		if u.code == "" {
-			return bad("%s: feature %d: no %s", *geo, i, *codeField)
+		codes := []string{prop(f.Properties, *codeField)}
+		if *codeSplit != "" {
+			codes = strings.Split(codes[0], *codeSplit)
 		}
-		u.code = codeOf(u.code)
-		if *parentField != "" {
-			if v := prop(f.Properties, *parentField); v != "" {
-				u.parent = parentOf(v)
+		for _, code := range codes {
+			if code = strings.TrimSpace(code); skip[code] {
+				fmt.Fprintf(stdout, "feature %d: code %s skipped (--skip-codes)\n", i, code)
+				continue
 			}
-		}
-		if u.name == "" {
-			u.name = u.code
-		}
-		mp, _ := multiPolygon(f.Geometry)
-		if prev, dup := units[u.code]; dup {
-			// Several features of one unit (islands written separately).
-			if prev.parent != u.parent {
-				fmt.Fprintf(stderr, "feature %d: unit %s has parents %s and %s; kept under %s\n", i, u.code, prev.parent, u.parent, prev.parent)
+			u := &unit{code: code, name: prop(f.Properties, *nameField)}
+			if u.code == "" {
+				return bad("%s: feature %d: no %s", *geo, i, *codeField)
 			}
-			prev.geom = append(prev.geom, mp...)
-			continue
+			if len(codes) > 1 {
+				u.name = u.code
+			}
+			u.code = codeOf(u.code)
+			if *parentField != "" {
+				if v := prop(f.Properties, *parentField); v != "" {
+					u.parent = parentOf(v)
+				}
+			}
+			if u.name == "" {
+				u.name = u.code
+			}
+			mp, _ := multiPolygon(f.Geometry)
+			if prev, dup := units[u.code]; dup {
+				// Several features of one unit (islands written separately).
+				if prev.parent != u.parent {
+					fmt.Fprintf(stderr, "feature %d: unit %s has parents %s and %s; kept under %s\n", i, u.code, prev.parent, u.parent, prev.parent)
+				}
+				prev.geom = append(prev.geom, mp...)
+				continue
+			}
+			u.geom = mp
+			units[u.code] = u
+			order = append(order, u.code)
 		}
-		u.geom = mp
-		units[u.code] = u
-		order = append(order, u.code)
 	}
 	var base []schemas.Region
 	root, rootRegion := *rootCode, schemas.Region{Code: *rootCode, Name: *rootName, Level: 2}
@@ -155,11 +176,17 @@ func regionsBuild(args []string, stdout, stderr io.Writer) int {
 		}
 		min := *straddleMin / 100
 		nArea, nRec := 0, 0
+		sharesOf := map[*orb.Polygon]map[string]float64{}
 		for _, c := range order {
 			u := units[c]
 			var byArea []side
 			if len(u.geom) > 0 {
-				shares, _ := areaShares(u.geom, shapes)
+				// Units split from one feature share its polygon: one estimate.
+				shares, ok := sharesOf[&u.geom[0]]
+				if !ok {
+					shares, _ = areaShares(u.geom, shapes)
+					sharesOf[&u.geom[0]] = shares
+				}
 				byArea = sides(shares, nil)
 				if straddles(byArea, min) {
 					nArea++
@@ -400,8 +427,9 @@ func prop(p map[string]any, k string) string {
 }
 
 // sumPopulations gives every region without a census population the sum
-// of its children's, when every child has one, bottom-up from the root
-// (regs[0]).
+// of its children's that have one (known or summed), when one does,
+// bottom-up from the root (regs[0]): a child without any population counts
+// as none.
 func sumPopulations(regs []schemas.Region) {
 	idx := map[string]int{}
 	for i, r := range regs {
@@ -424,14 +452,14 @@ func sumPopulations(regs []schemas.Region) {
 			return false
 		}
 		var total int64
-		all := true
+		some := false
 		for _, k := range kids {
-			if !sum(k) {
-				all = false
+			if sum(k) {
+				some = true
+				total += regs[k].Population
 			}
-			total += regs[k].Population
 		}
-		if !all {
+		if !some {
 			return false
 		}
 		r.Population, r.PopulationSource = total, schemas.PopulationCensus
@@ -462,10 +490,10 @@ func readPopulation(path, keyCol string) ([]popRow, error) {
 	}
 	ki, pi := -1, -1
 	for i, c := range h {
-		switch strings.TrimSpace(strings.TrimPrefix(c, "\ufeff")) {
-		case keyCol:
+		switch c = strings.TrimSpace(strings.TrimPrefix(c, "\ufeff")); {
+		case c == keyCol:
 			ki = i
-		case "population":
+		case strings.EqualFold(c, "population"):
 			pi = i
 		}
 	}

@@ -54,7 +54,8 @@ const shareGrid = 50
 // regular grid of points over the unit's bounds, those inside the unit
 // placed in the parents ("" = in none). Over a unit the size of a city
 // district, degrees of longitude and latitude keep one ratio, so shares of
-// points are shares of area.
+// points are shares of area. Each grid row is one scan line: the edges
+// crossing it are found once per shape (even-odd rule, holes included).
 func areaShares(unit orb.MultiPolygon, parents []shape) (map[string]float64, int) {
 	b := unit.Bound()
 	var near []shape
@@ -65,14 +66,28 @@ func areaShares(unit orb.MultiPolygon, parents []shape) (map[string]float64, int
 	}
 	counts, n := map[string]int{}, 0
 	dx, dy := (b.Max[0]-b.Min[0])/shareGrid, (b.Max[1]-b.Min[1])/shareGrid
-	for i := 0; i < shareGrid; i++ {
-		for j := 0; j < shareGrid; j++ {
-			pt := orb.Point{b.Min[0] + (float64(i)+0.5)*dx, b.Min[1] + (float64(j)+0.5)*dy}
-			if !planar.MultiPolygonContains(unit, pt) {
+	var ux []float64
+	px := make([][]float64, len(near))
+	for j := 0; j < shareGrid; j++ {
+		y := b.Min[1] + (float64(j)+0.5)*dy
+		ux = crossings(unit, y, ux)
+		for k := range near {
+			px[k] = crossings(near[k].geom, y, px[k])
+		}
+		for i := 0; i < shareGrid; i++ {
+			x := b.Min[0] + (float64(i)+0.5)*dx
+			if !inside(ux, x) {
 				continue
 			}
 			n++
-			counts[parentAt(near, pt)]++
+			in := ""
+			for k := range near {
+				if inside(px[k], x) {
+					in = near[k].code
+					break
+				}
+			}
+			counts[in]++
 		}
 	}
 	shares := map[string]float64{}
@@ -81,6 +96,29 @@ func areaShares(unit orb.MultiPolygon, parents []shape) (map[string]float64, int
 	}
 	return shares, n
 }
+
+// crossings returns, sorted, the x of every edge of mp that crosses the
+// horizontal line at y (an edge holds its lower end, not its upper one),
+// reusing buf.
+func crossings(mp orb.MultiPolygon, y float64, buf []float64) []float64 {
+	buf = buf[:0]
+	for _, p := range mp {
+		for _, r := range p {
+			for i := range r {
+				a, b := r[i], r[(i+1)%len(r)]
+				if (a[1] > y) != (b[1] > y) {
+					buf = append(buf, a[0]+(y-a[1])*(b[0]-a[0])/(b[1]-a[1]))
+				}
+			}
+		}
+	}
+	sort.Float64s(buf)
+	return buf
+}
+
+// inside says whether x lies inside the shape on a scan line whose
+// crossings are xs: an odd number of crossings lie before it.
+func inside(xs []float64, x float64) bool { return sort.SearchFloat64s(xs, x)%2 == 1 }
 
 // recordShares places the records of a CSV (a unit code column, latitude
 // and longitude) in the parents: per unit code (written through codeOf),
