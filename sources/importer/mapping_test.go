@@ -106,36 +106,46 @@ func TestShippedMappings(t *testing.T) {
 		if m.RegionsFile() != "nyc_regions.csv" {
 			t.Errorf("%s: regions %q", name, m.RegionsFile())
 		}
-		// 1 city, 5 boroughs, 59 boards + 10 joint interest areas + 3
-		// no-board nodes, 211 ZIPs (sources/mappings/SOURCES.md).
-		if reg.Len() != 289 {
-			t.Errorf("%s: %d regions, want 289", name, reg.Len())
+		// Built by regions build (TestNYCRegionsBuilt): 1 city, 5
+		// boroughs, 59 community districts, 214 ZIPs (those the modified
+		// ZIP code tabulation areas list, without the placeholder 99999).
+		if reg.Len() != 279 {
+			t.Errorf("%s: %d regions, want 279", name, reg.Len())
 		}
-		for lv, want := range map[int]int{2: 1, 3: 5, 4: 72, 5: 211} {
+		for lv, want := range map[int]int{2: 1, 3: 5, 4: 59, 5: 214} {
 			if got := len(reg.AtLevel(levelOf(lv))); got != want {
 				t.Errorf("level %d: %d units, want %d", lv, got, want)
 			}
 		}
+		// The sum of the ZIP table's populations of those 214 ZIPs
+		// (computed in Python over zcta.geojson and the ZIP table).
 		root := reg.Root()
-		if root.Code != "NYC" || root.Population != 8616408 {
-			t.Errorf("root %s population %d, want NYC 8616408", root.Code, root.Population)
+		if root.Code != "NYC" || root.Population != 8684974 {
+			t.Errorf("root %s population %d, want NYC 8684974", root.Code, root.Population)
 		}
-		// By hand from nyc_ziptable_population.csv: 11207 96,801 + 11208
-		// 108,180 + 11239 16,808 = 221,789; all three are seen most often
-		// with "05 Brooklyn".
-		cb, _ := reg.Lookup("NYC-BK-CB05")
-		if cb.Population != 221789 || cb.Parent != "NYC-BK" {
-			t.Errorf("NYC-BK-CB05 = %+v", cb)
-		}
+		// 11207 (East New York) lies in Brooklyn Community District 5;
+		// its population is the ZIP table's.
 		z, _ := reg.Lookup("NYC-ZIP-11207")
-		if z.Population != 96801 || z.Parent != "NYC-BK-CB05" {
+		if z.Population != 96801 || z.Parent != "NYC-CD305" {
 			t.Errorf("NYC-ZIP-11207 = %+v", z)
 		}
-		// 10454 (Mott Haven, Bronx) is written with "01 Manhattan" more
-		// often than with any Bronx board; votes for another borough's
-		// board do not count.
-		if z, _ := reg.Lookup("NYC-ZIP-10454"); z.Parent != "NYC-BX-CB01" {
-			t.Errorf("NYC-ZIP-10454 parent %s, want NYC-BX-CB01", z.Parent)
+		// 10454 (Mott Haven) lies in Bronx Community District 1.
+		if z, _ := reg.Lookup("NYC-ZIP-10454"); z.Parent != "NYC-CD201" {
+			t.Errorf("NYC-ZIP-10454 parent %s, want NYC-CD201", z.Parent)
+		}
+		// Every district with ZIPs has their sum; the boroughs the sum of
+		// their districts.
+		for _, lv := range []int{3, 4} {
+			for _, r := range reg.AtLevel(levelOf(lv)) {
+				var sum int64
+				kids := reg.Children(r.Code)
+				for _, c := range kids {
+					sum += c.Population
+				}
+				if len(kids) > 0 && sum != r.Population {
+					t.Errorf("%s population %d, its children's sum %d", r.Code, r.Population, sum)
+				}
+			}
 		}
 	}
 }

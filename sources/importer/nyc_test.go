@@ -24,16 +24,16 @@ type nycWant struct {
 }
 
 var nycWants = map[string]nycWant{
-	"council 2019": {39356, 77492, map[string]int{"no_region": 170, "duplicate_case_id(UNIQUE_KEY)": 16},
-		map[string]int{"ZIP": 33592, "COMMUNITY_BOARD": 42, "BOROUGH": 1303, "ACCOUNT": 4233}, 718},
-	"council 2020": {24482, 47872, map[string]int{"no_region": 178, "duplicate_case_id(UNIQUE_KEY)": 2},
-		map[string]int{"ZIP": 20336, "COMMUNITY_BOARD": 30, "BOROUGH": 446, "ACCOUNT": 3490}, 426},
-	"council 2021": {18820, 36632, map[string]int{"no_region": 109, "duplicate_case_id(UNIQUE_KEY)": 2},
-		map[string]int{"ZIP": 14847, "COMMUNITY_BOARD": 11, "BOROUGH": 388, "ACCOUNT": 3463}, 480},
-	"council 2022": {29861, 55171, map[string]int{"no_region": 424, "duplicate_case_id(UNIQUE_KEY)": 5},
-		map[string]int{"ZIP": 24058, "COMMUNITY_BOARD": 24, "BOROUGH": 889, "ACCOUNT": 4461}, 512},
+	"council 2019": {39356, 77498, map[string]int{"no_region": 167, "duplicate_case_id(UNIQUE_KEY)": 16},
+		map[string]int{"ZIP": 33608, "COMMUNITY_BOARD": 29, "BOROUGH": 1303, "ACCOUNT": 4233}, 718},
+	"council 2020": {24482, 47883, map[string]int{"no_region": 172, "duplicate_case_id(UNIQUE_KEY)": 2},
+		map[string]int{"ZIP": 20349, "COMMUNITY_BOARD": 23, "BOROUGH": 446, "ACCOUNT": 3490}, 426},
+	"council 2021": {18820, 36638, map[string]int{"no_region": 106, "duplicate_case_id(UNIQUE_KEY)": 2},
+		map[string]int{"ZIP": 14828, "COMMUNITY_BOARD": 33, "BOROUGH": 388, "ACCOUNT": 3463}, 480},
+	"council 2022": {29861, 55175, map[string]int{"no_region": 423, "duplicate_case_id(UNIQUE_KEY)": 5},
+		map[string]int{"ZIP": 24069, "COMMUNITY_BOARD": 14, "BOROUGH": 889, "ACCOUNT": 4461}, 512},
 	"311 2024-09-01": {9240, 18105, map[string]int{"no_region": 5, "time_order(Closed Date)": 1},
-		map[string]int{"Incident Zip": 9180, "Community Board": 21, "Borough": 33}, 4222},
+		map[string]int{"Incident Zip": 9124, "Community Board": 73, "Borough": 37}, 4222},
 }
 
 // maxRejectShare is the documented bound on rejected rows per real file.

@@ -23,7 +23,8 @@ data = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, '..', '..', '..'
 comp = os.path.join(data, 'complaints')
 regions = {r['code'] for r in csv.DictReader(open(os.path.join(here, '..', '..', 'mappings', 'nyc_regions.csv')))}
 
-BOROUGHS = {'MANHATTAN': 'MN', 'BROOKLYN': 'BK', 'QUEENS': 'QN', 'BRONX': 'BX', 'STATEN ISLAND': 'SI'}
+# Borough codes of the boundary files (NYC-B1 … NYC-B5); a community district is NYC-CD<borough><nn>.
+BOROUGHS = {'MANHATTAN': '1', 'BRONX': '2', 'BROOKLYN': '3', 'QUEENS': '4', 'STATEN ISLAND': '5'}
 BOARD = re.compile(r'^0*([0-9]{1,2}) +(MANHATTAN|BRONX|BROOKLYN|QUEENS|STATEN ISLAND)$')
 
 
@@ -35,11 +36,11 @@ def zip_code(v):
 
 def board(v):
     m = BOARD.match(v.upper())
-    return 'NYC-%s-CB%02d' % (BOROUGHS[m.group(2)], int(m.group(1))) if m else None
+    return 'NYC-CD%s%02d' % (BOROUGHS[m.group(2)], int(m.group(1))) if m else None
 
 
 def borough(v):
-    return 'NYC-' + BOROUGHS[v.upper()] if v.upper() in BOROUGHS else None
+    return 'NYC-B' + BOROUGHS[v.upper()] if v.upper() in BOROUGHS else None
 
 
 def office(v):
@@ -49,7 +50,7 @@ def office(v):
     n = int(m.group(1))
     if n == 8:
         return 'NYC'
-    for last, code in ((10, 'NYC-MN'), (18, 'NYC-BX'), (32, 'NYC-QN'), (48, 'NYC-BK'), (51, 'NYC-SI')):
+    for last, code in ((10, 'NYC-B1'), (18, 'NYC-B2'), (32, 'NYC-B4'), (48, 'NYC-B3'), (51, 'NYC-B5')):
         if 1 <= n <= last:
             return code
     return None
