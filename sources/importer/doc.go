@@ -40,7 +40,7 @@
 //	  - {column: ZIP, normalize: zip5, code: "NYC-ZIP-{value}"}
 //	  - column: BOROUGH
 //	    normalize: upper
-//	    map: {BROOKLYN: NYC-BK, MANHATTAN: NYC-MN}
+//	    map: {BROOKLYN: NYC-B3, MANHATTAN: NYC-B1}
 //
 // A region candidate {coordinates: true} places a row by its lat and lon
 // fields in the polygons of the mapping's polygons key (a GeoJSON file and
