@@ -121,7 +121,8 @@ func run() error {
 	}
 	fmt.Printf("backfilled kpi_month and alarms_week 2019–2022 in %.1f s\n", time.Since(t0).Seconds())
 
-	out, err := ch.Query(ctx, `SELECT toYear(window_start) AS y, groupArray(accepted) FROM (
+	// Years of New York time (the columns print in Shanghai time).
+	out, err := ch.Query(ctx, `SELECT toYear(window_start, '`+schemas.Zone().String()+`') AS y, groupArray(accepted) FROM (
   SELECT window_start, accepted FROM nyc.region_kpis FINAL WHERE window = 'month' AND region_code = 'NYC' ORDER BY window_start)
 GROUP BY y ORDER BY y`)
 	if err != nil {
@@ -129,7 +130,7 @@ GROUP BY y ORDER BY y`)
 	}
 	fmt.Println("NYC cases accepted per month (Jan … Dec):")
 	fmt.Print(indent(out))
-	out, err = ch.Query(ctx, `SELECT level, toYear(window_end) AS y, count() AS series_weeks, sum(alarm) AS alarms,
+	out, err = ch.Query(ctx, `SELECT level, toYear(window_end, '`+schemas.Zone().String()+`') AS y, count() AS series_weeks, sum(alarm) AS alarms,
   round(sum(alarm) / count() * 52, 2) AS alarms_per_series_year
 FROM nyc.stat_alarms FINAL WHERE window = 'week' GROUP BY level, y ORDER BY level, y`)
 	if err != nil {
