@@ -1,0 +1,104 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/riskwatch/riskwatch/internal/browser"
+)
+
+// viewports are the screens the layout tests use: a phone and a desktop.
+var viewports = []struct {
+	Name          string
+	Width, Height int64
+}{{"phone", 390, 844}, {"desktop", 1440, 900}}
+
+// TestReportFitsPhoneAndDesktop opens the report at 390×844 and 1440×900:
+// the page never scrolls sideways (tables scroll inside their own box),
+// every chart is drawn at the width of the screen, and on the phone the
+// headline figures come before the sections. Screenshots are artefacts.
+func TestReportFitsPhoneAndDesktop(t *testing.T) {
+	m := build(t, cityWeek(t))
+	html := render(t, m)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(html)
+	}))
+	t.Cleanup(srv.Close)
+	b := startBrowser(t)
+	dir := artifactDir(t)
+	for _, vp := range viewports {
+		t.Run(vp.Name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+			defer cancel()
+			tab, closeTab, err := b.OpenTab(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer closeTab()
+			if err := browser.Open(tab, browser.Page{URL: srv.URL + "/report.html", Ready: "window.__reportReady === true",
+				Timeout: 30 * time.Second, Width: vp.Width, Height: vp.Height}); err != nil {
+				t.Fatal(err)
+			}
+			sizes, err := chromedp.Run(tab, chromedp.Evaluate[[3]float64](`[document.documentElement.scrollWidth, window.innerWidth, document.documentElement.clientWidth]`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sizes[1] != float64(vp.Width) {
+				t.Fatalf("viewport %v px wide, want %d", sizes[1], vp.Width)
+			}
+			if sizes[0] > sizes[1] {
+				t.Errorf("the page is %v px wide on a %v px screen: it scrolls sideways", sizes[0], sizes[1])
+			}
+			ink, err := chromedp.Run(tab, chromedp.Evaluate[[][2]any](canvasInk))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ink) != len(m.Charts) {
+				t.Fatalf("%d charts in the page, want %d", len(ink), len(m.Charts))
+			}
+			for _, c := range ink {
+				if n, _ := c[1].(float64); n < 2000 {
+					t.Errorf("chart %v has %v drawn pixels; not drawn", c[0], c[1])
+				}
+			}
+			// Every chart's canvas lies within the screen.
+			wide, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll(".chart-canvas canvas")).filter(function (c) {
+  var r = c.getBoundingClientRect(); return r.left < 0 || r.right > window.innerWidth + 0.5;
+}).map(function (c) { return c.parentNode.parentNode.id + " " + Math.round(c.getBoundingClientRect().right); })`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(wide) > 0 {
+				t.Errorf("charts beyond the screen's right edge: %v", wide)
+			}
+			if vp.Width < 600 {
+				// The headline figures are above the first section heading.
+				order, err := chromedp.Run(tab, chromedp.Evaluate[[2]float64](`[document.querySelector(".cards").getBoundingClientRect().top, document.querySelector("h2").getBoundingClientRect().top]`))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if order[0] >= order[1] {
+					t.Errorf("on the phone the headline figures (top %v) come after the first heading (top %v)", order[0], order[1])
+				}
+			}
+			shot, err := browser.Screenshot(tab)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := filepath.Join(dir, fmt.Sprintf("report_city_week_%d.png", vp.Width))
+			if err := os.WriteFile(p, shot, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("screenshot %s", p)
+		})
+	}
+}
