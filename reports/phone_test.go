@@ -6,7 +6,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,7 +30,56 @@ var viewports = []struct {
 // headline figures come before the sections. Screenshots are artefacts.
 func TestReportFitsPhoneAndDesktop(t *testing.T) {
 	m := build(t, cityWeek(t))
-	html := render(t, m)
+	checkFits(t, render(t, m), len(m.Charts), "report_city_week", nil)
+}
+
+// The bulletin fits the phone and the desktop the same way, and prints on
+// A4 with its rankings.
+func TestBulletinInBrowser(t *testing.T) {
+	m, err := BuildBulletin(bulletinFixture())
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, err := RenderBulletinHTML(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFits(t, html, len(m.Charts), "bulletin_city_month", func(t *testing.T, tab context.Context, dir string) {
+		pdf, err := browser.PrintPDF(tab)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, "bulletin_city_month.pdf")
+		if err := os.WriteFile(p, pdf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		info, err := exec.Command("pdfinfo", p).Output()
+		if err != nil {
+			t.Fatalf("pdfinfo (poppler-utils, from make deps): %v", err)
+		}
+		if !regexp.MustCompile(`(?m)^Page size:.*\(A4\)`).Match(info) {
+			t.Errorf("the bulletin's PDF is not A4:\n%s", info)
+		}
+		text, err := exec.Command("pdftotext", "-enc", "UTF-8", p, "-").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		flat := strings.Join(strings.Fields(string(text)), "")
+		for _, s := range []string{"示范市平安指数月度通报", "各旗县市区风险指数排名", "甲旗", "上升2位", "三、排名变动分析"} {
+			if !strings.Contains(flat, s) {
+				t.Errorf("the bulletin's PDF lacks %q", s)
+			}
+		}
+	})
+}
+
+// checkFits opens the page at 390×844 and 1440×900: the page never
+// scrolls sideways (tables scroll inside their own box), every one of the
+// charts is drawn within the screen, and on the phone the headline
+// figures come before the first section. Screenshots <name>_<width>.png
+// are artefacts; then desktop runs on the desktop tab.
+func checkFits(t *testing.T, html []byte, charts int, name string, desktop func(t *testing.T, tab context.Context, dir string)) {
+	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write(html)
@@ -62,8 +114,8 @@ func TestReportFitsPhoneAndDesktop(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(ink) != len(m.Charts) {
-				t.Fatalf("%d charts in the page, want %d", len(ink), len(m.Charts))
+			if len(ink) != charts {
+				t.Fatalf("%d charts in the page, want %d", len(ink), charts)
 			}
 			for _, c := range ink {
 				if n, _ := c[1].(float64); n < 2000 {
@@ -94,11 +146,14 @@ func TestReportFitsPhoneAndDesktop(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p := filepath.Join(dir, fmt.Sprintf("report_city_week_%d.png", vp.Width))
+			p := filepath.Join(dir, fmt.Sprintf("%s_%d.png", name, vp.Width))
 			if err := os.WriteFile(p, shot, 0o644); err != nil {
 				t.Fatal(err)
 			}
 			t.Logf("screenshot %s", p)
+			if desktop != nil && vp.Width > 1000 {
+				desktop(t, tab, dir)
+			}
 		})
 	}
 }
