@@ -305,14 +305,20 @@ func BuildBulletin(in BulletinInput) (*Bulletin, error) {
 		}
 		s := fmt.Sprintf("%s：风险指数由上月%s%s%s（%s预警），排名%s（第%s位→第%s位）。", mv.Name, num1(p.Score), dir, num1(r.Score),
 			bandText(r.Band), mv.Change, mv.PrevRank, mv.Rank)
-		var ds []string
+		var ds, sib []string
 		for _, d := range r.DriversPrev {
 			ds = append(ds, driverText(d, composite.AgainstPrevious))
 		}
-		if len(ds) > 0 {
+		for _, d := range r.DriversSiblings {
+			sib = append(sib, driverText(d, composite.AgainstSiblings))
+		}
+		switch {
+		case len(ds) > 0:
 			s += "主要变化：" + strings.Join(ds, "、") + "。"
-		} else {
-			s += "未记录与上月相比的主要驱动因素。"
+		case len(sib) > 0:
+			s += "未记录与上月相比的驱动因素；与同级相比，" + strings.Join(sib, "、") + "。"
+		default:
+			s += "未记录主要驱动因素。"
 		}
 		m.Movers = append(m.Movers, s)
 		m.Mover = append(m.Mover, MoverEntry{Code: mv.Code, Name: mv.Name, Move: mv.Move})

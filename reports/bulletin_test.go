@@ -33,7 +33,8 @@ func bulletinFixture() BulletinInput {
 			{Region: city, Score: 4.0, Band: "yellow", Rank: 1},
 			{Region: k1, Score: 6.8, Band: "red", Rank: 1, NCases: 80, DimensionNames: dims, DimensionScores: []float64{7.2, 6.1, 5.0},
 				DriversPrev: []Driver{{Code: "C1", Attribution: 0.3, Value: 0.2, Ref: 0.08}}},
-			{Region: k2, Score: 3.6, Band: "yellow", Rank: 2, NCases: 40, DimensionNames: dims, DimensionScores: []float64{3.0, 4.0, 3.5}},
+			{Region: k2, Score: 3.6, Band: "yellow", Rank: 2, NCases: 40, DimensionNames: dims, DimensionScores: []float64{3.0, 4.0, 3.5},
+				DriversSiblings: []Driver{{Code: "A4", Attribution: 0.2, Value: 0.09, Ref: 0.03}}},
 			{Region: k3, Score: 2.1, Band: "blue", Rank: 3, NCases: 30, DimensionNames: dims, DimensionScores: []float64{2.0, 2.5, math.NaN()}},
 			{Region: k4, Score: math.NaN(), Band: "na", Rank: 0, NCases: 2},
 			{Region: t1, Score: 5.5, Band: "orange", Rank: 2, NCases: 30},
@@ -101,8 +102,13 @@ func TestBulletinRanks(t *testing.T) {
 	if len(m.Movers) != 3 || m.Movers[0] != "甲旗：风险指数由上月3.0升至6.8（红色预警），排名上升2位（第3位→第1位）。主要变化：超期办理率上升12.0个百分点（20.0%，上期8.0%）。" {
 		t.Errorf("first mover paragraph %q", m.Movers)
 	}
-	if !strings.HasPrefix(m.Movers[1], "丙区：风险指数由上月4.0降至2.1（蓝色预警），排名下降1位（第2位→第3位）。未记录") {
+	if m.Movers[1] != "丙区：风险指数由上月4.0降至2.1（蓝色预警），排名下降1位（第2位→第3位）。未记录主要驱动因素。" {
 		t.Errorf("second mover paragraph %q", m.Movers[1])
+	}
+	// Without drivers against the previous month, those against the
+	// siblings.
+	if m.Movers[2] != "乙县：风险指数由上月5.2降至3.6（黄色预警），排名下降1位（第1位→第2位）。未记录与上月相比的驱动因素；与同级相比，群体性纠纷占比高于同级6.0个百分点（9.0%，同级3.0%）。" {
+		t.Errorf("third mover paragraph %q", m.Movers[2])
 	}
 	wantSummary := "2026年5月，全市3个旗县市区参与社会矛盾风险指数排名，其中红色1个、黄色1个、蓝色1个。风险指数最高的是甲旗（6.8，红色预警）。" +
 		"排名上升最多的是甲旗（由第3位升至第1位），排名下降最多的是乙县（由第1位降至第2位）。"

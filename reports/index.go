@@ -11,7 +11,10 @@ import (
 
 // IndexEntry is one report in the reports directory's index.
 type IndexEntry struct {
-	Title      string
+	Title string
+	// Kind is "" for the regular report of its window, "bulletin" for the
+	// monthly ranking bulletin.
+	Kind       string
 	Window     string
 	Level      int
 	RegionCode string
@@ -39,12 +42,18 @@ type indexDay struct {
 // level and region code.
 func RenderIndex(w io.Writer, title string, entries []IndexEntry) error {
 	es := slices.Clone(entries)
-	order := map[string]int{Month: 0, Week: 1, Day: 2}
+	order := map[string]int{Month: 1, Week: 2, Day: 3}
+	rank := func(e IndexEntry) int {
+		if e.Kind == "bulletin" {
+			return 0
+		}
+		return order[e.Window]
+	}
 	slices.SortStableFunc(es, func(a, b IndexEntry) int {
 		if c := b.End.Compare(a.End); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(order[a.Window], order[b.Window]); c != 0 {
+		if c := cmp.Compare(rank(a), rank(b)); c != 0 {
 			return c
 		}
 		if c := cmp.Compare(a.Level, b.Level); c != 0 {
@@ -60,6 +69,9 @@ func RenderIndex(w io.Writer, title string, entries []IndexEntry) error {
 		}
 		row := indexRow{Title: e.Title, WindowText: words[e.Window].kind, LevelText: levelZH(e.Level), RegionName: e.RegionName,
 			Period: periodZH(e.Window, e.Start, e.End), HTML: e.Files["html"]}
+		if e.Kind == "bulletin" {
+			row.WindowText = "月度通报"
+		}
 		for _, f := range []string{"html", "pdf", "png"} {
 			if h, ok := e.Files[f]; ok {
 				row.Files = append(row.Files, indexFile{Format: strings.ToUpper(f), Href: h})

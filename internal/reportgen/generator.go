@@ -115,9 +115,14 @@ type Result struct {
 }
 
 // relBase is the path of a report's files relative to the directory,
-// without extension: <last day of period>/<window>/<region code>.
+// without extension: <last day of period>/<window>/<region code>, a
+// bulletin's <last day of the month>/bulletin/<region code>.
 func relBase(s Spec) string {
-	return filepath.Join(s.End.In(schemas.Zone()).AddDate(0, 0, -1).Format(time.DateOnly), s.Window.String(), s.Region)
+	dir := s.Window.String()
+	if s.Kind == KindBulletin {
+		dir = KindBulletin
+	}
+	return filepath.Join(s.End.In(schemas.Zone()).AddDate(0, 0, -1).Format(time.DateOnly), dir, s.Region)
 }
 
 // Exists reports whether the HTML of the report is in the directory.
@@ -129,6 +134,7 @@ func (g *Generator) Exists(s Spec) bool {
 // meta is what the index needs of a report, kept next to it.
 type meta struct {
 	Title      string            `json:"title"`
+	Kind       string            `json:"kind,omitempty"`
 	Window     string            `json:"window"`
 	Level      int               `json:"level"`
 	RegionCode string            `json:"region_code"`
@@ -165,7 +171,11 @@ func (g *Generator) Render(ctx context.Context, specs []Spec, formats []string) 
 	}
 	var out []Result
 	for _, s := range specs {
-		r, err := g.renderOne(ctx, s, formats, b)
+		render := g.renderOne
+		if s.Kind == KindBulletin {
+			render = g.renderBulletin
+		}
+		r, err := render(ctx, s, formats, b)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("report %s %s %s: %w", s.Region, s.Window, s.End.Format(time.DateOnly), err))
 			g.log.Error("report failed", "region", s.Region, "window", s.Window.String(), "end", s.End, "err", err)
@@ -198,32 +208,39 @@ func (g *Generator) renderOne(ctx context.Context, s Spec, formats []string, b *
 	}
 	t2 := time.Now()
 	res := Result{Spec: s, Title: m.Title, Files: map[string]string{}, Build: t1.Sub(t0), HTML: t2.Sub(t1), Size: len(html)}
+	md := meta{Title: m.Title, Window: in.Window, Level: in.Region.Level, RegionCode: in.Region.Code, RegionName: in.Region.Name,
+		Start: in.Start, End: in.End, Files: map[string]string{}}
+	return res, g.file(ctx, s, html, formats, b, &res, md)
+}
+
+// file writes a rendered report's HTML, takes its PNG and PDF with the
+// browser b (nil: none) and writes its metadata for the index.
+func (g *Generator) file(ctx context.Context, s Spec, html []byte, formats []string, b *browser.Browser, res *Result, md meta) error {
 	base := filepath.Join(g.opts.Dir, relBase(s))
 	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
-		return res, err
+		return err
 	}
 	if err := writeFile(base+".html", html); err != nil {
-		return res, err
+		return err
 	}
 	res.Files[HTML] = base + ".html"
 	if b != nil {
 		abs, err := filepath.Abs(base + ".html")
 		if err != nil {
-			return res, err
+			return err
 		}
 		page := browser.Page{URL: (&url.URL{Scheme: "file", Path: abs}).String(), Ready: "window.__reportReady === true",
 			Timeout: 60 * time.Second, Width: 1000, Height: 1400}
 		// One tab for both: the page loads and draws once.
 		if err := g.capture(ctx, b, page, base, formats, res.Files); err != nil {
-			return res, err
+			return err
 		}
 	}
-	md := meta{Title: m.Title, Window: in.Window, Level: in.Region.Level, RegionCode: in.Region.Code, RegionName: in.Region.Name,
-		Start: in.Start, End: in.End, Files: map[string]string{}}
+	md.Kind = s.Kind
 	for f, p := range res.Files {
 		rel, err := filepath.Rel(g.opts.Dir, p)
 		if err != nil {
-			return res, err
+			return err
 		}
 		md.Files[f] = filepath.ToSlash(rel)
 	}
@@ -237,9 +254,9 @@ func (g *Generator) renderOne(ctx context.Context, s Spec, formats []string, b *
 	}
 	j, err := json.MarshalIndent(md, "", "  ")
 	if err != nil {
-		return res, err
+		return err
 	}
-	return res, writeFile(base+".json", j)
+	return writeFile(base+".json", j)
 }
 
 // writeFile writes atomically: a reader of the directory never sees half a
@@ -306,7 +323,7 @@ func (g *Generator) indexEntries(scope string) ([]reports.IndexEntry, error) {
 		if !strings.HasPrefix(m.RegionCode, scope) {
 			continue
 		}
-		entries = append(entries, reports.IndexEntry{Title: m.Title, Window: m.Window, Level: m.Level, RegionCode: m.RegionCode,
+		entries = append(entries, reports.IndexEntry{Title: m.Title, Kind: m.Kind, Window: m.Window, Level: m.Level, RegionCode: m.RegionCode,
 			RegionName: m.RegionName, Start: m.Start, End: m.End, Files: m.Files})
 	}
 	return entries, nil

@@ -35,8 +35,12 @@ type jobRead struct {
 // reads lists the jobs whose rows the report of a window reads (see Input):
 // the KPIs, types and hot spots of the window, the risk index of its week
 // (a daily report) or of the window, the statistical alarms of its last
-// day or week, and the supervision snapshot of its end.
-func reads(w schemas.Window) []jobRead {
+// day or week, and the supervision snapshot of its end. The monthly
+// ranking bulletin reads the monthly risk index only.
+func reads(w schemas.Window, kind string) []jobRead {
+	if kind == KindBulletin {
+		return []jobRead{{"risk_month", schemas.Month}}
+	}
 	risk := jobRead{"risk_week", schemas.Week}
 	alarms := jobRead{"alarms_day", schemas.Day}
 	switch w {
@@ -51,9 +55,12 @@ func reads(w schemas.Window) []jobRead {
 
 // Reads returns the names of the jobs whose runs the report of a window
 // reads: its jobs wait for them (scheduler.Job.After).
-func Reads(w schemas.Window) []string {
+func Reads(w schemas.Window) []string { return KindReads(w, "") }
+
+// KindReads is Reads for a report kind ("" or KindBulletin).
+func KindReads(w schemas.Window, kind string) []string {
 	var out []string
-	for _, r := range reads(w) {
+	for _, r := range reads(w, kind) {
 		out = append(out, r.Job)
 	}
 	return out
@@ -63,8 +70,12 @@ func Reads(w schemas.Window) []string {
 // that are not ok in job_runs, as "job@window end"; empty when the report
 // can be rendered.
 func (g *Generator) Missing(ctx context.Context, w schemas.Window, end time.Time) ([]string, error) {
+	return g.missing(ctx, w, "", end)
+}
+
+func (g *Generator) missing(ctx context.Context, w schemas.Window, kind string, end time.Time) ([]string, error) {
 	var out []string
-	for _, r := range reads(w) {
+	for _, r := range reads(w, kind) {
 		e := r.Window.Align(end)
 		status, ok, err := g.st.JobRunStatus(ctx, r.Job, e)
 		if err != nil {
@@ -77,12 +88,21 @@ func (g *Generator) Missing(ctx context.Context, w schemas.Window, end time.Time
 	return out, nil
 }
 
+// Report kinds besides the regular report of a window ("").
+const (
+	// KindBulletin is the monthly ranking bulletin (平安指数月度通报) of
+	// the city or a county: monthly windows only.
+	KindBulletin = "bulletin"
+)
+
 // Spec names one report: a region, a window, and the end of the window
-// (a local midnight aligned to the window).
+// (a local midnight aligned to the window), and its kind ("" for the
+// regular report, KindBulletin).
 type Spec struct {
 	Region string
 	Window schemas.Window
 	End    time.Time
+	Kind   string
 }
 
 // SpecAt returns the spec of the latest complete window at or before at.

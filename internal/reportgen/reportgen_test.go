@@ -152,6 +152,7 @@ func TestFromDemoStore(t *testing.T) {
 	t.Run("day and month", func(t *testing.T) { testDayAndMonth(t, d) })
 	t.Run("latest waits for its jobs", func(t *testing.T) { testLatestWaitsForJobs(t, d) })
 	t.Run("agrees with the API and the rows", func(t *testing.T) { testReportsAgreeWithAPIAndRows(t, d) })
+	t.Run("monthly ranking bulletin", func(t *testing.T) { testBulletinFromDemo(t, d) })
 }
 
 // The latest weekly reports are rendered only once every job they read

@@ -49,7 +49,7 @@ func (g *Generator) Handler(prefix string) http.Handler { return g.ScopedHandler
 // matched against the decoded path: <last day>/<window>/<12-digit region
 // code>.<format>. It has no room for dot segments, separators other than
 // single slashes, escapes or anything outside the directory tree.
-var reportName = regexp.MustCompile(`^([0-9]{4}-[0-9]{2}-[0-9]{2})/(day|week|month)/([0-9]{12})\.(html|pdf|png)$`)
+var reportName = regexp.MustCompile(`^([0-9]{4}-[0-9]{2}-[0-9]{2})/(day|week|month|bulletin)/([0-9]{12})\.(html|pdf|png)$`)
 
 // reportTypes are the content types of the served formats.
 var reportTypes = map[string]string{HTML: "text/html; charset=utf-8", PDF: "application/pdf", PNG: "image/png"}
@@ -60,7 +60,7 @@ var reportTypes = map[string]string{HTML: "text/html; charset=utf-8", PDF: "appl
 // exactly two things: the index (prefix or prefix+"index.html"), rendered
 // per request from the reports' metadata and listing only the reports in
 // the scope, and report files named <day>/<window>/<code>.html|pdf|png
-// whose region code lies in the scope (403 otherwise). Anything else is
+// (a bulletin's <day>/bulletin/<code>.…) whose region code lies in the scope (403 otherwise). Anything else is
 // 404: directory listings, metadata, temporary files, dot segments, a
 // path spelled with escapes (%2e, %2f, %5c …: a report has one spelling),
 // backslashes, doubled slashes, symbolic links. The path is decoded by
@@ -140,13 +140,16 @@ func (g *Generator) serveIndex(w http.ResponseWriter, r *http.Request, scope str
 	http.Error(w, "报告索引不可用 (the reports index is unavailable)", http.StatusInternalServerError)
 }
 
-// Schedule is one report schedule: render the reports of a window at the
-// levels in the formats, at the ticks of a cron spec.
+// Schedule is one report schedule: render the reports of a window (of a
+// kind) at the levels in the formats, at the ticks of a cron spec.
 type Schedule struct {
 	Spec    string // 5-field cron in the deployment time zone, e.g. "30 8 * * 1"
 	Window  schemas.Window
 	Levels  []int
 	Formats []string
+	// Kind is "" for the regular reports of the window, KindBulletin for
+	// the monthly ranking bulletins (Window must be month; levels 2 and 3).
+	Kind string
 }
 
 // Next returns the first time after after at which the schedule fires, in
@@ -156,7 +159,8 @@ func (s Schedule) Next(after time.Time) (time.Time, error) {
 }
 
 // Jobs returns the schedules as jobs of the one scheduler, named
-// reports_day, reports_week and reports_month: each tick renders the
+// reports_day, reports_week, reports_month and reports_bulletin (the name
+// is the kind a subscription names): each tick renders the
 // reports of the window that ended before it, the run is recorded in
 // job_runs like the index jobs, and on start only the latest missed window
 // is caught up (older reports are rendered on demand with `riskwatch
@@ -170,14 +174,23 @@ func (g *Generator) Jobs(ss []Schedule) ([]scheduler.Job, error) {
 			return nil, fmt.Errorf("cannot schedule the %s reports: %w", s.Window, err)
 		}
 		s := s
+		name, specs := "reports_"+s.Window.String(), func(at time.Time) []Spec { return g.Specs(s.Window, at, s.Levels) }
+		if s.Kind == KindBulletin {
+			if s.Window != schemas.Month {
+				return nil, fmt.Errorf("cannot schedule the bulletin on %s windows: it is monthly", s.Window)
+			}
+			name, specs = "reports_"+KindBulletin, func(at time.Time) []Spec { return g.BulletinSpecs(at, s.Levels) }
+		} else if s.Kind != "" {
+			return nil, fmt.Errorf("cannot schedule reports of unknown kind %q", s.Kind)
+		}
 		out = append(out, scheduler.Job{
-			Name:    "reports_" + s.Window.String(),
+			Name:    name,
 			Window:  s.Window,
 			Spec:    s.Spec,
 			CatchUp: 1,
-			After:   Reads(s.Window),
+			After:   KindReads(s.Window, s.Kind),
 			Run: func(ctx context.Context, at time.Time) (uint64, error) {
-				res, err := g.Render(ctx, g.Specs(s.Window, at, s.Levels), s.Formats)
+				res, err := g.Render(ctx, specs(at), s.Formats)
 				var files uint64
 				for _, r := range res {
 					files += uint64(len(r.Files))
