@@ -38,6 +38,10 @@ func reportSchedules(c config.Reports) []reportgen.Schedule {
 			out = append(out, reportgen.Schedule{Spec: s.spec, Window: s.w, Levels: c.Levels, Formats: c.Formats})
 		}
 	}
+	if c.Schedules.Bulletin != "" {
+		out = append(out, reportgen.Schedule{Spec: c.Schedules.Bulletin, Window: schemas.Month, Levels: c.Levels, Formats: c.Formats,
+			Kind: reportgen.KindBulletin})
+	}
 	return out
 }
 
@@ -78,15 +82,19 @@ const reportUsage = `riskwatch report: render one warning report (预警报告) 
 
 Usage:
   riskwatch report --level L --region CODE --window day|week|month [--at DATE] [--format html,pdf,png] [--config FILE]
+  riskwatch report --kind bulletin --level 2|3 --region CODE [--at DATE] [--format …] [--config FILE]
 
   --level   2 city (市), 3 banner/county (旗县市区), 4 town (苏木乡镇街道); must be the region's level
   --region  the region's statistical code (150521000000, or the 6-digit county code 150521)
   --window  day, week or month
   --at      YYYY-MM-DD: report the latest complete window before this date (default: today)
   --format  comma-separated formats (default: reports.formats of the configuration)
+  --kind    bulletin: the monthly ranking bulletin (平安指数月度通报) of the city or a
+            county instead of the report; its window is the month
 
 The files land in the reports directory (reports.dir) under
-<last day>/<window>/<code>.html|pdf|png, and its index.html is updated.
+<last day>/<window>/<code>.html|pdf|png (a bulletin's <last day>/bulletin/<code>.…),
+and its index.html is updated.
 `
 
 func reportCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -99,6 +107,7 @@ func reportCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	window := fs.String("window", "", "")
 	at := fs.String("at", "", "")
 	format := fs.String("format", "", "")
+	kind := fs.String("kind", "", "")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -109,6 +118,21 @@ func reportCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	bad := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "riskwatch report: "+format+"\n", a...)
 		return 2
+	}
+	switch *kind {
+	case "":
+	case reportgen.KindBulletin:
+		if *window == "" {
+			*window = "month"
+		}
+		if *window != "month" {
+			return bad("--window: the bulletin is monthly, not %q", *window)
+		}
+		if *level != 2 && *level != 3 {
+			return bad("--level: %d: the bulletin is issued by the city (2) or a banner/county (3)", *level)
+		}
+	default:
+		return bad("--kind: %q: want bulletin (or none for the report)", *kind)
 	}
 	w, err := schemas.ParseWindow(*window)
 	if err != nil {
@@ -173,6 +197,7 @@ func reportCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return 1
 	}
 	spec := reportgen.SpecAt(code, w, when)
+	spec.Kind = *kind
 	res, err := g.Render(ctx, []reportgen.Spec{spec}, formats)
 	for _, x := range res {
 		fmt.Fprintf(stdout, "%s（%s，%s 至 %s）\n", x.Title, x.Spec.Window, x.Spec.Window.Prev(x.Spec.End).Format(time.DateOnly), x.Spec.End.AddDate(0, 0, -1).Format(time.DateOnly))

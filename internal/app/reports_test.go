@@ -46,6 +46,7 @@ func TestReportsConfigErrorsNameTheKey(t *testing.T) {
 		"reports: {levels: [2, 5]}":                              "reports.levels[1]",
 		"reports: {schedules: {weekly: '61 8 * * 1'}}":           "reports.schedules.weekly",
 		"reports: {schedules: {daily: 'CRON_TZ=Asia/Shanghai'}}": "reports.schedules.daily",
+		"reports: {schedules: {bulletin: '30 9 32 * *'}}":        "reports.schedules.bulletin",
 		"reports: {refresh: 10s}":                                "reports.refresh",
 		"reports: {dir: ''}":                                     "reports.dir",
 		"reports: {formats: []}":                                 "reports.formats",
@@ -61,7 +62,7 @@ func TestReportsConfigErrorsNameTheKey(t *testing.T) {
 	if code := app.MainContext(context.Background(), []string{"check-config", "--config", writeConfig(t, "reports: {schedules: {daily: ''}}")}, &out, &errb); code != 0 {
 		t.Errorf("an empty schedule (turned off) was refused: %s", errb.String())
 	}
-	for _, want := range []string{"weekly: 30 8 * * 1", "daily: \"\"", "monthly: 0 9 1 * *"} {
+	for _, want := range []string{"weekly: 30 8 * * 1", "daily: \"\"", "monthly: 0 9 1 * *", "bulletin: 30 9 1 * *"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("check-config output lacks %q:\n%s", want, out.String())
 		}
@@ -141,6 +142,21 @@ func TestReportCommandAndRun(t *testing.T) {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("report lacks %q", want)
 		}
+	}
+	// The monthly ranking bulletin on demand: a month without stored
+	// risk index rows still gives a bulletin that says so.
+	out.Reset()
+	errb.Reset()
+	if code := app.MainContext(ctx, []string{"report", "--config", cfg, "--kind", "bulletin", "--level", "2", "--region", "150500000000", "--at", "2026-10-27", "--format", "html"}, &out, &errb); code != 0 {
+		t.Fatalf("report --kind bulletin exited %d: %s", code, errb.String())
+	}
+	bulletin := filepath.Join(dir, "2026-09-30", "bulletin", "150500000000.html")
+	if b, err := os.ReadFile(bulletin); err != nil || !strings.Contains(string(b), "通辽市平安指数月度通报") || !strings.Contains(string(b), "本月尚无风险指数") {
+		t.Errorf("bulletin %s: %v; report printed %q", bulletin, err, out.String())
+	}
+	errb.Reset()
+	if code := app.MainContext(ctx, []string{"report", "--config", cfg, "--kind", "bulletin", "--level", "4", "--region", "150521001000"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "--level") {
+		t.Errorf("a town's bulletin: exit %d, %q", code, errb.String())
 	}
 	errb.Reset()
 	if code := app.MainContext(ctx, []string{"report", "--config", cfg, "--level", "2", "--region", "150521", "--window", "week"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "--level") {

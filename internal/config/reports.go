@@ -37,17 +37,19 @@ type Reports struct {
 }
 
 // ReportSchedules are the cron specs of the daily, weekly and monthly
-// reports.
+// reports, and of the monthly ranking bulletin (平安指数月度通报, city and
+// county level).
 type ReportSchedules struct {
-	Daily   string `yaml:"daily"`
-	Weekly  string `yaml:"weekly"`
-	Monthly string `yaml:"monthly"`
+	Daily    string `yaml:"daily"`
+	Weekly   string `yaml:"weekly"`
+	Monthly  string `yaml:"monthly"`
+	Bulletin string `yaml:"bulletin"`
 }
 
 func defaultReports() Reports {
 	return Reports{
 		Enabled: true, Dir: ".run/reports", Formats: []string{"html", "pdf"}, Levels: []int{2, 3},
-		Schedules: ReportSchedules{Daily: "0 8 * * *", Weekly: "30 8 * * 1", Monthly: "0 9 1 * *"},
+		Schedules: ReportSchedules{Daily: "0 8 * * *", Weekly: "30 8 * * 1", Monthly: "0 9 1 * *", Bulletin: "30 9 1 * *"},
 		Startup:   true, Refresh: 10 * time.Minute,
 	}
 }
@@ -82,6 +84,7 @@ func (c Reports) validate(bad func(key, format string, a ...any)) {
 	}
 	for _, s := range []struct{ key, spec string }{
 		{"reports.schedules.daily", c.Schedules.Daily}, {"reports.schedules.weekly", c.Schedules.Weekly}, {"reports.schedules.monthly", c.Schedules.Monthly},
+		{"reports.schedules.bulletin", c.Schedules.Bulletin},
 	} {
 		if s.spec == "" {
 			continue
