@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -155,5 +156,58 @@ func checkFits(t *testing.T, html []byte, charts int, name string, desktop func(
 				desktop(t, tab, dir)
 			}
 		})
+	}
+}
+
+// The reports index (/reports/) fits a phone too, and lists a bulletin as
+// 月度通报 before the reports of its day.
+func TestIndexFitsPhone(t *testing.T) {
+	in := cityWeek(t)
+	var buf bytes.Buffer
+	month := time.Date(2026, 3, 1, 0, 0, 0, 0, Shanghai)
+	err := RenderIndex(&buf, "通辽市矛盾纠纷风险预警报告", []IndexEntry{
+		{Title: "通辽市矛盾纠纷风险预警周报", Window: Week, Level: 2, RegionCode: "150500000000", RegionName: "通辽市", Start: in.Start, End: in.End,
+			Files: map[string]string{"html": "2026-03-08/week/150500000000.html", "pdf": "2026-03-08/week/150500000000.pdf"}},
+		{Title: "科尔沁左翼中旗矛盾纠纷风险预警月报", Window: Month, Level: 3, RegionCode: "150521000000", RegionName: "科尔沁左翼中旗",
+			Start: month.AddDate(0, -1, 0), End: month, Files: map[string]string{"html": "2026-02-28/month/150521000000.html"}},
+		{Title: "通辽市平安指数月度通报", Kind: "bulletin", Window: Month, Level: 2, RegionCode: "150500000000", RegionName: "通辽市",
+			Start: month.AddDate(0, -1, 0), End: month, Files: map[string]string{"html": "2026-02-28/bulletin/150500000000.html", "pdf": "2026-02-28/bulletin/150500000000.pdf"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := buf.String()
+	if i, j := strings.Index(s, "月度通报"), strings.Index(s, "科尔沁左翼中旗矛盾纠纷风险预警月报"); i < 0 || j < 0 || i > j {
+		t.Errorf("the bulletin is not listed as 月度通报 before the month's reports:\n%s", s)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(buf.Bytes())
+	}))
+	t.Cleanup(srv.Close)
+	b := startBrowser(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	tab, closeTab, err := b.OpenTab(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeTab()
+	if err := browser.Open(tab, browser.Page{URL: srv.URL + "/", Width: 390, Height: 844}); err != nil {
+		t.Fatal(err)
+	}
+	sizes, err := chromedp.Run(tab, chromedp.Evaluate[[2]float64](`[document.documentElement.scrollWidth, window.innerWidth]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sizes[0] > sizes[1] {
+		t.Errorf("the index is %v px wide on a %v px screen", sizes[0], sizes[1])
+	}
+	shot, err := browser.Screenshot(tab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(artifactDir(t), "index_390.png"), shot, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
