@@ -783,3 +783,33 @@ func TestRerouteOfOneWarningResolvesItInTheOldGroup(t *testing.T) {
 		t.Errorf("town center: want one message resolving %s with %s firing, got %+v", a, b, toTown)
 	}
 }
+
+// A rule alarm of a case reported long before it arrived (history loaded
+// at start: a backfill, an import, the demo's two years) is never pushed;
+// one of a case reported within the TTL is.
+func TestRuleAlarmOfHistoryIsNotPushed(t *testing.T) {
+	r := newRig(t, nil)
+	old := r.alarm("group_dispute", "orange", baokang, "OLD", at(0))
+	r.rules.rows[0].ReportedAt = at(-400 * 24 * time.Hour)
+	fresh := r.alarm("group_dispute", "orange", baolong, "NEW", at(0))
+	r.rules.rows[1].ReportedAt = at(-2 * time.Hour)
+	got := r.run(at(0), at(31*time.Second), time.Second)
+	var pushed []string
+	for _, s := range got {
+		for _, w := range s.n.Firing {
+			pushed = append(pushed, w.ID)
+		}
+	}
+	for _, id := range pushed {
+		if id == old {
+			t.Errorf("the alarm of a case reported 400 days ago was pushed: %v", pushed)
+		}
+	}
+	found := false
+	for _, id := range pushed {
+		found = found || id == fresh
+	}
+	if !found {
+		t.Errorf("the alarm of a case reported 2 hours ago was not pushed: %v", pushed)
+	}
+}

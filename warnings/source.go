@@ -244,7 +244,11 @@ var ruleZH = map[string]string{
 
 // FromRuleAlarm returns the warning of a rule alarm. Its region is the
 // case's town (its county when the town is unknown), so that the town
-// center is the one addressed. ttl is how long the event stays firing.
+// center is the one addressed. ttl is how long the event stays firing,
+// counted from when the case was reported (from its detection when that
+// is earlier): a record of a past case that arrives late (a backfill, an
+// import of history, the demo's two years) is history, expired on
+// arrival and never pushed; its alarm stays in rule_alarms for reports.
 func (b *Builder) FromRuleAlarm(r RuleAlarmRow, ttl time.Duration) (Warning, error) {
 	lv, err := ParseLevel(r.Level)
 	if err != nil {
@@ -267,7 +271,11 @@ func (b *Builder) FromRuleAlarm(r RuleAlarmRow, ttl time.Duration) (Warning, err
 	w.Title = fmt.Sprintf("%s发生%s（%s）", b.fullName(&w), name, b.catName(r.Category))
 	w.Body = fmt.Sprintf("案件 %s，%s受理。%s。", r.CaseID, r.ReportedAt.In(schemas.Zone()).Format("2006-01-02 15:04"), r.Detail)
 	w.Link = b.regionLink(w.Region)
-	w.ExpiresAt = r.DetectedAt.Add(ttl)
+	event := r.DetectedAt
+	if !r.ReportedAt.IsZero() && r.ReportedAt.Before(event) {
+		event = r.ReportedAt
+	}
+	w.ExpiresAt = event.Add(ttl)
 	w.DetectedAt = r.DetectedAt
 	return w, nil
 }

@@ -256,6 +256,7 @@ func markdownHTML(md string) template.HTML {
 
 var inboxTemplate = template.Must(template.New("inbox").Parse(`<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="refresh" content="15">
 <title>演示收件箱 · 预警推送</title>
 <style>
@@ -288,6 +289,8 @@ section{flex:1;min-width:0}
 .body a{color:#2b7de9}
 .lv-red{color:#d83931}.lv-orange{color:#de7802}.lv-yellow{color:#b88e00}.lv-blue{color:#245bdb}
 .empty{background:#fff;border-radius:6px;padding:24px;color:#646a73}
+.body{overflow-wrap:anywhere}
+@media (max-width:700px){header{padding:10px 12px}header h1{font-size:17px}main{flex-direction:column;gap:12px;padding:10px}nav{width:auto;align-self:stretch}.card{min-width:0;flex-basis:100%}}
 </style></head><body>
 <header><h1>演示收件箱 · 各综治中心将收到的预警消息</h1>
 <p>未配置 warnings.centers：预警引擎把每条推送发到本机的签名 Webhook，本页按企业微信群机器人与钉钉机器人的卡片样式显示各中心将收到的内容。配置 warnings.centers 与 warnings.channels 后即推送到真实的群机器人。本页每 15 秒刷新。

@@ -33,6 +33,7 @@ func TestDemoInboxShowsWhatTheCentersReceive(t *testing.T) {
 	// The stream reaches the clock at start, and the trickle follows it.
 	cst := time.FixedZone("CST", 8*3600)
 	before := time.Now().In(cst).Format(time.DateOnly)
+	started := time.Now()
 	m := startRunWithin(t, 5*time.Minute, regexp.MustCompile(`(?s)(http://127\.0\.0\.1:\d+)/console/inbox\?token=(rwk_[A-Za-z0-9_-]+).*`+
 		`演示数据 demo stream: \d+ records up to (\d{4}-\d{2}-\d{2}) .*演示数据 demo trickle: about 60 new cases a minute`), "run", "--demo", "--config", cfg)
 	inbox, token := m[1]+"/console/inbox", m[2]
@@ -79,6 +80,34 @@ func TestDemoInboxShowsWhatTheCentersReceive(t *testing.T) {
 			t.Errorf("the inbox page lacks %q", want)
 		}
 	}
+	// No flood of history: the two years produced at start are stored,
+	// but only the alarms of cases reported within the rule alarms' TTL
+	// (24 h) before the start, and those of the trickle, are pushed.
+	time.Sleep(5 * time.Second)
+	_, page = get(inbox, token)
+	floor := started.Add(-24*time.Hour - time.Minute)
+	var oldest time.Time
+	reported := regexp.MustCompile(`(\d{4}-\d{2}-\d{2} \d{2}:\d{2})受理`).FindAllStringSubmatch(page, -1)
+	for _, m := range reported {
+		at, err := time.ParseInLocation("2006-01-02 15:04", m[1], cst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if oldest.IsZero() || at.Before(oldest) {
+			oldest = at
+		}
+	}
+	if len(reported) == 0 {
+		t.Errorf("no case report time on the inbox page")
+	} else if oldest.Before(floor) {
+		t.Errorf("the inbox shows an alarm of a case reported %s, more than 24 h before the start (%s): history was pushed",
+			oldest.Format(time.DateTime), started.In(cst).Format(time.DateTime))
+	}
+	total := regexp.MustCompile(`接收单位（共 (\d+) 条）`).FindStringSubmatch(page)
+	if total == nil {
+		t.Fatalf("no message count on the inbox page")
+	}
+	t.Logf("inbox %s after the start: %s messages; the oldest case shown was reported %s", time.Since(started).Round(time.Second), total[1], oldest.Format(time.DateTime))
 	screenshotInbox(t, inbox+"?token="+url.QueryEscape(token))
 
 	// A request with the signature of another secret is refused.
@@ -142,6 +171,21 @@ func screenshotInbox(t *testing.T, link string) {
 		t.Fatal(err)
 	}
 	t.Logf("inbox screenshot: %s", filepath.Join(dir, "inbox.png"))
+	// On a phone the page does not scroll sideways.
+	if err := browser.Open(tab, browser.Page{URL: link, Width: 390, Height: 844, Timeout: time.Minute,
+		Ready: `document.querySelector('.card.wecom .body h3') !== null`}); err != nil {
+		t.Fatalf("inbox in the browser at 390 px: %v", err)
+	}
+	sizes, err := chromedp.Run(tab, chromedp.Evaluate[[2]float64](`[document.documentElement.scrollWidth, window.innerWidth]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sizes[0] > sizes[1] {
+		t.Errorf("the inbox is %v px wide on a %v px screen: it scrolls sideways", sizes[0], sizes[1])
+	}
+	if png, err := chromedp.Run(tab, chromedp.CaptureScreenshot()); err == nil {
+		_ = os.WriteFile(filepath.Join(dir, "inbox_390.png"), png, 0o644)
+	}
 	if ext := b.External(); len(ext) > 0 {
 		t.Errorf("the inbox page asked other hosts: %v", ext)
 	}
