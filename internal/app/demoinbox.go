@@ -293,7 +293,7 @@ section{flex:1;min-width:0}
 @media (max-width:700px){header{padding:10px 12px}header h1{font-size:17px}main{flex-direction:column;gap:12px;padding:10px}nav{width:auto;align-self:stretch}.card{min-width:0;flex-basis:100%}}
 </style></head><body>
 <header><h1>演示收件箱 · 各综治中心将收到的预警消息</h1>
-<p>未配置 warnings.centers：预警引擎把每条推送发到本机的签名 Webhook，本页按企业微信群机器人与钉钉机器人的卡片样式显示各中心将收到的内容。配置 warnings.centers 与 warnings.channels 后即推送到真实的群机器人。本页每 15 秒刷新。
+<p>未配置 warnings.centers：预警引擎把每条推送发到本机的签名 Webhook，本页按企业微信群机器人与钉钉机器人的卡片样式显示各中心将收到的内容。配置 warnings.centers 与 warnings.channels 后即推送到真实的群机器人。启动时载入的两年历史数据只入库、不推送（规则预警只推送受理时间在 warnings.rule_alarm_ttl 即24小时内的案件），历史预警见分析控制台与报告。本页每 15 秒刷新。
 <a href="/console/">返回分析控制台</a></p></header>
 <main>
 <nav><h2>接收单位（共 {{.Total}} 条）</h2>
