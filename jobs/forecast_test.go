@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -111,11 +112,16 @@ func TestForecastJobWritesEverySeriesAndHorizon(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// city, county and the one town with history, 4 horizons each.
-	if n != 12 || len(st.rows) != 12 {
-		t.Fatalf("%d rows (%d written), want 12", n, len(st.rows))
+	// city, county and the one town with history, each for its one
+	// category group and its total, 4 horizons each.
+	if n != 24 || len(st.rows) != 24 {
+		t.Fatalf("%d rows (%d written), want 24", n, len(st.rows))
 	}
+	totals := map[string]int{}
 	for _, r := range st.rows {
+		if r.Category == TotalCategory {
+			totals[r.RegionCode]++
+		}
 		if r.RegionCode == "150521200" {
 			t.Errorf("forecast written for a series with one case: %+v", r)
 		}
@@ -128,6 +134,30 @@ func TestForecastJobWritesEverySeriesAndHorizon(t *testing.T) {
 		if r.Level == 3 && (r.Point < 25 || r.Point > 40) {
 			t.Errorf("county forecast %v outside the series' range 30–34 by far", r.Point)
 		}
+	}
+	if totals["city"] != 4 || totals["150521"] != 4 || totals["150521100"] != 4 {
+		t.Errorf("total forecasts per region %v, want 4 horizons for city, 150521 and 150521100", totals)
+	}
+}
+
+func TestWithTotalsSumsTheGroupsOfEachRegion(t *testing.T) {
+	in := []forecast.Series{
+		{Key: "3|150521|labor", Level: 3, Y: []float64{1, 2, 3}},
+		{Key: "3|150521|land", Level: 3, Y: []float64{10, 0, 5}},
+		{Key: "4|150521100|land", Level: 4, Y: []float64{0, 1, 0}},
+	}
+	out := withTotals(in)
+	want := map[string][]float64{"3|150521|all": {11, 2, 8}, "4|150521100|all": {0, 1, 0}}
+	if len(out) != 5 {
+		t.Fatalf("%d series, want 5", len(out))
+	}
+	for _, s := range out[3:] {
+		if w, ok := want[s.Key]; !ok || !slices.Equal(w, s.Y) {
+			t.Errorf("total %s = %v, want %v", s.Key, s.Y, w)
+		}
+	}
+	if !slices.Equal(in[0].Y, []float64{1, 2, 3}) {
+		t.Errorf("input changed: %v", in[0].Y)
 	}
 }
 
@@ -164,9 +194,9 @@ func TestForecastDayJobSkipsTowns(t *testing.T) {
 	if _, err := ForecastJob(st, schemas.Day, DefaultForecastConfig(schemas.Day), time.Now)(context.Background(), at); err != nil {
 		t.Fatal(err)
 	}
-	// city and county, 14 horizons each; no town.
-	if len(st.rows) != 28 {
-		t.Errorf("%d rows, want 28", len(st.rows))
+	// city and county, group and total, 14 horizons each; no town.
+	if len(st.rows) != 56 {
+		t.Errorf("%d rows, want 56", len(st.rows))
 	}
 	for _, r := range st.rows {
 		if r.Level == ForecastTown || r.Window != "day" || !r.TargetEnd.Equal(at.AddDate(0, 0, int(r.Horizon))) {

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,7 +50,8 @@ func DefaultForecastConfig(w schemas.Window) ForecastConfig {
 // ForecastJob returns the job that forecasts, after the window ending at
 // `at`, every city, county and town × category group series with enough
 // history for the next cfg.Horizon windows and writes one forecasts row per
-// series and horizon (model chosen per series by forecast.Auto).
+// series and horizon (model chosen per series by forecast.Auto), and of each
+// region's total (category TotalCategory).
 func ForecastJob(st ForecastStore, w schemas.Window, cfg ForecastConfig, computedAt func() time.Time) func(ctx context.Context, at time.Time) (uint64, error) {
 	return func(ctx context.Context, at time.Time) (uint64, error) {
 		step, period := 7, 52
@@ -65,6 +67,7 @@ func ForecastJob(st ForecastStore, w schemas.Window, cfg ForecastConfig, compute
 		if err != nil {
 			return 0, err
 		}
+		series = withTotals(series)
 		stamp := computedAt()
 		cal := &forecast.Calendar{Start: start, StepDays: step, Holidays: cfg.Holidays}
 		opts := forecast.Options{Period: period, Horizon: cfg.Horizon, Calendar: cal}
@@ -147,6 +150,42 @@ func ForecastJobs(st ForecastStore, computedAt func() time.Time) []scheduler.Job
 		{Name: "forecast_week", Window: schemas.Week, Spec: "55 0 * * 1", CatchUp: 1, OnlyNamedBackfill: true,
 			Run: ForecastJob(st, schemas.Week, DefaultForecastConfig(schemas.Week), computedAt)},
 	}
+}
+
+// TotalCategory is the category of the forecasts of all cases of a region
+// (the sum of its category groups, forecast as a series of its own).
+const TotalCategory = "all"
+
+// withTotals adds to series one series per (level, region): the sum of its
+// category groups under TotalCategory, placed after the region's groups.
+func withTotals(series []forecast.Series) []forecast.Series {
+	type key struct {
+		level  int
+		region string
+	}
+	sums := map[key][]float64{}
+	var order []key
+	for _, s := range series {
+		parts := strings.SplitN(s.Key, "|", 3)
+		if len(parts) != 3 || parts[2] == TotalCategory {
+			continue
+		}
+		k := key{s.Level, parts[1]}
+		y := sums[k]
+		if y == nil {
+			y = make([]float64, len(s.Y))
+			sums[k] = y
+			order = append(order, k)
+		}
+		for i, v := range s.Y {
+			y[i] += v
+		}
+	}
+	out := slices.Clone(series)
+	for _, k := range order {
+		out = append(out, forecast.Series{Key: fmt.Sprintf("%d|%s|%s", k.level, k.region, TotalCategory), Level: k.level, Y: sums[k]})
+	}
+	return out
 }
 
 func wantLevel(levels []int, l int) bool {
