@@ -200,6 +200,10 @@ type Input struct {
 	// from (the latest at or before End); zero when there is none.
 	SupervisionAt time.Time
 
+	// Forecast holds the weekly forecasts of the region and its children
+	// (section 形势预测); nil leaves the section out.
+	Forecast *ForecastInput
+
 	// GeoJSON has the polygons of the banners (properties.adcode = 6-digit
 	// code); nil leaves out the maps.
 	GeoJSON []byte

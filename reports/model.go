@@ -31,14 +31,16 @@ type Model struct {
 	// SubUnits names the sub-units in words (旗县市区, 苏木乡镇（街道）…).
 	SubUnits string `json:"sub_units"`
 
-	Overview    Overview    `json:"overview"`
-	Trend       Trend       `json:"trend"`
-	Risk        RiskPart    `json:"risk"`
-	Hotspots    HotspotPart `json:"hotspots"`
-	Types       TypePart    `json:"types"`
-	Alarms      AlarmPart   `json:"alarms"`
-	Supervision SupPart     `json:"supervision"`
-	Advice      []string    `json:"advice"`
+	Overview Overview `json:"overview"`
+	Trend    Trend    `json:"trend"`
+	// Forecast is the section 形势预测; nil without forecasts.
+	Forecast    *ForecastPart `json:"forecast,omitempty"`
+	Risk        RiskPart      `json:"risk"`
+	Hotspots    HotspotPart   `json:"hotspots"`
+	Types       TypePart      `json:"types"`
+	Alarms      AlarmPart     `json:"alarms"`
+	Supervision SupPart       `json:"supervision"`
+	Advice      []string      `json:"advice"`
 
 	// Charts lists every chart in page order.
 	Charts []*Chart `json:"charts"`
@@ -212,6 +214,7 @@ func Build(in Input) (*Model, error) {
 	b.children()
 	b.overview()
 	b.trend()
+	b.forecast() // forecast.go
 	b.risk()
 	b.hotspots()
 	b.types()
@@ -220,7 +223,11 @@ func Build(in Input) (*Model, error) {
 	b.advice()
 	b.judgement()
 	b.narrative()
-	for _, c := range []*Chart{m.Trend.Chart, m.Risk.Map, m.Risk.Rank, m.Risk.Radar, m.Hotspots.Chart, m.Types.Chart, m.Supervision.Chart} {
+	var fan *Chart
+	if m.Forecast != nil {
+		fan = m.Forecast.Chart
+	}
+	for _, c := range []*Chart{m.Trend.Chart, fan, m.Risk.Map, m.Risk.Rank, m.Risk.Radar, m.Hotspots.Chart, m.Types.Chart, m.Supervision.Chart} {
 		if c != nil {
 			m.Charts = append(m.Charts, c)
 		}
