@@ -59,14 +59,18 @@ func (s *Store) WriteForecasts(ctx context.Context, rows []ForecastRow) error {
 // Forecasts reads the stored forecasts (FINAL) made at the origin of kind
 // window, ordered by level, region, category and horizon.
 func (s *Store) Forecasts(ctx context.Context, window string, origin time.Time) ([]ForecastRow, error) {
+	return s.forecastsWhere(ctx, window, origin, "")
+}
+
+func (s *Store) forecastsWhere(ctx context.Context, window string, origin time.Time, cond string, args ...any) ([]ForecastRow, error) {
 	if _, ok := statAlarmWindows[window]; !ok {
 		return nil, fmt.Errorf("cannot read forecasts: unknown window %q", window)
 	}
 	rows, err := s.conn.Query(ctx, `SELECT toString(window), origin, horizon, target_end, level, region_code, category,
     point, lower80, upper80, lower95, upper95, model, train_from, train_to, fitted_at
 FROM forecasts FINAL
-WHERE window = ? AND origin = ?
-ORDER BY level, region_code, category, horizon`, window, origin.UTC())
+WHERE window = ? AND origin = ? `+cond+`
+ORDER BY level, region_code, category, horizon`, append([]any{window, origin.UTC()}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read forecasts: %w", err)
 	}
@@ -81,4 +85,32 @@ ORDER BY level, region_code, category, horizon`, window, origin.UTC())
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// ForecastLatestOrigin returns the latest origin at or before at of the
+// stored forecasts of kind window; false when there is none.
+func (s *Store) ForecastLatestOrigin(ctx context.Context, window string, at time.Time) (time.Time, bool, error) {
+	if _, ok := statAlarmWindows[window]; !ok {
+		return time.Time{}, false, fmt.Errorf("cannot read forecast origins: unknown window %q", window)
+	}
+	var n uint64
+	var o time.Time
+	if err := s.conn.QueryRow(ctx, `SELECT count(), max(origin) FROM forecasts WHERE window = ? AND origin <= ?`,
+		window, at.UTC()).Scan(&n, &o); err != nil {
+		return time.Time{}, false, fmt.Errorf("cannot read forecast origins: %w", err)
+	}
+	if n == 0 {
+		return time.Time{}, false, nil
+	}
+	return o, true, nil
+}
+
+// ForecastsOf reads the stored forecasts (FINAL) made at the origin of kind
+// window for the given region codes ("city" for the city), ordered as
+// Forecasts orders them.
+func (s *Store) ForecastsOf(ctx context.Context, window string, origin time.Time, codes []string) ([]ForecastRow, error) {
+	if len(codes) == 0 {
+		return nil, nil
+	}
+	return s.forecastsWhere(ctx, window, origin, "AND has(?, region_code)", codes)
 }

@@ -51,3 +51,54 @@ func TestForecastsRoundTripAndReplace(t *testing.T) {
 		t.Error("window month accepted")
 	}
 }
+
+func TestForecastsOfRegionsAndLatestOrigin(t *testing.T) {
+	st := openFresh(t)
+	ctx := context.Background()
+	migs, err := schemas.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Migrate(ctx, migs); err != nil {
+		t.Fatal(err)
+	}
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	o1 := time.Date(2026, 10, 19, 0, 0, 0, 0, sh)
+	o2 := o1.AddDate(0, 0, 7)
+	fitted := time.Date(2026, 10, 27, 0, 0, 0, 0, time.UTC)
+	var rows []store.ForecastRow
+	for _, o := range []time.Time{o1, o2} {
+		for _, code := range []string{"city", "150521000000", "150522000000"} {
+			rows = append(rows, store.ForecastRow{Window: "week", Origin: o, Horizon: 1, TargetEnd: o.AddDate(0, 0, 7),
+				Level: 3, RegionCode: code, Category: "all", Point: 10, Model: "snaive", TrainFrom: o, TrainTo: o, FittedAt: fitted})
+		}
+	}
+	if err := st.WriteForecasts(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		at   time.Time
+		want time.Time
+		ok   bool
+	}{
+		{o1.Add(-time.Hour), time.Time{}, false},
+		{o1, o1, true},
+		{o2.Add(-time.Hour), o1, true},
+		{o2.AddDate(0, 1, 0), o2, true},
+	} {
+		got, ok, err := st.ForecastLatestOrigin(ctx, "week", c.at)
+		if err != nil || ok != c.ok || (ok && !got.Equal(c.want)) {
+			t.Errorf("latest origin at %v = %v, %v, %v; want %v, %v", c.at, got, ok, err, c.want, c.ok)
+		}
+	}
+	if _, ok, err := st.ForecastLatestOrigin(ctx, "day", o2); ok || err != nil {
+		t.Errorf("a day origin found: %v %v", ok, err)
+	}
+	got, err := st.ForecastsOf(ctx, "week", o2, []string{"city", "150522000000", "150599000000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].RegionCode != "150522000000" || got[1].RegionCode != "city" || !got[0].Origin.Equal(o2) {
+		t.Errorf("forecasts of two regions: %+v", got)
+	}
+}
