@@ -35,8 +35,11 @@ type jobRead struct {
 // reads lists the jobs whose rows the report of a window reads (see Input):
 // the KPIs, types and hot spots of the window, the risk index of its week
 // (a daily report) or of the window, the statistical alarms of its last
-// day or week, and the supervision snapshot of its end. The monthly
-// ranking bulletin reads the monthly risk index only.
+// day or week, the supervision snapshot of its end, and for a weekly
+// report the forecasts made at its end (a monthly report shows the latest
+// weekly forecasts without waiting: forecast_week catches up only the
+// latest week). The monthly ranking bulletin reads the monthly risk index
+// only.
 func reads(w schemas.Window, kind string) []jobRead {
 	if kind == KindBulletin {
 		return []jobRead{{"risk_month", schemas.Month}}
@@ -50,7 +53,11 @@ func reads(w schemas.Window, kind string) []jobRead {
 		risk = jobRead{"risk_month", schemas.Month}
 	}
 	n := w.String()
-	return []jobRead{{"kpi_" + n, w}, {"supervision_day", schemas.Day}, {"types_" + n, w}, {"hotspots_" + n, w}, risk, alarms}
+	out := []jobRead{{"kpi_" + n, w}, {"supervision_day", schemas.Day}, {"types_" + n, w}, {"hotspots_" + n, w}, risk, alarms}
+	if w == schemas.Week {
+		out = append(out, jobRead{"forecast_week", schemas.Week})
+	}
+	return out
 }
 
 // Reads returns the names of the jobs whose runs the report of a window
@@ -297,6 +304,9 @@ func (g *Generator) Input(ctx context.Context, spec Spec) (reports.Input, error)
 	for _, u := range units {
 		in.Units = append(in.Units, reports.Unit{Unit: u.AssignedUnit, County: u.CountyCode, Open: u.Open, Green: u.Green,
 			Yellow: u.Yellow, Red: u.Red, Rehandle: u.Rehandle})
+	}
+	if err := g.forecasts(ctx, &in, spec, region); err != nil { // forecast.go
+		return in, err
 	}
 	return in, nil
 }

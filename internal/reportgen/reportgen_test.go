@@ -19,6 +19,7 @@ import (
 	"github.com/riskwatch/riskwatch/internal/servers"
 	"github.com/riskwatch/riskwatch/internal/testenv"
 	"github.com/riskwatch/riskwatch/jobs"
+	"github.com/riskwatch/riskwatch/reports"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/sources/demo"
 	"github.com/riskwatch/riskwatch/store"
@@ -87,6 +88,13 @@ func loadDemo(t *testing.T) demoData {
 			t.Fatalf("job %s: %v", j.Name, err)
 		}
 	}
+	// Weekly forecasts of the city and the banners (towns left out to
+	// keep the test short).
+	fc := jobs.DefaultForecastConfig(schemas.Week)
+	fc.Levels = []int{jobs.ForecastCity, jobs.ForecastCounty}
+	if _, err := jobs.ForecastJob(st, schemas.Week, fc, func() time.Time { return now })(ctx, week); err != nil {
+		t.Fatalf("forecast job: %v", err)
+	}
 	return demoData{st: st, reg: reg, week: week, ch: ch}
 }
 
@@ -132,7 +140,7 @@ func TestSpecs(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(js) != 2 || js[0].Name != "reports_day" || js[1].Name != "reports_week" || js[1].Window != schemas.Week || js[1].Spec != "30 8 * * 1" || js[1].CatchUp != 1 ||
-		strings.Join(js[1].After, ",") != "kpi_week,supervision_day,types_week,hotspots_week,risk_week,alarms_week" {
+		strings.Join(js[1].After, ",") != "kpi_week,supervision_day,types_week,hotspots_week,risk_week,alarms_week,forecast_week" {
 		t.Errorf("report jobs = %+v", js)
 	}
 	if d := decodeDrivers([]string{"A3|0.31|0.312|0.125", "bad", "C1|x|1|2"}); len(d) != 1 || d[0].Code != "A3" || d[0].Value != 0.312 {
@@ -151,6 +159,7 @@ func TestFromDemoStore(t *testing.T) {
 	t.Run("served under CSP", func(t *testing.T) { testServedInBrowser(t, d) })
 	t.Run("day and month", func(t *testing.T) { testDayAndMonth(t, d) })
 	t.Run("latest waits for its jobs", func(t *testing.T) { testLatestWaitsForJobs(t, d) })
+	t.Run("forecasts", func(t *testing.T) { testForecastSection(t, d) })
 	t.Run("agrees with the API and the rows", func(t *testing.T) { testReportsAgreeWithAPIAndRows(t, d) })
 	t.Run("monthly ranking bulletin", func(t *testing.T) { testBulletinFromDemo(t, d) })
 }
@@ -195,11 +204,16 @@ func testLatestWaitsForJobs(t *testing.T, d demoData) {
 		t.Fatalf("risk_week still running: EnsureLatest rendered %d reports of the week ending %v", len(res), end)
 	}
 	missing, err := g.Missing(ctx, schemas.Week, d.week)
-	if err != nil || len(missing) != 1 || missing[0] != "risk_week@"+d.week.Format(time.DateOnly) {
+	wk := d.week.Format(time.DateOnly)
+	if err != nil || strings.Join(missing, ",") != "risk_week@"+wk+",forecast_week@"+wk {
 		t.Fatalf("Missing = %v, %v", missing, err)
 	}
 	time.Sleep(time.Second) // a later started_at wins in job_runs
 	record("risk_week", schemas.Week, "ok")
+	if end, res := ensure(); !end.IsZero() || len(res) != 0 {
+		t.Fatalf("no forecast_week run: EnsureLatest rendered %d reports of the week ending %v", len(res), end)
+	}
+	record("forecast_week", schemas.Week, "ok")
 	end, res := ensure()
 	if !end.Equal(d.week) || len(res) != 1 {
 		t.Fatalf("every job ok: EnsureLatest rendered %d reports of the week ending %v", len(res), end)
@@ -534,5 +548,71 @@ func testRenderPDFAndPNG(t *testing.T, d demoData) {
 	idx, err := os.ReadFile(filepath.Join(g.Dir(), "index.html"))
 	if err != nil || !strings.Contains(string(idx), ">PDF</a>") || !strings.Contains(string(idx), ">PNG</a>") {
 		t.Errorf("index lacks the PDF/PNG links (%v)", err)
+	}
+}
+
+// The weekly city report of the demo store has the section 形势预测: the
+// forecasts the job stored for the city (as "city") and the banners, this
+// week's cases of the city equal to its KPI, and the eight weeks of the
+// fan chart; a daily report has none.
+func testForecastSection(t *testing.T, d demoData) {
+	ctx := context.Background()
+	g, err := New(d.st, d.reg, Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	city := d.reg.Root().Code
+	in, err := g.Input(ctx, Spec{Region: city, Window: schemas.Week, End: d.week})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := in.Forecast
+	if f == nil || !f.Origin.Equal(d.week) {
+		t.Fatalf("forecast input %+v", f)
+	}
+	stored := d.count(t, "SELECT count() FROM DB.forecasts FINAL WHERE window = 'week' AND level <= 3 AND origin = toDateTime('"+
+		d.week.UTC().Format(time.DateTime)+"', 'UTC')")
+	if uint64(len(f.Rows)) != stored {
+		t.Errorf("%d forecast rows read, %d stored for the city and banners", len(f.Rows), stored)
+	}
+	var cityNext bool
+	banners := map[string]bool{}
+	for _, r := range f.Rows {
+		if r.Region == city && r.Category == reports.ForecastTotal && r.Horizon == 1 {
+			cityNext = true
+		}
+		if r.Region != city {
+			banners[r.Region] = true
+		}
+	}
+	if !cityNext || len(banners) < 8 {
+		t.Errorf("city's next week found: %v; banners with forecasts: %d", cityNext, len(banners))
+	}
+	var this uint64
+	weeks := 0
+	for _, w := range f.Weeks {
+		if w.Region == city && w.Category == reports.ForecastTotal {
+			weeks++
+			if w.End.Equal(d.week) {
+				this = w.Cases
+			}
+		}
+	}
+	if in.KPI == nil || this != in.KPI.Accepted || weeks != 8 {
+		t.Errorf("city this week %d (KPI %+v), %d weeks counted, want 8", this, in.KPI, weeks)
+	}
+	m, err := reports.Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Forecast == nil || len(m.Forecast.Sentences) == 0 || !strings.HasPrefix(m.Forecast.Sentences[0], "预计下周通辽市受理") {
+		t.Errorf("forecast section %+v", m.Forecast)
+	}
+	day, err := g.Input(ctx, Spec{Region: city, Window: schemas.Day, End: d.week})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if day.Forecast != nil {
+		t.Errorf("a daily report has forecasts")
 	}
 }
