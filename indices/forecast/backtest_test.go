@@ -77,3 +77,24 @@ func TestBacktestHierarchyMethodsOnSameForecasts(t *testing.T) {
 		t.Error("MinT scores equal bottom-up at the root")
 	}
 }
+
+func TestRollingForecastsEachOriginFromItsHistory(t *testing.T) {
+	y := make([]float64, 40)
+	for i := range y {
+		y[i] = float64(10 + i%3)
+	}
+	y[30] = 50 // a jump seen only by origins after 30 (snaive is naive under a year)
+	o := BacktestOptions{Options: Options{Period: 52, Horizon: 1, Candidates: []string{"snaive"}}, First: 28, Last: 35, Every: 2, MinNonZero: 3}
+	got := Rolling(y, o)
+	if len(got) != 4 {
+		t.Fatalf("%d forecasts, want 4 (origins 28, 30, 32, 34)", len(got))
+	}
+	for i, want := range []float64{y[27], y[29], y[31], y[33]} {
+		if got[i].Origin != 28+2*i || got[i].Forecast.Point[0] != want {
+			t.Errorf("origin %d: point %v, want the last value before it %v", got[i].Origin, got[i].Forecast.Point, want)
+		}
+	}
+	if got := Rolling([]float64{0, 0, 1, 0, 0, 0}, BacktestOptions{Options: Options{Period: 52, Horizon: 1}, First: 3, Last: 5, MinNonZero: 3}); len(got) != 0 {
+		t.Errorf("a series with one non-zero period forecast: %+v", got)
+	}
+}
