@@ -114,3 +114,54 @@ func (s *Store) ForecastsOf(ctx context.Context, window string, origin time.Time
 	}
 	return s.forecastsWhere(ctx, window, origin, "AND has(?, region_code)", codes)
 }
+
+// ForecastThreshold is next week's forecast of one region × category
+// series with its unit's threshold: the lowest upper bound of the weekly
+// statistical alarm detectors on the series in the week ending at Origin.
+type ForecastThreshold struct {
+	Origin, TargetEnd time.Time
+	Level             uint8
+	RegionCode        string
+	Category          string
+	Point             float64
+	Lower80, Upper80  float64
+	Lower95, Upper95  float64
+	Threshold         float64
+}
+
+// ForecastThresholds returns the weekly forecasts one week ahead made at
+// origin of every series that has a detector threshold in the week ending
+// at origin, ordered by level, region and category.
+func (s *Store) ForecastThresholds(ctx context.Context, origin time.Time) ([]ForecastThreshold, error) {
+	rows, err := s.conn.Query(ctx, `SELECT origin, target_end, level, region_code, category, point, lower80, upper80, lower95, upper95, thr
+FROM (SELECT origin, target_end, level, region_code, category, point, lower80, upper80, lower95, upper95
+      FROM forecasts FINAL WHERE window = 'week' AND horizon = 1 AND origin = ?)
+ANY INNER JOIN (SELECT region_code, category, min(assumeNotNull(upperbound)) AS thr FROM stat_alarms FINAL
+      WHERE window = 'week' AND window_end = ? AND isNotNull(upperbound) GROUP BY region_code, category)
+USING (region_code, category)
+ORDER BY level, region_code, category`, origin.UTC(), origin.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("cannot read forecast thresholds: %w", err)
+	}
+	defer rows.Close()
+	var out []ForecastThreshold
+	for rows.Next() {
+		var r ForecastThreshold
+		if err := rows.Scan(&r.Origin, &r.TargetEnd, &r.Level, &r.RegionCode, &r.Category, &r.Point, &r.Lower80, &r.Upper80,
+			&r.Lower95, &r.Upper95, &r.Threshold); err != nil {
+			return nil, fmt.Errorf("cannot read forecast thresholds: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// WarningForecastThresholds is ForecastThresholds at the latest weekly
+// origin (none without forecasts).
+func (s *Store) WarningForecastThresholds(ctx context.Context) ([]ForecastThreshold, error) {
+	o, ok, err := s.ForecastLatestOrigin(ctx, "week", time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || !ok {
+		return nil, err
+	}
+	return s.ForecastThresholds(ctx, o)
+}

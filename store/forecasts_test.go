@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 
@@ -100,5 +101,58 @@ func TestForecastsOfRegionsAndLatestOrigin(t *testing.T) {
 	}
 	if len(got) != 2 || got[0].RegionCode != "150522000000" || got[1].RegionCode != "city" || !got[0].Origin.Equal(o2) {
 		t.Errorf("forecasts of two regions: %+v", got)
+	}
+}
+
+func TestForecastThresholdsJoinsTheDetectorsBound(t *testing.T) {
+	st := openFresh(t)
+	ctx := context.Background()
+	migs, err := schemas.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Migrate(ctx, migs); err != nil {
+		t.Fatal(err)
+	}
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	o := time.Date(2026, 10, 26, 0, 0, 0, 0, sh)
+	fitted := time.Date(2026, 10, 26, 1, 0, 0, 0, time.UTC)
+	fc := func(code, cat string, h uint8, origin time.Time, lo float64) store.ForecastRow {
+		return store.ForecastRow{Window: "week", Origin: origin, Horizon: h, TargetEnd: origin.AddDate(0, 0, 7*int(h)), Level: 4,
+			RegionCode: code, Category: cat, Point: lo + 2, Lower80: lo, Upper80: lo + 4, Lower95: lo - 1, Upper95: lo + 6,
+			Model: "snaive", TrainFrom: origin, TrainTo: origin, FittedAt: fitted}
+	}
+	if err := st.WriteForecasts(ctx, []store.ForecastRow{
+		fc("150521100000", "labor", 1, o, 7), fc("150521100000", "labor", 2, o, 70), // horizon 2 is not next week
+		fc("150521100000", "land", 1, o, 5), // no threshold: left out
+		fc("150521101000", "labor", 1, o, 3),
+		fc("150521100000", "labor", 1, o.AddDate(0, 0, -7), 9), // an older origin
+	}); err != nil {
+		t.Fatal(err)
+	}
+	nan := math.NaN()
+	sa := func(code, cat, det string, end time.Time, ub float64) store.StatAlarm {
+		return store.StatAlarm{Window: "week", WindowEnd: end, Level: 4, RegionCode: code, Category: cat, Detector: det,
+			Observed: 4, Expected: 2, UpperBound: ub, ComputedAt: fitted}
+	}
+	if err := st.WriteStatAlarms(ctx, []store.StatAlarm{
+		sa("150521100000", "labor", "ears-c1", o, 6.5), sa("150521100000", "labor", "farrington", o, 5.2), // the lower wins
+		sa("150521101000", "labor", "ears-c1", o, nan), sa("150521101000", "labor", "farrington", o, 2.5),
+		sa("150521100000", "land", "ears-c1", o.AddDate(0, 0, -7), 1), // another week
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.WarningForecastThresholds(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d rows, want 2: %+v", len(got), got)
+	}
+	if g := got[0]; g.RegionCode != "150521100000" || g.Category != "labor" || g.Lower80 != 7 || g.Threshold != 5.2 || !g.Origin.Equal(o) || !g.TargetEnd.Equal(o.AddDate(0, 0, 7)) {
+		t.Errorf("row 0 %+v", g)
+	}
+	if g := got[1]; g.RegionCode != "150521101000" || g.Threshold != 2.5 || g.Lower80 != 3 {
+		t.Errorf("row 1 %+v", g)
 	}
 }

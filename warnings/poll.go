@@ -57,6 +57,11 @@ func (e *Engine) snapshot(ctx context.Context, now time.Time) []error {
 		}
 		apply(KindSupervision, cur)
 	}
+	if cur, ok, err := e.forecastSnapshot(ctx); err != nil { // forecast.go
+		errs = append(errs, err)
+	} else if ok {
+		apply(KindForecast, cur)
+	}
 	return errs
 }
 

@@ -80,6 +80,9 @@ type Builder struct {
 	Bands []string
 	// StatLevel is the level of a statistical alarm (default yellow).
 	StatLevel Level
+	// Forecast is the rule of the forecast warnings (forecast.go); off
+	// when zero.
+	Forecast ForecastRule
 
 	cats map[string]schemas.Category
 }

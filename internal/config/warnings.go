@@ -62,6 +62,22 @@ type Warnings struct {
 	// MaxSilence bounds how long one silence may last (from its start, or
 	// from now when it started earlier); a longer one is refused.
 	MaxSilence time.Duration `yaml:"max_silence"`
+	// Forecast is the forecast warning (预测预警): next week's 80 % lower
+	// bound of a series above its unit's threshold. Off by default (see
+	// docs/forecast.md for the evaluation).
+	Forecast WarningForecast `yaml:"forecast"`
+}
+
+// WarningForecast configures the forecast warnings (warnings.forecast).
+type WarningForecast struct {
+	Enabled bool `yaml:"enabled"`
+	// Factor multiplies the unit's threshold (the detectors' upper bound)
+	// that the 80 % lower bound must exceed (default 1).
+	Factor float64 `yaml:"factor"`
+	// MinCases is the smallest 80 % lower bound that warns (default 3).
+	MinCases float64 `yaml:"min_cases"`
+	// Level is the warning's colour (default yellow).
+	Level string `yaml:"level"`
 }
 
 // StringList is a YAML list of strings that also accepts a single string.
@@ -173,12 +189,13 @@ func defaultWarnings() Warnings {
 		EscalateAfter: time.Hour,
 		Retry:         WarningRetry{BaseBackoff: time.Second, MaxBackoff: 5 * time.Minute, GiveUpAfter: 72 * time.Hour, MaxPermanentAttempts: 3},
 		MaxSilence:    30 * 24 * time.Hour,
+		Forecast:      WarningForecast{Factor: 1, MinCases: 3, Level: "yellow"},
 	}
 }
 
 var (
 	warningLevels   = []string{"red", "orange", "yellow", "blue"}
-	warningKinds    = []string{"risk_band", "stat_alarm", "rule_alarm", "supervision"}
+	warningKinds    = []string{"risk_band", "stat_alarm", "rule_alarm", "supervision", "forecast"}
 	warningLabels   = []string{"id", "kind", "rule", "level", "category", "region", "town", "county", "city"}
 	warningTargets  = []string{"self", "parent", "town", "county", "city"}
 	channelTypes    = []string{"webhook", "wecom", "dingtalk", "feishu"}
@@ -204,7 +221,7 @@ func (m WarningMatchers) validate(key string, bad func(key, format string, a ...
 	}
 	for _, v := range m.Kind {
 		if !oneOf(v, warningKinds) {
-			bad(key+".kind", "%q is not a kind (risk_band, stat_alarm, rule_alarm, supervision)", v)
+			bad(key+".kind", "%q is not a kind (%s)", v, strings.Join(warningKinds, ", "))
 		}
 	}
 	for _, v := range m.Region {
@@ -288,6 +305,15 @@ func (c Warnings) validate(bad func(key, format string, a ...any)) {
 	}
 	if !oneOf(c.StatLevel, warningLevels) {
 		bad("warnings.stat_level", "%q is not a level (red, orange, yellow, blue)", c.StatLevel)
+	}
+	if !oneOf(c.Forecast.Level, warningLevels) {
+		bad("warnings.forecast.level", "%q is not a level (red, orange, yellow, blue)", c.Forecast.Level)
+	}
+	if !(c.Forecast.Factor > 0) {
+		bad("warnings.forecast.factor", "must be positive, got %v", c.Forecast.Factor)
+	}
+	if c.Forecast.MinCases < 0 {
+		bad("warnings.forecast.min_cases", "must not be negative, got %v", c.Forecast.MinCases)
 	}
 	if c.MaxSilence < time.Minute || c.MaxSilence > 366*24*time.Hour {
 		bad("warnings.max_silence", "must be between 1m and 8784h (366 days), got %s", c.MaxSilence)

@@ -67,3 +67,27 @@ func TestBadChannelURLErrorHidesTheValue(t *testing.T) {
 		t.Errorf("error %v: want one naming warnings.channels.wc.url without the key", err)
 	}
 }
+
+// warnings.forecast is off by default; its bad values name their keys and
+// a route may match the kind forecast.
+func TestWarningsForecast(t *testing.T) {
+	d := Default().Warnings.Forecast
+	if d.Enabled || d.Factor != 1 || d.MinCases != 3 || d.Level != "yellow" {
+		t.Errorf("default warnings.forecast %+v", d)
+	}
+	c, err := Parse([]byte("warnings:\n  forecast: {enabled: true, factor: 1.2, min_cases: 5, level: orange}\n  routes: [{matchers: {kind: forecast}, targets: [self]}]\n"))
+	if err != nil || !c.Warnings.Forecast.Enabled || c.Warnings.Forecast.Factor != 1.2 || c.Warnings.Forecast.MinCases != 5 || c.Warnings.Forecast.Level != "orange" {
+		t.Errorf("warnings.forecast parsed as %+v, %v", c.Warnings.Forecast, err)
+	}
+	for yaml, key := range map[string]string{
+		"warnings:\n  forecast: {factor: 0}\n":      "warnings.forecast.factor",
+		"warnings:\n  forecast: {min_cases: -1}\n":  "warnings.forecast.min_cases",
+		"warnings:\n  forecast: {level: purple}\n":  "warnings.forecast.level",
+		"warnings:\n  forecast: {enabled: maybe}\n": "enabled",
+		"warnings:\n  forecast: {threshold: 3}\n":   "threshold",
+	} {
+		if _, err := Parse([]byte(yaml)); err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("%q: %v, want an error naming %s", yaml, err, key)
+		}
+	}
+}

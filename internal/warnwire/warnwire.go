@@ -78,6 +78,20 @@ func (s Source) StatAlarms(ctx context.Context) ([]warnings.StatAlarmRow, error)
 	return out, nil
 }
 
+// ForecastThresholds implements warnings.ForecastSource.
+func (s Source) ForecastThresholds(ctx context.Context) ([]warnings.ForecastRow, error) {
+	rows, err := s.St.WarningForecastThresholds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]warnings.ForecastRow, len(rows))
+	for i, r := range rows {
+		out[i] = warnings.ForecastRow{Origin: r.Origin, TargetEnd: r.TargetEnd, Region: r.RegionCode, Category: r.Category,
+			Point: r.Point, Lower80: r.Lower80, Upper80: r.Upper80, Threshold: r.Threshold}
+	}
+	return out, nil
+}
+
 // SupervisionLights implements warnings.SnapshotSource.
 func (s Source) SupervisionLights(ctx context.Context) ([]warnings.SupervisionRow, error) {
 	rows, err := s.St.WarningSupervisionLights(ctx)
@@ -266,6 +280,11 @@ func EngineConfig(c config.Warnings, regions *schemas.Registry, baseURL string, 
 	if err != nil {
 		return warnings.Config{}, fmt.Errorf("warnings.stat_level: %w", err)
 	}
+	flv, err := warnings.ParseLevel(c.Forecast.Level)
+	if err != nil {
+		return warnings.Config{}, fmt.Errorf("warnings.forecast.level: %w", err)
+	}
+	forecastRule := warnings.ForecastRule{Enabled: c.Forecast.Enabled, Factor: c.Forecast.Factor, MinCases: c.Forecast.MinCases, Level: flv}
 	var inhibit []warnings.InhibitRule
 	for _, r := range c.InhibitRules {
 		inhibit = append(inhibit, warnings.InhibitRule{Source: Matchers(r.Source), Target: Matchers(r.Target), Equal: r.Equal})
@@ -281,7 +300,7 @@ func EngineConfig(c config.Warnings, regions *schemas.Registry, baseURL string, 
 		return warnings.Config{}, err
 	}
 	return warnings.Config{
-		Regions: regions, Builder: &warnings.Builder{Regions: regions, BaseURL: baseURL, Bands: c.Bands, StatLevel: lv},
+		Regions: regions, Builder: &warnings.Builder{Regions: regions, BaseURL: baseURL, Bands: c.Bands, StatLevel: lv, Forecast: forecastRule},
 		Route: Route(c), Inhibit: inhibit, Centers: centers, EscalateAfter: c.EscalateAfter, EscalateLevels: c.EscalateLevels,
 		RuleAlarmTTL: c.RuleAlarmTTL, SnapshotEvery: c.SnapshotEvery, Log: log,
 	}, nil
