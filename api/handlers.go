@@ -40,6 +40,8 @@ func (s *Server) apiRoutes() []route {
 		{method: "GET", path: "/api/warnings", params: []string{"region", "from", "to", "category", "state", "color", "kind"}, handle: s.noCaseIDsForLeader(s.table("warnings", Store.APIWarnings, []string{"state", "color", "kind"}))},
 		{method: "GET", path: "/api/warnings/deliveries", params: []string{"region", "from", "to", "warning", "status"}, handle: s.deliveries},
 		{method: "GET", path: "/api/audit", roles: []string{RoleAdmin}, params: []string{"limit"}, handle: s.auditLog},
+		{method: "GET", path: "/api/forecasts", params: append(resultParams, "category", "horizon"), handle: s.forecasts},                 // forecasts.go
+		{method: "GET", path: "/api/forecasts/exceeding", params: []string{"region", "category", "factor"}, handle: s.forecastsExceeding}, // forecasts.go
 	}
 }
 
@@ -217,15 +219,16 @@ func hideCaseIDs(res *result) {
 var (
 	windowsByKind = map[string][]string{
 		"kpi": {"day", "week", "month"}, "hotspots": {"day", "week", "month"}, "risk": {"week", "month"},
-		"types": {"day", "week", "month"}, "stat": {"day", "week"},
+		"types": {"day", "week", "month"}, "stat": {"day", "week"}, "forecasts": {"week", "day"},
 	}
 	extraValues = map[string][]string{
-		"band":   {"green", "blue", "yellow", "orange", "red"},
-		"color":  {"blue", "yellow", "orange", "red"},
-		"light":  {"green", "yellow", "red"},
-		"rule":   {"group_dispute", "large_amount", "extreme_words", "repeat_petition", "superior_assigned"},
-		"state":  {"firing", "resolved"},
-		"status": {"delivered", "retry", "failed"},
+		"band":    {"green", "blue", "yellow", "orange", "red"},
+		"horizon": {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14"},
+		"color":   {"blue", "yellow", "orange", "red"},
+		"light":   {"green", "yellow", "red"},
+		"rule":    {"group_dispute", "large_amount", "extreme_words", "repeat_petition", "superior_assigned"},
+		"state":   {"firing", "resolved"},
+		"status":  {"delivered", "retry", "failed"},
 	}
 	// identParam are the free identifiers a parameter may hold.
 	identParam = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)

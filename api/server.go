@@ -41,6 +41,8 @@ type Store interface {
 	APIRegions(ctx context.Context, q store.APIRegionQuery) (store.APITable, error)
 	APIWarnings(ctx context.Context, q store.APIResultQuery) (store.APITable, error)
 	APIWarningDeliveries(ctx context.Context, q store.APIResultQuery) (store.APITable, error)
+	APIForecasts(ctx context.Context, q store.APIResultQuery) (store.APITable, error)
+	APIForecastsExceeding(ctx context.Context, prefixes []string, factor float64, limit int) ([]store.ForecastThreshold, error)
 }
 
 // Options configure a Server.
