@@ -93,6 +93,11 @@ func TestForecastsEndpoint(t *testing.T) {
 		if r["region_code"] == city && (r["category_name"] != "全部类型" || r["point"] == nil || r["lower80"] == nil || r["upper95"] == nil) {
 			t.Errorf("city row %v", r)
 		}
+		// period: the Monday of the week forecast, as the weekly trends
+		// name their periods.
+		if want := map[any]string{1.0: "2026-09-07", 2.0: "2026-09-14"}[r["horizon"]]; r["period"] != want {
+			t.Errorf("row %v: period %v, want %s", r["region_code"], r["period"], want)
+		}
 	}
 	want = []string{kzzCode + "|all|1", kzzCode + "|all|2", kzzCode + "|labor|1", f.town + "|labor|1"}
 	if got := keys(list("analyst-kzz", "")); !slices.Equal(got, want) {

@@ -10,7 +10,8 @@ import (
 )
 
 // APIForecasts reads forecasts rows; From and To bound the origin's date,
-// Latest keeps the newest origin. Extra: "horizon" keeps one horizon;
+// Latest keeps the newest origin; period is the first day of the window
+// forecast (a week's Monday, as the weekly trends name it). Extra: "horizon" keeps one horizon;
 // "with_city" = "1" also keeps the city's rows (region "city"), which no
 // region prefix matches.
 func (s *Store) APIForecasts(ctx context.Context, q APIResultQuery) (APITable, error) {
@@ -26,7 +27,8 @@ func (s *Store) APIForecasts(ctx context.Context, q APIResultQuery) (APITable, e
 		code = "(region_code LIKE ? OR region_code = 'city')"
 	}
 	return s.resultQuery(ctx, "forecasts",
-		"toString(window) AS window, origin, horizon, target_end, level, region_code, category, point, lower80, upper80, lower95, upper95, model, train_from, train_to",
+		"toString(window) AS window, origin, horizon, target_end, toString(toDate(target_end) - if(window = 'week', 7, 1)) AS period, "+
+			"level, region_code, category, point, lower80, upper80, lower95, upper95, model, train_from, train_to",
 		code, "origin", "origin DESC, level, region_code, category, horizon", q, func(w *where) error {
 			if h > 0 {
 				w.add("horizon = ?", uint8(h))

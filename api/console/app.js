@@ -16,7 +16,7 @@ const BAND_NAMES = { red: '红', orange: '橙', yellow: '黄', blue: '蓝', gree
 const ALARM_NAMES = { red: '红色', orange: '橙色', yellow: '黄色', blue: '蓝色' };
 const RULE_NAMES = { group_dispute: '群体性纠纷', large_amount: '涉及金额较大', extreme_words: '极端言辞', repeat_petition: '重复信访', superior_assigned: '上级交办' };
 const FILTERS = ['category', 'severity', 'channel', 'status', 'source'];
-const VIEWS = ['dashboard', 'trends', 'types', 'supervision', 'reports'];
+const VIEWS = ['dashboard', 'trends', 'types', 'supervision', 'forecast', 'reports'];
 
 const $ = (id) => document.getElementById(id);
 const state = {};
@@ -231,7 +231,7 @@ async function render() {
     const region = state.region ? await ensureRegion(state.region) : regionCache.get(me.region_code);
     if (!region) throw new APIError(400, { error: '区域不存在或超出令牌范围', param: 'region' });
     await renderCrumbs(region);
-    await ({ dashboard: renderDashboard, trends: renderTrends, types: renderTypes, supervision: renderSupervision, reports: async () => {} })[state.view](region);
+    await ({ dashboard: renderDashboard, trends: renderTrends, types: renderTypes, supervision: renderSupervision, forecast: renderForecast, reports: async () => {} })[state.view](region);
     if (seq !== renderSeq) return;
     showStatus('');
     document.body.dataset.ready = '1';
@@ -300,7 +300,8 @@ async function renderDashboard(region) {
   $('kpi-per10k').textContent = region.population > 0 ? fmt(nCases / region.population * 10000, 1) : '–';
   $('kpi-alarms').textContent = fmt(warnings.count + alarms.count);
   $('trend-title').textContent = (region.short_name || region.name) + ' · ' + metricName(state.metric);
-  chart('chart-trend').setOption(lineOption(tr, metricName(state.metric)), true);
+  const band = await forecastBand(region);
+  chart('chart-trend').setOption(withForecastBand(lineOption(tr, metricName(state.metric)), band), true);
   await renderMap(region, counties);
   const riskRows = risk.rows.filter((r) => r.score !== null).sort((a, b) => b.score - a.score).slice(0, 10);
   fillTable('risk-table', riskRows, (row, r) => {
@@ -453,6 +454,79 @@ async function renderSupervision(region) {
     cell(row, fmt(r.yellow), 'num yellow');
     cell(row, fmt(r.green), 'num green');
     cell(row, fmt(r.rehandle), 'num');
+  });
+}
+
+// Forecasts ---------------------------------------------------------------
+
+// forecastBand reads the region's weekly forecasts at the latest origin in
+// the chosen dates: for weekly case counts of all cases or of a category
+// group (the series forecast), nothing otherwise.
+async function forecastBand(region) {
+  const cat = state.category || 'all';
+  const others = FILTERS.some((f) => f !== 'category' && state[f]);
+  if (state.gran !== 'week' || state.metric !== 'cases' || others || cat.includes('.')) return [];
+  const r = await api('/api/forecasts', Object.assign({ region: state.region, window: 'week', latest: '1', category: cat }, range()));
+  return r.rows.filter((f) => f.region_code === region.code && f.category === cat).sort((a, b) => a.horizon - b.horizon);
+}
+
+// withForecastBand adds to a one-series trend option the forecast after its
+// last period: the point forecast dashed from the last observed week, the
+// 80 % and 95 % intervals as stacked bands.
+function withForecastBand(opt, band) {
+  if (!band.length || opt.series.length !== 1) return opt;
+  const periods = opt.xAxis.data.slice();
+  for (const f of band) if (!periods.includes(f.period)) periods.push(f.period);
+  periods.sort();
+  const obs = opt.series[0];
+  const by = new Map(opt.xAxis.data.map((p, i) => [p, obs.data[i]]));
+  obs.data = periods.map((p) => (by.has(p) ? by.get(p) : null));
+  const empty = () => periods.map(() => null);
+  const point = empty(); const lo95 = empty(); const w95 = empty(); const lo80 = empty(); const w80 = empty();
+  const first = periods.indexOf(band[0].period);
+  if (first > 0 && obs.data[first - 1] !== null) point[first - 1] = obs.data[first - 1];
+  for (const f of band) {
+    const i = periods.indexOf(f.period);
+    point[i] = Math.round(f.point);
+    lo95[i] = Math.max(0, Math.round(f.lower95)); w95[i] = Math.round(f.upper95) - lo95[i];
+    lo80[i] = Math.max(0, Math.round(f.lower80)); w80[i] = Math.round(f.upper80) - lo80[i];
+  }
+  const helper = (name, stack, data) => ({ name, type: 'line', stack, data, showSymbol: false, silent: true, lineStyle: { opacity: 0 }, tooltip: { show: false } });
+  const area = (name, stack, data, opacity) => ({ name, type: 'line', stack, data, showSymbol: false, lineStyle: { opacity: 0 }, areaStyle: { color: '#1565c0', opacity } });
+  opt.xAxis.data = periods;
+  opt.series = [obs,
+    helper('95%区间下限', 'f95', lo95), area('95%区间', 'f95', w95, 0.12),
+    helper('80%区间下限', 'f80', lo80), area('80%区间', 'f80', w80, 0.25),
+    { name: '预测', type: 'line', data: point, showSymbol: true, lineStyle: { type: 'dashed', color: '#1565c0' }, itemStyle: { color: '#1565c0' } }];
+  opt.legend = Object.assign({}, opt.legend, { data: [obs.name, '预测', '80%区间', '95%区间'] });
+  return opt;
+}
+
+// renderForecast lists the units whose next week's 80 % lower bound is above
+// their threshold, and the next week of the region's sub-units.
+async function renderForecast(region) {
+  const childLevel = LEVEL_KEYS[Math.min(region.level + 1, 4)];
+  const [exc, next] = await Promise.all([
+    api('/api/forecasts/exceeding', { region: state.region, category: state.category.includes('.') ? '' : state.category }),
+    api('/api/forecasts', Object.assign({ region: state.region, window: 'week', latest: '1', category: 'all', horizon: '1', level: childLevel }, range())),
+  ]);
+  const week = (r) => r.period + ' 起';
+  fillTable('fc-exceeding', exc.rows, (row, r) => {
+    cell(row, r.region_name || r.region_code);
+    cell(row, r.category_name || r.category);
+    cell(row, fmt(Math.round(r.point)), 'num');
+    cell(row, fmt(Math.max(0, Math.round(r.lower80))) + '–' + fmt(Math.round(r.upper80)), 'num');
+    cell(row, fmt(r.threshold, 1), 'num');
+    cell(row, String(r.target_end).slice(0, 10));
+  });
+  const kids = next.rows.filter((r) => r.region_code !== region.code).sort((a, b) => b.point - a.point);
+  $('fc-next-title').textContent = (region.short_name || region.name) + ' · 下级区域下周预测' + (kids.length ? '（' + week(kids[0]) + '）' : '');
+  fillTable('fc-next', kids, (row, r) => {
+    cell(row, r.region_name || r.region_code);
+    cell(row, fmt(Math.round(r.point)), 'num');
+    cell(row, fmt(Math.max(0, Math.round(r.lower80))) + '–' + fmt(Math.round(r.upper80)), 'num');
+    cell(row, fmt(Math.max(0, Math.round(r.lower95))) + '–' + fmt(Math.round(r.upper95)), 'num');
+    cell(row, r.model);
   });
 }
 
