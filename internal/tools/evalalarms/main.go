@@ -39,6 +39,7 @@ import (
 	"github.com/riskwatch/riskwatch/sources/demo"
 	"github.com/riskwatch/riskwatch/store"
 	"github.com/riskwatch/riskwatch/transform"
+	"github.com/riskwatch/riskwatch/warnings"
 )
 
 func main() {
@@ -64,6 +65,10 @@ func run() error {
 	farAlpha := flag.Float64("far-alpha", 0, "farringtonFlexible alpha of the variants (0: R's 0.05)")
 	variants := flag.Bool("variants", false, "also score per-level variants")
 	leaves := flag.Bool("leaves", false, "variants also watch leaf-category series")
+	onlyDefault := flag.Bool("only-default", false, "score only the default configuration (and the forecasts)")
+	withForecasts := flag.Bool("forecasts", true, "also score the forecast warnings against the default configuration (forecast.go)")
+	fcFactor := flag.Float64("forecast-factor", 1, "forecast warnings: factor on the threshold")
+	fcMin := flag.Float64("forecast-min-cases", warnings.DefaultForecastMinCases, "forecast warnings: smallest 80 % lower bound that warns")
 	flag.Parse()
 	ctx := context.Background()
 	env, err := toolenv.Start(ctx, toolenv.Options{Database: "evalalarms", MaxOpenConns: 4, ReadTimeout: 10 * time.Minute})
@@ -144,6 +149,9 @@ func run() error {
 		{name: "ears-c1 " + jobs.ParamString(ears), cfg: both(ears, jobs.AlarmDetector{}, ct...)},
 		{name: "farrington-flexible " + jobs.ParamString(far), cfg: both(ears, far, ct...), detector: alarm.MethodFarringtonFlexible},
 	}
+	if *onlyDefault {
+		configs = nil
+	}
 	if *variants {
 		for _, l := range ct {
 			configs = append(configs,
@@ -152,6 +160,7 @@ func run() error {
 		}
 	}
 	configs = append(configs, evalConfig{name: "default", cfg: jobs.DefaultAlarmConfig(schemas.Week)})
+	var defaultRows []store.StatAlarm
 
 	for i, c := range configs {
 		t := time.Now()
@@ -177,6 +186,18 @@ func run() error {
 			}
 		}
 		fmt.Printf("%s (%s, weekly): %s  [%.0f s]\n", c.name, levelNames(c.cfg), score(reg, obs, rows, c.cfg, c.detector != ""), time.Since(t).Seconds())
+		if c.name == "default" {
+			defaultRows = rows
+		}
+	}
+	if *withForecasts {
+		t := time.Now()
+		rule := warnings.ForecastRule{Enabled: true, Factor: *fcFactor, MinCases: *fcMin}
+		fws, n, first, err := forecastWarnings(ctx, st, weeks, defaultRows, rule, 2)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("default + %s  [factor %g, min cases %g; %.0f s]\n", scoreForecasts(reg, obs, defaultRows, fws, n, first), *fcFactor, *fcMin, time.Since(t).Seconds())
 	}
 	return nil
 }
