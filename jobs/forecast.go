@@ -22,6 +22,8 @@ const (
 	ForecastCity   = 2
 	ForecastCounty = 3
 	ForecastTown   = 4
+	// ForecastVillage forecasts are shares of their town's (forecastjob.go).
+	ForecastVillage = 5
 )
 
 // ForecastSeries returns one zero-filled count series per (level, region,

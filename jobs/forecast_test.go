@@ -204,3 +204,105 @@ func TestForecastDayJobSkipsTowns(t *testing.T) {
 		}
 	}
 }
+
+// A village's forecast is its share of its town's cases that name a
+// village (per category group, and of all for the total) times the town's
+// forecast: the villages add up to their town.
+func TestVillageRowsAreSharesOfTheirTown(t *testing.T) {
+	o := time.Date(2026, 3, 2, 0, 0, 0, 0, schemas.Shanghai)
+	town := func(code, cat string, p, l80, u80, l95, u95 float64) store.ForecastRow {
+		return store.ForecastRow{Window: "week", Origin: o, Horizon: 1, Level: ForecastTown, RegionCode: code, Category: cat,
+			Point: p, Lower80: l80, Upper80: u80, Lower95: l95, Upper95: u95, Model: "tsb"}
+	}
+	rows := []store.ForecastRow{
+		town("T1", "labor", 10, 6, 14, 4, 17), town("T1", TotalCategory, 24, 18, 30, 15, 34),
+		town("T2", "labor", 5, 2, 8, 1, 10), // no village with cases
+		{Level: ForecastCounty, RegionCode: "C1", Category: "labor", Point: 50},
+	}
+	counts := []store.VillageCount{
+		{Town: "T1", Village: "V1", Category: "labor", Count: 3}, {Town: "T1", Village: "V2", Category: "labor", Count: 1},
+		{Town: "T1", Village: "V1", Category: "land", Count: 2},
+	}
+	got := villageRows(rows, counts)
+	type v struct {
+		code, cat             string
+		p, l80, u80, l95, u95 float64
+	}
+	// labor: V1 3/4, V2 1/4; all: V1 5/6, V2 1/6.
+	want := []v{
+		{"V1", "labor", 7.5, 4.5, 10.5, 3, 12.75}, {"V2", "labor", 2.5, 1.5, 3.5, 1, 4.25},
+		{"V1", "all", 20, 15, 25, 12.5, 34.0 * 5 / 6}, {"V2", "all", 4, 3, 5, 2.5, 34.0 / 6},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d village rows, want %d: %+v", len(got), len(want), got)
+	}
+	near := func(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+	for i, w := range want {
+		g := got[i]
+		if g.Level != ForecastVillage || g.RegionCode != w.code || g.Category != w.cat || g.Model != "share:tsb" || !g.Origin.Equal(o) ||
+			!near(g.Point, w.p) || !near(g.Lower80, w.l80) || !near(g.Upper80, w.u80) || !near(g.Lower95, w.l95) || !near(g.Upper95, w.u95) {
+			t.Errorf("row %d = %+v, want %+v", i, g, w)
+		}
+	}
+	if s := got[0].Point + got[1].Point; !near(s, 10) {
+		t.Errorf("villages' labor forecasts add up to %v, the town's is 10", s)
+	}
+}
+
+type fakeVillageStore struct {
+	fakeForecastStore
+	villages []store.VillageCount
+	from, to time.Time
+}
+
+func (f *fakeVillageStore) VillageCounts(_ context.Context, from, to time.Time) ([]store.VillageCount, error) {
+	f.from, f.to = from, to
+	return f.villages, nil
+}
+
+// The weekly job writes the villages' rows from the counts of the 52 weeks
+// before the origin; the daily job (city and counties) none.
+func TestForecastJobWritesVillageShares(t *testing.T) {
+	st := &fakeVillageStore{villages: []store.VillageCount{{Town: "150521100", Village: "150521100001", Category: "labor", Count: 2}}}
+	base := time.Date(2025, 1, 6, 0, 0, 0, 0, schemas.Shanghai)
+	for w := 0; w < 80; w++ {
+		st.fakeCounts = append(st.fakeCounts, store.AlarmCount{Level: 4, Region: "150521100", Category: "labor", WindowEnd: base.AddDate(0, 0, 7*w), Count: uint64(1 + w%3)})
+	}
+	at := base.AddDate(0, 0, 7*79)
+	if _, err := ForecastJob(st, schemas.Week, DefaultForecastConfig(schemas.Week), time.Now)(context.Background(), at); err != nil {
+		t.Fatal(err)
+	}
+	town := map[string]store.ForecastRow{}
+	var villages []store.ForecastRow
+	for _, r := range st.rows {
+		switch r.Level {
+		case ForecastTown:
+			town[r.Category+string(rune('0'+r.Horizon))] = r
+		case ForecastVillage:
+			villages = append(villages, r)
+		}
+	}
+	// labor and all, 4 horizons: the one village has all of its town.
+	if len(villages) != 8 {
+		t.Fatalf("%d village rows, want 8", len(villages))
+	}
+	for _, v := range villages {
+		tr := town[v.Category+string(rune('0'+v.Horizon))]
+		if v.RegionCode != "150521100001" || v.Point != tr.Point || v.Upper95 != tr.Upper95 || v.Model != "share:"+tr.Model {
+			t.Errorf("village %+v, town %+v", v, tr)
+		}
+	}
+	if !st.from.Equal(at.AddDate(0, 0, -7*52)) || !st.to.Equal(at) {
+		t.Errorf("village counts read over [%v, %v)", st.from, st.to)
+	}
+	day := &fakeVillageStore{villages: st.villages}
+	day.fakeCounts = st.fakeCounts
+	if _, err := ForecastJob(day, schemas.Day, DefaultForecastConfig(schemas.Day), time.Now)(context.Background(), at); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range day.rows {
+		if r.Level == ForecastVillage {
+			t.Fatalf("the daily job wrote a village row %+v", r)
+		}
+	}
+}

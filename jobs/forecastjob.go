@@ -30,8 +30,18 @@ type ForecastConfig struct {
 	MinNonZero int
 	Holidays   []forecast.Holiday
 	Workers    int
-	// Levels forecast (nil: city, county and town).
+	// Levels forecast (nil: city, county, town and village).
 	Levels []int
+	// ShareWindows is how many windows before the origin give each
+	// village its share of its town (default 52).
+	ShareWindows int
+}
+
+// VillageCounter is what village forecasts read: the cases per village
+// and category group of a period (a ForecastStore without it gets no
+// village forecasts).
+type VillageCounter interface {
+	VillageCounts(ctx context.Context, from, to time.Time) ([]store.VillageCount, error)
 }
 
 // DefaultForecastConfig is 1–4 weeks ahead from three years of weekly
@@ -105,6 +115,17 @@ func ForecastJob(st ForecastStore, w schemas.Window, cfg ForecastConfig, compute
 		wg.Wait()
 		if err := ctx.Err(); err != nil {
 			return 0, err
+		}
+		if vc, ok := st.(VillageCounter); ok && wantLevel(cfg.Levels, ForecastVillage) {
+			n := cfg.ShareWindows
+			if n <= 0 {
+				n = 52
+			}
+			counts, err := vc.VillageCounts(ctx, end.AddDate(0, 0, -step*n), end)
+			if err != nil {
+				return 0, err
+			}
+			rows = append(rows, villageRows(rows, counts)...)
 		}
 		if err := st.WriteForecasts(ctx, rows); err != nil {
 			return 0, err
@@ -184,6 +205,55 @@ func withTotals(series []forecast.Series) []forecast.Series {
 	out := slices.Clone(series)
 	for _, k := range order {
 		out = append(out, forecast.Series{Key: fmt.Sprintf("%d|%s|%s", k.level, k.region, TotalCategory), Level: k.level, Y: sums[k]})
+	}
+	return out
+}
+
+// villageRows forecasts the villages as shares of their town: each
+// village's share of the town's cases that name a village, per category
+// group (and of all its cases for TotalCategory), over the share window,
+// times the town's point forecast and bounds. The villages of a town add
+// up to the town's point forecast (and bounds); a village without a case
+// in the window gets no row.
+func villageRows(rows []store.ForecastRow, counts []store.VillageCount) []store.ForecastRow {
+	type key struct{ town, category string }
+	byVillage := map[key]map[string]float64{}
+	totals := map[key]float64{}
+	add := func(k key, village string, n float64) {
+		m := byVillage[k]
+		if m == nil {
+			m = map[string]float64{}
+			byVillage[k] = m
+		}
+		m[village] += n
+		totals[k] += n
+	}
+	for _, c := range counts {
+		add(key{c.Town, c.Category}, c.Village, float64(c.Count))
+		add(key{c.Town, TotalCategory}, c.Village, float64(c.Count))
+	}
+	var out []store.ForecastRow
+	for _, r := range rows {
+		if r.Level != ForecastTown {
+			continue
+		}
+		k := key{r.RegionCode, r.Category}
+		total := totals[k]
+		if total == 0 {
+			continue
+		}
+		villages := make([]string, 0, len(byVillage[k]))
+		for v := range byVillage[k] {
+			villages = append(villages, v)
+		}
+		slices.Sort(villages)
+		for _, v := range villages {
+			sh := byVillage[k][v] / total
+			vr := r
+			vr.Level, vr.RegionCode, vr.Model = ForecastVillage, v, "share:"+r.Model
+			vr.Point, vr.Lower80, vr.Upper80, vr.Lower95, vr.Upper95 = sh*r.Point, sh*r.Lower80, sh*r.Upper80, sh*r.Lower95, sh*r.Upper95
+			out = append(out, vr)
+		}
 	}
 	return out
 }

@@ -14,7 +14,7 @@ type ForecastRow struct {
 	Origin     time.Time
 	Horizon    uint8
 	TargetEnd  time.Time
-	Level      uint8 // 2 city, 3 county, 4 town
+	Level      uint8 // 2 city, 3 county, 4 town, 5 village (shares of the town)
 	RegionCode string
 	Category   string
 	Point      float64
@@ -164,4 +164,40 @@ func (s *Store) WarningForecastThresholds(ctx context.Context) ([]ForecastThresh
 		return nil, err
 	}
 	return s.ForecastThresholds(ctx, o)
+}
+
+// VillageCount is the number of cases of one village and category group
+// in a period, with the village's town.
+type VillageCount struct {
+	Town, Village, Category string
+	Count                   uint64
+}
+
+var villageState = stateAtSQL("town_code", "village_code", "category_group", "reported_date")
+
+// VillageCounts counts the cases reported on the local dates [from, to)
+// (in their state at to) per village and category group; cases without a
+// village or a town are left out.
+func (s *Store) VillageCounts(ctx context.Context, from, to time.Time) ([]VillageCount, error) {
+	sa, err := s.stateArgs(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	q := "SELECT town_code, village_code, category_group, count() FROM " + villageState + " " +
+		"WHERE reported_date >= toDate(?) AND reported_date < toDate(?) AND village_code != '' AND town_code != '' " +
+		"GROUP BY town_code, village_code, category_group ORDER BY town_code, village_code, category_group"
+	rows, err := s.conn.Query(ctx, q, append(sa, from.Format(time.DateOnly), to.Format(time.DateOnly))...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot count village cases: %w", err)
+	}
+	defer rows.Close()
+	var out []VillageCount
+	for rows.Next() {
+		var c VillageCount
+		if err := rows.Scan(&c.Town, &c.Village, &c.Category, &c.Count); err != nil {
+			return nil, fmt.Errorf("cannot count village cases: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -154,5 +155,41 @@ func TestForecastThresholdsJoinsTheDetectorsBound(t *testing.T) {
 	}
 	if g := got[1]; g.RegionCode != "150521101000" || g.Threshold != 2.5 || g.Lower80 != 3 {
 		t.Errorf("row 1 %+v", g)
+	}
+}
+
+func TestVillageCountsPerVillageAndGroup(t *testing.T) {
+	st := openFresh(t)
+	ctx := context.Background()
+	migs, _ := schemas.Migrations()
+	if _, err := st.Migrate(ctx, migs); err != nil {
+		t.Fatal(err)
+	}
+	const county, town = "150521000000", "150521100000"
+	v1, v2 := town[:9]+"001", town[:9]+"002"
+	at := func(d int) time.Time { return time.Date(2026, 3, d, 10, 0, 0, 0, shanghai) }
+	c := func(id, village, cat, group string, day int) schemas.CaseRow {
+		r := reportCase(id, county, town, cat, group, at(day), 1, "")
+		r.VillageCode = village
+		if village != "" {
+			r.RegionCode, r.RegionLevel = village, 5
+		}
+		return r
+	}
+	if err := st.InsertCases(ctx, []schemas.CaseRow{
+		c("a", v1, "labor.wage_arrears", "labor", 2), c("b", v1, "labor", "labor", 3), c("c", v2, "labor", "labor", 4),
+		c("d", v1, "land", "land", 5), c("e", "", "labor", "labor", 5), // no village
+		c("f", v2, "labor", "labor", 9), // after the period
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.VillageCounts(ctx, time.Date(2026, 3, 2, 0, 0, 0, 0, shanghai), time.Date(2026, 3, 9, 0, 0, 0, 0, shanghai))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.VillageCount{{Town: town, Village: v1, Category: "labor", Count: 2}, {Town: town, Village: v1, Category: "land", Count: 1},
+		{Town: town, Village: v2, Category: "labor", Count: 1}}
+	if !slices.Equal(got, want) {
+		t.Errorf("village counts %+v, want %+v", got, want)
 	}
 }

@@ -53,12 +53,15 @@ func (g *Generator) forecasts(ctx context.Context, in *reports.Input, spec Spec,
 	} else {
 		levels[uint8(region.Level)] = true
 	}
+	// Villages' forecasts are shares of their town's, and their weeks are
+	// not counted here: a town's report shows its own forecast only.
 	for _, c := range in.Children {
+		if c.Level > int(schemas.LevelTown) {
+			continue
+		}
 		back[c.Code] = c.Code
 		codes = append(codes, c.Code)
-		if c.Level <= int(schemas.LevelTown) {
-			levels[uint8(c.Level)] = true
-		}
+		levels[uint8(c.Level)] = true
 	}
 	rows, err := src.ForecastsOf(ctx, "week", origin, codes)
 	if err != nil || len(rows) == 0 {
