@@ -1,11 +1,18 @@
 package reports
 
 import (
+	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/riskwatch/riskwatch/internal/browser"
 )
 
 // withForecasts adds a forecasts table to the golden city week: the week
@@ -208,5 +215,48 @@ func TestForecastSectionInHTML(t *testing.T) {
 	html, _ = RenderHTML(m)
 	if strings.Contains(string(html), "形势预测") {
 		t.Error("HTML has the section 形势预测 without forecasts")
+	}
+}
+
+// The fan chart is drawn offline in a browser (its canvas has ink).
+func TestForecastFanChartInBrowser(t *testing.T) {
+	m := build(t, withForecasts(t))
+	html := render(t, m)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(html)
+	}))
+	t.Cleanup(srv.Close)
+	b := startBrowser(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	tab, closeTab, err := b.OpenTab(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeTab()
+	if err := browser.Open(tab, browser.Page{URL: srv.URL + "/report.html", Ready: "window.__reportReady === true", Timeout: 30 * time.Second, Width: 1000, Height: 1400}); err != nil {
+		t.Fatal(err)
+	}
+	ink, err := chromedp.Run(tab, chromedp.Evaluate[[][2]any](canvasInk))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, c := range ink {
+		if c[0] == ChartForecast {
+			found = true
+			if n, _ := c[1].(float64); n < 2000 {
+				t.Errorf("the fan chart has %v drawn pixels; not drawn", c[1])
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no fan chart among the drawn charts %v", ink)
+	}
+	for _, r := range b.Requests() {
+		if !strings.HasPrefix(r.URL, srv.URL) {
+			t.Errorf("the report requested %s", r.URL)
+		}
 	}
 }
