@@ -615,4 +615,13 @@ func testForecastSection(t *testing.T, d demoData) {
 	if day.Forecast != nil {
 		t.Errorf("a daily report has forecasts")
 	}
+	// October's report shows the latest weekly forecasts before its end.
+	monthEnd := schemas.Month.Next(schemas.Month.Align(d.week))
+	month, err := g.Input(ctx, Spec{Region: city, Window: schemas.Month, End: monthEnd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if month.Forecast == nil || !month.Forecast.Origin.Equal(d.week) {
+		t.Errorf("the report of the month ending %v: forecasts %+v, want those made at %v", monthEnd, month.Forecast, d.week)
+	}
 }
