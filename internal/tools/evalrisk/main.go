@@ -49,6 +49,9 @@ import (
 	"github.com/riskwatch/riskwatch/transform"
 )
 
+// forward turns on the forward-looking indicator's evaluation.
+var forward bool
+
 func main() {
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "eval-risk:", err)
@@ -61,6 +64,7 @@ func run() error {
 	nycDir := flag.String("nyc-data", "../shared/data/complaints/nyc_council_constituent_services", "folder of nyc_council_constituent_services_20*.csv")
 	seed := flag.Int64("seed", 1, "demo stream seed")
 	variants := flag.Bool("variants", false, "also score calibrated thresholds under other escalation rules")
+	flag.BoolVar(&forward, "forward", true, "also score a forward-looking indicator from the forecasts (forecast.go)")
 	flag.Parse()
 	ctx := context.Background()
 	for _, d := range strings.Split(*dataset, ",") {
@@ -335,6 +339,13 @@ func report(d dataset, runName string, lv schemas.Level, rs *recStore) {
 	fmt.Printf("%s: predictive rho by outcome (index / naive): %s\n", prefix, detail)
 	wi, wn := predictiveWithin(units, rs.counts)
 	fmt.Printf("%s: predictive rho within units over time, cases in t+1…t+4 (index / naive): %.2f / %.2f\n", prefix, wi, wn)
+	if forward {
+		var ws []int64
+		for _, w := range d.weeks {
+			ws = append(ws, w.Unix())
+		}
+		forwardLooking(prefix, reg, units, rs.counts, ws) // forecast.go
+	}
 	fmt.Printf("risk bands: %s level %s [%s]: shares n/b/y/o/r %s; outbreak rise %s; false rises %.2f per unit-year; predictive rho %.2f (naive %.2f)\n",
 		d.name, ln, runName, after.String(), rise, fr, rho, naive)
 }
