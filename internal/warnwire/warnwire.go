@@ -78,6 +78,9 @@ func (s Source) StatAlarms(ctx context.Context) ([]warnings.StatAlarmRow, error)
 	return out, nil
 }
 
+// Source feeds the forecast warnings too.
+var _ warnings.ForecastSource = Source{}
+
 // ForecastThresholds implements warnings.ForecastSource.
 func (s Source) ForecastThresholds(ctx context.Context) ([]warnings.ForecastRow, error) {
 	rows, err := s.St.WarningForecastThresholds(ctx)
