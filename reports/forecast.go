@@ -198,6 +198,20 @@ func (b *builder) forecast() {
 	b.m.Forecast = part
 }
 
+// addFanChart puts the fan chart into the page's charts, after the trend
+// chart it continues.
+func (b *builder) addFanChart() {
+	m := b.m
+	if m.Forecast == nil || m.Forecast.Chart == nil {
+		return
+	}
+	at := 0
+	if m.Trend.Chart != nil {
+		at = 1
+	}
+	m.Charts = slices.Insert(m.Charts, at, m.Forecast.Chart)
+}
+
 func shortName(r Region) string {
 	if r.ShortName != "" {
 		return r.ShortName

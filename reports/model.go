@@ -31,22 +31,24 @@ type Model struct {
 	// SubUnits names the sub-units in words (旗县市区, 苏木乡镇（街道）…).
 	SubUnits string `json:"sub_units"`
 
-	Overview Overview `json:"overview"`
-	Trend    Trend    `json:"trend"`
-	// Forecast is the section 形势预测; nil without forecasts.
-	Forecast    *ForecastPart `json:"forecast,omitempty"`
-	Risk        RiskPart      `json:"risk"`
-	Hotspots    HotspotPart   `json:"hotspots"`
-	Types       TypePart      `json:"types"`
-	Alarms      AlarmPart     `json:"alarms"`
-	Supervision SupPart       `json:"supervision"`
-	Advice      []string      `json:"advice"`
+	Overview    Overview    `json:"overview"`
+	Trend       Trend       `json:"trend"`
+	Risk        RiskPart    `json:"risk"`
+	Hotspots    HotspotPart `json:"hotspots"`
+	Types       TypePart    `json:"types"`
+	Alarms      AlarmPart   `json:"alarms"`
+	Supervision SupPart     `json:"supervision"`
+	Advice      []string    `json:"advice"`
 
 	// Charts lists every chart in page order.
 	Charts []*Chart `json:"charts"`
 	// GeoJSON is the map polygons registered as "tongliao" (names replaced
 	// by the registry's official names); empty without maps.
 	GeoJSON []byte `json:"-"`
+
+	// Forecast is the section 形势预测 (forecast.go; printed under 二、趋势);
+	// nil without forecasts.
+	Forecast *ForecastPart `json:"forecast,omitempty"`
 }
 
 // Card is one KPI of the overview.
@@ -223,15 +225,12 @@ func Build(in Input) (*Model, error) {
 	b.advice()
 	b.judgement()
 	b.narrative()
-	var fan *Chart
-	if m.Forecast != nil {
-		fan = m.Forecast.Chart
-	}
-	for _, c := range []*Chart{m.Trend.Chart, fan, m.Risk.Map, m.Risk.Rank, m.Risk.Radar, m.Hotspots.Chart, m.Types.Chart, m.Supervision.Chart} {
+	for _, c := range []*Chart{m.Trend.Chart, m.Risk.Map, m.Risk.Rank, m.Risk.Radar, m.Hotspots.Chart, m.Types.Chart, m.Supervision.Chart} {
 		if c != nil {
 			m.Charts = append(m.Charts, c)
 		}
 	}
+	b.addFanChart() // forecast.go
 	return m, nil
 }
 
