@@ -136,13 +136,18 @@ func forwardLooking(prefix string, reg *schemas.Registry, units []series, counts
 			if len(idx) < 3 {
 				continue
 			}
-			var x, rel, c, ov, e []float64
+			var x, xr, rel, c, ov, e []float64
 			for _, i := range idx {
 				x, c, ov, e = append(x, s(i)), append(c, obs[i].cases), append(ov, obs[i].overdue), append(e, obs[i].esc)
-				rel = append(rel, obs[i].rel)
+				if !math.IsNaN(obs[i].rel) && !math.IsNaN(s(i)) {
+					xr, rel = append(xr, s(i)), append(rel, obs[i].rel)
+				}
 			}
-			if v := spearman(x, rel); !math.IsNaN(v) {
-				cs = append(cs, v)
+			// Units without a population (NYC boards) have no rate.
+			if len(rel) >= 3 {
+				if v := spearman(xr, rel); !math.IsNaN(v) {
+					cs = append(cs, v)
+				}
 			}
 			var parts []float64
 			for _, y := range [][]float64{c, ov, e} {
