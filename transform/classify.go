@@ -107,3 +107,29 @@ func (c *classifier) match(text string) (keyword, bool) {
 	}
 	return best, found
 }
+
+// KeywordClassifier is the taxonomy's keyword rules on their own, for
+// comparing them with a learned model on labelled data.
+type KeywordClassifier struct {
+	c     *classifier
+	other string // group of schemas.OtherCategory
+}
+
+// NewKeywordClassifier builds the keyword rules of cats.
+func NewKeywordClassifier(cats []schemas.Category) (*KeywordClassifier, error) {
+	c, err := newClassifier(cats)
+	if err != nil {
+		return nil, err
+	}
+	return &KeywordClassifier{c: c, other: schemas.OtherCategory}, nil
+}
+
+// Classify returns the category, its group and the rule the transform
+// would record for text (a record's category_text or summary): the first
+// keyword found, else "other" by "default".
+func (k *KeywordClassifier) Classify(text string) (code, group, rule string) {
+	if kw, ok := k.c.match(text); ok {
+		return kw.code, kw.group, kw.rule
+	}
+	return schemas.OtherCategory, k.other, RuleDefault
+}

@@ -33,6 +33,7 @@ Usage:
   riskwatch import --mapping M FILE…       exports of other platforms (CSV/JSONL) to records on Kafka
   riskwatch regions export|check …        the region registry as the regions CSV; check a regions CSV
   riskwatch categories export|check …     the built-in taxonomy as the categories CSV; check a categories CSV
+  riskwatch classify train|eval|predict …  the learned text classifier: train, evaluate (K-fold), predict (classify --help)
   riskwatch stat COMMAND …                 analyst statistics: detect, gistar, mann-kendall, eb (stat --help)
   riskwatch backfill --from D --to D [--job NAME]   compute the index jobs' windows for past dates
   riskwatch risk calibrate --level L --baseline-from D --baseline-to D   version the risk bands' thresholds (risk --help)
@@ -117,6 +118,8 @@ func MainContext(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return regionsCommand(ctx, rest, stdout, stderr) // regionscmd.go
 	case "categories":
 		return categoriesCommand(ctx, rest, stdout, stderr) // categoriescmd.go
+	case "classify":
+		return classifyCommand(ctx, rest, stdout, stderr) // classifycmd.go
 	case "stat":
 		return statcli.Main(rest, stdout, stderr)
 	case "backfill":

@@ -208,3 +208,17 @@ func (m *Model) check() error {
 	}
 	return nil
 }
+
+// RecordText is the text of a record that the model reads: the
+// producer's short category text, then the summary. Training from stored
+// cases and classifying in the transform both use it, so that they see
+// the same text.
+func RecordText(categoryText, summary string) string {
+	switch {
+	case categoryText == "":
+		return summary
+	case summary == "":
+		return categoryText
+	}
+	return categoryText + "。" + summary
+}
