@@ -175,23 +175,25 @@ func readLabelledCSV(r io.Reader, name string, cols dataColumns) ([]labelledRow,
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return nil, fmt.Errorf("%s:%d:%d: %v", name, pe.Line, pe.Column, pe.Err)
+				// encoding/csv counts columns in bytes.
+				return nil, fmt.Errorf("%s:%d: byte %d: %v", name, pe.Line, pe.Column, pe.Err)
 			}
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		line, _ := cr.FieldPos(0)
 		row := labelledRow{line: line}
+		// A field's error names its column by number and header name.
 		cell := func(i int, what string, required bool) (string, error) {
 			if i < 0 {
 				return "", nil
 			}
 			v := strings.TrimSpace(rec[i])
-			l, c := cr.FieldPos(i)
+			l, _ := cr.FieldPos(i)
 			if !utf8.ValidString(v) {
-				return "", fmt.Errorf("%s:%d:%d: %s is not UTF-8", name, l, c, what)
+				return "", fmt.Errorf("%s:%d: column %d (%s): %s is not UTF-8", name, l, i+1, header[i], what)
 			}
 			if required && v == "" {
-				return "", fmt.Errorf("%s:%d:%d: empty %s", name, l, c, what)
+				return "", fmt.Errorf("%s:%d: column %d (%s): empty %s", name, l, i+1, header[i], what)
 			}
 			return v, nil
 		}
@@ -219,18 +221,17 @@ func readLabelledJSONL(r io.Reader, name string, cols dataColumns) ([]labelledRo
 		if len(b) == 0 {
 			continue
 		}
-		lead := bytes.Index(sc.Bytes(), b[:1]) // leading blanks, for columns
+		// Columns count characters from 1; lead is the leading blanks.
+		lead := bytes.Index(sc.Bytes(), b[:1])
+		colAt := func(off int) int { return 1 + lead + utf8.RuneCount(b[:min(max(off, 0), len(b))]) }
 		var obj map[string]json.RawMessage
 		if err := json.Unmarshal(b, &obj); err != nil {
-			col := 1 + lead
+			col := colAt(0)
 			var se *json.SyntaxError
 			var te *json.UnmarshalTypeError
 			switch {
 			case errors.As(err, &se):
-				col += int(se.Offset) - 1
-				if col < 1 {
-					col = 1
-				}
+				col = colAt(int(se.Offset) - 1)
 			case errors.As(err, &te):
 				err = errors.New("not a JSON object")
 			}
@@ -242,12 +243,12 @@ func readLabelledJSONL(r io.Reader, name string, cols dataColumns) ([]labelledRo
 				return "", nil
 			}
 			raw, ok := obj[key]
-			col := 1 + lead
+			col := colAt(0)
 			if i := bytes.Index(b, []byte(strconv.Quote(key))); i >= 0 {
-				col += i
+				col = colAt(i)
 			}
 			if !ok {
-				return "", fmt.Errorf("%s:%d:%d: no field %q (%s)", name, line, 1+lead, key, what)
+				return "", fmt.Errorf("%s:%d:%d: no field %q (%s)", name, line, colAt(0), key, what)
 			}
 			var s string
 			if err := json.Unmarshal(raw, &s); err != nil {
