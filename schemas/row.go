@@ -35,10 +35,14 @@ type CaseRow struct {
 	Category      string // leaf or group code of the taxonomy
 	CategoryGroup string // the group code (Category itself for a group)
 	// CategoryRule says how Category was decided: "given" (the record carried
-	// it), "keyword:<kw>" (matched in category_text or summary), or "default".
+	// it), "keyword:<kw>" (matched in category_text or summary),
+	// "model:<version>" (the learned classifier), or "default".
 	CategoryRule string
-	CategoryText string // masked
-	Summary      string // masked
+	// CategoryConfidence is the learned classifier's probability of
+	// Category when CategoryRule is "model:…", else 0.
+	CategoryConfidence float32
+	CategoryText       string // masked
+	Summary            string // masked
 
 	Severity  Severity
 	Parties   uint32

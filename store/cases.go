@@ -23,7 +23,7 @@ const caseColumns = "source, case_id, version, contract, channel, reported_at, r
 	"category, category_group, category_rule, category_text, summary, severity, parties, amount_cny, " +
 	"status, assigned_unit, due_at, resolved_at, feedback_at, evaluated_at, satisfaction, " +
 	"repeat_of, petition, superior_assigned, escalated, group_dispute, large_amount, " +
-	"ingested_at, _topic, _partition, _offset, updated_at"
+	"ingested_at, _topic, _partition, _offset, updated_at, category_confidence"
 
 var (
 	enumSource, _       = schemas.EnumFor("source")
@@ -137,6 +137,7 @@ type caseBlock struct {
 	amount                                                          []decimal.Decimal
 	partition                                                       []int32
 	offset                                                          []int64
+	confidence                                                      []float32
 }
 
 func newCaseBlock(capacity int) *caseBlock {
@@ -166,6 +167,7 @@ func (c *caseBlock) grow(n int) {
 	c.lat, c.lon = make([]*float64, 0, n), make([]*float64, 0, n)
 	c.amount = make([]decimal.Decimal, 0, n)
 	c.partition, c.offset = make([]int32, 0, n), make([]int64, 0, n)
+	c.confidence = make([]float32, 0, n)
 }
 
 func (c *caseBlock) add(r *schemas.CaseRow) {
@@ -217,6 +219,7 @@ func (c *caseBlock) add(r *schemas.CaseRow) {
 		u = r.IngestedAt
 	}
 	c.updatedAt = append(c.updatedAt, u)
+	c.confidence = append(c.confidence, r.CategoryConfidence)
 }
 
 // columns returns the block's columns in caseColumns order.
@@ -226,7 +229,7 @@ func (c *caseBlock) columns() []any {
 		c.category, c.categoryGroup, c.categoryRule, c.categoryText, c.summary, c.severity, c.parties, c.amount,
 		c.status, c.assignedUnit, c.dueAt, c.resolvedAt, c.feedbackAt, c.evaluatedAt, c.satisfaction,
 		c.repeatOf, c.petition, c.superior, c.escalated, c.group, c.large,
-		c.ingestedAt, c.topic, c.partition, c.offset, c.updatedAt}
+		c.ingestedAt, c.topic, c.partition, c.offset, c.updatedAt, c.confidence}
 }
 
 // reset empties the block, dropping its references to the rows' strings.
@@ -254,6 +257,7 @@ func (c *caseBlock) reset() {
 	c.reportedAt, c.reportedDate, c.ingestedAt, c.updatedAt = c.reportedAt[:0], c.reportedDate[:0], c.ingestedAt[:0], c.updatedAt[:0]
 	c.version, c.parties, c.contract = c.version[:0], c.parties[:0], c.contract[:0]
 	c.partition, c.offset = c.partition[:0], c.offset[:0]
+	c.confidence = c.confidence[:0]
 }
 
 func b2u(b bool) uint8 {

@@ -14,6 +14,9 @@ const (
 	RuleDefault = "default"
 	// RuleKeywordPrefix starts the rule of a category found by keyword.
 	RuleKeywordPrefix = "keyword:"
+	// RuleModelPrefix starts the rule of a category found by the learned
+	// classifier; the model's version follows.
+	RuleModelPrefix = "model:"
 )
 
 // keyword is one classification keyword with its precomputed outcome.

@@ -35,7 +35,11 @@
 //
 // Without a category, the first taxonomy keyword (leaves before groups)
 // found in category_text, else in summary, decides it ("keyword:<kw>");
-// nothing found gives "other" ("default"). Then summary and category_text
+// nothing found gives "other" ("default"). With a learned model
+// (Options.Model, package transform/classify) the model decides instead,
+// on the masked text, recording "model:<version>" and its confidence;
+// with Options.KeywordsFirst a keyword still decides when one is found.
+// Then summary and category_text
 // are masked (see Mask): ID, bank card, mobile and landline numbers, e-mail
 // addresses and the party names. The names themselves are never stored.
 // Text is not HTML-escaped here: "<script>" stays text, and escaping is the

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/transform/classify"
 )
 
 // Defaults of Options. A zero option takes its default.
@@ -66,6 +67,12 @@ type Options struct {
 	// MaxSummaryRunes bounds summary in characters; 0 means
 	// DefaultMaxSummaryRunes.
 	MaxSummaryRunes int
+	// Model is the deployment's learned classifier; nil classifies by the
+	// taxonomy's keywords alone. Its labels must be codes of the taxonomy.
+	Model *classify.Model
+	// KeywordsFirst lets a keyword found in the text decide before the
+	// model: the model then classifies only what no keyword matches.
+	KeywordsFirst bool
 	// KeepPlates leaves licence plates readable in summary and
 	// category_text (a deployment whose analysts need them: traffic
 	// disputes); by default they are masked like the other contact data.
@@ -79,6 +86,7 @@ type Transformer struct {
 	categories map[string]string // code → group code
 	other      string            // group of schemas.OtherCategory
 	classifier *classifier
+	modelRule  string                  // "model:<version>"
 	enums      [numFields]schemas.Enum // enumerated fields, by field
 	// zone is the deployment time zone (schemas.Zone()), in which a
 	// record's reported date is its local calendar day.
@@ -155,6 +163,14 @@ func New(o Options) (*Transformer, error) {
 		t.categories[c.Code] = g
 	}
 	t.other = t.categories[schemas.OtherCategory]
+	if o.Model != nil {
+		for _, l := range o.Model.Labels {
+			if _, ok := t.categories[l]; !ok {
+				return nil, fmt.Errorf("option Model: label %q is not a code of the taxonomy", l)
+			}
+		}
+		t.modelRule = RuleModelPrefix + o.Model.Version
+	}
 	for _, f := range []field{fSource, fChannel, fSeverity, fStatus, fSatisfaction} {
 		e, ok := schemas.EnumFor(f.name())
 		if !ok {
@@ -323,6 +339,13 @@ func (t *Transformer) build(w *wire, now time.Time) (schemas.CaseRow, *RejectErr
 	}
 	row.CategoryText = m.mask(categoryText)
 	row.Summary = m.mask(summary)
+	if category == "" && t.opts.Model != nil && !(t.opts.KeywordsFirst && row.CategoryRule != RuleDefault) {
+		// The model reads the masked text, as stored: it is trained on
+		// stored cases, and a name or number is no evidence of a category.
+		p := t.opts.Model.Predict(classify.RecordText(row.CategoryText, row.Summary))
+		row.Category, row.CategoryGroup, row.CategoryRule = p.Label, t.categories[p.Label], t.modelRule
+		row.CategoryConfidence = float32(p.Confidence)
+	}
 
 	sev, e := t.enum(fSeverity, w, m)
 	if e != nil {
