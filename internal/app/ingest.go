@@ -24,14 +24,23 @@ const maxMaskInput = 64 << 10
 // newHandler builds the ingest handler: the transform, with rejects turned
 // into dead letters whose stored text is masked.
 func newHandler(cfg config.Config, reg *schemas.Registry, now func() time.Time) (ingest.Handler, error) {
-	tr, err := transform.New(transform.Options{
+	o := transform.Options{
 		Registry:        reg,
 		GroupThreshold:  cfg.Transform.GroupThreshold,
 		LargeAmountCNY:  cfg.Transform.LargeAmountCNY,
 		FutureTolerance: cfg.Transform.FutureTolerance,
 		MaxMessageBytes: cfg.Transform.MaxMessageBytes,
 		KeepPlates:      !cfg.Transform.MaskPlates,
-	})
+		KeywordsFirst:   cfg.Transform.KeywordsFirst,
+	}
+	if path := cfg.Transform.Model; path != "" {
+		m, err := readModel(path) // classifycmd.go
+		if err != nil {
+			return nil, fmt.Errorf("transform.model: %w", err)
+		}
+		o.Model = m
+	}
+	tr, err := transform.New(o)
 	if err != nil {
 		return nil, err
 	}

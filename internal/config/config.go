@@ -125,6 +125,15 @@ type Transform struct {
 	FutureTolerance time.Duration `yaml:"future_tolerance"`  // how far reported_at may be ahead of the clock
 	MaxMessageBytes int           `yaml:"max_message_bytes"` // larger messages go to the dead letters
 	MaskPlates      bool          `yaml:"mask_plates"`       // mask licence plates in summaries (QQ, WeChat, phones … always are)
+	// Model is a learned classifier file (riskwatch classify train); empty
+	// classifies by the taxonomy's keywords alone.
+	Model string `yaml:"model"`
+	// KeywordsFirst lets a keyword found in the text decide before the
+	// model; the model classifies what no keyword matches.
+	KeywordsFirst bool `yaml:"keywords_first"`
+	// ReviewBelow is the model confidence under which a case is listed for
+	// review.
+	ReviewBelow float64 `yaml:"review_below"`
 }
 
 // ClickHouse says how to reach the store.
@@ -270,7 +279,7 @@ func Default() Config {
 		Rules: Rules{ExtremeWords: append([]string(nil), rules.DefaultExtremeWords...)},
 		Transform: Transform{
 			GroupThreshold: 30, LargeAmountCNY: 1_000_000, FutureTolerance: 10 * time.Minute, MaxMessageBytes: 1 << 20,
-			MaskPlates: true,
+			MaskPlates: true, ReviewBelow: 0.6,
 		},
 	}
 	c.Reports = defaultReports()
@@ -531,6 +540,12 @@ func (c *Config) Validate() error {
 	}
 	if tr.MaxMessageBytes < 1<<10 || tr.MaxMessageBytes > 64<<20 {
 		bad("transform.max_message_bytes", "must be between 1024 and 67108864")
+	}
+	if !(tr.ReviewBelow >= 0 && tr.ReviewBelow <= 1) {
+		bad("transform.review_below", "must be between 0 and 1")
+	}
+	if tr.KeywordsFirst && tr.Model == "" {
+		bad("transform.keywords_first", "needs transform.model")
 	}
 	for i, a := range c.Jobs.Alarms {
 		key := fmt.Sprintf("jobs.alarms[%d]", i)

@@ -92,6 +92,8 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"transform:\n  group_threshold: 1\n", "transform.group_threshold: "},
 		{"transform:\n  large_amount_cny: -5\n", "transform.large_amount_cny: "},
 		{"transform:\n  max_message_bytes: 1\n", "transform.max_message_bytes: "},
+		{"transform:\n  review_below: 1.5\n", "transform.review_below: "},
+		{"transform:\n  keywords_first: true\n", "transform.keywords_first: needs transform.model"},
 	}
 	for _, tc := range cases {
 		_, err := Parse([]byte(tc.yaml))
