@@ -36,7 +36,7 @@ func (s *Server) apiRoutes() []route {
 		{method: "GET", path: "/api/alarms/rule", params: []string{"region", "from", "to", "latest", "category", "rule", "color"}, handle: s.noCaseIDsForLeader(s.table("rule", Store.APIRuleAlarms, []string{"rule", "color"}))},
 		{method: "GET", path: "/api/supervision/units", params: []string{"region", "from", "to"}, handle: s.table("units", Store.APISupervisionUnits, nil)},
 		{method: "GET", path: "/api/supervision/cases", roles: caseRoles, params: []string{"region", "from", "to", "latest", "light", "unit"}, handle: s.table("supervision", Store.APISupervisionCases, []string{"light", "unit"})},
-		{method: "GET", path: "/api/cases", roles: caseRoles, params: append([]string{"region", "from", "to", "sort", "page", "page_size"}, caseFilters...), handle: s.cases},
+		{method: "GET", path: "/api/cases", roles: caseRoles, params: append([]string{"region", "from", "to", "sort", "page", "page_size", "review"}, caseFilters...), handle: s.cases},
 		{method: "GET", path: "/api/warnings", params: []string{"region", "from", "to", "category", "state", "color", "kind"}, handle: s.noCaseIDsForLeader(s.table("warnings", Store.APIWarnings, []string{"state", "color", "kind"}))},
 		{method: "GET", path: "/api/warnings/deliveries", params: []string{"region", "from", "to", "warning", "status"}, handle: s.deliveries},
 		{method: "GET", path: "/api/audit", roles: []string{RoleAdmin}, params: []string{"limit"}, handle: s.auditLog},
@@ -324,7 +324,16 @@ func (s *Server) cases(q *request) (*result, error) {
 		sorts = append(sorts, k)
 	}
 	sort.Strings(sorts)
-	so, err := q.oneOf("sort", "-reported_at", sorts...)
+	review, err := q.flag("review")
+	if err != nil {
+		return nil, err
+	}
+	defSort, reviewBelow := "-reported_at", 0.0
+	if review {
+		// The review list: the learned classifier's least sure first.
+		defSort, reviewBelow = "category_confidence", s.o.ReviewBelow
+	}
+	so, err := q.oneOf("sort", defSort, sorts...)
 	if err != nil {
 		return nil, err
 	}
@@ -339,12 +348,15 @@ func (s *Server) cases(q *request) (*result, error) {
 	if (page-1)*size >= s.o.MaxRows*10 {
 		return nil, badParam("page", "翻页过深 (page × page_size beyond %d; narrow the filters)", s.o.MaxRows*10)
 	}
-	t, total, err := s.st.APICases(q.r.Context(), store.APICaseQuery{Filter: f, Sort: so, Offset: (page - 1) * size, Size: size})
+	t, total, err := s.st.APICases(q.r.Context(), store.APICaseQuery{Filter: f, Sort: so, Offset: (page - 1) * size, Size: size, ReviewBelow: reviewBelow})
 	if err != nil {
 		return nil, err
 	}
 	res := s.fromTable(t)
 	res.meta = map[string]any{"total": total, "page": page, "page_size": size, "sort": so}
+	if review {
+		res.meta["review_below"] = reviewBelow
+	}
 	return res, nil
 }
 

@@ -53,6 +53,9 @@ type Options struct {
 	// MaxRows bounds one answer's rows; MaxRangeDays bounds to − from;
 	// MaxPageSize bounds the case list's page_size.
 	MaxRows, MaxRangeDays, MaxPageSize int
+	// ReviewBelow is the learned classifier's confidence under which
+	// /api/cases?review=1 lists a case for review; 0 means 0.6.
+	ReviewBelow float64
 	// Audit writes every authenticated request to api_audit.
 	Audit bool
 	// TokenCacheTTL is how long a token lookup is trusted.
@@ -151,6 +154,9 @@ func New(o Options) (*Server, error) {
 	}
 	if o.MaxPageSize <= 0 {
 		o.MaxPageSize = 500
+	}
+	if o.ReviewBelow <= 0 {
+		o.ReviewBelow = 0.6
 	}
 	if o.QueryTimeout <= 0 {
 		o.QueryTimeout = 30 * time.Second

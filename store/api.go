@@ -323,6 +323,9 @@ type APICaseQuery struct {
 	// Sort is one of APICaseSorts' keys.
 	Sort         string
 	Offset, Size int
+	// ReviewBelow, when positive, keeps only the cases the learned
+	// classifier categorised with a confidence below it: the review list.
+	ReviewBelow float64
 }
 
 // APICaseSorts are the orders the case list accepts (a leading - in the API
@@ -342,6 +345,9 @@ var APICaseSorts = map[string]string{
 	"-region_code": "region_code DESC",
 	"amount_cny":   "amount_cny",
 	"-amount_cny":  "amount_cny DESC",
+	// The learned classifier's confidence (0 for other rules).
+	"category_confidence":  "category_confidence",
+	"-category_confidence": "category_confidence DESC",
 }
 
 // apiCaseColumns are the columns the case list returns: no party names,
@@ -349,7 +355,8 @@ var APICaseSorts = map[string]string{
 // category_text hold the masked text ingest stored.
 const apiCaseColumns = "toString(source) AS source, case_id, version, toString(channel) AS channel, reported_at, region_code, region_level, " +
 	"county_code, town_code, village_code, category, category_text, summary, toString(severity) AS severity, parties, toFloat64(amount_cny) AS amount_cny, " +
-	"toString(status) AS status, assigned_unit, due_at, resolved_at, toString(satisfaction) AS satisfaction, petition, superior_assigned, group_dispute, large_amount"
+	"toString(status) AS status, assigned_unit, due_at, resolved_at, toString(satisfaction) AS satisfaction, petition, superior_assigned, group_dispute, large_amount, " +
+	"category_rule, toFloat64(category_confidence) AS category_confidence"
 
 // APICases returns one page of cases and the number of cases matching.
 func (s *Store) APICases(ctx context.Context, q APICaseQuery) (APITable, uint64, error) {
@@ -363,6 +370,9 @@ func (s *Store) APICases(ctx context.Context, q APICaseQuery) (APITable, uint64,
 	var w where
 	if err := w.caseFilters(q.Filter); err != nil {
 		return APITable{}, 0, err
+	}
+	if q.ReviewBelow > 0 {
+		w.add("category_rule LIKE 'model:%' AND category_confidence < ?", q.ReviewBelow)
 	}
 	var total uint64
 	if err := s.conn.QueryRow(ctx, "SELECT count() FROM cases FINAL "+w.sql(), w.args...).Scan(&total); err != nil {

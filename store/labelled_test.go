@@ -2,11 +2,14 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/riskwatch/riskwatch/internal/testenv"
 	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/store"
 )
 
 func TestStaffLabelledCasesAndConfidence(t *testing.T) {
@@ -46,5 +49,43 @@ func TestStaffLabelledCasesAndConfidence(t *testing.T) {
 	}
 	if want := "given\t0\nmodel:v1\t0.625\nkeyword:噪音\t0\ngiven\t0\n"; conf != want {
 		t.Errorf("stored confidences %q, want %q", conf, want)
+	}
+}
+
+// TestAPICasesReviewList: the review list holds the cases the model
+// classified below the threshold, least sure first, with their rule and
+// confidence.
+func TestAPICasesReviewList(t *testing.T) {
+	st := openFresh(t)
+	ctx := context.Background()
+	migs, _ := schemas.Migrations()
+	if _, err := st.Migrate(ctx, migs); err != nil {
+		t.Fatal(err)
+	}
+	rows := benchRows(5, 1)
+	rows[1].CategoryRule, rows[1].CategoryConfidence = "model:v1", 0.625
+	rows[2].CategoryRule, rows[2].CategoryConfidence = "model:v1", 0.9
+	rows[3].CategoryRule, rows[3].CategoryConfidence = "model:v1", 0.25
+	rows[4].CategoryRule = "default"
+	if err := st.InsertCases(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2025, 1, 1, 0, 0, 0, 0, schemas.Zone())
+	tab, total, err := st.APICases(ctx, store.APICaseQuery{Filter: store.APIFilter{From: day, To: day},
+		Sort: "category_confidence", Size: 10, ReviewBelow: 0.7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, c := range tab.Columns {
+		col[c] = i
+	}
+	var got []string
+	for _, r := range tab.Rows {
+		got = append(got, fmt.Sprintf("%v %v %.3f", r[col["case_id"]], r[col["category_rule"]], r[col["category_confidence"]]))
+	}
+	want := []string{"PT-150502-3 model:v1 0.250", "PT-150502-1 model:v1 0.625"}
+	if total != 2 || !slices.Equal(got, want) {
+		t.Errorf("review list (total %d) %q, want %q", total, got, want)
 	}
 }

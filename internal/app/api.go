@@ -29,7 +29,7 @@ func mountAPI(env *serveEnv) (stop func(), err error) {
 	}
 	srv, err := api.New(api.Options{
 		Store: apiStore{env.ro, env.st}, Regions: env.regions, Log: env.log,
-		MaxRows: c.MaxRows, MaxRangeDays: c.MaxRangeDays, MaxPageSize: c.MaxPageSize,
+		MaxRows: c.MaxRows, MaxRangeDays: c.MaxRangeDays, MaxPageSize: c.MaxPageSize, ReviewBelow: env.cfg.Transform.ReviewBelow,
 		Audit: c.Audit, TokenCacheTTL: c.TokenCacheTTL, QueryTimeout: c.QueryTimeout, DailyRefresh: c.DailyRefresh,
 		MaxConcurrent: c.MaxConcurrent, TokenMaxConcurrent: c.TokenMaxConcurrent, TokenRate: c.TokenRate, TokenBurst: c.TokenBurst,
 		RevocationCheck: c.RevocationCheck, AuthFailLimit: c.AuthFailLimit, AuthFailWindow: c.AuthFailWindow,
