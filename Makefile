@@ -17,7 +17,7 @@ TEST_TIMEOUT ?= 25m
 
 export RISKWATCH_KAFKA_VERSION ?= $(KAFKA_VERSION)
 
-.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices bench-reports bench-warnings bench-api bench-api-fairness eval-alarms nyc-run nyc-regions lint staticcheck vet check-imports fmt-check check-sql-modern clean eval-risk test-cluster bench-cluster eval-forecast
+.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices bench-reports bench-warnings bench-api bench-api-fairness eval-alarms nyc-run nyc-regions lint staticcheck vet check-imports fmt-check check-sql-modern clean eval-risk test-cluster bench-cluster eval-forecast eval-classify bench-classify
 
 ## deps: install ClickHouse, the Apache Kafka and ZooKeeper jars, chDB, Chromium + CJK fonts and Go modules when missing
 deps:
@@ -133,6 +133,15 @@ eval-risk:
 eval-forecast:
 	scripts/deps.sh go clickhouse
 	$(GO) run ./internal/tools/evalforecast
+
+## eval-classify: the learned classifier's K-fold figures and the keyword rules' on public labelled Chinese text (PyPI packages) and the demo's messages (families held out)
+eval-classify:
+	scripts/eval-classify.sh
+
+## bench-classify: training on 10k messages and classifying one record, on one core
+bench-classify:
+	$(GO) test -run '^$$' -bench . -benchtime 3x -cpu 1 ./transform/classify/ | grep Train10k
+	$(GO) test -run '^$$' -bench Predict -cpu 1 ./transform/classify/ | grep Predict
 
 ## nyc-regions: sources/mappings/nyc_regions.csv from the NYC boundary files, by three runs of riskwatch regions build (TestNYCRegionsBuilt -update)
 nyc-regions:
