@@ -63,3 +63,37 @@ func TestHandlerUsesConfiguredModel(t *testing.T) {
 		t.Errorf("bad model file: %v", err)
 	}
 }
+
+// TestDemoTrainsModelAtStart: with the demo on and no transform.model, the
+// handler classifies uncategorised records by a model trained on the
+// demo's staff-labelled cases.
+func TestDemoTrainsModelAtStart(t *testing.T) {
+	reg, err := schemas.LoadTongliao()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.Demo.Enabled = true
+	now := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	h, err := newHandler(cfg, reg, func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A noise complaint in the demo's words, without a category.
+	rec, _ := json.Marshal(map[string]any{"case_id": "c1", "version": 1, "source": "platform", "reported_at": "2025-02-20T10:00:00+08:00",
+		"region_code": "150502000000", "parties": 2, "status": "accepted", "summary": "居民反映小区广场舞音响声音过大，每晚持续到十点以后，严重影响休息"})
+	row, rej := h(ingest.Message{Value: rec})
+	if rej != nil {
+		t.Fatalf("rejected: %+v", rej)
+	}
+	if !strings.HasPrefix(row.CategoryRule, "model:demo-") || row.Category != "neighbor.noise" || row.CategoryConfidence <= 0 {
+		t.Errorf("classified %s by %s (%.2f), want neighbor.noise by model:demo-…", row.Category, row.CategoryRule, row.CategoryConfidence)
+	}
+	cfg.Demo.TrainModel = false
+	if h, err = newHandler(cfg, reg, func() time.Time { return now }); err != nil {
+		t.Fatal(err)
+	}
+	if row, _ = h(ingest.Message{Value: rec}); !strings.HasPrefix(row.CategoryRule, "keyword:") {
+		t.Errorf("demo.train_model false: rule %s, want a keyword", row.CategoryRule)
+	}
+}

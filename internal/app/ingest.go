@@ -39,6 +39,12 @@ func newHandler(cfg config.Config, reg *schemas.Registry, now func() time.Time) 
 			return nil, fmt.Errorf("transform.model: %w", err)
 		}
 		o.Model = m
+	} else if cfg.Demo.Enabled && cfg.Demo.TrainModel {
+		m, err := demoModel(cfg, reg, now()) // classifydemo.go
+		if err != nil {
+			return nil, err
+		}
+		o.Model = m
 	}
 	tr, err := transform.New(o)
 	if err != nil {

@@ -95,6 +95,11 @@ type Demo struct {
 	// that trickle (a burst of one category in one town for 30–60
 	// minutes); 0 injects none.
 	OutbreakEvery time.Duration `yaml:"outbreak_every"`
+	// TrainModel trains the learned classifier at start from the demo's
+	// staff-labelled cases (those whose category the record carries), when
+	// transform.model names no model: the demo's uncategorised cases are
+	// then classified by it.
+	TrainModel bool `yaml:"train_model"`
 }
 
 // Ingest tunes the Kafka → ClickHouse path.
@@ -274,7 +279,7 @@ func Default() Config {
 			Enabled: true, BatchRows: 100_000, BatchBytes: 32 << 20, BatchAge: time.Second,
 			BufferBytes: 256 << 20, ShutdownTimeout: 25 * time.Second, FetchBytes: 16 << 20,
 		},
-		Demo:  Demo{Seed: 1, GroundTruth: ".run/demo/ground_truth.csv", Rate: 3, OutbreakEvery: 2 * time.Hour},
+		Demo:  Demo{Seed: 1, GroundTruth: ".run/demo/ground_truth.csv", Rate: 3, OutbreakEvery: 2 * time.Hour, TrainModel: true},
 		Jobs:  Jobs{Enabled: true, CatchUp: 31},
 		Rules: Rules{ExtremeWords: append([]string(nil), rules.DefaultExtremeWords...)},
 		Transform: Transform{
