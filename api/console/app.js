@@ -16,11 +16,12 @@ const BAND_NAMES = { red: '红', orange: '橙', yellow: '黄', blue: '蓝', gree
 const ALARM_NAMES = { red: '红色', orange: '橙色', yellow: '黄色', blue: '蓝色' };
 const RULE_NAMES = { group_dispute: '群体性纠纷', large_amount: '涉及金额较大', extreme_words: '极端言辞', repeat_petition: '重复信访', superior_assigned: '上级交办' };
 const FILTERS = ['category', 'severity', 'channel', 'status', 'source'];
-const VIEWS = ['dashboard', 'trends', 'types', 'supervision', 'forecast', 'reports'];
+const VIEWS = ['dashboard', 'trends', 'types', 'supervision', 'forecast', 'reports', 'review'];
 
 const $ = (id) => document.getElementById(id);
 const state = {};
 const regionCache = new Map(); // code → {code, name, short_name, level, parent_code, children}
+const catNames = new Map(); // category code → name_zh
 const charts = {};
 let me = null;
 let renderSeq = 0;
@@ -231,7 +232,7 @@ async function render() {
     const region = state.region ? await ensureRegion(state.region) : regionCache.get(me.region_code);
     if (!region) throw new APIError(400, { error: '区域不存在或超出令牌范围', param: 'region' });
     await renderCrumbs(region);
-    await ({ dashboard: renderDashboard, trends: renderTrends, types: renderTypes, supervision: renderSupervision, forecast: renderForecast, reports: async () => {} })[state.view](region);
+    await ({ dashboard: renderDashboard, trends: renderTrends, types: renderTypes, supervision: renderSupervision, forecast: renderForecast, review: renderReview, reports: async () => {} })[state.view](region);
     if (seq !== renderSeq) return;
     showStatus('');
     document.body.dataset.ready = '1';
@@ -530,6 +531,22 @@ async function renderForecast(region) {
   });
 }
 
+// renderReview lists the cases the learned classifier was least sure of
+// (category_rule model:…, confidence below transform.review_below), for an
+// analyst to check; the summaries are masked by the API.
+async function renderReview(region) {
+  const r = await api('/api/cases', Object.assign({ region: state.region, review: '1', page_size: 50 }, range(), caseFilters()));
+  fillTable('review-table', r.rows, (row, c) => {
+    cell(row, (c.reported_at || '').replace('T', ' ').slice(0, 16));
+    cell(row, c.region_code);
+    cell(row, catNames.get(c.category) || c.category);
+    cell(row, pct(c.category_confidence), 'num');
+    cell(row, (c.category_rule || '').replace(/^model:/, ''));
+    cell(row, c.summary || c.category_text || '');
+  });
+  $('review-note').textContent = '共 ' + fmt(r.total || 0) + ' 件置信度低于 ' + pct(r.review_below) + ' 的案件，此处列出前 50 件。';
+}
+
 // Start -------------------------------------------------------------------
 
 function showLogin(msg) {
@@ -569,6 +586,9 @@ async function start() {
   $('who').textContent = me.name + ' · ' + me.role_name + ' · ' + me.region_name;
   $('filters').hidden = false;
   const cats = await api('/api/categories');
+  for (const c of cats.rows) catNames.set(c.code, c.name_zh);
+  // The review list is for the analysts (and admins).
+  document.querySelector('#nav a[data-view=review]').hidden = !(me.role === 'analyst' || me.role === 'admin');
   for (const c of cats.rows) {
     const o = document.createElement('option');
     o.value = c.code;
