@@ -59,9 +59,11 @@ type Config struct {
 	DLQTopic string
 	Group    string
 
-	BatchRows  int           // flush at this many rows; default 100,000
-	BatchBytes int           // … or this many message bytes; default 32 MiB
-	BatchAge   time.Duration // … or when the oldest row is this old; default 1 s
+	BatchRows  int // flush at this many rows; default 100,000
+	BatchBytes int // … or this many message bytes; default 32 MiB
+	// … or when the oldest row is this old and the inserter has room for
+	// the batch (else it grows on); default 1 s
+	BatchAge time.Duration
 	// BufferBytes bounds the message bytes held in batches not yet
 	// committed; when it is used up, fetching stops. Default 256 MiB.
 	BufferBytes int64
@@ -494,7 +496,12 @@ func (b *batch) add(ch *chunk) {
 }
 
 // batcher collects chunks into batches and seals them on rows, bytes, age
-// or a drain request. It is the only writer of the open batch.
+// or a drain request. It is the only writer of the open batch. A batch of
+// age is sealed only when out has room for it: while the inserter is busy
+// with one batch and another waits, the open batch keeps growing (up to
+// BatchRows and BatchBytes), so that a server that cannot keep up gets
+// fewer, larger inserts (fewer parts, less work per row) instead of a
+// queue of small ones.
 func (c *Consumer) batcher(ctx context.Context, out chan<- *batch) {
 	defer close(out)
 	tick := time.NewTicker(c.cfg.BatchAge / 4)
@@ -542,7 +549,7 @@ func (c *Consumer) batcher(ctx context.Context, out chan<- *batch) {
 			reply <- c.sealed
 			c.mu.Unlock()
 		case <-tick.C:
-			if cur != nil && time.Since(cur.start) >= c.cfg.BatchAge {
+			if cur != nil && time.Since(cur.start) >= c.cfg.BatchAge && len(out) < cap(out) {
 				seal("age")
 			}
 		}
