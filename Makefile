@@ -17,7 +17,7 @@ TEST_TIMEOUT ?= 25m
 
 export RISKWATCH_KAFKA_VERSION ?= $(KAFKA_VERSION)
 
-.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices bench-reports bench-warnings bench-api bench-api-fairness eval-alarms nyc-run nyc-regions lint staticcheck vet check-imports fmt-check check-sql-modern clean eval-risk test-cluster bench-cluster eval-forecast eval-classify bench-classify
+.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices bench-reports bench-warnings bench-api bench-api-fairness eval-alarms nyc-run nyc-regions lint staticcheck vet check-imports fmt-check check-sql-modern clean eval-risk test-cluster bench-cluster eval-forecast eval-classify bench-classify bench-ingest-vs-sinker
 
 ## deps: install ClickHouse, the Apache Kafka and ZooKeeper jars, chDB, Chromium + CJK fonts and Go modules when missing
 deps:
@@ -84,6 +84,16 @@ bench-ingest: build
 bench-ingest-kfake: build
 	scripts/deps.sh clickhouse
 	$(GO) run ./internal/tools/benchingest --bin bin/riskwatch --records $(BENCH_RECORDS) --broker kfake
+
+## bench-ingest-vs-sinker: riskwatch and housepower/clickhouse_sinker (pinned commit) on the same 1M demo rows, alternating runs, medians and ratios
+## (the module proxy may not serve the sinker: then give SINKER_SRC=<a git clone of it holding the commit of SINKER_VERSION>)
+SINKER_VERSION ?= v0.0.0-20260320081942-8091e25604c0
+SINKER_SRC ?=
+BENCH_SINKER_RUNS ?= 3
+bench-ingest-vs-sinker: build
+	scripts/deps.sh clickhouse kafka $(KAFKA_VERSION)
+	sinker="$$(scripts/sinker.sh $(SINKER_VERSION) $(SINKER_SRC))" && \
+	$(GO) run ./internal/tools/benchingest --bin bin/riskwatch --records $(BENCH_RECORDS) --broker kafka --runs $(BENCH_SINKER_RUNS) --sinker "$$sinker"
 
 ## bench-cluster: demo records through a real Apache Kafka broker into one ClickHouse node and into the local 2 x 2 cluster, one run
 BENCH_CLUSTER_RECORDS ?= 200000

@@ -21,9 +21,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/riskwatch/riskwatch/ingest"
@@ -54,7 +54,12 @@ func run() error {
 	fetchBytes := flag.Int("fetch-bytes", 0, "ingest.fetch_bytes (0 = the default)")
 	memLimit := flag.Int64("memory-limit", 0, "ingest.memory_limit_bytes (0 = none)")
 	cpuprofile := flag.String("cpuprofile", "", "ask the ingester to write a CPU profile here")
-	experiment := flag.String("sql", "", "run this SQL after the migrations, before the clock starts (experiments: e.g. DROP TABLE bench.cases_daily_mv)")
+	experiment := flag.String("sql", "", "run this SQL after the migrations, before the clock starts (experiments: e.g. DROP TABLE {db}.cases_daily_mv; {db} is the run's database)")
+	sinker := flag.String("sinker", "", "a clickhouse_sinker binary: compare riskwatch (the first variant) with it, the sinker reading the same records transformed, as flat JSON")
+	sinkerBuffer := flag.Int("sinker-buffer", 100_000, "the sinker's task.bufferSize (it rounds up to a power of 2)")
+	runs := flag.Int("runs", 1, "runs of each variant, in alternating order, each into a fresh database with a fresh consumer group")
+	var variants variantsFlag
+	flag.Var(&variants, "variant", "a configuration to compare, \"name|key=value|…\" with keys compression, batch-rows, batch-bytes, block-rows, bin, sql, wait (repeatable; the first is the base of the ratios)")
 	flag.Parse()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -130,30 +135,242 @@ func run() error {
 	fmt.Printf("produced %d records (%.0f bytes each on average) in %.1f s (not timed below)\n",
 		produced, float64(bytes)/float64(produced), time.Since(t0).Seconds())
 
-	dir, err := os.MkdirTemp("", "riskwatch-bench-")
+	vs, err := parseVariants(variants, variant{name: "default", compression: *compression, batchRows: *batchRows, sql: *experiment})
 	if err != nil {
 		return err
 	}
+	if *sinker != "" {
+		t0 := time.Now()
+		n, err := produceFlat(ctx, brokers, *partitions, *records, topic)
+		if err != nil {
+			return err
+		}
+		if n != produced {
+			return fmt.Errorf("the transform rejects %d of the %d demo records: both ingesters must store the same rows", produced-n, produced)
+		}
+		fmt.Printf("produced %d records transformed, as flat JSON, to %s in %.1f s (not timed below)\n", produced, flatTopic, time.Since(t0).Seconds())
+		vs = append(vs, variant{name: sinkerName})
+	}
+	common := runParams{sinker: *sinker, sinkerBuffer: *sinkerBuffer, bin: binPath, ch: ch, brokers: brokers, topic: topic, partitions: *partitions, rows: produced,
+		batchAge: *batchAge, bufferBytes: *bufferBytes, fetchBytes: *fetchBytes, memLimit: *memLimit, cpuprofile: *cpuprofile}
+	results := make([][]result, len(vs))
+	for i := 0; i < *runs; i++ {
+		for j := range vs {
+			// Alternate the order run by run, so that a drift of the
+			// machine's speed does not favour one variant.
+			k := j
+			if i%2 == 1 {
+				k = len(vs) - 1 - j
+			}
+			r, err := runOnce(ctx, common, vs[k], fmt.Sprintf("bench_%d_%d", i, k))
+			if err != nil {
+				return fmt.Errorf("%s run %d: %w", vs[k].name, i+1, err)
+			}
+			results[k] = append(results[k], r)
+			fmt.Printf("run %d %s: %s\n", i+1, vs[k].name, r)
+		}
+	}
+	if *runs == 1 && len(vs) == 1 {
+		r := results[0][0]
+		fmt.Printf("ingest rows/s: %.0f; rows per ingester CPU-second: %.0f; peak RSS MB: %.0f\n", r.rowsPerSec, r.rowsPerCPU, r.rssMB)
+		return nil
+	}
+	for j, v := range vs {
+		rs := results[j]
+		fmt.Printf("%s: median of %d: rows/s %.0f; rows per ingester CPU-s %.0f; peak RSS MB %.0f; server CPU-s per 1M rows %.2f; parts %.0f",
+			v.name, len(rs), median(rs, func(r result) float64 { return r.rowsPerSec }), median(rs, func(r result) float64 { return r.rowsPerCPU }),
+			median(rs, func(r result) float64 { return r.rssMB }), median(rs, func(r result) float64 { return r.serverPerM }),
+			median(rs, func(r result) float64 { return float64(r.parts) }))
+		if j > 0 {
+			// Ratios pair by pair (run i of this variant against run i of
+			// the first), then their median.
+			ratio := func(f func(r result) float64) float64 {
+				var q []float64
+				for i := range rs {
+					q = append(q, f(rs[i])/f(results[0][i]))
+				}
+				return medianOf(q)
+			}
+			fmt.Printf("; vs %s: rows/s ×%.3f, server CPU per row ×%.3f", vs[0].name,
+				ratio(func(r result) float64 { return r.rowsPerSec }), ratio(func(r result) float64 { return r.serverPerM }))
+		}
+		fmt.Println()
+	}
+	if *sinker != "" {
+		// Pair by pair, riskwatch over the sinker, then the median; the
+		// first variant's line last.
+		s := len(vs) - 1
+		for j := s - 1; j >= 0; j-- {
+			ratio := func(f func(r result) float64) float64 {
+				var q []float64
+				for i := range results[j] {
+					q = append(q, f(results[j][i])/f(results[s][i]))
+				}
+				return medianOf(q)
+			}
+			label := ""
+			if j > 0 {
+				label = " (" + vs[j].name + ")"
+			}
+			fmt.Printf("vs clickhouse_sinker%s: rows/s ratio %.2f; rows/CPU-s ratio %.2f; RSS ratio %.2f; server CPU ratio %.2f\n", label,
+				ratio(func(r result) float64 { return r.rowsPerSec }), ratio(func(r result) float64 { return r.rowsPerCPU }),
+				ratio(func(r result) float64 { return r.rssMB }), ratio(func(r result) float64 { return r.serverPerM }))
+		}
+	}
+	return nil
+}
+
+// variant is one configuration of a comparison run (--variant).
+type variant struct {
+	name        string
+	compression string
+	batchRows   int
+	blockRows   int
+	batchBytes  int
+	sql         string
+	bin         string // another riskwatch binary (empty: --bin)
+	// waitInserted waits for riskwatch's inserted-rows count instead of
+	// the rows of case_events (for runs without case_events_mv).
+	waitInserted bool
+}
+
+// parseVariants reads --variant values: "name|key=value|…" with keys
+// compression, batch-rows, batch-bytes, block-rows, bin (another riskwatch
+// binary), sql and wait (inserted: wait for the ingester's count of
+// inserted rows instead of case_events' rows) (statements separated by ';',
+// {db} standing for the run's database). Unset keys take the base's.
+func parseVariants(specs []string, base variant) ([]variant, error) {
+	if len(specs) == 0 {
+		return []variant{base}, nil
+	}
+	var out []variant
+	for _, s := range specs {
+		f := strings.Split(s, "|")
+		v := base
+		v.name = strings.TrimSpace(f[0])
+		for _, kv := range f[1:] {
+			k, val, ok := strings.Cut(kv, "=")
+			if !ok {
+				return nil, fmt.Errorf("--variant %q: %q is not key=value", s, kv)
+			}
+			var err error
+			switch strings.TrimSpace(k) {
+			case "compression":
+				v.compression = val
+			case "batch-rows":
+				v.batchRows, err = strconv.Atoi(val)
+			case "block-rows":
+				v.blockRows, err = strconv.Atoi(val)
+			case "batch-bytes":
+				v.batchBytes, err = strconv.Atoi(val)
+			case "bin":
+				v.bin, err = filepath.Abs(val)
+			case "sql":
+				v.sql = val
+			case "wait":
+				if val != "inserted" {
+					return nil, fmt.Errorf("--variant %q: wait must be inserted", s)
+				}
+				v.waitInserted = true
+			default:
+				return nil, fmt.Errorf("--variant %q: unknown key %q", s, k)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("--variant %q: %w", s, err)
+			}
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+type variantsFlag []string
+
+func (v *variantsFlag) String() string     { return strings.Join(*v, " ") }
+func (v *variantsFlag) Set(s string) error { *v = append(*v, s); return nil }
+
+type runParams struct {
+	bin        string
+	ch         *servers.ClickHouse
+	brokers    []string
+	topic      string
+	partitions int
+	rows       int // rows each run must store
+	sinker     string
+	// sinkerBuffer is the sinker's task.bufferSize.
+	sinkerBuffer int
+	batchAge     time.Duration
+	bufferBytes  int64
+	fetchBytes   int
+	memLimit     int64
+	cpuprofile   string
+}
+
+type result struct {
+	rowsPerSec, rowsPerCPU, rssMB, serverPerM float64
+	wall, cpu, serverCPU                      time.Duration
+	parts                                     int
+	batches                                   string
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("wall %.2f s, ingester CPU %.2f s, server CPU %.2f s; rows/s %.0f; rows per ingester CPU-s %.0f; peak RSS MB %.0f; server CPU-s per 1M rows %.2f; cases parts written %d; batches %s",
+		r.wall.Seconds(), r.cpu.Seconds(), r.serverCPU.Seconds(), r.rowsPerSec, r.rowsPerCPU, r.rssMB, r.serverPerM, r.parts, r.batches)
+}
+
+func median(rs []result, f func(result) float64) float64 {
+	q := make([]float64, len(rs))
+	for i, r := range rs {
+		q[i] = f(r)
+	}
+	return medianOf(q)
+}
+
+func medianOf(q []float64) float64 {
+	q = append([]float64(nil), q...)
+	sort.Float64s(q)
+	if len(q) == 0 {
+		return 0
+	}
+	if len(q)%2 == 1 {
+		return q[len(q)/2]
+	}
+	return (q[len(q)/2-1] + q[len(q)/2]) / 2
+}
+
+// runOnce ingests every produced record into a fresh database db with a
+// fresh consumer group, then drops the database and waits until the server
+// has no merge running.
+func runOnce(ctx context.Context, p runParams, v variant, db string) (result, error) {
+	ch := p.ch
+	dir, err := os.MkdirTemp("", "riskwatch-bench-")
+	if err != nil {
+		return result{}, err
+	}
 	defer os.RemoveAll(dir)
+	defer func() {
+		_, _ = ch.Query(ctx, "DROP DATABASE IF EXISTS "+db)
+		waitMerges(ctx, ch)
+	}()
 	cfgPath := filepath.Join(dir, "bench.yaml")
 	httpAddr, err := toolenv.FreeAddr()
 	if err != nil {
-		return err
+		return result{}, err
 	}
 	metricsAddr, err := toolenv.FreeAddr()
 	if err != nil {
-		return err
+		return result{}, err
 	}
 	cfg := fmt.Sprintf(`clickhouse:
   local: {enabled: false}
   addrs: [%s]
-  database: bench
+  database: %s
   compression: %s
-kafka:
+%skafka:
   embedded: false
   brokers: [%s]
   topic: %s
-  group: bench
+  group: %s
   partitions: %d
 http:
   listen: %s
@@ -164,80 +381,86 @@ ingest:
   batch_age: %s
 %slog:
   level: warn
-`, ch.Addr, *compression, strings.Join(brokers, ", "), topic, *partitions, httpAddr, metricsAddr, *batchRows, *batchAge, bufferLine(*bufferBytes)+fetchLine(*fetchBytes)+memLine(*memLimit))
+`, ch.Addr, db, v.compression, blockLine(v.blockRows), strings.Join(p.brokers, ", "), p.topic, db, p.partitions, httpAddr, metricsAddr,
+		v.batchRows, p.batchAge, batchBytesLine(v.batchBytes)+bufferLine(p.bufferBytes)+fetchLine(p.fetchBytes)+memLine(p.memLimit))
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-		return err
+		return result{}, err
 	}
 	// Migrations and reference data are loaded before the clock starts.
-	mig := exec.Command(binPath, "migrate", "--config", cfgPath)
+	bin := p.bin
+	if v.bin != "" {
+		bin = v.bin
+	}
+	mig := exec.Command(bin, "migrate", "--config", cfgPath)
 	mig.Stderr = os.Stderr
 	if out, err := mig.Output(); err != nil {
-		return fmt.Errorf("migrate: %w: %s", err, out)
+		return result{}, fmt.Errorf("migrate: %w: %s", err, out)
 	}
-	if *experiment != "" {
-		for _, stmt := range strings.Split(*experiment, ";") {
+	if v.sql != "" {
+		for _, stmt := range strings.Split(strings.ReplaceAll(v.sql, "{db}", db), ";") {
+			if strings.TrimSpace(stmt) == "" {
+				continue
+			}
 			if _, err := ch.Query(ctx, stmt); err != nil {
-				return err
+				return result{}, err
 			}
 		}
-		fmt.Printf("experiment: %s\n", *experiment)
 	}
+	waitMerges(ctx, ch)
 
-	cmd := exec.Command(binPath, "ingest", "--config", cfgPath)
+	if v.name == sinkerName {
+		return runSinker(ctx, p, cfgPath, db)
+	}
+	cmd := exec.Command(bin, "ingest", "--config", cfgPath)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if *cpuprofile != "" {
-		cmd.Env = append(os.Environ(), "RISKWATCH_CPUPROFILE="+*cpuprofile)
+	if p.cpuprofile != "" {
+		cmd.Env = append(os.Environ(), "RISKWATCH_CPUPROFILE="+p.cpuprofile)
 	}
-	chCPU0 := toolenv.ProcCPU(ch.PID())
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	var n int64
-	for {
-		out, err := ch.Query(ctx, "SELECT count() FROM bench.case_events")
-		if err == nil {
-			n, _ = strconv.ParseInt(strings.TrimSpace(out), 10, 64)
-			if n >= int64(produced) {
-				break
-			}
-		}
-		if time.Since(start) > 30*time.Minute {
-			_ = cmd.Process.Kill()
-			return fmt.Errorf("only %d of %d rows after 30 minutes", n, produced)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	elapsed := time.Since(start)
-	chCPU := toolenv.ProcCPU(ch.PID()) - chCPU0
-	if resp, err := http.Get("http://" + metricsAddr + "/metrics"); err == nil {
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		var parts []string
-		for _, line := range strings.Split(string(body), "\n") {
-			if strings.HasPrefix(line, "riskwatch_ingest_batches_total{") {
-				parts = append(parts, strings.TrimPrefix(line, "riskwatch_ingest_batches_total"))
-			}
-		}
-		fmt.Printf("batches by flush reason: %s\n", strings.Join(parts, " "))
-	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	_ = cmd.Wait()
-	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	if !ok {
-		return fmt.Errorf("no resource usage for the ingester")
-	}
-	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	out, _ := ch.Query(ctx, "SELECT count() FROM bench.cases FINAL")
-	fmt.Printf("stored: %s cases (FINAL), %d case events\n", strings.TrimSpace(out), n)
-	fmt.Printf("ingester: wall %.2f s, CPU %.2f s (user %.2f, sys %.2f); ClickHouse server CPU %.2f s\n",
-		elapsed.Seconds(), cpu.Seconds(), time.Duration(ru.Utime.Nano()).Seconds(), time.Duration(ru.Stime.Nano()).Seconds(), chCPU.Seconds())
-	fmt.Printf("ingest rows/s: %.0f; rows per ingester CPU-second: %.0f; peak RSS MB: %.0f\n",
-		float64(produced)/elapsed.Seconds(), float64(produced)/cpu.Seconds(), float64(ru.Maxrss)/1024)
-	return nil
+	return measure(ctx, p, db, cmd, metricsAddr, v.waitInserted)
 }
 
-// procCPU returns the CPU time (user + system) a process has used so far.
+// batchesByReason reads the ingester's batch counts by flush reason.
+func batchesByReason(metricsAddr string) string {
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		return ""
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var parts []string
+	for _, line := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(line, "riskwatch_ingest_batches_total{") {
+			parts = append(parts, strings.TrimPrefix(line, "riskwatch_ingest_batches_total"))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// waitMerges waits (up to 5 minutes) until the server runs no merge.
+func waitMerges(ctx context.Context, ch *servers.ClickHouse) {
+	deadline := time.Now().Add(5 * time.Minute)
+	for time.Now().Before(deadline) {
+		out, err := ch.Query(ctx, "SELECT count() FROM system.merges")
+		if err == nil && strings.TrimSpace(out) == "0" {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func batchBytesLine(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("  batch_bytes: %d\n", n)
+}
+
+func blockLine(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("  insert_block_rows: %d\n", n)
+}
 
 func memLine(n int64) string {
 	if n == 0 {
@@ -259,5 +482,3 @@ func bufferLine(n int64) string {
 	}
 	return fmt.Sprintf("  buffer_bytes: %d\n", n)
 }
-
-// freeAddr returns a free loopback host:port.
