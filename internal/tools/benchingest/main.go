@@ -149,7 +149,9 @@ func run() error {
 			return fmt.Errorf("the transform rejects %d of the %d demo records: both ingesters must store the same rows", produced-n, produced)
 		}
 		fmt.Printf("produced %d records transformed, as flat JSON, to %s in %.1f s (not timed below)\n", produced, flatTopic, time.Since(t0).Seconds())
-		vs = append(vs, variant{name: sinkerName})
+		sv := vs[0] // its database is migrated as the first variant's
+		sv.name, sv.sql, sv.waitInserted = sinkerName, "", false
+		vs = append(vs, sv)
 	}
 	common := runParams{sinker: *sinker, sinkerBuffer: *sinkerBuffer, bin: binPath, ch: ch, brokers: brokers, topic: topic, partitions: *partitions, rows: produced,
 		batchAge: *batchAge, bufferBytes: *bufferBytes, fetchBytes: *fetchBytes, memLimit: *memLimit, cpuprofile: *cpuprofile}

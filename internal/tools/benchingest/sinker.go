@@ -131,7 +131,7 @@ func flatRow(r *schemas.CaseRow) map[string]any {
 // autoSchema cannot read DateTime('Asia/Shanghai') (it panics), so the
 // types are given with the time zone left out.
 func sinkerDims(ctx context.Context, p runParams, db string) ([]map[string]string, error) {
-	out, err := p.ch.Query(ctx, "SELECT name, type FROM system.columns WHERE database = '"+db+"' AND table = 'cases' ORDER BY position")
+	out, err := p.ch.Query(ctx, "SELECT name, type FROM system.columns WHERE database = '"+db+"' AND table = 'cases'")
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +172,11 @@ func runSinker(ctx context.Context, p runParams, cfgPath, db string) (result, er
 			"retryTimes": 0, "maxOpenConns": 1},
 		"kafka": map[string]any{"brokers": strings.Join(p.brokers, ",")},
 		"task": map[string]any{"name": "cases", "topic": flatTopic, "consumerGroup": db, "earliest": true, "parser": "fastjson",
-			"tableName": "cases", "dims": dims, "bufferSize": p.sinkerBuffer, "flushInterval": 1, "timeZone": schemas.Zone().String()},
+			// A sharding key keeps it from adding a __shardingkey column
+			// to a ReplacingMergeTree (an ALTER that 18.16 cannot parse);
+			// with one shard it changes nothing else.
+			"shardingKey": "case_id",
+			"tableName":   "cases", "dims": dims, "bufferSize": p.sinkerBuffer, "timeZone": schemas.Zone().String()},
 		"logLevel": "warn",
 	}
 	b, err := json.MarshalIndent(cfg, "", "  ")
