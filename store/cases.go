@@ -33,16 +33,17 @@ var (
 	enumSatisfaction, _ = schemas.EnumFor("satisfaction")
 )
 
-// insertBlockRows is how many rows go to the server in one data block of an
-// insert. The insert is still one statement (the server squashes the blocks
-// into parts), but the client holds only one block's column copies at a time.
-const insertBlockRows = 8192
+// DefaultInsertBlockRows is how many rows of a cases insert go to the
+// server in one data block (Options.InsertBlockRows). The insert is still
+// one statement (the server squashes the blocks into parts), but the client
+// holds only one block's column copies at a time.
+const DefaultInsertBlockRows = 8192
 
 // InsertCases writes rows to cases (latest version wins); the server's
 // materialized views copy them into case_events (every version, without
 // free text) and the daily rollup. All three collapse duplicates, so a retried or re-delivered
 // batch never changes counts. The rows are sent once, column by column, in
-// blocks of insertBlockRows. The caller keeps ownership of rows; nothing is
+// blocks of Options.InsertBlockRows. The caller keeps ownership of rows; nothing is
 // retained.
 func (s *Store) InsertCases(ctx context.Context, rows ...[]schemas.CaseRow) error {
 	n := 0
@@ -57,7 +58,7 @@ func (s *Store) InsertCases(ctx context.Context, rows ...[]schemas.CaseRow) erro
 	if err != nil {
 		return fmt.Errorf("cannot prepare insert into %s: %w", table, err)
 	}
-	cb := newCaseBlock(min(n, insertBlockRows))
+	cb := newCaseBlock(min(n, s.block))
 	flush := func() error {
 		for i, c := range cb.columns() {
 			if err := b.Column(i).Append(c); err != nil {
@@ -73,7 +74,7 @@ func (s *Store) InsertCases(ctx context.Context, rows ...[]schemas.CaseRow) erro
 	for _, rs := range rows {
 		for i := range rs {
 			cb.add(&rs[i])
-			if cb.n == insertBlockRows {
+			if cb.n == s.block {
 				if err := flush(); err != nil {
 					_ = b.Abort()
 					return err

@@ -24,7 +24,10 @@ type Options struct {
 	MaxOpenConns int
 	// Compression enables LZ4 on the native protocol.
 	Compression bool
-	Logger      *slog.Logger
+	// InsertBlockRows is how many rows of a cases insert go to the server
+	// in one data block; 0 means DefaultInsertBlockRows.
+	InsertBlockRows int
+	Logger          *slog.Logger
 	// TLS, when not nil, speaks the native protocol over TLS (the server's
 	// tcp_port_secure).
 	TLS *tls.Config
@@ -47,6 +50,7 @@ type Options struct {
 type Store struct {
 	conn  driver.Conn
 	db    string
+	block int // rows per data block of a cases insert
 	log   *slog.Logger
 	cl    clusterOptions // zero on a single node
 	state stateCache
@@ -98,7 +102,11 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		conn.Close()
 		return nil, fmt.Errorf("cannot reach ClickHouse at %v: %w", o.Addrs, err)
 	}
-	return &Store{conn: withRecording(conn, o.Database), db: o.Database, log: o.Logger,
+	block := o.InsertBlockRows
+	if block <= 0 {
+		block = DefaultInsertBlockRows
+	}
+	return &Store{conn: withRecording(conn, o.Database), db: o.Database, log: o.Logger, block: block,
 		cl: clusterOptions{name: o.Cluster, zkPath: o.ZooKeeperPath, replica: o.ReplicaName, opts: o}}, nil
 }
 

@@ -53,8 +53,10 @@ func storeOptions(cfg config.Config, addrs []string, log *slog.Logger) (store.Op
 		ReadTimeout:  cfg.ClickHouse.ReadTimeout,
 		MaxOpenConns: cfg.ClickHouse.MaxOpenConns,
 		Compression:  cfg.ClickHouse.Compression == "lz4",
-		Logger:       log.With("component", "store"),
-		TLS:          tc,
+		// Ingest's cases inserts.
+		InsertBlockRows: cfg.ClickHouse.InsertBlockRows,
+		Logger:          log.With("component", "store"),
+		TLS:             tc,
 		// Cluster mode (see store/cluster.go).
 		Cluster:       cfg.ClickHouse.Cluster,
 		ZooKeeperPath: cfg.ClickHouse.ZooKeeperPath,

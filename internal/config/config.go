@@ -156,6 +156,9 @@ type ClickHouse struct {
 	MaxOpenConns int           `yaml:"max_open_conns"`
 	// Compression is lz4 or none.
 	Compression string `yaml:"compression"`
+	// InsertBlockRows is how many rows of a cases insert go to the server
+	// in one data block (0: the store's default).
+	InsertBlockRows int `yaml:"insert_block_rows"`
 	// TLS encrypts the native protocol (the server's tcp_port_secure,
 	// 9440 by default).
 	TLS TLS `yaml:"tls"`
@@ -262,7 +265,7 @@ func Default() Config {
 			DialTimeout:  10 * time.Second,
 			ReadTimeout:  5 * time.Minute,
 			MaxOpenConns: 8,
-			Compression:  "none",
+			Compression:  "lz4",
 			Local:        LocalClickHouse{Enabled: true, Dir: ".run/clickhouse"},
 		},
 		Kafka: Kafka{
@@ -477,6 +480,9 @@ func (c *Config) Validate() error {
 	}
 	if ch.Compression != "lz4" && ch.Compression != "none" {
 		bad("clickhouse.compression", "must be lz4 or none, not %q", ch.Compression)
+	}
+	if ch.InsertBlockRows < 0 || ch.InsertBlockRows > 10_000_000 {
+		bad("clickhouse.insert_block_rows", "must be between 0 (the default) and 10000000")
 	}
 	errs = append(errs, validateCluster(ch)...)
 	for _, p := range []struct {
