@@ -179,10 +179,10 @@ func run() error {
 	}
 	for j, v := range vs {
 		rs := results[j]
-		fmt.Printf("%s: median of %d: rows/s %.0f; rows per ingester CPU-s %.0f; peak RSS MB %.0f; server CPU-s per 1M rows %.2f; parts %.0f",
+		fmt.Printf("%s: median of %d: rows/s %.0f; rows per ingester CPU-s %.0f; peak RSS MB %.0f; server CPU-s per 1M rows %.2f (less idle %.2f); parts %.0f",
 			v.name, len(rs), median(rs, func(r result) float64 { return r.rowsPerSec }), median(rs, func(r result) float64 { return r.rowsPerCPU }),
 			median(rs, func(r result) float64 { return r.rssMB }), median(rs, func(r result) float64 { return r.serverPerM }),
-			median(rs, func(r result) float64 { return float64(r.parts) }))
+			median(rs, func(r result) float64 { return r.serverBusyPerM }), median(rs, func(r result) float64 { return float64(r.parts) }))
 		if j > 0 {
 			// Ratios pair by pair (run i of this variant against run i of
 			// the first), then their median.
@@ -193,8 +193,9 @@ func run() error {
 				}
 				return medianOf(q)
 			}
-			fmt.Printf("; vs %s: rows/s ×%.3f, server CPU per row ×%.3f", vs[0].name,
-				ratio(func(r result) float64 { return r.rowsPerSec }), ratio(func(r result) float64 { return r.serverPerM }))
+			fmt.Printf("; vs %s: rows/s ×%.3f, server CPU per row ×%.3f (less idle ×%.3f)", vs[0].name,
+				ratio(func(r result) float64 { return r.rowsPerSec }), ratio(func(r result) float64 { return r.serverPerM }),
+				ratio(func(r result) float64 { return r.serverBusyPerM }))
 		}
 		fmt.Println()
 	}
@@ -214,9 +215,10 @@ func run() error {
 			if j > 0 {
 				label = " (" + vs[j].name + ")"
 			}
-			fmt.Printf("vs clickhouse_sinker%s: rows/s ratio %.2f; rows/CPU-s ratio %.2f; RSS ratio %.2f; server CPU ratio %.2f\n", label,
+			fmt.Printf("vs clickhouse_sinker%s: rows/s ratio %.2f; rows/CPU-s ratio %.2f; RSS ratio %.2f; server CPU ratio %.2f (less idle %.2f)\n", label,
 				ratio(func(r result) float64 { return r.rowsPerSec }), ratio(func(r result) float64 { return r.rowsPerCPU }),
-				ratio(func(r result) float64 { return r.rssMB }), ratio(func(r result) float64 { return r.serverPerM }))
+				ratio(func(r result) float64 { return r.rssMB }), ratio(func(r result) float64 { return r.serverPerM }),
+				ratio(func(r result) float64 { return r.serverBusyPerM }))
 		}
 	}
 	return nil
@@ -310,14 +312,17 @@ type runParams struct {
 
 type result struct {
 	rowsPerSec, rowsPerCPU, rssMB, serverPerM float64
-	wall, cpu, serverCPU                      time.Duration
-	parts                                     int
-	batches                                   string
+	// serverBusyPerM is serverPerM less the server's idle CPU rate
+	// (sampled before the run) times the run's wall time.
+	serverBusyPerM, idleRate float64
+	wall, cpu, serverCPU     time.Duration
+	parts                    int
+	batches                  string
 }
 
 func (r result) String() string {
-	return fmt.Sprintf("wall %.2f s, ingester CPU %.2f s, server CPU %.2f s; rows/s %.0f; rows per ingester CPU-s %.0f; peak RSS MB %.0f; server CPU-s per 1M rows %.2f; cases parts written %d; batches %s",
-		r.wall.Seconds(), r.cpu.Seconds(), r.serverCPU.Seconds(), r.rowsPerSec, r.rowsPerCPU, r.rssMB, r.serverPerM, r.parts, r.batches)
+	return fmt.Sprintf("wall %.2f s, ingester CPU %.2f s, server CPU %.2f s (idle %.3f CPU-s/s); rows/s %.0f; rows per ingester CPU-s %.0f; peak RSS MB %.0f; server CPU-s per 1M rows %.2f (less idle %.2f); cases parts written %d; batches %s",
+		r.wall.Seconds(), r.cpu.Seconds(), r.serverCPU.Seconds(), r.idleRate, r.rowsPerSec, r.rowsPerCPU, r.rssMB, r.serverPerM, r.serverBusyPerM, r.parts, r.batches)
 }
 
 func median(rs []result, f func(result) float64) float64 {

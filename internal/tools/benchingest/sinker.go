@@ -196,6 +196,12 @@ func runSinker(ctx context.Context, p runParams, cfgPath, db string) (result, er
 // stops it and returns the figures.
 func measure(ctx context.Context, p runParams, db string, cmd *exec.Cmd, metricsAddr string, waitInserted bool) (result, error) {
 	ch := p.ch
+	// The server's own idle CPU rate (background threads), measured
+	// before the run: under a loaded machine wall times vary a lot, and
+	// idle CPU over a longer run is no cost of the rows.
+	idle0 := toolenv.ProcCPU(ch.PID())
+	time.Sleep(idleSample)
+	idleRate := (toolenv.ProcCPU(ch.PID()) - idle0).Seconds() / idleSample.Seconds()
 	chCPU0 := toolenv.ProcCPU(ch.PID())
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -241,6 +247,7 @@ func measure(ctx context.Context, p runParams, db string, cmd *exec.Cmd, metrics
 	return result{
 		rowsPerSec: float64(p.rows) / elapsed.Seconds(), rowsPerCPU: float64(p.rows) / cpu.Seconds(),
 		rssMB: float64(ru.Maxrss) / 1024, serverPerM: chCPU.Seconds() * 1e6 / float64(p.rows),
+		serverBusyPerM: max(0, chCPU.Seconds()-idleRate*elapsed.Seconds()) * 1e6 / float64(p.rows), idleRate: idleRate,
 		wall: elapsed, cpu: cpu, serverCPU: chCPU, parts: nParts, batches: batches,
 	}, nil
 }
@@ -261,3 +268,6 @@ func insertedRows(metricsAddr string) int64 {
 	}
 	return 0
 }
+
+// idleSample is how long the server's idle CPU rate is sampled before a run.
+const idleSample = 5 * time.Second
