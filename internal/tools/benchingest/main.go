@@ -12,6 +12,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -59,7 +60,7 @@ func run() error {
 	sinkerBuffer := flag.Int("sinker-buffer", 100_000, "the sinker's task.bufferSize (it rounds up to a power of 2)")
 	runs := flag.Int("runs", 1, "runs of each variant, in alternating order, each into a fresh database with a fresh consumer group")
 	var variants variantsFlag
-	flag.Var(&variants, "variant", "a configuration to compare, \"name|key=value|…\" with keys compression, batch-rows, batch-bytes, block-rows, bin, sql, wait (repeatable; the first is the base of the ratios)")
+	flag.Var(&variants, "variant", "a configuration to compare, \"name|key=value|…\" with keys compression, batch-rows, batch-bytes, batch-age, block-rows, bin, sql, wait (repeatable; the first is the base of the ratios)")
 	flag.Parse()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -231,6 +232,7 @@ type variant struct {
 	batchRows   int
 	blockRows   int
 	batchBytes  int
+	batchAge    time.Duration // 0: --batch-age
 	sql         string
 	bin         string // another riskwatch binary (empty: --bin)
 	// waitInserted waits for riskwatch's inserted-rows count instead of
@@ -239,7 +241,7 @@ type variant struct {
 }
 
 // parseVariants reads --variant values: "name|key=value|…" with keys
-// compression, batch-rows, batch-bytes, block-rows, bin (another riskwatch
+// compression, batch-rows, batch-bytes, batch-age, block-rows, bin (another riskwatch
 // binary), sql and wait (inserted: wait for the ingester's count of
 // inserted rows instead of case_events' rows) (statements separated by ';',
 // {db} standing for the run's database). Unset keys take the base's.
@@ -267,6 +269,8 @@ func parseVariants(specs []string, base variant) ([]variant, error) {
 				v.blockRows, err = strconv.Atoi(val)
 			case "batch-bytes":
 				v.batchBytes, err = strconv.Atoi(val)
+			case "batch-age":
+				v.batchAge, err = time.ParseDuration(val)
 			case "bin":
 				v.bin, err = filepath.Abs(val)
 			case "sql":
@@ -389,7 +393,7 @@ ingest:
 %slog:
   level: warn
 `, ch.Addr, db, v.compression, blockLine(v.blockRows), strings.Join(p.brokers, ", "), p.topic, db, p.partitions, httpAddr, metricsAddr,
-		v.batchRows, p.batchAge, batchBytesLine(v.batchBytes)+bufferLine(p.bufferBytes)+fetchLine(p.fetchBytes)+memLine(p.memLimit))
+		v.batchRows, cmp.Or(v.batchAge, p.batchAge), batchBytesLine(v.batchBytes)+bufferLine(p.bufferBytes)+fetchLine(p.fetchBytes)+memLine(p.memLimit))
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return result{}, err
 	}
