@@ -16,19 +16,21 @@ var stateColumns = []string{"source", "case_id", "reported_at", "reported_date",
 	"village_code", "category", "category_group", "severity", "parties", "amount_cny", "status", "assigned_unit",
 	"due_at", "resolved_at", "evaluated_at", "satisfaction", "repeat_of", "petition", "superior_assigned", "escalated"}
 
-// stateBuildSQL fills one build of case_state: one row per case reported
-// before T, each column from the case's newest version with updated_at <=
-// T. Arguments: build, T, T, T.
+// stateAggregates returns the aggregates that give a case's state from its
+// rows (versions of case_events, or the row of an earlier build) and the
+// expressions that turn them into case_state's columns, key and version
+// first.
 //
 // Each column has its own argMax on a type ClickHouse aggregates without
 // boxing (enums and decimals as strings, cast back on insert): one argMax
 // over a tuple of every column is several times slower on 18.16. Nullable
 // times go through 0 for NULL, since argMax on a Nullable column skips
 // NULLs and a newer version that clears a time must win.
-var stateBuildSQL = func() string {
+func stateAggregates() (inner, outer []string) {
 	nullable := map[string]bool{"due_at": true, "resolved_at": true, "evaluated_at": true}
 	asString := map[string]bool{"source": true, "severity": true, "status": true, "satisfaction": true, "amount_cny": true}
-	var inner, outer []string
+	inner = []string{"max(version) AS s_version"}
+	outer = []string{"s_key", "s_version"}
 	for _, c := range stateColumns {
 		arg, out := c, "s_"+c
 		switch {
@@ -48,13 +50,51 @@ var stateBuildSQL = func() string {
 		inner = append(inner, "argMax("+arg+", version) AS s_"+c)
 		outer = append(outer, out)
 	}
-	// Grouped by a 64-bit hash of the case key (as the daily rollup counts
-	// cases): a number groups much faster than (source, case_id), and a
-	// collision among a city's cases is astronomically unlikely.
-	return "INSERT INTO case_state (build, at, " + strings.Join(stateColumns, ", ") + ") " +
-		"SELECT ?, ?, " + strings.Join(outer, ", ") +
-		" FROM (SELECT " + strings.Join(inner, ", ") +
-		" FROM case_events WHERE reported_at < ? AND updated_at <= ? GROUP BY cityHash64(toString(source), case_id))"
+	return inner, outer
+}
+
+// stateKey is the case key's 64-bit hash (as the daily rollup counts
+// cases): a number groups much faster than (source, case_id), and a
+// collision among a city's cases is astronomically unlikely.
+const stateKey = "cityHash64(toString(source), case_id)"
+
+// stateInsert is the head of every insert into case_state.
+var stateInsert = "INSERT INTO case_state (build, at, key, version, " + strings.Join(stateColumns, ", ") + ") "
+
+// stateBuildSQL fills one build of case_state from scratch: one row per
+// case reported before T, each column from the case's newest version with
+// updated_at <= T. Arguments: build, T, T, T.
+var stateBuildSQL = func() string {
+	inner, outer := stateAggregates()
+	return stateInsert + "SELECT ?, ?, " + strings.Join(outer, ", ") +
+		" FROM (SELECT " + stateKey + " AS s_key, " + strings.Join(inner, ", ") +
+		" FROM case_events WHERE reported_at < ? AND updated_at <= ? GROUP BY s_key)"
+}()
+
+// stateDelta selects the versions that can change a case's state between
+// an earlier build at B and T: in effect at T, and either newer than B or
+// of a case reported since B (which B has no row of). Arguments: T, T, B, B.
+const stateDelta = "FROM case_events WHERE reported_at < ? AND updated_at <= ? AND (updated_at > ? OR reported_at >= ?)"
+
+// stateKeptSQL copies into a new build the rows of an earlier build whose
+// case has no version in stateDelta. Arguments: build, T, base, then
+// stateDelta's.
+var stateKeptSQL = stateInsert + "SELECT ?, ?, key, version, " + strings.Join(stateColumns, ", ") +
+	" FROM case_state WHERE build = ? AND key NOT IN (SELECT " + stateKey + " " + stateDelta + ")"
+
+// stateChangedSQL fills the rest of a new build: the cases with a version
+// in stateDelta, each from its row of the earlier build (the newest of its
+// versions at B, so that max and argMax by version over it and the newer
+// versions are those over all its versions at T) and those versions.
+// Arguments: build, T, base, stateDelta's, stateDelta's.
+var stateChangedSQL = func() string {
+	inner, outer := stateAggregates()
+	cols := strings.Join(stateColumns, ", ")
+	return stateInsert + "SELECT ?, ?, " + strings.Join(outer, ", ") +
+		" FROM (SELECT k AS s_key, " + strings.Join(inner, ", ") + " FROM (" +
+		"SELECT key AS k, version, " + cols + " FROM case_state WHERE build = ? AND key IN (SELECT " + stateKey + " " + stateDelta + ")" +
+		" UNION ALL SELECT " + stateKey + " AS k, version, " + cols + " " + stateDelta +
+		") GROUP BY k)"
 }()
 
 // stateAtSQL returns a FROM subquery with one row per case: cols as the
@@ -72,10 +112,14 @@ func stateAtSQL(cols ...string) string {
 type stateBuild struct {
 	id     uint64
 	at     time.Time
-	events uint64    // case_events rows in effect at `at` when it was built
+	events eventSum  // case_events rows in effect at `at` when it was built
 	total  uint64    // case_events rows when it was last checked
 	used   time.Time // when a reader last got it (the wall clock: housekeeping only)
 }
+
+// eventSum sums the versions in effect at a time: their number and the sum
+// of their (source, case_id, version) hashes.
+type eventSum struct{ n, sum uint64 }
 
 // stateCache remembers this process's builds of case_state, so that the
 // jobs of one window end share one scan of case_events.
@@ -85,6 +129,8 @@ type stateCache struct {
 	// grace is how long a build stays after a reader last got it, so that
 	// a query still running on it never loses its rows (0: stateGrace).
 	grace time.Duration
+	// full and incremental count the builds made each way.
+	full, incremental int
 }
 
 // keepStateBuilds is how many builds a store keeps (a tick has at most the
@@ -126,8 +172,29 @@ func (s *Store) stateAt(ctx context.Context, at time.Time) (uint64, error) {
 			return b.id, nil
 		}
 	}
-	var events uint64
-	if err := s.conn.QueryRow(ctx, "SELECT count() FROM case_events WHERE reported_at < ? AND updated_at <= ?", at.UTC(), at.UTC()).Scan(&events); err != nil {
+	// The base of an incremental build: the newest build of an earlier
+	// end. Both counts come from one read, before the build: a version
+	// arriving after it is missing from the counts, so it makes a later
+	// check rebuild rather than go unseen.
+	var base *stateBuild
+	for i := range c.builds {
+		if b := &c.builds[i]; b.at.Before(at) && (base == nil || b.at.After(base.at)) {
+			base = b
+		}
+	}
+	baseAt := at
+	if base != nil {
+		baseAt = base.at
+	}
+	// A count with a sum of the versions' key hashes: a merge that drops a
+	// re-delivered duplicate and a late version arriving in between leave
+	// the count as it was, but not the sum.
+	var events, baseEvents eventSum
+	if err := s.conn.QueryRow(ctx, "SELECT countIf(reported_at < ? AND updated_at <= ?), sumIf(h, reported_at < ? AND updated_at <= ?), "+
+		"countIf(reported_at < ? AND updated_at <= ?), sumIf(h, reported_at < ? AND updated_at <= ?) "+
+		"FROM (SELECT reported_at, updated_at, cityHash64(toString(source), case_id, version) AS h FROM case_events WHERE updated_at <= ?)",
+		at.UTC(), at.UTC(), at.UTC(), at.UTC(), baseAt.UTC(), baseAt.UTC(), baseAt.UTC(), baseAt.UTC(), at.UTC()).
+		Scan(&events.n, &events.sum, &baseEvents.n, &baseEvents.sum); err != nil {
 		return 0, fmt.Errorf("cannot count case versions: %w", err)
 	}
 	for i := range c.builds {
@@ -137,8 +204,29 @@ func (s *Store) stateAt(ctx context.Context, at time.Time) (uint64, error) {
 		}
 	}
 	id := rand.Uint64()
-	if err := s.conn.Exec(ctx, stateBuildSQL, id, at.UTC(), at.UTC(), at.UTC()); err != nil {
-		return 0, fmt.Errorf("cannot build the cases' state at %s: %w", at.Format(time.RFC3339), err)
+	// The base is still the state at its end when no version in effect
+	// there arrived since it was built (a late version with updated_at at
+	// or before its end): then only the cases with a version in
+	// stateDelta are grouped again. Otherwise the build starts from
+	// scratch.
+	if base != nil && base.events == baseEvents {
+		T, B := at.UTC(), base.at.UTC()
+		err := s.conn.Exec(ctx, stateKeptSQL, id, T, base.id, T, T, B, B)
+		if err == nil {
+			err = s.conn.Exec(ctx, stateChangedSQL, id, T, base.id, T, T, B, B, T, T, B, B)
+		}
+		if err != nil {
+			// The first insert may have stored rows: no reader gets this id.
+			_ = s.conn.Exec(ctx, "ALTER TABLE case_state DROP PARTITION "+strconv.FormatUint(id, 10))
+			return 0, fmt.Errorf("cannot build the cases' state at %s: %w", at.Format(time.RFC3339), err)
+		}
+		base.used = time.Now()
+		c.incremental++
+	} else {
+		if err := s.conn.Exec(ctx, stateBuildSQL, id, at.UTC(), at.UTC(), at.UTC()); err != nil {
+			return 0, fmt.Errorf("cannot build the cases' state at %s: %w", at.Format(time.RFC3339), err)
+		}
+		c.full++
 	}
 	now := time.Now()
 	c.builds = append(c.builds, stateBuild{id: id, at: at, events: events, total: total, used: now})
