@@ -108,13 +108,14 @@ var (
 	fromTable   = regexp.MustCompile(`(?is)\bFROM\s+([A-Za-z_][A-Za-z0-9_]*)\b`)
 	dropTable   = regexp.MustCompile(`(?is)^DROP\s+TABLE\s+IF\s+EXISTS\s+([A-Za-z_][A-Za-z0-9_]*)\s*$`)
 	alterTable  = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+([A-Za-z_][A-Za-z0-9_]*)(\s+(?:ADD|DROP|MODIFY|COMMENT)\s+COLUMN\b.*)$`)
+	insertFrom  = regexp.MustCompile(`(?is)^INSERT\s+INTO\s+([A-Za-z_][A-Za-z0-9_]*)\s+(SELECT\b.*)$`)
 )
 
 // Statements returns the cluster form of one single-node migration
 // statement. It knows the statement shapes the migrations use (CREATE TABLE
 // IF NOT EXISTS … ENGINE = *MergeTree, CREATE MATERIALIZED VIEW IF NOT
 // EXISTS … TO … AS SELECT … FROM one table, ALTER TABLE … ADD/DROP/MODIFY
-// COLUMN, DROP TABLE IF EXISTS); any other statement is an error, so that a new shape is noticed by
+// COLUMN, DROP TABLE IF EXISTS, INSERT INTO … SELECT … FROM one table); any other statement is an error, so that a new shape is noticed by
 // the cluster tests instead of running on one node only.
 func (d *clusterDialect) Statements(sql string) ([]string, error) {
 	sql = strings.TrimSpace(sql)
@@ -177,6 +178,28 @@ func (d *clusterDialect) Statements(sql string) ([]string, error) {
 			fmt.Sprintf("ALTER TABLE %s.%s%s%s%s", d.db, name, LocalSuffix, on, rest),
 			everyNode + fmt.Sprintf("ALTER TABLE %s.%s%s", d.db, name, rest),
 		}, nil
+	}
+	if m := insertFrom.FindStringSubmatch(sql); m != nil {
+		// A copy between two sharded tables runs on the local tables of
+		// every node (a shard's replicas may both copy: only tables where
+		// duplicates are harmless are filled this way); otherwise once.
+		to, sel := m[1], m[2]
+		f := fromTable.FindStringSubmatchIndex(sel)
+		if f == nil {
+			return nil, fmt.Errorf("cannot translate the insert into %s for a cluster: no FROM table", to)
+		}
+		src := sel[f[2]:f[3]]
+		if d.Sharded(src) != d.Sharded(to) {
+			return nil, fmt.Errorf("cannot translate the insert into %s for a cluster: it reads %s, one sharded and one not", to, src)
+		}
+		prefix := ""
+		if d.Sharded(src) {
+			src += LocalSuffix
+			to += LocalSuffix
+			prefix = everyNode
+		}
+		sel = sel[:f[2]] + d.db + "." + src + sel[f[3]:]
+		return []string{prefix + fmt.Sprintf("INSERT INTO %s.%s %s", d.db, to, sel)}, nil
 	}
 	if m := dropTable.FindStringSubmatch(sql); m != nil {
 		// A view (or a table) dropped to be created again: ON CLUSTER, and

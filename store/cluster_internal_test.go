@@ -32,6 +32,9 @@ func TestDialectForCluster(t *testing.T) {
 		{"ALTER TABLE risk_index ADD COLUMN x UInt8", []string{"ALTER TABLE db.risk_index ADD COLUMN x UInt8"}},
 		{"DROP TABLE IF EXISTS case_events_mv", []string{"DROP TABLE IF EXISTS db.case_events_mv ON CLUSTER rw"}},
 		{"DROP TABLE IF EXISTS cases", []string{"DROP TABLE IF EXISTS db.cases ON CLUSTER rw", "DROP TABLE IF EXISTS db.cases_local ON CLUSTER rw"}},
+		{"INSERT INTO case_updates SELECT source, case_id FROM case_events", []string{
+			everyNode + "INSERT INTO db.case_updates_local SELECT source, case_id FROM db.case_events_local",
+		}},
 		{"ALTER TABLE cases ADD COLUMN x UInt8", []string{
 			"ALTER TABLE db.cases_local ON CLUSTER rw ADD COLUMN x UInt8",
 			everyNode + "ALTER TABLE db.cases ADD COLUMN x UInt8",
@@ -47,7 +50,7 @@ func TestDialectForCluster(t *testing.T) {
 		}
 	}
 	// The daily rollup is fed by a view on cases, so it is sharded with it.
-	for table, want := range map[string]bool{"cases": true, "case_events": true, "cases_daily": true, "risk_index": false, "regions": false, "rule_alarms": false} {
+	for table, want := range map[string]bool{"cases": true, "case_events": true, "cases_daily": true, "case_updates": true, "risk_index": false, "regions": false, "rule_alarms": false} {
 		if d.Sharded(table) != want {
 			t.Errorf("Sharded(%s) = %v, want %v", table, !want, want)
 		}

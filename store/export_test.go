@@ -11,12 +11,17 @@ import (
 func SetStateGrace(s *Store, d time.Duration) { s.state.grace = d }
 
 // StateBuilds returns how many builds of case_state s made from scratch
-// and incrementally.
-func StateBuilds(s *Store) (full, incremental int) {
+// and incrementally, and how many of these are deltas read over a full
+// build.
+func StateBuilds(s *Store) (full, incremental, overlays int) {
 	s.state.mu.Lock()
 	defer s.state.mu.Unlock()
-	return s.state.full, s.state.incremental
+	return s.state.full, s.state.incremental, s.state.overlays
 }
+
+// SetStateMinOverlay sets the fewest rows of a full build that a delta is
+// read over, for tests.
+func SetStateMinOverlay(s *Store, n uint64) { s.state.minOverlay = n }
 
 // StateRows returns the rows of s's build of case_state at `at` (made as a
 // reader gets it), one line per case, sorted. With scratch, s builds it as
@@ -33,15 +38,16 @@ func StateRows(ctx context.Context, s *Store, at time.Time, scratch bool) ([]str
 			s.state.mu.Unlock()
 		}()
 	}
-	id, err := s.stateAt(ctx, at)
+	args, err := s.stateArgs(ctx, time.Time{}, at)
 	if err != nil {
 		return nil, err
 	}
-	cols := []string{"toString(key)", "toString(version)", "toString(at)"}
+	cols := []string{"toString(key)", "toString(version)"}
 	for _, c := range stateColumns {
 		cols = append(cols, "ifNull(toString("+c+"), 'NULL')")
 	}
-	rows, err := s.conn.Query(ctx, "SELECT arrayStringConcat(["+strings.Join(cols, ", ")+"], '|') AS r FROM case_state WHERE build = ? ORDER BY r", id)
+	rows, err := s.conn.Query(ctx, "SELECT arrayStringConcat(["+strings.Join(cols, ", ")+"], '|') AS r FROM "+
+		stateAtSQL(append([]string{"key", "version"}, stateColumns...)...)+" ORDER BY r", args...)
 	if err != nil {
 		return nil, err
 	}

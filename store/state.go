@@ -17,7 +17,7 @@ var stateColumns = []string{"source", "case_id", "reported_at", "reported_date",
 	"due_at", "resolved_at", "evaluated_at", "satisfaction", "repeat_of", "petition", "superior_assigned", "escalated"}
 
 // stateAggregates returns the aggregates that give a case's state from its
-// rows (versions of case_events, or the row of an earlier build) and the
+// rows (versions of case_updates, or the row of an earlier build) and the
 // expressions that turn them into case_state's columns, key and version
 // first.
 //
@@ -68,22 +68,28 @@ var stateBuildSQL = func() string {
 	inner, outer := stateAggregates()
 	return stateInsert + "SELECT ?, ?, " + strings.Join(outer, ", ") +
 		" FROM (SELECT " + stateKey + " AS s_key, " + strings.Join(inner, ", ") +
-		" FROM case_events WHERE reported_at < ? AND updated_at <= ? GROUP BY s_key)"
+		" FROM case_updates WHERE reported_at < ? AND updated_at <= ? GROUP BY s_key)"
 }()
 
-// stateDelta selects the versions that can change a case's state between
-// an earlier build at B and T: in effect at T, and either newer than B or
-// of a case reported since B (which B has no row of). Arguments: T, T, B, B.
-const stateDelta = "FROM case_events WHERE reported_at < ? AND updated_at <= ? AND (updated_at > ? OR reported_at >= ?)"
+// stateDelta selects cols of the versions that can change a case's state
+// between an earlier build at B and T: in effect at T, and either newer
+// than B or of a case reported since B (which B has no row of). The first
+// part reads only the granules of (B, T] (case_updates is ordered by
+// updated_at); the second, a version older than its case's report, is rare.
+// Arguments: B, T, T, B, T, B.
+func stateDelta(cols string) string {
+	return "SELECT " + cols + " FROM case_updates WHERE updated_at > ? AND updated_at <= ? AND reported_at < ?" +
+		" UNION ALL SELECT " + cols + " FROM case_updates WHERE reported_at >= ? AND reported_at < ? AND updated_at <= ?"
+}
 
-// stateKeptSQL copies into a new build the rows of an earlier build whose
-// case has no version in stateDelta. Arguments: build, T, base, then
-// stateDelta's.
+// stateKeptSQL copies into a delta the rows of its base build whose case
+// it has no row of, making it a full build. Arguments: build, T, base,
+// build.
 var stateKeptSQL = stateInsert + "SELECT ?, ?, key, version, " + strings.Join(stateColumns, ", ") +
-	" FROM case_state WHERE build = ? AND key NOT IN (SELECT " + stateKey + " " + stateDelta + ")"
+	" FROM case_state WHERE build = ? AND key NOT IN (SELECT key FROM case_state WHERE build = ?)"
 
-// stateChangedSQL fills the rest of a new build: the cases with a version
-// in stateDelta, each from its row of the earlier build (the newest of its
+// stateChangedSQL fills a delta over a base build: the cases with a version
+// in stateDelta, each from its row of the base build (the newest of its
 // versions at B, so that max and argMax by version over it and the newer
 // versions are those over all its versions at T) and those versions.
 // Arguments: build, T, base, stateDelta's, stateDelta's.
@@ -92,46 +98,57 @@ var stateChangedSQL = func() string {
 	cols := strings.Join(stateColumns, ", ")
 	return stateInsert + "SELECT ?, ?, " + strings.Join(outer, ", ") +
 		" FROM (SELECT k AS s_key, " + strings.Join(inner, ", ") + " FROM (" +
-		"SELECT key AS k, version, " + cols + " FROM case_state WHERE build = ? AND key IN (SELECT " + stateKey + " " + stateDelta + ")" +
-		" UNION ALL SELECT " + stateKey + " AS k, version, " + cols + " " + stateDelta +
+		"SELECT key AS k, version, " + cols + " FROM case_state WHERE build = ? AND key IN (SELECT " + stateKey + " FROM (" + stateDelta("source, case_id") + "))" +
+		" UNION ALL SELECT " + stateKey + " AS k, version, " + cols + " FROM (" + stateDelta("version, "+cols) + ")" +
 		") GROUP BY k)"
 }()
 
 // stateAtSQL returns a FROM subquery with one row per case: cols as the
 // case's newest version with updated_at at or before a window end T says,
-// for the cases reported in [from, T). case_events holds every version, so
+// for the cases reported in [from, T). case_updates holds every version, so
 // the state at a past window end never changes when later versions arrive:
-// a window recomputed later gives the same figures. It binds two
-// arguments, from stateArgs. Only constant column names are put into the
-// SQL.
+// a window recomputed later gives the same figures. A build is the rows of
+// a full build not replaced by the rows of its delta (none for a full build
+// itself). It binds five arguments, from stateArgs. Only constant column
+// names are put into the SQL.
 func stateAtSQL(cols ...string) string {
-	return "(SELECT " + strings.Join(cols, ", ") + " FROM case_state WHERE build = ? AND reported_at >= ?)"
+	c := strings.Join(cols, ", ")
+	return "(SELECT " + c + " FROM case_state WHERE build = ? AND reported_at >= ? AND key NOT IN (SELECT key FROM case_state WHERE build = ?)" +
+		" UNION ALL SELECT " + c + " FROM case_state WHERE build = ? AND reported_at >= ?)"
 }
 
 // stateBuild is one build of case_state.
 type stateBuild struct {
-	id     uint64
+	id uint64 // the partition of its rows
+	// anchor is the full build whose rows not replaced by id's make the
+	// state; 0 when id holds every case.
+	anchor uint64
+	rows   uint64 // rows of partition id
 	at     time.Time
-	events eventSum  // case_events rows in effect at `at` when it was built
-	total  uint64    // case_events rows when it was last checked
+	events uint64    // case_updates rows in effect at `at` when it was built
+	total  uint64    // case_updates rows when it was last checked
 	used   time.Time // when a reader last got it (the wall clock: housekeeping only)
 }
 
-// eventSum sums the versions in effect at a time: their number and the sum
-// of their (source, case_id, version) hashes.
-type eventSum struct{ n, sum uint64 }
-
 // stateCache remembers this process's builds of case_state, so that the
-// jobs of one window end share one scan of case_events.
+// jobs of one window end share one scan of case_updates.
 type stateCache struct {
 	mu     sync.Mutex
 	builds []stateBuild // oldest first
 	// grace is how long a build stays after a reader last got it, so that
 	// a query still running on it never loses its rows (0: stateGrace).
 	grace time.Duration
-	// full and incremental count the builds made each way.
-	full, incremental int
+	// full and incremental count the builds made each way; overlays, the
+	// incremental ones read as a delta over a full build.
+	full, incremental, overlays int
+	// minOverlay is the fewest rows of a full build that a delta is read
+	// over rather than copied into a full build (0: stateMinOverlay).
+	minOverlay uint64
 }
+
+// stateMinOverlay: below it, copying a full build's rows costs less than
+// reading around a delta in every query.
+const stateMinOverlay = 10000
 
 // keepStateBuilds is how many builds a store keeps (a tick has at most the
 // day, week and month ends); older ones go once unused for stateGrace.
@@ -148,88 +165,127 @@ func (s *Store) stateArgs(ctx context.Context, from, at time.Time) ([]any, error
 	if from.IsZero() {
 		from = time.Unix(0, 0)
 	}
-	id, err := s.stateAt(ctx, at)
+	b, err := s.stateAt(ctx, at)
 	if err != nil {
 		return nil, err
 	}
-	return []any{id, from.UTC()}, nil
+	if b.anchor == 0 {
+		return []any{b.id, from.UTC(), uint64(0), uint64(0), from.UTC()}, nil
+	}
+	return []any{b.anchor, from.UTC(), b.id, b.id, from.UTC()}, nil
 }
 
-func (s *Store) stateAt(ctx context.Context, at time.Time) (uint64, error) {
+func (s *Store) stateAt(ctx context.Context, at time.Time) (stateBuild, error) {
 	c := &s.state
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	// count() of a whole table is read from the parts' metadata: when no
-	// row came since the build, it is current without a scan. Otherwise
-	// the versions in effect at `at` are counted.
+	// row came since the build, it is current without a scan (a plain
+	// MergeTree never loses a row in a merge, so the count only grows).
+	// Otherwise the versions in effect at `at` are counted.
 	var total uint64
-	if err := s.conn.QueryRow(ctx, "SELECT count() FROM case_events").Scan(&total); err != nil {
-		return 0, fmt.Errorf("cannot count case versions: %w", err)
+	if err := s.conn.QueryRow(ctx, "SELECT count() FROM case_updates").Scan(&total); err != nil {
+		return stateBuild{}, fmt.Errorf("cannot count case versions: %w", err)
 	}
 	for i := range c.builds {
 		if b := &c.builds[i]; b.at.Equal(at) && b.total == total {
 			b.used = time.Now()
-			return b.id, nil
+			return *b, nil
 		}
 	}
-	// The base of an incremental build: the newest build of an earlier
-	// end. Both counts come from one read, before the build: a version
-	// arriving after it is missing from the counts, so it makes a later
-	// check rebuild rather than go unseen.
+	// The base of an incremental build: the full build under the newest
+	// build of an earlier end. Both counts come from one read, before the
+	// build: a version arriving after it is missing from the counts, so it
+	// makes a later check rebuild rather than go unseen.
 	var base *stateBuild
 	for i := range c.builds {
 		if b := &c.builds[i]; b.at.Before(at) && (base == nil || b.at.After(base.at)) {
 			base = b
 		}
 	}
+	if base != nil && base.anchor != 0 {
+		base = c.find(base.anchor)
+	}
 	baseAt := at
 	if base != nil {
 		baseAt = base.at
 	}
-	// A count with a sum of the versions' key hashes: a merge that drops a
-	// re-delivered duplicate and a late version arriving in between leave
-	// the count as it was, but not the sum.
-	var events, baseEvents eventSum
-	if err := s.conn.QueryRow(ctx, "SELECT countIf(reported_at < ? AND updated_at <= ?), sumIf(h, reported_at < ? AND updated_at <= ?), "+
-		"countIf(reported_at < ? AND updated_at <= ?), sumIf(h, reported_at < ? AND updated_at <= ?) "+
-		"FROM (SELECT reported_at, updated_at, cityHash64(toString(source), case_id, version) AS h FROM case_events WHERE updated_at <= ?)",
-		at.UTC(), at.UTC(), at.UTC(), at.UTC(), baseAt.UTC(), baseAt.UTC(), baseAt.UTC(), baseAt.UTC(), at.UTC()).
-		Scan(&events.n, &events.sum, &baseEvents.n, &baseEvents.sum); err != nil {
-		return 0, fmt.Errorf("cannot count case versions: %w", err)
+	// case_updates is a plain MergeTree: merges never drop a row, so the
+	// count of the versions in effect at an end grows with every version
+	// that arrives for it, re-delivered ones included.
+	var events, baseEvents uint64
+	if err := s.conn.QueryRow(ctx, "SELECT countIf(reported_at < ? AND updated_at <= ?), countIf(reported_at < ? AND updated_at <= ?) "+
+		"FROM case_updates WHERE updated_at <= ?", at.UTC(), at.UTC(), baseAt.UTC(), baseAt.UTC(), at.UTC()).Scan(&events, &baseEvents); err != nil {
+		return stateBuild{}, fmt.Errorf("cannot count case versions: %w", err)
 	}
 	for i := range c.builds {
 		if b := &c.builds[i]; b.at.Equal(at) && b.events == events {
 			b.used, b.total = time.Now(), total
-			return b.id, nil
+			return *b, nil
 		}
 	}
-	id := rand.Uint64()
+	id := rand.Uint64() | 1 // never 0, the empty delta of a full build
+	nb := stateBuild{id: id, at: at, events: events, total: total}
 	// The base is still the state at its end when no version in effect
 	// there arrived since it was built (a late version with updated_at at
 	// or before its end): then only the cases with a version in
-	// stateDelta are grouped again. Otherwise the build starts from
-	// scratch.
+	// stateDelta are grouped again, into a delta over the base. A delta
+	// grown past a quarter of its base (or over a small base) gets the
+	// base's other rows copied in and becomes a full build. Otherwise the
+	// build starts from scratch.
+	fail := func(err error) (stateBuild, error) {
+		// An insert may have stored rows: no reader gets this id.
+		_ = s.conn.Exec(ctx, "ALTER TABLE case_state DROP PARTITION "+strconv.FormatUint(id, 10))
+		return stateBuild{}, fmt.Errorf("cannot build the cases' state at %s: %w", at.Format(time.RFC3339), err)
+	}
+	countRows := func() (uint64, error) {
+		var n uint64
+		err := s.conn.QueryRow(ctx, "SELECT count() FROM case_state WHERE build = ?", id).Scan(&n)
+		return n, err
+	}
 	if base != nil && base.events == baseEvents {
 		T, B := at.UTC(), base.at.UTC()
-		err := s.conn.Exec(ctx, stateKeptSQL, id, T, base.id, T, T, B, B)
-		if err == nil {
-			err = s.conn.Exec(ctx, stateChangedSQL, id, T, base.id, T, T, B, B, T, T, B, B)
+		d := []any{B, T, T, B, T, B}
+		if err := s.conn.Exec(ctx, stateChangedSQL, append(append([]any{id, T, base.id}, d...), d...)...); err != nil {
+			return fail(err)
 		}
+		n, err := countRows()
 		if err != nil {
-			// The first insert may have stored rows: no reader gets this id.
-			_ = s.conn.Exec(ctx, "ALTER TABLE case_state DROP PARTITION "+strconv.FormatUint(id, 10))
-			return 0, fmt.Errorf("cannot build the cases' state at %s: %w", at.Format(time.RFC3339), err)
+			return fail(err)
+		}
+		nb.anchor, nb.rows = base.id, n
+		minOverlay := c.minOverlay
+		if minOverlay == 0 {
+			minOverlay = stateMinOverlay
+		}
+		if n*4 > base.rows || base.rows < minOverlay {
+			if err := s.conn.Exec(ctx, stateKeptSQL, id, T, base.id, id); err != nil {
+				return fail(err)
+			}
+			if nb.rows, err = countRows(); err != nil {
+				return fail(err)
+			}
+			nb.anchor = 0
 		}
 		base.used = time.Now()
 		c.incremental++
+		if nb.anchor != 0 {
+			c.overlays++
+		}
 	} else {
 		if err := s.conn.Exec(ctx, stateBuildSQL, id, at.UTC(), at.UTC(), at.UTC()); err != nil {
-			return 0, fmt.Errorf("cannot build the cases' state at %s: %w", at.Format(time.RFC3339), err)
+			return fail(err)
 		}
+		n, err := countRows()
+		if err != nil {
+			return fail(err)
+		}
+		nb.rows = n
 		c.full++
 	}
 	now := time.Now()
-	c.builds = append(c.builds, stateBuild{id: id, at: at, events: events, total: total, used: now})
+	nb.used = now
+	c.builds = append(c.builds, nb)
 	grace := c.grace
 	if grace == 0 {
 		grace = stateGrace
@@ -240,8 +296,10 @@ func (s *Store) stateAt(ctx context.Context, at time.Time) (uint64, error) {
 	n := len(c.builds)
 	kept := c.builds[:0]
 	for _, b := range c.builds {
-		if n > keepStateBuilds && now.Sub(b.used) > grace {
-			drop = append(drop, strconv.FormatUint(b.id, 10))
+		if n > keepStateBuilds && now.Sub(b.used) > grace && !c.anchors(b.id) {
+			if b.rows > 0 { // a delta without rows has no partition
+				drop = append(drop, strconv.FormatUint(b.id, 10))
+			}
 			n--
 			continue
 		}
@@ -269,5 +327,25 @@ func (s *Store) stateAt(ctx context.Context, at time.Time) (uint64, error) {
 			s.log.Warn("cannot drop an old build of case_state", "build", p, "err", err)
 		}
 	}
-	return id, nil
+	return nb, nil
+}
+
+// find returns the build with partition id (nil when none).
+func (c *stateCache) find(id uint64) *stateBuild {
+	for i := range c.builds {
+		if c.builds[i].id == id {
+			return &c.builds[i]
+		}
+	}
+	return nil
+}
+
+// anchors reports whether a build reads its rows around a delta of id.
+func (c *stateCache) anchors(id uint64) bool {
+	for _, b := range c.builds {
+		if b.anchor == id {
+			return true
+		}
+	}
+	return false
 }
