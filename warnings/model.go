@@ -165,6 +165,9 @@ type Notification struct {
 	Firing    []Warning `json:"firing"`
 	Resolved  []Warning `json:"resolved"`
 	CreatedAt time.Time `json:"created_at"`
+	// Report is set on a subscribed report's message (ReasonReport) and on
+	// the admins' notice of a report that failed (ReasonReportFailed).
+	Report *ReportCard `json:"report,omitempty"`
 }
 
 // Reasons a notification is sent, after Alertmanager's dedup stage.
@@ -178,10 +181,14 @@ const (
 
 var reasonZH = map[string]string{
 	ReasonFirst: "新预警", ReasonNew: "新增预警", ReasonResolved: "预警解除", ReasonRepeat: "重复提醒", ReasonEscalated: "升级提醒",
+	ReasonReport: "订阅报告", ReasonReportFailed: "报告生成失败",
 }
 
 // Status is "firing" while any warning fires, "resolved" otherwise.
 func (n *Notification) Status() string {
+	if n.Report != nil {
+		return n.Reason
+	}
 	if len(n.Firing) > 0 {
 		return Firing
 	}
@@ -204,6 +211,9 @@ func (n *Notification) MaxLevel() Level {
 
 // Title is the one-line Chinese summary of the notification.
 func (n *Notification) Title() string {
+	if n.Report != nil {
+		return n.reportTitle()
+	}
 	if n.Reason == ReasonEscalated && len(n.Firing) > 0 {
 		return fmt.Sprintf("【升级提醒】%s 未确认超时：%s", n.ReceiverName, n.Firing[0].Title)
 	}
@@ -242,6 +252,9 @@ func (n *Notification) WarningIDs() []string {
 // Markdown renders the notification as markdown lines for the robots: the
 // most urgent warnings first, each with its reason and link.
 func (n *Notification) Markdown() string {
+	if n.Report != nil {
+		return n.reportMarkdown()
+	}
 	var b strings.Builder
 	b.WriteString("### " + n.Title() + "\n")
 	fmt.Fprintf(&b, "> 接收单位：%s　　类型：%s　　时间：%s\n", n.ReceiverName, n.ReasonZH(), n.CreatedAt.In(schemas.Zone()).Format("2006-01-02 15:04"))

@@ -24,6 +24,7 @@ var (
 	bucketMeta     = []byte("meta")
 	bucketQueue    = []byte("queue")
 	bucketDead     = []byte("dead")
+	bucketOnce     = []byte("once")
 	keyWatermark   = []byte("watermark")
 )
 
@@ -51,7 +52,7 @@ func OpenOutbox(path string, timeout time.Duration) (*Outbox, error) {
 		return nil, fmt.Errorf("cannot open the outbox %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketWarnings, bucketGroups, bucketMeta, bucketQueue, bucketDead} {
+		for _, b := range [][]byte{bucketWarnings, bucketGroups, bucketMeta, bucketQueue, bucketDead, bucketOnce} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -180,6 +181,60 @@ func (o *Outbox) Commit(c Change) error {
 		o.wake(e.Channel)
 	}
 	return nil
+}
+
+// EnqueueOnce queues the entries unless entries were queued under key
+// before, in this process or an earlier one: the key and the entries are
+// written in one transaction, so that a message is queued exactly once per
+// key however often the caller retries or restarts. It reports whether it
+// queued them.
+func (o *Outbox) EnqueueOnce(key string, es []Entry, now time.Time) (bool, error) {
+	queued := false
+	err := o.db.Update(func(tx *bolt.Tx) error {
+		ob, qb := tx.Bucket(bucketOnce), tx.Bucket(bucketQueue)
+		if ob.Get([]byte(key)) != nil {
+			return nil
+		}
+		v, _ := now.MarshalText()
+		if err := ob.Put([]byte(key), v); err != nil {
+			return err
+		}
+		for _, e := range es {
+			seq, err := qb.NextSequence()
+			if err != nil {
+				return err
+			}
+			e.Seq = seq
+			v, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			if err := qb.Put(queueKey(e.Channel, seq), v); err != nil {
+				return err
+			}
+		}
+		queued = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("cannot write the outbox: %w", err)
+	}
+	if queued {
+		for _, e := range es {
+			o.wake(e.Channel)
+		}
+	}
+	return queued, nil
+}
+
+// Enqueued reports whether EnqueueOnce queued under key.
+func (o *Outbox) Enqueued(key string) (bool, error) {
+	found := false
+	err := o.db.View(func(tx *bolt.Tx) error {
+		found = tx.Bucket(bucketOnce).Get([]byte(key)) != nil
+		return nil
+	})
+	return found, err
 }
 
 func (o *Outbox) wakeChan(channel string) chan struct{} {

@@ -459,6 +459,18 @@ func FeishuBody(n *warnings.Notification, secret string, tsSec int64) ([]byte, e
 		size += len(b)
 		lines = append(lines, p...)
 	}
+	if c := n.Report; c != nil {
+		// The card's lines as text, its link as a link element.
+		for _, l := range strings.Split(n.Markdown(), "\n")[1:] {
+			l = strings.TrimPrefix(strings.Trim(strings.TrimSpace(l), "*"), "> ")
+			if l != "" && !strings.HasPrefix(l, "[查看报告]") {
+				add([]feishuTag{{"tag": "text", "text": l}})
+			}
+		}
+		if c.Link != "" {
+			add([]feishuTag{{"tag": "a", "text": "查看报告", "href": c.Link}})
+		}
+	}
 	for _, w := range n.Firing {
 		add([]feishuTag{{"tag": "text", "text": "【" + w.Level.ZH() + "】" + w.Title}},
 			[]feishuTag{{"tag": "text", "text": w.Body + " "}, {"tag": "a", "text": "查看详情", "href": w.Link}})
