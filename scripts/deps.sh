@@ -2,7 +2,7 @@
 # Installs what riskwatch needs on a fresh Debian machine, skipping whatever
 # is already there. Run by `make deps` (and so by `make run` and `make test`).
 #
-#   scripts/deps.sh [clickhouse] [kafka VERSION] [zookeeper VERSION] [chdb] [nycgeo] [go] [browser]
+#   scripts/deps.sh [clickhouse] [kafka VERSION] [zookeeper VERSION] [chdb] [nycgeo] [smtp] [go] [browser]
 #
 # With no arguments it installs everything the tests need.
 set -euo pipefail
@@ -109,6 +109,22 @@ for n in ("borough", "community_district", "zcta"):
 	mv "${dir}.tmp" "${dir}"
 }
 
+# aiosmtpd (pinned) is the SMTP server the e-mail tests start on loopback.
+AIOSMTPD_VERSION=1.4.6
+deps_smtp() {
+	local venv="${cache}/venv-smtp"
+	if [[ -x "${venv}/bin/python" ]] && "${venv}/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+		return
+	fi
+	if ! python3 -m venv --help >/dev/null 2>&1; then
+		apt_install python3-venv
+	fi
+	log "installing aiosmtpd ${AIOSMTPD_VERSION} into ${venv}"
+	rm -rf "${venv}"
+	python3 -m venv "${venv}"
+	"${venv}/bin/pip" install -q --disable-pip-version-check "aiosmtpd==${AIOSMTPD_VERSION}"
+}
+
 # Headless Chromium renders reports to PNG/PDF and drives the console's
 # browser tests; the CJK fonts keep Chinese from printing as boxes and
 # pdftotext (poppler-utils) reads the PDFs back in tests.
@@ -141,7 +157,7 @@ deps_staticcheck() {
 }
 
 if [[ $# -eq 0 ]]; then
-	set -- go clickhouse kafka "${RISKWATCH_KAFKA_VERSION:-4.4.0}" zookeeper "${RISKWATCH_ZOOKEEPER_VERSION:-3.8.4}" chdb nycgeo browser staticcheck
+	set -- go clickhouse kafka "${RISKWATCH_KAFKA_VERSION:-4.4.0}" zookeeper "${RISKWATCH_ZOOKEEPER_VERSION:-3.8.4}" chdb nycgeo smtp browser staticcheck
 fi
 while [[ $# -gt 0 ]]; do
 	case "$1" in
@@ -150,6 +166,7 @@ while [[ $# -gt 0 ]]; do
 	zookeeper) deps_zookeeper "$2"; shift ;;
 	chdb) deps_chdb ;;
 	nycgeo) deps_nycgeo ;;
+	smtp) deps_smtp ;;
 	go) deps_go ;;
 	browser) deps_browser ;;
 	staticcheck) deps_staticcheck ;;

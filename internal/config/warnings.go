@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/mail"
 	"net/url"
 	"regexp"
 	"sort"
@@ -151,7 +152,7 @@ type WarningInhibitRule struct {
 // key) and the secret may come from the environment or a file instead of
 // the configuration file.
 type WarningChannel struct {
-	Type       string `yaml:"type"` // webhook, wecom, dingtalk, feishu
+	Type       string `yaml:"type"` // webhook, wecom, dingtalk, feishu, email
 	URL        string `yaml:"url"`
 	URLEnv     string `yaml:"url_env"`
 	URLFile    string `yaml:"url_file"`
@@ -162,6 +163,11 @@ type WarningChannel struct {
 	// limit (20 for WeCom and DingTalk, 100 for Feishu, none for webhooks).
 	PerMinute *int          `yaml:"per_minute"`
 	Timeout   time.Duration `yaml:"timeout"`
+	// From, To and Username are an email channel's sender, recipients and
+	// SMTP user (the secret is the password); its URL is smtp://host:port.
+	From     string     `yaml:"from"`
+	To       StringList `yaml:"to"`
+	Username string     `yaml:"username"`
 }
 
 // WarningRetry configures redelivery.
@@ -198,7 +204,7 @@ var (
 	warningKinds    = []string{"risk_band", "stat_alarm", "rule_alarm", "supervision", "forecast"}
 	warningLabels   = []string{"id", "kind", "rule", "level", "category", "region", "town", "county", "city"}
 	warningTargets  = []string{"self", "parent", "town", "county", "city"}
-	channelTypes    = []string{"webhook", "wecom", "dingtalk", "feishu"}
+	channelTypes    = []string{"webhook", "wecom", "dingtalk", "feishu", "email"}
 	regionCodeLike  = regexp.MustCompile(`^[0-9A-Za-z_-]{1,32}$`)
 	channelNameLike = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 	envNameLike     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -353,7 +359,7 @@ func (c Warnings) validate(bad func(key, format string, a ...any)) {
 			bad(key, "channel names are letters, digits, '_', '-' and '.'")
 		}
 		if !oneOf(ch.Type, channelTypes) {
-			bad(key+".type", "%q is not a channel type (webhook, wecom, dingtalk, feishu)", ch.Type)
+			bad(key+".type", "%q is not a channel type (webhook, wecom, dingtalk, feishu, email)", ch.Type)
 		}
 		set := 0
 		for _, v := range []string{ch.URL, ch.URLEnv, ch.URLFile} {
@@ -364,7 +370,22 @@ func (c Warnings) validate(bad func(key, format string, a ...any)) {
 		if set != 1 {
 			bad(key+".url", "give exactly one of url, url_env and url_file")
 		}
-		if ch.URL != "" {
+		if ch.Type == "email" {
+			if u, err := url.Parse(ch.URL); ch.URL != "" && (err != nil || u.Scheme != "smtp" || u.Host == "") {
+				bad(key+".url", "is not an smtp://host:port URL")
+			}
+			if _, err := mail.ParseAddress(ch.From); err != nil {
+				bad(key+".from", "%q is not an e-mail address", ch.From)
+			}
+			if len(ch.To) == 0 {
+				bad(key+".to", "lists no recipient")
+			}
+			for _, a := range ch.To {
+				if _, err := mail.ParseAddress(a); err != nil {
+					bad(key+".to", "%q is not an e-mail address", a)
+				}
+			}
+		} else if ch.URL != "" {
 			if u, err := url.Parse(ch.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 				// The value is not printed: it holds the robot's key.
 				bad(key+".url", "is not an absolute http(s) URL")

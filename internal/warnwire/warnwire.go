@@ -353,7 +353,8 @@ func Channels(c config.Warnings, getenv func(string) string) ([]warnings.Channel
 		if timeout <= 0 {
 			timeout = 10 * time.Second
 		}
-		ch, err := channel.New(channel.Options{Type: cc.Type, URL: u, Secret: sec, Client: &http.Client{Timeout: timeout}})
+		ch, err := channel.New(channel.Options{Type: cc.Type, URL: u, Secret: sec, Client: &http.Client{Timeout: timeout},
+			From: cc.From, To: cc.To, Username: cc.Username})
 		if err != nil {
 			return nil, fmt.Errorf("warnings.channels.%s: %w", n, err)
 		}

@@ -43,7 +43,7 @@ const (
 )
 
 // Types lists the valid types.
-var Types = []string{TypeWebhook, TypeWeCom, TypeDingTalk, TypeFeishu}
+var Types = []string{TypeWebhook, TypeWeCom, TypeDingTalk, TypeFeishu, TypeEmail}
 
 // DefaultPerMinute is the robots' documented rate limit per robot (0 for
 // the generic webhook: none).
@@ -66,10 +66,21 @@ type Options struct {
 	Client *http.Client
 	// Now is the clock for signature timestamps (time.Now when nil).
 	Now func() time.Time
+	// From, To and Username are the e-mail channel's sender, recipients
+	// and SMTP user (Secret is the password).
+	From     string
+	To       []string
+	Username string
 }
 
 // New returns the channel of o.Type.
 func New(o Options) (warnings.Channel, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Type == TypeEmail {
+		return newEmail(o)
+	}
 	if u, err := url.ParseRequestURI(o.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		// The URL holds the robot's key: never print it.
 		return nil, fmt.Errorf("channel url: not an absolute http(s) URL")
@@ -90,7 +101,7 @@ func New(o Options) (warnings.Channel, error) {
 	case TypeFeishu:
 		return &Feishu{o: o}, nil
 	}
-	return nil, fmt.Errorf("unknown channel type %q (want webhook, wecom, dingtalk or feishu)", o.Type)
+	return nil, fmt.Errorf("unknown channel type %q (want webhook, wecom, dingtalk, feishu or email)", o.Type)
 }
 
 // maxResponse is how much of a response body the delivery log keeps.
