@@ -142,6 +142,7 @@ type meta struct {
 	Start      time.Time         `json:"start"`
 	End        time.Time         `json:"end"`
 	Files      map[string]string `json:"files"`
+	Summary    *Summary          `json:"summary,omitempty"`
 }
 
 // Render writes the reports of the specs in the formats (html is always
@@ -210,6 +211,8 @@ func (g *Generator) renderOne(ctx context.Context, s Spec, formats []string, b *
 	res := Result{Spec: s, Title: m.Title, Files: map[string]string{}, Build: t1.Sub(t0), HTML: t2.Sub(t1), Size: len(html)}
 	md := meta{Title: m.Title, Window: in.Window, Level: in.Region.Level, RegionCode: in.Region.Code, RegionName: in.Region.Name,
 		Start: in.Start, End: in.End, Files: map[string]string{}}
+	sum := summaryOf(m)
+	md.Summary = &sum
 	return res, g.file(ctx, s, html, formats, b, &res, md)
 }
 
