@@ -35,8 +35,10 @@ type Config struct {
 	Rules      Rules      `yaml:"rules"`
 	Reports    Reports    `yaml:"reports"`  // reports.go
 	Warnings   Warnings   `yaml:"warnings"` // warnings.go
-	API        API        `yaml:"api"`      // api.go
-	Metrics    Metrics    `yaml:"metrics"`
+	// Subscriptions pushes reports to their subscribers (subscriptions.go).
+	Subscriptions Subscriptions `yaml:"subscriptions"`
+	API           API           `yaml:"api"` // api.go
+	Metrics       Metrics       `yaml:"metrics"`
 }
 
 // Location loads the deployment time zone (the embedded zone database of
@@ -292,6 +294,7 @@ func Default() Config {
 	}
 	c.Reports = defaultReports()
 	c.Warnings = defaultWarnings()
+	c.Subscriptions = defaultSubscriptions()
 	c.API = defaultAPI()
 	return c
 }
@@ -635,6 +638,7 @@ func (c *Config) Validate() error {
 	c.validateSecurity(bad)
 	c.Reports.validate(bad)
 	c.Warnings.validate(bad)
+	c.Subscriptions.validate(c.Warnings, bad)
 	c.API.validate(bad)
 	return errors.Join(errs...)
 }
@@ -653,6 +657,7 @@ func (c Config) Redacted() Config {
 		c.ClickHouse.Password = "<redacted>"
 	}
 	c.Warnings = c.Warnings.Redacted()
+	c.Subscriptions = c.Subscriptions.Redacted()
 	c.redactSecrets()
 	return c
 }
