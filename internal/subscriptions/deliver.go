@@ -250,7 +250,9 @@ func (d *Dispatcher) deliverReport(ctx context.Context, spec reportgen.Spec, sub
 
 // OnceKey is the outbox key of the messages of one subscription about one
 // report: they are queued once.
-func OnceKey(subscription, report string) string { return "subscription\x00" + subscription + "\x00" + report }
+func OnceKey(subscription, report string) string {
+	return "subscription\x00" + subscription + "\x00" + report
+}
 
 func hasAll(files map[string]string, formats []string) bool {
 	for _, f := range formats {
