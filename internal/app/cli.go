@@ -41,6 +41,7 @@ Usage:
   riskwatch report       [flags]           render one warning report (预警报告) on demand (report --help)
   riskwatch warnings     COMMAND …         list, acknowledge and silence warnings (warnings --help)
   riskwatch token        COMMAND …         create, list and revoke API tokens (token --help)
+  riskwatch subscriptions list|add|remove  who receives which report through which channel (subscriptions --help)
   riskwatch check-config [--config FILE]   validate a configuration and print it with defaults
   riskwatch version                        print the version
 
@@ -134,6 +135,8 @@ func MainContext(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return warningsCommand(ctx, rest, stdout, stderr) // warnings.go
 	case "token":
 		return tokenCommand(ctx, rest, stdout, stderr) // api.go
+	case "subscriptions":
+		return subscriptionsCommand(ctx, rest, stdout, stderr) // subscriptions.go
 	case "migrate", "run", "ingest", "check-config":
 	default:
 		fmt.Fprintf(stderr, "riskwatch: unknown command %q\n\n%s", cmd, usage)

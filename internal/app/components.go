@@ -10,6 +10,7 @@ import (
 
 	"github.com/riskwatch/riskwatch/internal/config"
 	"github.com/riskwatch/riskwatch/internal/reportgen"
+	"github.com/riskwatch/riskwatch/internal/subscriptions"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
 )
@@ -43,6 +44,9 @@ type serveEnv struct {
 	// reports is the report generator when reports are enabled; its
 	// schedules are jobs of the scheduler.
 	reports *reportgen.Generator
+	// subs delivers the report subscriptions (nil without reports, jobs
+	// or warnings); mountWarnings gives it the outbox.
+	subs *subscriptions.Dispatcher
 	// apiMounted says requireRole checks tokens (the API is mounted).
 	apiMounted bool
 	// demoToken is the admin token the demo printed ("" outside the demo).

@@ -20,6 +20,7 @@ import (
 
 	"github.com/riskwatch/riskwatch/api"
 	"github.com/riskwatch/riskwatch/internal/config"
+	"github.com/riskwatch/riskwatch/internal/subscriptions"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/warnings/channel"
 )
@@ -63,6 +64,19 @@ func mountDemoInbox(env *serveEnv) (func(), error) {
 	env.cfg.Warnings.Channels = chans
 	env.cfg.Warnings.Centers = map[string]config.StringList{"*": {demoInboxChannel}}
 
+	if env.subs != nil {
+		// The city's leader subscribes to the weekly city report: it
+		// arrives here, as a card with a signed link, once the week's jobs
+		// are done.
+		root := env.regions.Root()
+		s, err := subscriptions.New(env.regions, map[string]string{demoInboxChannel: channel.TypeWebhook}, subscriptions.OwnerLeader,
+			root.Name+"委政法委书记（演示）", root.Code, root.Code, "week", []string{demoInboxChannel})
+		if err != nil {
+			return nil, fmt.Errorf("cannot subscribe the demo's leader: %w", err)
+		}
+		env.subs.Add(s)
+		fmt.Fprintf(env.out, "  演示订阅 demo subscription: %s 订阅%s周报，推送到演示收件箱 (%s)\n", s.Owner, root.Name, s.ID)
+	}
 	env.mux.Handle("POST /console/inbox/hook", http.HandlerFunc(in.receive))
 	// The roles that may acknowledge warnings may read them here.
 	page := env.requireRole(api.RoleLeader, api.RoleCenterOperator, api.RoleAdmin)(http.HandlerFunc(in.page))
@@ -169,6 +183,8 @@ type inboxCard struct {
 	Received, Receiver, ReceiverName, Reason, Level, LevelZH, Status, Title string
 	WeCom, DingTalk                                                         template.HTML
 	Warnings                                                                int
+	// Report is set for a subscribed report's card.
+	Report bool
 }
 
 var centerParam = regexp.MustCompile(`^[0-9]{1,12}$`)
@@ -208,7 +224,8 @@ func (in *demoInbox) page(w http.ResponseWriter, r *http.Request) {
 			cards = append(cards, inboxCard{Received: m.Received.In(schemas.Zone()).Format("2006-01-02 15:04:05"),
 				Receiver: m.Receiver, ReceiverName: m.ReceiverName, Reason: m.Reason, Level: m.Level,
 				LevelZH: levelZH[m.Level], Status: m.Status, Title: m.Title, Warnings: len(m.Warnings),
-				WeCom: markdownHTML(channel.WeComContent(m.Text)), DingTalk: markdownHTML(channel.DingTalkText(m.Text))})
+				WeCom: markdownHTML(channel.WeComContent(m.Text)), DingTalk: markdownHTML(channel.DingTalkText(m.Text)),
+				Report: m.Reason == "report" || m.Reason == "report_failed"})
 		}
 	}
 	centers := make([]inboxCenter, 0, len(counts))
@@ -302,7 +319,7 @@ section{flex:1;min-width:0}
 {{end}}</nav>
 <section>
 {{range .Cards}}<div class="msg">
-<p class="meta"><b>{{.ReceiverName}}</b>（{{.Receiver}}）· 收到 {{.Received}} · <span class="lv-{{.Level}}">{{.LevelZH}}</span> · {{.Warnings}} 条预警</p>
+<p class="meta"><b>{{.ReceiverName}}</b>（{{.Receiver}}）· 收到 {{.Received}} · {{if .Report}}<span class="report">订阅报告</span>{{else}}<span class="lv-{{.Level}}">{{.LevelZH}}</span> · {{.Warnings}} 条预警{{end}}</p>
 <div class="pair">
 <div class="card wecom"><div class="bar">企业微信群机器人</div><div class="bot"><i>预</i>风险预警机器人</div><div class="body">{{.WeCom}}</div></div>
 <div class="card ding"><div class="bar" title="会话列表显示：{{.Title}}">钉钉机器人</div><div class="bot"><i>预</i>风险预警机器人</div><div class="body">{{.DingTalk}}</div></div>

@@ -23,6 +23,7 @@ import (
 	"github.com/riskwatch/riskwatch/internal/broker"
 	"github.com/riskwatch/riskwatch/internal/config"
 	"github.com/riskwatch/riskwatch/internal/reportgen"
+	"github.com/riskwatch/riskwatch/internal/subscriptions"
 	"github.com/riskwatch/riskwatch/jobs/scheduler"
 	"github.com/riskwatch/riskwatch/schemas"
 )
@@ -153,6 +154,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		}
 		reportGen = g
 	}
+	var subs *subscriptions.Dispatcher
 	if cfg.Jobs.Enabled && withJobs {
 		var extra []scheduler.Job
 		if reportGen != nil {
@@ -161,6 +163,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 				return fmt.Errorf("reports.schedules: %w", err)
 			}
 			extra = rj
+			if cfg.Warnings.Enabled { // subscriptions.go
+				if subs, err = newDispatcher(cfg, st, regions, reportGen, log); err != nil {
+					return err
+				}
+				extra = append(extra, subs.Jobs()...)
+			}
 		}
 		sched, err := newScheduler(cfg, st, regions, log, reg, extra...)
 		if err != nil {
@@ -200,7 +208,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	env := &serveEnv{
 		ctx: runCtx, cfg: cfg, st: st, ro: ro, regions: regions, log: log, reg: reg, mux: mux,
 		health: h, out: out, brokers: brokers, baseURL: base, requireRole: passthrough,
-		reports: reportGen,
+		reports: reportGen, subs: subs,
 	}
 	// The API mounts first (it installs requireRole); the reports, the warnings and the demo inbox mount their handlers and background work
 	// here; each returns a stop function that runs before the store closes.

@@ -33,6 +33,11 @@ func mountWarnings(env *serveEnv) (stop func(), err error) {
 	if err != nil {
 		return nil, err
 	}
+	if env.subs != nil { // subscriptions.go
+		// Signed links open their report without a login.
+		env.mux.Handle("GET "+sharePrefix, env.reports.LinkHandler(sharePrefix, env.subs.Secret(), time.Now))
+		env.subs.Attach(svc.Outbox, env.baseURL+sharePrefix)
+	}
 	ctx, cancel := context.WithCancel(env.ctx)
 	done := make(chan struct{})
 	go func() {

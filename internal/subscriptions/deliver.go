@@ -84,6 +84,9 @@ func (d *Dispatcher) Attach(q Queue, linkBase string) {
 	close(d.ready)
 }
 
+// Secret is the secret that signs the links.
+func (d *Dispatcher) Secret() []byte { return d.o.Secret }
+
 // Add adds a subscription that lives as long as the process (the demo's).
 func (d *Dispatcher) Add(s Subscription) {
 	d.mu.Lock()
