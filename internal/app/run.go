@@ -189,6 +189,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		})
 	}
 
+	if subs == nil && len(cfg.Subscriptions.List) > 0 {
+		log.Warn("subscriptions are configured but not delivered here: they need reports.enabled, jobs.enabled and warnings.enabled")
+	}
 	if cfg.Demo.Enabled {
 		go func() {
 			if err := runDemo(runCtx, cfg, regions, conn, out); err != nil && runCtx.Err() == nil {
