@@ -120,7 +120,9 @@ func (d *Dispatcher) Jobs() []scheduler.Job {
 			Window:  k.Window,
 			Spec:    Cron(k.Window, d.o.SendAt),
 			CatchUp: 1,
-			After:   reportgen.Reads(k.Window),
+			// A backfill of every job sends nothing old.
+			OnlyNamedBackfill: true,
+			After:             reportgen.Reads(k.Window),
 			Run: func(ctx context.Context, at time.Time) (uint64, error) {
 				return d.Deliver(ctx, k.Name, at)
 			},

@@ -78,6 +78,9 @@ func TestJobsSendByEightAfterTheReportsJobs(t *testing.T) {
 		if len(j.After) == 0 {
 			t.Errorf("%s waits for no job", j.Name)
 		}
+		if !j.OnlyNamedBackfill {
+			t.Errorf("%s runs in a backfill of every job: it would send old reports", j.Name)
+		}
 		k, _ := reportgen.LookupKind(strings.TrimPrefix(j.Name, "subscriptions_"))
 		for i, r := range reportgen.Reads(k.Window) {
 			if j.After[i] != r {
