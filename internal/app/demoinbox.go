@@ -28,8 +28,15 @@ import (
 // demoInboxChannel is the channel name of the demo inbox.
 const demoInboxChannel = "demo-inbox"
 
+// demoInboxReports is the channel of the demo's subscribed reports (to the
+// same receiver).
+const demoInboxReports = "demo-inbox-reports"
+
 // demoInboxKeep is how many messages the demo inbox keeps (the oldest go).
 const demoInboxKeep = 500
+
+// demoInboxKeepReports is how many report cards it keeps.
+const demoInboxKeepReports = 100
 
 // mountDemoInbox gives the demo a receiver when no center is configured:
 // every center is served by a signed webhook channel that posts to a
@@ -61,6 +68,9 @@ func mountDemoInbox(env *serveEnv) (func(), error) {
 		chans[n] = c
 	}
 	chans[demoInboxChannel] = config.WarningChannel{Type: channel.TypeWebhook, URL: hook, Secret: in.secret, Timeout: 10 * time.Second}
+	// The reports have a queue of their own: they do not wait behind the
+	// demo's flood of warnings.
+	chans[demoInboxReports] = chans[demoInboxChannel]
 	env.cfg.Warnings.Channels = chans
 	env.cfg.Warnings.Centers = map[string]config.StringList{"*": {demoInboxChannel}}
 
@@ -69,8 +79,8 @@ func mountDemoInbox(env *serveEnv) (func(), error) {
 		// arrives here, as a card with a signed link, once the week's jobs
 		// are done.
 		root := env.regions.Root()
-		s, err := subscriptions.New(env.regions, map[string]string{demoInboxChannel: channel.TypeWebhook}, subscriptions.OwnerLeader,
-			root.Name+"委政法委书记（演示）", root.Code, root.Code, "week", []string{demoInboxChannel})
+		s, err := subscriptions.New(env.regions, map[string]string{demoInboxReports: channel.TypeWebhook}, subscriptions.OwnerLeader,
+			root.Name+"委政法委书记（演示）", root.Code, root.Code, "week", []string{demoInboxReports})
 		if err != nil {
 			return nil, fmt.Errorf("cannot subscribe the demo's leader: %w", err)
 		}
@@ -113,7 +123,10 @@ type demoInbox struct {
 
 	mu   sync.Mutex
 	msgs []inboxMessage // oldest first
-	seen map[string]bool
+	// reports are the subscribed reports' cards (oldest first), kept
+	// apart from the warnings so that their flood does not push them out.
+	reports []inboxMessage
+	seen    map[string]bool
 }
 
 // inboxMessage is one received notification.
@@ -158,7 +171,14 @@ func (in *demoInbox) receive(w http.ResponseWriter, r *http.Request) {
 	in.mu.Lock()
 	if !in.seen[key] {
 		in.seen[key] = true
-		in.msgs = append(in.msgs, inboxMessage{Received: now, WebhookPayload: p})
+		if p.Reason == "report" || p.Reason == "report_failed" {
+			in.reports = append(in.reports, inboxMessage{Received: now, WebhookPayload: p})
+			if n := len(in.reports) - demoInboxKeepReports; n > 0 {
+				in.reports = append([]inboxMessage(nil), in.reports[n:]...)
+			}
+		} else {
+			in.msgs = append(in.msgs, inboxMessage{Received: now, WebhookPayload: p})
+		}
 		if n := len(in.msgs) - demoInboxKeep; n > 0 {
 			for _, m := range in.msgs[:n] {
 				delete(in.seen, m.ID)
@@ -204,7 +224,14 @@ func (in *demoInbox) page(w http.ResponseWriter, r *http.Request) {
 	}
 	in.mu.Lock()
 	msgs := append([]inboxMessage(nil), in.msgs...)
+	reps := append([]inboxMessage(nil), in.reports...)
 	in.mu.Unlock()
+	var reportCards []inboxCard
+	for i := len(reps) - 1; i >= 0; i-- {
+		if m := reps[i]; strings.HasPrefix(m.Receiver, scope) && (center == "" || m.Receiver == center) {
+			reportCards = append(reportCards, cardOf(m))
+		}
+	}
 	counts := map[string]*inboxCenter{}
 	var cards []inboxCard
 	total := 0
@@ -221,11 +248,7 @@ func (in *demoInbox) page(w http.ResponseWriter, r *http.Request) {
 		}
 		c.N++
 		if (center == "" || m.Receiver == center) && len(cards) < 100 {
-			cards = append(cards, inboxCard{Received: m.Received.In(schemas.Zone()).Format("2006-01-02 15:04:05"),
-				Receiver: m.Receiver, ReceiverName: m.ReceiverName, Reason: m.Reason, Level: m.Level,
-				LevelZH: levelZH[m.Level], Status: m.Status, Title: m.Title, Warnings: len(m.Warnings),
-				WeCom: markdownHTML(channel.WeComContent(m.Text)), DingTalk: markdownHTML(channel.DingTalkText(m.Text)),
-				Report: m.Reason == "report" || m.Reason == "report_failed"})
+			cards = append(cards, cardOf(m))
 		}
 	}
 	centers := make([]inboxCenter, 0, len(counts))
@@ -235,10 +258,19 @@ func (in *demoInbox) page(w http.ResponseWriter, r *http.Request) {
 	sort.Slice(centers, func(i, j int) bool { return centers[i].Code < centers[j].Code })
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	err := inboxTemplate.Execute(w, map[string]any{"Centers": centers, "Cards": cards, "Total": total, "Center": center})
+	err := inboxTemplate.Execute(w, map[string]any{"Centers": centers, "Cards": cards, "Reports": reportCards, "Total": total, "Center": center})
 	if err != nil {
 		return // the client went away
 	}
+}
+
+// cardOf is a message as the page shows it.
+func cardOf(m inboxMessage) inboxCard {
+	return inboxCard{Received: m.Received.In(schemas.Zone()).Format("2006-01-02 15:04:05"),
+		Receiver: m.Receiver, ReceiverName: m.ReceiverName, Reason: m.Reason, Level: m.Level,
+		LevelZH: levelZH[m.Level], Status: m.Status, Title: m.Title, Warnings: len(m.Warnings),
+		WeCom: markdownHTML(channel.WeComContent(m.Text)), DingTalk: markdownHTML(channel.DingTalkText(m.Text)),
+		Report: m.Reason == "report" || m.Reason == "report_failed"}
 }
 
 var levelZH = map[string]string{"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}
@@ -306,6 +338,8 @@ section{flex:1;min-width:0}
 .body a{color:#2b7de9}
 .lv-red{color:#d83931}.lv-orange{color:#de7802}.lv-yellow{color:#b88e00}.lv-blue{color:#245bdb}
 .empty{background:#fff;border-radius:6px;padding:24px;color:#646a73}
+h2.subs{font-size:15px;margin:0 0 10px;color:#1f4e79}
+.report{color:#1f4e79;font-weight:bold}
 .body{overflow-wrap:anywhere}
 @media (max-width:700px){header{padding:10px 12px}header h1{font-size:17px}main{flex-direction:column;gap:12px;padding:10px}nav{width:auto;align-self:stretch}.card{min-width:0;flex-basis:100%}}
 </style></head><body>
@@ -318,12 +352,15 @@ section{flex:1;min-width:0}
 {{range .Centers}}<a href="/console/inbox?center={{.Code}}"{{if .Selected}} class="on"{{end}}><span>{{.Name}}</span><span>{{.N}}</span></a>
 {{end}}</nav>
 <section>
-{{range .Cards}}<div class="msg">
-<p class="meta"><b>{{.ReceiverName}}</b>（{{.Receiver}}）· 收到 {{.Received}} · {{if .Report}}<span class="report">订阅报告</span>{{else}}<span class="lv-{{.Level}}">{{.LevelZH}}</span> · {{.Warnings}} 条预警{{end}}</p>
-<div class="pair">
-<div class="card wecom"><div class="bar">企业微信群机器人</div><div class="bot"><i>预</i>风险预警机器人</div><div class="body">{{.WeCom}}</div></div>
-<div class="card ding"><div class="bar" title="会话列表显示：{{.Title}}">钉钉机器人</div><div class="bot"><i>预</i>风险预警机器人</div><div class="body">{{.DingTalk}}</div></div>
-</div></div>
+{{if .Reports}}<h2 class="subs">订阅报告（共 {{len .Reports}} 份）</h2>
+{{range .Reports}}{{template "msg" .}}{{end}}<h2 class="subs">预警消息</h2>
+{{end}}{{range .Cards}}{{template "msg" .}}
 {{else}}<div class="empty">尚未收到预警推送。演示数据写入后，规则预警约半分钟内到达（warnings.group_wait）；指数与统计预警在各窗口计算完成后到达。</div>
 {{end}}</section></main></body></html>
-`))
+{{define "msg"}}<div class="msg">
+<p class="meta"><b>{{.ReceiverName}}</b>（{{.Receiver}}）· 收到 {{.Received}} · {{if .Report}}<span class="report">订阅报告</span>{{else}}<span class="lv-{{.Level}}">{{.LevelZH}}</span> · {{.Warnings}} 条预警{{end}}</p>
+<div class="pair">
+<div class="card wecom"><div class="bar">企业微信群机器人</div><div class="bot"><i>{{if .Report}}报{{else}}预{{end}}</i>{{if .Report}}报告订阅机器人{{else}}风险预警机器人{{end}}</div><div class="body">{{.WeCom}}</div></div>
+<div class="card ding"><div class="bar" title="会话列表显示：{{.Title}}">钉钉机器人</div><div class="bot"><i>{{if .Report}}报{{else}}预{{end}}</i>{{if .Report}}报告订阅机器人{{else}}风险预警机器人{{end}}</div><div class="body">{{.DingTalk}}</div></div>
+</div></div>
+{{end}}`))

@@ -167,7 +167,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 				if subs, err = newDispatcher(cfg, st, regions, reportGen, log); err != nil {
 					return err
 				}
-				extra = append(extra, subs.Jobs()...)
+				// The subscriptions' jobs first: a catch-up runs the jobs in
+				// order, and they render only the reports subscribed to.
+				extra = append(subs.Jobs(), extra...)
 			}
 		}
 		sched, err := newScheduler(cfg, st, regions, log, reg, extra...)

@@ -25,7 +25,7 @@ import (
 func TestDemoInboxShowsTheSubscribedWeeklyReport(t *testing.T) {
 	base := readFile(t, testConfig(t))
 	base = strings.Replace(base, "reports:\n", "reports:\n  startup: false\n", 1)
-	cfg := writeConfig(t, base+"demo:\n  ground_truth: "+filepath.Join(t.TempDir(), "gt.csv")+"\n  rate: 0\n  outbreak_every: 0s\n")
+	cfg := writeConfig(t, base+"jobs:\n  catch_up: 1\ndemo:\n  ground_truth: "+filepath.Join(t.TempDir(), "gt.csv")+"\n  rate: 0\n  outbreak_every: 0s\n")
 	m := startRunWithin(t, 5*time.Minute, regexp.MustCompile(`(?s)演示订阅 demo subscription: (\S+) 订阅通辽市周报.*`+
 		`(http://127\.0\.0\.1:\d+)/console/inbox\?token=(rwk_[A-Za-z0-9_-]+).*演示数据 demo stream: \d+ records`), "run", "--demo", "--config", cfg)
 	leader, inbox, token := m[1], m[2]+"/console/inbox", m[3]
@@ -93,7 +93,7 @@ func TestDemoInboxShowsTheSubscribedWeeklyReport(t *testing.T) {
 		if code := app.MainContext(context.Background(), []string{"warnings", "deliveries", "--config", cfg}, &out, &errb); code != 0 {
 			t.Fatalf("warnings deliveries: exit %d %s", code, errb.String())
 		}
-		if regexp.MustCompile(`demo-inbox\s+report\s+1\s+delivered`).MatchString(out.String()) {
+		if regexp.MustCompile(`demo-inbox-reports\s+report\s+1\s+delivered`).MatchString(out.String()) {
 			break
 		}
 		if time.Now().After(deadline) {
