@@ -62,8 +62,8 @@ func TestDemoInboxShowsTheSubscribedWeeklyReport(t *testing.T) {
 	}
 	t.Logf("the weekly report card arrived %s after the start: %s, 受理 %s, 化解率 %s, 超期 %s, 研判结论 %s",
 		time.Since(start).Round(time.Second), c[1], c[2], c[3], c[4], c[5])
-	if !strings.Contains(page, leader) || strings.Count(page, "【订阅报告】") != 2 { // one WeCom and one DingTalk rendering
-		t.Errorf("the inbox shows the card %d times (want once as WeCom and once as DingTalk) or lacks %s", strings.Count(page, "【订阅报告】"), leader)
+	if n := strings.Count(page, "<h3>【订阅报告】"); !strings.Contains(page, leader) || n != 2 { // one WeCom and one DingTalk rendering
+		t.Errorf("the inbox shows the card %d times (want once as WeCom and once as DingTalk) or lacks %s", n, leader)
 	}
 	link := html.UnescapeString(c[6])
 	s, body := get(link, "")
