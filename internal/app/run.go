@@ -155,6 +155,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		reportGen = g
 	}
 	var subs *subscriptions.Dispatcher
+	var demoStored chan struct{}
 	if cfg.Jobs.Enabled && withJobs {
 		var extra []scheduler.Job
 		if reportGen != nil {
@@ -177,7 +178,23 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 			return err
 		}
 		schedDone := make(chan error, 1)
-		go func() { schedDone <- sched.Run(runCtx) }()
+		if cfg.Demo.Enabled {
+			// The demo's jobs start once its stream is stored: a catch-up
+			// on a stream still arriving computes the latest windows (and
+			// renders and sends their reports) from part of it.
+			demoStored = make(chan struct{})
+		}
+		go func() {
+			if demoStored != nil {
+				select {
+				case <-demoStored:
+				case <-runCtx.Done():
+					schedDone <- nil
+					return
+				}
+			}
+			schedDone <- sched.Run(runCtx)
+		}()
 		// Deferred after ingest's: it runs first, so jobs stop before the
 		// consumer drains and the store closes.
 		defer func() {
@@ -195,9 +212,22 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		log.Warn("subscriptions are configured but not delivered here: they need reports.enabled, jobs.enabled and warnings.enabled")
 	}
 	if cfg.Demo.Enabled {
+		var stored sync.Once
+		release := func() {
+			if demoStored != nil {
+				stored.Do(func() { close(demoStored) })
+			}
+		}
 		go func() {
-			if err := runDemo(runCtx, cfg, regions, conn, out); err != nil && runCtx.Err() == nil {
-				log.Error("demo stream failed", "err", err)
+			streamed := func() {
+				waitDemoStored(runCtx, st, log)
+				release()
+			}
+			if err := runDemo(runCtx, cfg, regions, conn, out, streamed); err != nil {
+				release() // the jobs run on what there is
+				if runCtx.Err() == nil {
+					log.Error("demo stream failed", "err", err)
+				}
 			}
 		}()
 	}

@@ -17,8 +17,8 @@ import (
 )
 
 // TestDemoInboxShowsTheSubscribedWeeklyReport: `run --demo` subscribes
-// the city's leader to the weekly city report; once the week's jobs are
-// done the report arrives in the demo inbox as a card (受理, 化解率, 超期,
+// the city's leader to the weekly city report; once the demo stream is
+// stored and the week computed again from it, the report arrives in the demo inbox as a card (受理, 化解率, 超期,
 // 研判结论) whose signed link opens the report without a token, while the
 // same link bent to another report or a wider scope is refused; the
 // attempt is in the delivery log.
@@ -62,6 +62,9 @@ func TestDemoInboxShowsTheSubscribedWeeklyReport(t *testing.T) {
 	}
 	t.Logf("the weekly report card arrived %s after the start: %s, 受理 %s, 化解率 %s, 超期 %s, 研判结论 %s",
 		time.Since(start).Round(time.Second), c[1], c[2], c[3], c[4], c[5])
+	if c[2] == "0" {
+		t.Errorf("the card counts 受理 0: the week was not computed again from the stored demo stream")
+	}
 	if n := strings.Count(page, "<h3>【订阅报告】"); !strings.Contains(page, leader) || n != 2 { // one WeCom and one DingTalk rendering
 		t.Errorf("the inbox shows the card %d times (want once as WeCom and once as DingTalk) or lacks %s", n, leader)
 	}
