@@ -72,6 +72,11 @@ func (g *Generator) renderBulletin(ctx context.Context, s Spec, formats []string
 	res := Result{Spec: s, Title: m.Title, Files: map[string]string{}, Build: t1.Sub(t0), HTML: time.Since(t1), Size: len(html)}
 	md := meta{Title: m.Title, Window: schemas.Month.String(), Level: in.Region.Level, RegionCode: in.Region.Code,
 		RegionName: in.Region.Name, Start: in.Start, End: in.End, Files: map[string]string{}}
+	sum := Summary{Title: m.Title, Period: m.Period, Accepted: "—", ResolveRate: "—", Overdue: "—"}
+	if len(m.Summary) > 0 {
+		sum.Judgement = m.Summary[0]
+	}
+	md.Summary = &sum
 	return res, g.file(ctx, s, html, formats, b, &res, md)
 }
 

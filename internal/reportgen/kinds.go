@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/riskwatch/riskwatch/reports"
 	"github.com/riskwatch/riskwatch/schemas"
@@ -15,12 +16,14 @@ import (
 
 // Kind is a kind of report that can be scheduled and subscribed to: its
 // name (what a subscription's `kind` names), its Chinese name, the window
-// it reports on and the region levels it exists for.
+// it reports on, the region levels it exists for and the report it renders
+// (Spec.Kind: "" for the regular report, KindBulletin).
 type Kind struct {
 	Name   string
 	NameZH string
 	Window schemas.Window
 	Levels []schemas.Level
+	Report string
 }
 
 var (
@@ -29,6 +32,7 @@ var (
 		{Name: "day", NameZH: "日报", Window: schemas.Day, Levels: []schemas.Level{schemas.LevelCity, schemas.LevelCounty, schemas.LevelTown}},
 		{Name: "week", NameZH: "周报", Window: schemas.Week, Levels: []schemas.Level{schemas.LevelCity, schemas.LevelCounty, schemas.LevelTown}},
 		{Name: "month", NameZH: "月报", Window: schemas.Month, Levels: []schemas.Level{schemas.LevelCity, schemas.LevelCounty, schemas.LevelTown}},
+		{Name: KindBulletin, NameZH: "月度通报", Window: schemas.Month, Levels: []schemas.Level{schemas.LevelCity, schemas.LevelCounty}, Report: KindBulletin},
 	}
 )
 
@@ -40,6 +44,11 @@ func RegisterKind(k Kind) {
 	defer kindsMu.Unlock()
 	kinds = slices.DeleteFunc(kinds, func(o Kind) bool { return o.Name == k.Name })
 	kinds = append(kinds, k)
+}
+
+// Spec is the report of this kind for a region and a window end.
+func (k Kind) Spec(region string, end time.Time) Spec {
+	return Spec{Region: region, Window: k.Window, End: k.Window.Align(end), Kind: k.Report}
 }
 
 // Kinds returns the report kinds.

@@ -122,7 +122,7 @@ func (d *Dispatcher) Jobs() []scheduler.Job {
 			CatchUp: 1,
 			// A backfill of every job sends nothing old.
 			OnlyNamedBackfill: true,
-			After:             reportgen.Reads(k.Window),
+			After:             reportgen.KindReads(k.Window, k.Report),
 			Run: func(ctx context.Context, at time.Time) (uint64, error) {
 				return d.Deliver(ctx, k.Name, at)
 			},
@@ -182,7 +182,7 @@ func (d *Dispatcher) Deliver(ctx context.Context, kind string, end time.Time) (u
 	var n uint64
 	var errs []error
 	for _, region := range regions {
-		spec := reportgen.Spec{Region: region, Window: k.Window, End: k.Window.Align(end)}
+		spec := k.Spec(region, end)
 		q, err := d.deliverReport(ctx, spec, byRegion[region])
 		n += q
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -82,10 +83,11 @@ func TestJobsSendByEightAfterTheReportsJobs(t *testing.T) {
 			t.Errorf("%s runs in a backfill of every job: it would send old reports", j.Name)
 		}
 		k, _ := reportgen.LookupKind(strings.TrimPrefix(j.Name, "subscriptions_"))
-		for i, r := range reportgen.Reads(k.Window) {
-			if j.After[i] != r {
-				t.Errorf("%s: After %v, want the report's jobs %v", j.Name, j.After, reportgen.Reads(k.Window))
-			}
+		if want := reportgen.KindReads(k.Window, k.Report); !slices.Equal(j.After, want) {
+			t.Errorf("%s: After %v, want the report's jobs %v", j.Name, j.After, want)
+		}
+		if k.Name == reportgen.KindBulletin && !slices.Equal(j.After, []string{"risk_month"}) {
+			t.Errorf("%s: After %v, want the monthly risk index only", j.Name, j.After)
 		}
 		next, err := reportgen.Schedule{Spec: j.Spec}.Next(after)
 		if err != nil {
@@ -328,4 +330,41 @@ func TestDeliveryExactlyOncePerSubscriptionAndReport(t *testing.T) {
 		t.Errorf("delivery log: %d retries and %d deliveries, want 3 and 3", retries, delivered)
 	}
 	t.Logf("accepted %d messages (%d subscriber cards, %d admin notice); delivery log %d retries, %d delivered", len(got), len(perSub), admin, retries, delivered)
+}
+
+// TestBulletinIsSubscribable: the monthly ranking bulletin is a kind like
+// the others: a city or county subscribes to it (a town cannot: it has no
+// bulletin), and its delivery renders and sends the bulletin, not the
+// monthly report.
+func TestBulletinIsSubscribable(t *testing.T) {
+	reg := tongliao(t)
+	if _, err := New(reg, testChannels, OwnerCenter, "150521101000", "", "", reportgen.KindBulletin, []string{"hook"}); err == nil {
+		t.Error("a town subscribed to a bulletin, which towns do not have")
+	}
+	sub, err := New(reg, testChannels, OwnerLeader, "市政法委书记", "150500000000", "", reportgen.KindBulletin, []string{"hook"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reps := &fakeReports{dir: t.TempDir(), rendered: map[string]int{}, fail: map[string]bool{}}
+	d := NewDispatcher(Options{Reports: reps, Registry: reg, ChannelTypes: testChannels,
+		SendAt: 7 * time.Hour, Secret: []byte("0123456789abcdef0123"), LinkTTL: 7 * 24 * time.Hour,
+		List: func(context.Context) ([]Subscription, error) { return []Subscription{sub}, nil }})
+	ob, err := warnings.OpenOutbox(filepath.Join(t.TempDir(), "outbox.db"), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ob.Close() })
+	d.Attach(ob, "http://127.0.0.1:8080/share/")
+	end := time.Date(2026, 12, 1, 0, 0, 0, 0, schemas.Zone())
+	n, err := d.Deliver(context.Background(), reportgen.KindBulletin, end.Add(7*time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("Deliver: %d queued, %v; want 1", n, err)
+	}
+	var paths []string
+	for p := range reps.rendered {
+		paths = append(paths, p)
+	}
+	if len(paths) != 1 || !strings.Contains(paths[0], "/bulletin/") {
+		t.Errorf("rendered %v, want the city's bulletin of November", paths)
+	}
 }
