@@ -63,13 +63,51 @@ func (l *LagCollector) Collect(ch chan<- prometheus.Metric) {
 
 // Lags returns the group's lag per partition of the topic.
 func (l *LagCollector) Lags(ctx context.Context) (map[int]int64, error) {
+	ends, done, err := l.offsets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int]int64{}
+	for p, end := range ends {
+		out[p] = max(end-done[p], 0)
+	}
+	return out, nil
+}
+
+// Ends returns the end offset of every partition of the topic: the offset
+// the next message produced to it will get. Nil when the topic has no
+// partitions (it does not exist yet).
+func (l *LagCollector) Ends(ctx context.Context) (map[int]int64, error) {
+	ends, _, err := l.offsets(ctx)
+	return ends, err
+}
+
+// Behind returns how many messages before the marks (end offsets per
+// partition, from Ends) the group has not committed yet: 0 once every
+// message produced before the marks were taken is stored, whatever was
+// produced since.
+func (l *LagCollector) Behind(ctx context.Context, marks map[int]int64) (int64, error) {
+	_, done, err := l.offsets(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for p, end := range marks {
+		n += max(end-done[p], 0)
+	}
+	return n, nil
+}
+
+// offsets returns the end offset and the group's committed offset (absent
+// when it has committed nothing) of every partition of the topic.
+func (l *LagCollector) offsets(ctx context.Context) (ends, committed map[int]int64, _ error) {
 	ctx, cancel := context.WithTimeout(ctx, lagTimeout)
 	defer cancel()
 	c, closeIdle := l.Conn.client(lagTimeout)
 	defer closeIdle()
 	md, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{l.Topic}})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var parts []int
 	for _, t := range md.Topics {
@@ -80,35 +118,35 @@ func (l *LagCollector) Lags(ctx context.Context) (map[int]int64, error) {
 		}
 	}
 	if len(parts) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
 	for _, p := range parts {
 		req.Topics[l.Topic] = append(req.Topics[l.Topic], kafka.LastOffsetOf(p))
 	}
-	ends, err := c.ListOffsets(ctx, req)
+	endsResp, err := c.ListOffsets(ctx, req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	committed, err := c.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: l.Group, Topics: map[string][]int{l.Topic: parts}})
+	fetched, err := c.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: l.Group, Topics: map[string][]int{l.Topic: parts}})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if committed.Error != nil {
-		return nil, committed.Error
+	if fetched.Error != nil {
+		return nil, nil, fetched.Error
 	}
-	done := map[int]int64{}
-	for _, p := range committed.Topics[l.Topic] {
+	committed = map[int]int64{}
+	for _, p := range fetched.Topics[l.Topic] {
 		if p.Error == nil && p.CommittedOffset >= 0 {
-			done[p.Partition] = p.CommittedOffset
+			committed[p.Partition] = p.CommittedOffset
 		}
 	}
-	out := map[int]int64{}
-	for _, p := range ends.Topics[l.Topic] {
+	ends = map[int]int64{}
+	for _, p := range endsResp.Topics[l.Topic] {
 		if p.Error != nil {
 			continue
 		}
-		out[p.Partition] = max(p.LastOffset-done[p.Partition], 0)
+		ends[p.Partition] = p.LastOffset
 	}
-	return out, nil
+	return ends, committed, nil
 }

@@ -205,9 +205,16 @@ func writeGroundTruth(path string, obs []demo.Outbreak) error {
 // writes its ground truth, for `riskwatch run --demo`: the two years up to
 // the clock at start, then the trickle of new cases (demoTrickle) until ctx
 // ends.
-func runDemo(ctx context.Context, cfg config.Config, reg *schemas.Registry, conn ingest.Conn, out io.Writer, streamed func()) error {
+//
+// produced, when not nil, is called once the history is in the broker,
+// before the trickle starts (and not at all when producing it fails).
+func runDemo(ctx context.Context, cfg config.Config, reg *schemas.Registry, conn ingest.Conn, out io.Writer, produced func()) error {
 	start := time.Now()
-	gen, err := demo.New(demo.UpTo(demo.Options{Seed: cfg.Demo.Seed, Registry: reg}, start))
+	opts := demo.UpTo(demo.Options{Seed: cfg.Demo.Seed, Registry: reg}, start)
+	if cfg.Demo.Days > 0 {
+		opts.From = opts.To.AddDate(0, 0, 1-cfg.Demo.Days)
+	}
+	gen, err := demo.New(opts)
 	if err != nil {
 		return err
 	}
@@ -222,8 +229,8 @@ func runDemo(ctx context.Context, cfg config.Config, reg *schemas.Registry, conn
 	}
 	fmt.Fprintf(out, "演示数据 demo stream: %d records up to %s produced to %s (seed %d; injected outbreaks in %s)\n",
 		prog.n, gen.Last().In(schemas.Zone()).Format("2006-01-02 15:04"), cfg.Kafka.Topic, cfg.Demo.Seed, cfg.Demo.GroundTruth)
-	if streamed != nil {
-		go streamed()
+	if produced != nil {
+		produced()
 	}
 	if cfg.Demo.Rate <= 0 {
 		return nil

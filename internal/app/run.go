@@ -146,6 +146,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		})
 	}
 
+	// demoProduced is closed once the demo's history is in the broker (or
+	// producing it stopped); nil without the demo.
+	var demoProduced chan struct{}
+	if cfg.Demo.Enabled {
+		demoProduced = make(chan struct{})
+	}
 	var reportGen *reportgen.Generator
 	if cfg.Reports.Enabled && withJobs {
 		g, err := newReportGen(cfg, ro, regions, log)
@@ -155,7 +161,6 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		reportGen = g
 	}
 	var subs *subscriptions.Dispatcher
-	var demoStored chan struct{}
 	if cfg.Jobs.Enabled && withJobs {
 		var extra []scheduler.Job
 		if reportGen != nil {
@@ -177,19 +182,22 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		if err != nil {
 			return err
 		}
-		schedDone := make(chan error, 1)
-		if cfg.Demo.Enabled {
-			// The demo's jobs start once its stream is stored: a catch-up
-			// on a stream still arriving computes the latest windows (and
-			// renders and sends their reports) from part of it.
-			demoStored = make(chan struct{})
+		// With ingest in this process, the scheduler (its catch-up first)
+		// starts once ingest has stored what is in the topic now and, with
+		// the demo, the demo's history: a window computed before its cases
+		// are stored would be marked ok with too few cases, and the
+		// reports that wait for it would print them.
+		var gate func(context.Context) error
+		if withIngest {
+			gate = func(ctx context.Context) error {
+				return waitIngested(ctx, ingest.NewLagCollector(conn, cfg.Kafka.Topic, cfg.Kafka.Group), demoProduced, log)
+			}
 		}
+		schedDone := make(chan error, 1)
 		go func() {
-			if demoStored != nil {
-				select {
-				case <-demoStored:
-				case <-runCtx.Done():
-					schedDone <- nil
+			if gate != nil {
+				if err := gate(runCtx); err != nil {
+					schedDone <- nil // stopped while waiting
 					return
 				}
 			}
@@ -212,22 +220,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		log.Warn("subscriptions are configured but not delivered here: they need reports.enabled, jobs.enabled and warnings.enabled")
 	}
 	if cfg.Demo.Enabled {
-		var stored sync.Once
-		release := func() {
-			if demoStored != nil {
-				stored.Do(func() { close(demoStored) })
-			}
-		}
 		go func() {
-			streamed := func() {
-				waitDemoStored(runCtx, st, log)
-				release()
-			}
-			if err := runDemo(runCtx, cfg, regions, conn, out, streamed); err != nil {
-				release() // the jobs run on what there is
-				if runCtx.Err() == nil {
-					log.Error("demo stream failed", "err", err)
-				}
+			var once sync.Once
+			produced := func() { once.Do(func() { close(demoProduced) }) }
+			defer produced()
+			if err := runDemo(runCtx, cfg, regions, conn, out, produced); err != nil && runCtx.Err() == nil {
+				log.Error("demo stream failed", "err", err)
 			}
 		}()
 	}

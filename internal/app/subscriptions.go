@@ -132,31 +132,6 @@ func newDispatcher(cfg config.Config, st *store.Store, reg *schemas.Registry, g 
 	}), nil
 }
 
-// waitDemoStored waits until ingest stored the demo's stream: the
-// versions in case_events stop growing for 10 s (at most 10 minutes).
-func waitDemoStored(ctx context.Context, st *store.Store, log *slog.Logger) {
-	var last uint64
-	stable := 0
-	for deadline := time.Now().Add(10 * time.Minute); time.Now().Before(deadline) && stable < 5; {
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(2 * time.Second):
-		}
-		n, err := st.CountRows(ctx, "case_events")
-		if err != nil {
-			log.Warn("demo: cannot count the stored versions", "err", err)
-			continue
-		}
-		if n == last && n > 0 {
-			stable++
-		} else {
-			stable, last = 0, n
-		}
-	}
-	log.Info("demo: the stream is stored; the jobs start", "versions", last)
-}
-
 const subscriptionsUsage = `用法 usage:
   riskwatch subscriptions list [--config FILE]                        订阅列表 (configured and added)
   riskwatch subscriptions add (--center CODE | --leader NAME --scope CODE)
@@ -165,7 +140,7 @@ const subscriptionsUsage = `用法 usage:
 
   --center   the subscribing center's region code (its scope is itself)
   --leader   the subscribing leader's name, with --scope the leader's region
-  --kind     the report kind (day, week, month, or a kind added to the reports)
+  --kind     the report kind (day, week, month, bulletin, or a kind added to the reports)
   --region   the report's region (default: the owner's own); must lie inside the owner's scope
   --channels channels of warnings.channels (wecom, dingtalk, feishu, webhook, email)
 `

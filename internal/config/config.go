@@ -102,6 +102,9 @@ type Demo struct {
 	// transform.model names no model: the demo's uncategorised cases are
 	// then classified by it.
 	TrainModel bool `yaml:"train_model"`
+	// Days is the number of days of history produced at start, up to
+	// today; 0 is the two years.
+	Days int `yaml:"days"`
 }
 
 // Ingest tunes the Kafka → ClickHouse path.
@@ -590,6 +593,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Demo.OutbreakEvery < 0 {
 		bad("demo.outbreak_every", "must not be negative (0: no outbreaks)")
+	}
+	if c.Demo.Days < 0 || c.Demo.Days > 3660 {
+		bad("demo.days", "must be between 0 (two years) and 3660 days, got %d", c.Demo.Days)
 	}
 	if c.Jobs.CatchUp < 0 || c.Jobs.CatchUp > 3660 {
 		bad("jobs.catch_up", "must be between 0 and 3660")

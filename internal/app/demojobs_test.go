@@ -1,0 +1,82 @@
+package app_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/riskwatch/riskwatch/internal/testenv"
+)
+
+// TestDemoFirstWeeklyReportCountsTheStoredCases: `run --demo` as make run
+// starts it (jobs, reports and the trickle on), with 60 days of history:
+// the jobs catch up only once that history is stored, so the first weekly
+// city report (the week just closed) prints as accepted the cases the
+// store holds for that week, and so does the week's KPI row.
+func TestDemoFirstWeeklyReportCountsTheStoredCases(t *testing.T) {
+	ch := testenv.ClickHouse(t)
+	base := readFile(t, testConfig(t))
+	db := regexp.MustCompile(`(?m)^  database: (\S+)`).FindStringSubmatch(base)
+	reportsDir := regexp.MustCompile(`(?m)^reports:\n  dir: (\S+)`).FindStringSubmatch(base)
+	if db == nil || reportsDir == nil {
+		t.Fatalf("no database or reports.dir in the test configuration:\n%s", base)
+	}
+	base = strings.Replace(base, "reports:\n", "reports:\n  formats: [html]\n", 1)
+	cfg := writeConfig(t, base+"demo:\n  days: 60\n  ground_truth: "+filepath.Join(t.TempDir(), "gt.csv")+"\njobs:\n  catch_up: 1\n")
+	startRunWithin(t, 5*time.Minute, regexp.MustCompile(`演示数据 demo stream: \d+ records`), "run", "--demo", "--config", cfg)
+
+	var report, html string
+	for deadline := time.Now().Add(10 * time.Minute); ; time.Sleep(2 * time.Second) {
+		if ps, _ := filepath.Glob(filepath.Join(reportsDir[1], "*", "week", "150500000000.html")); len(ps) > 0 {
+			report = ps[0]
+			b, err := os.ReadFile(report)
+			if err == nil && strings.Contains(string(b), "</html>") {
+				html = string(b)
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no weekly city report within 10 minutes of the stream")
+		}
+	}
+	last, err := time.Parse(time.DateOnly, filepath.Base(filepath.Dir(filepath.Dir(report))))
+	if err != nil {
+		t.Fatalf("report path %s: %v", report, err)
+	}
+	from, to := last.AddDate(0, 0, -6).Format(time.DateOnly), last.AddDate(0, 0, 1).Format(time.DateOnly)
+	m := regexp.MustCompile(`受理矛盾纠纷(\d+)件`).FindStringSubmatch(html)
+	if m == nil {
+		t.Fatalf("the report %s has no accepted count (受理矛盾纠纷N件)", report)
+	}
+	query := func(q string) uint64 {
+		t.Helper()
+		out, err := ch.Query(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := strconv.ParseUint(strings.TrimSpace(out), 10, 64)
+		if err != nil {
+			t.Fatalf("%s: %q", q, out)
+		}
+		return n
+	}
+	stored := query("SELECT count() FROM " + db[1] + ".cases FINAL WHERE reported_at >= toDateTime('" + from +
+		" 00:00:00', 'Asia/Shanghai') AND reported_at < toDateTime('" + to + " 00:00:00', 'Asia/Shanghai')")
+	kpi := query("SELECT any(accepted) FROM " + db[1] + ".region_kpis FINAL WHERE window = 'week' AND region_code = '150500000000'" +
+		" AND window_end = toDateTime('" + to + " 00:00:00', 'Asia/Shanghai')")
+	t.Logf("week %s – %s: the report says %s accepted, the KPI row %d, the store %d cases", from, last.Format(time.DateOnly), m[1], kpi, stored)
+	if stored == 0 {
+		t.Fatalf("the store holds no case of the week %s – %s", from, last.Format(time.DateOnly))
+	}
+	if m[1] != strconv.FormatUint(stored, 10) {
+		t.Errorf("the first weekly city report says 受理%s件 for %s – %s, the store holds %d cases", m[1], from, last.Format(time.DateOnly), stored)
+	}
+	if kpi != stored {
+		t.Errorf("the KPI row of the week %s – %s has accepted %d, the store holds %d cases", from, last.Format(time.DateOnly), kpi, stored)
+	}
+}
