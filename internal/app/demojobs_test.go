@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -28,7 +30,8 @@ func TestDemoFirstWeeklyReportCountsTheStoredCases(t *testing.T) {
 	}
 	base = strings.Replace(base, "reports:\n", "reports:\n  formats: [html]\n", 1)
 	cfg := writeConfig(t, base+"demo:\n  days: 60\n  ground_truth: "+filepath.Join(t.TempDir(), "gt.csv")+"\njobs:\n  catch_up: 1\n")
-	startRunWithin(t, 5*time.Minute, regexp.MustCompile(`演示数据 demo stream: \d+ records`), "run", "--demo", "--config", cfg)
+	run := startRunWithin(t, 5*time.Minute, regexp.MustCompile(`(?s)(http://127\.0\.0\.1:\d+)/console/\?token=(rwk_[A-Za-z0-9_-]+).*演示数据 demo stream: \d+ records`),
+		"run", "--demo", "--config", cfg)
 
 	var report, html string
 	for deadline := time.Now().Add(10 * time.Minute); ; time.Sleep(2 * time.Second) {
@@ -75,6 +78,42 @@ func TestDemoFirstWeeklyReportCountsTheStoredCases(t *testing.T) {
 	}
 	if m[1] != strconv.FormatUint(stored, 10) {
 		t.Errorf("the first weekly city report says 受理%s件 for %s – %s, the store holds %d cases", m[1], from, last.Format(time.DateOnly), stored)
+	}
+	// The API's trend of the week (api_daily, which takes in new records
+	// every api.daily_refresh).
+	var api uint64
+	for deadline := time.Now().Add(3 * time.Minute); ; time.Sleep(2 * time.Second) {
+		req, _ := http.NewRequest("GET", run[1]+"/api/trends?granularity=week&from="+from+"&to="+last.Format(time.DateOnly), nil)
+		req.Header.Set("Authorization", "Bearer "+run[2])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tr struct {
+			Series []struct {
+				Points []struct {
+					Cases uint64 `json:"cases"`
+				} `json:"points"`
+			} `json:"series"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&tr)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("/api/trends: %d %v", resp.StatusCode, err)
+		}
+		api = 0
+		for _, se := range tr.Series {
+			for _, p := range se.Points {
+				api += p.Cases
+			}
+		}
+		if api == stored || time.Now().After(deadline) {
+			break
+		}
+	}
+	t.Logf("the API's trend counts %d cases that week", api)
+	if api != stored {
+		t.Errorf("/api/trends counts %d cases in the week %s – %s, the store holds %d", api, from, last.Format(time.DateOnly), stored)
 	}
 	if kpi != stored {
 		t.Errorf("the KPI row of the week %s – %s has accepted %d, the store holds %d cases", from, last.Format(time.DateOnly), kpi, stored)
