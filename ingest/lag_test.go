@@ -97,4 +97,30 @@ func TestLagPerPartition(t *testing.T) {
 	if len(got) != 2 || got["0"] != 1 || got["1"] != 0 {
 		t.Errorf("riskwatch_ingest_group_lag after the commit: %v, want partition 0: 1, 1: 0", got)
 	}
+
+	// Behind counts only what was in the topic when the marks were taken:
+	// messages produced since do not hold up a caller waiting for them.
+	marks, err := l.Ends(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(marks) != 2 || marks[0] != 5 || marks[1] != 3 {
+		t.Errorf("Ends %v, want partition 0: 5, 1: 3", marks)
+	}
+	if err := w.WriteMessages(ctx, kafka.Message{Partition: 1, Value: []byte{9}}, kafka.Message{Partition: 1, Value: []byte{10}}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := l.Behind(ctx, marks); err != nil || n != 1 {
+		t.Errorf("Behind the marks after two more messages: %d (%v), want 1", n, err)
+	}
+	if _, err := c.OffsetCommit(ctx, &kafka.OffsetCommitRequest{GroupID: "g_" + topic, GenerationID: -1,
+		Topics: map[string][]kafka.OffsetCommit{topic: {{Partition: 0, Offset: 5}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := l.Behind(ctx, marks); err != nil || n != 0 {
+		t.Errorf("Behind the marks once they are committed: %d (%v), want 0", n, err)
+	}
+	if lags, err := l.Lags(ctx); err != nil || lags[0] != 0 || lags[1] != 2 {
+		t.Errorf("lags after the commit %v (%v), want partition 0: 0, 1: 2", lags, err)
+	}
 }
