@@ -69,17 +69,19 @@ func newHandler(cfg config.Config, reg *schemas.Registry, now func() time.Time) 
 }
 
 // startIngest starts the consumer; the returned channel yields its Run error.
-func startIngest(ctx context.Context, cfg config.Config, st *store.Store, reg *schemas.Registry, conn ingest.Conn, log *slog.Logger, pr prometheus.Registerer) (*ingest.Consumer, <-chan error, error) {
+func startIngest(ctx context.Context, cfg config.Config, st *store.Store, reg *schemas.Registry, conn ingest.Conn, log *slog.Logger, pr prometheus.Registerer, late *lateWatch) (*ingest.Consumer, <-chan error, error) {
 	h, err := newHandler(cfg, reg, time.Now)
 	if err != nil {
 		return nil, nil, err
 	}
+	sink := newAlarmingSink(st, cfg, pr)
+	sink.late = late
 	in := cfg.Ingest
 	c, err := ingest.NewConsumer(ingest.Config{
 		Conn: conn, Topic: cfg.Kafka.Topic, DLQTopic: cfg.Kafka.DLQ(), Group: cfg.Kafka.Group,
 		BatchRows: in.BatchRows, BatchBytes: in.BatchBytes, BatchAge: in.BatchAge,
 		BufferBytes: in.BufferBytes, ShutdownTimeout: in.ShutdownTimeout, FetchBytes: in.FetchBytes,
-		Handler: h, Sink: newAlarmingSink(st, cfg, pr), IsTransient: store.IsTransient, IsDataError: store.IsDataError,
+		Handler: h, Sink: sink, IsTransient: store.IsTransient, IsDataError: store.IsDataError,
 		Logger: log.With("component", "ingest"), Metrics: ingest.NewMetrics(pr),
 	})
 	if err != nil {
@@ -103,6 +105,7 @@ type alarmingSink struct {
 	cfg   rules.Config
 	now   func() time.Time
 	fired *prometheus.CounterVec
+	late  *lateWatch // nil: late versions are not watched
 }
 
 func (s alarmingSink) InsertCases(ctx context.Context, rows ...[]schemas.CaseRow) error {
@@ -110,6 +113,7 @@ func (s alarmingSink) InsertCases(ctx context.Context, rows ...[]schemas.CaseRow
 		return err
 	}
 	now := s.now()
+	s.late.observe(rows, now)
 	var alarms []store.RuleAlarm
 	for _, rs := range rows {
 		for i := range rs {

@@ -3,7 +3,13 @@ package app
 import (
 	"context"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/riskwatch/riskwatch/schemas"
 )
 
 // gatePoll is how often waitIngested asks Kafka for the group's offsets;
@@ -73,4 +79,78 @@ func waitIngested(ctx context.Context, lag ingestOffsets, produced <-chan struct
 		case <-time.After(gatePoll):
 		}
 	}
+}
+
+// lateGrace is how long after the end of its day a version still counts as
+// on time: the day's jobs tick a few minutes after midnight.
+const lateGrace = time.Hour
+
+// lateWatch notices versions stored after the windows they belong to were
+// complete (and so may have been computed): their windows keep their
+// results until they are run again, so it counts them
+// (riskwatch_ingest_late_versions_total) and logs, at most once a
+// minute, the days to backfill. It watches only once armed: before the
+// jobs start, every window they compute will see these versions.
+type lateWatch struct {
+	armed atomic.Bool
+	log   *slog.Logger
+	total prometheus.Counter
+
+	mu      sync.Mutex
+	lastLog time.Time
+}
+
+func newLateWatch(log *slog.Logger, pr prometheus.Registerer) *lateWatch {
+	w := &lateWatch{log: log, total: prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "riskwatch_ingest_late_versions_total",
+		Help: "Versions stored more than an hour after the end of the day of their event time, once the jobs run: their windows keep their results until a backfill.",
+	})}
+	if pr != nil {
+		pr.MustRegister(w.total)
+	}
+	return w
+}
+
+// observe counts and logs the late versions among stored rows.
+func (w *lateWatch) observe(rows [][]schemas.CaseRow, now time.Time) {
+	if w == nil || !w.armed.Load() {
+		return
+	}
+	n, first, last := lateVersions(rows, now)
+	if n == 0 {
+		return
+	}
+	w.total.Add(float64(n))
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if now.Sub(w.lastLog) < time.Minute {
+		return
+	}
+	w.lastLog = now
+	from, to := first.In(schemas.Zone()).Format(time.DateOnly), last.In(schemas.Zone()).Format(time.DateOnly)
+	w.log.Warn("late records: versions of days whose windows may already be computed were stored; their results change only when recomputed",
+		"versions", n, "from", from, "to", to, "backfill", "riskwatch backfill --from "+from+" --to "+to)
+}
+
+// lateVersions returns how many rows have an event time (UpdatedAt) before
+// the day that was complete lateGrace before now, and the earliest and
+// latest of those event times.
+func lateVersions(rows [][]schemas.CaseRow, now time.Time) (n int, first, last time.Time) {
+	cut := schemas.Day.Align(now.Add(-lateGrace))
+	for _, rs := range rows {
+		for i := range rs {
+			at := rs[i].UpdatedAt
+			if at.IsZero() || !at.Before(cut) {
+				continue
+			}
+			if n == 0 || at.Before(first) {
+				first = at
+			}
+			if n == 0 || at.After(last) {
+				last = at
+			}
+			n++
+		}
+	}
+	return n, first, last
 }

@@ -6,6 +6,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/riskwatch/riskwatch/schemas"
 )
 
 // fakeOffsets is one partition: end is the next offset to produce,
@@ -84,4 +88,50 @@ func TestJobsGateStopsWithTheContext(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("waitIngested did not return within 5 s of the stop")
 	}
+}
+
+// TestLateVersionsAreCountedOnceTheJobsRun: a version whose event time is
+// in a day that ended more than an hour ago counts as late (its windows
+// may be computed already), one of today or of yesterday within the hour
+// does not; nothing counts before the jobs start.
+func TestLateVersionsAreCountedOnceTheJobsRun(t *testing.T) {
+	cst := schemas.Zone()
+	now := time.Date(2026, 12, 7, 0, 30, 0, 0, cst)
+	row := func(at time.Time) schemas.CaseRow { return schemas.CaseRow{UpdatedAt: at} }
+	rows := [][]schemas.CaseRow{{
+		row(time.Date(2026, 12, 6, 23, 50, 0, 0, cst)), // yesterday, within the hour after its end
+		row(time.Date(2026, 12, 7, 0, 10, 0, 0, cst)),  // today
+		row(time.Date(2026, 12, 5, 12, 0, 0, 0, cst)),  // the day before: late
+	}, {
+		row(time.Date(2026, 11, 30, 8, 0, 0, 0, cst)), // late
+		{}, // no event time
+	}}
+	n, first, last := lateVersions(rows, now)
+	if n != 2 || !first.Equal(time.Date(2026, 11, 30, 8, 0, 0, 0, cst)) || !last.Equal(time.Date(2026, 12, 5, 12, 0, 0, 0, cst)) {
+		t.Errorf("lateVersions at 00:30 = %d, %s, %s; want 2, 2026-11-30 08:00, 2026-12-05 12:00", n, first, last)
+	}
+	// At 01:30 the hour after yesterday's end is over: yesterday's version is late too.
+	if n, _, _ := lateVersions(rows, now.Add(time.Hour)); n != 3 {
+		t.Errorf("lateVersions at 01:30 = %d, want 3", n)
+	}
+
+	w := newLateWatch(slog.New(slog.DiscardHandler), nil)
+	w.observe(rows, now)
+	if got := counterValue(t, w); got != 0 {
+		t.Errorf("%v late versions counted before the jobs start, want 0", got)
+	}
+	w.armed.Store(true)
+	w.observe(rows, now)
+	if got := counterValue(t, w); got != 2 {
+		t.Errorf("%v late versions counted once armed, want 2", got)
+	}
+}
+
+func counterValue(t *testing.T, w *lateWatch) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := w.total.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetCounter().GetValue()
 }

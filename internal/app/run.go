@@ -123,8 +123,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
 	var ingestDone <-chan error
+	var late *lateWatch
 	if withIngest {
-		c, done, err := startIngest(runCtx, cfg, st, regions, conn, log, reg)
+		// Versions stored for windows already complete are watched once
+		// the jobs run (armed by their gate below, at once without jobs
+		// here).
+		late = newLateWatch(log.With("component", "ingest"), reg)
+		if !cfg.Jobs.Enabled || !withJobs {
+			late.armed.Store(true)
+		}
+		c, done, err := startIngest(runCtx, cfg, st, regions, conn, log, reg, late)
 		if err != nil {
 			return err
 		}
@@ -200,6 +208,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 					schedDone <- nil // stopped while waiting
 					return
 				}
+			}
+			if late != nil {
+				late.armed.Store(true)
 			}
 			schedDone <- sched.Run(runCtx)
 		}()
