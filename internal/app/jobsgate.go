@@ -19,6 +19,11 @@ const (
 	gateLogEvery = 30 * time.Second
 )
 
+// gateGiveUp is how long Kafka may fail to answer before the jobs start
+// anyway: ingest cannot store anything meanwhile either, and the jobs
+// should not stop with it. A variable for the tests.
+var gateGiveUp = 2 * time.Minute
+
 // ingestOffsets is what waitIngested reads of the source topic (an
 // ingest.LagCollector).
 type ingestOffsets interface {
@@ -32,7 +37,8 @@ type ingestOffsets interface {
 // broker): messages produced later (the demo's trickle, new records) do
 // not hold it up. It returns ctx's error when ctx ends first. Kafka errors
 // are logged and retried: the jobs wait rather than compute windows whose
-// records are still in the topic.
+// records are still in the topic, unless Kafka has not answered for
+// gateGiveUp.
 //
 // Records that arrive later for a window already computed (a producer that
 // sends late, an ingest that was down) are stored but leave the window's
@@ -49,6 +55,7 @@ func waitIngested(ctx context.Context, lag ingestOffsets, produced <-chan struct
 	}
 	var marks map[int]int64
 	lastLog := time.Now()
+	var failingSince time.Time
 	for {
 		var err error
 		if marks == nil {
@@ -64,6 +71,15 @@ func waitIngested(ctx context.Context, lag ingestOffsets, produced <-chan struct
 				log.Info("jobs start: ingest has stored the topic's records", "waited", time.Since(start).Round(time.Millisecond))
 				return nil
 			}
+		}
+		switch {
+		case err == nil:
+			failingSince = time.Time{}
+		case failingSince.IsZero():
+			failingSince = time.Now()
+		case time.Since(failingSince) >= gateGiveUp:
+			log.Warn("jobs start without knowing whether ingest has stored the topic's records: Kafka does not answer", "err", err)
+			return nil
 		}
 		if time.Since(lastLog) >= gateLogEvery {
 			lastLog = time.Now()

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"testing"
@@ -17,11 +18,15 @@ import (
 type fakeOffsets struct {
 	mu             sync.Mutex
 	end, committed int64
+	err            error // Kafka does not answer
 }
 
 func (f *fakeOffsets) Ends(context.Context) (map[int]int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.err != nil {
+		return nil, f.err
+	}
 	return map[int]int64{0: f.end}, nil
 }
 
@@ -68,6 +73,25 @@ func TestJobsWaitForTheDemoHistoryToBeStored(t *testing.T) {
 	f.set(1010, 1000) // all of it stored; the trickle added 10 since
 	if !opened() {
 		t.Fatal("the gate did not open once the history was stored")
+	}
+}
+
+// TestJobsStartWhenKafkaDoesNotAnswer: the gate gives up after
+// gateGiveUp of Kafka errors, so that the jobs do not stop with Kafka.
+func TestJobsStartWhenKafkaDoesNotAnswer(t *testing.T) {
+	defer func(d time.Duration) { gateGiveUp = d }(gateGiveUp)
+	gateGiveUp = 2 * gatePoll
+	done := make(chan error, 1)
+	go func() {
+		done <- waitIngested(context.Background(), &fakeOffsets{err: errors.New("no broker")}, nil, slog.New(slog.DiscardHandler))
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("waitIngested = %v, want nil (the jobs start)", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the gate still waits 10 s after Kafka stopped answering")
 	}
 }
 
