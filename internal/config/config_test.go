@@ -85,6 +85,7 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"demo:\n  rate: -1\n", "demo.rate: must be between 0 and 600"},
 		{"demo:\n  rate: .nan\n", "demo.rate: must be between 0 and 600"},
 		{"demo:\n  outbreak_every: -1h\n", "demo.outbreak_every: must not be negative"},
+		{"demo:\n  days: -1\n", "demo.days: must be between 0 (two years) and 3660 days"},
 		{"http:\n  listen: 8080\n", "http.listen: "},
 		{"http:\n  read_timeout: 0s\n", "http.read_timeout: "},
 		{"http:\n  write_timeout: 20s\n", "http.write_timeout: must be longer than api.query_timeout"},
