@@ -38,6 +38,15 @@ func mountAPI(env *serveEnv) (stop func(), err error) {
 		return nil, err
 	}
 	srv.Mount(env.mux)
+	if c.DailyRefresh > 0 && env.ingested != nil {
+		// The console's trends read the rollup: it takes in what ingest
+		// stored before the jobs (and the reports) start.
+		env.ingested.add(func(ctx context.Context) {
+			if err := srv.RefreshDaily(ctx); err != nil && ctx.Err() == nil {
+				env.log.Warn("cannot refresh the trends' rollup after ingest caught up", "err", err)
+			}
+		})
+	}
 	env.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/", http.StatusFound)
 	})

@@ -47,6 +47,9 @@ type serveEnv struct {
 	// subs delivers the report subscriptions (nil without reports, jobs
 	// or warnings); mountWarnings gives it the outbox.
 	subs *subscriptions.Dispatcher
+	// ingested runs, once the jobs' gate opens (ingest has stored the
+	// topic's records), what must see them before the jobs start.
+	ingested *afterIngest
 	// apiMounted says requireRole checks tokens (the API is mounted).
 	apiMounted bool
 	// demoToken is the admin token the demo printed ("" outside the demo).

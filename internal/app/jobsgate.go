@@ -170,3 +170,31 @@ func lateVersions(rows [][]schemas.CaseRow, now time.Time) (n int, first, last t
 	}
 	return n, first, last
 }
+
+// afterIngest holds what runs when the jobs' gate opens, before the jobs
+// start (the API's trends rollup takes in the stored records, so that the
+// console agrees with the reports rendered next). A function added after
+// that is not run: what it reads was stored before it was added.
+type afterIngest struct {
+	mu    sync.Mutex
+	fired bool
+	fns   []func(context.Context)
+}
+
+func (a *afterIngest) add(f func(context.Context)) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.fired {
+		a.fns = append(a.fns, f)
+	}
+}
+
+func (a *afterIngest) run(ctx context.Context) {
+	a.mu.Lock()
+	fns := a.fns
+	a.fired, a.fns = true, nil
+	a.mu.Unlock()
+	for _, f := range fns {
+		f(ctx)
+	}
+}

@@ -160,6 +160,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	if cfg.Demo.Enabled {
 		demoProduced = make(chan struct{})
 	}
+	ingested := &afterIngest{}
 	var reportGen *reportgen.Generator
 	if cfg.Reports.Enabled && withJobs {
 		g, err := newReportGen(cfg, ro, regions, log)
@@ -212,6 +213,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 			if late != nil {
 				late.armed.Store(true)
 			}
+			ingested.run(runCtx)
 			schedDone <- sched.Run(runCtx)
 		}()
 		// Deferred after ingest's: it runs first, so jobs stop before the
@@ -252,7 +254,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	env := &serveEnv{
 		ctx: runCtx, cfg: cfg, st: st, ro: ro, regions: regions, log: log, reg: reg, mux: mux,
 		health: h, out: out, brokers: brokers, baseURL: base, requireRole: passthrough,
-		reports: reportGen, subs: subs,
+		reports: reportGen, subs: subs, ingested: ingested,
 	}
 	// The API mounts first (it installs requireRole); the reports, the warnings and the demo inbox mount their handlers and background work
 	// here; each returns a stop function that runs before the store closes.
