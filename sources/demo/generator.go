@@ -50,6 +50,10 @@ type Options struct {
 	Outbreaks []Outbreak
 	// NoOutbreaks turns the outbreaks off: the stream is the baseline only.
 	NoOutbreaks bool
+	// Emerging injects emerging issues (bursts of similar complaints in a
+	// village, filed under several categories; Generator.Emerging gives
+	// them). Off by default, so the default stream is unchanged.
+	Emerging bool
 	// Registry holds the regions; nil means schemas.LoadTongliao().
 	Registry *schemas.Registry
 	// Now is the "now" of the stream: no case is reported after it and no
@@ -84,6 +88,7 @@ type Generator struct {
 	season   [][numCats]float64
 	scale    float64
 	obs      []obState
+	em       emergingState
 
 	ds, cs *stream // day and case streams
 
@@ -198,6 +203,9 @@ func New(o Options) (*Generator, error) {
 	}
 	if err := g.prepareOutbreaks(obs); err != nil {
 		return nil, err
+	}
+	if o.Emerging {
+		g.planEmerging()
 	}
 	return g, nil
 }
@@ -352,6 +360,7 @@ func (g *Generator) generateDay() {
 		}
 	}
 	nBase := len(buf)
+	buf = g.emergingCases(d, start, buf)
 	for oi := range g.obs {
 		o := &g.obs[oi]
 		if d < o.startIdx || d > o.endIdx {
@@ -385,6 +394,7 @@ func (g *Generator) generateDay() {
 		g.seq++
 		g.heap.push(c)
 	}
+	g.noteEmerging()
 	// Baseline cases become possible targets of repeat_of, in the order
 	// they were drawn, so that the baseline never depends on outbreaks.
 	for _, c := range buf[:nBase] {
