@@ -3,6 +3,7 @@ package jobs
 import (
 	"time"
 
+	"github.com/riskwatch/riskwatch/indices/emerging"
 	"github.com/riskwatch/riskwatch/jobs/scheduler"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
@@ -33,5 +34,6 @@ func All(st *store.Store, reg *schemas.Registry, computedAt func() time.Time, op
 		day.Levels, week.Levels = opts.AlarmLevels, opts.AlarmLevels
 	}
 	all = append(all, AlarmJobs(st, reg, day, week, computedAt)...)
+	all = append(all, EmergingJobs(st, emerging.Options{}, computedAt)...)
 	return all
 }
