@@ -79,6 +79,13 @@ func TestEmergingJobOnClickHouse(t *testing.T) {
 	if !e.WindowEnd.Equal(end) || !e.FirstAt.Equal(end.Add(-37*time.Hour)) || !e.LastAt.Equal(end.Add(-2*time.Hour)) {
 		t.Errorf("window end %v first %v last %v", e.WindowEnd, e.FirstAt, e.LastAt)
 	}
+	// The day before, computed later, is not the latest window.
+	if _, err := run(ctx, end.AddDate(0, 0, -1)); err != nil {
+		t.Fatal(err)
+	}
+	if latest, err := st.WarningEmergingIssues(ctx); err != nil || len(latest) != 1 || latest[0].Key != e.Key || !latest[0].WindowEnd.Equal(end) {
+		t.Errorf("latest window's clusters: %+v, %v", latest, err)
+	}
 
 	// Computed again after the cases were recategorised into one
 	// category: the newer computation (no cluster) replaces the older.
@@ -94,5 +101,8 @@ func TestEmergingJobOnClickHouse(t *testing.T) {
 	}
 	if got, err = st.EmergingIssues(ctx, end.AddDate(0, 0, -1), end); err != nil || len(got) != 0 {
 		t.Errorf("after the rerun without clusters: %+v, %v; want none", got, err)
+	}
+	if latest, err := st.WarningEmergingIssues(ctx); err != nil || len(latest) != 0 {
+		t.Errorf("latest window's clusters after the rerun: %+v, %v; want none", latest, err)
 	}
 }

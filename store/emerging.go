@@ -102,3 +102,17 @@ ORDER BY window_end, town_code, cluster_key`, from.UTC(), to.UTC(), from.UTC(), 
 	}
 	return out, rows.Err()
 }
+
+// WarningEmergingIssues returns the clusters of the latest computed
+// window end (none before the first computation).
+func (s *Store) WarningEmergingIssues(ctx context.Context) ([]EmergingIssue, error) {
+	var latest time.Time
+	var n uint64
+	if err := s.conn.QueryRow(ctx, "SELECT max(window_end), count() FROM emerging_issues").Scan(&latest, &n); err != nil {
+		return nil, fmt.Errorf("cannot read the latest emerging-issue window: %w", err)
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	return s.EmergingIssues(ctx, latest.Add(-time.Second), latest)
+}

@@ -62,6 +62,11 @@ func (e *Engine) snapshot(ctx context.Context, now time.Time) []error {
 	} else if ok {
 		apply(KindForecast, cur)
 	}
+	if cur, ok, err := e.emergingSnapshot(ctx); err != nil { // emerging.go
+		errs = append(errs, err)
+	} else if ok {
+		apply(KindEmerging, cur)
+	}
 	return errs
 }
 

@@ -95,6 +95,23 @@ func (s Source) ForecastThresholds(ctx context.Context) ([]warnings.ForecastRow,
 	return out, nil
 }
 
+// Source feeds the 新发问题 warnings too.
+var _ warnings.EmergingSource = Source{}
+
+// EmergingIssues implements warnings.EmergingSource.
+func (s Source) EmergingIssues(ctx context.Context) ([]warnings.EmergingRow, error) {
+	rows, err := s.St.WarningEmergingIssues(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]warnings.EmergingRow, len(rows))
+	for i, r := range rows {
+		out[i] = warnings.EmergingRow{WindowEnd: r.WindowEnd, Town: r.TownCode, Key: r.Key, Representative: r.Representative,
+			Size: int(r.Size), Villages: r.Villages, Categories: r.Categories, First: r.FirstAt, Last: r.LastAt, Expected: r.Expected}
+	}
+	return out, nil
+}
+
 // SupervisionLights implements warnings.SnapshotSource.
 func (s Source) SupervisionLights(ctx context.Context) ([]warnings.SupervisionRow, error) {
 	rows, err := s.St.WarningSupervisionLights(ctx)
