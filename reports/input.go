@@ -204,6 +204,10 @@ type Input struct {
 	// (section 形势预测); nil leaves the section out.
 	Forecast *ForecastInput
 
+	// Emerging holds the emerging issues of the period (section
+	// 新出现问题); nil leaves the section out, empty says none was found.
+	Emerging []EmergingIssue
+
 	// GeoJSON has the polygons of the banners (properties.adcode = 6-digit
 	// code); nil leaves out the maps.
 	GeoJSON []byte

@@ -49,6 +49,9 @@ type Model struct {
 	// Forecast is the section 形势预测 (forecast.go; printed under 二、趋势);
 	// nil without forecasts.
 	Forecast *ForecastPart `json:"forecast,omitempty"`
+	// Emerging is the section 新出现问题 (emerging.go; printed under
+	// 六、预警事项); nil when the input has none.
+	Emerging *EmergingPart `json:"emerging,omitempty"`
 }
 
 // Card is one KPI of the overview.
@@ -221,6 +224,7 @@ func Build(in Input) (*Model, error) {
 	b.hotspots()
 	b.types()
 	b.alarms()
+	b.emerging() // emerging.go
 	b.supervision()
 	b.advice()
 	b.judgement()

@@ -308,6 +308,9 @@ func (g *Generator) Input(ctx context.Context, spec Spec) (reports.Input, error)
 	if err := g.forecasts(ctx, &in, spec, region); err != nil { // forecast.go
 		return in, err
 	}
+	if err := g.emerging(ctx, &in, start, end, region); err != nil { // emerging.go
+		return in, err
+	}
 	return in, nil
 }
 
