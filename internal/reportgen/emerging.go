@@ -48,8 +48,7 @@ func (g *Generator) emerging(ctx context.Context, in *reports.Input, start, end 
 	for i := range parent {
 		parent[i] = i
 	}
-	var find func(int) int
-	find = func(i int) int {
+	find := func(i int) int {
 		for parent[i] != i {
 			parent[i] = parent[parent[i]]
 			i = parent[i]
