@@ -14,11 +14,15 @@ import (
 type EmergingStore interface {
 	EmergingCases(ctx context.Context, from, to time.Time) ([]store.EmergingCase, error)
 	WriteEmerging(ctx context.Context, at, computedAt time.Time, issues []store.EmergingIssue) error
+	EmergingIssues(ctx context.Context, from, to time.Time) ([]store.EmergingIssue, error)
 }
 
 // EmergingJob finds, at the end of each day, the bursts of similar
 // complaints of the last opt.Window in each town against the town's
-// opt.Baseline before it (indices/emerging), and writes them.
+// opt.Baseline before it (indices/emerging), and writes them. A cluster
+// sharing a case with a cluster of the day before keeps that cluster's
+// key, so that a burst longer than the window stays one issue (one
+// warning) after its first cases leave the window.
 func EmergingJob(st EmergingStore, opt emerging.Options, computedAt func() time.Time) func(ctx context.Context, at time.Time) (uint64, error) {
 	def := emerging.DefaultOptions()
 	if opt.Window <= 0 {
@@ -37,6 +41,12 @@ func EmergingJob(st EmergingStore, opt emerging.Options, computedAt func() time.
 		if err != nil {
 			return 0, err
 		}
+		prevEnd := schemas.Day.Prev(end)
+		prev, err := st.EmergingIssues(ctx, prevEnd.Add(-time.Second), prevEnd)
+		if err != nil {
+			return 0, err
+		}
+		CarryKeys(issues, prev)
 		if err := st.WriteEmerging(ctx, end, computedAt(), issues); err != nil {
 			return 0, err
 		}
@@ -68,6 +78,28 @@ func EmergingIssues(cases []store.EmergingCase, end time.Time, opt emerging.Opti
 		})
 	}
 	return out, nil
+}
+
+// CarryKeys gives each issue the key of the first earlier issue of its
+// town that shares a case with it.
+func CarryKeys(issues, earlier []store.EmergingIssue) {
+	owner := map[string]string{} // town and case id → key
+	for _, e := range earlier {
+		for _, id := range e.Members {
+			k := e.TownCode + "\x00" + id
+			if _, ok := owner[k]; !ok {
+				owner[k] = e.Key
+			}
+		}
+	}
+	for i := range issues {
+		for _, id := range issues[i].Members {
+			if k, ok := owner[issues[i].TownCode+"\x00"+id]; ok {
+				issues[i].Key = k
+				break
+			}
+		}
+	}
 }
 
 // EmergingJobs returns the daily emerging-issue job (00:55 Asia/Shanghai).

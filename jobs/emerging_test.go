@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/riskwatch/riskwatch/indices/emerging"
 	"github.com/riskwatch/riskwatch/internal/testenv"
 	"github.com/riskwatch/riskwatch/schemas"
+	"github.com/riskwatch/riskwatch/store"
 )
 
 // outageTexts are complaints about one water outage, in different words.
@@ -105,4 +107,34 @@ func TestEmergingJobOnClickHouse(t *testing.T) {
 	if latest, err := st.WarningEmergingIssues(ctx); err != nil || len(latest) != 0 {
 		t.Errorf("latest window's clusters after the rerun: %+v, %v; want none", latest, err)
 	}
+
+	// The burst goes on for two more days (its first cases now all filed
+	// under 物业): once its first cases have left the window, its cluster
+	// keeps the key it had.
+	var more []schemas.CaseRow
+	for i := 0; i < 6; i++ {
+		more = append(more, row(fmt.Sprintf("n%d", i), "150502001000", cats[i%3], outageTexts[i], end.Add(time.Duration(5*i+1)*time.Hour)))
+	}
+	if err := st.InsertCases(ctx, more); err != nil {
+		t.Fatal(err)
+	}
+	for day := 1; day <= 2; day++ {
+		if _, err := run(ctx, end.AddDate(0, 0, day)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	later, err := st.EmergingIssues(ctx, end.AddDate(0, 0, 2).Add(-time.Second), end.AddDate(0, 0, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept *store.EmergingIssue
+	for i := range later {
+		if later[i].TownCode == "150502001000" {
+			kept = &later[i]
+		}
+	}
+	if kept == nil || slices.Contains(kept.Members, "w7") || !slices.Contains(kept.Members, "n5") || kept.Key != e.Key {
+		t.Errorf("two days later: %+v; want a cluster without w7 under the key %s", kept, e.Key)
+	}
+
 }
