@@ -38,8 +38,8 @@ type jobRead struct {
 // day or week, the supervision snapshot of its end, and for a weekly
 // report the forecasts made at its end (a monthly report shows the latest
 // weekly forecasts without waiting: forecast_week catches up only the
-// latest week). The monthly ranking bulletin reads the monthly risk index
-// only.
+// latest week), and the emerging issues of its last day. The monthly
+// ranking bulletin reads the monthly risk index only.
 func reads(w schemas.Window, kind string) []jobRead {
 	if kind == KindBulletin {
 		return []jobRead{{"risk_month", schemas.Month}}
@@ -57,6 +57,8 @@ func reads(w schemas.Window, kind string) []jobRead {
 	if w == schemas.Week {
 		out = append(out, jobRead{"forecast_week", schemas.Week})
 	}
+	// The section 新出现问题 reads the emerging issues up to the last day.
+	out = append(out, jobRead{"emerging_day", schemas.Day})
 	return out
 }
 
