@@ -91,3 +91,15 @@ func TestWarningsForecast(t *testing.T) {
 		}
 	}
 }
+
+// A route may match the kind emerging (新发问题); a kind that does not exist
+// names the key.
+func TestWarningsRouteMatchesEmerging(t *testing.T) {
+	c, err := Parse([]byte("warnings:\n  routes: [{matchers: {kind: emerging}, targets: [town]}]\n"))
+	if err != nil || len(c.Warnings.Routes) != 1 {
+		t.Fatalf("route on kind emerging: %+v, %v", c.Warnings.Routes, err)
+	}
+	if _, err := Parse([]byte("warnings:\n  routes: [{matchers: {kind: emergent}, targets: [town]}]\n")); err == nil || !strings.Contains(err.Error(), "kind") {
+		t.Errorf("kind emergent: %v, want an error naming the key", err)
+	}
+}
