@@ -135,6 +135,7 @@ eval-alarms:
 	$(GO) run ./internal/tools/evalalarms
 
 ## eval-emerging: score the emerging-issue detector against the demo stream's injected bursts of similar complaints
+.PHONY: eval-emerging
 eval-emerging:
 	$(GO) run ./internal/tools/evalemerging
 
