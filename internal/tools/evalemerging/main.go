@@ -105,17 +105,9 @@ func run() error {
 	if *alpha > 0 {
 		opt.Alpha = *alpha
 	}
-	issueOf := map[string]int{}
-	for i, is := range truth {
-		for _, id := range is.CaseIDs {
-			issueOf[id] = i
-		}
-	}
-	foundBy := make([]time.Time, len(truth)) // first day end at which each issue was found
-	type falseCl struct{ members map[string]bool }
-	var falses []*falseCl
 	evalFrom := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, schemas.Zone()).AddDate(0, 0, 35)
 	last := time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, schemas.Zone()).AddDate(0, 0, 1)
+	sc := newScorer(truth)
 	t1 := time.Now()
 	clusters := 0
 	for end := evalFrom.AddDate(0, 0, 1); !end.After(last); end = end.AddDate(0, 0, 1) {
@@ -127,60 +119,14 @@ func run() error {
 		}
 		for _, f := range found {
 			clusters++
-			votes := map[int]int{}
-			for _, id := range f.Members {
-				if i, ok := issueOf[id]; ok {
-					votes[i]++
-				}
-			}
-			best, bestN := -1, 0
-			for i, n := range votes {
-				if n > bestN || (n == bestN && i < best) {
-					best, bestN = i, n
-				}
-			}
-			if best >= 0 && bestN >= 3 && 2*bestN >= len(f.Members) {
-				if foundBy[best].IsZero() {
-					foundBy[best] = end
-				}
-				continue
-			}
-			var hit *falseCl
-			for _, fc := range falses {
-				for _, id := range f.Members {
-					if fc.members[id] {
-						hit = fc
-						break
-					}
-				}
-				if hit != nil {
-					break
-				}
-			}
-			if hit == nil {
-				hit = &falseCl{members: map[string]bool{}}
-				falses = append(falses, hit)
+			if sc.add(end, f.Members) {
 				fmt.Printf("false cluster %s (%d cases, %v): %s\n", f.Key, f.Size, f.Categories, f.Representative)
-			}
-			for _, id := range f.Members {
-				hit.members[id] = true
 			}
 		}
 	}
-	n, inTime, ever := 0, 0, 0
-	for i, is := range truth {
-		if is.Start.Before(evalFrom) || len(is.CaseIDs) == 0 {
-			continue
-		}
-		n++
-		if !foundBy[i].IsZero() {
-			ever++
-			if !foundBy[i].After(is.Start.AddDate(0, 0, 3)) {
-				inTime++
-			}
-		} else {
-			fmt.Printf("missed %s (%d cases, %v)\n", is.Label, len(is.CaseIDs), is.Categories)
-		}
+	n, inTime, ever, missed := sc.result(evalFrom)
+	for _, m := range missed {
+		fmt.Printf("missed %s (%d cases, %v)\n", m.Label, len(m.CaseIDs), m.Categories)
 	}
 	weeks := last.Sub(evalFrom).Hours() / 24 / 7
 	share := 0.0
@@ -188,6 +134,6 @@ func run() error {
 		share = float64(inTime) / float64(n)
 	}
 	fmt.Printf("detector over %d day ends in %.0f s: %d clusters; %d of %d issues found at all\n", int(last.Sub(evalFrom).Hours()/24), time.Since(t1).Seconds(), clusters, ever, n)
-	fmt.Printf("emerging: found %d of %d within 2 days (share %.2f); false clusters per city-week %.2f\n", inTime, n, share, float64(len(falses))/weeks)
+	fmt.Printf("emerging: found %d of %d within 2 days (share %.2f); false clusters per city-week %.2f\n", inTime, n, share, float64(sc.falses())/weeks)
 	return nil
 }
