@@ -94,7 +94,11 @@ func TestClusterStore(t *testing.T) {
 				t.Errorf("%s: schema_migrations has %s rows, want %d (once per cluster)", n.Addr, got, len(migs))
 			}
 		}
-		// A migrate connected to another node sees them applied.
+		// A migrate connected to another node sees them applied, and
+		// enqueues no distributed DDL (it would wait for every node's DDL
+		// worker; a command opening a migrated database must not).
+		ddlTasks := "SELECT count() FROM system.zookeeper WHERE path = '/clickhouse/task_queue/ddl'"
+		before := nodeQuery(t, c.Nodes[0][0], ddlTasks)
 		other := openCluster(t, c.Nodes[1][1], db)
 		again, err := other.Migrate(ctx, migs)
 		if err != nil {
@@ -102,6 +106,9 @@ func TestClusterStore(t *testing.T) {
 		}
 		if len(again) != 0 {
 			t.Errorf("a migrate on another node applied %v, want nothing", again)
+		}
+		if after := nodeQuery(t, c.Nodes[0][0], ddlTasks); after != before {
+			t.Errorf("opening and migrating an up-to-date database enqueued distributed DDL: %s tasks before, %s after", before, after)
 		}
 	})
 

@@ -55,10 +55,37 @@ func firstLine(s string) string {
 }
 
 // AppliedMigrations returns what schema_migrations records, in version order.
+// On a cluster the CREATE of schema_migrations is distributed DDL, which
+// waits for every node; it runs only when this node does not have the table.
 func (s *Store) AppliedMigrations(ctx context.Context) ([]AppliedMigration, error) {
-	if err := s.execDDL(ctx, s.dialect(nil), migrationsTable); err != nil {
-		return nil, fmt.Errorf("cannot create schema_migrations: %w", err)
+	exists, err := s.hasMigrationsTable(ctx)
+	if err != nil {
+		return nil, err
 	}
+	if !exists {
+		if err := s.execDDL(ctx, s.dialect(nil), migrationsTable); err != nil {
+			return nil, fmt.Errorf("cannot create schema_migrations: %w", err)
+		}
+	}
+	return s.readMigrations(ctx)
+}
+
+// hasMigrationsTable reports whether this node has schema_migrations. On a
+// single node it answers false: the CREATE … IF NOT EXISTS there is local.
+func (s *Store) hasMigrationsTable(ctx context.Context) (bool, error) {
+	if s.cl.name == "" {
+		return false, nil
+	}
+	var n uint64
+	if err := s.conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = ? AND name = 'schema_migrations'", s.db).Scan(&n); err != nil {
+		return false, fmt.Errorf("cannot read system.tables: %w", err)
+	}
+	return n > 0, nil
+}
+
+// readMigrations reads schema_migrations, after syncing this node's replica
+// of it on a cluster.
+func (s *Store) readMigrations(ctx context.Context) ([]AppliedMigration, error) {
 	if err := s.syncMigrations(ctx); err != nil {
 		return nil, err
 	}
@@ -91,6 +118,12 @@ func (s *Store) AppliedMigrations(ctx context.Context) ([]AppliedMigration, erro
 func (s *Store) Migrate(ctx context.Context, migs []schemas.Migration) (_ []string, err error) {
 	d := s.dialect(migs)
 	if d != nil {
+		// A command opening a migrated database (backfill, report, a
+		// restarted ingest) runs no distributed DDL at all: it waits for
+		// every node and needs each node's DDL worker to be active.
+		if ok, err := s.upToDate(ctx, migs); err != nil || ok {
+			return nil, err
+		}
 		unlock, err := s.lockMigrations(ctx, d)
 		if err != nil {
 			return nil, err
@@ -142,4 +175,28 @@ func (s *Store) recordMigration(ctx context.Context, m schemas.Migration) error 
 		return fmt.Errorf("cannot record migration %s: %w", m.Name, err)
 	}
 	return nil
+}
+
+// upToDate reports, on a cluster, whether schema_migrations exists on this
+// node and records every migration of migs with its checksum. It runs no
+// DDL; a changed migration answers false, for Migrate to report it.
+func (s *Store) upToDate(ctx context.Context, migs []schemas.Migration) (bool, error) {
+	exists, err := s.hasMigrationsTable(ctx)
+	if err != nil || !exists {
+		return false, err
+	}
+	applied, err := s.readMigrations(ctx)
+	if err != nil {
+		return false, err
+	}
+	done := map[int]string{}
+	for _, a := range applied {
+		done[a.Version] = a.Checksum
+	}
+	for _, m := range migs {
+		if c, ok := done[m.Version]; !ok || c != m.Checksum {
+			return false, nil
+		}
+	}
+	return true, nil
 }
