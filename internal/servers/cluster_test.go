@@ -32,6 +32,9 @@ func TestClusterReplicatesAndDistributes(t *testing.T) {
 	for s := range c.Nodes {
 		query(t, ctx, c.Nodes[s][0], fmt.Sprintf("INSERT INTO clt.t_local (k, v) VALUES (%d, 'shard%d')", s+1, s+1))
 	}
+	// Replication to the second replica is asynchronous: every replica
+	// must hold its shard's row before a Distributed read, which may ask
+	// either replica of each shard, can see both rows.
 	for s, reps := range c.Nodes {
 		for r, n := range reps {
 			var got string
@@ -44,6 +47,10 @@ func TestClusterReplicatesAndDistributes(t *testing.T) {
 			if want := fmt.Sprintf("['shard%d']", s+1); got != want {
 				t.Errorf("shard %d replica %d holds %s locally, want %s", s+1, r+1, got, want)
 			}
+		}
+	}
+	for s, reps := range c.Nodes {
+		for r, n := range reps {
 			if got := query(t, ctx, n, "SELECT arrayStringConcat(arraySort(groupArray(v)), ',') FROM clt.t"); got != "shard1,shard2" {
 				t.Errorf("shard %d replica %d: the Distributed table reads %q, want shard1,shard2", s+1, r+1, got)
 			}

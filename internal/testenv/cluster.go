@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +51,13 @@ func NewCluster(t testing.TB) *servers.Cluster {
 		t.Fatalf("testenv: start a ClickHouse cluster: %v", err)
 	}
 	t.Cleanup(func() {
+		if t.Failed() {
+			// What the servers said about ZooKeeper and the distributed
+			// DDL, before the directory goes.
+			for _, n := range c.All() {
+				t.Logf("testenv: %s (%s) log, ZooKeeper and DDL lines:\n%s", n.Addr, n.Dir, grepTail(filepath.Join(n.Dir, "log", "clickhouse-server.err.log"), clusterLogLines, 40))
+			}
+		}
 		if err := c.Stop(); err != nil {
 			t.Errorf("testenv: stop the ClickHouse cluster: %v", err)
 		}
@@ -82,4 +91,26 @@ func NewKafkaCluster(t testing.TB) *servers.KafkaCluster {
 	t.Logf("testenv: %s", k.Describe())
 	fmt.Printf("testenv: %s\n", k.Describe())
 	return k
+}
+
+// clusterLogLines are the lines of a cluster node's error log that explain a
+// hanging ON CLUSTER query or a read-only replica.
+var clusterLogLines = regexp.MustCompile(`DDLWorker|ZooKeeper|Coordination|[Ss]ession`)
+
+// grepTail returns the last n lines of file that match re.
+func grepTail(file string, re *regexp.Regexp, n int) string {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err.Error()
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if re.MatchString(line) {
+			out = append(out, line)
+		}
+	}
+	if len(out) > n {
+		out = out[len(out)-n:]
+	}
+	return strings.Join(out, "\n")
 }
