@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/shopspring/decimal"
 
 	"github.com/riskwatch/riskwatch/schemas"
@@ -53,12 +54,21 @@ func (s *Store) InsertCases(ctx context.Context, rows ...[]schemas.CaseRow) erro
 	if n == 0 {
 		return nil
 	}
-	const table = "cases"
-	b, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+table+" ("+caseColumns+")")
+	if s.cl.insert == ClusterInsertLocal {
+		return s.insertCasesLocal(ctx, n, rows)
+	}
+	return insertCaseRows(ctx, s.conn, "cases", n, s.block, rows)
+}
+
+// insertCaseRows inserts the n rows of rows into table over conn, in blocks
+// of block rows: the same rows in the same order give the same blocks,
+// which a replicated table drops as duplicates when they come again.
+func insertCaseRows(ctx context.Context, conn driver.Conn, table string, n, block int, rows [][]schemas.CaseRow) error {
+	b, err := conn.PrepareBatch(ctx, "INSERT INTO "+table+" ("+caseColumns+")")
 	if err != nil {
 		return fmt.Errorf("cannot prepare insert into %s: %w", table, err)
 	}
-	cb := newCaseBlock(min(n, s.block))
+	cb := newCaseBlock(min(n, block))
 	flush := func() error {
 		for i, c := range cb.columns() {
 			if err := b.Column(i).Append(c); err != nil {
@@ -74,7 +84,7 @@ func (s *Store) InsertCases(ctx context.Context, rows ...[]schemas.CaseRow) erro
 	for _, rs := range rows {
 		for i := range rs {
 			cb.add(&rs[i])
-			if cb.n == s.block {
+			if cb.n == block {
 				if err := flush(); err != nil {
 					_ = b.Abort()
 					return err

@@ -227,6 +227,7 @@ func quote(s string) string {
 // single node.
 type clusterOptions struct {
 	name, zkPath, replica string
+	insert                string  // ClusterInsertDistributed, ClusterInsertLocal or ""
 	opts                  Options // how to reach the other nodes
 }
 

@@ -31,6 +31,20 @@ func openCluster(t *testing.T, node *servers.ClickHouse, db string) *store.Store
 	return st
 }
 
+// openClusterInsert is openCluster with the insert mode of the case tables.
+func openClusterInsert(t *testing.T, node *servers.ClickHouse, db, mode string) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), store.Options{
+		Addrs: []string{node.Addr}, Database: db, Username: "default", Cluster: "riskwatch", ClusterInsert: mode,
+		DialTimeout: 10 * time.Second, ReadTimeout: 3 * time.Minute, MaxOpenConns: 4, Compression: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	return st
+}
+
 // nodeQuery runs sql on one node and fails the test on error.
 func nodeQuery(t *testing.T, n *servers.ClickHouse, sql string) string {
 	t.Helper()
@@ -113,56 +127,23 @@ func TestClusterStore(t *testing.T) {
 	})
 
 	t.Run("InsertOnceOnOneShard", func(t *testing.T) {
-		rows := benchRows(20000, 30)
-		v2 := rows[7]
-		v2.Version, v2.Status, v2.Offset = 2, schemas.StatusResolved, 99999
-		// The second round is a redelivery of the same batch, through
-		// another node.
-		for _, st := range []*store.Store{first, openCluster(t, c.Nodes[1][0], db)} {
-			if err := st.InsertCases(ctx, rows[:10000], rows[10000:], []schemas.CaseRow{v2}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		s, err := first.CaseStats(ctx)
-		if err != nil {
+		checkInsertOnce(t, c, db, store.ClusterInsertDistributed)
+	})
+
+	// The local-shard insert path on a database of its own: the same rows
+	// land on the same shards as through the Distributed table, a
+	// redelivered batch counts once, and the views see every row once.
+	t.Run("LocalInsertOnceOnItsShard", func(t *testing.T) {
+		db3 := testenv.FreshDatabase(t, "cl")
+		if _, err := openCluster(t, c.Nodes[0][1], db3).Migrate(ctx, migs); err != nil {
 			t.Fatal(err)
 		}
-		if s.Rows != 20000 || s.Distinct != 20000 || s.Events != 20001 {
-			t.Errorf("stats %+v, want 20000 cases and 20001 versions", s)
+		// The nodes the two stores talk to lose their Distributed table:
+		// the local path never writes through it.
+		for _, n := range []*servers.ClickHouse{c.Nodes[0][0], c.Nodes[1][0]} {
+			nodeQuery(t, n, "DETACH TABLE "+db3+".cases")
 		}
-		// The redelivered blocks were dropped as duplicates: no shard holds
-		// a row twice before any merge (rows, not FINAL).
-		total := 0
-		for sh, reps := range c.Nodes {
-			for r, n := range reps {
-				got := waitNode(t, n, "SELECT count() = uniqExact(source, case_id, version) FROM "+db+".cases_local", "1")
-				if got != "1" {
-					t.Errorf("shard %d replica %d holds a case version twice", sh+1, r+1)
-				}
-			}
-			var k int
-			fmt.Sscan(nodeQuery(t, reps[0], "SELECT uniqExact(source, case_id) FROM "+db+".cases_local"), &k)
-			if k == 0 || k == 20000 {
-				t.Errorf("shard %d holds %d of 20000 cases, want a share", sh+1, k)
-			}
-			total += k
-			// Both replicas of a shard hold the same rows.
-			want := nodeQuery(t, reps[0], "SELECT count(), sum(cityHash64(case_id, version)) FROM "+db+".cases_local")
-			if got := waitNode(t, reps[1], "SELECT count(), sum(cityHash64(case_id, version)) FROM "+db+".cases_local", want); got != want {
-				t.Errorf("shard %d: replica 2 has %q, replica 1 %q", sh+1, got, want)
-			}
-			// The view fired once per row: case_events_local matches.
-			if got := nodeQuery(t, reps[0], "SELECT count() FROM "+db+".case_events_local FINAL"); got != nodeQuery(t, reps[0], "SELECT count() FROM "+db+".cases_local") {
-				t.Errorf("shard %d: case_events_local has %s rows", sh+1, got)
-			}
-		}
-		if total != 20000 {
-			t.Errorf("the shards hold %d cases together, want 20000 (each case on one shard)", total)
-		}
-		got := nodeQuery(t, c.Nodes[0][1], "SELECT uniqExactMerge(cases) FROM "+db+".cases_daily")
-		if got != "20000" {
-			t.Errorf("cases_daily over the cluster counts %s cases, want 20000", got)
-		}
+		checkInsertOnce(t, c, db3, store.ClusterInsertLocal)
 	})
 
 	t.Run("AddColumnReachesEveryNode", func(t *testing.T) {
@@ -230,4 +211,75 @@ func loadExtra(t *testing.T, files map[string]string) []schemas.Migration {
 		t.Fatal(err)
 	}
 	return migs
+}
+
+// checkInsertOnce inserts 20,000 cases and one second version into db on
+// cluster c in insert mode mode, then the same batch again through another
+// node (a redelivery), and checks that every case version is stored once,
+// on the shard ClickHouse's own sharding key names, on both its replicas,
+// and that the views fed from cases_local saw every row once.
+func checkInsertOnce(t *testing.T, c *servers.Cluster, db, mode string) {
+	t.Helper()
+	ctx := context.Background()
+	rows := benchRows(20000, 30)
+	v2 := rows[7]
+	v2.Version, v2.Status, v2.Offset = 2, schemas.StatusResolved, 99999
+	// The second round is a redelivery of the same batch, through
+	// another node.
+	for _, st := range []*store.Store{openClusterInsert(t, c.Nodes[0][0], db, mode), openClusterInsert(t, c.Nodes[1][0], db, mode)} {
+		if err := st.InsertCases(ctx, rows[:10000], rows[10000:], []schemas.CaseRow{v2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := openCluster(t, c.Nodes[0][1], db).CaseStats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Rows != 20000 || s.Distinct != 20000 || s.Events != 20001 {
+		t.Errorf("stats %+v, want 20000 cases and 20001 versions", s)
+	}
+	// Every replica first fetches what the other replica of its shard
+	// took (an insert lands on one replica per shard).
+	for _, n := range c.All() {
+		for _, table := range []string{"cases_local", "case_events_local", "cases_daily_local"} {
+			nodeQuery(t, n, "SYSTEM SYNC REPLICA "+db+"."+table)
+		}
+	}
+	// The redelivered blocks were dropped as duplicates: no shard holds
+	// a row twice before any merge (rows, not FINAL).
+	total := 0
+	for sh, reps := range c.Nodes {
+		for r, n := range reps {
+			got := waitNode(t, n, "SELECT count() = uniqExact(source, case_id, version) FROM "+db+".cases_local", "1")
+			if got != "1" {
+				t.Errorf("shard %d replica %d holds a case version twice", sh+1, r+1)
+			}
+		}
+		var k int
+		fmt.Sscan(nodeQuery(t, reps[0], "SELECT uniqExact(source, case_id) FROM "+db+".cases_local"), &k)
+		if k == 0 || k == 20000 {
+			t.Errorf("shard %d holds %d of 20000 cases, want a share", sh+1, k)
+		}
+		total += k
+		// Each case is on the shard the Distributed table's key names.
+		if got := nodeQuery(t, reps[0], fmt.Sprintf("SELECT count() FROM %s.cases_local WHERE cityHash64(toString(source), case_id) %% %d != %d", db, len(c.Nodes), sh)); got != "0" {
+			t.Errorf("shard %d holds %s case versions that cityHash64(toString(source), case_id) puts on another shard", sh+1, got)
+		}
+		// Both replicas of a shard hold the same rows.
+		want := nodeQuery(t, reps[0], "SELECT count(), sum(cityHash64(case_id, version)) FROM "+db+".cases_local")
+		if got := waitNode(t, reps[1], "SELECT count(), sum(cityHash64(case_id, version)) FROM "+db+".cases_local", want); got != want {
+			t.Errorf("shard %d: replica 2 has %q, replica 1 %q", sh+1, got, want)
+		}
+		// The view fired once per row: case_events_local matches.
+		if got := nodeQuery(t, reps[0], "SELECT count() FROM "+db+".case_events_local FINAL"); got != nodeQuery(t, reps[0], "SELECT count() FROM "+db+".cases_local") {
+			t.Errorf("shard %d: case_events_local has %s rows", sh+1, got)
+		}
+	}
+	if total != 20000 {
+		t.Errorf("the shards hold %d cases together, want 20000 (each case on one shard)", total)
+	}
+	got := nodeQuery(t, c.Nodes[0][1], "SELECT uniqExactMerge(cases) FROM "+db+".cases_daily")
+	if got != "20000" {
+		t.Errorf("cases_daily over the cluster counts %s cases, want 20000", got)
+	}
 }

@@ -43,17 +43,21 @@ type Options struct {
 	// DefaultZooKeeperPath and DefaultReplicaName.
 	ZooKeeperPath string
 	ReplicaName   string
+	// ClusterInsert is how ingest writes the case tables in cluster mode:
+	// ClusterInsertDistributed (also when empty) or ClusterInsertLocal.
+	ClusterInsert string
 }
 
 // Store is a connection pool bound to one database. It is safe for
 // concurrent use. Close is safe to call twice.
 type Store struct {
-	conn  driver.Conn
-	db    string
-	block int // rows per data block of a cases insert
-	log   *slog.Logger
-	cl    clusterOptions // zero on a single node
-	state stateCache
+	conn   driver.Conn
+	db     string
+	block  int // rows per data block of a cases insert
+	log    *slog.Logger
+	cl     clusterOptions // zero on a single node
+	state  stateCache
+	router *shardRouter // the shards' connections, for ClusterInsertLocal
 }
 
 var plainIdent = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -67,6 +71,11 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 	if o.Cluster != "" && !plainIdent.MatchString(o.Cluster) {
 		return nil, fmt.Errorf("cannot open store: cluster name %q is not a plain identifier", o.Cluster)
+	}
+	switch o.ClusterInsert {
+	case "", ClusterInsertDistributed, ClusterInsertLocal:
+	default:
+		return nil, fmt.Errorf("cannot open store: cluster insert mode %q is not %s or %s", o.ClusterInsert, ClusterInsertDistributed, ClusterInsertLocal)
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -107,7 +116,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		block = DefaultInsertBlockRows
 	}
 	return &Store{conn: withRecording(conn, o.Database), db: o.Database, log: o.Logger, block: block,
-		cl: clusterOptions{name: o.Cluster, zkPath: o.ZooKeeperPath, replica: o.ReplicaName, opts: o}}, nil
+		cl:     clusterOptions{name: o.Cluster, zkPath: o.ZooKeeperPath, replica: o.ReplicaName, insert: o.ClusterInsert, opts: o},
+		router: &shardRouter{}}, nil
 }
 
 func connect(o Options, db string) (driver.Conn, error) {
@@ -142,7 +152,12 @@ func (s *Store) Close() error {
 	}
 	err := s.conn.Close()
 	if errors.Is(err, clickhouse.ErrConnectionClosed) {
-		return nil
+		err = nil
+	}
+	if s.router != nil {
+		if rerr := s.router.close(); rerr != nil && !errors.Is(rerr, clickhouse.ErrConnectionClosed) {
+			err = errors.Join(err, rerr)
+		}
 	}
 	return err
 }

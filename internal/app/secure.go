@@ -61,6 +61,7 @@ func storeOptions(cfg config.Config, addrs []string, log *slog.Logger) (store.Op
 		Cluster:       cfg.ClickHouse.Cluster,
 		ZooKeeperPath: cfg.ClickHouse.ZooKeeperPath,
 		ReplicaName:   cfg.ClickHouse.ReplicaName,
+		ClusterInsert: cfg.ClickHouse.ClusterInsert,
 	}, nil
 }
 

@@ -13,7 +13,10 @@ import (
 // {database} and {table}, which riskwatch fills in (default
 // /clickhouse/tables/{shard}/{database}/{table}); clickhouse.replica_name is
 // the replica name (default the servers' {replica} macro, which must be
-// unique over the cluster).
+// unique over the cluster). clickhouse.cluster_insert is how ingest writes
+// the case tables: "distributed" (the default: synchronous inserts into the
+// Distributed table) or "local" (into each shard's _local table, split by
+// the sharding key in the ingester).
 
 // validateCluster checks the cluster keys of ch.
 func validateCluster(ch ClickHouse) []error {
@@ -28,7 +31,15 @@ func validateCluster(ch ClickHouse) []error {
 		if ch.ReplicaName != "" {
 			bad("clickhouse.replica_name", "only used with clickhouse.cluster")
 		}
+		if ch.ClusterInsert != "" {
+			bad("clickhouse.cluster_insert", "only used with clickhouse.cluster")
+		}
 		return errs
+	}
+	switch ch.ClusterInsert {
+	case "", "distributed", "local":
+	default:
+		bad("clickhouse.cluster_insert", "%q is not distributed or local", ch.ClusterInsert)
 	}
 	if !identifier.MatchString(ch.Cluster) {
 		bad("clickhouse.cluster", "%q is not a plain identifier", ch.Cluster)

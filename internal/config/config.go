@@ -179,11 +179,13 @@ type ClickHouse struct {
 	// data under Dir, for a first run on a fresh machine (make run). Addrs is
 	// then ignored.
 	Local LocalClickHouse `yaml:"local"`
-	// Cluster, ZooKeeperPath and ReplicaName turn on cluster mode: see
+	// Cluster, ZooKeeperPath and ReplicaName turn on cluster mode;
+	// ClusterInsert is how ingest writes the case tables there: see
 	// cluster.go.
 	Cluster       string `yaml:"cluster"`
 	ZooKeeperPath string `yaml:"zookeeper_path"`
 	ReplicaName   string `yaml:"replica_name"`
+	ClusterInsert string `yaml:"cluster_insert"`
 }
 
 // LocalClickHouse configures the locally started server.
