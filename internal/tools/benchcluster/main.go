@@ -1,9 +1,11 @@
 // Command benchcluster measures the cost per row of replication and
 // distribution (make bench-cluster): N demo records are produced once to a
-// real Apache Kafka topic, then `riskwatch ingest` runs as its own process
-// twice, with its own consumer group each time: into a single ClickHouse
-// node, and into the local 2 × 2 cluster (cluster mode: synchronous inserts
-// into the Distributed table, replicated tables). For each it prints
+// real Apache Kafka topic, then `riskwatch ingest` runs as its own process,
+// with its own consumer group and database each time: into a single
+// ClickHouse node, and into the local 2 × 2 cluster (cluster mode,
+// replicated tables) once per insert path of --insert: "distributed"
+// (synchronous inserts into the Distributed table) and "local" (each
+// shard's part into its _local table). For each it prints
 //
 //	<target>: rows/s N; rows per ingester CPU-second M; server CPU-s per million rows S; bytes on disk per case B
 //
@@ -11,8 +13,10 @@
 // is visible, ingester CPU is the process's own (getrusage), server CPU is
 // the sum over the ClickHouse servers (and ZooKeeper for the cluster) from
 // /proc, and bytes on disk are the active parts of every table of the
-// database on every server, divided by the cases. Both runs share the
-// machine, so only their ratio means anything.
+// database on every server, divided by the cases. All runs share the
+// machine, so only their ratios mean anything. Then, with --requests > 0,
+// it measures the jobs (a backfill of one month) and the API (trend
+// requests) on the single node and on the cluster (see measureQueries).
 package main
 
 import (
@@ -44,9 +48,13 @@ func main() {
 
 type target struct {
 	name    string
+	db      string
 	nodes   []*servers.ClickHouse
 	extra   []int // other server PIDs whose CPU counts (ZooKeeper)
 	cluster string
+	insert  string // clickhouse.cluster_insert
+	queries bool   // measure the jobs and the API on it too
+	cfg     string // written by measure
 }
 
 func run() error {
@@ -55,7 +63,12 @@ func run() error {
 	zkVersion := flag.String("zookeeper-version", toolenv.EnvOr("RISKWATCH_ZOOKEEPER_VERSION", servers.DefaultZooKeeperVersion), "ZooKeeper version (jars from make deps)")
 	bin := flag.String("bin", "bin/riskwatch", "the riskwatch binary")
 	partitions := flag.Int("partitions", 4, "topic partitions")
+	insert := flag.String("insert", "both", "cluster insert path(s) to measure: distributed, local or both")
+	requests := flag.Int("requests", 100, "API trend requests per target (0: no job and API figures)")
 	flag.Parse()
+	if *insert != "both" && *insert != "distributed" && *insert != "local" {
+		return fmt.Errorf("--insert: %q is not distributed, local or both", *insert)
+	}
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	binPath, err := filepath.Abs(*bin)
@@ -121,30 +134,44 @@ func run() error {
 	}
 	defer os.RemoveAll(dir)
 	zkPID := c.ZooKeeper.PID()
-	for _, t := range []target{
-		{name: "single node", nodes: []*servers.ClickHouse{single}},
-		{name: "cluster 2x2", nodes: c.All(), extra: []int{zkPID}, cluster: c.Name},
-	} {
+	targets := []*target{{name: "single node", db: "bench_single", nodes: []*servers.ClickHouse{single}, queries: true}}
+	if *insert != "local" {
+		targets = append(targets, &target{name: "cluster 2x2 distributed", db: "bench_cluster", nodes: c.All(), extra: []int{zkPID}, cluster: c.Name, insert: "distributed", queries: true})
+	}
+	if *insert != "distributed" {
+		targets = append(targets, &target{name: "cluster 2x2 local", db: "bench_cluster_local", nodes: c.All(), extra: []int{zkPID}, cluster: c.Name, insert: "local", queries: *insert == "local"})
+	}
+	for _, t := range targets {
 		if err := measure(ctx, t, binPath, dir, brokers, topic, produced); err != nil {
 			return fmt.Errorf("%s: %w", t.name, err)
+		}
+	}
+	if *requests > 0 {
+		for _, t := range targets {
+			if !t.queries {
+				continue
+			}
+			if err := measureQueries(ctx, t, binPath, *requests, log); err != nil {
+				return fmt.Errorf("%s: %w", t.name, err)
+			}
 		}
 	}
 	return nil
 }
 
-func measure(ctx context.Context, t target, bin, dir string, brokers []string, topic string, produced int) error {
+func measure(ctx context.Context, t *target, bin, dir string, brokers []string, topic string, produced int) error {
 	addrs := make([]string, len(t.nodes))
 	for i, n := range t.nodes {
 		addrs[i] = n.Addr
 	}
-	db := "bench_" + strings.ReplaceAll(strings.Fields(t.name)[0], " ", "_")
+	db := t.db
 	httpAddr, err := toolenv.FreeAddr()
 	if err != nil {
 		return err
 	}
 	cl := ""
 	if t.cluster != "" {
-		cl = "  cluster: " + t.cluster + "\n"
+		cl = "  cluster: " + t.cluster + "\n  cluster_insert: " + t.insert + "\n"
 	}
 	cfgPath := filepath.Join(dir, db+".yaml")
 	cfg := fmt.Sprintf(`clickhouse:
@@ -167,6 +194,7 @@ log:
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return err
 	}
+	t.cfg = cfgPath
 	mig := exec.Command(bin, "migrate", "--config", cfgPath)
 	mig.Stderr = os.Stderr
 	if out, err := mig.Output(); err != nil {
@@ -237,7 +265,3 @@ func sumCPU(pids []int) time.Duration {
 	}
 	return d
 }
-
-// procCPU returns the CPU time (user + system) a process has used so far.
-
-// freeAddr returns a free loopback host:port.
