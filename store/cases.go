@@ -54,10 +54,21 @@ func (s *Store) InsertCases(ctx context.Context, rows ...[]schemas.CaseRow) erro
 	if n == 0 {
 		return nil
 	}
-	if s.cl.insert == ClusterInsertLocal {
-		return s.insertCasesLocal(ctx, n, rows)
+	if s.cl.name == "" {
+		return insertCaseRows(ctx, s.conn, "cases", n, s.block, rows)
 	}
-	return insertCaseRows(ctx, s.conn, "cases", n, s.block, rows)
+	key := caseBatchKey(n, rows)
+	if s.router.failedBefore(key) {
+		ctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"insert_deduplicate": 0}))
+	}
+	var err error
+	if s.cl.insert == ClusterInsertLocal {
+		err = s.insertCasesLocal(ctx, n, rows)
+	} else {
+		err = insertCaseRows(ctx, s.conn, "cases", n, s.block, rows)
+	}
+	s.router.noteInsert(key, err)
+	return err
 }
 
 // insertCaseRows inserts the n rows of rows into table over conn, in blocks

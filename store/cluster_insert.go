@@ -31,9 +31,54 @@ const (
 // listing that shard's replicas) and the slot table of the shard weights,
 // read from system.clusters on first use.
 type shardRouter struct {
-	mu    sync.Mutex
-	conns []driver.Conn // by shard, in shard_num order
-	slots []int         // slot → index into conns, as the Distributed engine builds it
+	mu     sync.Mutex
+	conns  []driver.Conn // by shard, in shard_num order
+	slots  []int         // slot → index into conns, as the Distributed engine builds it
+	failed string        // caseBatchKey of the last batch whose insert failed
+}
+
+// An insert into a replicated table with materialized views can fail after
+// the table took the block and before a view's table took its output (a
+// ZooKeeper connection lost in between). Retried as is, the table drops the
+// block as a duplicate and ClickHouse then skips the views, so the view's
+// rows would never arrive. The retry of a failed batch is therefore sent
+// with insert_deduplicate=0: what arrived twice collapses in the
+// Replacing/Aggregating tables as any re-delivery does.
+
+// caseBatchKey identifies a batch of case rows for recognising its retry.
+func caseBatchKey(n int, rows [][]schemas.CaseRow) string {
+	var first, last *schemas.CaseRow
+	for _, rs := range rows {
+		if len(rs) > 0 {
+			if first == nil {
+				first = &rs[0]
+			}
+			last = &rs[len(rs)-1]
+		}
+	}
+	if first == nil {
+		return ""
+	}
+	return fmt.Sprintf("%d|%s|%s|%d|%d|%s|%s|%d|%d", n, first.Source, first.CaseID, first.Version, first.Offset, last.Source, last.CaseID, last.Version, last.Offset)
+}
+
+// failedBefore reports whether the last failed insert was of this batch.
+func (r *shardRouter) failedBefore(key string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return key != "" && r.failed == key
+}
+
+// noteInsert records the outcome of inserting the batch key.
+func (r *shardRouter) noteInsert(key string, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case err != nil:
+		r.failed = key
+	case r.failed == key:
+		r.failed = ""
+	}
 }
 
 // close closes the shard connections.

@@ -146,6 +146,60 @@ func TestClusterStore(t *testing.T) {
 		checkInsertOnce(t, c, db3, store.ClusterInsertLocal)
 	})
 
+	// An insert whose view fails after the table took the block (here:
+	// the view's table detached; in production a ZooKeeper connection lost
+	// in between) is retried: the view's rows must arrive with the retry.
+	t.Run("RetryAfterAViewFailed", func(t *testing.T) {
+		st := openCluster(t, c.Nodes[0][0], db)
+		before, err := st.CaseStats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := benchRows(2000, 5)
+		for i := range rows {
+			rows[i].CaseID = "retry-" + rows[i].CaseID
+		}
+		// A column the view does not fill makes the view fail at write
+		// time, after cases_local took the block.
+		probe := "SELECT count() FROM system.columns WHERE database = '" + db + "' AND table = 'case_events_local' AND name = 'retry_probe'"
+		nodeQuery(t, c.Nodes[0][0], "ALTER TABLE "+db+".case_events_local ON CLUSTER riskwatch ADD COLUMN retry_probe UInt8")
+		for _, n := range c.All() {
+			if got := waitNode(t, n, probe, "1"); got != "1" {
+				t.Fatalf("%s: case_events_local has no retry_probe", n.Addr)
+			}
+		}
+		if err := st.InsertCases(ctx, rows); err == nil {
+			t.Fatal("the insert succeeded while the view could not write")
+		} else {
+			t.Logf("the failing insert: %v", err)
+		}
+		nodeQuery(t, c.Nodes[0][0], "ALTER TABLE "+db+".case_events_local ON CLUSTER riskwatch DROP COLUMN retry_probe")
+		for _, n := range c.All() {
+			if got := waitNode(t, n, probe, "0"); got != "0" {
+				t.Fatalf("%s: case_events_local still has retry_probe", n.Addr)
+			}
+		}
+		for _, n := range c.All() {
+			nodeQuery(t, n, "SYSTEM SYNC REPLICA "+db+".cases_local")
+		}
+		if got := nodeQuery(t, c.Nodes[0][1], "SELECT count() FROM "+db+".cases WHERE startsWith(case_id, 'retry-')"); got != "2000" {
+			t.Logf("after the failed insert cases holds %s of its 2,000 rows", got)
+		}
+		if err := st.InsertCases(ctx, rows); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range c.All() {
+			nodeQuery(t, n, "SYSTEM SYNC REPLICA "+db+".case_events_local")
+		}
+		after, err := st.CaseStats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.Rows != before.Rows+2000 || after.Events != before.Events+2000 {
+			t.Errorf("after the retry: %+v, want %d cases and %d versions (2,000 more of each than %+v)", after, before.Rows+2000, before.Events+2000, before)
+		}
+	})
+
 	t.Run("AddColumnReachesEveryNode", func(t *testing.T) {
 		add := append(slices.Clone(migs), loadExtra(t, map[string]string{
 			"9001_add_columns.sql": "ALTER TABLE cases ADD COLUMN cluster_probe UInt8 DEFAULT 7;\nALTER TABLE risk_index ADD COLUMN cluster_probe2 String DEFAULT 'x';",
