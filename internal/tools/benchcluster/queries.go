@@ -149,7 +149,13 @@ func measureQueries(ctx context.Context, t *target, bin string, requests int, lo
 // none; every other one with a filter only the cases table answers.
 func trendURLs(reg *schemas.Registry, firstDay, lastDay time.Time, n int) []string {
 	rng := rand.New(rand.NewPCG(8, 8))
-	counties, towns := reg.AtLevel(schemas.LevelCounty), reg.AtLevel(schemas.LevelTown)
+	var counties []schemas.Region // those with towns (市辖区 has none: no group=region)
+	for _, c := range reg.AtLevel(schemas.LevelCounty) {
+		if len(reg.Children(c.Code)) > 0 {
+			counties = append(counties, c)
+		}
+	}
+	towns := reg.AtLevel(schemas.LevelTown)
 	days := int(lastDay.Sub(firstDay).Hours()/24) + 1
 	cats := []string{"labor", "land", "neighbor", "family", "labor.wage_arrears"}
 	var out []string
@@ -174,7 +180,7 @@ func trendURLs(reg *schemas.Registry, firstDay, lastDay time.Time, n int) []stri
 		if rng.IntN(2) == 0 {
 			q.Set("category", cats[rng.IntN(len(cats))])
 		}
-		if g := rng.IntN(3); g == 1 && q.Get("region") != "" {
+		if g := rng.IntN(3); g == 1 && q.Get("region") != "" && len(reg.Children(q.Get("region"))) > 0 {
 			q.Set("group", "region")
 		} else if g == 2 {
 			q.Set("group", "category")
