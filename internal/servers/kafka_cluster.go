@@ -226,10 +226,16 @@ func (b *KafkaBroker) Start(ctx context.Context) error {
 	return b.cluster.waitBrokers(ctx, len(b.cluster.Brokers))
 }
 
+// kafkaClusterReadyTimeout bounds how long a start of the three brokers
+// waits for them to know each other: three JVMs starting at once on a busy
+// two-core machine took longer than one broker's kafkaReadyTimeout (a
+// broker's port still refused connections after 90 s at load ~55).
+const kafkaClusterReadyTimeout = 4 * time.Minute
+
 // waitBrokers asks the running brokers for metadata until one lists n
-// brokers, for up to kafkaReadyTimeout.
+// brokers, for up to kafkaClusterReadyTimeout.
 func (c *KafkaCluster) waitBrokers(ctx context.Context, n int) error {
-	ctx, cancel := context.WithTimeout(ctx, kafkaReadyTimeout)
+	ctx, cancel := context.WithTimeout(ctx, kafkaClusterReadyTimeout)
 	defer cancel()
 	transport := &kafka.Transport{DialTimeout: 2 * time.Second, IdleTimeout: time.Second}
 	defer transport.CloseIdleConnections()
