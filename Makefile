@@ -95,7 +95,7 @@ bench-ingest-vs-sinker: build
 	sinker="$$(scripts/sinker.sh $(SINKER_VERSION) $(SINKER_SRC))" && \
 	$(GO) run ./internal/tools/benchingest --bin bin/riskwatch --records $(BENCH_RECORDS) --broker kafka --runs $(BENCH_SINKER_RUNS) --sinker "$$sinker"
 
-## bench-cluster: demo records through a real Apache Kafka broker into one ClickHouse node and into the local 2 x 2 cluster, one run
+## bench-cluster: demo records through a real Apache Kafka broker into one ClickHouse node and into the local 2 x 2 cluster (both insert paths), then a month of jobs and API trends on both, one run
 BENCH_CLUSTER_RECORDS ?= 200000
 bench-cluster: build
 	scripts/deps.sh clickhouse kafka $(KAFKA_VERSION) zookeeper $(ZOOKEEPER_VERSION)
