@@ -169,13 +169,18 @@ func (d *clusterDialect) Statements(sql string) ([]string, error) {
 			// A replicated table spreads an ALTER to its replicas itself.
 			return []string{fmt.Sprintf("ALTER TABLE %s.%s%s", d.db, name, rest)}, nil
 		}
-		// The local tables first (one replica per shard runs it; replication
+		// The local tables first, on one replica of each shard (replication
 		// carries it to the other), then the Distributed table on every
-		// node: ClickHouse refuses an ON CLUSTER ALTER of a non-replicated
-		// table on a cluster whose shards replicate internally, so the store
-		// runs that one on each node itself (see execDDL).
+		// node. Neither goes ON CLUSTER: ClickHouse refuses an ON CLUSTER
+		// ALTER of a non-replicated table on a cluster whose shards
+		// replicate internally, and for a replicated table 18.16's DDL
+		// worker races between the two replicas of a shard (both run it;
+		// the second fails to mark it executed and its DDL worker thread
+		// stops for good, so every later ON CLUSTER statement waits for
+		// that node until its timeout). The store runs both itself (see
+		// execDDL).
 		return []string{
-			fmt.Sprintf("ALTER TABLE %s.%s%s%s%s", d.db, name, LocalSuffix, on, rest),
+			everyShard + fmt.Sprintf("ALTER TABLE %s.%s%s%s", d.db, name, LocalSuffix, rest),
 			everyNode + fmt.Sprintf("ALTER TABLE %s.%s%s", d.db, name, rest),
 		}, nil
 	}
@@ -217,6 +222,10 @@ func (d *clusterDialect) Statements(sql string) ([]string, error) {
 // everyNode prefixes a statement of Statements that the store runs on each
 // node of the cluster, one by one, instead of once ON CLUSTER.
 const everyNode = "-- every node\n"
+
+// everyShard prefixes a statement of Statements that the store runs once
+// on each shard (on the first of its replicas that answers).
+const everyShard = "-- every shard\n"
 
 // quote returns s as a ClickHouse string literal.
 func quote(s string) string {
@@ -283,6 +292,12 @@ func (s *Store) execDDL(ctx context.Context, d *clusterDialect, sql string) erro
 			}
 			continue
 		}
+		if sql, ok := strings.CutPrefix(st, everyShard); ok {
+			if err := s.execOnEveryShard(ctx, sql); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := s.conn.Exec(ctx, st); err != nil {
 			return fmt.Errorf("%w (cluster form: %q)", err, firstLine(st))
 		}
@@ -327,6 +342,55 @@ func (s *Store) execOnEveryNode(ctx context.Context, sql string) error {
 		conn.Close()
 		if err != nil {
 			return fmt.Errorf("cannot run %q on %s: %w", firstLine(sql), a, err)
+		}
+	}
+	return nil
+}
+
+// execOnEveryShard runs sql once on each shard of the store's cluster, over
+// a connection that lists that shard's replicas (the first that answers
+// runs it).
+func (s *Store) execOnEveryShard(ctx context.Context, sql string) error {
+	rows, err := s.conn.Query(ctx, "SELECT shard_num, host_address, port FROM system.clusters WHERE cluster = ? ORDER BY shard_num, replica_num", s.cl.name)
+	if err != nil {
+		return fmt.Errorf("cannot list the shards of cluster %s: %w", s.cl.name, err)
+	}
+	var shards [][]string
+	last := uint32(0)
+	for rows.Next() {
+		var (
+			num  uint32
+			host string
+			port uint16
+		)
+		if err := rows.Scan(&num, &host, &port); err != nil {
+			rows.Close()
+			return fmt.Errorf("cannot list the shards of cluster %s: %w", s.cl.name, err)
+		}
+		if len(shards) == 0 || num != last {
+			shards = append(shards, nil)
+			last = num
+		}
+		shards[len(shards)-1] = append(shards[len(shards)-1], net.JoinHostPort(host, strconv.Itoa(int(port))))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("cannot list the shards of cluster %s: %w", s.cl.name, err)
+	}
+	if len(shards) == 0 {
+		return fmt.Errorf("cluster %s is not in system.clusters of the server", s.cl.name)
+	}
+	for i, addrs := range shards {
+		o := s.cl.opts
+		o.Addrs = addrs
+		conn, err := connect(o, s.db)
+		if err != nil {
+			return err
+		}
+		err = conn.Exec(ctx, sql)
+		conn.Close()
+		if err != nil {
+			return fmt.Errorf("cannot run %q on shard %d (%s): %w", firstLine(sql), i+1, strings.Join(addrs, ", "), err)
 		}
 	}
 	return nil

@@ -36,7 +36,7 @@ func TestDialectForCluster(t *testing.T) {
 			everyNode + "INSERT INTO db.case_updates_local SELECT source, case_id FROM db.case_events_local",
 		}},
 		{"ALTER TABLE cases ADD COLUMN x UInt8", []string{
-			"ALTER TABLE db.cases_local ON CLUSTER rw ADD COLUMN x UInt8",
+			everyShard + "ALTER TABLE db.cases_local ADD COLUMN x UInt8",
 			everyNode + "ALTER TABLE db.cases ADD COLUMN x UInt8",
 		}},
 	} {

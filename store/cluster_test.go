@@ -214,6 +214,12 @@ func TestClusterStore(t *testing.T) {
 		if !slices.Equal(applied, []string{"9001_add_columns.sql"}) {
 			t.Fatalf("applied %v, want the new migration only", applied)
 		}
+		// No ALTER goes through the distributed DDL queue: 18.16's DDL
+		// worker races on an ON CLUSTER ALTER of a replicated table (both
+		// replicas of a shard run it, the second's worker thread stops).
+		if got := nodeQuery(t, c.Nodes[0][0], "SELECT count() FROM system.zookeeper WHERE path = '/clickhouse/task_queue/ddl' AND value LIKE '%ALTER TABLE%'"); got != "0" {
+			t.Errorf("%s ALTER statements went ON CLUSTER through the DDL queue, want none", got)
+		}
 		for _, n := range c.All() {
 			for _, tc := range []struct{ table, col string }{{"cases", "cluster_probe"}, {"cases_local", "cluster_probe"}, {"risk_index", "cluster_probe2"}} {
 				q := "SELECT count() FROM system.columns WHERE database = '" + db + "' AND table = '" + tc.table + "' AND name = '" + tc.col + "'"
