@@ -30,9 +30,18 @@ func produceCases(t *testing.T, p *ingest.Producer, prefix string, from, to int,
 				recs = append(recs, ingest.Record{Key: []byte(id), Value: []byte(strings.Replace(good(id, 2, "邻里噪音"), `"accepted"`, `"resolved"`, 1))})
 			}
 		}
-		if err := p.Send(context.Background(), recs...); err != nil {
-			t.Errorf("produce: %v", err)
-			return
+		// A send fails while a killed broker's partitions have no leader
+		// yet; it is sent again (what was written twice, the tables
+		// collapse), as a producing application would.
+		for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(time.Second) {
+			err := p.Send(context.Background(), recs...)
+			if err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("produce: %v", err)
+				return
+			}
 		}
 		time.Sleep(pause)
 	}
