@@ -21,7 +21,7 @@ export RISKWATCH_KAFKA_VERSION ?= $(KAFKA_VERSION)
 
 ## deps: install ClickHouse, the Apache Kafka and ZooKeeper jars, chDB, Chromium + CJK fonts and Go modules when missing
 deps:
-	scripts/deps.sh go clickhouse kafka $(KAFKA_VERSION) zookeeper $(ZOOKEEPER_VERSION) chdb browser staticcheck
+	scripts/deps.sh go clickhouse kafka $(KAFKA_VERSION) zookeeper $(ZOOKEEPER_VERSION) chdb nycgeo smtp browser staticcheck
 
 ## build: the riskwatch binary in bin/
 build:
