@@ -44,7 +44,7 @@ test-go:
 	@rm -f $(SQL_RECORD)
 	@echo "go test $(RACE) ./... (Apache Kafka $(RISKWATCH_KAFKA_VERSION); full log in .run/test.json)"
 	$(GO) build -o .run/testsummary ./internal/tools/testsummary
-	CI=$${CI:-true} RISKWATCH_SQL_RECORD=$(SQL_RECORD) $(GO) test $(RACE) -count=1 -timeout $(TEST_TIMEOUT) -skip '$(CLUSTER_TESTS)' -json ./... | tee .run/test.json | .run/testsummary
+	CI=$${CI:-true} RISKWATCH_ARTIFACTS=$${RISKWATCH_ARTIFACTS:-$(CURDIR)/.run/artifacts} RISKWATCH_SQL_RECORD=$(SQL_RECORD) $(GO) test $(RACE) -count=1 -timeout $(TEST_TIMEOUT) -skip '$(CLUSTER_TESTS)' -json ./... | tee .run/test.json | .run/testsummary
 
 # The tests that start the local ClickHouse cluster (ZooKeeper + 2 shards x 2
 # replicas) are named TestCluster*; `make test` leaves them to test-cluster,
