@@ -45,15 +45,8 @@ func SignLink(base string, secret []byte, rel, scope string, exp time.Time) stri
 func (g *Generator) LinkHandler(prefix string, secret []byte, now func() time.Time) http.Handler {
 	prefix = "/" + strings.Trim(prefix, "/") + "/"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, "只支持 GET (method not allowed)", http.StatusMethodNotAllowed)
-			return
-		}
-		rest, ok := strings.CutPrefix(r.URL.Path, prefix)
-		if !ok || r.URL.RawPath != "" || strings.ContainsAny(r.URL.Path, "\\\x00") {
-			http.NotFound(w, r)
+		rest, ok := reportRequest(w, r, prefix)
+		if !ok {
 			return
 		}
 		m := reportName.FindStringSubmatch(rest)

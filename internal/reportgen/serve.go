@@ -71,15 +71,8 @@ var reportTypes = map[string]string{HTML: "text/html; charset=utf-8", PDF: "appl
 func (g *Generator) ScopedHandler(prefix string, scope func(*http.Request) (string, bool)) http.Handler {
 	prefix = "/" + strings.Trim(prefix, "/") + "/"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, "只支持 GET (method not allowed)", http.StatusMethodNotAllowed)
-			return
-		}
-		rest, ok := strings.CutPrefix(r.URL.Path, prefix)
-		if !ok || r.URL.RawPath != "" || strings.ContainsAny(r.URL.Path, "\\\x00") {
-			http.NotFound(w, r)
+		rest, ok := reportRequest(w, r, prefix)
+		if !ok {
 			return
 		}
 		allowed := ""
@@ -282,4 +275,23 @@ func (g *Generator) KeepLatest(ctx context.Context, levels []int, refresh time.D
 			have = latest(have) || have
 		}
 	}
+}
+
+// reportRequest answers what every report handler refuses alike: a method
+// other than GET and HEAD (405), a path outside prefix, one with escaped
+// bytes or with a backslash or NUL (404). Otherwise it returns the path
+// below prefix. It sets nosniff on every answer.
+func reportRequest(w http.ResponseWriter, r *http.Request, prefix string) (string, bool) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "只支持 GET (method not allowed)", http.StatusMethodNotAllowed)
+		return "", false
+	}
+	rest, ok := strings.CutPrefix(r.URL.Path, prefix)
+	if !ok || r.URL.RawPath != "" || strings.ContainsAny(r.URL.Path, "\\\x00") {
+		http.NotFound(w, r)
+		return "", false
+	}
+	return rest, true
 }
