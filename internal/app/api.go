@@ -149,15 +149,9 @@ func tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return 2
 	}
 	// Flags may come before or after the positional ID.
-	var pos []string
-	for rest := args[1:]; ; {
-		if err := fs.Parse(rest); err != nil {
-			return 2
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos, rest = append(pos, fs.Arg(0)), fs.Args()[1:]
+	pos, err := parseInterleaved(fs, args[1:])
+	if err != nil {
+		return 2
 	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {

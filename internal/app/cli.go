@@ -237,3 +237,18 @@ func goVersion() string {
 	}
 	return runtime.Version()
 }
+
+// parseInterleaved parses args with fs where flags and positional
+// arguments may come in any order, and returns the positional ones.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos, rest = append(pos, fs.Arg(0)), fs.Args()[1:]
+	}
+}

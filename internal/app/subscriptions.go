@@ -169,15 +169,9 @@ func subscriptionsCommand(ctx context.Context, args []string, stdout, stderr io.
 		fmt.Fprintf(stderr, "riskwatch subscriptions: unknown command %q\n\n%s", sub, subscriptionsUsage)
 		return 2
 	}
-	var pos []string
-	for rest := args[1:]; ; {
-		if err := fs.Parse(rest); err != nil {
-			return 2
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos, rest = append(pos, fs.Arg(0)), fs.Args()[1:]
+	pos, err := parseInterleaved(fs, args[1:])
+	if err != nil {
+		return 2
 	}
 	bad := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "riskwatch subscriptions "+sub+": "+format+"\n", a...)
