@@ -116,6 +116,7 @@ func ForecastJob(st ForecastStore, w schemas.Window, cfg ForecastConfig, compute
 		if err := ctx.Err(); err != nil {
 			return 0, err
 		}
+		reconcileRows(rows, series, opts, cfg)
 		if vc, ok := st.(VillageCounter); ok && wantLevel(cfg.Levels, ForecastVillage) {
 			n := cfg.ShareWindows
 			if n <= 0 {
