@@ -17,7 +17,7 @@ const coherenceErrors = 52
 // reconcileRows makes the city, county and town rows of each category group
 // coherent at every horizon: towns add up to their county and counties to
 // the city. Per category the nodes are the regions with rows (a town's
-// parent is the county whose code prefixes its own, else the city) plus,
+// parent is its county by countyOf, else the city) plus,
 // under each node with children, a leaf for the rest (its series minus
 // its children's: cases of towns without a forecast or without a town),
 // forecast with forecast.Auto like the others (zero when too sparse), not
@@ -83,7 +83,7 @@ func reconcileRows(rows []store.ForecastRow, series []forecast.Series, opts fore
 				}
 			case ForecastTown:
 				for _, c := range nodes {
-					if c.level == ForecastCounty && strings.HasPrefix(k.region, c.region) {
+					if c.level == ForecastCounty && countyOf(k.region, c.region) {
 						parent[i] = idx[c]
 					}
 				}
@@ -217,4 +217,14 @@ func recentre(r *store.ForecastRow, p float64) {
 	hi := func(v float64) float64 { return math.Max(math.Max(v, v+d), p) }
 	r.Lower80, r.Upper80, r.Lower95, r.Upper95 = lo(r.Lower80), hi(r.Upper80), lo(r.Lower95), hi(r.Upper95)
 	r.Point = p
+}
+
+// countyOf tells whether a town lies in a county: 12-digit division codes
+// share their first six digits (the county's code is those and six zeros);
+// other codes when the county's code prefixes the town's.
+func countyOf(town, county string) bool {
+	if len(town) == 12 && len(county) == 12 {
+		return town[:6] == county[:6] && county[6:] == "000000"
+	}
+	return strings.HasPrefix(town, county)
 }

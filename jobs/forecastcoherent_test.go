@@ -2,10 +2,12 @@ package jobs
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"testing"
 	"time"
 
+	"github.com/riskwatch/riskwatch/internal/testenv"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
 )
@@ -16,8 +18,8 @@ import (
 func coherenceFixture() *fakeForecastStore {
 	st := &fakeForecastStore{}
 	base := time.Date(2025, 1, 6, 0, 0, 0, 0, schemas.Shanghai)
-	counties := []string{"150521", "150522"}
-	towns := [][]string{{"150521100", "150521200", "150521300"}, {"150522100", "150522200", "150522300"}}
+	counties := []string{"150521000000", "150522000000"}
+	towns := [][]string{{"150521100000", "150521200000", "150521300000"}, {"150522100000", "150522200000", "150522300000"}}
 	for w := 0; w < 80; w++ {
 		end := base.AddDate(0, 0, 7*w)
 		for ci, cat := range []string{"labor", "land"} {
@@ -43,6 +45,54 @@ func TestForecastWeekIsCoherentAcrossLevels(t *testing.T) {
 	if _, err := ForecastJob(st, schemas.Week, DefaultForecastConfig(schemas.Week), time.Now)(context.Background(), at); err != nil {
 		t.Fatal(err)
 	}
+	checkCoherent(t, st.rows)
+}
+
+// TestForecastWeekIsCoherentOnClickHouse: the fixture's town counts as cases
+// in ClickHouse; forecast_week's stored rows add up across levels.
+func TestForecastWeekIsCoherentOnClickHouse(t *testing.T) {
+	ch := testenv.ClickHouse(t)
+	ctx := context.Background()
+	st := migratedStore(t, ch, "fccoh")
+	var cases []schemas.CaseRow
+	for _, c := range coherenceFixture().fakeCounts {
+		if c.Level != ForecastTown {
+			continue
+		}
+		day := c.WindowEnd.AddDate(0, 0, -7)
+		for i := uint64(0); i < c.Count; i++ {
+			id := fmt.Sprintf("%s-%s-%s-%d", c.Region, c.Category, day.Format("20060102"), i)
+			cases = append(cases, schemas.CaseRow{Source: schemas.SourcePlatform, CaseID: id, Version: 1, Contract: 1,
+				ReportedAt: day.Add(10 * time.Hour), ReportedDate: time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC),
+				RegionCode: c.Region, RegionLevel: 4, CityCode: "150500000000", CountyCode: c.Region[:6] + "000000", TownCode: c.Region,
+				Category: c.Category, CategoryGroup: c.Category, Parties: 1, Status: schemas.StatusAccepted})
+		}
+	}
+	if err := st.InsertCases(ctx, cases); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2025, 1, 6, 0, 0, 0, 0, schemas.Shanghai).AddDate(0, 0, 7*79)
+	var job func(context.Context, time.Time) (uint64, error)
+	for _, j := range ForecastJobs(st, time.Now) {
+		if j.Name == "forecast_week" {
+			job = j.Run
+		}
+	}
+	if _, err := job(ctx, at); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := st.Forecasts(ctx, "week", at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCoherent(t, rows)
+}
+
+// checkCoherent: for every (category, horizon) the towns' points add up to
+// their county's and the counties' to the city's (to 1e-6), and every
+// interval holds its point.
+func checkCoherent(t *testing.T, rows []store.ForecastRow) {
+	t.Helper()
 	type key struct {
 		cat string
 		h   uint8
@@ -51,7 +101,7 @@ func TestForecastWeekIsCoherentAcrossLevels(t *testing.T) {
 	county := map[key]map[string]float64{}
 	townSum := map[key]map[string]float64{}
 	countySum := map[key]float64{}
-	for _, r := range st.rows {
+	for _, r := range rows {
 		k := key{r.Category, r.Horizon}
 		if !(r.Lower95 <= r.Lower80 && r.Lower80 <= r.Point && r.Point <= r.Upper80 && r.Upper80 <= r.Upper95) {
 			t.Errorf("interval does not hold the point: %+v", r)
@@ -69,7 +119,7 @@ func TestForecastWeekIsCoherentAcrossLevels(t *testing.T) {
 			if townSum[k] == nil {
 				townSum[k] = map[string]float64{}
 			}
-			townSum[k][r.RegionCode[:6]] += r.Point
+			townSum[k][r.RegionCode[:6]+"000000"] += r.Point
 		}
 	}
 	if len(city) != 12 {
