@@ -194,15 +194,7 @@ func mintProjection(hier *forecast.Hierarchy, y [][]float64) *mat.Dense {
 			e.Set(r, i, y[i][t]-y[i][t-1])
 		}
 	}
-	w, _ := forecast.ShrinkCov(e)
-	var tr float64
-	for i := 0; i < n; i++ {
-		tr += w.At(i, i)
-	}
-	for i := 0; i < n; i++ {
-		w.SetSym(i, i, w.At(i, i)+1e-6*max(tr/float64(n), 1))
-	}
-	sp, err := hier.MinTWeights(w)
+	sp, err := forecast.MinTShrinkWeights(hier, e)
 	if err != nil {
 		return nil
 	}
@@ -212,10 +204,8 @@ func mintProjection(hier *forecast.Hierarchy, y [][]float64) *mat.Dense {
 // recentre sets a row's point to the reconciled value p and its intervals
 // to the hull of the base interval and the base interval moved by p − point.
 func recentre(r *store.ForecastRow, p float64) {
-	d := p - r.Point
-	lo := func(v float64) float64 { return math.Min(math.Max(0, math.Min(v, v+d)), p) }
-	hi := func(v float64) float64 { return math.Max(math.Max(v, v+d), p) }
-	r.Lower80, r.Upper80, r.Lower95, r.Upper95 = lo(r.Lower80), hi(r.Upper80), lo(r.Lower95), hi(r.Upper95)
+	r.Lower80, r.Upper80 = forecast.HullBounds(r.Lower80, r.Upper80, r.Point, p)
+	r.Lower95, r.Upper95 = forecast.HullBounds(r.Lower95, r.Upper95, r.Point, p)
 	r.Point = p
 }
 

@@ -20,6 +20,12 @@ const (
 	ReconBase = "base"
 	ReconBU   = "bottom-up"
 	ReconMinT = "mint-shrink"
+	// ReconMinTHull is MinT(shrink) with HullIntervals.
+	ReconMinTHull = "mint-shrink-hull"
+	// ReconMinTNaiveHull is MinT(shrink) with the covariance of the
+	// history's one-step naive errors (y_t − y_{t−1}, the latest 52 known
+	// at the origin) and HullIntervals: what the forecast jobs store.
+	ReconMinTNaiveHull = "mint-naive-hull"
 )
 
 // minTErrors is the number of past one-step error vectors MinT needs
@@ -100,6 +106,17 @@ func BacktestHierarchy(trees []Tree, o BacktestOptions) map[string][]LevelScore 
 				}
 				sp, _ = hier.MinTWeights(w)
 			}
+			var spn *mat.Dense
+			if rows := min(52, org-1); rows >= 3 {
+				e := mat.NewDense(rows, n, nil)
+				for i := 0; i < n; i++ {
+					for r := 0; r < rows; r++ {
+						tt := org - rows + r
+						e.Set(r, i, t.Y[i][tt]-t.Y[i][tt-1])
+					}
+				}
+				spn, _ = MinTShrinkWeights(hier, e)
+			}
 			for h := 0; h < H && org+h < length; h++ {
 				base := make([]float64, n)
 				for i := range fs {
@@ -110,8 +127,14 @@ func BacktestHierarchy(trees []Tree, o BacktestOptions) map[string][]LevelScore 
 				if sp != nil {
 					mint = Apply(sp, base)
 				}
+				mintN := bu
+				if spn != nil {
+					mintN = Apply(spn, base)
+				}
 				rb := ReconcileIntervals(fs, h, bu)
 				rm := ReconcileIntervals(fs, h, mint)
+				rmh := HullIntervals(fs, h, mint)
+				rnh := HullIntervals(fs, h, mintN)
 				for i := range fs {
 					if !ok[i] {
 						continue
@@ -121,6 +144,8 @@ func BacktestHierarchy(trees []Tree, o BacktestOptions) map[string][]LevelScore 
 					add(ReconBase, t.Level[i], h+1, fs[i], h, y, nv, scale[i], fs[i].Model)
 					add(ReconBU, t.Level[i], h+1, reconciledForecast(rb, i, h, H), h, y, nv, scale[i], fs[i].Model)
 					add(ReconMinT, t.Level[i], h+1, reconciledForecast(rm, i, h, H), h, y, nv, scale[i], fs[i].Model)
+					add(ReconMinTHull, t.Level[i], h+1, reconciledForecast(rmh, i, h, H), h, y, nv, scale[i], fs[i].Model)
+					add(ReconMinTNaiveHull, t.Level[i], h+1, reconciledForecast(rnh, i, h, H), h, y, nv, scale[i], fs[i].Model)
 				}
 			}
 			if org < length {

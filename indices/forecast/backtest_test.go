@@ -53,7 +53,7 @@ func TestBacktestHierarchyMethodsOnSameForecasts(t *testing.T) {
 	tree := Tree{Parent: []int{-1, 0, 0}, Level: []int{3, 4, 4}, Y: [][]float64{root, a, b}}
 	o := BacktestOptions{Options: Options{Period: 52, Horizon: 1}, First: 80, Last: 119, Every: 1}
 	res := BacktestHierarchy([]Tree{tree}, o)
-	for _, m := range []string{ReconBase, ReconBU, ReconMinT} {
+	for _, m := range []string{ReconBase, ReconBU, ReconMinT, ReconMinTHull, ReconMinTNaiveHull} {
 		if len(res[m]) != 2 {
 			t.Fatalf("%s: %d cells, want 2 (levels 3 and 4 at h=1)", m, len(res[m]))
 		}
@@ -75,6 +75,17 @@ func TestBacktestHierarchyMethodsOnSameForecasts(t *testing.T) {
 	// MinT starts after minTErrors origins and then differs from bottom-up.
 	if res[ReconMinT][0].Score == res[ReconBU][0].Score {
 		t.Error("MinT scores equal bottom-up at the root")
+	}
+	// The hull keeps MinT's points and holds at least the base intervals'
+	// outcomes.
+	for lv := range 2 {
+		hull, mint, base := res[ReconMinTHull][lv].Score, res[ReconMinT][lv].Score, res[ReconBase][lv].Score
+		if hull.MASERatio() != mint.MASERatio() || hull.Coverage80() < base.Coverage80() || hull.Coverage95() < base.Coverage95() {
+			t.Errorf("level %d: hull %+v, MinT %+v, base %+v", lv, hull, mint, base)
+		}
+	}
+	if res[ReconMinTNaiveHull][0].Score == res[ReconMinTHull][0].Score {
+		t.Error("MinT with naive errors scores equal MinT with the base errors")
 	}
 }
 

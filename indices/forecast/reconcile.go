@@ -189,3 +189,42 @@ func ReconcileIntervals(base []Forecast, i int, rec []float64) Reconciled {
 	}
 	return r
 }
+
+// HullIntervals is ReconcileIntervals with each bound the outer one of the
+// base bound and the moved bound: the interval is the hull of the base
+// interval and the base interval moved by rec − base point, so it holds
+// the reconciled point and the base interval. Lower bounds are clipped at
+// 0 unless the reconciled point is negative (then they equal it).
+func HullIntervals(base []Forecast, i int, rec []float64) Reconciled {
+	n := len(base)
+	r := Reconciled{Point: rec, Lo80: make([]float64, n), Hi80: make([]float64, n), Lo95: make([]float64, n), Hi95: make([]float64, n)}
+	for k, f := range base {
+		r.Lo80[k], r.Hi80[k] = HullBounds(f.Lo80[i], f.Hi80[i], f.Point[i], rec[k])
+		r.Lo95[k], r.Hi95[k] = HullBounds(f.Lo95[i], f.Hi95[i], f.Point[i], rec[k])
+	}
+	return r
+}
+
+// HullBounds returns the hull of the interval [lo, hi] around the base
+// point and the same interval moved to the reconciled point p, with the
+// lower bound clipped at 0 (or at p when p is negative).
+func HullBounds(lo, hi, point, p float64) (float64, float64) {
+	d := p - point
+	return math.Min(math.Max(0, math.Min(lo, lo+d)), p), math.Max(math.Max(hi, hi+d), p)
+}
+
+// MinTShrinkWeights is MinTWeights with the ShrinkCov of the error rows e
+// (time × nodes) and a ridge of 1e-6 × the mean variance (at least 1e-6)
+// on the diagonal, so that series without errors keep it invertible.
+func MinTShrinkWeights(h *Hierarchy, e *mat.Dense) (*mat.Dense, error) {
+	w, _ := ShrinkCov(e)
+	n := w.SymmetricDim()
+	var tr float64
+	for i := 0; i < n; i++ {
+		tr += w.At(i, i)
+	}
+	for i := 0; i < n; i++ {
+		w.SetSym(i, i, w.At(i, i)+1e-6*max(tr/float64(n), 1))
+	}
+	return h.MinTWeights(w)
+}

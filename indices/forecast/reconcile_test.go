@@ -106,3 +106,23 @@ func TestHierarchyRejectsCycles(t *testing.T) {
 		t.Error("a parent out of range was accepted")
 	}
 }
+
+func TestHullIntervalsHoldBaseAndReconciledPoint(t *testing.T) {
+	base := []Forecast{
+		{Point: []float64{1}, Lo80: []float64{0}, Hi80: []float64{3}, Lo95: []float64{0}, Hi95: []float64{5}},
+		{Point: []float64{10}, Lo80: []float64{7}, Hi80: []float64{13}, Lo95: []float64{5}, Hi95: []float64{16}},
+		{Point: []float64{0.2}, Lo80: []float64{0}, Hi80: []float64{1}, Lo95: []float64{0}, Hi95: []float64{2}},
+	}
+	r := HullIntervals(base, 0, []float64{2.5, 8, -0.5})
+	want := [][4]float64{
+		{0, 4.5, 0, 6.5},   // moved up 1.5: lower bound stays 0 (not 1.5), upper moves
+		{5, 13, 3, 16},     // moved down 2: lower bounds move, upper stay
+		{-0.5, 1, -0.5, 2}, // a negative point: lower bounds reach it
+	}
+	for k, w := range want {
+		got := [4]float64{r.Lo80[k], r.Hi80[k], r.Lo95[k], r.Hi95[k]}
+		if got != w {
+			t.Errorf("node %d: %v, want %v", k, got, w)
+		}
+	}
+}

@@ -204,7 +204,7 @@ func report(ctx context.Context, env *toolenv.Env, name string, c jobs.ForecastB
 		return err
 	}
 	fmt.Printf("%s: city–county reconciliation backtest in %.0f s (same origins; MinT after %d origins of one-step errors)\n", name, time.Since(t0).Seconds(), 12)
-	for _, m := range []string{forecast.ReconBase, forecast.ReconBU, forecast.ReconMinT} {
+	for _, m := range []string{forecast.ReconBase, forecast.ReconBU, forecast.ReconMinT, forecast.ReconMinTHull, forecast.ReconMinTNaiveHull} {
 		for _, r := range rec[m] {
 			l := labels[r.Level]
 			if l == "" {
