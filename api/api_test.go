@@ -196,9 +196,13 @@ func build(ch *servers.ClickHouse) (*fixture, error) {
 		}
 	}
 	// The fixture's tokens make hundreds of requests: no request budget
-	// here (tokenlimit_internal_test.go tests it).
+	// here (tokenlimit_internal_test.go tests it). The server's clock starts
+	// at now and runs, so that audit entries are ordered by when they
+	// happened (with a stopped clock every entry has the same time and
+	// "the newest 1000" is an arbitrary 1000 of them).
+	started := time.Now()
 	srv, err := api.New(api.Options{Store: st, Regions: reg, MaxRows: 5000, MaxRangeDays: 400, MaxPageSize: 200, Audit: true,
-		Now: func() time.Time { return now }, TokenRate: 1e6, TokenBurst: 1e6})
+		Now: func() time.Time { return now.Add(time.Since(started)) }, TokenRate: 1e6, TokenBurst: 1e6})
 	if err != nil {
 		return nil, err
 	}
