@@ -14,6 +14,10 @@ type Options struct {
 	// AlarmLevels replaces the alarm jobs' levels and detectors (both the
 	// daily and the weekly job); nil keeps DefaultAlarmConfig.
 	AlarmLevels []AlarmLevel
+	// ForecastDayLevels and ForecastWeekLevels replace the levels of
+	// forecast_day and forecast_week (ForecastCity … ForecastVillage, see
+	// ForecastLevelByName); nil keeps DefaultForecastConfig's.
+	ForecastDayLevels, ForecastWeekLevels []int
 }
 
 // All returns every scheduled index job over the store, in the order they

@@ -217,6 +217,8 @@ func ForecastLevelName(l int) string {
 		return "county"
 	case ForecastTown:
 		return "town"
+	case ForecastVillage:
+		return "village"
 	}
 	return fmt.Sprint(l)
 }

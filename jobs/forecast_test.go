@@ -2,8 +2,10 @@ package jobs
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -303,6 +305,71 @@ func TestForecastJobWritesVillageShares(t *testing.T) {
 	for _, r := range day.rows {
 		if r.Level == ForecastVillage {
 			t.Fatalf("the daily job wrote a village row %+v", r)
+		}
+	}
+}
+
+// forecast_day and forecast_week forecast the levels of Options (a town
+// series daily only when town is among the day levels), else the default
+// ones: city and county daily, every level weekly.
+func TestForecastJobsForecastTheConfiguredLevels(t *testing.T) {
+	counts := func(w schemas.Window) (*fakeVillageStore, time.Time) {
+		st := &fakeVillageStore{villages: []store.VillageCount{{Town: "150521100", Village: "150521100001", Category: "labor", Count: 2}}}
+		base, step, n := time.Date(2025, 1, 6, 0, 0, 0, 0, schemas.Shanghai), 7, 80
+		if w == schemas.Day {
+			step, n = 1, 120
+		}
+		for i := 0; i < n; i++ {
+			end := base.AddDate(0, 0, step*i)
+			st.fakeCounts = append(st.fakeCounts,
+				store.AlarmCount{Level: 3, Region: "150521", Category: "labor", WindowEnd: end, Count: uint64(3 + i%4)},
+				store.AlarmCount{Level: 4, Region: "150521100", Category: "labor", WindowEnd: end, Count: uint64(1 + i%2)})
+		}
+		return st, base.AddDate(0, 0, step*(n-1))
+	}
+	for _, c := range []struct {
+		job  string
+		opts Options
+		want string // levels with rows
+	}{
+		{"forecast_day", Options{}, "2,3"},
+		{"forecast_day", Options{ForecastDayLevels: []int{ForecastCounty, ForecastTown}}, "3,4"},
+		{"forecast_day", Options{ForecastDayLevels: []int{ForecastCity, ForecastCounty, ForecastTown, ForecastVillage}}, "2,3,4,5"},
+		{"forecast_day", Options{ForecastWeekLevels: []int{ForecastTown}}, "2,3"},
+		{"forecast_week", Options{}, "2,3,4,5"},
+		{"forecast_week", Options{ForecastWeekLevels: []int{ForecastCity, ForecastCounty}}, "2,3"},
+		{"forecast_week", Options{ForecastWeekLevels: []int{ForecastCity, ForecastCounty, ForecastTown}}, "2,3,4"},
+		{"forecast_week", Options{ForecastDayLevels: []int{ForecastCity}}, "2,3,4,5"},
+	} {
+		w := schemas.Week
+		if c.job == "forecast_day" {
+			w = schemas.Day
+		}
+		st, at := counts(w)
+		var run func(context.Context, time.Time) (uint64, error)
+		for _, j := range ForecastJobs(st, time.Now, c.opts) {
+			if j.Name == c.job {
+				run = j.Run
+			}
+		}
+		if run == nil {
+			t.Fatalf("no job %s", c.job)
+		}
+		if _, err := run(context.Background(), at); err != nil {
+			t.Fatal(err)
+		}
+		levels := map[uint8]bool{}
+		for _, r := range st.rows {
+			levels[r.Level] = true
+		}
+		var got []string
+		for l := uint8(ForecastCity); l <= ForecastVillage; l++ {
+			if levels[l] {
+				got = append(got, fmt.Sprint(l))
+			}
+		}
+		if strings.Join(got, ",") != c.want {
+			t.Errorf("%s with %+v forecast levels %v, want %s", c.job, c.opts, got, c.want)
 		}
 	}
 }

@@ -73,7 +73,7 @@ func TestForecastWeekIsCoherentOnClickHouse(t *testing.T) {
 	}
 	at := time.Date(2025, 1, 6, 0, 0, 0, 0, schemas.Shanghai).AddDate(0, 0, 7*79)
 	var job func(context.Context, time.Time) (uint64, error)
-	for _, j := range ForecastJobs(st, time.Now) {
+	for _, j := range ForecastJobs(st, time.Now, Options{}) {
 		if j.Name == "forecast_week" {
 			job = j.Run
 		}

@@ -45,10 +45,12 @@ type VillageCounter interface {
 }
 
 // DefaultForecastConfig is 1–4 weeks ahead from three years of weekly
-// history for the city, counties and towns, or 1–14 days ahead from one
-// year of days for the city and counties (daily town series are mostly
-// zeros, and their 2,000-odd daily fits would cost minutes a day), with the
-// Chinese holiday calendar.
+// history for the city, counties, towns and villages, or 1–14 days ahead
+// from one year of days for the city and counties, with the Chinese
+// holiday calendar. Daily town forecasts are left out because they cost
+// eight times the rest: on the demo stream one daily run is 8.8 CPU-s for
+// the 160 city and county series and 73 CPU-s with the 1,602 town series
+// (BenchmarkForecastDayTongliao); jobs.forecast.day_levels turns them on.
 func DefaultForecastConfig(w schemas.Window) ForecastConfig {
 	if w == schemas.Day {
 		return ForecastConfig{Horizon: 14, History: 365, MinNonZero: 3, Holidays: forecast.ChinaHolidays, Workers: 2,
@@ -164,14 +166,38 @@ func forecastRows(s forecast.Series, opts forecast.Options, cfg ForecastConfig, 
 }
 
 // ForecastJobs returns the weekly and daily forecast jobs, after the alarm
-// jobs of the same window.
-func ForecastJobs(st ForecastStore, computedAt func() time.Time) []scheduler.Job {
+// jobs of the same window, with DefaultForecastConfig and the levels of
+// opts.ForecastDayLevels and opts.ForecastWeekLevels.
+func ForecastJobs(st ForecastStore, computedAt func() time.Time, opts Options) []scheduler.Job {
+	day, week := DefaultForecastConfig(schemas.Day), DefaultForecastConfig(schemas.Week)
+	if opts.ForecastDayLevels != nil {
+		day.Levels = slices.Clone(opts.ForecastDayLevels)
+	}
+	if opts.ForecastWeekLevels != nil {
+		week.Levels = slices.Clone(opts.ForecastWeekLevels)
+	}
 	return []scheduler.Job{
 		{Name: "forecast_day", Window: schemas.Day, Spec: "50 0 * * *", CatchUp: 1, OnlyNamedBackfill: true,
-			Run: ForecastJob(st, schemas.Day, DefaultForecastConfig(schemas.Day), computedAt)},
+			Run: ForecastJob(st, schemas.Day, day, computedAt)},
 		{Name: "forecast_week", Window: schemas.Week, Spec: "55 0 * * 1", CatchUp: 1, OnlyNamedBackfill: true,
-			Run: ForecastJob(st, schemas.Week, DefaultForecastConfig(schemas.Week), computedAt)},
+			Run: ForecastJob(st, schemas.Week, week, computedAt)},
 	}
+}
+
+// ForecastLevelByName is the forecast level named city, county, town or
+// village (the names of the jobs.forecast.*_levels keys).
+func ForecastLevelByName(name string) (int, bool) {
+	switch name {
+	case "city":
+		return ForecastCity, true
+	case "county":
+		return ForecastCounty, true
+	case "town":
+		return ForecastTown, true
+	case "village":
+		return ForecastVillage, true
+	}
+	return 0, false
 }
 
 // TotalCategory is the category of the forecasts of all cases of a region

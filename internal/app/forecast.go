@@ -127,9 +127,9 @@ func PrintForecastScores(w io.Writer, dataset string, res []forecast.LevelScore)
 }
 
 // addForecastJobs schedules forecast_day and forecast_week after the index
-// jobs.
-func addForecastJobs(s *scheduler.Scheduler, st jobs.ForecastStore) error {
-	for _, j := range jobs.ForecastJobs(st, time.Now) {
+// jobs, with the levels of opts.
+func addForecastJobs(s *scheduler.Scheduler, st jobs.ForecastStore, opts jobs.Options) error {
+	for _, j := range jobs.ForecastJobs(st, time.Now, opts) {
 		if err := s.Add(j); err != nil {
 			return err
 		}

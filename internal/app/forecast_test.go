@@ -3,12 +3,15 @@ package app
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/riskwatch/riskwatch/internal/config"
+	"github.com/riskwatch/riskwatch/jobs"
 	"github.com/riskwatch/riskwatch/jobs/scheduler"
 )
 
@@ -36,7 +39,7 @@ func TestForecastBacktestFlags(t *testing.T) {
 
 func TestForecastJobsAreScheduled(t *testing.T) {
 	s := scheduler.New(scheduler.NewMemoryRunStore(), time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)), scheduler.Options{})
-	if err := addForecastJobs(s, nil); err != nil {
+	if err := addForecastJobs(s, nil, jobs.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	got := strings.Join(s.Jobs(), ",")
@@ -44,5 +47,27 @@ func TestForecastJobsAreScheduled(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("scheduled jobs %s lack %s", got, want)
 		}
+	}
+}
+
+// The level names the config accepts are the jobs' forecast levels; the
+// default config forecasts city and county daily and every level weekly.
+func TestForecastLevelsFromConfig(t *testing.T) {
+	for _, n := range config.ForecastLevelNames {
+		if l, ok := jobs.ForecastLevelByName(n); !ok || jobs.ForecastLevelName(l) != n {
+			t.Errorf("config level %q: jobs level %d, %v", n, l, ok)
+		}
+	}
+	c := config.Default()
+	day, err := forecastLevels("jobs.forecast.day_levels", c.Jobs.Forecast.DayLevels)
+	if err != nil || fmt.Sprint(day) != "[2 3]" {
+		t.Errorf("default day levels %v, %v; want [2 3]", day, err)
+	}
+	week, err := forecastLevels("jobs.forecast.week_levels", c.Jobs.Forecast.WeekLevels)
+	if err != nil || fmt.Sprint(week) != "[2 3 4 5]" {
+		t.Errorf("default week levels %v, %v; want [2 3 4 5]", week, err)
+	}
+	if _, err := forecastLevels("jobs.forecast.day_levels", []string{"city", "towns"}); err == nil || !strings.Contains(err.Error(), "jobs.forecast.day_levels[1]: ") {
+		t.Errorf("bad level name: error %v", err)
 	}
 }

@@ -55,15 +55,36 @@ func newScheduler(cfg config.Config, st *store.Store, reg *schemas.Registry, log
 		}
 		opts.AlarmLevels = append(opts.AlarmLevels, jobs.AlarmLevel{Level: schemas.Level(a.Level), Short: short, Long: long})
 	}
+	var err error
+	if opts.ForecastDayLevels, err = forecastLevels("jobs.forecast.day_levels", cfg.Jobs.Forecast.DayLevels); err != nil {
+		return nil, err
+	}
+	if opts.ForecastWeekLevels, err = forecastLevels("jobs.forecast.week_levels", cfg.Jobs.Forecast.WeekLevels); err != nil {
+		return nil, err
+	}
 	for _, j := range append(jobs.All(st, reg, time.Now, opts), extra...) {
 		if err := s.Add(j); err != nil {
 			return nil, err
 		}
 	}
-	if err := addForecastJobs(s, st); err != nil { // forecast.go
+	if err := addForecastJobs(s, st, opts); err != nil { // forecast.go
 		return nil, err
 	}
 	return s, nil
+}
+
+// forecastLevels maps the level names of the config key to jobs' forecast
+// levels (nil for none: the jobs' defaults).
+func forecastLevels(key string, names []string) ([]int, error) {
+	var out []int
+	for i, n := range names {
+		l, ok := jobs.ForecastLevelByName(n)
+		if !ok {
+			return nil, fmt.Errorf("%s[%d]: %q is not city, county, town or village", key, i, n)
+		}
+		out = append(out, l)
+	}
+	return out, nil
 }
 
 // backfillCommand is `riskwatch backfill --from DATE --to DATE [--job NAME]`:

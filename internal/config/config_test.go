@@ -105,6 +105,11 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"jobs:\n  alarms:\n    - {level: 4, short: ears-c1, long: farrington}\n", "jobs.alarms[0].long: "},
 		{"jobs:\n  alarms:\n    - {level: 2, short: ears-c1}\n", "jobs.alarms[0].level: "},
 		{"jobs:\n  alarms:\n    - {level: 3, short: ears-c1, short_alpha: 1.5}\n", "jobs.alarms[0].short_alpha: "},
+		{"jobs:\n  forecast:\n    day_levels: [city, towns]\n", `jobs.forecast.day_levels[1]: must be one of city, county, town, village, not "towns"`},
+		{"jobs:\n  forecast:\n    week_levels: [county, county]\n", `jobs.forecast.week_levels[1]: "county" is listed twice`},
+		{"jobs:\n  forecast:\n    day_levels: []\n", "jobs.forecast.day_levels: must name at least one"},
+		{"jobs:\n  forecast:\n    week_levels: [county, village]\n", "jobs.forecast.week_levels: village needs town"},
+		{"jobs:\n  forecast:\n    day_level: [town]\n", "jobs.forecast.day_level: unknown key"},
 		{"ingest:\n  batch_age: 1ms\n", "ingest.batch_age: "},
 		{"ingest:\n  batch_bytes: 1048576\n  buffer_bytes: 10\n", "ingest.buffer_bytes: "},
 		{"transform:\n  group_threshold: 1\n", "transform.group_threshold: "},
@@ -118,6 +123,29 @@ func TestErrorsNameTheKey(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: error %v, want it to contain %q", tc.yaml, err, tc.want)
 		}
+	}
+}
+
+func TestForecastLevelsDefaultAndOverride(t *testing.T) {
+	c, err := Parse(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.Jobs.Forecast.DayLevels, ","); got != "city,county" {
+		t.Errorf("default jobs.forecast.day_levels = %s, want city,county", got)
+	}
+	if got := strings.Join(c.Jobs.Forecast.WeekLevels, ","); got != "city,county,town,village" {
+		t.Errorf("default jobs.forecast.week_levels = %s, want city,county,town,village", got)
+	}
+	c, err = Parse([]byte("jobs:\n  forecast:\n    day_levels: [town]\n    week_levels: [city, county]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.Jobs.Forecast.DayLevels, ","); got != "town" {
+		t.Errorf("jobs.forecast.day_levels = %s, want town", got)
+	}
+	if got := strings.Join(c.Jobs.Forecast.WeekLevels, ","); got != "city,county" {
+		t.Errorf("jobs.forecast.week_levels = %s, want city,county", got)
 	}
 }
 
