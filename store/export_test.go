@@ -62,3 +62,11 @@ func StateRows(ctx context.Context, s *Store, at time.Time, scratch bool) ([]str
 	}
 	return out, rows.Err()
 }
+
+// Mutations returns how many mutations the server holds for table in s's
+// database.
+func Mutations(ctx context.Context, s *Store, table string) (uint64, error) {
+	var n uint64
+	err := s.conn.QueryRow(ctx, "SELECT count() FROM system.mutations WHERE database = ? AND table = ?", s.db, table).Scan(&n)
+	return n, err
+}

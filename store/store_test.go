@@ -148,6 +148,26 @@ func TestReferenceDataLoadsOnce(t *testing.T) {
 	if n != 2715 {
 		t.Errorf("regions has %d rows, want 2715", n)
 	}
+	// A reload that removes no code (the same codes, one name changed)
+	// runs no mutation.
+	renamed, err := schemas.LoadTongliao()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf strings.Builder
+	if err := renamed.WriteCSV(&buf); err != nil {
+		t.Fatal(err)
+	}
+	renamedCSV := strings.Replace(buf.String(), "科尔沁区", "科尔沁区（改）", 1)
+	if renamed, err = schemas.LoadCSV(strings.NewReader(renamedCSV), "renamed.csv"); err != nil {
+		t.Fatal(err)
+	}
+	if loaded, err := st.SyncRegions(ctx, renamed); err != nil || !loaded {
+		t.Fatalf("sync of a renamed unit: loaded=%v err=%v", loaded, err)
+	}
+	if m, err := store.Mutations(ctx, st, "regions"); err != nil || m != 0 {
+		t.Errorf("loads that remove no code ran %d mutations (err %v), want 0", m, err)
+	}
 	// A changed hierarchy replaces the old one: units that disappeared go.
 	small, err := schemas.LoadCSV(strings.NewReader("code,name,level,parent_code,population\nX,Xcity,2,,100\nY,Ycounty,3,X,60\n"), "small.csv")
 	if err != nil {
@@ -169,6 +189,9 @@ func TestReferenceDataLoadsOnce(t *testing.T) {
 	}
 	if n != 2 {
 		t.Errorf("after replacing the registry regions has %d rows, want 2", n)
+	}
+	if m, err := store.Mutations(ctx, st, "regions"); err != nil || m != 1 {
+		t.Errorf("the load that removed codes ran %d mutations (err %v), want 1", m, err)
 	}
 	if loaded, err := st.SyncCategories(ctx, schemas.Taxonomy); err != nil || !loaded {
 		t.Fatalf("categories: loaded=%v err=%v", loaded, err)
