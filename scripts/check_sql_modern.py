@@ -204,6 +204,9 @@ def replay(s, path: str, migrations) -> int:
                   f"    18.16:   {a[:3]}\n    current: {b[:3]}", file=sys.stderr)
         # INSERT … SELECT, in the order 18.16 ran them; then each target
         # table is compared with 18.16's after the same writes.
+        # Only the last write to a table carries the table as 18.16 held it
+        # after every write ("final").
+        finals = {st["target"]: st for st in writes if st.get("final")}
         targets = {}
         for st in writes:
             try:
@@ -212,7 +215,7 @@ def replay(s, path: str, migrations) -> int:
                 errors += 1
                 print(f"FAIL error at {st['caller']}: {str(e).splitlines()[0][:300]}\n    {st['sql'][:400]}", file=sys.stderr)
                 continue
-            targets[st["target"]] = st
+            targets[st["target"]] = finals.get(st["target"], st)
         for t, st in targets.items():
             got = str(s.query(f"SELECT * FROM {t}", "TSV"))
             if results_equal(st["result"], got, False):

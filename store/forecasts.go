@@ -135,9 +135,9 @@ type ForecastThreshold struct {
 func (s *Store) ForecastThresholds(ctx context.Context, origin time.Time) ([]ForecastThreshold, error) {
 	rows, err := s.conn.Query(ctx, `SELECT origin, target_end, level, region_code, category, point, lower80, upper80, lower95, upper95, thr
 FROM (SELECT origin, target_end, level, region_code, category, point, lower80, upper80, lower95, upper95
-      FROM forecasts FINAL WHERE window = 'week' AND horizon = 1 AND origin = ?)
+      FROM forecasts FINAL WHERE window = 'week' AND horizon = 1 AND origin = ?) AS f
 ANY INNER JOIN (SELECT region_code, category, min(assumeNotNull(upperbound)) AS thr FROM stat_alarms FINAL
-      WHERE window = 'week' AND window_end = ? AND isNotNull(upperbound) GROUP BY region_code, category)
+      WHERE window = 'week' AND window_end = ? AND isNotNull(upperbound) GROUP BY region_code, category) AS t
 USING (region_code, category)
 ORDER BY level, region_code, category`, origin.UTC(), origin.UTC())
 	if err != nil {

@@ -39,3 +39,11 @@ func TestDecodeArgKeepsTheGoType(t *testing.T) {
 		t.Error("an unsupported type was decoded")
 	}
 }
+
+func TestLastOfEach(t *testing.T) {
+	got := lastOfEach([]string{"a", "b", "", "a", "c", "b", ""})
+	want := []bool{false, false, false, true, true, true, false}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("lastOfEach = %v, want %v", got, want)
+	}
+}
