@@ -364,14 +364,11 @@ func runOnce(ctx context.Context, p runParams, v variant, db string) (result, er
 		waitMerges(ctx, ch)
 	}()
 	cfgPath := filepath.Join(dir, "bench.yaml")
-	httpAddr, err := toolenv.FreeAddr()
+	addrs, err := toolenv.FreeAddrs(2)
 	if err != nil {
 		return result{}, err
 	}
-	metricsAddr, err := toolenv.FreeAddr()
-	if err != nil {
-		return result{}, err
-	}
+	httpAddr, metricsAddr := addrs[0], addrs[1]
 	cfg := fmt.Sprintf(`clickhouse:
   local: {enabled: false}
   addrs: [%s]

@@ -40,6 +40,21 @@ func FreeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
+// FreeAddrs returns n distinct free loopback addresses: each listener stays
+// open until all are chosen, so two calls in a row cannot get one port.
+func FreeAddrs(n int) ([]string, error) {
+	var addrs []string
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer l.Close()
+		addrs = append(addrs, l.Addr().String())
+	}
+	return addrs, nil
+}
+
 // EnvOr returns the environment variable k, or def when it is empty.
 func EnvOr(k, def string) string {
 	if v := os.Getenv(k); v != "" {
