@@ -39,6 +39,11 @@ type Record struct {
 	// PartyNames lists the names of the people involved. They are used only to
 	// mask those names in free text and are never stored.
 	PartyNames []string `json:"party_names,omitempty"`
+	// PartyDetails are the structured parties, when the producer has them.
+	// transform derives pseudonymous keys from them (HMAC-SHA256 under the
+	// deployment's secret) to link cases of the same party, and masks their
+	// names and organisations in free text; the raw values are never stored.
+	PartyDetails []Party `json:"party_details,omitempty"`
 
 	Severity  Severity `json:"severity,omitempty"`
 	Parties   uint32   `json:"parties"`
@@ -63,6 +68,32 @@ type Record struct {
 	// from its versions with UpdatedAt at or before it.
 	UpdatedAt *time.Time `json:"updated_at,omitempty"`
 }
+
+// Party is one structured party of a case. Every field is optional; a
+// party with none of name, id_number, phone and org is ignored.
+type Party struct {
+	// Role is free text: 申请人, 被申请人, 当事人, 用工单位 …
+	Role string `json:"role,omitempty"`
+	// Name is a person's name.
+	Name string `json:"name,omitempty"`
+	// IDNumber is the resident identity card number (18 characters, the
+	// last may be X).
+	IDNumber string `json:"id_number,omitempty"`
+	// Phone is a mobile or landline number, with or without +86.
+	Phone string `json:"phone,omitempty"`
+	// Org is the name of an organisation (a company, a cooperative …),
+	// for a party that is one or acts for one.
+	Org string `json:"org,omitempty"`
+}
+
+// Party key kinds (CaseRow.PartyKeyKinds): what a pseudonymous party key
+// was derived from.
+const (
+	PartyKeyID    = "id"    // the normalised ID number
+	PartyKeyPhone = "phone" // the normalised phone number
+	PartyKeyName  = "name"  // the name together with the case's village
+	PartyKeyOrg   = "org"   // the normalised organisation name
+)
 
 // Source is the platform a record came from.
 type Source string

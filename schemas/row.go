@@ -71,6 +71,15 @@ type CaseRow struct {
 	// UpdatedAt is the event time of this version (the record's updated_at,
 	// or IngestedAt when the record has none); column added by migration 0015.
 	UpdatedAt time.Time
+
+	// PartyKeys are the pseudonymous keys of the record's party_details
+	// ("<key id>:<hex HMAC-SHA256>"), PartyKeyKinds their kinds
+	// (PartyKeyID …) and PartyLabels what may be shown for each (a
+	// person's surname and *, an organisation's normalised name); the
+	// three have the same length. Columns added by migration 0023.
+	PartyKeys     []string
+	PartyKeyKinds []string
+	PartyLabels   []string
 }
 
 // IngestErrorRow is one rejected record as the ingest_errors table stores it.

@@ -24,7 +24,8 @@ const caseColumns = "source, case_id, version, contract, channel, reported_at, r
 	"category, category_group, category_rule, category_text, summary, severity, parties, amount_cny, " +
 	"status, assigned_unit, due_at, resolved_at, feedback_at, evaluated_at, satisfaction, " +
 	"repeat_of, petition, superior_assigned, escalated, group_dispute, large_amount, " +
-	"ingested_at, _topic, _partition, _offset, updated_at, category_confidence"
+	"ingested_at, _topic, _partition, _offset, updated_at, category_confidence, " +
+	"party_keys, party_key_kinds, party_labels"
 
 var (
 	enumSource, _       = schemas.EnumFor("source")
@@ -160,6 +161,7 @@ type caseBlock struct {
 	partition                                                       []int32
 	offset                                                          []int64
 	confidence                                                      []float32
+	partyKeys, partyKinds, partyLabels                              [][]string
 }
 
 func newCaseBlock(capacity int) *caseBlock {
@@ -190,6 +192,7 @@ func (c *caseBlock) grow(n int) {
 	c.amount = make([]decimal.Decimal, 0, n)
 	c.partition, c.offset = make([]int32, 0, n), make([]int64, 0, n)
 	c.confidence = make([]float32, 0, n)
+	c.partyKeys, c.partyKinds, c.partyLabels = make([][]string, 0, n), make([][]string, 0, n), make([][]string, 0, n)
 }
 
 func (c *caseBlock) add(r *schemas.CaseRow) {
@@ -242,6 +245,17 @@ func (c *caseBlock) add(r *schemas.CaseRow) {
 	}
 	c.updatedAt = append(c.updatedAt, u)
 	c.confidence = append(c.confidence, r.CategoryConfidence)
+	c.partyKeys = append(c.partyKeys, nonNilStrings(r.PartyKeys))
+	c.partyKinds = append(c.partyKinds, nonNilStrings(r.PartyKeyKinds))
+	c.partyLabels = append(c.partyLabels, nonNilStrings(r.PartyLabels))
+}
+
+// nonNilStrings returns s, or an empty slice for nil (an empty array).
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // columns returns the block's columns in caseColumns order.
@@ -251,7 +265,8 @@ func (c *caseBlock) columns() []any {
 		c.category, c.categoryGroup, c.categoryRule, c.categoryText, c.summary, c.severity, c.parties, c.amount,
 		c.status, c.assignedUnit, c.dueAt, c.resolvedAt, c.feedbackAt, c.evaluatedAt, c.satisfaction,
 		c.repeatOf, c.petition, c.superior, c.escalated, c.group, c.large,
-		c.ingestedAt, c.topic, c.partition, c.offset, c.updatedAt, c.confidence}
+		c.ingestedAt, c.topic, c.partition, c.offset, c.updatedAt, c.confidence,
+		c.partyKeys, c.partyKinds, c.partyLabels}
 }
 
 // reset empties the block, dropping its references to the rows' strings.
@@ -280,6 +295,10 @@ func (c *caseBlock) reset() {
 	c.version, c.parties, c.contract = c.version[:0], c.parties[:0], c.contract[:0]
 	c.partition, c.offset = c.partition[:0], c.offset[:0]
 	c.confidence = c.confidence[:0]
+	for _, p := range []*[][]string{&c.partyKeys, &c.partyKinds, &c.partyLabels} {
+		clear(*p)
+		*p = (*p)[:0]
+	}
 }
 
 func b2u(b bool) uint8 {

@@ -29,6 +29,7 @@ const (
 	fCategoryText
 	fSummary
 	fPartyNames
+	fPartyDetails
 	fSeverity
 	fParties
 	fAmountCNY
@@ -55,6 +56,7 @@ const (
 	kindNumber
 	kindBool
 	kindStringList
+	kindPartyList
 )
 
 // fieldByName maps an exact wire name to its field. Matching is exact and
@@ -92,6 +94,8 @@ func fieldByName(name string) (field, bool) {
 		return fSummary, true
 	case "party_names":
 		return fPartyNames, true
+	case "party_details":
+		return fPartyDetails, true
 	case "severity":
 		return fSeverity, true
 	case "parties":
@@ -159,6 +163,8 @@ func (f field) name() string {
 		return "summary"
 	case fPartyNames:
 		return "party_names"
+	case fPartyDetails:
+		return "party_details"
 	case fSeverity:
 		return "severity"
 	case fParties:
@@ -202,6 +208,8 @@ func (f field) kind() kind {
 		return kindBool
 	case fPartyNames:
 		return kindStringList
+	case fPartyDetails:
+		return kindPartyList
 	}
 	return kindString
 }
@@ -213,8 +221,10 @@ type wire struct {
 	seen uint32
 	str  [numFields]string // string fields and number literals, by field
 	flag [numFields]bool
-	// partyNames is the only list field.
+	// partyNames is the only list of strings.
 	partyNames []string
+	// partyDetails is the list of structured parties.
+	partyDetails []schemas.Party
 }
 
 func (w *wire) has(f field) bool { return w.seen&(1<<f) != 0 }
@@ -337,6 +347,8 @@ func (s *scanner) fieldValue(f field, w *wire, note func(*RejectError)) *RejectE
 		return err
 	case want == kindStringList && got == tokArray:
 		return s.stringList(f, w, note)
+	case want == kindPartyList && got == tokArray:
+		return s.partyList(f, w, note)
 	}
 	note(wrongType(f, want, got))
 	_, err := s.skipValue(1)
@@ -395,6 +407,129 @@ func (s *scanner) stringList(f field, w *wire, note func(*RejectError)) *RejectE
 	}
 }
 
+// partyList reads an array of party objects (party_details). A member of
+// a party that is not a string, or that the contract does not know, is
+// noted and skipped.
+func (s *scanner) partyList(f field, w *wire, note func(*RejectError)) *RejectError {
+	s.pos++ // '['
+	s.ws()
+	if s.peek() == ']' {
+		s.pos++
+		return nil
+	}
+	for {
+		s.ws()
+		if s.kindAt() == tokObject {
+			p, err := s.party(f, note)
+			if err != nil {
+				return err
+			}
+			w.partyDetails = append(w.partyDetails, p)
+		} else {
+			note(wrongType(f, kindPartyList, s.kindAt()))
+			if _, err := s.skipValue(2); err != nil {
+				return err
+			}
+		}
+		s.ws()
+		switch s.peek() {
+		case ',':
+			s.pos++
+		case ']':
+			s.pos++
+			return nil
+		default:
+			return s.syntax("expected ',' or ']' after an array element")
+		}
+	}
+}
+
+// party reads one party object starting at its '{'.
+func (s *scanner) party(f field, note func(*RejectError)) (schemas.Party, *RejectError) {
+	var p schemas.Party
+	var seen [5]bool
+	s.pos++ // '{'
+	s.ws()
+	if s.peek() == '}' {
+		s.pos++
+		return p, nil
+	}
+	for {
+		s.ws()
+		if s.peek() != '"' {
+			return p, s.syntax("expected a field name")
+		}
+		key, err := s.str()
+		if err != nil {
+			return p, err
+		}
+		name := string(key)
+		s.ws()
+		if s.peek() != ':' {
+			return p, s.syntax("expected ':' after a field name")
+		}
+		s.pos++
+		s.ws()
+		var dst *string
+		idx := -1
+		switch name {
+		case "role":
+			dst, idx = &p.Role, 0
+		case "name":
+			dst, idx = &p.Name, 1
+		case "id_number":
+			dst, idx = &p.IDNumber, 2
+		case "phone":
+			dst, idx = &p.Phone, 3
+		case "org":
+			dst, idx = &p.Org, 4
+		}
+		switch {
+		case dst == nil:
+			note(reject(ReasonUnknownField, f.name()+"."+safeText(name, nil, maxDetailRunes), "a party has no such field"))
+			if _, err := s.skipValue(3); err != nil {
+				return p, err
+			}
+		case seen[idx]:
+			note(reject(ReasonDuplicateField, f.name()+"."+name, "the field appears more than once in a party"))
+			if _, err := s.skipValue(3); err != nil {
+				return p, err
+			}
+		case s.kindAt() != tokString:
+			seen[idx] = true
+			got := s.kindAt()
+			detail := "expected a string, got " + got.String()
+			if got == tokNull {
+				detail += " (omit an absent field instead of sending null)"
+			}
+			note(reject(ReasonWrongType, f.name()+"."+name, detail))
+			if _, err := s.skipValue(3); err != nil {
+				return p, err
+			}
+		default:
+			seen[idx] = true
+			v, err := s.str()
+			if err != nil {
+				return p, err
+			}
+			if bytes.IndexByte(v, 0) >= 0 {
+				note(reject(ReasonNullByte, f.name()+"."+name, "the string holds an escaped NUL (\\u0000)"))
+			}
+			*dst = string(v)
+		}
+		s.ws()
+		switch s.peek() {
+		case ',':
+			s.pos++
+		case '}':
+			s.pos++
+			return p, nil
+		default:
+			return p, s.syntax("expected ',' or '}' after a field value")
+		}
+	}
+}
+
 func wrongType(f field, want kind, got tok) *RejectError {
 	detail := "expected " + want.String() + ", got " + got.String()
 	if got == tokNull {
@@ -412,6 +547,8 @@ func (k kind) String() string {
 		return "true or false"
 	case kindStringList:
 		return "an array of strings"
+	case kindPartyList:
+		return "an array of party objects"
 	}
 	return "a string"
 }

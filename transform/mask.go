@@ -62,12 +62,23 @@ func Mask(text string, names []string) string {
 // raw JSON are not recognised.
 func MaskMessage(msg []byte) string {
 	var probe struct {
-		PartyNames []string `json:"party_names"`
+		PartyNames   []string `json:"party_names"`
+		PartyDetails []struct {
+			Name string `json:"name"`
+			Org  string `json:"org"`
+		} `json:"party_details"`
 	}
 	// Best effort: a message that cannot be decoded is still masked by
 	// pattern, so the error is of no use here.
 	_ = json.Unmarshal(msg, &probe)
-	return Mask(string(msg), probe.PartyNames)
+	names := probe.PartyNames
+	for _, p := range probe.PartyDetails {
+		names = append(names, p.Name, p.Org)
+		if n := NormalizeOrg(p.Org); n != "" {
+			names = append(names, n)
+		}
+	}
+	return Mask(string(msg), names)
 }
 
 // masker masks the text of one record. It is built per record from the

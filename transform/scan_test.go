@@ -3,8 +3,11 @@ package transform
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/riskwatch/riskwatch/schemas"
 )
 
 // FuzzDecodeMatchesEncodingJSON holds the hand-written scanner to
@@ -20,7 +23,8 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 		`{"summary":"\ud800\u0041"}`,
 		`{"x":[1,{"a":[true,false,null,-0.5e+3]},"s"],"case_id":"a"}`,
 		`{"parties":01}`, `{"parties":1.}`, `{"parties":-}`, `{"a":tru}`, `{"a":1,}`, `[1,]`,
-		`{"a" : [ ] , "b" : { } }`, `"just a string"`, `123`, `{"a":"\x"}`, "{\"a\":\"\t\"}",
+		`{"a" : [ ] , "b" : { } }`, `{"party_details":[{"name":"张三","id_number":"11010119900307451x","phone":"+86 138 1234 5678","org":"杭州\u840c山城投集团有限公司","role":"申请人"},{}]}`,
+		`{"party_details":[{"name":1}]}`, `{"party_details":[{"x":"y"}]}`, `{"party_details":[1]}`, `{"party_details":[{"name":"a","name":"b"}]}`, `"just a string"`, `123`, `{"a":"\x"}`, "{\"a\":\"\t\"}",
 	} {
 		f.Add([]byte(s))
 	}
@@ -61,6 +65,11 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 				var b bool
 				if err := json.Unmarshal(raw, &b); err != nil || b != w.flag[f] {
 					t.Fatalf("field %s: scanner %v, encoding/json %v (%v)", k, w.flag[f], b, err)
+				}
+			case kindPartyList:
+				var l []schemas.Party
+				if err := json.Unmarshal(raw, &l); err != nil || !reflect.DeepEqual(l, w.partyDetails) && len(l)+len(w.partyDetails) > 0 {
+					t.Fatalf("field %s: scanner %+v, encoding/json %+v (%v)", k, w.partyDetails, l, err)
 				}
 			case kindStringList:
 				var l []string

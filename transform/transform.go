@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -77,6 +78,13 @@ type Options struct {
 	// category_text (a deployment whose analysts need them: traffic
 	// disputes); by default they are masked like the other contact data.
 	KeepPlates bool
+	// PartyKeySecret is the deployment secret under which the pseudonymous
+	// keys of party_details are derived (HMAC-SHA256), at least 16 bytes.
+	// Empty: no keys are derived (the parties are still masked in text).
+	PartyKeySecret []byte
+	// PartyKeyID names the secret's version; it starts every key, so keys
+	// made under different secrets never match. Required with the secret.
+	PartyKeyID string
 }
 
 // Transformer turns messages into rows. It is immutable after New and safe
@@ -92,6 +100,10 @@ type Transformer struct {
 	// record's reported date is its local calendar day.
 	zone     *time.Location
 	earliest time.Time // no time of a record lies before it
+	// partySecret is a copy of Options.PartyKeySecret; orgs normalises
+	// organisation names with the registry's city and province.
+	partySecret []byte
+	orgs        *orgNormalizer
 }
 
 // Meta is where a message came from. Topic, Partition and Offset are
@@ -141,6 +153,9 @@ func New(o Options) (*Transformer, error) {
 	if o.Taxonomy == nil {
 		o.Taxonomy = schemas.Taxonomy
 	}
+	if err := checkPartyKey(o.PartyKeySecret, o.PartyKeyID); err != nil {
+		return nil, err
+	}
 	if err := schemas.ValidateTaxonomy(o.Taxonomy); err != nil {
 		return nil, fmt.Errorf("option Taxonomy: %w", err)
 	}
@@ -154,7 +169,10 @@ func New(o Options) (*Transformer, error) {
 		classifier: cl,
 		zone:       schemas.Zone(),
 		earliest:   time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC),
+		orgs:       newOrgNormalizer(o.Registry),
 	}
+	t.partySecret = append([]byte(nil), o.PartyKeySecret...)
+	t.opts.PartyKeySecret = nil
 	for _, c := range o.Taxonomy {
 		g := c.Parent
 		if g == "" {
@@ -260,7 +278,10 @@ func (t *Transformer) build(w *wire, now time.Time) (schemas.CaseRow, *RejectErr
 			return row, reject(ReasonTooLong, fPartyNames.name(), fmt.Sprintf("name %d has %d characters, at most %d", i+1, c, maxPartyNameRunes))
 		}
 	}
-	names := newMasker(w.partyNames)
+	if e := checkParties(w.partyDetails); e != nil {
+		return row, e
+	}
+	names := newMasker(append(slices.Clip(w.partyNames), t.partyMaskNames(w.partyDetails)...))
 	names.keepPlates = t.opts.KeepPlates
 	m := &names
 
@@ -304,6 +325,7 @@ func (t *Transformer) build(w *wire, now time.Time) (schemas.CaseRow, *RejectErr
 	if e := t.region(&row, w.str[fRegionCode], m); e != nil {
 		return row, e
 	}
+	t.partyKeys(&row, w.partyDetails)
 	if row.GridID, e = identifier(fGridID, w.str[fGridID], maxGridIDRunes, false); e != nil {
 		return row, e
 	}

@@ -490,6 +490,8 @@ func TestFieldTableMatchesContract(t *testing.T) {
 		switch k := sf.Type.Kind(); {
 		case sf.Type == reflect.TypeOf([]string(nil)):
 			want = kindStringList
+		case sf.Type == reflect.TypeOf([]schemas.Party(nil)):
+			want = kindPartyList
 		case k == reflect.Bool:
 			want = kindBool
 		case k == reflect.Int, k == reflect.Uint32, k == reflect.Float64,

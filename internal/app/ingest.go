@@ -17,6 +17,14 @@ import (
 	"github.com/riskwatch/riskwatch/transform"
 )
 
+// DemoPartyKeySecret and DemoPartyKeyID key the demo's parties when no
+// transform.party_key_secret is configured. The secret is public: never
+// use it for real records.
+const (
+	DemoPartyKeySecret = "riskwatch-demo-party-key-not-secret"
+	DemoPartyKeyID     = "demo"
+)
+
 // maxMaskInput bounds how much of a rejected message is masked and kept in
 // ingest_errors; the whole message is on the dead-letter topic.
 const maxMaskInput = 64 << 10
@@ -32,6 +40,13 @@ func newHandler(cfg config.Config, reg *schemas.Registry, now func() time.Time) 
 		MaxMessageBytes: cfg.Transform.MaxMessageBytes,
 		KeepPlates:      !cfg.Transform.MaskPlates,
 		KeywordsFirst:   cfg.Transform.KeywordsFirst,
+		PartyKeySecret:  []byte(cfg.Transform.PartyKeySecret),
+		PartyKeyID:      cfg.Transform.PartyKeyID,
+	}
+	if len(o.PartyKeySecret) == 0 && cfg.Demo.Enabled {
+		// The demo links its injected parties without any setup; its
+		// secret is public, so it is for demo data only.
+		o.PartyKeySecret, o.PartyKeyID = []byte(DemoPartyKeySecret), DemoPartyKeyID
 	}
 	if path := cfg.Transform.Model; path != "" {
 		m, err := readModel(path) // classifycmd.go

@@ -162,6 +162,15 @@ type Transform struct {
 	// ReviewBelow is the model confidence under which a case is listed for
 	// review.
 	ReviewBelow float64 `yaml:"review_below"`
+	// PartyKeySecret is the secret (at least 16 bytes) under which
+	// transform derives the pseudonymous keys of party_details
+	// (HMAC-SHA256); it may also come from RISKWATCH_PARTY_KEY_SECRET or
+	// from PartyKeySecretFile. Empty: no keys are derived and no cases get
+	// linked. PartyKeyID names the secret's version and starts every key;
+	// a new secret needs a new id (docs/linked-cases.md, key rotation).
+	PartyKeySecret     string `yaml:"party_key_secret"`
+	PartyKeySecretFile string `yaml:"party_key_secret_file"`
+	PartyKeyID         string `yaml:"party_key_id"`
 }
 
 // ClickHouse says how to reach the store.
@@ -587,6 +596,14 @@ func (c *Config) Validate() error {
 	if tr.KeywordsFirst && tr.Model == "" {
 		bad("transform.keywords_first", "needs transform.model")
 	}
+	switch {
+	case tr.PartyKeySecret != "" && len(tr.PartyKeySecret) < 16:
+		bad("transform.party_key_secret", "must be at least 16 bytes")
+	case tr.PartyKeySecret != "" && !partyKeyID.MatchString(tr.PartyKeyID):
+		bad("transform.party_key_id", "must be 1 to 16 of A-Z a-z 0-9 _ - when a party key secret is set")
+	case tr.PartyKeySecret == "" && tr.PartyKeyID != "":
+		bad("transform.party_key_id", "is set without transform.party_key_secret (or its file or RISKWATCH_PARTY_KEY_SECRET)")
+	}
 	for i, a := range c.Jobs.Alarms {
 		key := fmt.Sprintf("jobs.alarms[%d]", i)
 		if a.Level < 3 || a.Level > 5 {
@@ -698,6 +715,9 @@ func (k Kafka) DLQ() string {
 	}
 	return k.Topic + ".dlq"
 }
+
+// partyKeyID is the form of transform.party_key_id.
+var partyKeyID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,16}$`)
 
 // Redacted returns a copy safe to print: secrets replaced.
 func (c Config) Redacted() Config {

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -117,6 +119,9 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"transform:\n  max_message_bytes: 1\n", "transform.max_message_bytes: "},
 		{"transform:\n  review_below: 1.5\n", "transform.review_below: "},
 		{"transform:\n  keywords_first: true\n", "transform.keywords_first: needs transform.model"},
+		{"transform:\n  party_key_secret: short\n  party_key_id: k1\n", "transform.party_key_secret: must be at least 16 bytes"},
+		{"transform:\n  party_key_secret: 0123456789abcdef\n", "transform.party_key_id: "},
+		{"transform:\n  party_key_id: k1\n", "transform.party_key_id: is set without"},
 	}
 	for _, tc := range cases {
 		_, err := Parse([]byte(tc.yaml))
@@ -168,6 +173,35 @@ func TestEnvOverrides(t *testing.T) {
 	}
 	if strings.Contains(string(out), "s3cret") {
 		t.Error("Redacted leaks the password")
+	}
+}
+
+func TestPartyKeySecretFromFileAndEnv(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "party.key")
+	if err := os.WriteFile(file, []byte("file-canary-0123456789\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Parse([]byte("transform: {party_key_secret_file: " + file + ", party_key_id: k2}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Transform.PartyKeySecret != "file-canary-0123456789" || c.Transform.PartyKeyID != "k2" {
+		t.Errorf("secret %q id %q, want the file's and k2", c.Transform.PartyKeySecret, c.Transform.PartyKeyID)
+	}
+	t.Setenv("RISKWATCH_PARTY_KEY_SECRET", "env-canary-0123456789")
+	c, err = Parse([]byte("transform: {party_key_secret_file: " + file + ", party_key_id: k2}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Transform.PartyKeySecret != "env-canary-0123456789" {
+		t.Errorf("secret %q, want the environment's", c.Transform.PartyKeySecret)
+	}
+	out, err := c.Redacted().YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "canary") {
+		t.Error("Redacted leaks the party key secret")
 	}
 }
 

@@ -115,6 +115,10 @@ func (c *Config) applySecrets(getenv func(string) string) error {
 	if m.Password, err = secret(getenv, "RISKWATCH_CLICKHOUSE_MIGRATE_PASSWORD", m.Password, m.PasswordFile, "clickhouse.migrate.password_file"); err != nil {
 		errs = append(errs, err)
 	}
+	tr := &c.Transform
+	if tr.PartyKeySecret, err = secret(getenv, "RISKWATCH_PARTY_KEY_SECRET", tr.PartyKeySecret, tr.PartyKeySecretFile, "transform.party_key_secret_file"); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -185,7 +189,7 @@ func (ch ClickHouse) MigrateUser() (string, string) {
 
 // redactSecrets replaces the passwords of the security keys.
 func (c *Config) redactSecrets() {
-	for _, p := range []*string{&c.Kafka.SASL.Password, &c.ClickHouse.ReadOnly.Password, &c.ClickHouse.Migrate.Password} {
+	for _, p := range []*string{&c.Kafka.SASL.Password, &c.ClickHouse.ReadOnly.Password, &c.ClickHouse.Migrate.Password, &c.Transform.PartyKeySecret} {
 		if *p != "" {
 			*p = "<redacted>"
 		}
