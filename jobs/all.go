@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/riskwatch/riskwatch/indices/emerging"
+	"github.com/riskwatch/riskwatch/indices/links"
 	"github.com/riskwatch/riskwatch/jobs/scheduler"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/store"
@@ -39,5 +40,6 @@ func All(st *store.Store, reg *schemas.Registry, computedAt func() time.Time, op
 	}
 	all = append(all, AlarmJobs(st, reg, day, week, computedAt)...)
 	all = append(all, EmergingJobs(st, emerging.Options{}, computedAt)...)
+	all = append(all, LinksJobs(st, links.Options{}, computedAt)...)
 	return all
 }
