@@ -17,7 +17,7 @@ TEST_TIMEOUT ?= 25m
 
 export RISKWATCH_KAFKA_VERSION ?= $(KAFKA_VERSION)
 
-.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices bench-reports bench-warnings bench-api bench-api-fairness eval-alarms nyc-run nyc-regions lint staticcheck vet check-imports fmt-check check-sql-modern clean eval-risk test-cluster bench-cluster eval-forecast eval-classify bench-classify bench-ingest-vs-sinker eval-emerging
+.PHONY: deps build run test test-go test-kafka-compat bench bench-ingest bench-ingest-kfake bench-indices bench-reports bench-warnings bench-api bench-api-fairness eval-alarms nyc-run nyc-regions lint staticcheck vet check-imports fmt-check check-sql-modern clean eval-risk test-cluster bench-cluster eval-forecast eval-classify bench-classify bench-ingest-vs-sinker eval-emerging eval-links
 
 ## deps: install ClickHouse, the Apache Kafka and ZooKeeper jars, chDB, Chromium + CJK fonts and Go modules when missing
 deps:
@@ -138,6 +138,11 @@ eval-alarms:
 .PHONY: eval-emerging
 eval-emerging:
 	$(GO) run ./internal/tools/evalemerging
+
+## eval-links: score the linked-cases job (repeat parties, cross-town parties, contractors in several villages) against the demo stream's injected links
+.PHONY: eval-links
+eval-links:
+	$(GO) run ./internal/tools/evallinks
 
 ## eval-risk: the risk bands' shares, outbreak response, false rises and predictive validity, before and after calibration (demo stream and NYC casework)
 eval-risk:

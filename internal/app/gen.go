@@ -210,8 +210,10 @@ func writeGroundTruth(path string, obs []demo.Outbreak) error {
 // before the trickle starts (and not at all when producing it fails).
 func runDemo(ctx context.Context, cfg config.Config, reg *schemas.Registry, conn ingest.Conn, out io.Writer, produced func()) error {
 	start := time.Now()
-	// The demo run shows emerging issues (新出现问题, 新发问题) too.
-	opts := demo.UpTo(demo.Options{Seed: cfg.Demo.Seed, Registry: reg, Emerging: true}, start)
+	// The demo run shows emerging issues (新出现问题, 新发问题) and linked
+	// cases (关联案件, 关联预警) too; its parties are keyed under
+	// DemoPartyKeySecret unless a secret is configured.
+	opts := demo.UpTo(demo.Options{Seed: cfg.Demo.Seed, Registry: reg, Emerging: true, Links: true}, start)
 	if cfg.Demo.Days > 0 {
 		opts.From = opts.To.AddDate(0, 0, 1-cfg.Demo.Days)
 	}

@@ -54,6 +54,12 @@ type Options struct {
 	// village, filed under several categories; Generator.Emerging gives
 	// them). Off by default, so the default stream is unchanged.
 	Emerging bool
+	// Links injects linked parties (repeat petitioners, people met in two
+	// towns, contractors owing wages in several villages; Generator.Links
+	// gives them), their look-alikes that must not link, and parties with
+	// ID and phone numbers on a quarter of the baseline cases. Off by
+	// default, so the default stream is unchanged.
+	Links bool
 	// Registry holds the regions; nil means schemas.LoadTongliao().
 	Registry *schemas.Registry
 	// Now is the "now" of the stream: no case is reported after it and no
@@ -67,7 +73,8 @@ type Options struct {
 // safe for concurrent use.
 //
 // The records it returns share memory with the generator and with each
-// other (PartyNames and the time pointers): treat them as read-only.
+// other (PartyNames, PartyDetails and the time pointers): treat them as
+// read-only.
 type Generator struct {
 	seed    uint64
 	reg     *schemas.Registry
@@ -89,6 +96,7 @@ type Generator struct {
 	scale    float64
 	obs      []obState
 	em       emergingState
+	ln       linkState
 
 	ds, cs *stream // day and case streams
 
@@ -206,6 +214,9 @@ func New(o Options) (*Generator, error) {
 	}
 	if o.Emerging {
 		g.planEmerging()
+	}
+	if o.Links {
+		g.planLinks()
 	}
 	return g, nil
 }
@@ -361,6 +372,10 @@ func (g *Generator) generateDay() {
 	}
 	nBase := len(buf)
 	buf = g.emergingCases(d, start, buf)
+	if g.ln.on {
+		g.linkNoise(buf[:nBase])
+		buf = g.linkCases(d, start, buf)
+	}
 	for oi := range g.obs {
 		o := &g.obs[oi]
 		if d < o.startIdx || d > o.endIdx {
@@ -395,6 +410,7 @@ func (g *Generator) generateDay() {
 		g.heap.push(c)
 	}
 	g.noteEmerging()
+	g.noteLinks()
 	// Baseline cases become possible targets of repeat_of, in the order
 	// they were drawn, so that the baseline never depends on outbreaks.
 	for _, c := range buf[:nBase] {
