@@ -73,6 +73,9 @@ func TestLinksJobOnClickHouse(t *testing.T) {
 	if latest, err := st.LatestCaseLinks(ctx, end); err != nil || len(latest) != 2 {
 		t.Errorf("latest links: %+v, %v", latest, err)
 	}
+	if w, err := st.WarningCaseLinks(ctx); err != nil || len(w) != 2 || w[0].Key != p.Key {
+		t.Errorf("links for the warnings: %+v, %v", w, err)
+	}
 
 	// A later version of p3 without parties: the rerun reads the latest
 	// version and the person is no longer a link; the rerun replaces the

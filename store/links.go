@@ -111,6 +111,20 @@ ORDER BY window_end, case_count DESC, link_key`, from.UTC(), to.UTC(), from.UTC(
 	return out, rows.Err()
 }
 
+// WarningCaseLinks returns the links of the latest computed window end
+// (none before the first computation).
+func (s *Store) WarningCaseLinks(ctx context.Context) ([]CaseLink, error) {
+	var latest time.Time
+	var n uint64
+	if err := s.conn.QueryRow(ctx, "SELECT max(window_end), count() FROM case_links").Scan(&latest, &n); err != nil {
+		return nil, fmt.Errorf("cannot read the latest case-link window: %w", err)
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	return s.CaseLinks(ctx, latest.Add(-time.Second), latest)
+}
+
 // LatestCaseLinks returns the links of the latest computed window end at
 // or before `to` (none before the first computation).
 func (s *Store) LatestCaseLinks(ctx context.Context, to time.Time) ([]CaseLink, error) {

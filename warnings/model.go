@@ -55,11 +55,11 @@ const (
 )
 
 // Kinds lists the valid kinds.
-var Kinds = []string{KindRiskBand, KindStatAlarm, KindRuleAlarm, KindSupervision, KindForecast, KindEmerging}
+var Kinds = []string{KindRiskBand, KindStatAlarm, KindRuleAlarm, KindSupervision, KindForecast, KindEmerging, KindLinked}
 
 var kindZH = map[string]string{
 	KindRiskBand: "风险指数", KindStatAlarm: "统计预警", KindRuleAlarm: "规则预警", KindSupervision: "督办",
-	KindForecast: "预测预警", KindEmerging: "新发问题",
+	KindForecast: "预测预警", KindEmerging: "新发问题", KindLinked: "关联预警",
 }
 
 // KindZH returns the Chinese name of a kind.

@@ -67,6 +67,11 @@ func (e *Engine) snapshot(ctx context.Context, now time.Time) []error {
 	} else if ok {
 		apply(KindEmerging, cur)
 	}
+	if cur, ok, err := e.linkSnapshot(ctx); err != nil { // linked.go
+		errs = append(errs, err)
+	} else if ok {
+		apply(KindLinked, cur)
+	}
 	return errs
 }
 

@@ -201,7 +201,7 @@ func defaultWarnings() Warnings {
 
 var (
 	warningLevels   = []string{"red", "orange", "yellow", "blue"}
-	warningKinds    = []string{"risk_band", "stat_alarm", "rule_alarm", "supervision", "forecast", "emerging"}
+	warningKinds    = []string{"risk_band", "stat_alarm", "rule_alarm", "supervision", "forecast", "emerging", "linked"}
 	warningLabels   = []string{"id", "kind", "rule", "level", "category", "region", "town", "county", "city"}
 	warningTargets  = []string{"self", "parent", "town", "county", "city"}
 	channelTypes    = []string{"webhook", "wecom", "dingtalk", "feishu", "email"}

@@ -112,6 +112,23 @@ func (s Source) EmergingIssues(ctx context.Context) ([]warnings.EmergingRow, err
 	return out, nil
 }
 
+// Source feeds the 关联预警 warnings too.
+var _ warnings.LinkSource = Source{}
+
+// CaseLinks implements warnings.LinkSource.
+func (s Source) CaseLinks(ctx context.Context) ([]warnings.LinkRow, error) {
+	rows, err := s.St.WarningCaseLinks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]warnings.LinkRow, len(rows))
+	for i, r := range rows {
+		out[i] = warnings.LinkRow{WindowEnd: r.WindowEnd, Key: r.Key, Label: r.Label, Kinds: r.Kinds, Reasons: r.Reasons,
+			Scope: r.ScopeCode, Cases: r.CaseIDs, Towns: r.Towns, Villages: r.Villages, First: r.FirstReported, Last: r.LastReported}
+	}
+	return out, nil
+}
+
 // SupervisionLights implements warnings.SnapshotSource.
 func (s Source) SupervisionLights(ctx context.Context) ([]warnings.SupervisionRow, error) {
 	rows, err := s.St.WarningSupervisionLights(ctx)
