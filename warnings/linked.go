@@ -44,9 +44,6 @@ var linkReasonZH = map[string]string{
 	"repeat_party": "90天内反复涉案", "cross_town": "跨乡镇涉案", "org_villages": "在多个村社区涉及纠纷",
 }
 
-// maxLinkCases is how many case ids a warning lists.
-const maxLinkCases = 10
-
 // FromLink returns the warning of a link, addressed to the town holding
 // its cases, else their county, else the registry's root. Its id is the
 // link's key, so a link keeps one warning while it grows; it resolves when
@@ -87,19 +84,17 @@ func (b *Builder) FromLink(r LinkRow) Warning {
 	for _, k := range r.Reasons {
 		reasons = append(reasons, zhOr(linkReasonZH, k))
 	}
-	cases := r.Cases
-	more := ""
-	if len(cases) > maxLinkCases {
-		cases, more = cases[:maxLinkCases], fmt.Sprintf("等%d件", len(r.Cases))
-	}
 	var body strings.Builder
 	fmt.Fprintf(&body, "%s—%s，%s（%s相同）涉及案件 %d 件，分布在 %d 个乡镇、%d 个村社区",
 		r.First.In(z).Format("01-02"), r.Last.In(z).Format("01-02"), who, strings.Join(kinds, "、"), len(r.Cases), len(r.Towns), len(r.Villages))
 	if len(places) > 0 {
 		fmt.Fprintf(&body, "（%s）", strings.Join(places, "、"))
 	}
-	fmt.Fprintf(&body, "：%s。关联案件：%s%s。建议核查是否为同一当事人，统筹化解、防止矛盾升级。",
-		strings.Join(reasons, "、"), strings.Join(cases, "、"), more)
+	// No case id in the text: leaders read warnings too (docs/security.md);
+	// the console's 关联案件 page lists the cases for the roles that may
+	// see them.
+	fmt.Fprintf(&body, "：%s。关联案件见控制台“关联案件”页面。建议核查是否为同一当事人，统筹化解、防止矛盾升级。",
+		strings.Join(reasons, "、"))
 	w.Body = body.String()
 	w.Link = strings.TrimRight(b.BaseURL, "/") + "/console/#links"
 	return w

@@ -17,7 +17,7 @@ func (f *fakeLinkSnaps) CaseLinks(context.Context) ([]LinkRow, error) { return f
 
 // A link raises one 关联预警 per link, addressed to the town holding its
 // cases (a cross-town link to the county), with the masked label, counts,
-// places and case ids, and resolves when the latest window no longer
+// places (no case id: leaders read warnings too), and resolves when the latest window no longer
 // holds it.
 func TestLinkedWarningsFireAndResolve(t *testing.T) {
 	reg := registry(t)
@@ -62,7 +62,7 @@ func TestLinkedWarningsFireAndResolve(t *testing.T) {
 		t.Errorf("title %q", w.Title)
 	}
 	wantBody := "01-01—02-28，当事人王*（身份证号、联系电话相同）涉及案件 3 件，分布在 1 个乡镇、1 个村社区（保康西村村委会）：90天内反复涉案。" +
-		"关联案件：ZZ-1、ZZ-2、ZZ-3。建议核查是否为同一当事人，统筹化解、防止矛盾升级。"
+		"关联案件见控制台“关联案件”页面。建议核查是否为同一当事人，统筹化解、防止矛盾升级。"
 	if w.Body != wantBody {
 		t.Errorf("body\n%q\nwant\n%q", w.Body, wantBody)
 	}
