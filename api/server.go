@@ -43,6 +43,7 @@ type Store interface {
 	APIWarningDeliveries(ctx context.Context, q store.APIResultQuery) (store.APITable, error)
 	APIForecasts(ctx context.Context, q store.APIResultQuery) (store.APITable, error)
 	APIForecastsExceeding(ctx context.Context, prefixes []string, factor float64, limit int) ([]store.ForecastThreshold, error)
+	APILinks(ctx context.Context, prefix, root string, limit int) ([]store.CaseLink, bool, error)
 }
 
 // Options configure a Server.

@@ -138,3 +138,34 @@ func (s *Store) LatestCaseLinks(ctx context.Context, to time.Time) ([]CaseLink, 
 	}
 	return s.CaseLinks(ctx, latest.Add(-time.Second), latest)
 }
+
+// APILinks returns the links of the latest computed window end whose
+// cases all lie within prefix (a region code prefix: the link's scope,
+// its town or county, starts with it; a link spanning counties has the
+// scope root, the registry's root code), largest first, at most limit
+// (truncated says more matched).
+func (s *Store) APILinks(ctx context.Context, prefix, root string, limit int) (links []CaseLink, truncated bool, err error) {
+	rows, err := s.conn.Query(ctx, `SELECT `+caseLinkColumns+`
+FROM case_links FINAL
+WHERE link_key != '' AND if(scope_code = '', ?, scope_code) LIKE ?
+  AND (window_end, computed_at) IN (
+    SELECT window_end, max(computed_at) FROM case_links
+    WHERE window_end = (SELECT max(window_end) FROM case_links) GROUP BY window_end)
+ORDER BY case_count DESC, link_key
+LIMIT ?`, root, likePrefix(prefix), limit+1)
+	if err != nil {
+		return nil, false, fmt.Errorf("cannot read case links: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		l, err := scanCaseLink(rows)
+		if err != nil {
+			return nil, false, fmt.Errorf("cannot read case link: %w", err)
+		}
+		links = append(links, l)
+	}
+	if len(links) > limit {
+		links, truncated = links[:limit], true
+	}
+	return links, truncated, rows.Err()
+}
