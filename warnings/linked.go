@@ -96,7 +96,7 @@ func (b *Builder) FromLink(r LinkRow) Warning {
 	fmt.Fprintf(&body, "：%s。关联案件见控制台“关联案件”页面。建议核查是否为同一当事人，统筹化解、防止矛盾升级。",
 		strings.Join(reasons, "、"))
 	w.Body = body.String()
-	w.Link = strings.TrimRight(b.BaseURL, "/") + "/console/#links"
+	w.Link = strings.TrimRight(b.BaseURL, "/") + "/console/?view=links"
 	return w
 }
 

@@ -16,7 +16,7 @@ const BAND_NAMES = { red: '红', orange: '橙', yellow: '黄', blue: '蓝', gree
 const ALARM_NAMES = { red: '红色', orange: '橙色', yellow: '黄色', blue: '蓝色' };
 const RULE_NAMES = { group_dispute: '群体性纠纷', large_amount: '涉及金额较大', extreme_words: '极端言辞', repeat_petition: '重复信访', superior_assigned: '上级交办' };
 const FILTERS = ['category', 'severity', 'channel', 'status', 'source'];
-const VIEWS = ['dashboard', 'trends', 'types', 'supervision', 'forecast', 'reports', 'review'];
+const VIEWS = ['dashboard', 'trends', 'types', 'supervision', 'forecast', 'reports', 'review', 'links'];
 
 const $ = (id) => document.getElementById(id);
 const state = {};
@@ -232,7 +232,7 @@ async function render() {
     const region = state.region ? await ensureRegion(state.region) : regionCache.get(me.region_code);
     if (!region) throw new APIError(400, { error: '区域不存在或超出令牌范围', param: 'region' });
     await renderCrumbs(region);
-    await ({ dashboard: renderDashboard, trends: renderTrends, types: renderTypes, supervision: renderSupervision, forecast: renderForecast, review: renderReview, reports: async () => {} })[state.view](region);
+    await ({ dashboard: renderDashboard, trends: renderTrends, types: renderTypes, supervision: renderSupervision, forecast: renderForecast, review: renderReview, links: renderLinks, reports: async () => {} })[state.view](region);
     if (seq !== renderSeq) return;
     showStatus('');
     document.body.dataset.ready = '1';
@@ -547,6 +547,28 @@ async function renderReview(region) {
   $('review-note').textContent = '共 ' + fmt(r.total || 0) + ' 件置信度低于 ' + pct(r.review_below) + ' 的案件，此处列出前 50 件。';
 }
 
+// renderLinks lists the linked cases of the latest links_day computation
+// whose cases all lie in the region: a party (masked: surname and *, or an
+// organisation's normalised name) in several cases, towns or villages.
+async function renderLinks(region) {
+  const r = await api('/api/links', { region: state.region });
+  fillTable('links-table', r.rows, (row, l) => {
+    cell(row, l.label);
+    cell(row, (l.kind_names || []).join('、'));
+    cell(row, (l.reason_names || []).join('、'));
+    cell(row, fmt(l.case_count), 'num');
+    cell(row, fmt(l.town_count), 'num');
+    cell(row, fmt(l.village_count), 'num');
+    cell(row, l.region_name || l.region_code);
+    cell(row, (l.villages || []).join('、'));
+    cell(row, (l.first_reported || '').slice(0, 10) + ' — ' + (l.last_reported || '').slice(0, 10));
+    cell(row, (l.case_ids || []).join(' '));
+  });
+  const end = r.rows.length ? (r.rows[0].window_end || '').slice(0, 10) : '';
+  $('links-note').textContent = '共 ' + fmt(r.rows.length) + ' 组关联' + (end ? '（截至 ' + end + '，近90天受理的案件）' : '') +
+    '。关联依据为由身份证号、联系电话、姓名+村社区或单位名称派生的假名键，不保存原始信息。';
+}
+
 // Start -------------------------------------------------------------------
 
 function showLogin(msg) {
@@ -589,6 +611,8 @@ async function start() {
   for (const c of cats.rows) catNames.set(c.code, c.name_zh);
   // The review list is for the analysts (and admins).
   document.querySelector('#nav a[data-view=review]').hidden = !(me.role === 'analyst' || me.role === 'admin');
+  // So is the linked-cases list (it names case ids).
+  document.querySelector('#nav a[data-view=links]').hidden = !(me.role === 'analyst' || me.role === 'admin');
   for (const c of cats.rows) {
     const o = document.createElement('option');
     o.value = c.code;
