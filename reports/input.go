@@ -208,6 +208,11 @@ type Input struct {
 	// 新出现问题); nil leaves the section out, empty says none was found.
 	Emerging []EmergingIssue
 
+	// Links holds the linked cases of the 90 days before End within the
+	// region (section 关联案件); nil leaves the section out, empty says
+	// none was found.
+	Links []LinkedParty
+
 	// GeoJSON has the polygons of the banners (properties.adcode = 6-digit
 	// code); nil leaves out the maps.
 	GeoJSON []byte

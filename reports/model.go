@@ -52,6 +52,9 @@ type Model struct {
 	// Emerging is the section 新出现问题 (emerging.go; printed under
 	// 六、预警事项); nil when the input has none.
 	Emerging *EmergingPart `json:"emerging,omitempty"`
+	// Links is the section 关联案件 (links.go; printed under 六、预警事项);
+	// nil when the input has none.
+	Links *LinksPart `json:"links,omitempty"`
 }
 
 // Card is one KPI of the overview.
@@ -225,6 +228,7 @@ func Build(in Input) (*Model, error) {
 	b.types()
 	b.alarms()
 	b.emerging() // emerging.go
+	b.links()    // links.go
 	b.supervision()
 	b.advice()
 	b.judgement()

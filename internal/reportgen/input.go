@@ -38,7 +38,7 @@ type jobRead struct {
 // day or week, the supervision snapshot of its end, and for a weekly
 // report the forecasts made at its end (a monthly report shows the latest
 // weekly forecasts without waiting: forecast_week catches up only the
-// latest week), and the emerging issues of its last day. The monthly
+// latest week), and the emerging issues and links of its last day. The monthly
 // ranking bulletin reads the monthly risk index only.
 func reads(w schemas.Window, kind string) []jobRead {
 	if kind == KindBulletin {
@@ -57,8 +57,9 @@ func reads(w schemas.Window, kind string) []jobRead {
 	if w == schemas.Week {
 		out = append(out, jobRead{"forecast_week", schemas.Week})
 	}
-	// The section 新出现问题 reads the emerging issues up to the last day.
-	out = append(out, jobRead{"emerging_day", schemas.Day})
+	// The section 新出现问题 reads the emerging issues up to the last day,
+	// the section 关联案件 the links of the last day.
+	out = append(out, jobRead{"emerging_day", schemas.Day}, jobRead{"links_day", schemas.Day})
 	return out
 }
 
@@ -311,6 +312,9 @@ func (g *Generator) Input(ctx context.Context, spec Spec) (reports.Input, error)
 		return in, err
 	}
 	if err := g.emerging(ctx, &in, start, end, region); err != nil { // emerging.go
+		return in, err
+	}
+	if err := g.links(ctx, &in, end, region); err != nil { // links.go
 		return in, err
 	}
 	return in, nil

@@ -140,7 +140,7 @@ func TestSpecs(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(js) != 2 || js[0].Name != "reports_day" || js[1].Name != "reports_week" || js[1].Window != schemas.Week || js[1].Spec != "30 8 * * 1" || js[1].CatchUp != 1 ||
-		strings.Join(js[1].After, ",") != "kpi_week,supervision_day,types_week,hotspots_week,risk_week,alarms_week,forecast_week,emerging_day" {
+		strings.Join(js[1].After, ",") != "kpi_week,supervision_day,types_week,hotspots_week,risk_week,alarms_week,forecast_week,emerging_day,links_day" {
 		t.Errorf("report jobs = %+v", js)
 	}
 	if d := decodeDrivers([]string{"A3|0.31|0.312|0.125", "bad", "C1|x|1|2"}); len(d) != 1 || d[0].Code != "A3" || d[0].Value != 0.312 {
@@ -196,7 +196,7 @@ func testLatestWaitsForJobs(t *testing.T, d demoData) {
 	for _, j := range []struct {
 		name string
 		w    schemas.Window
-	}{{"kpi_week", schemas.Week}, {"supervision_day", schemas.Day}, {"types_week", schemas.Week}, {"hotspots_week", schemas.Week}, {"alarms_week", schemas.Week}, {"emerging_day", schemas.Day}} {
+	}{{"kpi_week", schemas.Week}, {"supervision_day", schemas.Day}, {"types_week", schemas.Week}, {"hotspots_week", schemas.Week}, {"alarms_week", schemas.Week}, {"emerging_day", schemas.Day}, {"links_day", schemas.Day}} {
 		record(j.name, j.w, "ok")
 	}
 	record("risk_week", schemas.Week, "running")
@@ -225,7 +225,7 @@ func testLatestWaitsForJobs(t *testing.T, d demoData) {
 	if strings.Contains(string(b), "尚未计算") {
 		t.Errorf("the report says a figure is not computed")
 	}
-	if got := Reads(schemas.Day); strings.Join(got, ",") != "kpi_day,supervision_day,types_day,hotspots_day,risk_week,alarms_day,emerging_day" {
+	if got := Reads(schemas.Day); strings.Join(got, ",") != "kpi_day,supervision_day,types_day,hotspots_day,risk_week,alarms_day,emerging_day,links_day" {
 		t.Errorf("Reads(day) = %v", got)
 	}
 }
