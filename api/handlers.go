@@ -41,7 +41,7 @@ func (s *Server) apiRoutes() []route {
 		{method: "GET", path: "/api/warnings/deliveries", params: []string{"region", "from", "to", "warning", "status"}, handle: s.deliveries},
 		{method: "GET", path: "/api/audit", roles: []string{RoleAdmin}, params: []string{"limit"}, handle: s.auditLog},
 		{method: "GET", path: "/api/forecasts", params: append(resultParams, "category", "horizon"), handle: s.forecasts},                 // forecasts.go
-		{method: "GET", path: "/api/links", params: []string{"region"}, handle: s.links}, // links.go
+		{method: "GET", path: "/api/links", params: []string{"region"}, handle: s.links},                                                  // links.go
 		{method: "GET", path: "/api/forecasts/exceeding", params: []string{"region", "category", "factor"}, handle: s.forecastsExceeding}, // forecasts.go
 	}
 }
