@@ -58,6 +58,14 @@
 // Generator.Outbreaks, written out by WriteGroundTruth, is the ground truth
 // the alarm evaluation (`make eval-alarms`) scores detectors against.
 //
+// With Options.Links (on in `run --demo`), the stream also carries linked
+// parties in party_details: repeat petitioners, people met in two towns
+// and contractors owing wages in several villages, their ID numbers,
+// phones and organisation names spelled differently from case to case,
+// plus look-alikes that must not link and parties on a quarter of the
+// baseline cases; Generator.Links is the ground truth `make eval-links`
+// scores the links job against (links.go).
+//
 // # The trickle after the stream
 //
 // `riskwatch run --demo` generates the two years up to the clock at start
