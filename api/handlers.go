@@ -42,6 +42,7 @@ func (s *Server) apiRoutes() []route {
 		{method: "GET", path: "/api/audit", roles: []string{RoleAdmin}, params: []string{"limit"}, handle: s.auditLog},
 		{method: "GET", path: "/api/forecasts", params: append(resultParams, "category", "horizon"), handle: s.forecasts},                 // forecasts.go
 		{method: "GET", path: "/api/links", params: []string{"region"}, handle: s.links},                                                  // links.go
+		{method: "GET", path: "/api/emerging", params: []string{"region", "from", "to"}, handle: s.emerging},                              // emerging.go
 		{method: "GET", path: "/api/forecasts/exceeding", params: []string{"region", "category", "factor"}, handle: s.forecastsExceeding}, // forecasts.go
 	}
 }

@@ -44,6 +44,8 @@ type Store interface {
 	APIForecasts(ctx context.Context, q store.APIResultQuery) (store.APITable, error)
 	APIForecastsExceeding(ctx context.Context, prefixes []string, factor float64, limit int) ([]store.ForecastThreshold, error)
 	APILinks(ctx context.Context, prefix, root string, limit int) ([]store.CaseLink, bool, error)
+	EmergingIssues(ctx context.Context, from, to time.Time) ([]store.EmergingIssue, error)
+	WarningEmergingIssues(ctx context.Context) ([]store.EmergingIssue, error)
 }
 
 // Options configure a Server.

@@ -16,7 +16,7 @@ const BAND_NAMES = { red: '红', orange: '橙', yellow: '黄', blue: '蓝', gree
 const ALARM_NAMES = { red: '红色', orange: '橙色', yellow: '黄色', blue: '蓝色' };
 const RULE_NAMES = { group_dispute: '群体性纠纷', large_amount: '涉及金额较大', extreme_words: '极端言辞', repeat_petition: '重复信访', superior_assigned: '上级交办' };
 const FILTERS = ['category', 'severity', 'channel', 'status', 'source'];
-const VIEWS = ['dashboard', 'trends', 'types', 'supervision', 'forecast', 'reports', 'review', 'links'];
+const VIEWS = ['dashboard', 'trends', 'types', 'supervision', 'forecast', 'reports', 'review', 'links', 'emerging'];
 
 const $ = (id) => document.getElementById(id);
 const state = {};
@@ -232,7 +232,7 @@ async function render() {
     const region = state.region ? await ensureRegion(state.region) : regionCache.get(me.region_code);
     if (!region) throw new APIError(400, { error: '区域不存在或超出令牌范围', param: 'region' });
     await renderCrumbs(region);
-    await ({ dashboard: renderDashboard, trends: renderTrends, types: renderTypes, supervision: renderSupervision, forecast: renderForecast, review: renderReview, links: renderLinks, reports: async () => {} })[state.view](region);
+    await ({ dashboard: renderDashboard, trends: renderTrends, types: renderTypes, supervision: renderSupervision, forecast: renderForecast, review: renderReview, links: renderLinks, emerging: renderEmerging, reports: async () => {} })[state.view](region);
     if (seq !== renderSeq) return;
     showStatus('');
     document.body.dataset.ready = '1';
@@ -569,6 +569,24 @@ async function renderLinks(region) {
     '。关联依据为由身份证号、联系电话、姓名+村社区或单位名称派生的假名键，不保存原始信息。';
 }
 
+// renderEmerging lists the emerging issues of the latest emerging_day
+// computation whose town lies in the region: bursts of similar complaints
+// in one town within a few days, across categories, with the masked
+// summary of the most typical case.
+async function renderEmerging(region) {
+  const r = await api('/api/emerging', { region: state.region });
+  fillTable('emerging-table', r.rows, (row, e) => {
+    cell(row, [e.county_name, e.town_name, (e.villages || []).join('、')].filter(Boolean).join(' · '));
+    cell(row, fmt(e.count), 'num');
+    cell(row, (e.categories || []).join('、'));
+    cell(row, (e.first_at || '').slice(0, 16) + ' — ' + (e.last_at || '').slice(0, 16));
+    cell(row, e.representative || '');
+  });
+  const day = r.rows.length ? r.rows[0].date : '';
+  $('emerging-note').textContent = '共 ' + fmt(r.rows.length) + ' 个新发问题' + (day ? '（截至 ' + day + '）' : '') +
+    '。由每日任务按乡镇比对近几天与此前基线的相似诉求得出；代表性诉求为与其他案件最相似的一件的脱敏摘要。';
+}
+
 // Start -------------------------------------------------------------------
 
 function showLogin(msg) {
@@ -613,6 +631,8 @@ async function start() {
   document.querySelector('#nav a[data-view=review]').hidden = !(me.role === 'analyst' || me.role === 'admin');
   // So is the linked-cases list (it names case ids).
   document.querySelector('#nav a[data-view=links]').hidden = !(me.role === 'analyst' || me.role === 'admin');
+  // And the emerging issues (the analysts' working list; leaders read them in the reports).
+  document.querySelector('#nav a[data-view=emerging]').hidden = !(me.role === 'analyst' || me.role === 'admin');
   for (const c of cats.rows) {
     const o = document.createElement('option');
     o.value = c.code;
