@@ -62,7 +62,7 @@ func TestEmergingConsole(t *testing.T) {
 	village, _ := f.reg.Lookup(f.reg.Children(f.town)[0].Code)
 	if len(rows) != 2 || len(rows[0]) != 5 || rows[0][0] != county.Name+" · "+town.Name+" · "+village.Name || rows[0][1] != "5" ||
 		rows[0][2] != "拖欠农民工工资、民间借贷/涉众金融" || rows[0][3] != "2026-09-07 08:30 — 2026-09-09 17:45" ||
-		rows[0][4] != "多户反映小区连续停水无人处理" || rows[1][4] != "村民反映土地流转费未兑现" || rows[1][1] != "3" {
+		rows[0][4] != "多户反映小区连续停水无人处理" || rows[1][4] != "村民反映土地流转费未兑现（同 FX-0002）" || rows[1][1] != "3" {
 		t.Errorf("emerging table %q, want the 5-case issue of %s, then the 3-case one", rows, town.Name)
 	}
 	var note string

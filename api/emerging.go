@@ -18,7 +18,8 @@ var emergingColumns = []string{"date", "window_end", "cluster_key", "county_code
 // to it lists the latest computed window; with them, the windows whose
 // last day (date) lies in [from, to], one row per window and cluster, so
 // that a burst lasting several days appears on each. The representative
-// text is the stored masked summary; a leader gets no case ids.
+// text is the stored masked summary; a leader gets no case ids (and the
+// members' ids are cut from its representative text).
 func (s *Server) emerging(q *request) (*result, error) {
 	r, err := q.region("region")
 	if err != nil {
@@ -86,15 +87,17 @@ func (s *Server) emerging(q *request) (*result, error) {
 			}
 			cats, catNames = append(cats, c), append(catNames, n)
 		}
-		ids := []any{}
-		if q.p.Role != RoleLeader {
-			for _, id := range e.Members {
+		ids, rep := []any{}, e.Representative
+		for _, id := range e.Members {
+			if q.p.Role != RoleLeader {
 				ids = append(ids, id)
+			} else if len(id) >= minHiddenIDLen {
+				rep = strings.ReplaceAll(rep, id, hiddenCaseID)
 			}
 		}
 		day := e.WindowEnd.In(schemas.Zone()).AddDate(0, 0, -1).Format(time.DateOnly)
 		res.rows = append(res.rows, []any{day, plain(e.WindowEnd), e.Key, e.CountyCode, name(e.CountyCode), e.TownCode, name(e.TownCode),
-			codes, villages, e.Size, cats, catNames, plain(e.FirstAt), plain(e.LastAt), e.Representative, ids})
+			codes, villages, e.Size, cats, catNames, plain(e.FirstAt), plain(e.LastAt), rep, ids})
 	}
 	return res, nil
 }

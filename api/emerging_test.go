@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -39,7 +40,7 @@ func seedEmerging(t *testing.T, f *fixture) {
 		town.Villages = []string{f.reg.Children(f.town)[0].Code}
 		if err = f.st.WriteEmerging(context.Background(), emergingEnd, computed, []store.EmergingIssue{
 			town,
-			e("e:kzz2", kzzCode, "150521101000", "村民反映土地流转费未兑现", []string{"finance"}, "F-1", "F-2", "F-3"),
+			e("e:kzz2", kzzCode, "150521101000", "村民反映土地流转费未兑现（同 FX-0002）", []string{"finance"}, "FX-0001", "FX-0002", "FX-0003"),
 			e("e:kerqin", kerqin, "150502001000", "商户反映噪声扰民", []string{"finance"}, "G-1", "G-2", "G-3", "G-4"),
 		}); err != nil {
 			return
@@ -100,11 +101,17 @@ func TestEmergingEndpoint(t *testing.T) {
 		r["first_at"] != "2026-09-07 08:30:00" || r["last_at"] != "2026-09-09 17:45:00" || r["date"] != "2026-09-09" {
 		t.Errorf("analyst's first row %+v", r)
 	}
+	if r := rows[1]; fmt.Sprint(r["case_ids"]) != "[FX-0001 FX-0002 FX-0003]" || r["representative"] != "村民反映土地流转费未兑现（同 FX-0002）" {
+		t.Errorf("analyst's second row %+v", r)
+	}
 	_, rows = list("leader-kzz", "")
 	for _, r := range rows {
-		if fmt.Sprint(r["case_ids"]) != "[]" {
+		if fmt.Sprint(r["case_ids"]) != "[]" || strings.Contains(fmt.Sprint(r["representative"]), "FX-") {
 			t.Errorf("a leader got case ids: %+v", r)
 		}
+	}
+	if rows[1]["representative"] != "村民反映土地流转费未兑现（同 〔案件编号已隐藏〕）" {
+		t.Errorf("leader's second row %+v", rows[1])
 	}
 	// The window ending 2026-09-05 00:00 covers 2026-09-04.
 	if got, rows := list("analyst-kzz", "?from=2026-09-04&to=2026-09-04"); !slices.Equal(got, []string{"e:old"}) || rows[0]["date"] != "2026-09-04" {
