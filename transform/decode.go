@@ -371,46 +371,47 @@ func (s *scanner) intern(f field, v []byte) string {
 
 // stringList reads an array of strings (party_names).
 func (s *scanner) stringList(f field, w *wire, note func(*RejectError)) *RejectError {
-	s.pos++ // '['
-	s.ws()
-	if s.peek() == ']' {
-		s.pos++
-		return nil // nil list: nothing to mask
-	}
-	for {
-		s.ws()
-		if s.kindAt() == tokString {
-			v, err := s.str()
-			if err != nil {
-				return err
-			}
-			if bytes.IndexByte(v, 0) >= 0 {
-				note(reject(ReasonNullByte, f.name(), "a name holds an escaped NUL (\\u0000)"))
-			}
-			w.partyNames = append(w.partyNames, string(v))
-		} else {
+	return s.elements(func() *RejectError {
+		if s.kindAt() != tokString {
 			note(wrongType(f, kindStringList, s.kindAt()))
-			if _, err := s.skipValue(2); err != nil {
-				return err
-			}
+			_, err := s.skipValue(2)
+			return err
 		}
-		s.ws()
-		switch s.peek() {
-		case ',':
-			s.pos++
-		case ']':
-			s.pos++
-			return nil
-		default:
-			return s.syntax("expected ',' or ']' after an array element")
+		v, err := s.str()
+		if err != nil {
+			return err
 		}
-	}
+		if bytes.IndexByte(v, 0) >= 0 {
+			note(reject(ReasonNullByte, f.name(), "a name holds an escaped NUL (\\u0000)"))
+		}
+		w.partyNames = append(w.partyNames, string(v))
+		return nil
+	})
 }
 
 // partyList reads an array of party objects (party_details). A member of
 // a party that is not a string, or that the contract does not know, is
 // noted and skipped.
 func (s *scanner) partyList(f field, w *wire, note func(*RejectError)) *RejectError {
+	return s.elements(func() *RejectError {
+		if s.kindAt() != tokObject {
+			note(wrongType(f, kindPartyList, s.kindAt()))
+			_, err := s.skipValue(2)
+			return err
+		}
+		p, err := s.party(f, note)
+		if err != nil {
+			return err
+		}
+		w.partyDetails = append(w.partyDetails, p)
+		return nil
+	})
+}
+
+// elements reads an array starting at its '[', calling each with the
+// scanner at every element's first byte; each consumes the element. An
+// empty array calls it never.
+func (s *scanner) elements(each func() *RejectError) *RejectError {
 	s.pos++ // '['
 	s.ws()
 	if s.peek() == ']' {
@@ -419,17 +420,8 @@ func (s *scanner) partyList(f field, w *wire, note func(*RejectError)) *RejectEr
 	}
 	for {
 		s.ws()
-		if s.kindAt() == tokObject {
-			p, err := s.party(f, note)
-			if err != nil {
-				return err
-			}
-			w.partyDetails = append(w.partyDetails, p)
-		} else {
-			note(wrongType(f, kindPartyList, s.kindAt()))
-			if _, err := s.skipValue(2); err != nil {
-				return err
-			}
+		if err := each(); err != nil {
+			return err
 		}
 		s.ws()
 		switch s.peek() {
