@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/riskwatch/riskwatch/indices/emerging"
+	"github.com/riskwatch/riskwatch/internal/tools/toolenv"
 	"github.com/riskwatch/riskwatch/jobs"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/sources/demo"
@@ -69,23 +70,12 @@ func run() error {
 		return err
 	}
 	latest := map[string]store.EmergingCase{}
-	records := 0
-	for {
-		r, ok := gen.Next()
-		if !ok {
-			break
-		}
-		b, err := schemas.MarshalRecord(r)
-		if err != nil {
-			return err
-		}
-		row, err := tr.Transform(b, transform.Meta{Topic: "evalemerging", Offset: int64(records)}, now)
-		if err != nil {
-			return fmt.Errorf("a generated record was rejected: %w", err)
-		}
-		records++
+	records, err := toolenv.TransformAll(gen, tr, "evalemerging", now, func(row *schemas.CaseRow) {
 		latest[row.CaseID] = store.EmergingCase{CaseID: row.CaseID, CountyCode: row.CountyCode, TownCode: row.TownCode,
 			VillageCode: row.VillageCode, Category: row.Category, Summary: row.Summary, ReportedAt: row.ReportedAt}
+	})
+	if err != nil {
+		return err
 	}
 	var cases []store.EmergingCase
 	for _, c := range latest {

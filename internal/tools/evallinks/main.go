@@ -38,6 +38,7 @@ import (
 	"time"
 
 	"github.com/riskwatch/riskwatch/indices/links"
+	"github.com/riskwatch/riskwatch/internal/tools/toolenv"
 	"github.com/riskwatch/riskwatch/jobs"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/sources/demo"
@@ -81,23 +82,12 @@ func run() error {
 		return err
 	}
 	latest := map[string]store.PartyKeyCase{}
-	records := 0
-	for {
-		r, ok := gen.Next()
-		if !ok {
-			break
-		}
-		b, err := schemas.MarshalRecord(r)
-		if err != nil {
-			return err
-		}
-		row, err := tr.Transform(b, transform.Meta{Topic: "evallinks", Offset: int64(records)}, now)
-		if err != nil {
-			return fmt.Errorf("a generated record was rejected: %w", err)
-		}
-		records++
+	records, err := toolenv.TransformAll(gen, tr, "evallinks", now, func(row *schemas.CaseRow) {
 		latest[row.CaseID] = store.PartyKeyCase{CaseID: row.CaseID, CountyCode: row.CountyCode, TownCode: row.TownCode,
 			VillageCode: row.VillageCode, ReportedAt: row.ReportedAt, Keys: row.PartyKeys, Kinds: row.PartyKeyKinds, Labels: row.PartyLabels}
+	})
+	if err != nil {
+		return err
 	}
 	var cases []store.PartyKeyCase
 	for _, c := range latest {

@@ -113,3 +113,24 @@ func Load(ctx context.Context, st *store.Store, reg *schemas.Registry, gen *demo
 	}
 	return loaded, nil
 }
+
+// TransformAll runs gen through tr in one goroutine, in stream order, and
+// calls each with every row (Meta.Topic topic, the record's index as its
+// offset). It returns the records generated; a record the transform
+// rejects is an error.
+func TransformAll(gen *demo.Generator, tr *transform.Transformer, topic string, now time.Time, each func(*schemas.CaseRow)) (int, error) {
+	n := 0
+	for r, ok := gen.Next(); ok; r, ok = gen.Next() {
+		b, err := schemas.MarshalRecord(r)
+		if err != nil {
+			return n, err
+		}
+		row, err := tr.Transform(b, transform.Meta{Topic: topic, Offset: int64(n)}, now)
+		if err != nil {
+			return n, fmt.Errorf("a generated record was rejected: %w", err)
+		}
+		n++
+		each(&row)
+	}
+	return n, nil
+}
