@@ -17,7 +17,9 @@
 //
 // The scope is applied in the SQL of every query: the store binds the
 // token's prefix (and the requested region's) as LIKE patterns; a request
-// for a region above or beside the scope is refused with 403. The case list
+// for a region above or beside the scope is refused with 403. One small
+// list is filtered in Go after the store read it whole: the emerging
+// issues of a window, by their town's code. The case list
 // returns masked text only, and free text is masked once more on the way
 // out.
 //

@@ -41,7 +41,18 @@
 // with Options.KeywordsFirst a keyword still decides when one is found.
 // Then summary and category_text
 // are masked (see Mask): ID, bank card, mobile and landline numbers, e-mail
-// addresses and the party names. The names themselves are never stored.
+// addresses and the party names, and the names and organisations of
+// party_details. The names themselves are never stored.
+//
+// # Party keys
+//
+// With Options.PartyKeySecret, the parties of party_details become
+// pseudonymous keys before masking (parties.go): "<PartyKeyID>:" and the
+// first 16 bytes of HMAC-SHA256 over the kind and the normalised ID
+// number, phone number, name with the case's village code, or
+// organisation name (NormalizeOrg). Only the keys, their kinds and masked
+// labels reach the row; without a secret no key is derived.
+//
 // Text is not HTML-escaped here: "<script>" stays text, and escaping is the
 // job of whatever renders it.
 package transform
