@@ -19,7 +19,8 @@ type EmergingCase struct {
 func (s *Store) EmergingCases(ctx context.Context, from, to time.Time) ([]EmergingCase, error) {
 	rows, err := s.conn.Query(ctx, `SELECT case_id, county_code, town_code, village_code, category, summary, reported_at
 FROM cases FINAL
-WHERE reported_at >= ? AND reported_at < ? AND town_code != ''`, from.UTC(), to.UTC())
+PREWHERE `+reportedDays+`
+WHERE reported_at >= ? AND reported_at < ? AND town_code != ''`, append(reportedDaysArgs(from, to), from.UTC(), to.UTC())...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read cases for emerging issues: %w", err)
 	}

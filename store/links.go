@@ -21,7 +21,8 @@ type PartyKeyCase struct {
 func (s *Store) PartyKeyCases(ctx context.Context, from, to time.Time) ([]PartyKeyCase, error) {
 	rows, err := s.conn.Query(ctx, `SELECT case_id, county_code, town_code, village_code, reported_at, party_keys, party_key_kinds, party_labels
 FROM cases FINAL
-WHERE reported_at >= ? AND reported_at < ? AND length(party_keys) > 0`, from.UTC(), to.UTC())
+PREWHERE `+reportedDays+`
+WHERE reported_at >= ? AND reported_at < ? AND length(party_keys) > 0`, append(reportedDaysArgs(from, to), from.UTC(), to.UTC())...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read party keys of cases: %w", err)
 	}
