@@ -2,11 +2,12 @@ package emerging
 
 import (
 	"errors"
-	"hash/fnv"
 	"math"
+	"slices"
 	"sort"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Complaint is one case as the detector sees it.
@@ -163,22 +164,25 @@ func Detect(cs []Complaint, at time.Time, opt Options) ([]Cluster, error) {
 	baseStart := winStart.Add(-opt.Baseline)
 	type group struct{ now, base []doc }
 	groups := map[string]*group{}
+	// A baseline complaint's shingles are made only when its place has a
+	// cluster to compare it with (most places have none on most days).
 	for _, c := range cs {
 		if !c.At.After(baseStart) || c.At.After(at) {
 			continue
 		}
-		set := shingles(c.Text, opt.Shingle)
-		if len(set) == 0 {
-			continue
+		d := doc{c: c}
+		if c.At.After(winStart) {
+			if d.set = shingles(c.Text, opt.Shingle); len(d.set) == 0 {
+				continue
+			}
+			d.sig = signature(d.set, opt.Bands*opt.Rows)
 		}
 		g := groups[c.Place]
 		if g == nil {
 			g = &group{}
 			groups[c.Place] = g
 		}
-		d := doc{c: c, set: set}
-		if c.At.After(winStart) {
-			d.sig = signature(set, opt.Bands*opt.Rows)
+		if d.sig != nil {
 			g.now = append(g.now, d)
 		} else {
 			g.base = append(g.base, d)
@@ -203,9 +207,15 @@ func Detect(cs []Complaint, at time.Time, opt Options) ([]Cluster, error) {
 				continue
 			}
 			similar := 0
-			for _, b := range g.base {
+			for k := range g.base {
+				b := &g.base[k]
+				if b.set == nil {
+					if b.set = shingles(b.c.Text, opt.Shingle); b.set == nil {
+						b.set = []uint64{} // no shingles: never similar
+					}
+				}
 				for _, i := range comp {
-					if jaccard(b.set, g.now[i].set) >= opt.Threshold {
+					if alike(b.set, g.now[i].set, opt.Threshold) {
 						similar++
 						break
 					}
@@ -261,7 +271,7 @@ func components(ds []doc, opt Options) [][]int {
 						continue
 					}
 					checked[[2]int{i, j}] = true
-					if jaccard(ds[i].set, ds[j].set) >= opt.Threshold {
+					if alike(ds[i].set, ds[j].set, opt.Threshold) {
 						parent[find(i)] = find(j)
 					}
 				}
@@ -349,8 +359,9 @@ func Normalize(text string) []rune {
 	return out
 }
 
-// shingles returns the sorted distinct hashes of the k-character shingles
-// of the normalised text (the whole text when it is shorter than k).
+// shingles returns the sorted distinct hashes (64-bit FNV-1a of the UTF-8
+// bytes) of the k-character shingles of the normalised text (the whole
+// text when it is shorter than k).
 func shingles(text string, k int) []uint64 {
 	rs := Normalize(text)
 	if len(rs) == 0 {
@@ -359,19 +370,22 @@ func shingles(text string, k int) []uint64 {
 	if len(rs) < k {
 		k = len(rs)
 	}
-	seen := map[uint64]bool{}
-	var out []uint64
+	const offset, prime = 14695981039346656037, 1099511628211
+	out := make([]uint64, 0, len(rs)-k+1)
+	var buf [utf8.UTFMax]byte
 	for i := 0; i+k <= len(rs); i++ {
-		h := fnv.New64a()
-		h.Write([]byte(string(rs[i : i+k])))
-		v := h.Sum64()
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
+		h := uint64(offset)
+		for _, r := range rs[i : i+k] {
+			n := utf8.EncodeRune(buf[:], r)
+			for _, b := range buf[:n] {
+				h ^= uint64(b)
+				h *= prime
+			}
 		}
+		out = append(out, h)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // signature is the MinHash signature of a shingle set with n hash
@@ -420,6 +434,17 @@ func jaccard(a, b []uint64) float64 {
 		}
 	}
 	return float64(inter) / float64(len(a)+len(b)-inter)
+}
+
+// alike reports whether jaccard(a, b) >= t. The Jaccard similarity is at
+// most the smaller set's size over the larger's (and the rounded quotients
+// keep that order), so sets of too different sizes are refused without
+// the merge.
+func alike(a, b []uint64, t float64) bool {
+	if la, lb := len(a), len(b); la > 0 && lb > 0 && float64(min(la, lb))/float64(max(la, lb)) < t {
+		return false
+	}
+	return jaccard(a, b) >= t
 }
 
 // Similarity is the Jaccard similarity of two texts' shingle sets with the
