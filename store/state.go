@@ -75,11 +75,25 @@ var stateBuildSQL = func() string {
 // between an earlier build at B and T: in effect at T, and either newer
 // than B or of a case reported since B (which B has no row of). The first
 // part reads only the granules of (B, T] (case_updates is ordered by
-// updated_at); the second, a version older than its case's report, is rare.
-// Arguments: B, T, T, B, T, B.
-func stateDelta(cols string) string {
-	return "SELECT " + cols + " FROM case_updates WHERE updated_at > ? AND updated_at <= ? AND reported_at < ?" +
-		" UNION ALL SELECT " + cols + " FROM case_updates WHERE reported_at >= ? AND reported_at < ? AND updated_at <= ?"
+// updated_at). The second, the versions of cases reported since B that
+// took effect at or before B (a version older than its case's report), is
+// rare but reads the whole table: backdated says whether there are any
+// (counted before the build); without, it is left out. Arguments: B, T, T,
+// and with backdated B, T, B.
+func stateDelta(cols string, backdated bool) string {
+	q := "SELECT " + cols + " FROM case_updates WHERE updated_at > ? AND updated_at <= ? AND reported_at < ?"
+	if backdated {
+		q += " UNION ALL SELECT " + cols + " FROM case_updates WHERE reported_at >= ? AND reported_at < ? AND updated_at <= ?"
+	}
+	return q
+}
+
+// stateDeltaArgs returns stateDelta's arguments.
+func stateDeltaArgs(B, T time.Time, backdated bool) []any {
+	if backdated {
+		return []any{B, T, T, B, T, B}
+	}
+	return []any{B, T, T}
 }
 
 // stateKeptSQL copies into a delta the rows of its base build whose case
@@ -93,15 +107,15 @@ var stateKeptSQL = stateInsert + "SELECT ?, ?, key, version, " + strings.Join(st
 // versions at B, so that max and argMax by version over it and the newer
 // versions are those over all its versions at T) and those versions.
 // Arguments: build, T, base, stateDelta's, stateDelta's.
-var stateChangedSQL = func() string {
+func stateChangedSQL(backdated bool) string {
 	inner, outer := stateAggregates()
 	cols := strings.Join(stateColumns, ", ")
 	return stateInsert + "SELECT ?, ?, " + strings.Join(outer, ", ") +
 		" FROM (SELECT k AS s_key, " + strings.Join(inner, ", ") + " FROM (" +
-		"SELECT key AS k, version, " + cols + " FROM case_state WHERE build = ? AND key IN (SELECT " + stateKey + " FROM (" + stateDelta("source, case_id") + "))" +
-		" UNION ALL SELECT " + stateKey + " AS k, version, " + cols + " FROM (" + stateDelta("version, "+cols) + ")" +
+		"SELECT key AS k, version, " + cols + " FROM case_state WHERE build = ? AND key IN (SELECT " + stateKey + " FROM (" + stateDelta("source, case_id", backdated) + "))" +
+		" UNION ALL SELECT " + stateKey + " AS k, version, " + cols + " FROM (" + stateDelta("version, "+cols, backdated) + ")" +
 		") GROUP BY k)"
-}()
+}
 
 // stateAtSQL returns a FROM subquery with one row per case: cols as the
 // case's newest version with updated_at at or before a window end T says,
@@ -213,9 +227,12 @@ func (s *Store) stateAt(ctx context.Context, at time.Time) (stateBuild, error) {
 	// case_updates is a plain MergeTree: merges never drop a row, so the
 	// count of the versions in effect at an end grows with every version
 	// that arrives for it, re-delivered ones included.
-	var events, baseEvents uint64
-	if err := s.conn.QueryRow(ctx, "SELECT countIf(reported_at < ? AND updated_at <= ?), countIf(reported_at < ? AND updated_at <= ?) "+
-		"FROM case_updates WHERE updated_at <= ?", at.UTC(), at.UTC(), baseAt.UTC(), baseAt.UTC(), at.UTC()).Scan(&events, &baseEvents); err != nil {
+	// The same read counts the backdated versions of stateDelta: one
+	// arriving after it makes `events` stale, so a later check rebuilds.
+	var events, baseEvents, backdated uint64
+	if err := s.conn.QueryRow(ctx, "SELECT countIf(reported_at < ? AND updated_at <= ?), countIf(reported_at < ? AND updated_at <= ?), "+
+		"countIf(reported_at >= ? AND reported_at < ? AND updated_at <= ?) FROM case_updates WHERE updated_at <= ?",
+		at.UTC(), at.UTC(), baseAt.UTC(), baseAt.UTC(), baseAt.UTC(), at.UTC(), baseAt.UTC(), at.UTC()).Scan(&events, &baseEvents, &backdated); err != nil {
 		return stateBuild{}, fmt.Errorf("cannot count case versions: %w", err)
 	}
 	for i := range c.builds {
@@ -245,8 +262,8 @@ func (s *Store) stateAt(ctx context.Context, at time.Time) (stateBuild, error) {
 	}
 	if base != nil && base.events == baseEvents {
 		T, B := at.UTC(), base.at.UTC()
-		d := []any{B, T, T, B, T, B}
-		if err := s.conn.Exec(ctx, stateChangedSQL, append(append([]any{id, T, base.id}, d...), d...)...); err != nil {
+		d := stateDeltaArgs(B, T, backdated > 0)
+		if err := s.conn.Exec(ctx, stateChangedSQL(backdated > 0), append(append([]any{id, T, base.id}, d...), d...)...); err != nil {
 			return fail(err)
 		}
 		n, err := countRows()

@@ -65,7 +65,7 @@ func TestStateBuildsAreSharedAndDropped(t *testing.T) {
 
 // TestIncrementalStateEqualsScratch: builds of case_state made from an
 // earlier build (the versions since its end, late versions before it,
-// re-delivered duplicates, a time cleared by a newer version, a case
+// versions in effect before their case's report, re-delivered duplicates, a time cleared by a newer version, a case
 // reported after the earlier end) have exactly the rows of a build of the
 // same end made from scratch, for random histories.
 func TestIncrementalStateEqualsScratch(t *testing.T) {
@@ -83,9 +83,18 @@ func TestIncrementalStateEqualsScratch(t *testing.T) {
 	statuses := []schemas.Status{schemas.StatusAccepted, schemas.StatusRouted, schemas.StatusHandling, schemas.StatusResolved, schemas.StatusFailed, schemas.StatusClosed}
 	sats := []schemas.Satisfaction{"", schemas.SatisfactionSatisfied, schemas.SatisfactionBasic, schemas.SatisfactionDissatisfied}
 	towns := []string{"150502001000", "150502002000", "150521100000"}
+	backdated := 0
 	for i := 0; i < 400; i++ {
 		reported := day0.Add(time.Duration(rng.IntN(40*24)) * time.Hour)
 		updated := reported
+		if rng.IntN(8) == 0 {
+			// Backdated: in effect before the case's report, across a
+			// window end for some.
+			updated = reported.Add(-time.Duration(1+rng.IntN(36)) * time.Hour)
+			if updated.Truncate(24*time.Hour) != reported.Truncate(24*time.Hour) {
+				backdated++
+			}
+		}
 		for v := 1; v <= 1+rng.IntN(4); v++ {
 			if v > 1 {
 				// Mostly later than the version before, sometimes earlier.
@@ -119,6 +128,9 @@ func TestIncrementalStateEqualsScratch(t *testing.T) {
 				arrivals = append(arrivals, arrival{arrive.Add(time.Duration(rng.IntN(3*60)) * time.Minute), r})
 			}
 		}
+	}
+	if backdated < 5 {
+		t.Fatalf("only %d cases have a first version in effect on an earlier day than their report", backdated)
 	}
 	sort.SliceStable(arrivals, func(i, j int) bool { return arrivals[i].at.Before(arrivals[j].at) })
 	next, compared := 0, 0
