@@ -76,13 +76,23 @@ func TestConsoleForecastBand(t *testing.T) {
 		Data      []*float64     `json:"data"`
 		LineStyle map[string]any `json:"lineStyle"`
 		AreaStyle map[string]any `json:"areaStyle"`
+		MarkArea  *struct {
+			Data  [][]map[string]any `json:"data"`
+			Label struct {
+				Formatter string `json:"formatter"`
+			} `json:"label"`
+		} `json:"markArea"`
 	}
 	var opt struct {
 		X      []string `json:"x"`
 		Series []series `json:"series"`
 		Drawn  int      `json:"drawn"`
 	}
-	eval(`(() => { const o = charts['chart-trend'].getOption(); return {x: o.xAxis[0].data, series: o.series.map(s => ({name: s.name, stack: s.stack, data: s.data, lineStyle: s.lineStyle, areaStyle: s.areaStyle})), drawn: document.querySelectorAll('#chart-trend canvas').length}; })()`, &opt)
+	const trendJS = `(() => { const o = charts['chart-trend'].getOption(); return {x: o.xAxis[0].data, series: o.series.map(s => ({name: s.name, stack: s.stack, data: s.data, lineStyle: s.lineStyle, areaStyle: s.areaStyle, markArea: s.markArea && s.markArea.data && s.markArea.data.length ? s.markArea : null})), drawn: document.querySelectorAll('#chart-trend canvas').length}; })()`
+	eval(trendJS, &opt)
+	if m := opt.Series[0].MarkArea; m != nil {
+		t.Errorf("the range ends 2026-09-30, after the last week with cases, yet a week is marked incomplete: %+v", m)
+	}
 	n := len(opt.X)
 	if n < 3 || opt.X[n-2] != "2026-09-07" || opt.X[n-1] != "2026-09-14" || opt.Drawn == 0 {
 		t.Fatalf("trend x axis ends %v (canvases %d), want the forecast weeks 2026-09-07 and 2026-09-14 last", opt.X[max(0, n-3):], opt.Drawn)
@@ -133,5 +143,20 @@ func TestConsoleForecastBand(t *testing.T) {
 	eval(`Array.from(document.querySelectorAll('#fc-next tbody tr')).map(tr => Array.from(tr.children).map(td => td.textContent))`, &next)
 	if len(next) != 1 || next[0][0] != "科左中旗" || next[0][1] != "120" || next[0][2] != "110–125" {
 		t.Errorf("banners' next week: %v", next)
+	}
+
+	// A range ending on a Wednesday: its last week holds three of its
+	// seven days; the segment into it is shaded and labelled, so that its
+	// drop is not read as a fall.
+	if err := browser.Open(tab, browser.Page{URL: f.http.URL + "/console/?token=" + url.QueryEscape(f.tokens["admin"]) + "&from=2026-06-01&to=2026-08-26",
+		Width: 1400, Height: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	waitReady("partial week")
+	shot("5-partial-week")
+	eval(trendJS, &opt)
+	if m := opt.Series[0].MarkArea; m == nil || len(m.Data) != 1 || len(m.Data[0]) != 2 || m.Data[0][0]["xAxis"] != "2026-08-17" || m.Data[0][1]["xAxis"] != "2026-08-24" ||
+		m.Label.Formatter != "本周未满（截至08-26）" {
+		t.Errorf("the incomplete week 2026-08-24 is not marked on the trend: %+v", m)
 	}
 }

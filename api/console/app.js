@@ -259,8 +259,29 @@ function sumPoints(tr) {
   return s;
 }
 
+// partialPeriod returns the last period when it ends after the range's end
+// (tr.to): its count covers only part of the week or month, and a drop
+// there is not a fall in cases.
+function partialPeriod(periods, tr) {
+  const last = periods[periods.length - 1];
+  if (!last || !tr.to || (tr.granularity !== 'week' && tr.granularity !== 'month')) return null;
+  const end = new Date(last + 'T00:00:00Z');
+  if (tr.granularity === 'week') end.setUTCDate(end.getUTCDate() + 6);
+  else { end.setUTCMonth(end.getUTCMonth() + 1); end.setUTCDate(0); }
+  return end.toISOString().slice(0, 10) > tr.to ? last : null;
+}
+
 function lineOption(tr, title) {
   const periods = [...new Set(tr.series.flatMap((s) => s.points.map((p) => p.period)))].sort();
+  const partial = partialPeriod(periods, tr);
+  const mark = partial ? {
+    silent: true,
+    itemStyle: { color: 'rgba(120, 120, 120, 0.12)' },
+    label: { show: true, position: 'insideTopRight', color: '#666', fontSize: 11, formatter: (tr.granularity === 'week' ? '本周' : '本月') + '未满（截至' + tr.to.slice(5) + '）' },
+    // The segment into the partial period (a band of its own where it is
+    // the only one).
+    data: [[{ xAxis: periods.length > 1 ? periods[periods.length - 2] : partial }, { xAxis: partial }]],
+  } : undefined;
   return {
     animation: false,
     tooltip: { trigger: 'axis' },
@@ -268,9 +289,11 @@ function lineOption(tr, title) {
     grid: { left: 50, right: 20, top: 36, bottom: 30 },
     xAxis: { type: 'category', data: periods },
     yAxis: { type: 'value', name: title },
-    series: tr.series.map((s) => {
+    series: tr.series.map((s, i) => {
       const by = new Map(s.points.map((p) => [p.period, p.value]));
-      return { name: s.name || s.key, type: 'line', showSymbol: false, data: periods.map((p) => (by.has(p) ? by.get(p) : (isRatio(state.metric) ? null : 0))) };
+      const line = { name: s.name || s.key, type: 'line', showSymbol: false, data: periods.map((p) => (by.has(p) ? by.get(p) : (isRatio(state.metric) ? null : 0))) };
+      if (mark && i === 0) line.markArea = mark;
+      return line;
     }),
   };
 }
