@@ -63,7 +63,8 @@ func TestAPITrendsRollupAndCasesAgree(t *testing.T) {
 	for _, c := range []struct {
 		overdue, daily bool
 		source         string
-	}{{false, false, store.APISourceRollup}, {false, true, store.APISourceDaily}, {true, true, store.APISourceCases}} {
+	}{{false, false, store.APISourceRollup}, {false, true, store.APISourceDaily}, {true, false, store.APISourceCases},
+		{true, true, store.APISourceCube}} {
 		q.Overdue, q.UseDaily = c.overdue, c.daily
 		got, trunc, source, err := st.APITrends(ctx, q)
 		if err != nil {
@@ -87,7 +88,7 @@ func TestAPITrendsRollupAndCasesAgree(t *testing.T) {
 	if source != store.APISourceCases || len(got) != 1 || got[0].Cases != 1 || got[0].Resolved != 0 {
 		t.Errorf("severity difficult: %+v from %s, want one week with 1 case from cases", got, source)
 	}
-	// One such filter reads its slice of api_daily; two read cases.
+	// One such filter reads its slice of api_daily; two read api_cube.
 	q.UseDaily = true
 	got, _, source, err = st.APITrends(ctx, q)
 	if err != nil || source != store.APISourceDaily || len(got) != 1 || got[0].Cases != 1 || got[0].Resolved != 0 {
@@ -95,8 +96,8 @@ func TestAPITrendsRollupAndCasesAgree(t *testing.T) {
 	}
 	q.Filter.Severities, q.Filter.Statuses = []string{"simple"}, []string{"resolved", "closed"}
 	got, _, source, err = st.APITrends(ctx, q)
-	if err != nil || source != store.APISourceCases || len(got) != 2 || got[0].Cases != 1 || got[1].Cases != 1 {
-		t.Errorf("simple and resolved/closed: %+v from %s, %v; want a and c from cases", got, source, err)
+	if err != nil || source != store.APISourceCube || len(got) != 2 || got[0].Cases != 1 || got[1].Cases != 1 {
+		t.Errorf("simple and resolved/closed: %+v from %s, %v; want a and c from api_cube", got, source, err)
 	}
 	q.Filter.Statuses, q.UseDaily = nil, false
 	// Grouped by county without a scope: two series.

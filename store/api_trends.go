@@ -27,10 +27,10 @@ type APITrendQuery struct {
 	// (on cases_daily it costs a second merge of hash sets).
 	NoResolved bool
 	// Satisfaction asks for the evaluated and satisfied counts; Overdue for
-	// the overdue count (only the cases table has it).
+	// the overdue count (api_cube and the cases table have it).
 	Satisfaction, Overdue bool
-	// UseDaily says api_daily is built (APIRefreshDaily ran once) and may
-	// answer.
+	// UseDaily says api_daily and api_cube are built (APIRefreshDaily ran
+	// once) and may answer.
 	UseDaily bool
 	// Villages says the series or a prefix are at village level: only the
 	// village slice of api_daily and the cases table resolve villages.
@@ -60,6 +60,10 @@ const (
 	// APISourceDaily is api_daily: the latest version of every case counted
 	// per day, county, town and category (refreshed by the API).
 	APISourceDaily = "api_daily"
+	// APISourceCube is api_cube: the latest version of every case counted
+	// per day, location, category, severity, channel, source and status,
+	// with the due dates of the open ones (refreshed with api_daily).
+	APISourceCube = "api_cube"
 	// APISourceRollup is cases_daily, the rollup of migration 0001.
 	APISourceRollup = "cases_daily"
 	// APISourceCases is the cases table itself.
@@ -100,18 +104,25 @@ func dailySlice(q APITrendQuery) (dim string, values []string, ok bool) {
 	return dim, values, true
 }
 
-// APITrendSource returns the table that answers q: api_daily (when built)
-// unless q needs the overdue count, has two of the severity, channel,
-// source and status filters, or villages with one of them; cases_daily
-// (before api_daily is built) when only region and category filter, down to
-// towns, without satisfaction; the cases table otherwise.
+// APITrendSource returns the table that answers q. When the API's rollups
+// are built (UseDaily): api_daily unless q needs the overdue count, has two
+// of the severity, channel, source and status filters, or villages with one
+// of them; api_cube for those. Before: cases_daily when only region and
+// category filter, down to towns, without satisfaction or overdue; the
+// cases table otherwise.
 func APITrendSource(q APITrendQuery) string {
 	f := q.Filter
-	if _, ok := apiGroupsCases[q.Group]; !ok || q.Overdue {
+	if _, ok := apiGroupsCases[q.Group]; !ok {
 		return APISourceCases
 	}
-	if _, _, ok := dailySlice(q); q.UseDaily && ok {
-		return APISourceDaily
+	if q.UseDaily {
+		if _, _, ok := dailySlice(q); ok && !q.Overdue {
+			return APISourceDaily
+		}
+		return APISourceCube
+	}
+	if q.Overdue {
+		return APISourceCases
 	}
 	if _, ok := apiGroupsRollup[q.Group]; !ok || q.Villages || q.Satisfaction ||
 		len(f.Severities)+len(f.Channels)+len(f.Statuses)+len(f.Sources) > 0 {
@@ -169,6 +180,10 @@ func (s *Store) APITrends(ctx context.Context, q APITrendQuery) (rows []APITrend
 		query = "SELECT " + period + "(day) AS period, " + key + " AS key, " +
 			"sum(cases), sum(resolved), sum(evaluated), sum(satisfied), toUInt64(0)\n" +
 			"FROM api_daily " + w.sql() + "\nGROUP BY period, key ORDER BY key, period LIMIT ?"
+	case APISourceCube:
+		if query, w, err = cubeQuery(q, period); err != nil {
+			return nil, false, "", err
+		}
 	case APISourceRollup:
 		resolved := "uniqExactIfMerge(resolved)"
 		if q.NoResolved {
@@ -245,6 +260,52 @@ func (s *Store) APITrends(ctx context.Context, q APITrendQuery) (rows []APITrend
 	return rows, false, source, nil
 }
 
+// cubeQuery builds the query of a trend from api_cube: the filters are
+// those of the cases table on the same columns, the overdue count is judged
+// at q.AsOf from the open cases' due dates. Only the counts q asks for are
+// read.
+func cubeQuery(q APITrendQuery, period string) (string, where, error) {
+	var w where
+	f := q.Filter
+	// Each day counts in the rows of its newest computation only.
+	var days where
+	if !f.From.IsZero() {
+		days.add("day >= toDate(?)", day(f.From))
+	}
+	if !f.To.IsZero() {
+		days.add("day <= toDate(?)", day(f.To))
+	}
+	f.From, f.To = time.Time{}, time.Time{}
+	if err := w.caseFilters(f); err != nil {
+		return "", where{}, err
+	}
+	w.add("(day, computed_at) IN (SELECT day, max(computed_at) FROM api_cube "+days.sql()+" GROUP BY day)", days.args...)
+	prewhere := ""
+	if len(days.conds) > 0 {
+		prewhere = "PREWHERE " + strings.Join(days.conds, " AND ") + " "
+	}
+	cols := []string{"sum(cases)", "toUInt64(0)", "toUInt64(0)", "toUInt64(0)", "toUInt64(0)"}
+	var args []any
+	if !q.NoResolved {
+		cols[1] = "sum(resolved)"
+	}
+	if q.Satisfaction {
+		cols[2], cols[3] = "sum(evaluated)", "sum(satisfied)"
+	}
+	if q.Overdue {
+		asOf := q.AsOf
+		if asOf.IsZero() {
+			asOf = time.Now()
+		}
+		cols[4] = "sum(arrayCount(x -> x < ?, open_due))"
+		args = append(args, asOf.UTC())
+	}
+	query := "SELECT " + period + "(day) AS period, " + apiGroupsCases[q.Group] + " AS key, " + strings.Join(cols, ", ") + "\n" +
+		"FROM api_cube " + prewhere + w.sql() + "\nGROUP BY period, key ORDER BY key, period LIMIT ?"
+	w.args = append(append(args, days.args...), w.args...)
+	return query, w, nil
+}
+
 // APIDailyChangedDays returns the report days of the cases ingested at or
 // after since (every day with cases when since is zero): the days whose
 // api_daily rows are stale.
@@ -269,27 +330,51 @@ func (s *Store) APIDailyChangedDays(ctx context.Context, since time.Time) ([]tim
 	return out, rows.Err()
 }
 
-// APIRefreshDaily recomputes the api_daily rows of the days from the latest
-// version of every case (cases FINAL), stamped computedAt; readers use only
-// the newest computation of each day. computedAt must be later than the
-// previous refresh's.
+// APIRefreshDaily recomputes the api_cube and api_daily rows of the days
+// from the latest version of every case (cases FINAL), stamped computedAt;
+// readers use only the newest computation of each day. computedAt must be
+// later than the previous refresh's. Cases FINAL is scanned once per chunk
+// of days, into api_cube; api_daily's slices are sums of the fresh cube
+// rows.
 func (s *Store) APIRefreshDaily(ctx context.Context, days []time.Time, computedAt time.Time) error {
 	const chunk = 62
+	at := computedAt.UTC()
 	for i := 0; i < len(days); i += chunk {
-		ds := make([]string, 0, chunk)
-		for _, d := range days[i:min(i+chunk, len(days))] {
+		part := days[i:min(i+chunk, len(days))]
+		ds := make([]string, 0, len(part))
+		first, last := part[0], part[0]
+		for _, d := range part {
 			ds = append(ds, day(d))
+			if d.Before(first) {
+				first = d
+			}
+			if d.After(last) {
+				last = d
+			}
 		}
-		// One scan: every case counts once in the '' slice and once in the
-		// slice of each of its four fields and of its village.
-		err := s.conn.Exec(ctx, `INSERT INTO api_daily (dim, value, day, county_code, town_code, category, cases, resolved, evaluated, satisfied, computed_at)
-SELECT d.1 AS dim, d.2 AS value, reported_date, county_code, town_code, category, count(), countIf(status IN ('resolved', 'closed')),
-    countIf(satisfaction != ''), countIf(satisfaction IN ('satisfied', 'basic')), toDateTime(?)
+		// The range keeps the scans to the partitions of the chunk's days.
+		err := s.conn.Exec(ctx, `INSERT INTO api_cube (day, county_code, town_code, village_code, region_code, category,
+    severity, channel, source, status, cases, resolved, evaluated, satisfied, open_due, computed_at)
+SELECT reported_date, county_code, town_code, village_code, region_code, category, severity, channel, source, status,
+    count(), countIf(status IN ('resolved', 'closed')), countIf(satisfaction != ''), countIf(satisfaction IN ('satisfied', 'basic')),
+    groupArrayIf(assumeNotNull(due_at), due_at IS NOT NULL AND status NOT IN ('resolved', 'failed', 'closed')), toDateTime(?)
 FROM cases FINAL
+PREWHERE reported_date >= toDate(?) AND reported_date <= toDate(?) AND has(?, toString(reported_date))
+GROUP BY reported_date, county_code, town_code, village_code, region_code, category, severity, channel, source, status`,
+			at, day(first), day(last), ds)
+		if err != nil {
+			return fmt.Errorf("cannot refresh api_cube: %w", err)
+		}
+		// Every case counts once in the '' slice and once in the slice of
+		// each of its four fields and of its village.
+		err = s.conn.Exec(ctx, `INSERT INTO api_daily (dim, value, day, county_code, town_code, category, cases, resolved, evaluated, satisfied, computed_at)
+SELECT d.1 AS dim, d.2 AS value, day, county_code, town_code, category, sum(cases), sum(resolved), sum(evaluated), sum(satisfied), toDateTime(?)
+FROM api_cube
 ARRAY JOIN [('', ''), ('severity', toString(severity)), ('channel', toString(channel)), ('source', toString(source)),
     ('status', toString(status)), ('village', village_code)] AS d
-PREWHERE has(?, toString(reported_date))
-GROUP BY dim, value, reported_date, county_code, town_code, category`, computedAt.UTC(), ds)
+PREWHERE day >= toDate(?) AND day <= toDate(?) AND has(?, toString(day))
+WHERE computed_at = toDateTime(?)
+GROUP BY dim, value, day, county_code, town_code, category`, at, day(first), day(last), ds, at)
 		if err != nil {
 			return fmt.Errorf("cannot refresh api_daily: %w", err)
 		}

@@ -3,18 +3,20 @@
 // a throwaway ClickHouse through the real transform and store (as
 // bench-indices does), copies the cases server-side to --multiply times as
 // many (default 4: ~9.5M cases), runs the weekly risk index job for the
-// last week, builds api_daily, starts the API on a loopback port, and
+// last week, builds api_cube and api_daily, starts the API on a loopback port, and
 // prints
 //
 //   - the latency of many varied /api/trends requests (metric, region,
 //     grouping, granularity, range, category and the case filters vary at
-//     random with a fixed seed): p50, p95 and max per table that answered
-//     (api_daily, or cases for two filters, overdue and village series);
+//     random with a fixed seed): p50, p95, p99 and max per table that answered
+//     (api_daily; api_cube for two filters, overdue and a case filter on
+//     village series);
 //   - the console dashboard's first render in headless Chromium: from
 //     navigation start until every panel is drawn (window.rwFirstRender), cold
 //     (first load) and warm.
 //
-// Targets: trends p95 ≤ 300 ms, first render ≤ 1 s.
+// Targets: trends p95 ≤ 300 ms and p99 ≤ 1 s from every table, first
+// render ≤ 1 s.
 package main
 
 import (
@@ -116,8 +118,14 @@ func run() error {
 		fmt.Printf("job %s window ending %s: %.1f s, %d rows\n", j.Name, at.Format(time.DateOnly), time.Since(t).Seconds(), n)
 	}
 
-	srv, err := api.New(api.Options{Store: st, Regions: reg, Log: log, Audit: true, TokenCacheTTL: 10 * time.Second,
-		Now: func() time.Time { return now }})
+	opts := api.Options{Store: st, Regions: reg, Log: log, Audit: true, TokenCacheTTL: 10 * time.Second,
+		Now: func() time.Time { return now }}
+	if !*fairness {
+		// The latency figures measure the queries, not the token's request
+		// budget (10 a second by default), which fast answers exhaust.
+		opts.TokenRate, opts.TokenBurst = 1e6, 1e6
+	}
+	srv, err := api.New(opts)
 	if err != nil {
 		return err
 	}
@@ -127,7 +135,8 @@ func run() error {
 		return err
 	}
 	rolled, _ := st.CountRows(ctx, "api_daily")
-	fmt.Printf("api_daily built from cases FINAL: %d rows in %.1f s\n", rolled, time.Since(t1).Seconds())
+	cube, _ := st.CountRows(ctx, "api_cube")
+	fmt.Printf("api_cube and api_daily built from cases FINAL: %d and %d rows in %.1f s\n", cube, rolled, time.Since(t1).Seconds())
 	// What one refresh costs when a stream updated cases of the last
 	// quarter (every report day of it changed).
 	var quarter []time.Time
@@ -138,7 +147,7 @@ func run() error {
 	if err := st.APIRefreshDaily(ctx, quarter, time.Now().Add(time.Minute)); err != nil {
 		return err
 	}
-	fmt.Printf("api_daily refresh of the last 92 days: %.1f s\n", time.Since(t2).Seconds())
+	fmt.Printf("api_cube and api_daily refresh of the last 92 days: %.1f s\n", time.Since(t2).Seconds())
 	mux := http.NewServeMux()
 	srv.Mount(mux)
 	hs := httptest.NewServer(mux)
@@ -237,8 +246,8 @@ func run() error {
 	// Half the requests only filter by region and category, half add a
 	// severity, channel or status filter, satisfaction, two filters or the
 	// overdue metric; each is bucketed by the table that answered (two
-	// filters, overdue and a town's drill-down to its villages need the
-	// cases table).
+	// filters, overdue and a town's drill-down to its villages with a case
+	// filter are api_cube's).
 	by := map[string][]time.Duration{}
 	var all []time.Duration
 	for i := 0; i < 2**requests; i++ {
@@ -248,7 +257,7 @@ func run() error {
 			return err
 		}
 		src := "cases"
-		for _, r := range []string{"api_daily", "cases_daily"} {
+		for _, r := range []string{"api_daily", "api_cube", "cases_daily"} {
 			if strings.Contains(body, `"source":"`+r+`"`) {
 				src = r
 			}
@@ -256,15 +265,15 @@ func run() error {
 		by[src] = append(by[src], d)
 		all = append(all, d)
 	}
-	for _, src := range []string{"api_daily", "cases_daily", "cases"} {
+	for _, src := range []string{"api_daily", "api_cube", "cases_daily", "cases"} {
 		if len(by[src]) == 0 {
 			continue
 		}
-		p50, p95, mx := stats(by[src])
-		fmt.Printf("trends from %-12s %4d requests: p50 %4.0f ms  p95 %4.0f ms  max %4.0f ms\n", src, len(by[src]), ms(p50), ms(p95), ms(mx))
+		p50, p95, p99, mx := stats(by[src])
+		fmt.Printf("trends from %-12s %4d requests: p50 %4.0f ms  p95 %4.0f ms  p99 %4.0f ms  max %4.0f ms\n", src, len(by[src]), ms(p50), ms(p95), ms(p99), ms(mx))
 	}
-	p50, p95, mx := stats(all)
-	fmt.Printf("trends, all            %4d requests: p50 %4.0f ms  p95 %4.0f ms  max %4.0f ms (target p95 ≤ 300 ms)\n", len(all), ms(p50), ms(p95), ms(mx))
+	p50, p95, p99, mx := stats(all)
+	fmt.Printf("trends, all            %4d requests: p50 %4.0f ms  p95 %4.0f ms  p99 %4.0f ms  max %4.0f ms (target p95 ≤ 300 ms, p99 ≤ 1 s)\n", len(all), ms(p50), ms(p95), ms(p99), ms(mx))
 
 	if *renders > 0 {
 		if err := firstRender(ctx, hs.URL, token, lastDay, *renders); err != nil {
@@ -377,8 +386,8 @@ func measureFairness(ctx context.Context, st *store.Store, base string, now time
 	if err != nil {
 		return err
 	}
-	_, ip95, imx := stats(idle)
-	_, fp95, fmx := stats(flooded)
+	_, ip95, _, imx := stats(idle)
+	_, fp95, _, fmx := stats(flooded)
 	fmt.Printf("flooding token (%d parallel heavy trends): answers by status %v\n", flooders, codes)
 	fmt.Printf("other token, %d requests each (me, kpis, trends from api_daily): idle max %.0f ms; flooded max %.0f ms\n", len(idle), ms(imx), ms(fmx))
 	fmt.Printf("fairness: idle p95 %.0f ms; flooded p95 %.0f ms; ratio %.2f (goal ≤ 2)\n", ms(ip95), ms(fp95), float64(fp95)/float64(ip95))
@@ -387,11 +396,11 @@ func measureFairness(ctx context.Context, st *store.Store, base string, now time
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-func stats(ds []time.Duration) (p50, p95, mx time.Duration) {
+func stats(ds []time.Duration) (p50, p95, p99, mx time.Duration) {
 	s := slices.Clone(ds)
 	slices.Sort(s)
 	at := func(q float64) time.Duration { return s[min(len(s)-1, int(q*float64(len(s))))] }
-	return at(0.50), at(0.95), s[len(s)-1]
+	return at(0.50), at(0.95), at(0.99), s[len(s)-1]
 }
 
 // firstRender loads the dashboard n times in fresh tabs of one headless
