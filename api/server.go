@@ -73,10 +73,10 @@ type Options struct {
 	// Now is the clock (default time.Now): the default date range ends
 	// today.
 	Now func() time.Time
-	// DailyRefresh is how often the trends' rollup (api_daily) takes in the
-	// days that received records; 0 = never in the background (call
-	// RefreshDaily). Until a first refresh completes, trends read
-	// cases_daily.
+	// DailyRefresh is how often the trends' rollups (api_daily, api_cube)
+	// take in the days that received records; 0 = never in the background
+	// (call RefreshDaily). Until a first refresh completes, trends read
+	// cases_daily and cases.
 	DailyRefresh time.Duration
 	// MaxConcurrent bounds the requests that run queries at once (default
 	// 4, half the store's default pool, so that ingest and the jobs keep
@@ -243,10 +243,10 @@ func (s *Server) refreshLoop(ctx context.Context, every time.Duration) {
 	}
 }
 
-// RefreshDaily brings api_daily up to date: the first call recomputes every
-// day, later ones the days of the cases ingested since the previous call
-// began (less a margin). After the first success, trends that only filter
-// by region and category read api_daily.
+// RefreshDaily brings api_daily and api_cube up to date: the first call
+// recomputes every day, later ones the days of the cases ingested since the
+// previous call began (less a margin). After the first success, trends read
+// api_daily, or api_cube where api_daily cannot answer.
 func (s *Server) RefreshDaily(ctx context.Context) error {
 	s.dailyMu.Lock()
 	defer s.dailyMu.Unlock()

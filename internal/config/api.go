@@ -32,9 +32,9 @@ type API struct {
 	AuthFailWindow time.Duration `yaml:"auth_fail_window"`
 	// QueryTimeout bounds one request's queries.
 	QueryTimeout time.Duration `yaml:"query_timeout"`
-	// DailyRefresh is how often the trends' rollup (api_daily) takes in
-	// the days that received records: the trends lag ingest by up to this.
-	// 0 turns it off (trends then read cases_daily).
+	// DailyRefresh is how often the trends' rollups (api_daily, api_cube)
+	// take in the days that received records: the trends lag ingest by up
+	// to this. 0 turns it off (trends then read cases_daily and cases).
 	DailyRefresh time.Duration `yaml:"daily_refresh"`
 	// MaxConcurrent bounds the API requests that query ClickHouse at once
 	// (they share clickhouse.max_open_conns with ingest and the jobs); the

@@ -60,6 +60,7 @@ func run() error {
 	fairness := flag.Bool("fairness", false, "instead of the trends and render figures: another token's p95 idle and while one token floods with heavy requests (make bench-api-fairness)")
 	flooders := flag.Int("flooders", 50, "fairness: parallel heavy requests of the flooding token")
 	multiply := flag.Int("multiply", 4, "copy the loaded cases this many times in all, server-side with new case ids: 10M records are ~2.4M cases, ×4 ~9.5M (1 = no copies)")
+	varySource := flag.Bool("vary-source", false, "give each copy another source (rotated), so that copies do not fold into the same api_cube rows as their original: api_cube is then about one row per case, as with real cases")
 	flag.Parse()
 	ctx := context.Background()
 	env, err := toolenv.Start(ctx, toolenv.Options{Database: "bench", MaxOpenConns: 8, ReadTimeout: 30 * time.Minute})
@@ -78,8 +79,12 @@ func run() error {
 	_, _ = ch.Query(ctx, "OPTIMIZE TABLE bench.cases FINAL")
 	for i := 1; i < *multiply; i++ {
 		// Through the materialized views, like any insert: the rollup grows too.
+		cols := strings.Replace(caseColumns, "case_id", fmt.Sprintf("concat(case_id, '~%d')", i), 1)
+		if *varySource {
+			cols = strings.Replace(cols, "source", fmt.Sprintf("arrayElement(['platform', 'fengqiao_board', 'hotline', 'grid', 'import'], (toUInt8(CAST(source AS Int8)) + %d) %% 5 + 1)", i), 1)
+		}
 		if _, err := ch.Query(ctx, fmt.Sprintf("INSERT INTO bench.cases (%s) SELECT %s FROM bench.cases WHERE position(case_id, '~') = 0",
-			caseColumns, strings.Replace(caseColumns, "case_id", fmt.Sprintf("concat(case_id, '~%d')", i), 1))); err != nil {
+			caseColumns, cols)); err != nil {
 			return err
 		}
 	}
