@@ -67,18 +67,18 @@ func TestAPICubeMatchesCasesFinal(t *testing.T) {
 		cases, resolved, evaluated, satisfied, overdue uint64
 	}
 	for _, c := range []struct {
-		name string
-		q    store.APITrendQuery
-		want []want
+		name, source string // source: the rollup that answers once built
+		q            store.APITrendQuery
+		want         []want
 	}{
-		{"village series, difficult, four statuses, overdue", store.APITrendQuery{
+		{"village series, difficult, four statuses, overdue", store.APISourceCube, store.APITrendQuery{
 			Filter: store.APIFilter{Prefixes: []string{"150521100"}, From: from, To: to, Severities: []string{"difficult"},
 				Statuses: []string{"handling", "accepted", "routed", "resolved"}},
 			Granularity: "month", Group: "village", Villages: true, Satisfaction: true, Overdue: true},
 			// '': c9; v1: c1, c2, c3, c8, c11 (c3 and c8 resolved and
 			// evaluated, only c1 overdue); v2: c6.
 			[]want{{"", 1, 0, 0, 0, 1}, {v1, 5, 2, 2, 2, 1}, {v2, 1, 0, 0, 0, 0}}},
-		{"the town, overdue, every status", store.APITrendQuery{
+		{"the town, overdue, every status", store.APISourceDaily, store.APITrendQuery{
 			Filter:      store.APIFilter{Prefixes: []string{"150521100"}, From: from, To: to},
 			Granularity: "month", Satisfaction: true, Overdue: true},
 			// c1, c7, c9 overdue; c4 (failed), c5 (closed), c3 and c8
@@ -86,18 +86,25 @@ func TestAPICubeMatchesCasesFinal(t *testing.T) {
 			// (closed) and c8 resolved; c3, c5 and c8 evaluated, c3 and c8
 			// satisfied.
 			[]want{{"", 10, 3, 3, 2, 3}}},
-		{"villages of the county, difficult on the phone or online", store.APITrendQuery{
+		{"villages of the county, difficult on the phone or online", store.APISourceCube, store.APITrendQuery{
 			Filter: store.APIFilter{Prefixes: []string{"150521"}, From: from, To: to, Severities: []string{"difficult"},
 				Channels: []string{"phone", "online"}},
 			Granularity: "month", Group: "village", Villages: true, Overdue: true},
 			[]want{{"", 1, 0, 0, 0, 1}, {v1, 1, 0, 0, 0, 0}}},
+		{"towns of the county, overdue among the open statuses", store.APISourceDaily, store.APITrendQuery{
+			Filter: store.APIFilter{Prefixes: []string{"150521"}, From: from, To: to,
+				Statuses: []string{"accepted", "routed", "handling", "failed"}},
+			Granularity: "week", Group: "town", Overdue: true},
+			// Weeks from Monday: 2 Mar c1, c2; 9 Mar c6, c7, c9, c11 (c8
+			// resolved since); c4 failed on 4 Mar. Overdue: c1; c7, c9.
+			[]want{{town, 3, 0, 0, 0, 1}, {town, 4, 0, 0, 0, 2}}},
 	} {
 		for _, daily := range []bool{true, false} {
 			q := c.q
 			q.AsOf, q.Limit, q.UseDaily = asOf, 100, daily
 			wantSource := store.APISourceCases
 			if daily {
-				wantSource = store.APISourceCube
+				wantSource = c.source
 			}
 			got, _, source, err := st.APITrends(ctx, q)
 			if err != nil {
@@ -108,8 +115,9 @@ func TestAPICubeMatchesCasesFinal(t *testing.T) {
 			}
 			var g []want
 			for _, r := range got {
-				if r.Period.Format(time.DateOnly) != "2026-03-01" {
-					t.Errorf("%s from %s: period %v, want March", c.name, source, r.Period)
+				if p := r.Period.Format(time.DateOnly); c.q.Granularity == "month" && p != "2026-03-01" ||
+					c.q.Granularity == "week" && p != "2026-03-02" && p != "2026-03-09" {
+					t.Errorf("%s from %s: period %v, want March or its weeks of the 2nd and 9th", c.name, source, r.Period)
 				}
 				g = append(g, want{r.Key, r.Cases, r.Resolved, r.Evaluated, r.Satisfied, r.Overdue})
 			}

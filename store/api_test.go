@@ -64,7 +64,7 @@ func TestAPITrendsRollupAndCasesAgree(t *testing.T) {
 		overdue, daily bool
 		source         string
 	}{{false, false, store.APISourceRollup}, {false, true, store.APISourceDaily}, {true, false, store.APISourceCases},
-		{true, true, store.APISourceCube}} {
+		{true, true, store.APISourceDaily}} {
 		q.Overdue, q.UseDaily = c.overdue, c.daily
 		got, trunc, source, err := st.APITrends(ctx, q)
 		if err != nil {

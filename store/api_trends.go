@@ -105,18 +105,18 @@ func dailySlice(q APITrendQuery) (dim string, values []string, ok bool) {
 }
 
 // APITrendSource returns the table that answers q. When the API's rollups
-// are built (UseDaily): api_daily unless q needs the overdue count, has two
-// of the severity, channel, source and status filters, or villages with one
-// of them; api_cube for those. Before: cases_daily when only region and
-// category filter, down to towns, without satisfaction or overdue; the
-// cases table otherwise.
+// are built (UseDaily): api_daily unless q has two of the severity,
+// channel, source and status filters, or villages with one of them;
+// api_cube for those. Before: cases_daily when only region and category
+// filter, down to towns, without satisfaction or overdue; the cases table
+// otherwise.
 func APITrendSource(q APITrendQuery) string {
 	f := q.Filter
 	if _, ok := apiGroupsCases[q.Group]; !ok {
 		return APISourceCases
 	}
 	if q.UseDaily {
-		if _, _, ok := dailySlice(q); ok && !q.Overdue {
+		if _, _, ok := dailySlice(q); ok {
 			return APISourceDaily
 		}
 		return APISourceCube
@@ -177,8 +177,13 @@ func (s *Store) APITrends(ctx context.Context, q APITrendQuery) (rows []APITrend
 		if len(q.Filter.Categories) > 0 {
 			w.add("has(?, category)", q.Filter.Categories)
 		}
+		overdue := "toUInt64(0)"
+		if q.Overdue {
+			overdue = "sum(arrayCount(x -> x < ?, open_due))"
+			w.args = append([]any{asOf(q)}, w.args...)
+		}
 		query = "SELECT " + period + "(day) AS period, " + key + " AS key, " +
-			"sum(cases), sum(resolved), sum(evaluated), sum(satisfied), toUInt64(0)\n" +
+			"sum(cases), sum(resolved), sum(evaluated), sum(satisfied), " + overdue + "\n" +
 			"FROM api_daily " + w.sql() + "\nGROUP BY period, key ORDER BY key, period LIMIT ?"
 	case APISourceCube:
 		if query, w, err = cubeQuery(q, period); err != nil {
@@ -228,16 +233,12 @@ func (s *Store) APITrends(ctx context.Context, q APITrendQuery) (rows []APITrend
 		if len(pre.conds) > 0 {
 			prewhere = "PREWHERE " + strings.Join(pre.conds, " AND ") + " "
 		}
-		asOf := q.AsOf
-		if asOf.IsZero() {
-			asOf = time.Now()
-		}
 		query = "SELECT " + period + "(reported_date) AS period, " + key + " AS key, count() AS n, " +
 			"countIf(status IN ('resolved', 'closed')) AS r, countIf(satisfaction != '') AS e, " +
 			"countIf(satisfaction IN ('satisfied', 'basic')) AS sat, " +
 			"countIf(due_at IS NOT NULL AND assumeNotNull(due_at) < ? AND status NOT IN ('resolved', 'failed', 'closed')) AS od\n" +
 			"FROM cases FINAL " + prewhere + w.sql() + "\nGROUP BY period, key ORDER BY key, period LIMIT ?"
-		w.args = append(append([]any{asOf.UTC()}, pre.args...), w.args...)
+		w.args = append(append([]any{asOf(q)}, pre.args...), w.args...)
 	}
 	rs, err := s.conn.Query(ctx, query, append(w.args, q.Limit+1)...)
 	if err != nil {
@@ -260,6 +261,22 @@ func (s *Store) APITrends(ctx context.Context, q APITrendQuery) (rows []APITrend
 	return rows, false, source, nil
 }
 
+// The enum types of api_cube's columns (migration 0025, as in cases).
+const (
+	cubeSeverity = "Enum8('' = 0, 'simple' = 1, 'general' = 2, 'difficult' = 3)"
+	cubeChannel  = "Enum8('' = 0, 'visit' = 1, 'phone' = 2, 'online' = 3, 'grid' = 4, 'referral' = 5, 'superior' = 6)"
+	cubeSource   = "Enum8('' = 0, 'platform' = 1, 'fengqiao_board' = 2, 'hotline' = 3, 'grid' = 4, 'import' = 5)"
+	cubeStatus   = "Enum8('' = 0, 'accepted' = 1, 'routed' = 2, 'handling' = 3, 'resolved' = 4, 'failed' = 5, 'closed' = 6)"
+)
+
+// asOf is the time q judges overdue at (now when unset), in UTC.
+func asOf(q APITrendQuery) time.Time {
+	if q.AsOf.IsZero() {
+		return time.Now().UTC()
+	}
+	return q.AsOf.UTC()
+}
+
 // cubeQuery builds the query of a trend from api_cube: the filters are
 // those of the cases table on the same columns, the overdue count is judged
 // at q.AsOf from the open cases' due dates. Only the counts q asks for are
@@ -275,9 +292,23 @@ func cubeQuery(q APITrendQuery, period string) (string, where, error) {
 	if !f.To.IsZero() {
 		days.add("day <= toDate(?)", day(f.To))
 	}
-	f.From, f.To = time.Time{}, time.Time{}
-	if err := w.caseFilters(f); err != nil {
+	if err := w.prefixes(f.Prefixes, "region_code LIKE ?"); err != nil {
 		return "", where{}, err
+	}
+	if len(f.Categories) > 0 {
+		w.add("has(?, category)", f.Categories)
+	}
+	// The values are cast to the column's enum once: comparing enums is
+	// several times cheaper than toString of every row (and an unknown
+	// value is an error, as the API lets none through).
+	for _, l := range []struct {
+		col, typ string
+		vals     []string
+	}{{"severity", cubeSeverity, f.Severities}, {"channel", cubeChannel, f.Channels},
+		{"status", cubeStatus, f.Statuses}, {"source", cubeSource, f.Sources}} {
+		if len(l.vals) > 0 {
+			w.add("has(CAST(? AS Array("+l.typ+")), "+l.col+")", l.vals)
+		}
 	}
 	w.add("(day, computed_at) IN (SELECT day, max(computed_at) FROM api_cube "+days.sql()+" GROUP BY day)", days.args...)
 	prewhere := ""
@@ -293,12 +324,8 @@ func cubeQuery(q APITrendQuery, period string) (string, where, error) {
 		cols[2], cols[3] = "sum(evaluated)", "sum(satisfied)"
 	}
 	if q.Overdue {
-		asOf := q.AsOf
-		if asOf.IsZero() {
-			asOf = time.Now()
-		}
 		cols[4] = "sum(arrayCount(x -> x < ?, open_due))"
-		args = append(args, asOf.UTC())
+		args = append(args, asOf(q))
 	}
 	query := "SELECT " + period + "(day) AS period, " + apiGroupsCases[q.Group] + " AS key, " + strings.Join(cols, ", ") + "\n" +
 		"FROM api_cube " + prewhere + w.sql() + "\nGROUP BY period, key ORDER BY key, period LIMIT ?"
@@ -367,8 +394,10 @@ GROUP BY reported_date, county_code, town_code, village_code, region_code, categ
 		}
 		// Every case counts once in the '' slice and once in the slice of
 		// each of its four fields and of its village.
-		err = s.conn.Exec(ctx, `INSERT INTO api_daily (dim, value, day, county_code, town_code, category, cases, resolved, evaluated, satisfied, computed_at)
-SELECT d.1 AS dim, d.2 AS value, day, county_code, town_code, category, sum(cases), sum(resolved), sum(evaluated), sum(satisfied), toDateTime(?)
+		err = s.conn.Exec(ctx, `INSERT INTO api_daily (dim, value, day, county_code, town_code, category, cases, resolved, evaluated, satisfied,
+    open_due, computed_at)
+SELECT d.1 AS dim, d.2 AS value, day, county_code, town_code, category, sum(cases), sum(resolved), sum(evaluated), sum(satisfied),
+    groupArrayArray(open_due), toDateTime(?)
 FROM api_cube
 ARRAY JOIN [('', ''), ('severity', toString(severity)), ('channel', toString(channel)), ('source', toString(source)),
     ('status', toString(status)), ('village', village_code)] AS d

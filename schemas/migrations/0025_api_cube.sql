@@ -35,3 +35,10 @@ CREATE TABLE IF NOT EXISTS api_cube
 ENGINE = ReplacingMergeTree(computed_at)
 PARTITION BY toYear(day)
 ORDER BY (day, county_code, town_code, region_code, village_code, category, severity, channel, source, status);
+
+-- open_due on api_daily: the same due dates per api_daily row (the open
+-- cases' of the row's cube rows), so that the overdue metric with at most
+-- one of the case filters is summed from api_daily like the other metrics.
+-- Rows computed before this migration have none; the API's first refresh
+-- after a start recomputes every day before api_daily answers.
+ALTER TABLE api_daily ADD COLUMN open_due Array(DateTime('Asia/Shanghai'));
