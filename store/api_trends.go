@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -357,28 +358,46 @@ func (s *Store) APIDailyChangedDays(ctx context.Context, since time.Time) ([]tim
 	return out, rows.Err()
 }
 
+// refreshMaxDays bounds the days one refresh insert recomputes (its GROUP
+// BY holds their cube rows in memory).
+const refreshMaxDays = 186
+
+// refreshChunks sorts the days and cuts them into the batches of one
+// refresh insert each: at most refreshMaxDays, all in one year. cases is
+// partitioned by year and ordered by case id, so the FINAL scan of a batch
+// reads its whole partition: batches that follow the partitions read each
+// one as few times as they can.
+func refreshChunks(days []time.Time) [][]time.Time {
+	ds := slices.Clone(days)
+	slices.SortFunc(ds, func(a, b time.Time) int { return a.Compare(b) })
+	var out [][]time.Time
+	start := 0
+	for i := range ds {
+		if i > start && (i-start == refreshMaxDays || ds[i].Year() != ds[start].Year()) {
+			out = append(out, ds[start:i])
+			start = i
+		}
+	}
+	if start < len(ds) {
+		out = append(out, ds[start:])
+	}
+	return out
+}
+
 // APIRefreshDaily recomputes the api_cube and api_daily rows of the days
 // from the latest version of every case (cases FINAL), stamped computedAt;
 // readers use only the newest computation of each day. computedAt must be
-// later than the previous refresh's. Cases FINAL is scanned once per chunk
-// of days, into api_cube; api_daily's slices are sums of the fresh cube
-// rows.
+// later than the previous refresh's. Cases FINAL is scanned once per batch
+// of days (refreshChunks), into api_cube; api_daily's slices are sums of
+// the fresh cube rows.
 func (s *Store) APIRefreshDaily(ctx context.Context, days []time.Time, computedAt time.Time) error {
-	const chunk = 62
 	at := computedAt.UTC()
-	for i := 0; i < len(days); i += chunk {
-		part := days[i:min(i+chunk, len(days))]
+	for _, part := range refreshChunks(days) {
 		ds := make([]string, 0, len(part))
-		first, last := part[0], part[0]
 		for _, d := range part {
 			ds = append(ds, day(d))
-			if d.Before(first) {
-				first = d
-			}
-			if d.After(last) {
-				last = d
-			}
 		}
+		first, last := part[0], part[len(part)-1]
 		// The range keeps the scans to the partitions of the chunk's days.
 		err := s.conn.Exec(ctx, `INSERT INTO api_cube (day, county_code, town_code, village_code, region_code, category,
     severity, channel, source, status, cases, resolved, evaluated, satisfied, open_due, computed_at)
