@@ -1,6 +1,6 @@
 -- api_cube: the trends' second rollup (issue 16), for the trends api_daily
--- cannot answer: the overdue metric, two or more of the severity, channel,
--- source and status filters, a case filter on village series. Per local
+-- cannot answer: two or more of the severity, channel, source and status
+-- filters, or one of them on village series. Per local
 -- report day, location (county, town, village and the case's own
 -- region_code, so that a scope prefix matches exactly as on cases), category,
 -- severity, channel, source and status: the cases in their latest version
