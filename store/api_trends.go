@@ -28,13 +28,14 @@ type APITrendQuery struct {
 	// (on cases_daily it costs a second merge of hash sets).
 	NoResolved bool
 	// Satisfaction asks for the evaluated and satisfied counts; Overdue for
-	// the overdue count (api_cube and the cases table have it).
+	// the overdue count.
 	Satisfaction, Overdue bool
 	// UseDaily says api_daily and api_cube are built (APIRefreshDaily ran
 	// once) and may answer.
 	UseDaily bool
 	// Villages says the series or a prefix are at village level: only the
-	// village slice of api_daily and the cases table resolve villages.
+	// village slice of api_daily, api_cube and the cases table resolve
+	// villages.
 	Villages bool
 }
 
@@ -59,7 +60,8 @@ var (
 // Trend sources.
 const (
 	// APISourceDaily is api_daily: the latest version of every case counted
-	// per day, county, town and category (refreshed by the API).
+	// per day, county, town and category, with the due dates of the open
+	// ones (refreshed by the API).
 	APISourceDaily = "api_daily"
 	// APISourceCube is api_cube: the latest version of every case counted
 	// per day, location, category, severity, channel, source and status,
@@ -398,7 +400,7 @@ func (s *Store) APIRefreshDaily(ctx context.Context, days []time.Time, computedA
 			ds = append(ds, day(d))
 		}
 		first, last := part[0], part[len(part)-1]
-		// The range keeps the scans to the partitions of the chunk's days.
+		// The range keeps the scan to the partition of the batch's days.
 		err := s.conn.Exec(ctx, `INSERT INTO api_cube (day, county_code, town_code, village_code, region_code, category,
     severity, channel, source, status, cases, resolved, evaluated, satisfied, open_due, computed_at)
 SELECT reported_date, county_code, town_code, village_code, region_code, category, severity, channel, source, status,
