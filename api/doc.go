@@ -24,7 +24,8 @@
 // out.
 //
 // What it does not do: compute anything the jobs compute, write any table
-// but api_tokens (through the token command) and api_audit, or serve the
+// but api_tokens (through the token command), api_audit and the trends'
+// rollups api_daily and api_cube (RefreshDaily), or serve the
 // reports (package reports) and warnings (package warnings), which mount
 // their own handlers behind RequireRole.
 package api
