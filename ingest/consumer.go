@@ -347,6 +347,10 @@ type chunk struct {
 	rejects   []item
 	bytes     int64 // budgeted bytes (memory estimate)
 	raw       int64 // message bytes, for the batch size limit
+	// behind is how many messages the partition held after the chunk's
+	// last one when it was fetched (its high-water mark), a lower bound of
+	// what is ready to be read next.
+	behind int64
 }
 
 func (ch *chunk) len() int { return len(ch.rows) + len(ch.rejects) }
@@ -371,7 +375,7 @@ func (c *Consumer) newChunk(gen *kafka.Generation, partition int) *chunk {
 // recycle returns a finished chunk's memory for reuse.
 func (c *Consumer) recycle(ch *chunk) {
 	clear(ch.rows) // drop the strings the rows point to
-	ch.rows, ch.rejects, ch.bytes, ch.raw, ch.gen = ch.rows[:0], nil, 0, 0, nil
+	ch.rows, ch.rejects, ch.bytes, ch.raw, ch.gen, ch.behind = ch.rows[:0], nil, 0, 0, nil, 0
 	c.chunks.Put(ch)
 }
 
@@ -439,6 +443,7 @@ func (c *Consumer) partitionLoop(gctx context.Context, gen *kafka.Generation, pa
 		}
 		c.m.consumed.Inc()
 		cur.last = m.Offset
+		cur.behind = max(0, m.HighWaterMark-m.Offset-1)
 		cur.bytes += size
 		cur.raw += int64(len(m.Value) + len(m.Key))
 		row, rej := c.cfg.Handler(Message{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: m.Key, Value: m.Value, Time: m.Time})
@@ -486,6 +491,9 @@ type batch struct {
 	raw    int64 // message bytes, for BatchBytes
 	start  time.Time
 	why    string
+	// behind holds, per partition, the messages its latest chunk left
+	// ready in Kafka (chunk.behind).
+	behind map[int]int64
 }
 
 func (b *batch) add(ch *chunk) {
@@ -493,7 +501,25 @@ func (b *batch) add(ch *chunk) {
 	b.rows += ch.len()
 	b.bytes += ch.bytes
 	b.raw += ch.raw
+	if b.behind == nil {
+		b.behind = make(map[int]int64, 4)
+	}
+	b.behind[ch.partition] = ch.behind
 }
+
+// ready is how many messages the partitions of the batch had ready in
+// Kafka beyond what the batch holds, as of their latest chunks.
+func (b *batch) ready() int64 {
+	var n int64
+	for _, v := range b.behind {
+		n += v
+	}
+	return n
+}
+
+// backlogAgeFactor bounds how long a batch may wait past BatchAge for a
+// backlog to fill it: at most this many times BatchAge in all.
+const backlogAgeFactor = 5
 
 // batcher collects chunks into batches and seals them on rows, bytes, age
 // or a drain request. It is the only writer of the open batch. A batch of
@@ -501,7 +527,11 @@ func (b *batch) add(ch *chunk) {
 // with one batch and another waits, the open batch keeps growing (up to
 // BatchRows and BatchBytes), so that a server that cannot keep up gets
 // fewer, larger inserts (fewer parts, less work per row) instead of a
-// queue of small ones.
+// queue of small ones. Nor is a batch sealed by age while Kafka already
+// holds the records to fill it up to BatchRows (catching up on a backlog):
+// waiting for them delays no record (they are read as fast as they come)
+// and gives one full insert instead of several small ones; it waits at
+// most backlogAgeFactor × BatchAge in all.
 func (c *Consumer) batcher(ctx context.Context, out chan<- *batch) {
 	defer close(out)
 	tick := time.NewTicker(c.cfg.BatchAge / 4)
@@ -549,11 +579,29 @@ func (c *Consumer) batcher(ctx context.Context, out chan<- *batch) {
 			reply <- c.sealed
 			c.mu.Unlock()
 		case <-tick.C:
-			if cur != nil && time.Since(cur.start) >= c.cfg.BatchAge && len(out) < cap(out) {
+			if cur != nil && time.Since(cur.start) >= c.cfg.BatchAge && len(out) < cap(out) && !c.fillsFromBacklog(cur) {
 				seal("age")
 			}
 		}
 	}
+}
+
+// fillsFromBacklog reports whether an aged batch b should wait for the
+// records Kafka holds ready: they are enough to fill it up to BatchRows,
+// it is younger than backlogAgeFactor × BatchAge, and it can grow (the
+// partition loops are not all stopped by the buffer budget while no other
+// batch is in flight to free it).
+func (c *Consumer) fillsFromBacklog(b *batch) bool {
+	if time.Since(b.start) >= backlogAgeFactor*c.cfg.BatchAge {
+		return false
+	}
+	if b.ready() < int64(c.cfg.BatchRows-b.rows) {
+		return false
+	}
+	c.mu.Lock()
+	inFlight := c.done < c.sealed
+	c.mu.Unlock()
+	return inFlight || !c.budget.blocked()
 }
 
 // inserter finishes batches strictly in order: dead letters, rows, commit.
@@ -848,6 +896,8 @@ type budget struct {
 	cond *sync.Cond
 	max  int64
 	used int64
+	// waiting counts the acquire calls waiting for bytes.
+	waiting int
 }
 
 func newBudget(max int64) *budget {
@@ -867,6 +917,8 @@ func (b *budget) acquire(ctx context.Context, n int64) bool {
 	defer stop()
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.waiting++
+	defer func() { b.waiting-- }()
 	for b.used > 0 && b.used+n > b.max {
 		if ctx.Err() != nil {
 			return false
@@ -886,6 +938,13 @@ func (b *budget) tryAcquire(n int64) bool {
 	}
 	b.used += n
 	return true
+}
+
+// blocked reports whether an acquire is waiting for bytes.
+func (b *budget) blocked() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.waiting > 0
 }
 
 func (b *budget) release(n int64) {
