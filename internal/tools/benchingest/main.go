@@ -60,7 +60,7 @@ func run() error {
 	sinkerBuffer := flag.Int("sinker-buffer", 100_000, "the sinker's task.bufferSize (it rounds up to a power of 2)")
 	runs := flag.Int("runs", 1, "runs of each variant, in alternating order, each into a fresh database with a fresh consumer group")
 	var variants variantsFlag
-	flag.Var(&variants, "variant", "a configuration to compare, \"name|key=value|…\" with keys compression, batch-rows, batch-bytes, batch-age, block-rows, bin, sql, wait (repeatable; the first is the base of the ratios)")
+	flag.Var(&variants, "variant", "a configuration to compare, \"name|key=value|…\" with keys compression, batch-rows, batch-bytes, batch-age, buffer-bytes, block-rows, bin, sql, wait (repeatable; the first is the base of the ratios)")
 	flag.Parse()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -180,10 +180,11 @@ func run() error {
 	}
 	for j, v := range vs {
 		rs := results[j]
-		fmt.Printf("%s: median of %d: rows/s %.0f; rows per ingester CPU-s %.0f; peak RSS MB %.0f; server CPU-s per 1M rows %.2f (less idle %.2f); parts %.0f",
+		fmt.Printf("%s: median of %d: rows/s %.0f; rows per ingester CPU-s %.0f; peak RSS MB %.0f; server CPU-s per 1M rows %.2f (less idle %.2f; with merges %.2f); parts %.0f",
 			v.name, len(rs), median(rs, func(r result) float64 { return r.rowsPerSec }), median(rs, func(r result) float64 { return r.rowsPerCPU }),
 			median(rs, func(r result) float64 { return r.rssMB }), median(rs, func(r result) float64 { return r.serverPerM }),
-			median(rs, func(r result) float64 { return r.serverBusyPerM }), median(rs, func(r result) float64 { return float64(r.parts) }))
+			median(rs, func(r result) float64 { return r.serverBusyPerM }), median(rs, func(r result) float64 { return r.serverMergedPerM }),
+			median(rs, func(r result) float64 { return float64(r.parts) }))
 		if j > 0 {
 			// Ratios pair by pair (run i of this variant against run i of
 			// the first), then their median.
@@ -194,9 +195,9 @@ func run() error {
 				}
 				return medianOf(q)
 			}
-			fmt.Printf("; vs %s: rows/s ×%.3f, server CPU per row ×%.3f (less idle ×%.3f)", vs[0].name,
+			fmt.Printf("; vs %s: rows/s ×%.3f, server CPU per row ×%.3f (less idle ×%.3f; with merges ×%.3f)", vs[0].name,
 				ratio(func(r result) float64 { return r.rowsPerSec }), ratio(func(r result) float64 { return r.serverPerM }),
-				ratio(func(r result) float64 { return r.serverBusyPerM }))
+				ratio(func(r result) float64 { return r.serverBusyPerM }), ratio(func(r result) float64 { return r.serverMergedPerM }))
 		}
 		fmt.Println()
 	}
@@ -216,10 +217,10 @@ func run() error {
 			if j > 0 {
 				label = " (" + vs[j].name + ")"
 			}
-			fmt.Printf("vs clickhouse_sinker%s: rows/s ratio %.2f; rows/CPU-s ratio %.2f; RSS ratio %.2f; server CPU ratio %.2f (less idle %.2f)\n", label,
+			fmt.Printf("vs clickhouse_sinker%s: rows/s ratio %.2f; rows/CPU-s ratio %.2f; RSS ratio %.2f; server CPU ratio %.2f (less idle %.2f; with merges %.2f)\n", label,
 				ratio(func(r result) float64 { return r.rowsPerSec }), ratio(func(r result) float64 { return r.rowsPerCPU }),
 				ratio(func(r result) float64 { return r.rssMB }), ratio(func(r result) float64 { return r.serverPerM }),
-				ratio(func(r result) float64 { return r.serverBusyPerM }))
+				ratio(func(r result) float64 { return r.serverBusyPerM }), ratio(func(r result) float64 { return r.serverMergedPerM }))
 		}
 	}
 	return nil
@@ -233,6 +234,7 @@ type variant struct {
 	blockRows   int
 	batchBytes  int
 	batchAge    time.Duration // 0: --batch-age
+	bufferBytes int64         // 0: --buffer-bytes
 	sql         string
 	bin         string // another riskwatch binary (empty: --bin)
 	// waitInserted waits for riskwatch's inserted-rows count instead of
@@ -241,7 +243,7 @@ type variant struct {
 }
 
 // parseVariants reads --variant values: "name|key=value|…" with keys
-// compression, batch-rows, batch-bytes, batch-age, block-rows, bin (another riskwatch
+// compression, batch-rows, batch-bytes, batch-age, buffer-bytes, block-rows, bin (another riskwatch
 // binary), sql and wait (inserted: wait for the ingester's count of
 // inserted rows instead of case_events' rows) (statements separated by ';',
 // {db} standing for the run's database). Unset keys take the base's.
@@ -271,6 +273,8 @@ func parseVariants(specs []string, base variant) ([]variant, error) {
 				v.batchBytes, err = strconv.Atoi(val)
 			case "batch-age":
 				v.batchAge, err = time.ParseDuration(val)
+			case "buffer-bytes":
+				v.bufferBytes, err = strconv.ParseInt(val, 10, 64)
 			case "bin":
 				v.bin, err = filepath.Abs(val)
 			case "sql":
@@ -319,14 +323,19 @@ type result struct {
 	// serverBusyPerM is serverPerM less the server's idle CPU rate
 	// (sampled before the run) times the run's wall time.
 	serverBusyPerM, idleRate float64
+	// serverMergedPerM is the server's CPU from the start until the
+	// merges of the run's parts have settled, less idle: the whole cost of
+	// the rows, which does not depend on how much of the merging happens
+	// to fall inside the timed window.
+	serverMergedPerM float64
 	wall, cpu, serverCPU     time.Duration
 	parts                    int
 	batches                  string
 }
 
 func (r result) String() string {
-	return fmt.Sprintf("wall %.2f s, ingester CPU %.2f s, server CPU %.2f s (idle %.3f CPU-s/s); rows/s %.0f; rows per ingester CPU-s %.0f; peak RSS MB %.0f; server CPU-s per 1M rows %.2f (less idle %.2f); cases parts written %d; batches %s",
-		r.wall.Seconds(), r.cpu.Seconds(), r.serverCPU.Seconds(), r.idleRate, r.rowsPerSec, r.rowsPerCPU, r.rssMB, r.serverPerM, r.serverBusyPerM, r.parts, r.batches)
+	return fmt.Sprintf("wall %.2f s, ingester CPU %.2f s, server CPU %.2f s (idle %.3f CPU-s/s); rows/s %.0f; rows per ingester CPU-s %.0f; peak RSS MB %.0f; server CPU-s per 1M rows %.2f (less idle %.2f; with merges %.2f); cases parts written %d; batches %s",
+		r.wall.Seconds(), r.cpu.Seconds(), r.serverCPU.Seconds(), r.idleRate, r.rowsPerSec, r.rowsPerCPU, r.rssMB, r.serverPerM, r.serverBusyPerM, r.serverMergedPerM, r.parts, r.batches)
 }
 
 func median(rs []result, f func(result) float64) float64 {
@@ -390,7 +399,7 @@ ingest:
 %slog:
   level: warn
 `, ch.Addr, db, v.compression, blockLine(v.blockRows), strings.Join(p.brokers, ", "), p.topic, db, p.partitions, httpAddr, metricsAddr,
-		v.batchRows, cmp.Or(v.batchAge, p.batchAge), batchBytesLine(v.batchBytes)+bufferLine(p.bufferBytes)+fetchLine(p.fetchBytes)+memLine(p.memLimit))
+		v.batchRows, cmp.Or(v.batchAge, p.batchAge), batchBytesLine(v.batchBytes)+bufferLine(cmp.Or(v.bufferBytes, p.bufferBytes))+fetchLine(p.fetchBytes)+memLine(p.memLimit))
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return result{}, err
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/riskwatch/riskwatch/ingest"
+	"github.com/riskwatch/riskwatch/internal/servers"
 	"github.com/riskwatch/riskwatch/internal/tools/toolenv"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/sources/demo"
@@ -244,7 +245,10 @@ func measure(ctx context.Context, p runParams, db string, cmd *exec.Cmd, metrics
 	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	written, _ := ch.Query(ctx, "SELECT count() FROM system.parts WHERE database = '"+db+"' AND table = 'cases' AND level = 0")
 	nParts, _ := strconv.Atoi(strings.TrimSpace(written))
+	settleMerges(ctx, ch, db)
+	merged := (toolenv.ProcCPU(ch.PID()) - chCPU0).Seconds() - idleRate*time.Since(start).Seconds()
 	return result{
+		serverMergedPerM: max(0, merged) * 1e6 / float64(p.rows),
 		rowsPerSec: float64(p.rows) / elapsed.Seconds(), rowsPerCPU: float64(p.rows) / cpu.Seconds(),
 		rssMB: float64(ru.Maxrss) / 1024, serverPerM: chCPU.Seconds() * 1e6 / float64(p.rows),
 		serverBusyPerM: max(0, chCPU.Seconds()-idleRate*elapsed.Seconds()) * 1e6 / float64(p.rows), idleRate: idleRate,
@@ -267,6 +271,22 @@ func insertedRows(metricsAddr string) int64 {
 		}
 	}
 	return 0
+}
+
+// settleMerges waits (up to 2 minutes) until no merge of db's tables has
+// run for a second: the merges the run's parts start once they are written.
+func settleMerges(ctx context.Context, ch *servers.ClickHouse, db string) {
+	deadline := time.Now().Add(2 * time.Minute)
+	quiet := 0
+	for quiet < 5 && time.Now().Before(deadline) {
+		out, err := ch.Query(ctx, "SELECT count() FROM system.merges WHERE database = '"+db+"'")
+		if err == nil && strings.TrimSpace(out) == "0" {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // idleSample is how long the server's idle CPU rate is sampled before a run.
