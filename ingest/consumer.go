@@ -60,7 +60,7 @@ type Config struct {
 	Group    string
 
 	BatchRows  int // flush at this many rows; default 100,000
-	BatchBytes int // … or this many message bytes; default 32 MiB
+	BatchBytes int // … or this many message bytes; default 64 MiB
 	// … or when the oldest row is this old and the inserter has room for
 	// the batch (else it grows on); default 1 s
 	BatchAge time.Duration
@@ -103,7 +103,7 @@ func (c *Config) defaults() error {
 		c.DLQTopic = c.Topic + ".dlq"
 	}
 	setDefault(&c.BatchRows, 100_000)
-	setDefault(&c.BatchBytes, 32<<20)
+	setDefault(&c.BatchBytes, 64<<20)
 	setDefault(&c.BatchAge, time.Second)
 	setDefault(&c.BufferBytes, 256<<20)
 	setDefault(&c.MaxWait, 250*time.Millisecond)

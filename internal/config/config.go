@@ -313,7 +313,7 @@ func Default() Config {
 		Metrics: Metrics{Listen: "127.0.0.1:9464"},
 		Log:     Log{Level: "info", Format: "text"},
 		Ingest: Ingest{
-			Enabled: true, BatchRows: 100_000, BatchBytes: 32 << 20, BatchAge: time.Second,
+			Enabled: true, BatchRows: 100_000, BatchBytes: 64 << 20, BatchAge: time.Second,
 			BufferBytes: 256 << 20, ShutdownTimeout: 25 * time.Second, FetchBytes: 16 << 20,
 		},
 		Demo: Demo{Seed: 1, GroundTruth: ".run/demo/ground_truth.csv", Rate: 3, OutbreakEvery: 2 * time.Hour, TrainModel: true},

@@ -50,7 +50,7 @@ func run() error {
 	partitions := flag.Int("partitions", 4, "topic partitions")
 	batchRows := flag.Int("batch-rows", 100_000, "ingest.batch_rows")
 	batchAge := flag.Duration("batch-age", time.Second, "ingest.batch_age")
-	compression := flag.String("compression", "none", "clickhouse.compression (none or lz4)")
+	compression := flag.String("compression", "lz4", "clickhouse.compression (none or lz4; lz4 is the configuration default)")
 	bufferBytes := flag.Int64("buffer-bytes", 0, "ingest.buffer_bytes (0 = the default)")
 	fetchBytes := flag.Int("fetch-bytes", 0, "ingest.fetch_bytes (0 = the default)")
 	memLimit := flag.Int64("memory-limit", 0, "ingest.memory_limit_bytes (0 = none)")
