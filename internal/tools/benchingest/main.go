@@ -327,10 +327,10 @@ type result struct {
 	// merges of the run's parts have settled, less idle: the whole cost of
 	// the rows, which does not depend on how much of the merging happens
 	// to fall inside the timed window.
-	serverMergedPerM float64
-	wall, cpu, serverCPU     time.Duration
-	parts                    int
-	batches                  string
+	serverMergedPerM     float64
+	wall, cpu, serverCPU time.Duration
+	parts                int
+	batches              string
 }
 
 func (r result) String() string {

@@ -248,11 +248,11 @@ func measure(ctx context.Context, p runParams, db string, cmd *exec.Cmd, metrics
 	settleMerges(ctx, ch, db)
 	merged := (toolenv.ProcCPU(ch.PID()) - chCPU0).Seconds() - idleRate*time.Since(start).Seconds()
 	return result{
-		serverMergedPerM: max(0, merged) * 1e6 / float64(p.rows),
 		rowsPerSec: float64(p.rows) / elapsed.Seconds(), rowsPerCPU: float64(p.rows) / cpu.Seconds(),
 		rssMB: float64(ru.Maxrss) / 1024, serverPerM: chCPU.Seconds() * 1e6 / float64(p.rows),
 		serverBusyPerM: max(0, chCPU.Seconds()-idleRate*elapsed.Seconds()) * 1e6 / float64(p.rows), idleRate: idleRate,
 		wall: elapsed, cpu: cpu, serverCPU: chCPU, parts: nParts, batches: batches,
+		serverMergedPerM: max(0, merged) * 1e6 / float64(p.rows),
 	}, nil
 }
 
