@@ -180,11 +180,11 @@ func run() error {
 	}
 	for j, v := range vs {
 		rs := results[j]
-		fmt.Printf("%s: median of %d: rows/s %.0f; rows per ingester CPU-s %.0f; peak RSS MB %.0f; server CPU-s per 1M rows %.2f (less idle %.2f; with merges %.2f); parts %.0f",
+		fmt.Printf("%s: median of %d: rows/s %.0f; rows per ingester CPU-s %.0f; peak RSS MB %.0f; server CPU-s per 1M rows %.2f (less idle %.2f; with merges %.2f); parts %.0f; INSERT queries %.0f",
 			v.name, len(rs), median(rs, func(r result) float64 { return r.rowsPerSec }), median(rs, func(r result) float64 { return r.rowsPerCPU }),
 			median(rs, func(r result) float64 { return r.rssMB }), median(rs, func(r result) float64 { return r.serverPerM }),
 			median(rs, func(r result) float64 { return r.serverBusyPerM }), median(rs, func(r result) float64 { return r.serverMergedPerM }),
-			median(rs, func(r result) float64 { return float64(r.parts) }))
+			median(rs, func(r result) float64 { return float64(r.parts) }), median(rs, func(r result) float64 { return float64(r.inserts) }))
 		if j > 0 {
 			// Ratios pair by pair (run i of this variant against run i of
 			// the first), then their median.
@@ -330,12 +330,13 @@ type result struct {
 	serverMergedPerM     float64
 	wall, cpu, serverCPU time.Duration
 	parts                int
+	inserts              int // INSERT queries the server ran during the run
 	batches              string
 }
 
 func (r result) String() string {
-	return fmt.Sprintf("wall %.2f s, ingester CPU %.2f s, server CPU %.2f s (idle %.3f CPU-s/s); rows/s %.0f; rows per ingester CPU-s %.0f; peak RSS MB %.0f; server CPU-s per 1M rows %.2f (less idle %.2f; with merges %.2f); cases parts written %d; batches %s",
-		r.wall.Seconds(), r.cpu.Seconds(), r.serverCPU.Seconds(), r.idleRate, r.rowsPerSec, r.rowsPerCPU, r.rssMB, r.serverPerM, r.serverBusyPerM, r.serverMergedPerM, r.parts, r.batches)
+	return fmt.Sprintf("wall %.2f s, ingester CPU %.2f s, server CPU %.2f s (idle %.3f CPU-s/s); rows/s %.0f; rows per ingester CPU-s %.0f; peak RSS MB %.0f; server CPU-s per 1M rows %.2f (less idle %.2f; with merges %.2f); cases parts written %d; INSERT queries %d; batches %s",
+		r.wall.Seconds(), r.cpu.Seconds(), r.serverCPU.Seconds(), r.idleRate, r.rowsPerSec, r.rowsPerCPU, r.rssMB, r.serverPerM, r.serverBusyPerM, r.serverMergedPerM, r.parts, r.inserts, r.batches)
 }
 
 func median(rs []result, f func(result) float64) float64 {
