@@ -27,10 +27,24 @@ func contactSep(r rune) bool {
 // maxContactSeps is how many separators may follow a keyword.
 const maxContactSeps = 3
 
-// hasPrefixFold reports whether s starts with the ASCII prefix p, ignoring
-// case.
+// hasPrefixFold reports whether s starts with p, ignoring ASCII case: it
+// gives strings.EqualFold(s[:len(p)], p) for a p in lower case whose runes
+// are ASCII letters other than k and s (the only ones a non-ASCII rune
+// folds to: the Kelvin sign and the long s) or have no case (the Chinese
+// keywords), as every keyword and suffix here (TestHasPrefixFoldIsEqualFold),
+// byte by byte: masking calls it at every position of every summary, and
+// EqualFold decoding and folding the Chinese text was a fifth of the
+// ingester's CPU.
 func hasPrefixFold(s, p string) bool {
-	return len(s) >= len(p) && strings.EqualFold(s[:len(p)], p)
+	if len(s) < len(p) {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if c := s[i]; c != p[i] && (p[i] < 'a' || p[i] > 'z' || c|0x20 != p[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }

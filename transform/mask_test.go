@@ -169,3 +169,34 @@ func TestKeepPlates(t *testing.T) {
 		t.Errorf("default: summary %q", row.Summary)
 	}
 }
+
+// hasPrefixFold compares bytes; for the keywords and suffixes it is given,
+// that is strings.EqualFold on the prefix, on any text.
+func TestHasPrefixFoldIsEqualFold(t *testing.T) {
+	var pats []string
+	for _, l := range [][]string{qqKeywords, qqSuffixes, wechatKeywords, wechatSuffixes} {
+		pats = append(pats, l...)
+	}
+	for _, p := range pats {
+		if p != strings.ToLower(p) || strings.ContainsAny(p, "ks") {
+			t.Fatalf("keyword %q: hasPrefixFold needs lower case without k or s", p)
+		}
+	}
+	texts := []string{"", "微信号", "微信", "微", "WeChat号: ab", "WEIXIN", "wX", "Vx", "QQ号码", "扣扣号", "ID", "iD", "号码",
+		"wechat\u212a", "\u212aq", "ｗｘ", "wｘ", "w\xe5x", "\xff\xfe", "qq\u017f", "微\xe4", "号\xe7\xa0"}
+	for _, p := range pats {
+		texts = append(texts, p, strings.ToUpper(p), p+"x", p[:len(p)/2])
+	}
+	// Every text with every cut: prefixes of odd lengths split runes.
+	for _, p := range pats {
+		for _, text := range texts {
+			for cut := 0; cut <= len(text); cut++ {
+				s := text[cut:]
+				want := len(s) >= len(p) && strings.EqualFold(s[:len(p)], p)
+				if got := hasPrefixFold(s, p); got != want {
+					t.Errorf("hasPrefixFold(%q, %q) = %v, strings.EqualFold says %v", s, p, got, want)
+				}
+			}
+		}
+	}
+}
