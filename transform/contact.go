@@ -159,11 +159,10 @@ func matchPlate(s string, i, limit int) int {
 		return 0
 	}
 	r, size := utf8.DecodeRuneInString(s[i:limit])
-	if !strings.ContainsRune(plateProvinces, r) {
-		return 0
-	}
 	j := i + size
-	if j >= limit || s[j] < 'A' || s[j] > 'Z' {
+	// The letter first: it rarely follows a Chinese character, and the
+	// province lookup is the costlier test.
+	if j >= limit || s[j] < 'A' || s[j] > 'Z' || !strings.ContainsRune(plateProvinces, r) {
 		return 0
 	}
 	j++
