@@ -1,4 +1,4 @@
--- api_cube: the trends' second rollup (issue 16), for the trends api_daily
+-- api_cube: the trends' second rollup, for the trends api_daily
 -- cannot answer: two or more of the severity, channel, source and status
 -- filters, or one of them on village series. Per local
 -- report day, location (county, town, village and the case's own
