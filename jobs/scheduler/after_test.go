@@ -85,3 +85,31 @@ func TestAfterNamesKnownJobs(t *testing.T) {
 		t.Fatalf("Run with an unknown After: %v", err)
 	}
 }
+
+// The catch-up of a job also runs the older windows that the catch-up of a
+// job waiting for it reads: started on a Tuesday with one window of
+// catch-up, the day job computes Monday for the weekly report as well as
+// Tuesday, and the report of the week does not wait for ever.
+func TestCatchUpRunsTheWindowsAWaitingJobReads(t *testing.T) {
+	ctx := context.Background()
+	store := NewMemoryRunStore()
+	var c calls
+	s := New(store, newClock(cst(t, "2026-03-03 01:00")).Now, nil, Options{CatchUp: 1})
+	mustAdd(t, s, Job{Name: "kpi", Window: schemas.Day, Spec: "5 0 * * *", Run: recordingJob("kpi", &c)})
+	mustAdd(t, s, Job{Name: "report", Window: schemas.Week, Spec: "30 8 * * 1", CatchUp: 1, After: []string{"kpi"},
+		Run: recordingJob("report", &c)})
+	s.catchUpAll(ctx, s.jobs)
+	equalStrings(t, "catch-up", c.get(), []string{"kpi@2026-03-02", "kpi@2026-03-03", "report@2026-03-02"})
+	missing, err := s.Missing(ctx, "report", cst(t, "2026-03-02 00:00"))
+	if err != nil || len(missing) != 0 {
+		t.Fatalf("Missing = %v, %v; want none", missing, err)
+	}
+	// A second start finds nothing to do: the report's week is done.
+	s2 := New(store, newClock(cst(t, "2026-03-03 02:00")).Now, nil, Options{CatchUp: 1})
+	var c2 calls
+	mustAdd(t, s2, Job{Name: "kpi", Window: schemas.Day, Spec: "5 0 * * *", Run: recordingJob("kpi", &c2)})
+	mustAdd(t, s2, Job{Name: "report", Window: schemas.Week, Spec: "30 8 * * 1", CatchUp: 1, After: []string{"kpi"},
+		Run: recordingJob("report", &c2)})
+	s2.catchUpAll(ctx, s2.jobs)
+	equalStrings(t, "second start", c2.get(), nil)
+}

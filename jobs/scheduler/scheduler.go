@@ -406,9 +406,12 @@ func (s *Scheduler) catchUpAll(ctx context.Context, jobs []*job) {
 
 // catchUpJob runs the windows of j that ended after its last ok run, up to
 // the latest window complete now: oldest first, at most s.catchUp of them
-// (the most recent). Windows that end while it works are caught up by the
-// next pass, so the first cron tick does not have to find them. A window that
-// fails is recorded and not retried in this start.
+// (the most recent), and those older ones that the catch-up of a job waiting
+// for j (After) reads (a weekly report's day jobs of its Monday, when the
+// day jobs catch up fewer days than have passed since). Windows that end
+// while it works are caught up by the next pass, so the first cron tick
+// does not have to find them. A window that fails is recorded and not
+// retried in this start.
 func (s *Scheduler) catchUpJob(ctx context.Context, j *job) {
 	last, ok, err := s.store.LastRun(ctx, j.Name)
 	if err != nil {
@@ -419,6 +422,7 @@ func (s *Scheduler) catchUpJob(ctx context.Context, j *job) {
 	if ok {
 		after = last.WindowEnd
 	}
+	needed := s.neededBy(ctx, j, after)
 	for ctx.Err() == nil {
 		limit := s.catchUp
 		if j.CatchUp != 0 {
@@ -428,6 +432,13 @@ func (s *Scheduler) catchUpJob(ctx context.Context, j *job) {
 			return
 		}
 		ends, dropped := missed(j.Window, after, j.Window.Align(s.clock()), limit)
+		for _, e := range needed {
+			if !slices.ContainsFunc(ends, e.Equal) {
+				ends = append(ends, e)
+			}
+		}
+		needed = nil
+		slices.SortFunc(ends, func(a, b time.Time) int { return a.Compare(b) })
 		if len(ends) == 0 {
 			return
 		}
@@ -448,6 +459,44 @@ func (s *Scheduler) catchUpJob(ctx context.Context, j *job) {
 		}
 		after = ends[len(ends)-1]
 	}
+}
+
+// neededBy returns the window ends of j, ending after `after`, that the
+// catch-up of the jobs waiting for j (Job.After) waits for: for each window
+// such a job would catch up now, the end of j's window it reads.
+func (s *Scheduler) neededBy(ctx context.Context, j *job, after time.Time) []time.Time {
+	s.mu.Lock()
+	jobs := slices.Clone(s.jobs)
+	s.mu.Unlock()
+	var out []time.Time
+	for _, d := range jobs {
+		if !slices.Contains(d.After, j.Name) {
+			continue
+		}
+		limit := s.catchUp
+		if d.CatchUp != 0 {
+			limit = d.CatchUp
+		}
+		if limit < 0 {
+			continue
+		}
+		var dAfter time.Time
+		last, ok, err := s.store.LastRun(ctx, d.Name)
+		if err != nil {
+			s.log.Error("cannot read the last run of a job waiting for another", "job", d.Name, "after", j.Name, "err", err)
+			continue
+		}
+		if ok {
+			dAfter = last.WindowEnd
+		}
+		ends, _ := missed(d.Window, dAfter, d.Window.Align(s.clock()), limit)
+		for _, e := range ends {
+			if need := j.Window.Align(e); need.After(after) && !slices.ContainsFunc(out, need.Equal) {
+				out = append(out, need)
+			}
+		}
+	}
+	return out
 }
 
 // missed returns the window ends e with after < e <= latest, oldest first,
