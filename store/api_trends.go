@@ -169,14 +169,9 @@ func (s *Store) APITrends(ctx context.Context, q APITrendQuery) (rows []APITrend
 		// Each day counts in the rows of its newest computation only.
 		var days where
 		days.add("dim = ?", dim)
-		if !q.Filter.From.IsZero() {
-			days.add("day >= toDate(?)", day(q.Filter.From))
-		}
-		if !q.Filter.To.IsZero() {
-			days.add("day <= toDate(?)", day(q.Filter.To))
-		}
+		days.dayRange(q.Filter)
 		w.conds, w.args = append(days.conds, w.conds...), append(days.args, w.args...)
-		w.add("(day, computed_at) IN (SELECT day, max(computed_at) FROM api_daily "+days.sql()+" GROUP BY day)", days.args...)
+		w.newestComputation("api_daily", days)
 		if len(q.Filter.Categories) > 0 {
 			w.add("has(?, category)", q.Filter.Categories)
 		}
@@ -200,12 +195,7 @@ func (s *Store) APITrends(ctx context.Context, q APITrendQuery) (rows []APITrend
 		if err := w.prefixes(q.Filter.Prefixes, "(county_code LIKE ? OR town_code LIKE ?)"); err != nil {
 			return nil, false, "", err
 		}
-		if !q.Filter.From.IsZero() {
-			w.add("day >= toDate(?)", day(q.Filter.From))
-		}
-		if !q.Filter.To.IsZero() {
-			w.add("day <= toDate(?)", day(q.Filter.To))
-		}
+		w.dayRange(q.Filter)
 		if len(q.Filter.Categories) > 0 {
 			w.add("has(?, category)", q.Filter.Categories)
 		}
@@ -272,6 +262,23 @@ const (
 	cubeStatus   = "Enum8('' = 0, 'accepted' = 1, 'routed' = 2, 'handling' = 3, 'resolved' = 4, 'failed' = 5, 'closed' = 6)"
 )
 
+// dayRange adds f's report-day range (From and To, both days included) on
+// a rollup's day column.
+func (w *where) dayRange(f APIFilter) {
+	if !f.From.IsZero() {
+		w.add("day >= toDate(?)", day(f.From))
+	}
+	if !f.To.IsZero() {
+		w.add("day <= toDate(?)", day(f.To))
+	}
+}
+
+// newestComputation keeps the rows of each day's newest computation in
+// table (api_daily or api_cube, a constant), among the rows days selects.
+func (w *where) newestComputation(table string, days where) {
+	w.add("(day, computed_at) IN (SELECT day, max(computed_at) FROM "+table+" "+days.sql()+" GROUP BY day)", days.args...)
+}
+
 // asOf is the time q judges overdue at (now when unset), in UTC.
 func asOf(q APITrendQuery) time.Time {
 	if q.AsOf.IsZero() {
@@ -289,12 +296,7 @@ func cubeQuery(q APITrendQuery, period string) (string, where, error) {
 	f := q.Filter
 	// Each day counts in the rows of its newest computation only.
 	var days where
-	if !f.From.IsZero() {
-		days.add("day >= toDate(?)", day(f.From))
-	}
-	if !f.To.IsZero() {
-		days.add("day <= toDate(?)", day(f.To))
-	}
+	days.dayRange(f)
 	if err := w.prefixes(f.Prefixes, "region_code LIKE ?"); err != nil {
 		return "", where{}, err
 	}
@@ -313,7 +315,7 @@ func cubeQuery(q APITrendQuery, period string) (string, where, error) {
 			w.add("has(CAST(? AS Array("+l.typ+")), "+l.col+")", l.vals)
 		}
 	}
-	w.add("(day, computed_at) IN (SELECT day, max(computed_at) FROM api_cube "+days.sql()+" GROUP BY day)", days.args...)
+	w.newestComputation("api_cube", days)
 	prewhere := ""
 	if len(days.conds) > 0 {
 		prewhere = "PREWHERE " + strings.Join(days.conds, " AND ") + " "
