@@ -16,7 +16,9 @@
 // failed or panicked, with start, duration, rows written and error), in the
 // job_runs table whose ReplacingMergeTree keeps the newest attempt per
 // (job, window_end). On start it catches up the windows missed since each
-// job's last successful run, oldest first and bounded by Options.CatchUp. Runs
+// job's last successful run, oldest first and bounded by Options.CatchUp,
+// and the older windows that the catch-up of a job waiting for it (After)
+// reads. Runs
 // of one job never overlap, whether they come from cron, catch-up, RunWindow
 // or Backfill; a panicking job is recorded and the scheduler carries on.
 //

@@ -424,10 +424,7 @@ func (s *Scheduler) catchUpJob(ctx context.Context, j *job) {
 	}
 	needed := s.neededBy(ctx, j, after)
 	for ctx.Err() == nil {
-		limit := s.catchUp
-		if j.CatchUp != 0 {
-			limit = j.CatchUp
-		}
+		limit := s.catchUpLimit(j)
 		if limit < 0 {
 			return
 		}
@@ -461,6 +458,15 @@ func (s *Scheduler) catchUpJob(ctx context.Context, j *job) {
 	}
 }
 
+// catchUpLimit is how many missed windows of j a start catches up: its own
+// CatchUp, else the scheduler's (negative: none).
+func (s *Scheduler) catchUpLimit(j *job) int {
+	if j.CatchUp != 0 {
+		return j.CatchUp
+	}
+	return s.catchUp
+}
+
 // neededBy returns the window ends of j, ending after `after`, that the
 // catch-up of the jobs waiting for j (Job.After) waits for: for each window
 // such a job would catch up now, the end of j's window it reads.
@@ -473,10 +479,7 @@ func (s *Scheduler) neededBy(ctx context.Context, j *job, after time.Time) []tim
 		if !slices.Contains(d.After, j.Name) {
 			continue
 		}
-		limit := s.catchUp
-		if d.CatchUp != 0 {
-			limit = d.CatchUp
-		}
+		limit := s.catchUpLimit(d)
 		if limit < 0 {
 			continue
 		}
