@@ -671,8 +671,8 @@ func TestParametersValidated(t *testing.T) {
 	small.Mount(mux)
 	hs := httptest.NewServer(mux)
 	t.Cleanup(hs.Close)
-	// Without a refresh of api_daily, trends read cases_daily, with the
-	// same numbers.
+	// Without a refresh of api_daily, trends read cases, with the same
+	// numbers.
 	req, _ := http.NewRequest("GET", hs.URL+"/api/trends?granularity=month&region=150521&from=2026-06-01&to=2026-08-31", nil)
 	req.Header.Set("Authorization", "Bearer "+f.tokens["admin"])
 	resp, err := hs.Client().Do(req)
@@ -686,8 +686,8 @@ func TestParametersValidated(t *testing.T) {
 	for _, p := range tr.Series[0].Points {
 		sum += *p.Value
 	}
-	if want := f.sumTrend(t, "admin", "granularity=month&region=150521&from=2026-06-01&to=2026-08-31"); tr.Source != "cases_daily" || sum != want {
-		t.Errorf("before any refresh: %v cases from %s, want %v from cases_daily", sum, tr.Source, want)
+	if want := f.sumTrend(t, "admin", "granularity=month&region=150521&from=2026-06-01&to=2026-08-31"); tr.Source != "cases" || sum != want {
+		t.Errorf("before any refresh: %v cases from %s, want %v from cases", sum, tr.Source, want)
 	}
 	req, _ = http.NewRequest("GET", hs.URL+"/api/trends?granularity=day&from=2026-06-01&to=2026-08-31", nil)
 	req.Header.Set("Authorization", "Bearer "+f.tokens["admin"])

@@ -1,8 +1,9 @@
 // Package api is the analyst API and the Chinese web console.
 //
-// Where it sits: it reads what ingest and the index jobs wrote (cases, the
-// cases_daily rollup, region_kpis, hotspots, risk_index, type_ranks,
-// stat_alarms, rule_alarms, supervision_cases) through the store's API*
+// Where it sits: it reads what ingest and the index jobs wrote (cases,
+// region_kpis, hotspots, risk_index, type_ranks, stat_alarms, rule_alarms,
+// supervision_cases) and the trends' rollups it refreshes itself
+// (api_daily, api_cube) through the store's API*
 // queries, and serves them as JSON and CSV under /api/ (documented in the
 // embedded OpenAPI 3 document at /api/openapi.json) and as the console
 // under /console/ (plain HTML and JavaScript embedded from console/, with

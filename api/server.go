@@ -29,6 +29,7 @@ type Store interface {
 	APITrends(ctx context.Context, q store.APITrendQuery) ([]store.APITrendRow, bool, string, error)
 	APIDailyChangedDays(ctx context.Context, since time.Time) ([]time.Time, error)
 	APIRefreshDaily(ctx context.Context, days []time.Time, computedAt time.Time) error
+	APIRollupsLeft(ctx context.Context) (store.APIRollupsLeft, error)
 	APIHotspots(ctx context.Context, q store.APIResultQuery) (store.APITable, error)
 	APIRiskIndex(ctx context.Context, q store.APIResultQuery) (store.APITable, error)
 	APITypeRanks(ctx context.Context, q store.APIResultQuery) (store.APITable, error)
@@ -76,7 +77,7 @@ type Options struct {
 	// DailyRefresh is how often the trends' rollups (api_daily, api_cube)
 	// take in the days that received records; 0 = never in the background
 	// (call RefreshDaily). Until a first refresh completes, trends read
-	// cases_daily and cases.
+	// cases.
 	DailyRefresh time.Duration
 	// MaxConcurrent bounds the requests that run queries at once (default
 	// 4, half the store's default pool, so that ingest and the jobs keep
@@ -232,8 +233,14 @@ func (s *Server) refreshLoop(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if err := s.RefreshDaily(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("cannot refresh the trends' rollup (trends read cases_daily until it works)", "err", err)
+		err := s.RefreshDaily(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("cannot refresh the trends' rollups (trends read cases until it works)", "err", err)
+		}
+		if err == nil && s.resumed() {
+			// The rollups of an earlier process answer already; every
+			// day is recomputed right away, not a tick later.
+			continue
 		}
 		select {
 		case <-ctx.Done():
@@ -245,21 +252,40 @@ func (s *Server) refreshLoop(ctx context.Context, every time.Duration) {
 
 // RefreshDaily brings api_daily and api_cube up to date: the first call
 // recomputes every day, later ones the days of the cases ingested since the
-// previous call began (less a margin). After the first success, trends read
-// api_daily, or api_cube where api_daily cannot answer.
+// previous call began (less a margin), and every day again once a day.
+// When the rollups hold the rows of an earlier process, the first call
+// takes the days changed since the oldest of their computations and the
+// days they miss, and the next recomputes every day. After the first
+// success, trends read api_daily, or api_cube where api_daily cannot
+// answer.
 func (s *Server) RefreshDaily(ctx context.Context) error {
 	s.dailyMu.Lock()
 	defer s.dailyMu.Unlock()
 	start := time.Now()
 	var since time.Time
+	var missing []time.Time
 	full := !s.dailyReady.Load() || start.Sub(s.dailyFull) >= dailyFullEvery
 	if !full {
 		since = s.dailySince.Add(-dailyMargin)
+	}
+	if !s.dailyReady.Load() {
+		left, err := s.st.APIRollupsLeft(ctx)
+		if err != nil {
+			return err
+		}
+		// This process's computations must be newer than any before it.
+		if left.Newest.After(s.dailyComputed) {
+			s.dailyComputed = left.Newest
+		}
+		if !left.Oldest.IsZero() {
+			full, since, missing = false, left.Oldest.Add(-dailyMargin), left.Missing
+		}
 	}
 	days, err := s.st.APIDailyChangedDays(ctx, since)
 	if err != nil {
 		return err
 	}
+	days = unionDays(days, missing)
 	at := start.Truncate(time.Second)
 	if !at.After(s.dailyComputed) {
 		at = s.dailyComputed.Add(time.Second)
@@ -272,8 +298,26 @@ func (s *Server) RefreshDaily(ctx context.Context) error {
 		s.dailyFull = start
 	}
 	s.dailyAsOf.Store(start.Unix())
+	if !s.dailyReady.Load() {
+		s.log.Info("trends: rollups ready", "days", len(days), "every_day", full, "seconds", time.Since(start).Seconds())
+	}
 	s.dailyReady.Store(true)
 	return nil
+}
+
+// resumed reports whether the rollups are ready but no refresh of this
+// process has recomputed every day yet.
+func (s *Server) resumed() bool {
+	s.dailyMu.Lock()
+	defer s.dailyMu.Unlock()
+	return s.dailyReady.Load() && s.dailyFull.IsZero()
+}
+
+// unionDays returns the days of a and b, sorted, each once.
+func unionDays(a, b []time.Time) []time.Time {
+	out := append(slices.Clone(a), b...)
+	slices.SortFunc(out, func(x, y time.Time) int { return x.Compare(y) })
+	return slices.CompactFunc(out, func(x, y time.Time) bool { return x.Equal(y) })
 }
 
 // Paths lists "METHOD /path" of every API route, for the OpenAPI check.

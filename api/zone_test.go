@@ -22,9 +22,9 @@ import (
 // TestNewYorkDeploymentDates: in an America/New_York deployment a case
 // reported at 23:30 local time (04:30 the next day in UTC, 11:30 in
 // Shanghai) counts on its local day everywhere the API answers by date:
-// the daily trend from each of its four sources (cases_daily before the
-// rollups are built, api_daily after, the cases table with a status filter
-// before, api_cube with it and a channel filter after),
+// the daily trend from each of its three sources (the cases table before
+// the rollups are built, with and without a status filter; api_daily
+// after, api_cube with the status and a channel filter after),
 // the cases list, the KPIs of the day window, and the date filters of the
 // rule alarms, warnings and deliveries, whose times the API prints in New
 // York time.
@@ -168,7 +168,7 @@ func TestNewYorkDeploymentDates(t *testing.T) {
 			t.Errorf("%s: source %s, days %v; want %s, %v (the 23:30 case on its New York day)", path, src, got, wantSource, want)
 		}
 	}
-	check(tp, store.APISourceRollup)
+	check(tp, store.APISourceCases)
 	check(tp+"&status=handling,accepted", store.APISourceCases)
 	if err := srv.RefreshDaily(ctx); err != nil {
 		t.Fatal(err)

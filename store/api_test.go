@@ -63,7 +63,7 @@ func TestAPITrendsRollupAndCasesAgree(t *testing.T) {
 	for _, c := range []struct {
 		overdue, daily bool
 		source         string
-	}{{false, false, store.APISourceRollup}, {false, true, store.APISourceDaily}, {true, false, store.APISourceCases},
+	}{{false, false, store.APISourceCases}, {false, true, store.APISourceDaily}, {true, false, store.APISourceCases},
 		{true, true, store.APISourceDaily}} {
 		q.Overdue, q.UseDaily = c.overdue, c.daily
 		got, trunc, source, err := st.APITrends(ctx, q)

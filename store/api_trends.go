@@ -24,8 +24,7 @@ type APITrendQuery struct {
 	AsOf time.Time
 	// Limit bounds the rows (period × series).
 	Limit int
-	// NoResolved skips the resolved count when the metric does not need it
-	// (on cases_daily it costs a second merge of hash sets).
+	// NoResolved skips the resolved count when the metric does not need it.
 	NoResolved bool
 	// Satisfaction asks for the evaluated and satisfied counts; Overdue for
 	// the overdue count.
@@ -67,8 +66,6 @@ const (
 	// per day, location, category, severity, channel, source and status,
 	// with the due dates of the open ones (refreshed with api_daily).
 	APISourceCube = "api_cube"
-	// APISourceRollup is cases_daily, the rollup of migration 0001.
-	APISourceRollup = "cases_daily"
 	// APISourceCases is the cases table itself.
 	APISourceCases = "cases"
 )
@@ -110,28 +107,15 @@ func dailySlice(q APITrendQuery) (dim string, values []string, ok bool) {
 // APITrendSource returns the table that answers q. When the API's rollups
 // are built (UseDaily): api_daily unless q has two of the severity,
 // channel, source and status filters, or villages with one of them;
-// api_cube for those. Before: cases_daily when only region and category
-// filter, down to towns, without satisfaction or overdue; the cases table
-// otherwise.
+// api_cube for those. Before: the cases table.
 func APITrendSource(q APITrendQuery) string {
-	f := q.Filter
-	if _, ok := apiGroupsCases[q.Group]; !ok {
+	if _, ok := apiGroupsCases[q.Group]; !ok || !q.UseDaily {
 		return APISourceCases
 	}
-	if q.UseDaily {
-		if _, _, ok := dailySlice(q); ok {
-			return APISourceDaily
-		}
-		return APISourceCube
+	if _, _, ok := dailySlice(q); ok {
+		return APISourceDaily
 	}
-	if q.Overdue {
-		return APISourceCases
-	}
-	if _, ok := apiGroupsRollup[q.Group]; !ok || q.Villages || q.Satisfaction ||
-		len(f.Severities)+len(f.Channels)+len(f.Statuses)+len(f.Sources) > 0 {
-		return APISourceCases
-	}
-	return APISourceRollup
+	return APISourceCube
 }
 
 // APITrends counts cases per period and series from the table
@@ -187,21 +171,6 @@ func (s *Store) APITrends(ctx context.Context, q APITrendQuery) (rows []APITrend
 		if query, w, err = cubeQuery(q, period); err != nil {
 			return nil, false, "", err
 		}
-	case APISourceRollup:
-		resolved := "uniqExactIfMerge(resolved)"
-		if q.NoResolved {
-			resolved = "toUInt64(0)"
-		}
-		if err := w.prefixes(q.Filter.Prefixes, "(county_code LIKE ? OR town_code LIKE ?)"); err != nil {
-			return nil, false, "", err
-		}
-		w.dayRange(q.Filter)
-		if len(q.Filter.Categories) > 0 {
-			w.add("has(?, category)", q.Filter.Categories)
-		}
-		query = "SELECT " + period + "(day) AS period, " + apiGroupsRollup[q.Group] + " AS key, " +
-			"uniqExactMerge(cases) AS n, " + resolved + " AS r, toUInt64(0), toUInt64(0), toUInt64(0)\n" +
-			"FROM cases_daily " + w.sql() + "\nGROUP BY period, key ORDER BY key, period LIMIT ?"
 	default:
 		key, ok := apiGroupsCases[q.Group]
 		if !ok {
@@ -358,6 +327,51 @@ func (s *Store) APIDailyChangedDays(ctx context.Context, since time.Time) ([]tim
 			return nil, fmt.Errorf("cannot read a changed day: %w", err)
 		}
 		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// APIRollupsLeft is what earlier refreshes (of this process or of one
+// before it) left in api_daily and api_cube.
+type APIRollupsLeft struct {
+	// Oldest is the oldest of the days' newest computations in either
+	// rollup, zero when either is empty: a refresh started at Oldest
+	// counted every case ingested before it (less the refresh margin).
+	// Newest is the newest computation.
+	Oldest, Newest time.Time
+	// Missing are the report days of cases that either rollup holds no
+	// row for (the days of a refresh that stopped before it reached them).
+	Missing []time.Time
+}
+
+// APIRollupsLeft reads what earlier refreshes left, so that a new process
+// can bring the rollups up to date from the days changed since (and the
+// missing ones) instead of recomputing every day first.
+func (s *Store) APIRollupsLeft(ctx context.Context) (APIRollupsLeft, error) {
+	var out APIRollupsLeft
+	var tables uint64
+	err := s.conn.QueryRow(ctx, `SELECT min(c), max(c), uniqExact(t) FROM (
+    SELECT 'daily' AS t, day, max(computed_at) AS c FROM api_daily WHERE dim = '' GROUP BY day
+    UNION ALL SELECT 'cube' AS t, day, max(computed_at) AS c FROM api_cube GROUP BY day)`).Scan(&out.Oldest, &out.Newest, &tables)
+	if err != nil {
+		return APIRollupsLeft{}, fmt.Errorf("cannot read the rollups' computations: %w", err)
+	}
+	if tables < 2 {
+		return APIRollupsLeft{}, nil
+	}
+	rows, err := s.conn.Query(ctx, `SELECT DISTINCT reported_date FROM cases
+WHERE reported_date NOT IN (SELECT day FROM api_daily WHERE dim = '') OR reported_date NOT IN (SELECT day FROM api_cube)
+ORDER BY reported_date`)
+	if err != nil {
+		return APIRollupsLeft{}, fmt.Errorf("cannot find the days the rollups miss: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d time.Time
+		if err := rows.Scan(&d); err != nil {
+			return APIRollupsLeft{}, fmt.Errorf("cannot read a missing day: %w", err)
+		}
+		out.Missing = append(out.Missing, d)
 	}
 	return out, rows.Err()
 }

@@ -92,8 +92,8 @@ func TestClusterStore(t *testing.T) {
 			for _, want := range []string{
 				"cases:Distributed", "cases_local:ReplicatedReplacingMergeTree",
 				"case_events:Distributed", "case_events_local:ReplicatedReplacingMergeTree",
-				"cases_daily:Distributed", "cases_daily_local:ReplicatedAggregatingMergeTree",
-				"case_events_mv:MaterializedView", "cases_daily_mv:MaterializedView",
+				"case_updates:Distributed", "case_updates_local:ReplicatedMergeTree",
+				"case_events_mv:MaterializedView", "case_updates_mv:MaterializedView",
 				"risk_index:ReplicatedReplacingMergeTree", "regions:ReplicatedReplacingMergeTree",
 				"schema_migrations:ReplicatedMergeTree", "warning_deliveries:ReplicatedMergeTree",
 			} {
@@ -103,6 +103,9 @@ func TestClusterStore(t *testing.T) {
 			}
 			if strings.Contains(engines, "risk_index_local") {
 				t.Errorf("%s: risk_index is sharded (%s), want it replicated to every node", n.Addr, engines)
+			}
+			if strings.Contains(engines, "cases_daily") {
+				t.Errorf("%s: cases_daily is still there (%s), want it dropped with its view", n.Addr, engines)
 			}
 			if got := waitNode(t, n, "SELECT count() FROM "+db+".schema_migrations", fmt.Sprint(len(migs))); got != fmt.Sprint(len(migs)) {
 				t.Errorf("%s: schema_migrations has %s rows, want %d (once per cluster)", n.Addr, got, len(migs))
@@ -304,7 +307,7 @@ func checkInsertOnce(t *testing.T, c *servers.Cluster, db, mode string) {
 	// Every replica first fetches what the other replica of its shard
 	// took (an insert lands on one replica per shard).
 	for _, n := range c.All() {
-		for _, table := range []string{"cases_local", "case_events_local", "cases_daily_local"} {
+		for _, table := range []string{"cases_local", "case_events_local", "case_updates_local"} {
 			nodeQuery(t, n, "SYSTEM SYNC REPLICA "+db+"."+table)
 		}
 	}
@@ -341,8 +344,8 @@ func checkInsertOnce(t *testing.T, c *servers.Cluster, db, mode string) {
 	if total != 20000 {
 		t.Errorf("the shards hold %d cases together, want 20000 (each case on one shard)", total)
 	}
-	got := nodeQuery(t, c.Nodes[0][1], "SELECT uniqExactMerge(cases) FROM "+db+".cases_daily")
+	got := nodeQuery(t, c.Nodes[0][1], "SELECT uniqExact(source, case_id) FROM "+db+".case_updates")
 	if got != "20000" {
-		t.Errorf("cases_daily over the cluster counts %s cases, want 20000", got)
+		t.Errorf("case_updates over the cluster holds %s cases, want 20000", got)
 	}
 }

@@ -34,7 +34,7 @@ type API struct {
 	QueryTimeout time.Duration `yaml:"query_timeout"`
 	// DailyRefresh is how often the trends' rollups (api_daily, api_cube)
 	// take in the days that received records: the trends lag ingest by up
-	// to this. 0 turns it off (trends then read cases_daily and cases).
+	// to this. 0 turns it off (trends then read cases).
 	DailyRefresh time.Duration `yaml:"daily_refresh"`
 	// MaxConcurrent bounds the API requests that query ClickHouse at once
 	// (they share clickhouse.max_open_conns with ingest and the jobs); the
