@@ -55,7 +55,7 @@ func run() error {
 	fetchBytes := flag.Int("fetch-bytes", 0, "ingest.fetch_bytes (0 = the default)")
 	memLimit := flag.Int64("memory-limit", 0, "ingest.memory_limit_bytes (0 = none)")
 	cpuprofile := flag.String("cpuprofile", "", "ask the ingester to write a CPU profile here")
-	experiment := flag.String("sql", "", "run this SQL after the migrations, before the clock starts, in every run, the sinker's too (experiments: e.g. DROP TABLE {db}.cases_daily_mv; {db} is the run's database)")
+	experiment := flag.String("sql", "", "run this SQL after the migrations, before the clock starts, in every run, the sinker's too (experiments: e.g. DROP TABLE {db}.case_updates_mv; {db} is the run's database)")
 	sinker := flag.String("sinker", "", "a clickhouse_sinker binary: compare riskwatch (the first variant) with it, the sinker reading the same records transformed, as flat JSON")
 	sinkerBuffer := flag.Int("sinker-buffer", 100_000, "the sinker's task.bufferSize (it rounds up to a power of 2)")
 	runs := flag.Int("runs", 1, "runs of each variant, in alternating order, each into a fresh database with a fresh consumer group")
