@@ -76,7 +76,8 @@ func TestForecastLevelsFromConfig(t *testing.T) {
 
 // A start catches up the jobs in the order they were added: the forecasts
 // come with the index jobs, before the reports (extra jobs) that wait for
-// them, so that the week's report does not wait behind every other report.
+// them, so that the week's report does not wait behind every other report,
+// and the weekly forecast before the daily one, which it does not read.
 func TestNewSchedulerAddsTheForecastsBeforeTheReports(t *testing.T) {
 	reg, err := schemas.LoadTongliao()
 	if err != nil {
@@ -99,5 +100,8 @@ func TestNewSchedulerAddsTheForecastsBeforeTheReports(t *testing.T) {
 	}
 	if r := at("reports_week"); at("forecast_day") > r || at("forecast_week") > r || at("kpi_week") > r || r != len(names)-1 {
 		t.Errorf("scheduled jobs in the order %v: want the forecasts with the index jobs, before reports_week, and it last", names)
+	}
+	if at("forecast_week") > at("forecast_day") {
+		t.Errorf("scheduled jobs in the order %v: want forecast_week, which the weekly report waits for, before forecast_day", names)
 	}
 }
