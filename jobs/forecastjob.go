@@ -167,7 +167,9 @@ func forecastRows(s forecast.Series, opts forecast.Options, cfg ForecastConfig, 
 
 // ForecastJobs returns the weekly and daily forecast jobs, after the alarm
 // jobs of the same window, with DefaultForecastConfig and the levels of
-// opts.ForecastDayLevels and opts.ForecastWeekLevels.
+// opts.ForecastDayLevels and opts.ForecastWeekLevels. The weekly one comes
+// first: a start's catch-up runs the jobs in order, and the weekly report
+// waits for forecast_week, not for forecast_day.
 func ForecastJobs(st ForecastStore, computedAt func() time.Time, opts Options) []scheduler.Job {
 	day, week := DefaultForecastConfig(schemas.Day), DefaultForecastConfig(schemas.Week)
 	if opts.ForecastDayLevels != nil {
@@ -177,10 +179,10 @@ func ForecastJobs(st ForecastStore, computedAt func() time.Time, opts Options) [
 		week.Levels = slices.Clone(opts.ForecastWeekLevels)
 	}
 	return []scheduler.Job{
-		{Name: "forecast_day", Window: schemas.Day, Spec: "50 0 * * *", CatchUp: 1, OnlyNamedBackfill: true,
-			Run: ForecastJob(st, schemas.Day, day, computedAt)},
 		{Name: "forecast_week", Window: schemas.Week, Spec: "55 0 * * 1", CatchUp: 1, OnlyNamedBackfill: true,
 			Run: ForecastJob(st, schemas.Week, week, computedAt)},
+		{Name: "forecast_day", Window: schemas.Day, Spec: "50 0 * * *", CatchUp: 1, OnlyNamedBackfill: true,
+			Run: ForecastJob(st, schemas.Day, day, computedAt)},
 	}
 }
 

@@ -19,7 +19,7 @@ import (
 	"github.com/riskwatch/riskwatch/internal/testenv"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+func TestMain(m *testing.M) { testenv.Main(m, stopSharedDemo) }
 
 // syncBuffer is a bytes.Buffer safe for one writer and one reader.
 type syncBuffer struct {
@@ -51,7 +51,13 @@ func writeConfig(t *testing.T, body string) string {
 func testConfig(t *testing.T) string {
 	ch := testenv.ClickHouse(t)
 	db := testenv.FreshDatabase(t, "app")
-	return writeConfig(t, fmt.Sprintf(`
+	return writeConfig(t, configBody(ch.Addr, db, t.TempDir()))
+}
+
+// configBody is the configuration of a run on the ClickHouse server at
+// addr, in database db, with its outbox and reports under dir.
+func configBody(addr, db, dir string) string {
+	return fmt.Sprintf(`
 clickhouse:
   local: {enabled: false}
   addrs: [%s]
@@ -68,7 +74,7 @@ warnings:
   outbox: %s
 reports:
   dir: %s
-`, ch.Addr, db, filepath.Join(t.TempDir(), "outbox.db"), filepath.Join(t.TempDir(), "reports")))
+`, addr, db, filepath.Join(dir, "outbox.db"), filepath.Join(dir, "reports"))
 }
 
 func TestMigrateTwiceThroughTheCommandLine(t *testing.T) {
@@ -190,30 +196,65 @@ func startRun(t *testing.T, re *regexp.Regexp, args ...string) []string {
 // records, slower under the race detector).
 func startRunWithin(t *testing.T, wait time.Duration, re *regexp.Regexp, args ...string) []string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncBuffer
-	done := make(chan int, 1)
-	go func() { done <- app.MainContext(ctx, args, &out, &errb) }()
+	r := startCommand(args...)
 	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Errorf("%v did not stop within 30 s", args)
+		if err := r.stop(); err != nil {
+			t.Error(err)
 		}
 	})
+	m, err := r.match(re, wait)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// command is a command line (a `run`) running in this process.
+type command struct {
+	args      []string
+	out, errb syncBuffer
+	cancel    context.CancelFunc
+	exited    chan struct{} // closed when it returned, with code set
+	code      int
+}
+
+// startCommand runs the command line args until stop.
+func startCommand(args ...string) *command {
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &command{args: args, cancel: cancel, exited: make(chan struct{})}
+	go func() {
+		defer close(c.exited)
+		c.code = app.MainContext(ctx, args, &c.out, &c.errb)
+	}()
+	return c
+}
+
+// match returns the submatches of re in the command's standard output once
+// it printed them, or an error with its output when it exits first or
+// prints nothing matching within wait.
+func (c *command) match(re *regexp.Regexp, wait time.Duration) ([]string, error) {
 	for deadline := time.Now().Add(wait); ; time.Sleep(50 * time.Millisecond) {
-		if m := re.FindStringSubmatch(out.String()); m != nil {
-			return m
+		if m := re.FindStringSubmatch(c.out.String()); m != nil {
+			return m, nil
 		}
 		select {
-		case code := <-done:
-			done <- code // for the cleanup
-			t.Fatalf("%v exited with %d:\n%s\n%s", args, code, out.String(), errb.String())
+		case <-c.exited:
+			return nil, fmt.Errorf("%v exited with %d:\n%s\n%s", c.args, c.code, c.out.String(), c.errb.String())
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%v printed nothing matching %s within %s:\n%s\n%s", args, re, wait, out.String(), errb.String())
+			return nil, fmt.Errorf("%v printed nothing matching %s within %s:\n%s\n%s", c.args, re, wait, c.out.String(), c.errb.String())
 		}
+	}
+}
+
+// stop cancels the command and waits up to 30 s for it to return.
+func (c *command) stop() error {
+	c.cancel()
+	select {
+	case <-c.exited:
+		return nil
+	case <-time.After(30 * time.Second):
+		return fmt.Errorf("%v did not stop within 30 s", c.args)
 	}
 }

@@ -29,14 +29,14 @@ func TestDemoInboxShowsWhatTheCentersReceive(t *testing.T) {
 	base = strings.Replace(base, "reports:\n", "reports:\n  startup: false\n", 1)
 	base = strings.Replace(base, "warnings:\n", "warnings:\n  group_wait: 0s\n", 1)
 	cfg := writeConfig(t, base+"demo:\n  ground_truth: "+filepath.Join(t.TempDir(), "gt.csv")+
-		"\n  rate: 60\njobs:\n  enabled: false\n")
+		"\n  rate: 600\njobs:\n  enabled: false\n")
 	// The stream reaches the clock at start (its last case within the day
 	// before: a few dozen cases a day, few at night), and the trickle
-	// follows it.
+	// follows it, at the highest demo.rate.
 	cst := time.FixedZone("CST", 8*3600)
 	started := time.Now()
 	m := startRunWithin(t, 5*time.Minute, regexp.MustCompile(`(?s)(http://127\.0\.0\.1:\d+)/console/inbox\?token=(rwk_[A-Za-z0-9_-]+).*`+
-		`演示数据 demo stream: \d+ records up to (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) .*演示数据 demo trickle: about 60 new cases a minute`), "run", "--demo", "--config", cfg)
+		`演示数据 demo stream: \d+ records up to (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) .*演示数据 demo trickle: about 600 new cases a minute`), "run", "--demo", "--config", cfg)
 	inbox, token := m[1]+"/console/inbox", m[2]
 	if last, err := time.ParseInLocation("2006-01-02 15:04", m[3], cst); err != nil {
 		t.Errorf("the demo stream's end %q: %v", m[3], err)
@@ -71,7 +71,9 @@ func TestDemoInboxShowsWhatTheCentersReceive(t *testing.T) {
 			t.Fatalf("inbox with the printed token: %d %s", s, body)
 		}
 		// A card, and a red alarm pushed to the city too (the trickle's
-		// alarms arrive over the first minutes).
+		// alarms arrive over its first seconds: at 600 cases a minute, its
+		// first red one comes about 20 s after the start, at 60 about
+		// 3.5 min).
 		if card.MatchString(body) && strings.Contains(body, "通辽市") {
 			page = body
 			break

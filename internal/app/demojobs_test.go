@@ -16,27 +16,19 @@ import (
 )
 
 // TestDemoFirstWeeklyReportCountsTheStoredCases: `run --demo` as make run
-// starts it (jobs, reports and the trickle on), with 60 days of history:
-// the jobs catch up only once that history is stored, so the first weekly
-// city report (the week just closed) prints as accepted the cases the
-// store holds for that week, and so do the week's KPI row and, at once,
-// the API's trend the console shows.
+// starts it (the shared demo run: jobs, reports and the trickle on, two
+// years of history): the jobs catch up only once that history is stored,
+// so the first weekly city report (the week just closed) prints as
+// accepted the cases the store holds for that week, and so do the week's
+// KPI row and, at once, the API's trend the console shows.
 func TestDemoFirstWeeklyReportCountsTheStoredCases(t *testing.T) {
 	ch := testenv.ClickHouse(t)
-	base := readFile(t, testConfig(t))
-	db := regexp.MustCompile(`(?m)^  database: (\S+)`).FindStringSubmatch(base)
-	reportsDir := regexp.MustCompile(`(?m)^reports:\n  dir: (\S+)`).FindStringSubmatch(base)
-	if db == nil || reportsDir == nil {
-		t.Fatalf("no database or reports.dir in the test configuration:\n%s", base)
-	}
-	base = strings.Replace(base, "reports:\n", "reports:\n  formats: [html]\n", 1)
-	cfg := writeConfig(t, base+"demo:\n  days: 60\n  ground_truth: "+filepath.Join(t.TempDir(), "gt.csv")+"\njobs:\n  catch_up: 1\n")
-	run := startRunWithin(t, 5*time.Minute, regexp.MustCompile(`(?s)(http://127\.0\.0\.1:\d+)/console/\?token=(rwk_[A-Za-z0-9_-]+).*演示数据 demo stream: \d+ records`),
-		"run", "--demo", "--config", cfg)
+	d := sharedDemoRun(t)
+	run := d.match(t, 5*time.Minute, regexp.MustCompile(`(?s)(http://127\.0\.0\.1:\d+)/console/\?token=(rwk_[A-Za-z0-9_-]+).*演示数据 demo stream: \d+ records`))
 
 	var report, html string
 	for deadline := time.Now().Add(10 * time.Minute); ; time.Sleep(2 * time.Second) {
-		if ps, _ := filepath.Glob(filepath.Join(reportsDir[1], "*", "week", "150500000000.html")); len(ps) > 0 {
+		if ps, _ := filepath.Glob(filepath.Join(d.reports, "*", "week", "150500000000.html")); len(ps) > 0 {
 			report = ps[0]
 			b, err := os.ReadFile(report)
 			if err == nil && strings.Contains(string(b), "</html>") {
@@ -69,9 +61,9 @@ func TestDemoFirstWeeklyReportCountsTheStoredCases(t *testing.T) {
 		}
 		return n
 	}
-	stored := query("SELECT count() FROM " + db[1] + ".cases FINAL WHERE reported_at >= toDateTime('" + from +
+	stored := query("SELECT count() FROM " + d.db + ".cases FINAL WHERE reported_at >= toDateTime('" + from +
 		" 00:00:00', 'Asia/Shanghai') AND reported_at < toDateTime('" + to + " 00:00:00', 'Asia/Shanghai')")
-	kpi := query("SELECT any(accepted) FROM " + db[1] + ".region_kpis FINAL WHERE window = 'week' AND region_code = '150500000000'" +
+	kpi := query("SELECT any(accepted) FROM " + d.db + ".region_kpis FINAL WHERE window = 'week' AND region_code = '150500000000'" +
 		" AND window_end = toDateTime('" + to + " 00:00:00', 'Asia/Shanghai')")
 	t.Logf("week %s – %s: the report says %s accepted, the KPI row %d, the store %d cases", from, last.Format(time.DateOnly), m[1], kpi, stored)
 	if stored == 0 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/riskwatch/riskwatch/internal/config"
 	"github.com/riskwatch/riskwatch/jobs"
 	"github.com/riskwatch/riskwatch/jobs/scheduler"
+	"github.com/riskwatch/riskwatch/schemas"
 )
 
 func TestForecastBacktestFlags(t *testing.T) {
@@ -69,5 +71,37 @@ func TestForecastLevelsFromConfig(t *testing.T) {
 	}
 	if _, err := forecastLevels("jobs.forecast.day_levels", []string{"city", "towns"}); err == nil || !strings.Contains(err.Error(), "jobs.forecast.day_levels[1]: ") {
 		t.Errorf("bad level name: error %v", err)
+	}
+}
+
+// A start catches up the jobs in the order they were added: the forecasts
+// come with the index jobs, before the reports (extra jobs) that wait for
+// them, so that the week's report does not wait behind every other report,
+// and the weekly forecast before the daily one, which it does not read.
+func TestNewSchedulerAddsTheForecastsBeforeTheReports(t *testing.T) {
+	reg, err := schemas.LoadTongliao()
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := scheduler.Job{Name: "reports_week", Window: schemas.Week, Spec: "30 8 * * 1", After: []string{"forecast_week"},
+		Run: func(context.Context, time.Time) (uint64, error) { return 0, nil }}
+	s, err := newScheduler(config.Default(), nil, reg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil, report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := s.Jobs()
+	at := func(name string) int {
+		t.Helper()
+		i := slices.Index(names, name)
+		if i < 0 {
+			t.Fatalf("scheduled jobs %v lack %s", names, name)
+		}
+		return i
+	}
+	if r := at("reports_week"); at("forecast_day") > r || at("forecast_week") > r || at("kpi_week") > r || r != len(names)-1 {
+		t.Errorf("scheduled jobs in the order %v: want the forecasts with the index jobs, before reports_week, and it last", names)
+	}
+	if at("forecast_week") > at("forecast_day") {
+		t.Errorf("scheduled jobs in the order %v: want forecast_week, which the weekly report waits for, before forecast_day", names)
 	}
 }

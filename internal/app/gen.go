@@ -201,6 +201,19 @@ func writeGroundTruth(path string, obs []demo.Outbreak) error {
 	return f.Close()
 }
 
+// demoOptions are the options of the stream of `riskwatch run --demo`
+// started at start: the two years up to start, or its last demo.days days
+// (start's day included). The demo run shows emerging issues (新出现问题,
+// 新发问题) and linked cases (关联案件, 关联预警) too; its parties are keyed
+// under DemoPartyKeySecret unless a secret is configured.
+func demoOptions(cfg config.Config, reg *schemas.Registry, start time.Time) demo.Options {
+	opts := demo.UpTo(demo.Options{Seed: cfg.Demo.Seed, Registry: reg, Emerging: true, Links: true}, start)
+	if cfg.Demo.Days > 0 {
+		opts.From = opts.To.AddDate(0, 0, 1-cfg.Demo.Days)
+	}
+	return opts
+}
+
 // runDemo produces the demo stream into the running service's broker and
 // writes its ground truth, for `riskwatch run --demo`: the two years up to
 // the clock at start, then the trickle of new cases (demoTrickle) until ctx
@@ -210,14 +223,7 @@ func writeGroundTruth(path string, obs []demo.Outbreak) error {
 // before the trickle starts (and not at all when producing it fails).
 func runDemo(ctx context.Context, cfg config.Config, reg *schemas.Registry, conn ingest.Conn, out io.Writer, produced func()) error {
 	start := time.Now()
-	// The demo run shows emerging issues (新出现问题, 新发问题) and linked
-	// cases (关联案件, 关联预警) too; its parties are keyed under
-	// DemoPartyKeySecret unless a secret is configured.
-	opts := demo.UpTo(demo.Options{Seed: cfg.Demo.Seed, Registry: reg, Emerging: true, Links: true}, start)
-	if cfg.Demo.Days > 0 {
-		opts.From = opts.To.AddDate(0, 0, 1-cfg.Demo.Days)
-	}
-	gen, err := demo.New(opts)
+	gen, err := demo.New(demoOptions(cfg, reg, start))
 	if err != nil {
 		return err
 	}

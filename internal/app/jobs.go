@@ -38,9 +38,10 @@ func (r runStore) RunStatus(ctx context.Context, job string, end time.Time) (str
 	return r.st.JobRunStatus(ctx, job, end)
 }
 
-// newScheduler builds the one scheduler with every index job and then the
-// extra jobs (the report schedules), in that order, so that a catch-up
-// computes a window's results before its reports.
+// newScheduler builds the one scheduler with every index job (the
+// forecasts included) and then the extra jobs (the subscriptions and the
+// report schedules), in that order, so that a catch-up computes a window's
+// results before its reports.
 func newScheduler(cfg config.Config, st *store.Store, reg *schemas.Registry, log *slog.Logger, pr prometheus.Registerer, extra ...scheduler.Job) (*scheduler.Scheduler, error) {
 	s := scheduler.New(runStore{st}, time.Now, log, scheduler.Options{CatchUp: cfg.Jobs.CatchUp, Registerer: pr})
 	var opts jobs.Options
@@ -62,13 +63,21 @@ func newScheduler(cfg config.Config, st *store.Store, reg *schemas.Registry, log
 	if opts.ForecastWeekLevels, err = forecastLevels("jobs.forecast.week_levels", cfg.Jobs.Forecast.WeekLevels); err != nil {
 		return nil, err
 	}
-	for _, j := range append(jobs.All(st, reg, time.Now, opts), extra...) {
+	for _, j := range jobs.All(st, reg, time.Now, opts) {
 		if err := s.Add(j); err != nil {
 			return nil, err
 		}
 	}
+	// The forecasts are index jobs too: a weekly report waits for
+	// forecast_week, and a catch-up that ran every report before it would
+	// leave the week's report (the one a demo shows first) for last.
 	if err := addForecastJobs(s, st, opts); err != nil { // forecast.go
 		return nil, err
+	}
+	for _, j := range extra {
+		if err := s.Add(j); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }

@@ -14,4 +14,8 @@
 // A package that uses the shared servers calls Main from its TestMain:
 //
 //	func TestMain(m *testing.M) { testenv.Main(m) }
+//
+// and passes it the stop functions of what its tests share beyond one test
+// on top of those servers (internal/app's shared demo run), which run
+// before the servers stop.
 package testenv

@@ -40,14 +40,41 @@ var shared struct {
 	kafkaStarted bool
 }
 
-// Main runs the tests of m, stops every shared server this package started
-// and exits with the tests' status. Shared servers are stopped even if
-// m.Run panics. Packages that use ClickHouse or Kafka call it from TestMain.
-func Main(m *testing.M) {
-	defer stopShared() // on a panic in m.Run; os.Exit skips deferred calls
+// Main runs the tests of m, calls stops (in order), stops every shared
+// server this package started and exits with the tests' status. stops
+// end what the package's tests share beyond one test and that uses the
+// shared servers (a service run by several tests): they run before the
+// servers stop, also when a test failed, and an error of one is printed
+// and fails the run. Everything is stopped even if m.Run panics. Packages
+// that use ClickHouse or Kafka call it from TestMain.
+func Main(m *testing.M, stops ...func() error) {
+	os.Exit(runMain(m, stops, stopShared))
+}
+
+// runMain is Main without the exit: it returns the exit code.
+func runMain(m interface{ Run() int }, stops []func() error, stopServers func()) int {
+	stopped := false
+	stopAll := func() int {
+		if stopped {
+			return 0
+		}
+		stopped = true
+		code := 0
+		for _, stop := range stops {
+			if err := stop(); err != nil {
+				fmt.Fprintf(os.Stderr, "testenv: %v\n", err)
+				code = 1
+			}
+		}
+		stopServers()
+		return code
+	}
+	defer stopAll() // on a panic in m.Run
 	code := m.Run()
-	stopShared()
-	os.Exit(code)
+	if c := stopAll(); code == 0 {
+		code = c
+	}
+	return code
 }
 
 // stopShared stops the shared servers that are running. It is safe to call

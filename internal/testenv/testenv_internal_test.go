@@ -92,3 +92,45 @@ func TestSharedClickHouseIsShared(t *testing.T) {
 		t.Fatal("the shared ClickHouse server is not running")
 	}
 }
+
+// runFunc is a test run (testing.M's Run) as a function.
+type runFunc func() int
+
+func (f runFunc) Run() int { return f() }
+
+// TestMainStopsWhatTheTestsShareThenTheServers: Main calls the stops after
+// the tests, in order and before the shared servers stop, also when the
+// tests failed or panicked; a stop's error fails a run that passed.
+func TestMainStopsWhatTheTestsShareThenTheServers(t *testing.T) {
+	var calls []string
+	stop := func(name string, err error) func() error {
+		return func() error { calls = append(calls, name); return err }
+	}
+	servers := func() { calls = append(calls, "servers") }
+	for _, c := range []struct {
+		name  string
+		run   int
+		stops []func() error
+		want  int
+	}{
+		{"pass", 0, []func() error{stop("a", nil), stop("b", nil)}, 0},
+		{"tests failed", 1, []func() error{stop("a", nil), stop("b", nil)}, 1},
+		{"a stop failed", 0, []func() error{stop("a", fmt.Errorf("a did not stop (as this test wants)")), stop("b", nil)}, 1},
+	} {
+		calls = nil
+		if code := runMain(runFunc(func() int { calls = append(calls, "tests"); return c.run }), c.stops, servers); code != c.want {
+			t.Errorf("%s: exit code %d, want %d", c.name, code, c.want)
+		}
+		if got := strings.Join(calls, ","); got != "tests,a,b,servers" {
+			t.Errorf("%s: calls %s, want tests,a,b,servers", c.name, got)
+		}
+	}
+	calls = nil
+	func() {
+		defer func() { _ = recover() }()
+		runMain(runFunc(func() int { panic("a test panicked") }), []func() error{stop("a", nil)}, servers)
+	}()
+	if got := strings.Join(calls, ","); got != "a,servers" {
+		t.Errorf("after a panic: calls %s, want a,servers", got)
+	}
+}

@@ -77,6 +77,11 @@ type Live struct {
 	arr    *stream
 	obr    *stream
 
+	// arrival is the time of the next arrival in fractional seconds: the
+	// gaps add up unrounded, so that a rate above one case a second is
+	// kept; nextArrival is its whole second (after start).
+	start       int64
+	arrival     float64
 	nextArrival int64
 	arrivals    uint64
 	nextOb      int64
@@ -135,7 +140,8 @@ func NewLive(o LiveOptions) (*Live, error) {
 	l := &Live{g: g, rate: rate / 60, arr: newStream(mix(uint64(o.Seed), tagLiveArrival, 0, 0)),
 		obr: newStream(mix(uint64(o.Seed), tagLiveOb, 0, 0)), day: -1, seqDay: -1, daySeq: map[int32]int{},
 		pickers: map[string]*picker{}}
-	l.nextArrival = start + l.gap(l.arr, l.rate)
+	l.start, l.arrival = start, float64(start)
+	l.nextArrival = l.drawArrival()
 	switch {
 	case o.OutbreakEvery == 0:
 		l.obMean = DefaultOutbreakEvery.Seconds()
@@ -160,6 +166,14 @@ func NewLive(o LiveOptions) (*Live, error) {
 // process of rate per second.
 func (l *Live) gap(s *stream, rate float64) int64 {
 	return max(1, int64(math.Round(s.r.ExpFloat64()/rate)))
+}
+
+// drawArrival draws the gap to the next arrival of the Poisson process of
+// the trickle's rate and returns the arrival's second: the first whole
+// second at or after it, and after the start.
+func (l *Live) drawArrival() int64 {
+	l.arrival += l.arr.r.ExpFloat64() / l.rate
+	return max(l.start+1, int64(math.Ceil(l.arrival)))
 }
 
 // Until returns the trickle's records with a time up to now that it has not
@@ -195,7 +209,7 @@ func (l *Live) Until(now time.Time) []schemas.Record {
 			continue
 		}
 		l.arrive(next)
-		l.nextArrival = next + l.gap(l.arr, l.rate)
+		l.nextArrival = l.drawArrival()
 	}
 	var out []schemas.Record
 	for len(l.heap) > 0 && l.heap[0].t <= t {

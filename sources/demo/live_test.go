@@ -135,6 +135,33 @@ func TestLiveTrickleFollowsTheClock(t *testing.T) {
 	}
 }
 
+// TestLiveTrickleKeepsRatesAboveOneASecond: demo.rate goes up to 600 new
+// cases a minute; the trickle keeps that pace (several cases within one
+// second) rather than one a second at most, and its cases stay unique,
+// after the start and in time order.
+func TestLiveTrickleKeepsRatesAboveOneASecond(t *testing.T) {
+	for _, rate := range []float64{120, 600} {
+		l := newTestLive(t, rate, -1)
+		seen := map[string]bool{}
+		var prev time.Time
+		for clock := liveStart; clock.Before(liveStart.Add(10 * time.Minute)); {
+			clock = clock.Add(2 * time.Second)
+			for _, r := range l.Until(clock) {
+				if r.Version != 1 {
+					continue
+				}
+				if seen[r.CaseID] || !r.ReportedAt.After(liveStart) || r.ReportedAt.After(clock) || r.ReportedAt.Before(prev) {
+					t.Fatalf("rate %g: new case %s reported at %s (previous %s, clock %s), or seen before", rate, r.CaseID, r.ReportedAt, prev, clock)
+				}
+				seen[r.CaseID], prev = true, r.ReportedAt
+			}
+		}
+		if want, sd := rate*10, math.Sqrt(rate*10); math.Abs(float64(len(seen))-want) > 4*sd {
+			t.Errorf("%d new cases in ten minutes at %g a minute, want %.0f ± %.0f", len(seen), rate, want, 4*sd)
+		}
+	}
+}
+
 // TestLiveTrickleIsDeterministic: the same options give the same records,
 // however the clock is stepped; another seed gives others.
 func TestLiveTrickleIsDeterministic(t *testing.T) {
