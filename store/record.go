@@ -166,6 +166,17 @@ func withRecording(conn driver.Conn, db string) driver.Conn {
 	return conn
 }
 
+// LoggedContext returns ctx with every query run under it logged in
+// system.query_log with the setting log_queries_cut_to_length at
+// LoggedTagBase + tag (it only bounds the length of the logged text), so
+// that a benchmark can add up the server time of one job's queries.
+func LoggedContext(ctx context.Context, tag int) context.Context {
+	return clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"log_queries": 1, "log_queries_cut_to_length": LoggedTagBase + tag}))
+}
+
+// LoggedTagBase is the log_queries_cut_to_length of LoggedContext's tag 0.
+const LoggedTagBase = 1_000_000
+
 // RunLogged runs query with args as the store would, with query_id id
 // and log_queries on, and discards the rows. With LoggedTexts it gives the
 // text the server received, arguments bound by the driver; the SQL replay

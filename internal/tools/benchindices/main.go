@@ -18,10 +18,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/riskwatch/riskwatch/internal/servers"
 	"github.com/riskwatch/riskwatch/internal/tools/toolenv"
 	"github.com/riskwatch/riskwatch/jobs"
+	"github.com/riskwatch/riskwatch/jobs/scheduler"
 	"github.com/riskwatch/riskwatch/schemas"
 	"github.com/riskwatch/riskwatch/sources/demo"
+	"github.com/riskwatch/riskwatch/store"
 )
 
 func main() {
@@ -35,6 +38,7 @@ func run() error {
 	records := flag.Int("records", 10_000_000, "generated records to load")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measured window's jobs to this file")
 	keep := flag.Bool("keep", false, "keep ClickHouse running after the figures, until interrupted (for profiling queries by hand)")
+	sqlLog := flag.Bool("sql", false, "log the measured window's queries and print each job's server time and its slowest queries")
 	flag.Parse()
 	ctx := context.Background()
 	env, err := toolenv.Start(ctx, toolenv.Options{Database: "bench", MaxOpenConns: 4, ReadTimeout: 30 * time.Minute})
@@ -79,12 +83,18 @@ func run() error {
 	// Each job's previous window first, as the scheduler ran it a window
 	// earlier: the cases' state at those ends is built from scratch. The
 	// window measured then builds on it (only the versions since).
+	// Each job's queries carry a tag: a run number and its index.
+	run := int(time.Now().Unix()%1000) * 1000
 	runAll := func(label string, end func(schemas.Window) time.Time) (time.Duration, error) {
 		var total time.Duration
-		for _, j := range all {
+		for i, j := range all {
 			jat := end(j.Window)
+			jctx := ctx
+			if *sqlLog && label == "measured" {
+				jctx = store.LoggedContext(ctx, run+i)
+			}
 			t := time.Now()
-			n, err := j.Run(ctx, jat)
+			n, err := j.Run(jctx, jat)
 			if err != nil {
 				return 0, fmt.Errorf("job %s: %w", j.Name, err)
 			}
@@ -122,11 +132,48 @@ func run() error {
 	fmt.Printf("baseline SELECT region_code, category, count() FROM cases FINAL GROUP BY …: %.2f s (%s groups)\n", base.Seconds(), strings.TrimSpace(out))
 	fmt.Printf("index jobs of the previous windows (state built from scratch): %.2f s; ratio to the baseline query: %.1f\n", prevTotal.Seconds(), prevTotal.Seconds()/base.Seconds())
 	fmt.Printf("index jobs: %.2f s; ratio to the baseline query: %.1f\n", total.Seconds(), total.Seconds()/base.Seconds())
+	if *sqlLog {
+		if err := printSQL(ctx, ch, run, all); err != nil {
+			return err
+		}
+	}
 	if *keep {
 		fmt.Printf("keeping ClickHouse at %s (http %s, database bench); interrupt to stop\n", ch.Addr, ch.HTTPAddr)
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 		<-sig
 	}
+	return nil
+}
+
+// printSQL prints, per job of the measured window, the server time of its
+// queries (from system.query_log) and its three slowest queries.
+func printSQL(ctx context.Context, ch *servers.ClickHouse, run int, all []scheduler.Job) error {
+	if _, err := ch.Query(ctx, "SYSTEM FLUSH LOGS"); err != nil {
+		return err
+	}
+	tag := "toInt64(Settings.Values[indexOf(Settings.Names, 'log_queries_cut_to_length')]) - " + fmt.Sprint(store.LoggedTagBase+run)
+	out, err := ch.Query(ctx, "SELECT "+tag+" AS job, count(), sum(query_duration_ms) / 1000, "+
+		"sum(read_rows), arrayStringConcat(arrayMap(x -> concat(toString(x.1), ' ms ', x.2), "+
+		"arraySlice(arrayReverseSort(x -> x.1, groupArray((query_duration_ms, substring(replaceRegexpAll(query, '\\\\s+', ' '), 1, 100)))), 1, 3)), ' | ') "+
+		"FROM system.query_log WHERE type = 2 AND job >= 0 AND job < "+fmt.Sprint(len(all))+" GROUP BY job ORDER BY job FORMAT TSV")
+	if err != nil {
+		return err
+	}
+	fmt.Println("server time per job of the measured window (job, queries, seconds, rows read, slowest):")
+	var sum float64
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.SplitN(line, "\t", 5)
+		if len(f) < 5 {
+			continue
+		}
+		var i int
+		var s float64
+		fmt.Sscan(f[0], &i)
+		fmt.Sscan(f[2], &s)
+		sum += s
+		fmt.Printf("sql %-18s %3s queries %6.2f s %10s rows  %s\n", all[i].Name, f[1], s, f[3], f[4])
+	}
+	fmt.Printf("sql total: %.2f s\n", sum)
 	return nil
 }
