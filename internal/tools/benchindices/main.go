@@ -118,20 +118,29 @@ func run() error {
 			return err
 		}
 	}
+	// CPU time (the server's and this process's) is steadier than the
+	// clock on a machine shared with other work.
+	cpu := func() (server, self time.Duration) { return toolenv.ProcCPU(ch.PID()), toolenv.ProcCPU(os.Getpid()) }
+	server0, self0 := cpu()
 	total, err := runAll("measured", func(w schemas.Window) time.Time { return w.Align(at) })
 	if err != nil {
 		return err
 	}
 	pprof.StopCPUProfile()
+	server1, self1 := cpu()
 	t := time.Now()
 	out, err := ch.Query(ctx, "SELECT count() FROM (SELECT region_code, category, count() FROM bench.cases FINAL GROUP BY region_code, category)")
 	if err != nil {
 		return err
 	}
 	base := time.Since(t)
+	server2, _ := cpu()
 	fmt.Printf("baseline SELECT region_code, category, count() FROM cases FINAL GROUP BY …: %.2f s (%s groups)\n", base.Seconds(), strings.TrimSpace(out))
 	fmt.Printf("index jobs of the previous windows (state built from scratch): %.2f s; ratio to the baseline query: %.1f\n", prevTotal.Seconds(), prevTotal.Seconds()/base.Seconds())
 	fmt.Printf("index jobs: %.2f s; ratio to the baseline query: %.1f\n", total.Seconds(), total.Seconds()/base.Seconds())
+	jobsCPU, baseCPU := (server1-server0)+(self1-self0), server2-server1
+	fmt.Printf("index jobs CPU: %.2f s (ClickHouse %.2f s, jobs %.2f s); baseline query CPU: %.2f s; CPU ratio: %.1f\n",
+		jobsCPU.Seconds(), (server1 - server0).Seconds(), (self1 - self0).Seconds(), baseCPU.Seconds(), jobsCPU.Seconds()/baseCPU.Seconds())
 	if *sqlLog {
 		if err := printSQL(ctx, ch, run, all); err != nil {
 			return err
@@ -153,27 +162,31 @@ func printSQL(ctx context.Context, ch *servers.ClickHouse, run int, all []schedu
 		return err
 	}
 	tag := "toInt64(Settings.Values[indexOf(Settings.Names, 'log_queries_cut_to_length')]) - " + fmt.Sprint(store.LoggedTagBase+run)
-	out, err := ch.Query(ctx, "SELECT "+tag+" AS job, count(), sum(query_duration_ms) / 1000, "+
-		"sum(read_rows), arrayStringConcat(arrayMap(x -> concat(toString(x.1), ' ms ', x.2), "+
-		"arraySlice(arrayReverseSort(x -> x.1, groupArray((query_duration_ms, substring(replaceRegexpAll(query, '\\\\s+', ' '), 1, 100)))), 1, 3)), ' | ') "+
+	// CPU: the user and system time of the query's threads.
+	cpu := "(ProfileEvents.Values[indexOf(ProfileEvents.Names, 'UserTimeMicroseconds')] + " +
+		"ProfileEvents.Values[indexOf(ProfileEvents.Names, 'SystemTimeMicroseconds')]) / 1000"
+	out, err := ch.Query(ctx, "SELECT "+tag+" AS job, count(), sum(query_duration_ms) / 1000, sum("+cpu+") / 1000, "+
+		"sum(read_rows), arrayStringConcat(arrayMap(x -> concat(toString(x.1), ' ms (cpu ', toString(round(x.2)), ') ', x.3), "+
+		"arraySlice(arrayReverseSort(x -> x.1, groupArray((query_duration_ms, "+cpu+", substring(replaceRegexpAll(query, '\\\\s+', ' '), 1, 100)))), 1, 3)), ' | ') "+
 		"FROM system.query_log WHERE type = 2 AND job >= 0 AND job < "+fmt.Sprint(len(all))+" GROUP BY job ORDER BY job FORMAT TSV")
 	if err != nil {
 		return err
 	}
-	fmt.Println("server time per job of the measured window (job, queries, seconds, rows read, slowest):")
-	var sum float64
+	fmt.Println("server time per job of the measured window (job, queries, seconds, CPU seconds, rows read, slowest):")
+	var sum, sumCPU float64
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		f := strings.SplitN(line, "\t", 5)
-		if len(f) < 5 {
+		f := strings.SplitN(line, "\t", 6)
+		if len(f) < 6 {
 			continue
 		}
 		var i int
-		var s float64
+		var s, c float64
 		fmt.Sscan(f[0], &i)
 		fmt.Sscan(f[2], &s)
-		sum += s
-		fmt.Printf("sql %-18s %3s queries %6.2f s %10s rows  %s\n", all[i].Name, f[1], s, f[3], f[4])
+		fmt.Sscan(f[3], &c)
+		sum, sumCPU = sum+s, sumCPU+c
+		fmt.Printf("sql %-18s %3s queries %6.2f s cpu %6.2f s %10s rows  %s\n", all[i].Name, f[1], s, c, f[4], f[5])
 	}
-	fmt.Printf("sql total: %.2f s\n", sum)
+	fmt.Printf("sql total: %.2f s, CPU %.2f s\n", sum, sumCPU)
 	return nil
 }
