@@ -359,21 +359,38 @@ func (s *Store) APIRollupsLeft(ctx context.Context) (APIRollupsLeft, error) {
 	if tables < 2 {
 		return APIRollupsLeft{}, nil
 	}
-	rows, err := s.conn.Query(ctx, `SELECT DISTINCT reported_date FROM cases
-WHERE reported_date NOT IN (SELECT day FROM api_daily WHERE dim = '') OR reported_date NOT IN (SELECT day FROM api_cube)
-ORDER BY reported_date`)
+	// The days are compared here, not in an IN subquery: on a cluster,
+	// cases is a Distributed table, and its shards would look the
+	// subquery's tables up in their default database.
+	all, err := s.APIDailyChangedDays(ctx, time.Time{})
 	if err != nil {
-		return APIRollupsLeft{}, fmt.Errorf("cannot find the days the rollups miss: %w", err)
+		return APIRollupsLeft{}, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var d time.Time
-		if err := rows.Scan(&d); err != nil {
-			return APIRollupsLeft{}, fmt.Errorf("cannot read a missing day: %w", err)
+	held := map[time.Time]int{}
+	for _, q := range []string{"SELECT DISTINCT day FROM api_daily WHERE dim = ''", "SELECT DISTINCT day FROM api_cube"} {
+		rows, err := s.conn.Query(ctx, q)
+		if err != nil {
+			return APIRollupsLeft{}, fmt.Errorf("cannot read the rollups' days: %w", err)
 		}
-		out.Missing = append(out.Missing, d)
+		for rows.Next() {
+			var d time.Time
+			if err := rows.Scan(&d); err != nil {
+				rows.Close()
+				return APIRollupsLeft{}, fmt.Errorf("cannot read a rollup's day: %w", err)
+			}
+			held[d.UTC()]++
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return APIRollupsLeft{}, fmt.Errorf("cannot read the rollups' days: %w", err)
+		}
 	}
-	return out, rows.Err()
+	for _, d := range all {
+		if held[d.UTC()] < 2 {
+			out.Missing = append(out.Missing, d)
+		}
+	}
+	return out, nil
 }
 
 // refreshMaxDays bounds the days one refresh insert recomputes (its GROUP
