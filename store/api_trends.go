@@ -348,42 +348,43 @@ type APIRollupsLeft struct {
 // can bring the rollups up to date from the days changed since (and the
 // missing ones) instead of recomputing every day first.
 func (s *Store) APIRollupsLeft(ctx context.Context) (APIRollupsLeft, error) {
-	var out APIRollupsLeft
-	var tables uint64
-	err := s.conn.QueryRow(ctx, `SELECT min(c), max(c), uniqExact(t) FROM (
-    SELECT 'daily' AS t, day, max(computed_at) AS c FROM api_daily WHERE dim = '' GROUP BY day
-    UNION ALL SELECT 'cube' AS t, day, max(computed_at) AS c FROM api_cube GROUP BY day)`).Scan(&out.Oldest, &out.Newest, &tables)
+	// Each rollup's days with their newest computation, in one read; the
+	// days are compared with the cases' here, not in an IN subquery: on a
+	// cluster, cases is a Distributed table, and its shards would look the
+	// subquery's tables up in their default database.
+	rows, err := s.conn.Query(ctx, `SELECT 'daily' AS t, day, max(computed_at) FROM api_daily WHERE dim = '' GROUP BY day
+UNION ALL SELECT 'cube' AS t, day, max(computed_at) FROM api_cube GROUP BY day`)
 	if err != nil {
 		return APIRollupsLeft{}, fmt.Errorf("cannot read the rollups' computations: %w", err)
 	}
-	if tables < 2 {
+	defer rows.Close()
+	var out APIRollupsLeft
+	held := map[time.Time]int{} // day → rollups holding it
+	tables := map[string]bool{}
+	for rows.Next() {
+		var t string
+		var d, c time.Time
+		if err := rows.Scan(&t, &d, &c); err != nil {
+			return APIRollupsLeft{}, fmt.Errorf("cannot read a rollup's computation: %w", err)
+		}
+		tables[t] = true
+		held[d.UTC()]++
+		if out.Oldest.IsZero() || c.Before(out.Oldest) {
+			out.Oldest = c
+		}
+		if c.After(out.Newest) {
+			out.Newest = c
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return APIRollupsLeft{}, fmt.Errorf("cannot read the rollups' computations: %w", err)
+	}
+	if len(tables) < 2 {
 		return APIRollupsLeft{}, nil
 	}
-	// The days are compared here, not in an IN subquery: on a cluster,
-	// cases is a Distributed table, and its shards would look the
-	// subquery's tables up in their default database.
 	all, err := s.APIDailyChangedDays(ctx, time.Time{})
 	if err != nil {
 		return APIRollupsLeft{}, err
-	}
-	held := map[time.Time]int{}
-	for _, q := range []string{"SELECT DISTINCT day FROM api_daily WHERE dim = ''", "SELECT DISTINCT day FROM api_cube"} {
-		rows, err := s.conn.Query(ctx, q)
-		if err != nil {
-			return APIRollupsLeft{}, fmt.Errorf("cannot read the rollups' days: %w", err)
-		}
-		for rows.Next() {
-			var d time.Time
-			if err := rows.Scan(&d); err != nil {
-				rows.Close()
-				return APIRollupsLeft{}, fmt.Errorf("cannot read a rollup's day: %w", err)
-			}
-			held[d.UTC()]++
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return APIRollupsLeft{}, fmt.Errorf("cannot read the rollups' days: %w", err)
-		}
 	}
 	for _, d := range all {
 		if held[d.UTC()] < 2 {
