@@ -42,12 +42,11 @@ var sharedDemo struct {
 func sharedDemoRun(t *testing.T) *demoRun {
 	t.Helper()
 	ch := testenv.ClickHouse(t)
-	db := testenv.FreshDatabase(t, "app")
 	sharedDemo.mu.Lock()
 	defer sharedDemo.mu.Unlock()
 	if !sharedDemo.started {
 		sharedDemo.started = true
-		sharedDemo.run, sharedDemo.err = startDemoRun(ch.Addr, db)
+		sharedDemo.run, sharedDemo.err = startDemoRun(ch.Addr, testenv.FreshDatabase(t, "app"))
 		if sharedDemo.err == nil {
 			t.Logf("the shared demo run: configuration %s", sharedDemo.run.cfg)
 		}
