@@ -69,8 +69,7 @@ type ReportDayCount struct {
 // ReportDaily counts the cases per local day and category for the days
 // from the day of from to the day before to (both read in loc), from
 // cases FINAL: each case once, as its newest version says, the rows the
-// KPI job counts (the cases_daily rollup merges every inserted version, so
-// a case whose category, town or date changed would count twice there).
+// KPI job counts.
 // The filter is a WHERE, applied after FINAL, so a case moved out of the
 // range by a later version is not counted by its old version. The result
 // has at most days × categories rows.
