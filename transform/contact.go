@@ -79,11 +79,16 @@ var (
 // optional separator and 5 (6 for new-energy plates) letters or digits.
 // Every match must end at the end of its run of letters and digits.
 func matchContact(s string, i, limit int, keepPlates bool) (from, to int, label string) {
-	if from, to := matchQQ(s, i, limit); to > 0 {
-		return from, to, maskQQ
+	c := s[i]
+	if qqFirst[c] {
+		if from, to := matchQQ(s, i, limit); to > 0 {
+			return from, to, maskQQ
+		}
 	}
-	if from, to := matchWeChat(s, i, limit); to > 0 {
-		return from, to, maskWeChat
+	if wechatFirst[c] {
+		if from, to := matchWeChat(s, i, limit); to > 0 {
+			return from, to, maskWeChat
+		}
 	}
 	if !keepPlates {
 		if to := matchPlate(s, i, limit); to > 0 {
@@ -91,6 +96,23 @@ func matchContact(s string, i, limit int, keepPlates bool) (from, to int, label 
 		}
 	}
 	return 0, 0, ""
+}
+
+// qqFirst and wechatFirst hold the bytes a keyword of their kind can start
+// with (both cases of an ASCII letter, as hasPrefixFold compares them):
+// matchContact tries a kind's keywords only at such a byte, which most
+// positions of a Chinese summary are not.
+var qqFirst, wechatFirst = firstBytes(qqKeywords), firstBytes(wechatKeywords)
+
+func firstBytes(keywords []string) (t [256]bool) {
+	for _, kw := range keywords {
+		c := kw[0]
+		t[c] = true
+		if c >= 'a' && c <= 'z' {
+			t[c-'a'+'A'] = true
+		}
+	}
+	return t
 }
 
 func isAlnum(c byte) bool { return isASCIILetter(c) || isDigit(c) }
@@ -182,10 +204,19 @@ func matchPlate(s string, i, limit int) int {
 	return 0
 }
 
-// mayHoldWeChat reports whether s may hold a WeChat keyword; only then does
-// text without digits, '@' or names need a scan.
+// mayHoldWeChat reports whether s may hold a WeChat keyword (in any case,
+// as matchWeChat finds them); only then does text without digits, '@' or
+// names need a scan.
 func mayHoldWeChat(s string) bool {
-	return strings.Contains(s, "微信") || strings.ContainsAny(s, "xX") &&
-		(strings.Contains(strings.ToLower(s), "wx") || strings.Contains(strings.ToLower(s), "vx") ||
-			strings.Contains(strings.ToLower(s), "wechat") || strings.Contains(strings.ToLower(s), "weixin"))
+	for i := 0; i < len(s); i++ {
+		if !wechatFirst[s[i]] {
+			continue
+		}
+		for _, kw := range wechatKeywords {
+			if hasPrefixFold(s[i:], kw) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -144,6 +144,16 @@ func TestMaskContacts(t *testing.T) {
 		{"粤B 8888X", "[车牌号]"},
 		{"蒙G1234567", "蒙G1234567"}, // 7: no plate
 		{"新华书店", "新华书店"},
+		// Every ASCII keyword in upper and mixed case:
+		{"Qq 55667788", "Qq [QQ号]"},
+		{"qQ号码12345", "qQ号码[QQ号]"},
+		{"WX abc12345", "WX [微信号]"},
+		{"Vx: abc12345", "Vx: [微信号]"},
+		{"vX=abc12345", "vX=[微信号]"},
+		{"WeChat abcdefg", "WeChat [微信号]"},
+		{"WECHAT号 abcdefg", "WECHAT号 [微信号]"},
+		{"WeiXin abcdefg", "WeiXin [微信号]"},
+		{"wEiXiNID abcdefg", "wEiXiNID [微信号]"},
 	} {
 		if got := Mask(c.in, nil); got != c.want {
 			t.Errorf("Mask(%q) = %q, want %q", c.in, got, c.want)
