@@ -207,12 +207,20 @@ func Detect(cs []Complaint, at time.Time, opt Options) ([]Cluster, error) {
 				continue
 			}
 			similar := 0
+			var union []uint64
+			smallest := 0
+			if len(g.base) > 0 {
+				union, smallest = unionOf(g.now, comp)
+			}
 			for k := range g.base {
 				b := &g.base[k]
 				if b.set == nil {
 					if b.set = shingles(b.c.Text, opt.Shingle); b.set == nil {
 						b.set = []uint64{} // no shingles: never similar
 					}
+				}
+				if len(b.set) > 0 && !mayBeAlike(b.set, union, smallest, opt.Threshold) {
+					continue
 				}
 				for _, i := range comp {
 					if alike(b.set, g.now[i].set, opt.Threshold) {
@@ -439,12 +447,107 @@ func jaccard(a, b []uint64) float64 {
 // alike reports whether jaccard(a, b) >= t. The Jaccard similarity is at
 // most the smaller set's size over the larger's (and the rounded quotients
 // keep that order), so sets of too different sizes are refused without
-// the merge.
+// the merge. The merge stops as soon as the answer is known: the
+// intersection has reached the least size that makes the quotient reach t,
+// or can no longer reach it with the elements left. Both tests compare
+// with that least size, found with jaccard's own float quotient, so the
+// answer is jaccard's to the last bit.
 func alike(a, b []uint64, t float64) bool {
-	if la, lb := len(a), len(b); la > 0 && lb > 0 && float64(min(la, lb))/float64(max(la, lb)) < t {
+	la, lb := len(a), len(b)
+	if la == 0 || lb == 0 {
+		return jaccard(a, b) >= t
+	}
+	if float64(min(la, lb))/float64(max(la, lb)) < t {
 		return false
 	}
-	return jaccard(a, b) >= t
+	need := leastIntersection(la+lb, min(la, lb), t)
+	if need < 0 {
+		return false
+	}
+	i, j, inter := 0, 0, 0
+	for i < la && j < lb {
+		if inter >= need {
+			return true
+		}
+		if inter+min(la-i, lb-j) < need {
+			return false
+		}
+		switch {
+		case a[i] == b[j]:
+			inter++
+			i++
+			j++
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	return inter >= need
+}
+
+// unionOf returns the union of the sets of ds at idx (sorted, distinct)
+// and the size of the smallest of them.
+func unionOf(ds []doc, idx []int) ([]uint64, int) {
+	var all []uint64
+	smallest := -1
+	for _, i := range idx {
+		all = append(all, ds[i].set...)
+		if smallest < 0 || len(ds[i].set) < smallest {
+			smallest = len(ds[i].set)
+		}
+	}
+	slices.Sort(all)
+	return slices.Compact(all), smallest
+}
+
+// mayBeAlike reports whether a non-empty set b can be alike (threshold t)
+// to any set of a group whose union is union and whose smallest set has
+// smallest (≥ 1) elements. When it is false, alike(b, m, t) is false for
+// every member m: b shares at most |b ∩ union| (and at most |b|) elements
+// with m, and alike needs leastIntersection(|b|+|m|), which does not fall
+// as |m| grows (jaccard's quotient only falls as its divisor grows).
+func mayBeAlike(b, union []uint64, smallest int, t float64) bool {
+	need := leastIntersection(len(b)+smallest, len(b), t)
+	if need < 0 {
+		return false // not even all of b would do
+	}
+	i, j, inter := 0, 0, 0
+	for i < len(b) && j < len(union) {
+		if inter >= need {
+			return true
+		}
+		switch {
+		case b[i] == union[j]:
+			inter++
+			i++
+			j++
+		case b[i] < union[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	return inter >= need
+}
+
+// leastIntersection returns the least x in [0, most] with
+// float64(x)/float64(sum-x) >= t (sum = |a|+|b|, as jaccard divides), or
+// -1 when none is. The quotient grows with x, so the first x found from
+// the real-valued bound t·sum/(1+t), less a margin for rounding, is it.
+func leastIntersection(sum, most int, t float64) int {
+	ok := func(x int) bool { return float64(x)/float64(sum-x) >= t }
+	x := int(math.Floor(t*float64(sum)/(1+t))) - 2
+	x = max(x, 0)
+	for x > 0 && ok(x-1) {
+		x--
+	}
+	for ; x <= most; x++ {
+		if ok(x) {
+			return x
+		}
+	}
+	return -1
 }
 
 // Similarity is the Jaccard similarity of two texts' shingle sets with the
