@@ -68,19 +68,16 @@ func (s *Store) AlarmCounts(ctx context.Context, levels []uint8, window string, 
 		return nil, fmt.Errorf("cannot count alarm series: %w", err)
 	}
 	defer rows.Close()
+	// Keyed by the window's first day as a number (hashing a time.Time
+	// with its location cost most of this loop); the end is made once per
+	// series window.
 	type key struct {
 		level            uint8
 		region, category string
-		end              time.Time
+		start            int64
 	}
-	sums := map[key]uint64{}
-	var order []key
-	add := func(k key, n uint64) {
-		if _, ok := sums[k]; !ok {
-			order = append(order, k)
-		}
-		sums[k] += n
-	}
+	index := map[key]int{}
+	var out []AlarmCount
 	loc := from.Location()
 	for rows.Next() {
 		var county, town, category string
@@ -89,26 +86,29 @@ func (s *Store) AlarmCounts(ctx context.Context, levels []uint8, window string, 
 		if err := rows.Scan(&county, &town, &category, &start, &n); err != nil {
 			return nil, fmt.Errorf("cannot read alarm series counts: %w", err)
 		}
-		// A Date comes back as UTC midnight; the window end is the local
-		// midnight step days later.
-		y, m, d := start.Date()
-		end := time.Date(y, m, d+step, 0, 0, 0, 0, loc)
 		for _, lv := range levels {
 			region := county
 			if lv == 4 {
 				region = town
 			}
-			if region != "" {
-				add(key{lv, region, category, end}, n)
+			if region == "" {
+				continue
 			}
+			k := key{lv, region, category, start.Unix()}
+			if i, ok := index[k]; ok {
+				out[i].Count += n
+				continue
+			}
+			// A Date comes back as UTC midnight; the window end is the
+			// local midnight step days later.
+			y, m, d := start.Date()
+			index[k] = len(out)
+			out = append(out, AlarmCount{Level: lv, Region: region, Category: category,
+				WindowEnd: time.Date(y, m, d+step, 0, 0, 0, 0, loc), Count: n})
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
-	}
-	out := make([]AlarmCount, 0, len(order))
-	for _, k := range order {
-		out = append(out, AlarmCount{Level: k.level, Region: k.region, Category: k.category, WindowEnd: k.end, Count: sums[k]})
 	}
 	return out, nil
 }
