@@ -3,8 +3,11 @@ package emerging
 import (
 	"errors"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -162,30 +165,20 @@ func Detect(cs []Complaint, at time.Time, opt Options) ([]Cluster, error) {
 	}
 	winStart := at.Add(-opt.Window)
 	baseStart := winStart.Add(-opt.Baseline)
-	type group struct{ now, base []doc }
-	groups := map[string]*group{}
-	// A baseline complaint's shingles are made only when its place has a
-	// cluster to compare it with (most places have none on most days).
+	groups := map[string]*place{}
 	for _, c := range cs {
 		if !c.At.After(baseStart) || c.At.After(at) {
 			continue
 		}
-		d := doc{c: c}
-		if c.At.After(winStart) {
-			if d.set = shingles(c.Text, opt.Shingle); len(d.set) == 0 {
-				continue
-			}
-			d.sig = signature(d.set, opt.Bands*opt.Rows)
-		}
 		g := groups[c.Place]
 		if g == nil {
-			g = &group{}
+			g = &place{}
 			groups[c.Place] = g
 		}
-		if d.sig != nil {
-			g.now = append(g.now, d)
+		if c.At.After(winStart) {
+			g.now = append(g.now, doc{c: c})
 		} else {
-			g.base = append(g.base, d)
+			g.base = append(g.base, doc{c: c})
 		}
 	}
 	places := make([]string, 0, len(groups))
@@ -193,50 +186,91 @@ func Detect(cs []Complaint, at time.Time, opt Options) ([]Cluster, error) {
 		places = append(places, p)
 	}
 	sort.Strings(places)
-	windows := float64(opt.Baseline) / float64(opt.Window)
+	// Places are independent: they are searched by a worker per processor,
+	// each place's clusters kept apart and joined in place order.
+	found := make([][]Cluster, len(places))
+	next := atomic.Int64{}
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(places)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(places) {
+					return
+				}
+				found[i] = groups[places[i]].bursts(opt)
+			}
+		}()
+	}
+	wg.Wait()
 	var out []Cluster
-	for _, p := range places {
-		g := groups[p]
-		sort.Slice(g.now, func(i, j int) bool { return less(g.now[i].c, g.now[j].c) })
-		for _, comp := range components(g.now, opt) {
-			if len(comp) < opt.MinSize {
-				continue
-			}
-			cl := describe(g.now, comp)
-			if len(cl.Categories) < opt.MinCategories {
-				continue
-			}
-			similar := 0
-			var union []uint64
-			smallest := 0
-			if len(g.base) > 0 {
-				union, smallest = unionOf(g.now, comp)
-			}
-			for k := range g.base {
-				b := &g.base[k]
-				if b.set == nil {
-					if b.set = shingles(b.c.Text, opt.Shingle); b.set == nil {
-						b.set = []uint64{} // no shingles: never similar
-					}
-				}
-				if len(b.set) > 0 && !mayBeAlike(b.set, union, smallest, opt.Threshold) {
-					continue
-				}
-				for _, i := range comp {
-					if alike(b.set, g.now[i].set, opt.Threshold) {
-						similar++
-						break
-					}
-				}
-			}
-			cl.Expected = math.Max(float64(similar)/windows, opt.MinRate)
-			cl.P = poissonUpper(cl.Size, cl.Expected)
-			if cl.P < opt.Alpha {
-				out = append(out, cl)
-			}
-		}
+	for _, f := range found {
+		out = append(out, f...)
 	}
 	return out, nil
+}
+
+// place holds one place's complaints of the window (now) and of its
+// baseline.
+type place struct{ now, base []doc }
+
+// bursts returns the place's clusters of similar complaints in the window
+// that its baseline does not explain, in order of their first complaint.
+// A baseline complaint's shingles are made only when the place has a
+// cluster to compare it with (most places have none on most days).
+func (g *place) bursts(opt Options) []Cluster {
+	now := g.now[:0]
+	for _, d := range g.now {
+		if d.set = shingles(d.c.Text, opt.Shingle); len(d.set) == 0 {
+			continue
+		}
+		d.sig = signature(d.set, opt.Bands*opt.Rows)
+		now = append(now, d)
+	}
+	g.now = now
+	windows := float64(opt.Baseline) / float64(opt.Window)
+	var out []Cluster
+	sort.Slice(g.now, func(i, j int) bool { return less(g.now[i].c, g.now[j].c) })
+	for _, comp := range components(g.now, opt) {
+		if len(comp) < opt.MinSize {
+			continue
+		}
+		cl := describe(g.now, comp)
+		if len(cl.Categories) < opt.MinCategories {
+			continue
+		}
+		similar := 0
+		var union []uint64
+		smallest := 0
+		if len(g.base) > 0 {
+			union, smallest = unionOf(g.now, comp)
+		}
+		for k := range g.base {
+			b := &g.base[k]
+			if b.set == nil {
+				if b.set = shingles(b.c.Text, opt.Shingle); b.set == nil {
+					b.set = []uint64{} // no shingles: never similar
+				}
+			}
+			if len(b.set) > 0 && !mayBeAlike(b.set, union, smallest, opt.Threshold) {
+				continue
+			}
+			for _, i := range comp {
+				if alike(b.set, g.now[i].set, opt.Threshold) {
+					similar++
+					break
+				}
+			}
+		}
+		cl.Expected = math.Max(float64(similar)/windows, opt.MinRate)
+		cl.P = poissonUpper(cl.Size, cl.Expected)
+		if cl.P < opt.Alpha {
+			out = append(out, cl)
+		}
+	}
+	return out
 }
 
 func less(a, b Complaint) bool {

@@ -3,6 +3,7 @@ package emerging
 import (
 	"fmt"
 	"reflect"
+	"runtime"
 	"sort"
 	"testing"
 	"time"
@@ -209,5 +210,49 @@ func TestPoissonUpper(t *testing.T) {
 		if d := got/tc.want - 1; d > 1e-3 || d < -1e-3 {
 			t.Errorf("poissonUpper(%d, %g) = %g, want %g", tc.n, tc.mu, got, tc.want)
 		}
+	}
+}
+
+// TestDetectIsTheSameOnOneProcessorAndMany: places are searched in
+// parallel; the clusters, their order and every field are those of a
+// search on one processor. Twelve towns, each with a burst (in a rotated
+// subset of the outage texts), the unrelated complaints and a baseline
+// of both.
+func TestDetectIsTheSameOnOneProcessorAndMany(t *testing.T) {
+	cats := []string{"物业", "消费", "其他"}
+	var cs []Complaint
+	for p := 0; p < 12; p++ {
+		town := fmt.Sprintf("town%02d", 11-p) // not in place order
+		for i := 0; i < 6+p; i++ {
+			text := waterOutage[(i+p)%len(waterOutage)]
+			cs = append(cs, complaint(fmt.Sprintf("%s-w%d", town, i), town, cats[i%3], text, at.Add(-time.Duration(i+1)*time.Hour)))
+		}
+		for i, text := range unrelated {
+			cs = append(cs, complaint(fmt.Sprintf("%s-u%d", town, i), town, "其他", text, at.Add(-time.Duration(2*i+3)*time.Hour)))
+			cs = append(cs, complaint(fmt.Sprintf("%s-b%d", town, i), town, "其他", text, at.Add(-time.Duration(100+24*i)*time.Hour)))
+		}
+		if p%3 == 0 { // some baselines hold the outage too
+			cs = append(cs, complaint(town+"-bw", town, "物业", waterOutage[p], at.Add(-10*24*time.Hour)))
+		}
+	}
+	run := func(procs int) []Cluster {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		got, err := Detect(cs, at, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	one, many := run(1), run(8)
+	if len(one) < 6 {
+		t.Fatalf("only %d clusters found on one processor; the test needs bursts in most towns", len(one))
+	}
+	for i := 1; i < len(one); i++ {
+		if one[i-1].Place > one[i].Place {
+			t.Fatalf("clusters not in place order: %s before %s", one[i-1].Place, one[i].Place)
+		}
+	}
+	if !reflect.DeepEqual(one, many) {
+		t.Fatalf("clusters differ between one and eight processors:\n%+v\n%+v", one, many)
 	}
 }
