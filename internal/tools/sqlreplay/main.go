@@ -25,11 +25,13 @@
 // every distinct statement. The INSERT … SELECTs kept run in recording
 // order on both engines, so their target tables still compare.
 //
-// A statement that runs longer than -limit on 18.16 is stopped there (by
-// the context's deadline, which the driver also sends as
+// A statement that runs longer than -limit (10 s) on 18.16 is stopped there
+// (by the context's deadline, which the driver also sends as
 // max_execution_time) and not replayed, like one that fails: the tests send
 // such statements to see them stopped (TestQueryLimitStopsTheQueryOnTheServer's
-// sum over 10^11 numbers ran 6 minutes, twice, before this limit).
+// sum over 10^11 numbers ran about 6 minutes, twice, before this limit),
+// while the slowest of the others takes a fraction of a second (the line
+// sqlreplay prints at the end names it).
 //
 // scripts/check_sql_modern.py then loads the tables into chDB (current
 // ClickHouse) over the same migrations, replays every statement there and
@@ -93,7 +95,7 @@ type table struct {
 func main() {
 	out := flag.String("out", ".run/sqlreplay", "output directory")
 	variants := flag.Int("variants", 4, "value variants sent per statement shape (0: every distinct statement)")
-	flag.DurationVar(&limit, "limit", time.Minute, "time limit of each statement on ClickHouse 18.16")
+	flag.DurationVar(&limit, "limit", limit, "time limit of each statement on ClickHouse 18.16")
 	flag.Parse()
 	if err := run(*out, *variants, flag.Args()); err != nil {
 		fmt.Fprintln(os.Stderr, "sqlreplay:", err)
@@ -103,18 +105,26 @@ func main() {
 
 type key struct{ sql, args string }
 
-// limit bounds each statement's run on 18.16 (-limit).
-var limit = time.Minute
+// limit bounds each statement's run on 18.16 (-limit); slowest is the
+// longest run of a statement that finished, and slowestAt its call site.
+var (
+	limit     = 10 * time.Second
+	slowest   time.Duration
+	slowestAt string
+)
 
 // limited runs f under ctx with the statement time limit; a failure says
 // how long the statement ran (the driver's read deadline, set from the
 // context's, may end it a moment before the context ends).
-func limited(ctx context.Context, f func(context.Context) error) error {
+func limited(ctx context.Context, caller string, f func(context.Context) error) error {
 	lctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	start := time.Now()
 	if err := f(lctx); err != nil {
 		return fmt.Errorf("after %v (limit %v): %w", time.Since(start).Round(time.Millisecond), limit, err)
+	}
+	if d := time.Since(start); d > slowest {
+		slowest, slowestAt = d, caller
 	}
 	return nil
 }
@@ -301,6 +311,7 @@ func run(outDir string, variants int, files []string) error {
 		return err
 	}
 	defer env.Close()
+	began := time.Now()
 	if err := populate(ctx, env); err != nil {
 		return err
 	}
@@ -312,6 +323,8 @@ func run(outDir string, variants int, files []string) error {
 	if err != nil {
 		return err
 	}
+	prepared := time.Since(began)
+	began = time.Now()
 	f, err := os.Create(filepath.Join(outDir, "statements.jsonl"))
 	if err != nil {
 		return err
@@ -352,7 +365,7 @@ func run(outDir string, variants int, files []string) error {
 			writes = append(writes, write{p, id, args})
 			continue
 		}
-		if err := limited(ctx, func(ctx context.Context) error { return env.Store.RunLogged(ctx, id, p.rec.SQL, args...) }); err != nil {
+		if err := limited(ctx, p.rec.Caller, func(ctx context.Context) error { return env.Store.RunLogged(ctx, id, p.rec.SQL, args...) }); err != nil {
 			// A test's statement against a table only that test made, or
 			// one the test expects to fail.
 			failed++
@@ -395,7 +408,7 @@ func run(outDir string, variants int, files []string) error {
 				}
 			} else {
 				var res string
-				err := limited(ctx, func(ctx context.Context) (err error) {
+				err := limited(ctx, r.p.rec.Caller, func(ctx context.Context) (err error) {
 					res, err = env.CH.Query(ctx, text+"\nFORMAT TSV")
 					return err
 				})
@@ -420,7 +433,7 @@ func run(outDir string, variants int, files []string) error {
 	var wruns []run
 	targets := map[string]bool{}
 	for _, w := range writes {
-		if err := limited(ctx, func(ctx context.Context) error { return env.Store.ExecLogged(ctx, w.id, w.p.rec.SQL, w.args...) }); err != nil {
+		if err := limited(ctx, w.p.rec.Caller, func(ctx context.Context) error { return env.Store.ExecLogged(ctx, w.id, w.p.rec.SQL, w.args...) }); err != nil {
 			failed++
 			fmt.Fprintf(os.Stderr, "sqlreplay: fails on %s, not replayed: %s: %v\n", env.CH.Version, w.p.rec.Caller, firstLine(err.Error()))
 			continue
@@ -445,6 +458,8 @@ func run(outDir string, variants int, files []string) error {
 	}
 	fmt.Printf("sqlreplay: %d distinct SELECTs and INSERT … SELECTs recorded in %d shapes, %s sent to ClickHouse %s; %d with their results, %d not replayable (argument types), %d failing on %s; %d tables exported\n",
 		len(all), shapeCount(all), kept, env.CH.Version, sent, skipped, failed, env.CH.Version, n)
+	fmt.Printf("sqlreplay: server start, populate and export %.1f s, statements %.1f s; slowest finished statement %.2f s (limit %v) at %s\n",
+		prepared.Seconds(), time.Since(began).Seconds(), slowest.Seconds(), limit, slowestAt)
 	return nil
 }
 
