@@ -191,7 +191,8 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi; echo "fmt-check: ok"
 
-## check-sql-modern: every migration, and every SELECT the tests sent replayed on current ClickHouse (chDB) against a populated 18.16
+## check-sql-modern: every migration, and every shape of SELECT the tests sent (up to SQL_REPLAY_VARIANTS value variants each, 0: all) replayed on current ClickHouse (chDB) against a populated 18.16
+SQL_REPLAY_VARIANTS ?= 4
 check-sql-modern:
 	scripts/deps.sh chdb
 	@mkdir -p .run
@@ -199,7 +200,7 @@ check-sql-modern:
 		echo "check-sql-modern: recording the statements of the store, API, jobs and reports tests"; \
 		CI=$${CI:-true} RISKWATCH_SQL_RECORD=$(SQL_RECORD) $(GO) test -count=1 ./store/ ./api/ ./jobs/ ./internal/reportgen/ >/dev/null; \
 	fi
-	$(GO) run ./internal/tools/sqlreplay -out .run/sqlreplay $(SQL_RECORD)
+	$(GO) run ./internal/tools/sqlreplay -out .run/sqlreplay -variants $(SQL_REPLAY_VARIANTS) $(SQL_RECORD)
 	$(GO) run ./internal/tools/sqlstatements | $(CHDB_PY) scripts/check_sql_modern.py --replay .run/sqlreplay
 
 clean:

@@ -15,10 +15,17 @@ After the migrations, a smoke test inserts two versions of one case into
 cases and checks what the views copy into case_events and case_updates.
 With --replay DIR (written by internal/tools/sqlreplay), it then loads the
 tables of a populated ClickHouse 18.16 database into a second chDB session
-over the same migrations, replays every SELECT the tests sent (the text the
+over the same migrations, replays the SELECTs the tests sent (the text the
 18.16 server received, arguments bound) and compares the result with
 18.16's: as a multiset when the statement has no outer ORDER BY, floats to
 1e-9 relative. Each error or difference is printed with the Go call site.
+
+What is replayed is what sqlreplay kept (its selection.json): every
+statement shape (the text once literal values are taken out) the tests
+sent, but of the statements of one shape, which differ only in bound or
+written-in values, up to its -variants (4 in make check-sql-modern) spread
+over the recording. The other value variants of a shape are not replayed,
+on either engine; the output line says how many were kept of how many.
 
 Exit status: 0 when everything ran, 1 otherwise, with file:line for each failure.
 """
@@ -27,6 +34,7 @@ import os
 import re
 import sys
 import tempfile
+import time
 
 try:
     import chdb
@@ -157,6 +165,9 @@ def replay(s, path: str, migrations) -> int:
     """Loads the exported 18.16 tables into chDB and replays the SELECTs."""
     stmts = [json.loads(line) for line in open(os.path.join(path, "statements.jsonl"), encoding="utf-8") if line.strip()]
     tables = [json.loads(line) for line in open(os.path.join(path, "tables.jsonl"), encoding="utf-8") if line.strip()]
+    sel_path = os.path.join(path, "selection.json")
+    selection = json.load(open(sel_path, encoding="utf-8")) if os.path.exists(sel_path) else None
+    started = time.monotonic()
     if True:
         s.query("USE default")  # sqlreplay's database: the statements name tables unqualified
         for m in migrations:
@@ -180,7 +191,9 @@ def replay(s, path: str, migrations) -> int:
                 load_failed += 1
                 print(f"FAIL load {t['name']}: {str(e).splitlines()[0][:300]}", file=sys.stderr)
         rows = sum(t["rows"] for t in tables)
-        print(f"check-sql-modern replay: loaded {len(tables) - load_failed} of {len(tables)} tables ({rows} rows) from ClickHouse 18.16")
+        print(f"check-sql-modern replay: loaded {len(tables) - load_failed} of {len(tables)} tables ({rows} rows) "
+              f"from ClickHouse 18.16 in {time.monotonic() - started:.1f} s")
+        started = time.monotonic()
         equal = errors = differ = skipped = 0
         writes = [st for st in stmts if st.get("target")]
         stmts = [st for st in stmts if not st.get("target")]
@@ -226,10 +239,14 @@ def replay(s, path: str, migrations) -> int:
             print(f"FAIL table {t} differs after the writes (last at {st['caller']}; {len(a)} rows on 18.16, "
                   f"{len(b)} on current)\n    18.16:   {a[:3]}\n    current: {b[:3]}", file=sys.stderr)
         stmts += writes
-        print(f"check-sql-modern replay: {len(stmts) - skipped} statements replayed "
+        kept = ""
+        if selection and selection["kept"] < selection["recorded"]:
+            kept = (f" of {selection['recorded']} distinct statements the tests sent: every one of their "
+                    f"{selection['shapes']} shapes, up to {selection['variants']} value variants each")
+        print(f"check-sql-modern replay: {len(stmts) - skipped} statements replayed{kept} "
               f"({len(writes)} INSERT … SELECT into {len(targets)} tables, compared as whole tables), {equal} equal, "
               f"{differ} differ, {errors} fail on current ClickHouse "
-              f"({skipped} asking for the server version not compared)")
+              f"({skipped} asking for the server version not compared), in {time.monotonic() - started:.1f} s")
         return 1 if load_failed or differ or errors else 0
 
 

@@ -3,16 +3,35 @@
 // files), populates a ClickHouse 18.16 database like a running center's
 // (three months of the demo stream with its rule alarms, warnings and their
 // deliveries, API tokens and audit entries, then one run of every index job
-// over two windows), sends every distinct recorded SELECT to it as the store
-// does, and writes to -out:
+// over two windows), sends the recorded SELECTs and INSERT … SELECTs to it
+// as the store does, and writes to -out:
 //
 //   - statements.jsonl: per statement the text the server received (read
 //     back from system.query_log, arguments bound), the Go call site, the
 //     18.16 result as TSV, and whether it has an outer ORDER BY; for an
 //     INSERT … SELECT its target table and the table's rows after every
 //     write ran;
+//   - selection.json: how many distinct statements the tests sent, in how
+//     many shapes, how many of them were kept and the -variants bound;
 //   - tables.jsonl and data/<table>.tsv: every table that is not filled by a
 //     materialized view, with its DDL, structure and rows.
+//
+// Not every recorded statement is sent: statements of one shape (the same
+// text once literal values are taken out, see shape) differ only in the
+// values they bind or write in, and the tests send many of those (a state
+// build per job window, a count per build). Every shape is sent, with up to
+// -variants distinct value variants of it, spread over the recording (the
+// first and the last included), in recording order; -variants 0 sends
+// every distinct statement. The INSERT … SELECTs kept run in recording
+// order on both engines, so their target tables still compare.
+//
+// A statement that runs longer than -limit (10 s) on 18.16 is stopped there
+// (by the context's deadline, which the driver also sends as
+// max_execution_time) and not replayed, like one that fails: the tests send
+// such statements to see them stopped (TestQueryLimitStopsTheQueryOnTheServer's
+// sum over 10^11 numbers ran about 6 minutes, twice, before this limit),
+// while the slowest of the others takes a fraction of a second (the line
+// sqlreplay prints at the end names it).
 //
 // scripts/check_sql_modern.py then loads the tables into chDB (current
 // ClickHouse) over the same migrations, replays every statement there and
@@ -51,6 +70,11 @@ type statement struct {
 	Ordered bool   `json:"ordered"`
 	Result  string `json:"result"`
 	Sends   int    `json:"sends"` // how many times the tests sent it
+	// Shape numbers the statement's shape; Variants is how many distinct
+	// statements of that shape the tests sent (this one or another was
+	// kept for each).
+	Shape    int `json:"shape"`
+	Variants int `json:"variants"`
 	// Target is the table an INSERT … SELECT writes. The last write to a
 	// target is Final and its Result is the whole table on 18.16 after
 	// every write ran, in order; the other writes carry no result (the
@@ -70,8 +94,10 @@ type table struct {
 
 func main() {
 	out := flag.String("out", ".run/sqlreplay", "output directory")
+	variants := flag.Int("variants", 4, "value variants sent per statement shape (0: every distinct statement)")
+	flag.DurationVar(&limit, "limit", limit, "time limit of each statement on ClickHouse 18.16")
 	flag.Parse()
-	if err := run(*out, flag.Args()); err != nil {
+	if err := run(*out, *variants, flag.Args()); err != nil {
 		fmt.Fprintln(os.Stderr, "sqlreplay:", err)
 		os.Exit(1)
 	}
@@ -79,13 +105,42 @@ func main() {
 
 type key struct{ sql, args string }
 
-type pending struct {
-	rec   store.Recorded
-	sends int
+// limit bounds each statement's run on 18.16 (-limit); slowest is the
+// longest run of a statement that finished, and slowestAt its call site.
+var (
+	limit     = 10 * time.Second
+	slowest   time.Duration
+	slowestAt string
+)
+
+// limited runs f under ctx with the statement time limit; a failure says
+// how long the statement ran (the driver's read deadline, set from the
+// context's, may end it a moment before the context ends).
+func limited(ctx context.Context, caller string, f func(context.Context) error) error {
+	lctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	start := time.Now()
+	if err := f(lctx); err != nil {
+		return fmt.Errorf("after %v (limit %v): %w", time.Since(start).Round(time.Millisecond), limit, err)
+	}
+	if d := time.Since(start); d > slowest {
+		slowest, slowestAt = d, caller
+	}
+	return nil
 }
 
+type pending struct {
+	rec      store.Recorded
+	sends    int
+	shape    int // index of the shape in recording order
+	variants int // distinct statements of the shape
+}
+
+// readRecorded returns the distinct SELECTs and INSERT … SELECTs of files
+// in recording order, each with its shape.
 func readRecorded(files []string) ([]*pending, error) {
 	seen := map[key]*pending{}
+	shapes := map[string]int{}
 	var order []*pending
 	for _, f := range files {
 		fh, err := os.Open(f)
@@ -118,7 +173,13 @@ func readRecorded(files []string) ([]*pending, error) {
 				p.sends++
 				continue
 			}
-			p := &pending{rec: r, sends: 1}
+			sh := r.Kind + " " + shape(r.SQL)
+			id, ok := shapes[sh]
+			if !ok {
+				id = len(shapes)
+				shapes[sh] = id
+			}
+			p := &pending{rec: r, sends: 1, shape: id}
 			seen[k] = p
 			order = append(order, p)
 		}
@@ -127,7 +188,47 @@ func readRecorded(files []string) ([]*pending, error) {
 			return nil, err
 		}
 	}
+	count := make([]int, len(shapes))
+	for _, p := range order {
+		count[p.shape]++
+	}
+	for _, p := range order {
+		p.variants = count[p.shape]
+	}
 	return order, nil
+}
+
+// pickVariants keeps, of each shape's statements, up to k spread evenly
+// over the recording (the first and the last included), in recording
+// order; k <= 0 keeps all.
+func pickVariants(recs []*pending, k int) []*pending {
+	if k <= 0 {
+		return recs
+	}
+	byShape := map[int][]int{}
+	for i, p := range recs {
+		byShape[p.shape] = append(byShape[p.shape], i)
+	}
+	keep := make([]bool, len(recs))
+	for _, idx := range byShape {
+		n := len(idx)
+		if n <= k {
+			for _, i := range idx {
+				keep[i] = true
+			}
+			continue
+		}
+		for j := 0; j < k; j++ {
+			keep[idx[j*(n-1)/(k-1)]] = true
+		}
+	}
+	var out []*pending
+	for i, p := range recs {
+		if keep[i] {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 var (
@@ -188,12 +289,20 @@ func decodeArg(a store.RecordedArg) (any, error) {
 	return v.Elem().Interface(), nil
 }
 
-func run(outDir string, files []string) error {
+func run(outDir string, variants int, files []string) error {
 	if len(files) == 0 {
 		return fmt.Errorf("no recorded statement files given (see store.RecordEnv)")
 	}
-	recs, err := readRecorded(files)
+	all, err := readRecorded(files)
 	if err != nil {
+		return err
+	}
+	recs := pickVariants(all, variants)
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return err
+	}
+	sel, _ := json.Marshal(map[string]int{"recorded": len(all), "shapes": shapeCount(all), "kept": len(recs), "variants": variants})
+	if err := os.WriteFile(filepath.Join(outDir, "selection.json"), append(sel, '\n'), 0o644); err != nil {
 		return err
 	}
 	ctx := context.Background()
@@ -202,6 +311,7 @@ func run(outDir string, files []string) error {
 		return err
 	}
 	defer env.Close()
+	began := time.Now()
 	if err := populate(ctx, env); err != nil {
 		return err
 	}
@@ -213,6 +323,8 @@ func run(outDir string, files []string) error {
 	if err != nil {
 		return err
 	}
+	prepared := time.Since(began)
+	began = time.Now()
 	f, err := os.Create(filepath.Join(outDir, "statements.jsonl"))
 	if err != nil {
 		return err
@@ -253,7 +365,7 @@ func run(outDir string, files []string) error {
 			writes = append(writes, write{p, id, args})
 			continue
 		}
-		if err := env.Store.RunLogged(ctx, id, p.rec.SQL, args...); err != nil {
+		if err := limited(ctx, p.rec.Caller, func(ctx context.Context) error { return env.Store.RunLogged(ctx, id, p.rec.SQL, args...) }); err != nil {
 			// A test's statement against a table only that test made, or
 			// one the test expects to fail.
 			failed++
@@ -288,14 +400,18 @@ func run(outDir string, files []string) error {
 				fmt.Fprintf(os.Stderr, "sqlreplay: no query_log entry for %s\n", r.p.rec.Caller)
 				continue
 			}
-			st := statement{SQL: text, Caller: r.p.rec.Caller, Sends: r.p.sends}
+			st := statement{SQL: text, Caller: r.p.rec.Caller, Sends: r.p.sends, Shape: r.p.shape, Variants: r.p.variants}
 			if r.p.rec.Kind == "exec" {
 				st.Target = targets[i]
 				if final[i] {
 					st.Final, st.Result = true, after[st.Target]
 				}
 			} else {
-				res, err := env.CH.Query(ctx, text+"\nFORMAT TSV")
+				var res string
+				err := limited(ctx, r.p.rec.Caller, func(ctx context.Context) (err error) {
+					res, err = env.CH.Query(ctx, text+"\nFORMAT TSV")
+					return err
+				})
 				if err != nil {
 					failed++
 					fmt.Fprintf(os.Stderr, "sqlreplay: the sent text fails over HTTP: %s: %v\n", r.p.rec.Caller, firstLine(err.Error()))
@@ -317,7 +433,7 @@ func run(outDir string, files []string) error {
 	var wruns []run
 	targets := map[string]bool{}
 	for _, w := range writes {
-		if err := env.Store.ExecLogged(ctx, w.id, w.p.rec.SQL, w.args...); err != nil {
+		if err := limited(ctx, w.p.rec.Caller, func(ctx context.Context) error { return env.Store.ExecLogged(ctx, w.id, w.p.rec.SQL, w.args...) }); err != nil {
 			failed++
 			fmt.Fprintf(os.Stderr, "sqlreplay: fails on %s, not replayed: %s: %v\n", env.CH.Version, w.p.rec.Caller, firstLine(err.Error()))
 			continue
@@ -336,9 +452,23 @@ func run(outDir string, files []string) error {
 	if err := emit(wruns, after); err != nil {
 		return err
 	}
-	fmt.Printf("sqlreplay: %d distinct SELECTs and INSERT … SELECTs recorded, %d sent to ClickHouse %s with their results, %d not replayable (argument types), %d failing on %s; %d tables exported\n",
-		len(recs), sent, env.CH.Version, skipped, failed, env.CH.Version, n)
+	kept := "all of them"
+	if len(recs) < len(all) {
+		kept = fmt.Sprintf("%d of them (every shape, up to %d value variants each)", len(recs), variants)
+	}
+	fmt.Printf("sqlreplay: %d distinct SELECTs and INSERT … SELECTs recorded in %d shapes, %s sent to ClickHouse %s; %d with their results, %d not replayable (argument types), %d failing on %s; %d tables exported\n",
+		len(all), shapeCount(all), kept, env.CH.Version, sent, skipped, failed, env.CH.Version, n)
+	fmt.Printf("sqlreplay: server start, populate and export %.1f s, statements %.1f s; slowest finished statement %.2f s (limit %v) at %s\n",
+		prepared.Seconds(), time.Since(began).Seconds(), slowest.Seconds(), limit, slowestAt)
 	return nil
+}
+
+func shapeCount(recs []*pending) int {
+	seen := map[int]bool{}
+	for _, p := range recs {
+		seen[p.shape] = true
+	}
+	return len(seen)
 }
 
 // lastOfEach marks, for each non-empty name, its last position in names.
