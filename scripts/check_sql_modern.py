@@ -20,12 +20,13 @@ over the same migrations, replays the SELECTs the tests sent (the text the
 18.16's: as a multiset when the statement has no outer ORDER BY, floats to
 1e-9 relative. Each error or difference is printed with the Go call site.
 
-What is replayed is what sqlreplay kept (its selection.json): every
-statement shape (the text once literal values are taken out) the tests
-sent, but of the statements of one shape, which differ only in bound or
-written-in values, up to its -variants (4 in make check-sql-modern) spread
-over the recording. The other value variants of a shape are not replayed,
-on either engine; the output line says how many were kept of how many.
+What is replayed is what sqlreplay kept (its selection.json). By default
+(make check-sql-modern, SQL_REPLAY_VARIANTS=0) that is every distinct
+statement. With -variants K it is every statement shape (the text once
+literal values are taken out) the tests sent, but of the statements of
+one shape, which differ only in bound or written-in values, up to K spread
+over the recording; the others are not replayed, on either engine, and
+the output line says how many were kept of how many.
 
 Exit status: 0 when everything ran, 1 otherwise, with file:line for each failure.
 """
