@@ -377,7 +377,7 @@ var kinds = []string{kindPlain, kindSatisfaction, kindOneFilter, kindVillageFilt
 // trendSources are the rollups a trend answer may name as its source
 // (else it came from cases); api_cube is the cube before migration 0027,
 // so that the tool measures the code before it too.
-var trendSources = []string{"api_daily", "api_pairs", "api_cube_by_place", "api_cube"}
+var trendSources = []string{"api_daily", "api_county", "api_cube_by_place", "api_cube"}
 
 // timed is one request's latency, the table that answered it and its path.
 type timed struct {
