@@ -134,6 +134,9 @@ func TestAPICountyAndCubeByPlace(t *testing.T) {
 		// Town t1 without filters: p1, p2, p5, p8 (overdue p1, p5, p8).
 		{"a town", store.APISourceCube, store.APITrendQuery{Filter: townOnly, County: a, Town: t1},
 			[]want{{"", 4, 0, 0, 0, 3}}},
+		// Phone alone, the towns of county a: t1 p1, p5; t2 p3, p4.
+		{"one filter by town in a county", store.APISourceCube, store.APITrendQuery{Filter: phoneInA, County: a, Group: "town"},
+			[]want{{t1, 2, 0, 0, 0, 2}, {t2, 2, 1, 1, 1, 0}}},
 		// The villages of t1: every case is located to the town ('').
 		{"villages of a town", store.APISourceCube, store.APITrendQuery{Filter: townOnly, County: a, Town: t1, Group: "village", Villages: true},
 			[]want{{"", 4, 0, 0, 0, 3}}},

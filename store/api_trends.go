@@ -158,9 +158,10 @@ func countySlice(q APITrendQuery) (fields string, a, b []string, ok bool) {
 // are built (UseDaily): api_county for one or two of the severity,
 // channel, source and status filters within a county or the whole
 // registry (not by town or village); the cube, read by place, for a town
-// or a village (q.Town) and for villages; api_daily for the others with at
-// most one of those filters (no filter, or by town); the cube for the
-// rest (two filters by town, three or more). Before: the cases table.
+// or a village (q.Town), for villages and for a county's towns with a
+// filter; api_daily for the others with at most one of those filters (no
+// filter, or the registry's towns); the cube for the rest (two filters by
+// town, three or more). Before: the cases table.
 func APITrendSource(q APITrendQuery) string {
 	if _, ok := apiGroupsCases[q.Group]; !ok || !q.UseDaily {
 		return APISourceCases
@@ -171,9 +172,12 @@ func APITrendSource(q APITrendQuery) string {
 	if q.Town != "" || q.Villages || q.Group == "village" {
 		return APISourceCube
 	}
-	if _, _, ok := dailySlice(q); ok {
+	dim, _, ok := dailySlice(q)
+	if ok && (dim == "" || q.County == "") {
 		return APISourceDaily
 	}
+	// A county's towns with a case filter: the county's cube rows are
+	// fewer than the slice's rows of every town of the registry.
 	return APISourceCube
 }
 
