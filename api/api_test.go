@@ -563,7 +563,7 @@ func TestNoPersonalData(t *testing.T) {
 }
 
 // TestTrendNumbersMatchSQL: the trend answers equal counts computed by
-// plain SQL on cases FINAL, from api_daily and from api_cube, and the
+// plain SQL on cases FINAL, from api_daily and from api_county, and the
 // CSV holds the same numbers as the JSON.
 func TestTrendNumbersMatchSQL(t *testing.T) {
 	f := setup(t)
@@ -595,8 +595,8 @@ func TestTrendNumbersMatchSQL(t *testing.T) {
 	}{
 		{"/api/trends?region=150521&granularity=month&from=2026-06-01&to=2026-08-31", "api_daily", want},
 		{"/api/trends?granularity=month&from=2026-06-01&to=2026-08-31", "api_daily", want}, // the token's scope is the default region
-		{"/api/trends?granularity=month&from=2026-06-01&to=2026-08-31&severity=difficult", "api_daily", wantDiff},
-		{"/api/trends?granularity=month&from=2026-06-01&to=2026-08-31&severity=difficult&status=resolved,closed", "api_cube", wantTwo},
+		{"/api/trends?granularity=month&from=2026-06-01&to=2026-08-31&severity=difficult", "api_county", wantDiff},
+		{"/api/trends?granularity=month&from=2026-06-01&to=2026-08-31&severity=difficult&status=resolved,closed", "api_county", wantTwo},
 	} {
 		status, body := f.get(t, "analyst-kzz", c.path)
 		var tr trend

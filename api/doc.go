@@ -3,7 +3,7 @@
 // Where it sits: it reads what ingest and the index jobs wrote (cases,
 // region_kpis, hotspots, risk_index, type_ranks, stat_alarms, rule_alarms,
 // supervision_cases) and the trends' rollups it refreshes itself
-// (api_daily, api_cube) through the store's API*
+// (api_daily, api_cube_by_place, api_county) through the store's API*
 // queries, and serves them as JSON and CSV under /api/ (documented in the
 // embedded OpenAPI 3 document at /api/openapi.json) and as the console
 // under /console/ (plain HTML and JavaScript embedded from console/, with
@@ -26,7 +26,7 @@
 //
 // What it does not do: compute anything the jobs compute, write any table
 // but api_tokens (through the token command), api_audit and the trends'
-// rollups api_daily and api_cube (RefreshDaily), or serve the
+// rollups api_daily, api_cube_by_place and api_county (RefreshDaily), or serve the
 // reports (package reports) and warnings (package warnings), which mount
 // their own handlers behind RequireRole.
 package api

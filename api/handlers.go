@@ -497,6 +497,14 @@ func (s *Server) trends(q *request) (*result, error) {
 		NoResolved: metric != "resolved" && metric != "resolve_rate", Satisfaction: metric == "satisfaction",
 		Overdue: metric == "overdue", UseDaily: s.dailyReady.Load(),
 		Villages: keyLevel == schemas.LevelVillage || r.Level >= schemas.LevelVillage || s.scopeRegion(q.p.Scope).Level >= schemas.LevelVillage}
+	// r lies within the scope (a region beside or above it was refused):
+	// every case of the trend lies in r's county and town, when r has them.
+	if c, ok := s.reg.AncestorAt(r.Code, schemas.LevelCounty); ok {
+		sq.County = c.Code
+	}
+	if t, ok := s.reg.AncestorAt(r.Code, schemas.LevelTown); ok {
+		sq.Town = t.Code
+	}
 	switch group {
 	case "category":
 		sq.Group = "category"

@@ -74,9 +74,9 @@ type Options struct {
 	// Now is the clock (default time.Now): the default date range ends
 	// today.
 	Now func() time.Time
-	// DailyRefresh is how often the trends' rollups (api_daily, api_cube)
-	// take in the days that received records; 0 = never in the background
-	// (call RefreshDaily). Until a first refresh completes, trends read
+	// DailyRefresh is how often the trends' rollups (api_daily, the cube,
+	// api_county) take in the days that received records; 0 = never in
+	// the background (call RefreshDaily). Until a first refresh completes, trends read
 	// cases.
 	DailyRefresh time.Duration
 	// MaxConcurrent bounds the requests that run queries at once (default
@@ -250,14 +250,14 @@ func (s *Server) refreshLoop(ctx context.Context, every time.Duration) {
 	}
 }
 
-// RefreshDaily brings api_daily and api_cube up to date: the first call
-// recomputes every day, later ones the days of the cases ingested since the
-// previous call began (less a margin), and every day again once a day.
+// RefreshDaily brings the trends' rollups (api_daily, api_cube_by_place,
+// api_county) up to date: the first call recomputes every day, later ones
+// the days of the cases ingested since the previous call began (less a margin), and every day again once a day.
 // When the rollups hold the rows of an earlier process, the first call
 // takes the days changed since the oldest of their computations and the
 // days they miss, and the next recomputes every day. After the first
-// success, trends read api_daily, or api_cube where api_daily cannot
-// answer.
+// success, trends read api_daily, or api_county or the cube where
+// api_daily cannot answer.
 func (s *Server) RefreshDaily(ctx context.Context) error {
 	s.dailyMu.Lock()
 	defer s.dailyMu.Unlock()

@@ -24,7 +24,7 @@ import (
 // Shanghai) counts on its local day everywhere the API answers by date:
 // the daily trend from each of its three sources (the cases table before
 // the rollups are built, with and without a status filter; api_daily
-// after, api_cube with the status and a channel filter after),
+// after, api_county with the status and a channel filter after),
 // the cases list, the KPIs of the day window, and the date filters of the
 // rule alarms, warnings and deliveries, whose times the API prints in New
 // York time.
@@ -174,7 +174,7 @@ func TestNewYorkDeploymentDates(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(tp, store.APISourceDaily)
-	check(tp+"&status=handling,accepted&channel=phone", store.APISourceCube)
+	check(tp+"&status=handling,accepted&channel=phone", store.APISourceCounty)
 	if _, got := days("/api/trends?granularity=day&from=2026-08-10&to=2026-08-10"); !slices.Equal(got, want[:1]) {
 		t.Errorf("trend of 2026-08-10 alone: %v, want %v", got, want[:1])
 	}

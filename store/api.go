@@ -10,8 +10,8 @@ import (
 )
 
 // This file holds the read queries of the analyst API (package api); its
-// tokens and audit log are in api_tokens.go, the trends and their api_daily
-// and api_cube rollups in api_trends.go. Every query takes the caller's
+// tokens and audit log are in api_tokens.go, the trends and their rollups
+// (api_daily, the cube, api_county) in api_trends.go. Every query takes the caller's
 // region scope as code prefixes and applies them in the SQL, bound as
 // parameters; nothing the caller sends is formatted into the SQL text:
 // identifiers and expressions come from the fixed tables below, values are

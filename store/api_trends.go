@@ -29,13 +29,19 @@ type APITrendQuery struct {
 	// Satisfaction asks for the evaluated and satisfied counts; Overdue for
 	// the overdue count.
 	Satisfaction, Overdue bool
-	// UseDaily says api_daily and api_cube are built (APIRefreshDaily ran
-	// once) and may answer.
+	// UseDaily says the rollups (api_daily, the cube, api_county) are built
+	// (APIRefreshDaily ran once) and may answer.
 	UseDaily bool
 	// Villages says the series or a prefix are at village level: only the
-	// village slice of api_daily, api_cube and the cases table resolve
+	// village slice of api_daily, the cube and the cases table resolve
 	// villages.
 	Villages bool
+	// County and Town are the codes of the county and the town that hold
+	// every case the prefixes select ("" when they select more than one):
+	// the cube is ordered by place first, and these let a trend read only
+	// that place's rows. They must agree with Prefixes (the API takes them
+	// from the registry, as ingest does the cases' county and town codes).
+	County, Town string
 }
 
 // APITrendRow is one period of one series.
@@ -56,16 +62,25 @@ var (
 	apiGroupsRollup = map[string]string{"": "''", "category": "category", "county": "county_code", "town": "town_code"}
 )
 
+// apiCubeTable is the cube rollup's table.
+const apiCubeTable = "api_cube_by_place"
+
 // Trend sources.
 const (
 	// APISourceDaily is api_daily: the latest version of every case counted
 	// per day, county, town and category, with the due dates of the open
 	// ones (refreshed by the API).
 	APISourceDaily = "api_daily"
-	// APISourceCube is api_cube: the latest version of every case counted
-	// per day, location, category, severity, channel, source and status,
-	// with the due dates of the open ones (refreshed with api_daily).
-	APISourceCube = "api_cube"
+	// APISourceCube is the cube (api_cube_by_place, migration 0027; it
+	// replaced api_cube): the latest version of every case counted per
+	// day, location, category, severity, channel, source and status, with
+	// the due dates of the open ones (refreshed with api_daily), ordered by
+	// place first.
+	APISourceCube = apiCubeTable
+	// APISourceCounty is api_county (migration 0027): per one or two of the
+	// severity, channel, source and status fields, the cube's counts summed
+	// per day, county, category and the fields' values.
+	APISourceCounty = "api_county"
 	// APISourceCases is the cases table itself.
 	APISourceCases = "cases"
 )
@@ -104,17 +119,65 @@ func dailySlice(q APITrendQuery) (dim string, values []string, ok bool) {
 	return dim, values, true
 }
 
+// caseFields are the case fields a trend filters on, in the order of
+// their names in api_county's fields.
+var caseFields = []string{"severity", "channel", "source", "status"}
+
+// countySlice returns the api_county slice that answers q: its fields
+// ("status", "severity,status" …) and their values (b empty for one
+// field); ok is false unless one or two of the case fields filter, for one
+// series, categories or counties, within one county (q.County, with every
+// prefix a prefix of its code) or the whole registry.
+func countySlice(q APITrendQuery) (fields string, a, b []string, ok bool) {
+	if q.Villages || q.Town != "" || (q.Group != "" && q.Group != "category" && q.Group != "county") {
+		return "", nil, nil, false
+	}
+	for _, p := range q.Filter.Prefixes {
+		if p != "" && (q.County == "" || !strings.HasPrefix(q.County, p)) {
+			return "", nil, nil, false
+		}
+	}
+	f := q.Filter
+	var names []string
+	var vals [][]string
+	for i, v := range [][]string{f.Severities, f.Channels, f.Sources, f.Statuses} {
+		if len(v) > 0 {
+			names, vals = append(names, caseFields[i]), append(vals, v)
+		}
+	}
+	switch len(names) {
+	case 1:
+		return names[0], vals[0], nil, true
+	case 2:
+		return names[0] + "," + names[1], vals[0], vals[1], true
+	}
+	return "", nil, nil, false
+}
+
 // APITrendSource returns the table that answers q. When the API's rollups
-// are built (UseDaily): api_daily unless q has two of the severity,
-// channel, source and status filters, or villages with one of them;
-// api_cube for those. Before: the cases table.
+// are built (UseDaily): api_county for one or two of the severity,
+// channel, source and status filters within a county or the whole
+// registry (not by town or village); the cube, read by place, for a town
+// or a village (q.Town), for villages and for a county's towns with a
+// filter; api_daily for the others with at most one of those filters (no
+// filter, or the registry's towns); the cube for the rest (two filters by
+// town, three or more). Before: the cases table.
 func APITrendSource(q APITrendQuery) string {
 	if _, ok := apiGroupsCases[q.Group]; !ok || !q.UseDaily {
 		return APISourceCases
 	}
-	if _, _, ok := dailySlice(q); ok {
+	if _, _, _, ok := countySlice(q); ok {
+		return APISourceCounty
+	}
+	if q.Town != "" || q.Villages || q.Group == "village" {
+		return APISourceCube
+	}
+	dim, _, ok := dailySlice(q)
+	if ok && (dim == "" || q.County == "") {
 		return APISourceDaily
 	}
+	// A county's towns with a case filter: the county's cube rows are
+	// fewer than the slice's rows of every town of the registry.
 	return APISourceCube
 }
 
@@ -171,6 +234,8 @@ func (s *Store) APITrends(ctx context.Context, q APITrendQuery) (rows []APITrend
 		if query, w, err = cubeQuery(q, period); err != nil {
 			return nil, false, "", err
 		}
+	case APISourceCounty:
+		query, w = countyQuery(q, period)
 	default:
 		key, ok := apiGroupsCases[q.Group]
 		if !ok {
@@ -223,7 +288,7 @@ func (s *Store) APITrends(ctx context.Context, q APITrendQuery) (rows []APITrend
 	return rows, false, source, nil
 }
 
-// The enum types of api_cube's columns (migration 0025, as in cases).
+// The enum types of the cube's columns (migrations 0025 and 0027, as in cases).
 const (
 	cubeSeverity = "Enum8('' = 0, 'simple' = 1, 'general' = 2, 'difficult' = 3)"
 	cubeChannel  = "Enum8('' = 0, 'visit' = 1, 'phone' = 2, 'online' = 3, 'grid' = 4, 'referral' = 5, 'superior' = 6)"
@@ -243,7 +308,7 @@ func (w *where) dayRange(f APIFilter) {
 }
 
 // newestComputation keeps the rows of each day's newest computation in
-// table (api_daily or api_cube, a constant), among the rows days selects.
+// table (a rollup, a constant), among the rows days selects.
 func (w *where) newestComputation(table string, days where) {
 	w.add("(day, computed_at) IN (SELECT day, max(computed_at) FROM "+table+" "+days.sql()+" GROUP BY day)", days.args...)
 }
@@ -256,7 +321,7 @@ func asOf(q APITrendQuery) time.Time {
 	return q.AsOf.UTC()
 }
 
-// cubeQuery builds the query of a trend from api_cube: the filters are
+// cubeQuery builds the query of a trend from the cube: the filters are
 // those of the cases table on the same columns, the overdue count is judged
 // at q.AsOf from the open cases' due dates. Only the counts q asks for are
 // read.
@@ -284,7 +349,14 @@ func cubeQuery(q APITrendQuery, period string) (string, where, error) {
 			w.add("has(CAST(? AS Array("+l.typ+")), "+l.col+")", l.vals)
 		}
 	}
-	w.newestComputation("api_cube", days)
+	// The place's codes are on the table's first key columns.
+	if q.County != "" {
+		w.add("county_code = ?", q.County)
+	}
+	if q.Town != "" {
+		w.add("town_code = ?", q.Town)
+	}
+	w.newestComputation(apiCubeTable, days)
 	prewhere := ""
 	if len(days.conds) > 0 {
 		prewhere = "PREWHERE " + strings.Join(days.conds, " AND ") + " "
@@ -302,9 +374,47 @@ func cubeQuery(q APITrendQuery, period string) (string, where, error) {
 		args = append(args, asOf(q))
 	}
 	query := "SELECT " + period + "(day) AS period, " + apiGroupsCases[q.Group] + " AS key, " + strings.Join(cols, ", ") + "\n" +
-		"FROM api_cube " + prewhere + w.sql() + "\nGROUP BY period, key ORDER BY key, period LIMIT ?"
+		"FROM " + apiCubeTable + " " + prewhere + w.sql() + "\nGROUP BY period, key ORDER BY key, period LIMIT ?"
 	w.args = append(append(args, days.args...), w.args...)
 	return query, w, nil
+}
+
+// countyQuery builds the query of a trend from api_county (countySlice
+// says it answers q): the fields' slice, their values, the prefixes on the
+// county code (each a prefix of q.County, so this matches the cases'
+// region code), the categories.
+func countyQuery(q APITrendQuery, period string) (string, where) {
+	fields, a, b, _ := countySlice(q)
+	var days where
+	days.add("fields = ?", fields)
+	days.dayRange(q.Filter)
+	var w where
+	w.conds, w.args = append(w.conds, days.conds...), append(w.args, days.args...)
+	_ = w.prefixes(q.Filter.Prefixes, "county_code LIKE ?")
+	w.add("has(?, a)", a)
+	if len(b) > 0 {
+		w.add("has(?, b)", b)
+	}
+	if len(q.Filter.Categories) > 0 {
+		w.add("has(?, category)", q.Filter.Categories)
+	}
+	w.newestComputation("api_county", days)
+	cols := []string{"sum(cases)", "toUInt64(0)", "toUInt64(0)", "toUInt64(0)", "toUInt64(0)"}
+	var args []any
+	if !q.NoResolved {
+		cols[1] = "sum(resolved)"
+	}
+	if q.Satisfaction {
+		cols[2], cols[3] = "sum(evaluated)", "sum(satisfied)"
+	}
+	if q.Overdue {
+		cols[4] = "sum(arrayCount(x -> x < ?, open_due))"
+		args = append(args, asOf(q))
+	}
+	query := "SELECT " + period + "(day) AS period, " + apiGroupsRollup[q.Group] + " AS key, " + strings.Join(cols, ", ") + "\n" +
+		"FROM api_county " + w.sql() + "\nGROUP BY period, key ORDER BY key, period LIMIT ?"
+	w.args = append(args, w.args...)
+	return query, w
 }
 
 // APIDailyChangedDays returns the report days of the cases ingested at or
@@ -332,7 +442,7 @@ func (s *Store) APIDailyChangedDays(ctx context.Context, since time.Time) ([]tim
 }
 
 // APIRollupsLeft is what earlier refreshes (of this process or of one
-// before it) left in api_daily and api_cube.
+// before it) left in the rollups (api_daily, the cube, api_county).
 type APIRollupsLeft struct {
 	// Oldest is the oldest of the days' newest computations in either
 	// rollup, zero when either is empty: a refresh started at Oldest
@@ -353,7 +463,8 @@ func (s *Store) APIRollupsLeft(ctx context.Context) (APIRollupsLeft, error) {
 	// cluster, cases is a Distributed table, and its shards would look the
 	// subquery's tables up in their default database.
 	rows, err := s.conn.Query(ctx, `SELECT 'daily' AS t, day, max(computed_at) FROM api_daily WHERE dim = '' GROUP BY day
-UNION ALL SELECT 'cube' AS t, day, max(computed_at) FROM api_cube GROUP BY day`)
+UNION ALL SELECT 'cube' AS t, day, max(computed_at) FROM `+apiCubeTable+` GROUP BY day
+UNION ALL SELECT 'county' AS t, day, max(computed_at) FROM api_county GROUP BY day`)
 	if err != nil {
 		return APIRollupsLeft{}, fmt.Errorf("cannot read the rollups' computations: %w", err)
 	}
@@ -379,7 +490,7 @@ UNION ALL SELECT 'cube' AS t, day, max(computed_at) FROM api_cube GROUP BY day`)
 	if err := rows.Err(); err != nil {
 		return APIRollupsLeft{}, fmt.Errorf("cannot read the rollups' computations: %w", err)
 	}
-	if len(tables) < 2 {
+	if len(tables) < apiRollups {
 		return APIRollupsLeft{}, nil
 	}
 	all, err := s.APIDailyChangedDays(ctx, time.Time{})
@@ -387,12 +498,16 @@ UNION ALL SELECT 'cube' AS t, day, max(computed_at) FROM api_cube GROUP BY day`)
 		return APIRollupsLeft{}, err
 	}
 	for _, d := range all {
-		if held[d.UTC()] < 2 {
+		if held[d.UTC()] < apiRollups {
 			out.Missing = append(out.Missing, d)
 		}
 	}
 	return out, nil
 }
+
+// apiRollups is the number of rollups the API refreshes: api_daily, the
+// cube and api_county.
+const apiRollups = 3
 
 // refreshMaxDays bounds the days one refresh insert recomputes (its GROUP
 // BY holds their cube rows in memory).
@@ -420,12 +535,12 @@ func refreshChunks(days []time.Time) [][]time.Time {
 	return out
 }
 
-// APIRefreshDaily recomputes the api_cube and api_daily rows of the days
-// from the latest version of every case (cases FINAL), stamped computedAt;
-// readers use only the newest computation of each day. computedAt must be
-// later than the previous refresh's. Cases FINAL is scanned once per batch
-// of days (refreshChunks), into api_cube; api_daily's slices are sums of
-// the fresh cube rows.
+// APIRefreshDaily recomputes the rows of the days in the cube, api_county
+// and api_daily from the latest version of every case (cases FINAL),
+// stamped computedAt; readers use only the newest computation of each day.
+// computedAt must be later than the previous refresh's. Cases FINAL is
+// scanned once per batch of days (refreshChunks), into the cube;
+// api_county's and api_daily's slices are sums of the fresh cube rows.
 func (s *Store) APIRefreshDaily(ctx context.Context, days []time.Time, computedAt time.Time) error {
 	at := computedAt.UTC()
 	for _, part := range refreshChunks(days) {
@@ -435,7 +550,7 @@ func (s *Store) APIRefreshDaily(ctx context.Context, days []time.Time, computedA
 		}
 		first, last := part[0], part[len(part)-1]
 		// The range keeps the scan to the partition of the batch's days.
-		err := s.conn.Exec(ctx, `INSERT INTO api_cube (day, county_code, town_code, village_code, region_code, category,
+		err := s.conn.Exec(ctx, `INSERT INTO `+apiCubeTable+` (day, county_code, town_code, village_code, region_code, category,
     severity, channel, source, status, cases, resolved, evaluated, satisfied, open_due, computed_at)
 SELECT reported_date, county_code, town_code, village_code, region_code, category, severity, channel, source, status,
     count(), countIf(status IN ('resolved', 'closed')), countIf(satisfaction != ''), countIf(satisfaction IN ('satisfied', 'basic')),
@@ -445,7 +560,40 @@ PREWHERE reported_date >= toDate(?) AND reported_date <= toDate(?) AND has(?, to
 GROUP BY reported_date, county_code, town_code, village_code, region_code, category, severity, channel, source, status`,
 			at, day(first), day(last), ds)
 		if err != nil {
-			return fmt.Errorf("cannot refresh api_cube: %w", err)
+			return fmt.Errorf("cannot refresh %s: %w", apiCubeTable, err)
+		}
+		// Every cube row counts once in each pair of its four fields, and
+		// each pair row of (severity, status), (channel, status) and
+		// (source, status) once in the slice of each of its fields not
+		// taken from another. api_daily comes last: a refresh that stopped
+		// before it leaves the days missing from it, and they are
+		// recomputed.
+		err = s.conn.Exec(ctx, `INSERT INTO api_county (fields, a, b, day, county_code, category, cases, resolved, evaluated, satisfied,
+    open_due, computed_at)
+SELECT p.1 AS f, p.2 AS va, p.3 AS vb, day, county_code, category, sum(cases), sum(resolved), sum(evaluated), sum(satisfied),
+    groupArrayArray(open_due), toDateTime(?)
+FROM `+apiCubeTable+`
+ARRAY JOIN [('severity,channel', toString(severity), toString(channel)), ('severity,source', toString(severity), toString(source)),
+    ('severity,status', toString(severity), toString(status)), ('channel,source', toString(channel), toString(source)),
+    ('channel,status', toString(channel), toString(status)), ('source,status', toString(source), toString(status))] AS p
+PREWHERE day >= toDate(?) AND day <= toDate(?) AND has(?, toString(day))
+WHERE computed_at = toDateTime(?)
+GROUP BY f, va, vb, day, county_code, category`, at, day(first), day(last), ds, at)
+		if err == nil {
+			err = s.conn.Exec(ctx, `INSERT INTO api_county (fields, a, b, day, county_code, category, cases, resolved, evaluated, satisfied,
+    open_due, computed_at)
+SELECT s.2 AS f, s.3 AS va, '' AS vb, day, county_code, category, sum(cases), sum(resolved), sum(evaluated), sum(satisfied),
+    groupArrayArray(open_due), toDateTime(?)
+FROM api_county
+ARRAY JOIN arrayFilter(x -> x.1 = fields, [('severity,status', 'severity', a), ('severity,status', 'status', b),
+    ('channel,status', 'channel', a), ('source,status', 'source', a)]) AS s
+PREWHERE fields IN ('severity,status', 'channel,status', 'source,status') AND day >= toDate(?) AND day <= toDate(?)
+    AND has(?, toString(day))
+WHERE computed_at = toDateTime(?)
+GROUP BY f, va, vb, day, county_code, category`, at, day(first), day(last), ds, at)
+		}
+		if err != nil {
+			return fmt.Errorf("cannot refresh api_county: %w", err)
 		}
 		// Every case counts once in the '' slice and once in the slice of
 		// each of its four fields and of its village.
@@ -453,7 +601,7 @@ GROUP BY reported_date, county_code, town_code, village_code, region_code, categ
     open_due, computed_at)
 SELECT d.1 AS dim, d.2 AS value, day, county_code, town_code, category, sum(cases), sum(resolved), sum(evaluated), sum(satisfied),
     groupArrayArray(open_due), toDateTime(?)
-FROM api_cube
+FROM `+apiCubeTable+`
 ARRAY JOIN [('', ''), ('severity', toString(severity)), ('channel', toString(channel)), ('source', toString(source)),
     ('status', toString(status)), ('village', village_code)] AS d
 PREWHERE day >= toDate(?) AND day <= toDate(?) AND has(?, toString(day))

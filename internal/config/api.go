@@ -32,8 +32,8 @@ type API struct {
 	AuthFailWindow time.Duration `yaml:"auth_fail_window"`
 	// QueryTimeout bounds one request's queries.
 	QueryTimeout time.Duration `yaml:"query_timeout"`
-	// DailyRefresh is how often the trends' rollups (api_daily, api_cube)
-	// take in the days that received records: the trends lag ingest by up
+	// DailyRefresh is how often the trends' rollups (api_daily,
+	// api_cube_by_place, api_county) take in the days that received records: the trends lag ingest by up
 	// to this. 0 turns it off (trends then read cases).
 	DailyRefresh time.Duration `yaml:"daily_refresh"`
 	// MaxConcurrent bounds the API requests that query ClickHouse at once

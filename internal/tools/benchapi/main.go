@@ -20,6 +20,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -30,9 +31,11 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/signal"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -61,6 +64,9 @@ func run() error {
 	flooders := flag.Int("flooders", 50, "fairness: parallel heavy requests of the flooding token")
 	multiply := flag.Int("multiply", 4, "copy the loaded cases this many times in all, server-side with new case ids: 10M records are ~2.4M cases, ×4 ~9.5M (1 = no copies)")
 	varySource := flag.Bool("vary-source", false, "give each copy another source (rotated), so that copies do not fold into the same api_cube rows as their original: api_cube is then about one row per case, as with real cases")
+	distinct := flag.Bool("distinct", false, "move copy i back by i weeks (every time column), so that each copy is another case on another day: no rollup folds a copy into its original's rows, and a day holds as many cases as --multiply times the generated ones (a city with that many distinct cases)")
+	keep := flag.Duration("keep", 0, "after the figures, keep the ClickHouse server (and its database bench) up this long, or until interrupted, for queries by hand (clickhouse-client --port …)")
+	slowest := flag.Int("slowest", 3, "print this many slowest requests of each kind")
 	flag.Parse()
 	ctx := context.Background()
 	env, err := toolenv.Start(ctx, toolenv.Options{Database: "bench", MaxOpenConns: 8, ReadTimeout: 30 * time.Minute})
@@ -79,7 +85,11 @@ func run() error {
 	_, _ = ch.Query(ctx, "OPTIMIZE TABLE bench.cases FINAL")
 	for i := 1; i < *multiply; i++ {
 		// Through the materialized views, like any insert: the rollup grows too.
-		cols := strings.Replace(caseColumns, "case_id", fmt.Sprintf("concat(case_id, '~%d')", i), 1)
+		cols := caseColumns
+		if *distinct {
+			cols = shiftWeeks(cols, i)
+		}
+		cols = strings.Replace(cols, "case_id", fmt.Sprintf("concat(case_id, '~%d')", i), 1)
 		if *varySource {
 			cols = strings.Replace(cols, "source", fmt.Sprintf("arrayElement(['platform', 'fengqiao_board', 'hotline', 'grid', 'import'], (toUInt8(CAST(source AS Int8)) + %d) %% 5 + 1)", i), 1)
 		}
@@ -137,9 +147,14 @@ func run() error {
 	if err := srv.RefreshDaily(ctx); err != nil {
 		return err
 	}
-	rolled, _ := st.CountRows(ctx, "api_daily")
-	cube, _ := st.CountRows(ctx, "api_cube")
-	fmt.Printf("api_cube and api_daily built from cases FINAL: %d and %d rows in %.1f s\n", cube, rolled, time.Since(t1).Seconds())
+	built := time.Since(t1)
+	var sizes []string
+	for _, t := range trendSources {
+		if n, err := st.CountRows(ctx, t); err == nil {
+			sizes = append(sizes, fmt.Sprintf("%s %d", t, n))
+		}
+	}
+	fmt.Printf("rollups built from cases FINAL in %.1f s: %s rows\n", built.Seconds(), strings.Join(sizes, ", "))
 	// What one refresh costs when a stream updated cases of the last
 	// quarter (every report day of it changed).
 	var quarter []time.Time
@@ -150,7 +165,7 @@ func run() error {
 	if err := st.APIRefreshDaily(ctx, quarter, time.Now().Add(time.Minute)); err != nil {
 		return err
 	}
-	fmt.Printf("api_cube and api_daily refresh of the last 92 days: %.1f s\n", time.Since(t2).Seconds())
+	fmt.Printf("rollups refresh of the last 92 days: %.1f s\n", time.Since(t2).Seconds())
 	// A restart: a second server's first refresh resumes the rollups left
 	// (the days of the cases ingested since their oldest computation, less
 	// the 10 min margin, and the days they miss). The load stamps the
@@ -190,14 +205,19 @@ func run() error {
 	towns := reg.AtLevel(schemas.LevelTown)
 	days := int(lastDay.Sub(firstDay).Hours()/24) + 1
 	cats := []string{"labor", "land", "neighbor", "family", "labor.wage_arrears", "grassland,land", "finance"}
+	// kind is the kind of the request trendURL made last (the figures
+	// are printed per kind too).
+	var kind string
 	trendURL := func(cases bool) string {
 		q := url.Values{}
+		town := false
 		switch rng.IntN(3) {
 		case 0: // the city
 		case 1:
 			q.Set("region", counties[rng.IntN(len(counties))].Code)
 		default:
 			q.Set("region", towns[rng.IntN(len(towns))].Code)
+			town = true
 		}
 		gran := []string{"day", "week", "month"}[rng.IntN(3)]
 		span := []int{30, 90, 182, 365}[rng.IntN(4)]
@@ -218,22 +238,32 @@ func run() error {
 		}
 		if !cases {
 			q.Set("metric", []string{"cases", "rate", "resolved", "resolve_rate"}[rng.IntN(4)])
+			kind = kindPlain
 			return "/api/trends?" + q.Encode()
 		}
 		switch rng.IntN(6) {
 		case 0:
 			q.Set("metric", "satisfaction")
+			kind = kindSatisfaction
 		case 1:
 			q.Set("severity", "difficult")
+			kind = kindOneFilter
 		case 2:
 			q.Set("status", "handling,accepted")
+			kind = kindOneFilter
 		case 3:
 			q.Set("channel", "phone,online")
-		case 4: // two filters: only the cases table
+			kind = kindOneFilter
+		case 4:
 			q.Set("severity", "difficult")
 			q.Set("status", "resolved,closed")
-		default: // only the cases table
+			kind = kindTwoFilters
+		default:
 			q.Set("metric", "overdue")
+			kind = kindOverdue
+		}
+		if kind == kindOneFilter && town && q.Get("group") == "region" {
+			kind = kindVillageFilter
 		}
 		return "/api/trends?" + q.Encode()
 	}
@@ -268,6 +298,7 @@ func run() error {
 	// filters, overdue and a town's drill-down to its villages with a case
 	// filter are api_cube's).
 	by := map[string][]time.Duration{}
+	byKind := map[string][]timed{}
 	var all []time.Duration
 	for i := 0; i < 2**requests; i++ {
 		p := trendURL(i%2 == 1)
@@ -276,20 +307,39 @@ func run() error {
 			return err
 		}
 		src := "cases"
-		for _, r := range []string{"api_daily", "api_cube"} {
+		for _, r := range trendSources {
 			if strings.Contains(body, `"source":"`+r+`"`) {
 				src = r
 			}
 		}
 		by[src] = append(by[src], d)
+		byKind[kind] = append(byKind[kind], timed{d, src, p})
 		all = append(all, d)
 	}
-	for _, src := range []string{"api_daily", "api_cube", "cases"} {
+	for _, src := range append(trendSources, "cases") {
 		if len(by[src]) == 0 {
 			continue
 		}
 		p50, p95, p99, mx := stats(by[src])
 		fmt.Printf("trends from %-12s %4d requests: p50 %4.0f ms  p95 %4.0f ms  p99 %4.0f ms  max %4.0f ms\n", src, len(by[src]), ms(p50), ms(p95), ms(p99), ms(mx))
+	}
+	for _, k := range kinds {
+		ts := byKind[k]
+		if len(ts) == 0 {
+			continue
+		}
+		var ds []time.Duration
+		srcs := map[string]int{}
+		for _, t := range ts {
+			ds = append(ds, t.d)
+			srcs[t.source]++
+		}
+		p50, p95, p99, mx := stats(ds)
+		fmt.Printf("trends, %-26s %4d requests: p50 %4.0f ms  p95 %4.0f ms  p99 %4.0f ms  max %4.0f ms  from %v\n", k, len(ts), ms(p50), ms(p95), ms(p99), ms(mx), srcs)
+		slices.SortFunc(ts, func(a, b timed) int { return cmp.Compare(b.d, a.d) })
+		for _, t := range ts[:min(*slowest, len(ts))] {
+			fmt.Printf("    %5.0f ms %-10s %s\n", ms(t.d), t.source, t.path)
+		}
 	}
 	p50, p95, p99, mx := stats(all)
 	fmt.Printf("trends, all            %4d requests: p50 %4.0f ms  p95 %4.0f ms  p99 %4.0f ms  max %4.0f ms (target p95 ≤ 300 ms, p99 ≤ 1 s)\n", len(all), ms(p50), ms(p95), ms(p99), ms(mx))
@@ -299,7 +349,41 @@ func run() error {
 			return err
 		}
 	}
+	if *keep > 0 {
+		fmt.Printf("keeping ClickHouse up for %s or until interrupted: clickhouse-client --port %s --database bench (server directory %s)\n",
+			*keep, ch.Addr[strings.LastIndexByte(ch.Addr, ':')+1:], ch.Dir)
+		kctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		select {
+		case <-kctx.Done():
+		case <-time.After(*keep):
+		}
+	}
 	return nil
+}
+
+// The request kinds of the trends, as printed.
+const (
+	kindPlain         = "region and category only"
+	kindSatisfaction  = "satisfaction"
+	kindOneFilter     = "one case filter"
+	kindVillageFilter = "one case filter, villages"
+	kindTwoFilters    = "two case filters"
+	kindOverdue       = "overdue"
+)
+
+var kinds = []string{kindPlain, kindSatisfaction, kindOneFilter, kindVillageFilter, kindTwoFilters, kindOverdue}
+
+// trendSources are the rollups a trend answer may name as its source
+// (else it came from cases); api_cube is the cube before migration 0027,
+// so that the tool measures the code before it too.
+var trendSources = []string{"api_daily", "api_county", "api_cube_by_place", "api_cube"}
+
+// timed is one request's latency, the table that answered it and its path.
+type timed struct {
+	d      time.Duration
+	source string
+	path   string
 }
 
 // measureFairness measures one token's latency over a fixed list of
@@ -481,6 +565,20 @@ const caseColumns = "source, case_id, version, contract, channel, reported_at, r
 	"status, assigned_unit, due_at, resolved_at, feedback_at, evaluated_at, satisfaction, " +
 	"repeat_of, petition, superior_assigned, escalated, group_dispute, large_amount, " +
 	"ingested_at, _topic, _partition, _offset"
+
+// shiftWeeks returns the column list cols (caseColumns) with every time
+// column moved back by weeks weeks: a copy's report day, and its due,
+// resolved, feedback and evaluation times with it.
+func shiftWeeks(cols string, weeks int) string {
+	f := strings.Split(cols, ", ")
+	for i, c := range f {
+		switch c {
+		case "reported_at", "reported_date", "occurred_at", "due_at", "resolved_at", "feedback_at", "evaluated_at":
+			f[i] = fmt.Sprintf("subtractDays(%s, %d)", c, 7*weeks)
+		}
+	}
+	return strings.Join(f, ", ")
+}
 
 // load generates n records and stores them through the real transform.
 func load(ctx context.Context, st *store.Store, reg *schemas.Registry, n int) (int, error) {
