@@ -495,15 +495,20 @@ func alike(a, b []uint64, t float64) bool {
 		return false
 	}
 	need := leastIntersection(la+lb, min(la, lb), t)
-	if need < 0 {
-		return false
-	}
+	return need >= 0 && sharesAtLeast(a, b, need)
+}
+
+// sharesAtLeast reports whether the sorted distinct sets a and b have at
+// least need elements in common. The merge stops as soon as the answer is
+// known: the intersection has reached need, or the elements left cannot
+// reach it.
+func sharesAtLeast(a, b []uint64, need int) bool {
 	i, j, inter := 0, 0, 0
-	for i < la && j < lb {
+	for i < len(a) && j < len(b) {
 		if inter >= need {
 			return true
 		}
-		if inter+min(la-i, lb-j) < need {
+		if inter+min(len(a)-i, len(b)-j) < need {
 			return false
 		}
 		switch {
@@ -546,23 +551,7 @@ func mayBeAlike(b, union []uint64, smallest int, t float64) bool {
 	if need < 0 {
 		return false // not even all of b would do
 	}
-	i, j, inter := 0, 0, 0
-	for i < len(b) && j < len(union) {
-		if inter >= need {
-			return true
-		}
-		switch {
-		case b[i] == union[j]:
-			inter++
-			i++
-			j++
-		case b[i] < union[j]:
-			i++
-		default:
-			j++
-		}
-	}
-	return inter >= need
+	return sharesAtLeast(b, union, need)
 }
 
 // leastIntersection returns the least x in [0, most] with

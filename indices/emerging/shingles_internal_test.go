@@ -89,18 +89,7 @@ func TestAlikeIsTheJaccardThreshold(t *testing.T) {
 // whose least intersection falls on and between integers.
 func TestAlikeOnRandomSets(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 11))
-	set := func(n, universe int) []uint64 {
-		seen := map[uint64]bool{}
-		for len(seen) < n {
-			seen[uint64(r.IntN(universe))] = true
-		}
-		out := make([]uint64, 0, n)
-		for v := range seen {
-			out = append(out, v)
-		}
-		slices.Sort(out)
-		return out
-	}
+	set := func(n, universe int) []uint64 { return randomSet(r, n, universe) }
 	ths := []float64{0, 0.1, 0.2, 0.25, 1.0 / 3, 0.5, 2.0 / 3, 0.9, 1, 1.5}
 	yes, no := 0, 0
 	for k := 0; k < 40000; k++ {
@@ -157,18 +146,7 @@ func BenchmarkAlike(b *testing.B) {
 // count is unchanged), and it does refuse most unrelated sets.
 func TestMayBeAlikeNeverHidesAMember(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 17))
-	set := func(n, universe int) []uint64 {
-		seen := map[uint64]bool{}
-		for len(seen) < n {
-			seen[uint64(r.IntN(universe))] = true
-		}
-		out := make([]uint64, 0, n)
-		for v := range seen {
-			out = append(out, v)
-		}
-		slices.Sort(out)
-		return out
-	}
+	set := func(n, universe int) []uint64 { return randomSet(r, n, universe) }
 	refused, kept, alikeSeen := 0, 0, 0
 	for k := 0; k < 20000; k++ {
 		universe := 10 + r.IntN(300)
@@ -202,4 +180,19 @@ func TestMayBeAlikeNeverHidesAMember(t *testing.T) {
 	if refused < 2000 || kept < 2000 || alikeSeen < 1000 {
 		t.Fatalf("too one-sided a sample: %d refused, %d kept, %d alike", refused, kept, alikeSeen)
 	}
+}
+
+// randomSet returns n distinct values below universe drawn from r, sorted
+// (a shingle set of the detector's form).
+func randomSet(r *rand.Rand, n, universe int) []uint64 {
+	seen := map[uint64]bool{}
+	for len(seen) < n {
+		seen[uint64(r.IntN(universe))] = true
+	}
+	out := make([]uint64, 0, n)
+	for v := range seen {
+		out = append(out, v)
+	}
+	slices.Sort(out)
+	return out
 }
