@@ -361,6 +361,18 @@ func cubeQuery(q APITrendQuery, period string) (string, where, error) {
 	if len(days.conds) > 0 {
 		prewhere = "PREWHERE " + strings.Join(days.conds, " AND ") + " "
 	}
+	cols, args := rollupSums(q)
+	query := "SELECT " + period + "(day) AS period, " + apiGroupsCases[q.Group] + " AS key, " + cols + "\n" +
+		"FROM " + apiCubeTable + " " + prewhere + w.sql() + "\nGROUP BY period, key ORDER BY key, period LIMIT ?"
+	w.args = append(append(args, days.args...), w.args...)
+	return query, w, nil
+}
+
+// rollupSums returns the count columns a trend from the cube or api_county
+// selects (cases, resolved, evaluated, satisfied, overdue), with 0 for the
+// counts q does not ask for, and the arguments they bind (the overdue
+// count's AsOf).
+func rollupSums(q APITrendQuery) (string, []any) {
 	cols := []string{"sum(cases)", "toUInt64(0)", "toUInt64(0)", "toUInt64(0)", "toUInt64(0)"}
 	var args []any
 	if !q.NoResolved {
@@ -373,10 +385,7 @@ func cubeQuery(q APITrendQuery, period string) (string, where, error) {
 		cols[4] = "sum(arrayCount(x -> x < ?, open_due))"
 		args = append(args, asOf(q))
 	}
-	query := "SELECT " + period + "(day) AS period, " + apiGroupsCases[q.Group] + " AS key, " + strings.Join(cols, ", ") + "\n" +
-		"FROM " + apiCubeTable + " " + prewhere + w.sql() + "\nGROUP BY period, key ORDER BY key, period LIMIT ?"
-	w.args = append(append(args, days.args...), w.args...)
-	return query, w, nil
+	return strings.Join(cols, ", "), args
 }
 
 // countyQuery builds the query of a trend from api_county (countySlice
@@ -399,19 +408,8 @@ func countyQuery(q APITrendQuery, period string) (string, where) {
 		w.add("has(?, category)", q.Filter.Categories)
 	}
 	w.newestComputation("api_county", days)
-	cols := []string{"sum(cases)", "toUInt64(0)", "toUInt64(0)", "toUInt64(0)", "toUInt64(0)"}
-	var args []any
-	if !q.NoResolved {
-		cols[1] = "sum(resolved)"
-	}
-	if q.Satisfaction {
-		cols[2], cols[3] = "sum(evaluated)", "sum(satisfied)"
-	}
-	if q.Overdue {
-		cols[4] = "sum(arrayCount(x -> x < ?, open_due))"
-		args = append(args, asOf(q))
-	}
-	query := "SELECT " + period + "(day) AS period, " + apiGroupsRollup[q.Group] + " AS key, " + strings.Join(cols, ", ") + "\n" +
+	cols, args := rollupSums(q)
+	query := "SELECT " + period + "(day) AS period, " + apiGroupsRollup[q.Group] + " AS key, " + cols + "\n" +
 		"FROM api_county " + w.sql() + "\nGROUP BY period, key ORDER BY key, period LIMIT ?"
 	w.args = append(args, w.args...)
 	return query, w
