@@ -14,10 +14,13 @@
 // dropped, so masked numbers and dates do not make texts alike), cut into
 // character shingles and summarised by a MinHash signature. Locality-
 // sensitive hashing over bands of the signature proposes candidate pairs
-// within a place; a pair whose estimated Jaccard similarity reaches the
-// threshold is linked, and the connected components are the clusters. A
+// within a place; a pair whose Jaccard similarity (of the shingle sets,
+// computed exactly) reaches the threshold is linked, and the connected
+// components are the clusters. A
 // cluster is a burst when its size is improbable under the place's baseline:
 // the number of earlier complaints in the same place similar to the
 // cluster, per window length, is the Poisson mean, and the upper-tail
-// probability of the cluster size must fall below Alpha.
+// probability of the cluster size must fall below Alpha. Places are
+// independent: Detect searches them in parallel, a worker per processor,
+// and returns their clusters in place order.
 package emerging
